@@ -1,0 +1,51 @@
+//! The cache port: a byte cache with per-key TTL and prefix deletion.
+//!
+//! Callers own serialization and key naming (`lead:{tenant}:{id}`); the
+//! port only promises that an expired or deleted key is never returned.
+//! A cache failure is never a reason to fail a request: callers treat
+//! [`CacheError`] as a miss and log it.
+
+use async_trait::async_trait;
+use std::time::Duration;
+
+/// Why a cache operation failed (the backing store is unreachable or answered nonsense).
+#[derive(Debug, thiserror::Error)]
+#[error("cache unavailable: {message}")]
+pub struct CacheError {
+    /// What the backend said.
+    pub message: String,
+}
+
+impl crate::ErrorCode for CacheError {
+    fn code(&self) -> &'static str {
+        "cache_unavailable"
+    }
+}
+
+/// A key/value cache with time-to-live.
+#[async_trait]
+pub trait Cache: Send + Sync + 'static {
+    /// The value under `key`, or `None` if absent or expired.
+    ///
+    /// # Errors
+    /// [`CacheError`] when the backend cannot be reached.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError>;
+
+    /// Stores `value` under `key` for `ttl`.
+    ///
+    /// # Errors
+    /// [`CacheError`] when the backend cannot be reached.
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError>;
+
+    /// Removes `key`; returns whether it existed.
+    ///
+    /// # Errors
+    /// [`CacheError`] when the backend cannot be reached.
+    async fn delete(&self, key: &str) -> Result<bool, CacheError>;
+
+    /// Removes every key starting with `prefix`; returns how many were removed.
+    ///
+    /// # Errors
+    /// [`CacheError`] when the backend cannot be reached.
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, CacheError>;
+}

@@ -1,0 +1,28 @@
+//! The shared vocabulary of every Frontdesk domain crate.
+//!
+//! Nothing here knows about SQL, HTTP or Redis: it holds the typed ids, the
+//! tenant and actor every use case is scoped by, the clock, paging, the
+//! validation-error shape, and the ports that more than one domain needs
+//! (cache, health checks). Domain crates depend on this one and on pure
+//! crates only; `tools/arch-check` enforces that.
+
+pub mod actor;
+pub mod cache;
+pub mod clock;
+pub mod error;
+pub mod health;
+pub mod id;
+pub mod page;
+pub mod validation;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use actor::{AccountType, Actor, Role};
+pub use cache::{Cache, CacheError};
+pub use clock::{Clock, SystemClock};
+pub use error::{ErrorCode, KernelError};
+pub use health::{HealthCheck, HealthError};
+pub use id::{TenantId, UserId};
+pub use page::{Page, PageRequest};
+pub use validation::{FieldError, ValidationErrors};

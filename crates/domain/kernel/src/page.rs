@@ -1,0 +1,111 @@
+//! Paging for every list endpoint: page/limit with a total.
+//!
+//! Limits are capped here, once, so no repository can be asked for an
+//! unbounded page (default 20, max 100).
+
+use crate::validation::ValidationErrors;
+use serde::Serialize;
+
+/// Default page size when the client gives none.
+pub const DEFAULT_LIMIT: u32 = 20;
+/// Largest page size a client may ask for.
+pub const MAX_LIMIT: u32 = 100;
+
+/// A validated page request (1-based page number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    page: u32,
+    limit: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self { page: 1, limit: DEFAULT_LIMIT }
+    }
+}
+
+impl PageRequest {
+    /// Parses optional `page`/`limit` query values.
+    ///
+    /// # Errors
+    /// `page` below 1 or `limit` outside 1..=100, each named.
+    pub fn new(page: Option<u32>, limit: Option<u32>) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let page = page.unwrap_or(1);
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if page == 0 {
+            errors.add("page", "must be 1 or more");
+        }
+        if limit == 0 || limit > MAX_LIMIT {
+            errors.add("limit", format!("must be between 1 and {MAX_LIMIT}"));
+        }
+        errors.into_result().map(|()| Self { page, limit })
+    }
+
+    /// The 1-based page number.
+    #[must_use]
+    pub const fn page(&self) -> u32 {
+        self.page
+    }
+
+    /// The page size.
+    #[must_use]
+    pub const fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// Rows to skip.
+    #[must_use]
+    pub const fn offset(&self) -> u64 {
+        (self.page as u64 - 1) * self.limit as u64
+    }
+}
+
+/// One page of results, serialized as `{data,page,limit,total}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub data: Vec<T>,
+    /// The 1-based page number.
+    pub page: u32,
+    /// The page size asked for.
+    pub limit: u32,
+    /// Items across all pages.
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from its items and the request that produced it.
+    #[must_use]
+    pub fn new(data: Vec<T>, request: PageRequest, total: u64) -> Self {
+        Self { data, page: request.page(), limit: request.limit(), total }
+    }
+
+    /// Maps the items, keeping the paging.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { data: self.data.into_iter().map(f).collect(), page: self.page, limit: self.limit, total: self.total }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_to_first_page_of_twenty() {
+        let request = PageRequest::new(None, None).expect("valid");
+        assert_eq!((request.page(), request.limit(), request.offset()), (1, 20, 0));
+    }
+
+    #[test]
+    fn offset_skips_previous_pages() {
+        let request = PageRequest::new(Some(3), Some(50)).expect("valid");
+        assert_eq!(request.offset(), 100);
+    }
+
+    #[test]
+    fn rejects_page_zero_and_limit_over_the_cap_naming_both() {
+        let errors = PageRequest::new(Some(0), Some(101)).unwrap_err();
+        assert_eq!(errors.messages(), vec!["page: must be 1 or more", "limit: must be between 1 and 100"]);
+    }
+}

@@ -1,0 +1,35 @@
+//! Test doubles and contract suites for the kernel's ports (feature `testing`).
+//!
+//! A contract suite is a set of async functions written once against a
+//! port and run against the in-process fake *and* every real adapter, so
+//! the embedded and production profiles cannot drift apart.
+
+use crate::clock::Clock;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Mutex;
+
+pub mod cache_contract;
+
+/// A clock that only moves when told to.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    /// A clock frozen at `at`.
+    #[must_use]
+    pub fn at(at: DateTime<Utc>) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,71 @@
+//! The [`Cache`] contract: every adapter must pass all of these.
+//!
+//! Each function takes a cache and a key prefix unique to the test, so the
+//! suite can run concurrently against one shared Redis.
+
+use crate::cache::Cache;
+use std::time::Duration;
+
+/// Runs the whole contract.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn run_all(cache: &dyn Cache, prefix: &str) {
+    set_then_get_returns_the_value(cache, prefix).await;
+    missing_key_is_none(cache, prefix).await;
+    set_overwrites(cache, prefix).await;
+    delete_removes_and_reports_existence(cache, prefix).await;
+    delete_prefix_removes_only_matching_keys(cache, prefix).await;
+    expired_values_are_not_returned(cache, prefix).await;
+}
+
+/// A stored value is read back byte for byte.
+pub async fn set_then_get_returns_the_value(cache: &dyn Cache, prefix: &str) {
+    let key = format!("{prefix}set-get");
+    cache.set(&key, b"\x00hello\xff", Duration::from_secs(60)).await.expect("set");
+    assert_eq!(cache.get(&key).await.expect("get"), Some(b"\x00hello\xff".to_vec()));
+}
+
+/// An absent key reads as `None`, not an error.
+pub async fn missing_key_is_none(cache: &dyn Cache, prefix: &str) {
+    assert_eq!(cache.get(&format!("{prefix}never-set")).await.expect("get"), None);
+}
+
+/// A second set replaces the first.
+pub async fn set_overwrites(cache: &dyn Cache, prefix: &str) {
+    let key = format!("{prefix}overwrite");
+    cache.set(&key, b"one", Duration::from_secs(60)).await.expect("set");
+    cache.set(&key, b"two", Duration::from_secs(60)).await.expect("set");
+    assert_eq!(cache.get(&key).await.expect("get"), Some(b"two".to_vec()));
+}
+
+/// Delete removes the key and says whether it was there.
+pub async fn delete_removes_and_reports_existence(cache: &dyn Cache, prefix: &str) {
+    let key = format!("{prefix}delete");
+    cache.set(&key, b"v", Duration::from_secs(60)).await.expect("set");
+    assert!(cache.delete(&key).await.expect("delete"));
+    assert_eq!(cache.get(&key).await.expect("get"), None);
+    assert!(!cache.delete(&key).await.expect("delete again"));
+}
+
+/// Prefix deletion removes exactly the keys under the prefix.
+pub async fn delete_prefix_removes_only_matching_keys(cache: &dyn Cache, prefix: &str) {
+    let ttl = Duration::from_secs(60);
+    for i in 0..25 {
+        cache.set(&format!("{prefix}lead:t1:{i}"), b"x", ttl).await.expect("set");
+    }
+    cache.set(&format!("{prefix}lead:t2:1"), b"keep", ttl).await.expect("set");
+    let removed = cache.delete_prefix(&format!("{prefix}lead:t1:")).await.expect("delete_prefix");
+    assert_eq!(removed, 25);
+    assert_eq!(cache.get(&format!("{prefix}lead:t1:3")).await.expect("get"), None);
+    assert_eq!(cache.get(&format!("{prefix}lead:t2:1")).await.expect("get"), Some(b"keep".to_vec()));
+}
+
+/// A value past its TTL is gone.
+pub async fn expired_values_are_not_returned(cache: &dyn Cache, prefix: &str) {
+    let key = format!("{prefix}ttl");
+    cache.set(&key, b"short", Duration::from_millis(1100)).await.expect("set");
+    assert_eq!(cache.get(&key).await.expect("get"), Some(b"short".to_vec()));
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(cache.get(&key).await.expect("get"), None);
+}

@@ -1,0 +1,51 @@
+//! The tenancy crate's error type.
+
+use frontdesk_kernel::{ErrorCode, ValidationErrors};
+
+/// Errors of tenancy rules and ports.
+#[derive(Debug, thiserror::Error)]
+pub enum TenancyError {
+    /// Input broke a rule; lists every bad field.
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    /// The entity does not exist (or belongs to another tenant).
+    #[error("{entity} not found")]
+    NotFound {
+        /// What was looked for (`user`, `sub-account`).
+        entity: &'static str,
+    },
+    /// A uniqueness rule was broken (e.g. an email already registered).
+    #[error("{field} already in use")]
+    Duplicate {
+        /// The field that must be unique.
+        field: &'static str,
+    },
+    /// A token was malformed, tampered with, expired or revoked.
+    #[error("invalid or expired token")]
+    InvalidToken,
+    /// The storage backend failed; the cause is kept for the logs.
+    #[error("storage failure")]
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl TenancyError {
+    /// Wraps a backend error.
+    pub fn storage(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Storage(Box::new(err))
+    }
+}
+
+impl ErrorCode for TenancyError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation_failed",
+            Self::NotFound { .. } => "not_found",
+            Self::Duplicate { .. } => "duplicate",
+            Self::InvalidToken => "invalid_token",
+            Self::Storage(_) => "storage_failure",
+        }
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = TenancyError> = std::result::Result<T, E>;

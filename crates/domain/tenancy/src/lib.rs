@@ -1,0 +1,56 @@
+//! Tenancy and identity: sub-accounts (tenants), users, memberships and sessions.
+//!
+//! This crate owns the rules (who may belong where, what a valid email or
+//! password is, when a refresh token is usable) and the ports the adapters
+//! implement (repositories, password hashing, token signing). The identity
+//! issue adds the use cases (register, login, refresh rotation, lockout)
+//! on top of these types.
+
+pub mod error;
+pub mod membership;
+pub mod ports;
+pub mod session;
+pub mod tenant;
+pub mod user;
+pub mod values;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{Result, TenancyError};
+pub use membership::Membership;
+pub use ports::{
+    AccessClaims, MembershipRepository, PasswordHasher, RefreshTokenRepository, TenantRepository, TokenSigner,
+    UserRepository,
+};
+pub use session::{RefreshToken, RefreshTokenId, TokenFamilyId, TokenHash};
+pub use tenant::{NewTenant, Tenant};
+pub use user::{NewUser, PasswordHash, User};
+pub use values::{EmailAddress, Password, PersonName, TenantName, TimeZone};
+
+#[cfg(all(test, feature = "testing"))]
+mod contract_tests {
+    //! The contract suites run against the in-memory fakes.
+    use crate::testing::{InMemoryMemberships, InMemoryRefreshTokens, InMemoryTenants, InMemoryUsers, contract};
+
+    #[tokio::test]
+    async fn in_memory_tenants_meet_the_contract() {
+        contract::tenants(&InMemoryTenants::default()).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_users_meet_the_contract() {
+        contract::users(&InMemoryUsers::default()).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_memberships_meet_the_contract() {
+        contract::memberships(&InMemoryTenants::default(), &InMemoryUsers::default(), &InMemoryMemberships::default())
+            .await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_refresh_tokens_meet_the_contract() {
+        contract::refresh_tokens(&InMemoryUsers::default(), &InMemoryRefreshTokens::default()).await;
+    }
+}

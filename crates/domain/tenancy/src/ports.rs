@@ -1,0 +1,156 @@
+//! The ports tenancy needs from the outside world.
+//!
+//! Repositories map storage errors to [`TenancyError`]: a unique violation
+//! becomes `Duplicate`, anything else `Storage`. Tenant-scoped methods take
+//! the [`TenantId`] first and filter by it, so isolation is enforced in the
+//! repository layer, not left to callers.
+
+use crate::error::Result;
+use crate::membership::Membership;
+use crate::session::{RefreshToken, TokenFamilyId, TokenHash};
+use crate::tenant::Tenant;
+use crate::user::{PasswordHash, User};
+use crate::values::{EmailAddress, Password};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_kernel::{AccountType, Page, PageRequest, Role, TenantId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// Sub-accounts.
+#[async_trait]
+pub trait TenantRepository: Send + Sync + 'static {
+    /// Stores a new tenant.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    async fn insert(&self, tenant: &Tenant) -> Result<()>;
+
+    /// The tenant, or `NotFound`.
+    ///
+    /// # Errors
+    /// `NotFound`, `Storage`.
+    async fn get(&self, id: TenantId) -> Result<Tenant>;
+
+    /// All tenants, oldest first (admins only).
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn list(&self, page: PageRequest) -> Result<Page<Tenant>>;
+}
+
+/// Accounts.
+#[async_trait]
+pub trait UserRepository: Send + Sync + 'static {
+    /// Stores a new account.
+    ///
+    /// # Errors
+    /// `Duplicate { field: "email" }` when the email is taken (even by a concurrent insert).
+    async fn insert(&self, user: &User) -> Result<()>;
+
+    /// The account, or `NotFound`.
+    ///
+    /// # Errors
+    /// `NotFound`, `Storage`.
+    async fn get(&self, id: UserId) -> Result<User>;
+
+    /// The account with this (normalized) email, if any.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>>;
+}
+
+/// Who belongs to which tenant.
+#[async_trait]
+pub trait MembershipRepository: Send + Sync + 'static {
+    /// Adds a member.
+    ///
+    /// # Errors
+    /// `Duplicate { field: "user" }` when the user already belongs to a tenant.
+    async fn insert(&self, membership: &Membership) -> Result<()>;
+
+    /// The user's membership, if they have left onboarding.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn find_for_user(&self, user_id: UserId) -> Result<Option<Membership>>;
+
+    /// The members of one tenant, oldest first.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn list_for_tenant(&self, tenant_id: TenantId, page: PageRequest) -> Result<Page<Membership>>;
+}
+
+/// Stored refresh tokens (hashes only).
+#[async_trait]
+pub trait RefreshTokenRepository: Send + Sync + 'static {
+    /// Stores a token record.
+    ///
+    /// # Errors
+    /// `Duplicate { field: "token" }` on a hash collision, `Storage`.
+    async fn insert(&self, token: &RefreshToken) -> Result<()>;
+
+    /// The record with this hash, revoked or not.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn find_by_hash(&self, hash: &TokenHash) -> Result<Option<RefreshToken>>;
+
+    /// Revokes every live token of a family; returns how many were revoked.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn revoke_family(&self, family_id: TokenFamilyId, at: DateTime<Utc>) -> Result<u64>;
+}
+
+/// Slow, salted password hashing (bcrypt in production).
+#[async_trait]
+pub trait PasswordHasher: Send + Sync + 'static {
+    /// Hashes a password that passed the policy.
+    ///
+    /// # Errors
+    /// `Storage` if the hashing backend fails.
+    async fn hash(&self, password: &Password) -> Result<PasswordHash>;
+
+    /// Whether `candidate` matches `hash`. Runs in constant time with respect to the candidate.
+    ///
+    /// # Errors
+    /// `Storage` if the hash is corrupt.
+    async fn verify(&self, candidate: &str, hash: &PasswordHash) -> Result<bool>;
+}
+
+/// The claims of an access token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessClaims {
+    /// The account (`sub`).
+    pub sub: UserId,
+    /// User or admin.
+    pub account_type: AccountType,
+    /// Tenant or admin role.
+    pub role: Role,
+    /// The tenant, absent while onboarding and for admins.
+    pub sub_account_id: Option<TenantId>,
+    /// Unique token id.
+    pub jti: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+}
+
+/// Signs and verifies access tokens.
+pub trait TokenSigner: Send + Sync + 'static {
+    /// Encodes and signs `claims`.
+    ///
+    /// # Errors
+    /// `Storage` if signing fails.
+    fn sign(&self, claims: &AccessClaims) -> Result<String>;
+
+    /// Verifies signature, algorithm and expiry, and returns the claims.
+    ///
+    /// # Errors
+    /// `InvalidToken` for anything not signed by us or expired.
+    fn verify(&self, token: &str) -> Result<AccessClaims>;
+}

@@ -1,0 +1,10 @@
+//! In-memory adapters and port contract suites (feature `testing`).
+//!
+//! The in-memory repositories follow the same rules as the SQL ones
+//! (uniqueness, ordering, paging) and are checked by the same contract
+//! suites in [`contract`], run by the SeaORM adapter's tests too.
+
+pub mod contract;
+mod memory;
+
+pub use memory::{InMemoryMemberships, InMemoryRefreshTokens, InMemoryTenants, InMemoryUsers, PlainTextHasher};

@@ -1,0 +1,136 @@
+//! Contract suites for the tenancy repositories.
+//!
+//! Each suite takes fresh, empty repositories: callers give every run its
+//! own database (or in-memory instance), so suites never see each other's rows.
+
+use crate::error::TenancyError;
+use crate::membership::Membership;
+use crate::ports::{MembershipRepository, RefreshTokenRepository, TenantRepository, UserRepository};
+use crate::session::{RefreshToken, TokenFamilyId, TokenHash};
+use crate::tenant::{NewTenant, Tenant};
+use crate::user::{NewUser, PasswordHash, User};
+use crate::values::EmailAddress;
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use frontdesk_kernel::{PageRequest, Role, TenantId, UserId};
+
+/// A timestamp with microsecond precision: what every backend can store exactly.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+fn tenant(name: &str, at: DateTime<Utc>) -> Tenant {
+    Tenant::create(NewTenant { name: name.into(), timezone: Some("America/Chicago".into()) }, at).expect("tenant")
+}
+
+fn user(email: &str) -> User {
+    let sign_up = NewUser { email: email.into(), password: "Secret123".into(), name: "Test User".into() }
+        .validate()
+        .expect("valid");
+    User::new_user(&sign_up, PasswordHash::from_stored("$2b$04$hash".into()), now())
+}
+
+/// Tenants round-trip, unknown ids are `NotFound`, lists page in creation order.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn tenants(repo: &dyn TenantRepository) {
+    let t0 = now();
+    let first = tenant("First Co", t0);
+    let second = tenant("Second Co", t0 + Duration::seconds(1));
+    let third = tenant("Third Co", t0 + Duration::seconds(2));
+    for t in [&second, &first, &third] {
+        repo.insert(t).await.expect("insert");
+    }
+    assert_eq!(repo.get(first.id).await.expect("get"), first);
+    assert!(matches!(repo.get(TenantId::new()).await, Err(TenancyError::NotFound { .. })));
+
+    let page = repo.list(PageRequest::new(Some(1), Some(2)).expect("page")).await.expect("list");
+    assert_eq!(page.total, 3);
+    assert_eq!(page.data.iter().map(|t| t.id).collect::<Vec<_>>(), [first.id, second.id]);
+    let page = repo.list(PageRequest::new(Some(2), Some(2)).expect("page")).await.expect("list");
+    assert_eq!(page.data.iter().map(|t| t.id).collect::<Vec<_>>(), [third.id]);
+}
+
+/// Users round-trip; email is unique case-insensitively; lookups by email work.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn users(repo: &dyn UserRepository) {
+    let ana = user("ana@example.com");
+    repo.insert(&ana).await.expect("insert");
+    assert_eq!(repo.get(ana.id).await.expect("get"), ana);
+    assert!(matches!(repo.get(UserId::new()).await, Err(TenancyError::NotFound { .. })));
+
+    let again = user("ANA@Example.com");
+    assert!(matches!(repo.insert(&again).await, Err(TenancyError::Duplicate { field: "email" })));
+
+    let found = repo.find_by_email(&EmailAddress::parse("Ana@example.com").expect("email")).await.expect("find");
+    assert_eq!(found.map(|u| u.id), Some(ana.id));
+    let missing = repo.find_by_email(&EmailAddress::parse("bob@example.com").expect("email")).await.expect("find");
+    assert!(missing.is_none());
+}
+
+/// Memberships: one tenant per user, listed per tenant only.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn memberships(
+    tenants: &dyn TenantRepository,
+    users: &dyn UserRepository,
+    repo: &dyn MembershipRepository,
+) {
+    let t0 = now();
+    let (a, b) = (tenant("A Co", t0), tenant("B Co", t0));
+    tenants.insert(&a).await.expect("tenant");
+    tenants.insert(&b).await.expect("tenant");
+    let (owner, agent, other) = (user("owner@a.test"), user("agent@a.test"), user("owner@b.test"));
+    for u in [&owner, &agent, &other] {
+        users.insert(u).await.expect("user");
+    }
+    let m_owner = Membership::new(a.id, owner.id, Role::Owner, t0).expect("m");
+    let m_agent = Membership::new(a.id, agent.id, Role::Agent, t0 + Duration::seconds(1)).expect("m");
+    let m_other = Membership::new(b.id, other.id, Role::Owner, t0).expect("m");
+    for m in [&m_owner, &m_agent, &m_other] {
+        repo.insert(m).await.expect("membership");
+    }
+
+    let twice = Membership::new(b.id, owner.id, Role::Agent, t0).expect("m");
+    assert!(matches!(repo.insert(&twice).await, Err(TenancyError::Duplicate { .. })));
+
+    assert_eq!(repo.find_for_user(agent.id).await.expect("find"), Some(m_agent.clone()));
+    assert_eq!(repo.find_for_user(UserId::new()).await.expect("find"), None);
+
+    let page = repo.list_for_tenant(a.id, PageRequest::default()).await.expect("list");
+    assert_eq!(page.total, 2, "tenant B's member must not appear in tenant A's list");
+    assert_eq!(page.data, [m_owner, m_agent]);
+}
+
+/// Refresh tokens: found by hash; revoking a family revokes only its live tokens.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn refresh_tokens(users: &dyn UserRepository, repo: &dyn RefreshTokenRepository) {
+    let owner = user("tokens@a.test");
+    users.insert(&owner).await.expect("user");
+    let t0 = now();
+    let family = TokenFamilyId::new();
+    let other_family = TokenFamilyId::new();
+    let hash = |c: char| TokenHash::from_hex(&c.to_string().repeat(64)).expect("hex");
+    let first = RefreshToken::issue(owner.id, family, hash('a'), t0);
+    let second = RefreshToken::issue(owner.id, family, hash('b'), t0);
+    let unrelated = RefreshToken::issue(owner.id, other_family, hash('c'), t0);
+    for t in [&first, &second, &unrelated] {
+        repo.insert(t).await.expect("insert");
+    }
+    assert!(matches!(repo.insert(&first).await, Err(TenancyError::Duplicate { .. })));
+    assert_eq!(repo.find_by_hash(&hash('a')).await.expect("find"), Some(first.clone()));
+    assert_eq!(repo.find_by_hash(&hash('d')).await.expect("find"), None);
+
+    let at = t0 + Duration::minutes(5);
+    assert_eq!(repo.revoke_family(family, at).await.expect("revoke"), 2);
+    assert_eq!(repo.revoke_family(family, at).await.expect("revoke again"), 0, "already revoked");
+    let revoked = repo.find_by_hash(&hash('b')).await.expect("find").expect("exists");
+    assert_eq!(revoked.revoked_at, Some(at));
+    let untouched = repo.find_by_hash(&hash('c')).await.expect("find").expect("exists");
+    assert!(untouched.is_usable(at));
+}

@@ -1,0 +1,139 @@
+//! In-memory implementations of the tenancy ports.
+
+use crate::error::{Result, TenancyError};
+use crate::membership::Membership;
+use crate::ports::{MembershipRepository, PasswordHasher, RefreshTokenRepository, TenantRepository, UserRepository};
+use crate::session::{RefreshToken, TokenFamilyId, TokenHash};
+use crate::tenant::Tenant;
+use crate::user::{PasswordHash, User};
+use crate::values::{EmailAddress, Password};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_kernel::{Page, PageRequest, TenantId, UserId};
+use std::sync::{Mutex, MutexGuard};
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn page_of<T: Clone>(items: &[T], page: PageRequest) -> Page<T> {
+    let start = usize::try_from(page.offset()).unwrap_or(usize::MAX).min(items.len());
+    let end = start.saturating_add(page.limit() as usize).min(items.len());
+    Page::new(items[start..end].to_vec(), page, items.len() as u64)
+}
+
+/// Tenants in a `Vec`, insertion-ordered.
+#[derive(Debug, Default)]
+pub struct InMemoryTenants(Mutex<Vec<Tenant>>);
+
+#[async_trait]
+impl TenantRepository for InMemoryTenants {
+    async fn insert(&self, tenant: &Tenant) -> Result<()> {
+        lock(&self.0).push(tenant.clone());
+        Ok(())
+    }
+
+    async fn get(&self, id: TenantId) -> Result<Tenant> {
+        lock(&self.0).iter().find(|t| t.id == id).cloned().ok_or(TenancyError::NotFound { entity: "sub-account" })
+    }
+
+    async fn list(&self, page: PageRequest) -> Result<Page<Tenant>> {
+        let mut all = lock(&self.0).clone();
+        all.sort_by_key(|t| (t.created_at, t.id));
+        Ok(page_of(&all, page))
+    }
+}
+
+/// Accounts in a `Vec`; email uniqueness checked under the lock.
+#[derive(Debug, Default)]
+pub struct InMemoryUsers(Mutex<Vec<User>>);
+
+#[async_trait]
+impl UserRepository for InMemoryUsers {
+    async fn insert(&self, user: &User) -> Result<()> {
+        let mut users = lock(&self.0);
+        if users.iter().any(|u| u.email == user.email) {
+            return Err(TenancyError::Duplicate { field: "email" });
+        }
+        users.push(user.clone());
+        Ok(())
+    }
+
+    async fn get(&self, id: UserId) -> Result<User> {
+        lock(&self.0).iter().find(|u| u.id == id).cloned().ok_or(TenancyError::NotFound { entity: "user" })
+    }
+
+    async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>> {
+        Ok(lock(&self.0).iter().find(|u| &u.email == email).cloned())
+    }
+}
+
+/// Memberships in a `Vec`; one tenant per user.
+#[derive(Debug, Default)]
+pub struct InMemoryMemberships(Mutex<Vec<Membership>>);
+
+#[async_trait]
+impl MembershipRepository for InMemoryMemberships {
+    async fn insert(&self, membership: &Membership) -> Result<()> {
+        let mut all = lock(&self.0);
+        if all.iter().any(|m| m.user_id == membership.user_id) {
+            return Err(TenancyError::Duplicate { field: "user" });
+        }
+        all.push(membership.clone());
+        Ok(())
+    }
+
+    async fn find_for_user(&self, user_id: UserId) -> Result<Option<Membership>> {
+        Ok(lock(&self.0).iter().find(|m| m.user_id == user_id).cloned())
+    }
+
+    async fn list_for_tenant(&self, tenant_id: TenantId, page: PageRequest) -> Result<Page<Membership>> {
+        let mut members: Vec<_> = lock(&self.0).iter().filter(|m| m.tenant_id == tenant_id).cloned().collect();
+        members.sort_by_key(|m| (m.created_at, m.user_id));
+        Ok(page_of(&members, page))
+    }
+}
+
+/// Refresh-token records in a `Vec`.
+#[derive(Debug, Default)]
+pub struct InMemoryRefreshTokens(Mutex<Vec<RefreshToken>>);
+
+#[async_trait]
+impl RefreshTokenRepository for InMemoryRefreshTokens {
+    async fn insert(&self, token: &RefreshToken) -> Result<()> {
+        let mut all = lock(&self.0);
+        if all.iter().any(|t| t.token_hash == token.token_hash) {
+            return Err(TenancyError::Duplicate { field: "token" });
+        }
+        all.push(token.clone());
+        Ok(())
+    }
+
+    async fn find_by_hash(&self, hash: &TokenHash) -> Result<Option<RefreshToken>> {
+        Ok(lock(&self.0).iter().find(|t| &t.token_hash == hash).cloned())
+    }
+
+    async fn revoke_family(&self, family_id: TokenFamilyId, at: DateTime<Utc>) -> Result<u64> {
+        let mut revoked = 0;
+        for token in lock(&self.0).iter_mut().filter(|t| t.family_id == family_id && t.revoked_at.is_none()) {
+            token.revoked_at = Some(at);
+            revoked += 1;
+        }
+        Ok(revoked)
+    }
+}
+
+/// A hasher for domain tests: reversible and instant. Never wire it into a binary.
+#[derive(Debug, Default)]
+pub struct PlainTextHasher;
+
+#[async_trait]
+impl PasswordHasher for PlainTextHasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash> {
+        Ok(PasswordHash::from_stored(format!("plain:{}", password.expose())))
+    }
+
+    async fn verify(&self, candidate: &str, hash: &PasswordHash) -> Result<bool> {
+        Ok(hash.as_str().strip_prefix("plain:") == Some(candidate))
+    }
+}

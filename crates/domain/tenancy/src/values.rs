@@ -1,0 +1,261 @@
+//! Value types that parse, rather than validate: once you hold an
+//! [`EmailAddress`] it is normalized and well-formed, forever.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An email address, trimmed and lower-cased, so uniqueness is case-insensitive.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Parses and normalizes an address.
+    ///
+    /// # Errors
+    /// A message saying what is wrong, when it is not a plausible address.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let email = input.trim().to_lowercase();
+        if email.is_empty() {
+            return Err("is required".into());
+        }
+        if email.len() > 254 {
+            return Err("must be at most 254 characters".into());
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return Err("not a valid email".into());
+        };
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if local_ok && domain_ok { Ok(Self(email)) } else { Err("not a valid email".into()) }
+    }
+
+    /// The normalized address.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<EmailAddress> for String {
+    fn from(value: EmailAddress) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A plain-text password that meets the policy. Never logged: `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Bcrypt ignores everything after 72 bytes, so longer passwords are refused
+    /// rather than silently truncated.
+    pub const MAX_BYTES: usize = 72;
+
+    /// Checks the policy: at least 8 characters with an upper-case letter,
+    /// a lower-case letter and a digit; at most 72 bytes.
+    ///
+    /// # Errors
+    /// A message listing what is missing.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let mut missing = Vec::new();
+        if input.chars().count() < 8 {
+            missing.push("at least 8 characters");
+        }
+        if !input.chars().any(char::is_uppercase) {
+            missing.push("an upper-case letter");
+        }
+        if !input.chars().any(char::is_lowercase) {
+            missing.push("a lower-case letter");
+        }
+        if !input.chars().any(|c| c.is_ascii_digit()) {
+            missing.push("a digit");
+        }
+        if input.len() > Self::MAX_BYTES {
+            return Err(format!("must be at most {} bytes", Self::MAX_BYTES));
+        }
+        if missing.is_empty() { Ok(Self(input.to_owned())) } else { Err(format!("needs {}", missing.join(", "))) }
+    }
+
+    /// The secret itself, for the hasher only.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// Declares a trimmed, length-bounded text value.
+macro_rules! bounded_text {
+    ($(#[$meta:meta])* $name:ident, $max:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Longest accepted value, in characters.
+            pub const MAX_CHARS: usize = $max;
+
+            /// Trims and checks the length (1 to `MAX_CHARS` characters, no control characters).
+            ///
+            /// # Errors
+            /// A message saying what is wrong.
+            pub fn parse(input: &str) -> Result<Self, String> {
+                let value = input.trim();
+                if value.is_empty() {
+                    return Err("is required".into());
+                }
+                if value.chars().count() > Self::MAX_CHARS {
+                    return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+                }
+                if value.chars().any(char::is_control) {
+                    return Err("must not contain control characters".into());
+                }
+                Ok(Self(value.to_owned()))
+            }
+
+            /// The text.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+    };
+}
+
+bounded_text!(
+    /// A person's display name (1–200 characters).
+    PersonName,
+    200
+);
+bounded_text!(
+    /// A sub-account's name (1–120 characters).
+    TenantName,
+    120
+);
+
+/// An IANA time zone (`Europe/Paris`); availability is computed in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TimeZone(chrono_tz::Tz);
+
+impl TimeZone {
+    /// Parses an IANA name.
+    ///
+    /// # Errors
+    /// A message naming the accepted form.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        input
+            .trim()
+            .parse::<chrono_tz::Tz>()
+            .map(Self)
+            .map_err(|_| format!("{input:?} is not an IANA time zone such as \"America/New_York\""))
+    }
+
+    /// The zone.
+    #[must_use]
+    pub const fn tz(&self) -> chrono_tz::Tz {
+        self.0
+    }
+
+    /// The IANA name.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lower_cased() {
+        assert_eq!(EmailAddress::parse("  Ana.Lopez@Example.COM ").expect("valid").as_str(), "ana.lopez@example.com");
+    }
+
+    #[test]
+    fn email_rejects_malformed_addresses() {
+        for bad in ["", "plain", "@example.com", "a@", "a@localhost", "a b@example.com", "a..b@example.com", "a@-x.com"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn password_policy_lists_everything_missing() {
+        let err = Password::parse("abc").unwrap_err();
+        assert_eq!(err, "needs at least 8 characters, an upper-case letter, a digit");
+        assert!(Password::parse("Secret123").is_ok());
+    }
+
+    #[test]
+    fn password_over_72_bytes_is_refused_not_truncated() {
+        let long = format!("Aa1{}", "x".repeat(70));
+        assert!(Password::parse(&long).unwrap_err().contains("72 bytes"));
+    }
+
+    #[test]
+    fn password_debug_never_shows_the_secret() {
+        let password = Password::parse("Secret123").expect("valid");
+        assert!(!format!("{password:?}").contains("Secret"));
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(PersonName::parse("  Ana ").expect("valid").as_str(), "Ana");
+        assert!(PersonName::parse("   ").is_err());
+        assert!(PersonName::parse(&"x".repeat(201)).is_err());
+        assert!(TenantName::parse(&"x".repeat(120)).is_ok());
+        assert!(TenantName::parse("bad\u{0}name").is_err());
+    }
+
+    #[test]
+    fn time_zone_must_be_iana() {
+        assert_eq!(TimeZone::parse("Europe/Paris").expect("valid").name(), "Europe/Paris");
+        assert!(TimeZone::parse("Mars/Olympus").unwrap_err().contains("IANA"));
+    }
+}
