@@ -1,1 +1,21 @@
-//! placeholder
+//! Database migrations, written once with SeaQuery so they run unchanged on
+//! PostgreSQL (production) and SQLite (the embedded default).
+//!
+//! Applied at start-up when `RUN_MIGRATIONS=true` (the default) and by
+//! `frontdesk-api migrate` / `just migrate`. Every migration has a working
+//! `down`, exercised by the adapter tests (up → down → up on both backends).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_identity;
+
+/// The ordered list of migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_identity::Migration)]
+    }
+}

@@ -1,0 +1,26 @@
+//! Mapping database errors to domain errors, in one place.
+
+use frontdesk_tenancy::TenancyError;
+use sea_orm::{DbErr, SqlErr};
+
+/// A row that cannot be turned back into a domain value (corrupt or hand-edited data).
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt {table} row: {detail}")]
+pub(crate) struct CorruptRow {
+    pub(crate) table: &'static str,
+    pub(crate) detail: String,
+}
+
+/// `Duplicate { field }` for a unique violation, `Storage` otherwise.
+pub(crate) fn tenancy_err(err: DbErr, unique_field: &'static str) -> TenancyError {
+    if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        TenancyError::Duplicate { field: unique_field }
+    } else {
+        TenancyError::storage(err)
+    }
+}
+
+/// A corrupt-row error for `table`.
+pub(crate) fn corrupt(table: &'static str, detail: impl std::fmt::Display) -> TenancyError {
+    TenancyError::storage(CorruptRow { table, detail: detail.to_string() })
+}

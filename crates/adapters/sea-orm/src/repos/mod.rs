@@ -1,0 +1,11 @@
+//! Repositories: one file per port implementation.
+
+mod memberships;
+mod refresh_tokens;
+mod tenants;
+mod users;
+
+pub use memberships::SeaOrmMembershipRepository;
+pub use refresh_tokens::SeaOrmRefreshTokenRepository;
+pub use tenants::SeaOrmTenantRepository;
+pub use users::SeaOrmUserRepository;

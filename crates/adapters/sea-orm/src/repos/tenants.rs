@@ -1,0 +1,68 @@
+//! [`TenantRepository`] on SeaORM.
+
+use crate::connection::SqlStore;
+use crate::entities::tenants::{ActiveModel, Column, Entity, Model};
+use crate::error::{corrupt, tenancy_err};
+use async_trait::async_trait;
+use frontdesk_kernel::{Page, PageRequest, TenantId};
+use frontdesk_tenancy::{Result, TenancyError, Tenant, TenantName, TenantRepository, TimeZone};
+use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
+
+/// Tenants in the `tenants` table.
+#[derive(Clone, Debug)]
+pub struct SeaOrmTenantRepository {
+    store: SqlStore,
+}
+
+impl SeaOrmTenantRepository {
+    /// A repository over `store`.
+    #[must_use]
+    pub const fn new(store: SqlStore) -> Self {
+        Self { store }
+    }
+}
+
+fn to_domain(row: Model) -> Result<Tenant> {
+    Ok(Tenant {
+        id: TenantId::from_uuid(row.id),
+        name: TenantName::parse(&row.name).map_err(|e| corrupt("tenants", e))?,
+        timezone: TimeZone::parse(&row.timezone).map_err(|e| corrupt("tenants", e))?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+#[async_trait]
+impl TenantRepository for SeaOrmTenantRepository {
+    async fn insert(&self, tenant: &Tenant) -> Result<()> {
+        let row = ActiveModel {
+            id: Set(tenant.id.as_uuid()),
+            name: Set(tenant.name.as_str().to_owned()),
+            timezone: Set(tenant.timezone.name().to_owned()),
+            created_at: Set(tenant.created_at),
+            updated_at: Set(tenant.updated_at),
+        };
+        Entity::insert(row).exec_without_returning(self.store.conn()).await.map_err(|e| tenancy_err(e, "id"))?;
+        Ok(())
+    }
+
+    async fn get(&self, id: TenantId) -> Result<Tenant> {
+        let row = Entity::find_by_id(id.as_uuid()).one(self.store.conn()).await.map_err(TenancyError::storage)?;
+        row.map(to_domain).transpose()?.ok_or(TenancyError::NotFound { entity: "sub-account" })
+    }
+
+    async fn list(&self, page: PageRequest) -> Result<Page<Tenant>> {
+        let conn = self.store.conn();
+        let total = Entity::find().count(conn).await.map_err(TenancyError::storage)?;
+        let rows = Entity::find()
+            .order_by_asc(Column::CreatedAt)
+            .order_by_asc(Column::Id)
+            .offset(page.offset())
+            .limit(u64::from(page.limit()))
+            .all(conn)
+            .await
+            .map_err(TenancyError::storage)?;
+        let data = rows.into_iter().map(to_domain).collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(data, page, total))
+    }
+}

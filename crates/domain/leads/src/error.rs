@@ -1,0 +1,84 @@
+//! The leads crate's error type.
+
+use crate::lead::LeadId;
+use crate::status::LeadStatus;
+use frontdesk_kernel::{ErrorCode, ValidationErrors};
+
+/// Errors of lead rules and ports.
+#[derive(Debug, thiserror::Error)]
+pub enum LeadsError {
+    /// Input broke a rule; lists every bad field.
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    /// The entity does not exist, was soft-deleted, or belongs to another tenant.
+    #[error("{entity} not found")]
+    NotFound {
+        /// What was looked for (`lead`).
+        entity: &'static str,
+    },
+    /// Another live lead of the same tenant already has this phone or email.
+    #[error("{field} already used by lead {existing}")]
+    Duplicate {
+        /// `phone` or `email`.
+        field: &'static str,
+        /// The lead that already has it, so the caller can merge or redirect.
+        existing: LeadId,
+    },
+    /// The status rule forbids this move (see [`LeadStatus::can_transition_to`]).
+    #[error("a lead cannot go from {from} to {to}")]
+    InvalidTransition {
+        /// The current status.
+        from: LeadStatus,
+        /// The status asked for.
+        to: LeadStatus,
+    },
+    /// The storage backend failed; the cause is kept for the logs.
+    #[error("storage failure")]
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl LeadsError {
+    /// Wraps a backend error.
+    pub fn storage(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Storage(Box::new(err))
+    }
+}
+
+impl ErrorCode for LeadsError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation_failed",
+            Self::NotFound { .. } => "not_found",
+            Self::Duplicate { .. } => "duplicate",
+            Self::InvalidTransition { .. } => "invalid_transition",
+            Self::Storage(_) => "storage_failure",
+        }
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = LeadsError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_stable_code() {
+        let errors = [
+            LeadsError::Validation(ValidationErrors::single("name", "is required")),
+            LeadsError::NotFound { entity: "lead" },
+            LeadsError::Duplicate { field: "phone", existing: LeadId::new() },
+            LeadsError::InvalidTransition { from: LeadStatus::Won, to: LeadStatus::New },
+            LeadsError::storage(std::io::Error::other("disk")),
+        ];
+        let codes: Vec<_> = errors.iter().map(ErrorCode::code).collect();
+        assert_eq!(codes, ["validation_failed", "not_found", "duplicate", "invalid_transition", "storage_failure"]);
+    }
+
+    #[test]
+    fn invalid_transition_names_both_statuses() {
+        let err = LeadsError::InvalidTransition { from: LeadStatus::Won, to: LeadStatus::New };
+        assert_eq!(err.to_string(), "a lead cannot go from won to new");
+    }
+}

@@ -1,0 +1,154 @@
+//! Lead list filtering and sorting.
+//!
+//! The semantics are defined here once, as [`LeadFilter::matches`] and
+//! [`LeadSort::compare`], so the in-memory fake uses them directly and the
+//! SQL adapter translates the same rules (and the contract suite checks
+//! they agree):
+//!
+//! * every given criterion must hold; soft-deleted leads never match;
+//! * `q` is trimmed and matched case-insensitively as a substring of the
+//!   name, the email, or the phone (the phone with separators stripped from
+//!   `q`, so `"555 0123"` finds `+14155550123`); a blank `q` matches all;
+//! * `created_from` is inclusive and `created_to` exclusive;
+//! * every sort ends with the id as a tie-breaker, so pages never overlap.
+
+use crate::lead::Lead;
+use crate::status::{LeadSource, LeadStatus};
+use chrono::{DateTime, Utc};
+use frontdesk_kernel::UserId;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+
+/// The order of a lead list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadSort {
+    /// Oldest first.
+    CreatedAtAsc,
+    /// Newest first (the default).
+    #[default]
+    CreatedAtDesc,
+    /// By name, case-insensitively, A to Z.
+    Name,
+    /// Most recently changed first.
+    UpdatedAt,
+}
+
+impl LeadSort {
+    /// How `a` and `b` are ordered under this sort.
+    #[must_use]
+    pub fn compare(self, a: &Lead, b: &Lead) -> Ordering {
+        match self {
+            Self::CreatedAtAsc => (a.created_at, a.id).cmp(&(b.created_at, b.id)),
+            Self::CreatedAtDesc => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
+            Self::Name => {
+                (a.name.as_str().to_lowercase(), a.id).cmp(&(b.name.as_str().to_lowercase(), b.id))
+            }
+            Self::UpdatedAt => (b.updated_at, b.id).cmp(&(a.updated_at, a.id)),
+        }
+    }
+}
+
+/// Criteria for listing a tenant's leads; the default lists all, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LeadFilter {
+    /// Only this status.
+    pub status: Option<LeadStatus>,
+    /// Only this source.
+    pub source: Option<LeadSource>,
+    /// Only leads assigned to this user.
+    pub assigned_to: Option<UserId>,
+    /// Free-text search over name, email and phone.
+    pub q: Option<String>,
+    /// Created at or after this instant.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created strictly before this instant.
+    pub created_to: Option<DateTime<Utc>>,
+    /// The order.
+    pub sort: LeadSort,
+}
+
+impl LeadFilter {
+    /// Whether `lead` is listed under this filter (tenant scoping is the repository's job).
+    #[must_use]
+    pub fn matches(&self, lead: &Lead) -> bool {
+        lead.deleted_at.is_none()
+            && self.status.is_none_or(|s| lead.status == s)
+            && self.source.is_none_or(|s| lead.source == s)
+            && self.assigned_to.is_none_or(|u| lead.assigned_to == Some(u))
+            && self.created_from.is_none_or(|from| lead.created_at >= from)
+            && self.created_to.is_none_or(|to| lead.created_at < to)
+            && self.search_term().is_none_or(|q| matches_text(lead, &q))
+    }
+
+    /// The trimmed, lower-cased search text, if any.
+    #[must_use]
+    pub fn search_term(&self) -> Option<String> {
+        self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_lowercase)
+    }
+}
+
+fn matches_text(lead: &Lead, q: &str) -> bool {
+    let phone_q: String = q.chars().filter(|c| !(c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')'))).collect();
+    lead.name.as_str().to_lowercase().contains(q)
+        || lead.email.as_ref().is_some_and(|e| e.as_str().contains(q))
+        || (!phone_q.is_empty() && lead.phone.as_ref().is_some_and(|p| p.as_str().contains(&phone_q)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lead::NewLead;
+    use chrono::Duration;
+    use frontdesk_kernel::TenantId;
+
+    fn lead(name: &str, phone: &str, at: DateTime<Utc>) -> Lead {
+        Lead::create(TenantId::new(), NewLead { name: name.into(), phone: Some(phone.into()), ..NewLead::default() }, at)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_default_filter_lists_every_live_lead() {
+        let mut ana = lead("Ana", "+14155550123", Utc::now());
+        assert!(LeadFilter::default().matches(&ana));
+        ana.deleted_at = Some(Utc::now());
+        assert!(!LeadFilter::default().matches(&ana));
+    }
+
+    #[test]
+    fn q_searches_name_email_and_phone_case_insensitively() {
+        let mut ana = lead("Ana Lopez", "+14155550123", Utc::now());
+        ana.email = crate::EmailAddress::parse("ana@acme.io").ok();
+        let q = |q: &str| LeadFilter { q: Some(q.into()), ..LeadFilter::default() }.matches(&ana);
+        assert!(q(" LOPEZ ") && q("acme.IO") && q("555 0123") && q("(415)") && q("   "));
+        assert!(!q("bob") && !q("999"));
+    }
+
+    #[test]
+    fn created_range_is_inclusive_then_exclusive() {
+        let t0 = Utc::now();
+        let ana = lead("Ana", "+14155550123", t0);
+        let range = |from, to| LeadFilter { created_from: Some(from), created_to: Some(to), ..LeadFilter::default() };
+        assert!(range(t0, t0 + Duration::seconds(1)).matches(&ana));
+        assert!(!range(t0 - Duration::seconds(1), t0).matches(&ana));
+    }
+
+    #[test]
+    fn criteria_combine_with_and() {
+        let ana = lead("Ana", "+14155550123", Utc::now());
+        let filter = LeadFilter { status: Some(LeadStatus::New), source: Some(LeadSource::Call), ..LeadFilter::default() };
+        assert!(!filter.matches(&ana), "source differs");
+        let filter = LeadFilter { assigned_to: Some(UserId::new()), ..LeadFilter::default() };
+        assert!(!filter.matches(&ana), "unassigned");
+    }
+
+    #[test]
+    fn sorts_break_ties_by_id_and_name_ignores_case() {
+        let t0 = Utc::now();
+        let (a, b) = (lead("bob", "+14155550001", t0), lead("Ana", "+14155550002", t0));
+        assert_eq!(LeadSort::Name.compare(&a, &b), Ordering::Greater);
+        assert_eq!(LeadSort::CreatedAtAsc.compare(&a, &b), Ordering::Less, "same instant: older id first");
+        assert_eq!(LeadSort::CreatedAtDesc.compare(&a, &b), Ordering::Greater);
+        assert_eq!(serde_json::to_value(LeadSort::CreatedAtAsc).unwrap(), "created_at_asc");
+    }
+}
