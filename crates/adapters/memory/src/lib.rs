@@ -1,1 +1,10 @@
-//! placeholder
+//! In-process adapters for the embedded profile (no Redis configured).
+//!
+//! They implement the same ports as the Redis adapters and pass the same
+//! contract suites, so the single-process default behaves like production
+//! for one node. They are not shared between processes: run one api
+//! process per SQLite file.
+
+mod cache;
+
+pub use cache::InProcessCache;

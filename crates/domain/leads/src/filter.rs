@@ -41,9 +41,7 @@ impl LeadSort {
         match self {
             Self::CreatedAtAsc => (a.created_at, a.id).cmp(&(b.created_at, b.id)),
             Self::CreatedAtDesc => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
-            Self::Name => {
-                (a.name.as_str().to_lowercase(), a.id).cmp(&(b.name.as_str().to_lowercase(), b.id))
-            }
+            Self::Name => (a.name.as_str().to_lowercase(), a.id).cmp(&(b.name.as_str().to_lowercase(), b.id)),
             Self::UpdatedAt => (b.updated_at, b.id).cmp(&(a.updated_at, a.id)),
         }
     }
@@ -103,8 +101,12 @@ mod tests {
     use frontdesk_kernel::TenantId;
 
     fn lead(name: &str, phone: &str, at: DateTime<Utc>) -> Lead {
-        Lead::create(TenantId::new(), NewLead { name: name.into(), phone: Some(phone.into()), ..NewLead::default() }, at)
-            .unwrap()
+        Lead::create(
+            TenantId::new(),
+            NewLead { name: name.into(), phone: Some(phone.into()), ..NewLead::default() },
+            at,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -136,7 +138,8 @@ mod tests {
     #[test]
     fn criteria_combine_with_and() {
         let ana = lead("Ana", "+14155550123", Utc::now());
-        let filter = LeadFilter { status: Some(LeadStatus::New), source: Some(LeadSource::Call), ..LeadFilter::default() };
+        let filter =
+            LeadFilter { status: Some(LeadStatus::New), source: Some(LeadSource::Call), ..LeadFilter::default() };
         assert!(!filter.matches(&ana), "source differs");
         let filter = LeadFilter { assigned_to: Some(UserId::new()), ..LeadFilter::default() };
         assert!(!filter.matches(&ana), "unassigned");

@@ -114,7 +114,8 @@ impl Lead {
         let status = optional(&mut errors, "status", input.status.as_deref(), str::parse::<LeadStatus>);
         let source = optional(&mut errors, "source", input.source.as_deref(), str::parse::<LeadSource>);
         let notes = errors.check("notes", parse_notes(input.notes.as_deref()));
-        let metadata = errors.check("metadata", input.metadata.map_or_else(|| Ok(JsonObject::default()), JsonObject::parse));
+        let metadata =
+            errors.check("metadata", input.metadata.map_or_else(|| Ok(JsonObject::default()), JsonObject::parse));
         match (name, phone, email, status, source, notes, metadata) {
             (Some(name), Some(phone), Some(email), Some(status), Some(source), Some(notes), Some(metadata))
                 if errors.is_empty() =>
@@ -330,8 +331,8 @@ mod tests {
 
     #[test]
     fn change_status_refuses_forbidden_moves_and_deleted_leads() {
-        let mut lead = Lead::create(TenantId::new(), NewLead { status: Some("won".into()), ..input() }, Utc::now())
-            .unwrap();
+        let mut lead =
+            Lead::create(TenantId::new(), NewLead { status: Some("won".into()), ..input() }, Utc::now()).unwrap();
         let err = lead.change_status(LeadStatus::Contacted, Utc::now()).unwrap_err();
         assert!(matches!(err, LeadsError::InvalidTransition { from: LeadStatus::Won, to: LeadStatus::Contacted }));
         assert_eq!(lead.status, LeadStatus::Won);

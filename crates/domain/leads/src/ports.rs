@@ -37,8 +37,8 @@ pub trait LeadRepository: Send + Sync + 'static {
     /// `NotFound` when missing, soft-deleted or another tenant's; `Storage`.
     async fn get(&self, tenant: TenantId, id: LeadId) -> Result<Lead>;
 
-    /// Replaces every field of the live lead `lead.id` of `tenant` (the id,
-    /// tenant and `created_at` are never changed).
+    /// Replaces the fields of the live lead `lead.id` of `tenant`; the id,
+    /// tenant, `created_at` and `deleted_at` are never changed by an update.
     ///
     /// # Errors
     /// `NotFound` as for [`Self::get`] (also when `lead.tenant_id` is not

@@ -161,7 +161,10 @@ mod tests {
     #[test]
     fn records_an_inbound_sms_with_meta() {
         let now = Utc::now();
-        let input = NewTimelineEvent { meta: Some(json!({"sid": "SM1"})), ..event(EventKind::Sms, Some(Direction::Inbound), "Hi") };
+        let input = NewTimelineEvent {
+            meta: Some(json!({"sid": "SM1"})),
+            ..event(EventKind::Sms, Some(Direction::Inbound), "Hi")
+        };
         let recorded = TimelineEvent::record(TenantId::new(), LeadId::new(), input, now).unwrap();
         assert_eq!((recorded.kind, recorded.direction), (EventKind::Sms, Some(Direction::Inbound)));
         assert_eq!((recorded.content.as_str(), recorded.created_at), ("Hi", now));
@@ -180,7 +183,8 @@ mod tests {
 
     #[test]
     fn reports_every_bad_field() {
-        let input = NewTimelineEvent { meta: Some(json!("x")), ..event(EventKind::Note, Some(Direction::Inbound), " ") };
+        let input =
+            NewTimelineEvent { meta: Some(json!("x")), ..event(EventKind::Note, Some(Direction::Inbound), " ") };
         let err = TimelineEvent::record(TenantId::new(), LeadId::new(), input, Utc::now()).unwrap_err();
         let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["direction", "content", "meta"]);
@@ -189,7 +193,12 @@ mod tests {
     #[test]
     fn content_is_capped_at_ten_thousand_characters() {
         let record = |n| {
-            TimelineEvent::record(TenantId::new(), LeadId::new(), event(EventKind::Note, None, &"x".repeat(n)), Utc::now())
+            TimelineEvent::record(
+                TenantId::new(),
+                LeadId::new(),
+                event(EventKind::Note, None, &"x".repeat(n)),
+                Utc::now(),
+            )
         };
         assert!(record(10_000).is_ok());
         assert!(record(10_001).is_err());

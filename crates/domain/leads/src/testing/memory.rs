@@ -69,7 +69,7 @@ impl LeadRepository for InMemoryLeads {
             .iter_mut()
             .find(|l| l.tenant_id == tenant && l.id == lead.id && l.deleted_at.is_none())
             .ok_or(NOT_FOUND)?;
-        *stored = Lead { created_at: stored.created_at, ..lead.clone() };
+        *stored = Lead { created_at: stored.created_at, deleted_at: None, ..lead.clone() };
         Ok(())
     }
 
@@ -85,7 +85,8 @@ impl LeadRepository for InMemoryLeads {
     }
 
     async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>> {
-        let mut leads: Vec<_> = lock(&self.0).iter().filter(|l| l.tenant_id == tenant && filter.matches(l)).cloned().collect();
+        let mut leads: Vec<_> =
+            lock(&self.0).iter().filter(|l| l.tenant_id == tenant && filter.matches(l)).cloned().collect();
         leads.sort_by(|a, b| filter.sort.compare(a, b));
         Ok(page_of(&leads, page))
     }
@@ -105,7 +106,7 @@ impl TimelineRepository for InMemoryTimeline {
     async fn list(&self, tenant: TenantId, lead: LeadId, page: PageRequest) -> Result<Page<TimelineEvent>> {
         let mut events: Vec<_> =
             lock(&self.0).iter().filter(|e| e.tenant_id == tenant && e.lead_id == lead).cloned().collect();
-        events.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        events.sort_by_key(|e| std::cmp::Reverse((e.created_at, e.id)));
         Ok(page_of(&events, page))
     }
 }

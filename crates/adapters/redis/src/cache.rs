@@ -1,0 +1,90 @@
+//! [`Cache`] on Redis: `SET … PX`, `GET`, `DEL`, and `SCAN`+`UNLINK` for prefixes.
+//!
+//! Prefix deletion walks the keyspace with `SCAN` in pages of 500 instead of
+//! `KEYS`, so it never blocks Redis on a large keyspace.
+
+use crate::store::RedisStore;
+use async_trait::async_trait;
+use fred::prelude::{Expiration, KeysInterface};
+use frontdesk_kernel::{Cache, CacheError};
+use std::time::Duration;
+
+/// The Redis-backed cache.
+#[derive(Clone, Debug)]
+pub struct FredCache {
+    store: RedisStore,
+}
+
+impl FredCache {
+    /// A cache over `store`'s pool and prefix.
+    #[must_use]
+    pub const fn new(store: RedisStore) -> Self {
+        Self { store }
+    }
+}
+
+fn unavailable(err: &fred::error::Error) -> CacheError {
+    CacheError { message: err.to_string() }
+}
+
+/// Escapes glob metacharacters so a prefix matches literally in `SCAN MATCH`.
+fn glob_escape(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[async_trait]
+impl Cache for FredCache {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
+        self.store.pool().get::<Option<Vec<u8>>, _>(self.store.key(key)).await.map_err(|e| unavailable(&e))
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
+        let millis = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1);
+        self.store
+            .pool()
+            .set::<(), _, _>(self.store.key(key), value.to_vec(), Some(Expiration::PX(millis)), None, false)
+            .await
+            .map_err(|e| unavailable(&e))
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, CacheError> {
+        let removed: u64 = self.store.pool().del(self.store.key(key)).await.map_err(|e| unavailable(&e))?;
+        Ok(removed > 0)
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, CacheError> {
+        let pattern = format!("{}*", glob_escape(&self.store.key(prefix)));
+        // One connection for the whole walk: a SCAN cursor is only valid on the server that issued it.
+        let client = self.store.pool().next();
+        let mut cursor = "0".to_owned();
+        let mut removed = 0u64;
+        loop {
+            let (next, keys): (String, Vec<String>) =
+                client.scan_page(cursor, pattern.clone(), Some(500), None).await.map_err(|e| unavailable(&e))?;
+            if !keys.is_empty() {
+                removed += client.unlink::<u64, _>(keys).await.map_err(|e| unavailable(&e))?;
+            }
+            if next == "0" {
+                return Ok(removed);
+            }
+            cursor = next;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_escape;
+
+    #[test]
+    fn glob_metacharacters_are_escaped() {
+        assert_eq!(glob_escape("lead:*:[a]?\\"), "lead:\\*:\\[a\\]\\?\\\\");
+    }
+}
