@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "RawTimeSlot")]
 pub struct TimeSlot {
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) end: DateTime<Utc>,
 }
 
 /// The wire form of a slot, checked on the way in.
@@ -94,7 +94,9 @@ mod tests {
     #[test]
     fn partial_nested_and_identical_slots_overlap_both_ways() {
         let base = slot((9, 0), (10, 0));
-        for other in [slot((9, 30), (10, 30)), slot((8, 30), (9, 1)), slot((9, 15), (9, 45)), base, slot((8, 0), (11, 0))] {
+        for other in
+            [slot((9, 30), (10, 30)), slot((8, 30), (9, 1)), slot((9, 15), (9, 45)), base, slot((8, 0), (11, 0))]
+        {
             assert!(base.overlaps(&other) && other.overlaps(&base), "{other:?}");
         }
     }

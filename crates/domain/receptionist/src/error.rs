@@ -1,0 +1,65 @@
+//! The receptionist crate's error type.
+
+use frontdesk_kernel::{ErrorCode, ValidationErrors};
+
+/// Errors of receptionist rules and ports.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceptionistError {
+    /// Input broke a rule; lists every bad field.
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    /// The entity does not exist (or belongs to another tenant).
+    #[error("{entity} not found")]
+    NotFound {
+        /// What was looked for (`conversation`).
+        entity: &'static str,
+    },
+    /// The chat model failed or timed out; callers answer with a
+    /// [`crate::FallbackReply`] instead of failing the conversation.
+    #[error("chat model unavailable: {message}")]
+    ModelUnavailable {
+        /// What the provider said (never shown to the lead).
+        message: String,
+    },
+    /// The storage backend failed; the cause is kept for the logs.
+    #[error("storage failure")]
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ReceptionistError {
+    /// Wraps a backend error.
+    pub fn storage(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Storage(Box::new(err))
+    }
+}
+
+impl ErrorCode for ReceptionistError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation_failed",
+            Self::NotFound { .. } => "not_found",
+            Self::ModelUnavailable { .. } => "model_unavailable",
+            Self::Storage(_) => "storage_failure",
+        }
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = ReceptionistError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_stable_code() {
+        let errors = [
+            ReceptionistError::Validation(ValidationErrors::single("content", "is required")),
+            ReceptionistError::NotFound { entity: "conversation" },
+            ReceptionistError::ModelUnavailable { message: "timeout".into() },
+            ReceptionistError::storage(std::io::Error::other("disk")),
+        ];
+        let codes: Vec<_> = errors.iter().map(ErrorCode::code).collect();
+        assert_eq!(codes, ["validation_failed", "not_found", "model_unavailable", "storage_failure"]);
+    }
+}

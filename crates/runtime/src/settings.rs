@@ -1,0 +1,322 @@
+//! Typed settings, parsed once from environment variables.
+//!
+//! Parsing takes the variables as a map instead of reading the process
+//! environment, so tests build settings without `set_var`. Every problem is
+//! reported at once, each naming its variable, and secrets are wrapped so
+//! they never reach a log line.
+
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+/// Where the process runs; production turns on HSTS and refuses unsafe defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    /// A developer machine (default).
+    Development,
+    /// Automated tests.
+    Test,
+    /// A real deployment.
+    Production,
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, coloured (default).
+    Pretty,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Every setting of both binaries. See `.env.example` for the documentation of each variable.
+#[derive(Clone)]
+pub struct Settings {
+    /// `APP_ENV`.
+    pub app_env: AppEnv,
+    /// `HOST`: the address the api binds.
+    pub host: String,
+    /// `PORT`: the api's port (0 picks a free one, used by tests).
+    pub port: u16,
+    /// `WORKER_PORT`: the worker's health/metrics port.
+    pub worker_port: u16,
+    /// `DATABASE_URL`, or the embedded SQLite file when unset.
+    pub database_url: SecretString,
+    /// True when `DATABASE_URL` was unset and the embedded SQLite default is used.
+    pub database_is_embedded: bool,
+    /// `DATABASE_MAX_CONNECTIONS`.
+    pub database_max_connections: u32,
+    /// `DATABASE_STARTUP_TIMEOUT_SECS`: how long start-up waits for the database.
+    pub database_startup_timeout: Duration,
+    /// `RUN_MIGRATIONS`: apply migrations at start-up.
+    pub run_migrations: bool,
+    /// `REDIS_URL`; `None` selects the in-process cache.
+    pub redis_url: Option<SecretString>,
+    /// `REDIS_KEY_PREFIX`.
+    pub redis_key_prefix: String,
+    /// `REDIS_POOL_SIZE`.
+    pub redis_pool_size: usize,
+    /// `LOG_FORMAT`.
+    pub log_format: LogFormat,
+    /// `RUST_LOG`.
+    pub log_filter: String,
+    /// `CORS_ORIGINS`: exact origins allowed to call the api from a browser.
+    pub cors_origins: Vec<String>,
+    /// `BODY_LIMIT_BYTES`: largest JSON body accepted.
+    pub body_limit_bytes: usize,
+    /// `SHUTDOWN_TIMEOUT_SECS`: how long in-flight work may finish after SIGTERM.
+    pub shutdown_timeout: Duration,
+    /// `JWT_SECRET`: HS256 key of access tokens (≥ 32 bytes; required in production).
+    pub jwt_secret: Option<SecretString>,
+    /// `API_KEY`: when set, `/api/*` requires `X-API-Key`.
+    pub api_key: Option<SecretString>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("app_env", &self.app_env)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &if self.database_is_embedded { "embedded sqlite" } else { "external" })
+            .field("redis", &self.redis_url.as_ref().map(|_| "configured"))
+            .field("run_migrations", &self.run_migrations)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every invalid variable, one line each.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration:\n  {}", .0.join("\n  "))]
+pub struct SettingsError(pub Vec<String>);
+
+/// The embedded default database: a SQLite file under `./data/`.
+pub const EMBEDDED_DATABASE_URL: &str = "sqlite://./data/receptionist.db?mode=rwc";
+
+struct Reader<'a> {
+    vars: &'a HashMap<String, String>,
+    errors: Vec<String>,
+}
+
+impl<'a> Reader<'a> {
+    fn raw(&self, name: &str) -> Option<&'a str> {
+        self.vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    fn parsed<T: std::str::FromStr>(&mut self, name: &str, default: T, expected: &str) -> T {
+        match self.raw(name) {
+            None => default,
+            Some(value) => value.parse().unwrap_or_else(|_| {
+                self.errors.push(format!("{name}: expected {expected}, got {value:?}"));
+                default
+            }),
+        }
+    }
+
+    fn flag(&mut self, name: &str, default: bool) -> bool {
+        match self.raw(name).map(str::to_ascii_lowercase).as_deref() {
+            None => default,
+            Some("1" | "true" | "yes" | "on") => true,
+            Some("0" | "false" | "no" | "off") => false,
+            Some(other) => {
+                self.errors.push(format!("{name}: expected true or false, got {other:?}"));
+                default
+            }
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    /// Every invalid variable.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Parses a variable map (the process environment, or a test's).
+    ///
+    /// # Errors
+    /// Every invalid variable, each line naming it.
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, SettingsError> {
+        let mut r = Reader { vars, errors: Vec::new() };
+        let app_env = match r.raw("APP_ENV").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("development" | "dev") => AppEnv::Development,
+            Some("test") => AppEnv::Test,
+            Some("production" | "prod") => AppEnv::Production,
+            Some(other) => {
+                r.errors.push(format!("APP_ENV: expected development, test or production, got {other:?}"));
+                AppEnv::Development
+            }
+        };
+        let log_format = match r.raw("LOG_FORMAT").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                r.errors.push(format!("LOG_FORMAT: expected pretty or json, got {other:?}"));
+                LogFormat::Pretty
+            }
+        };
+        let host = r.raw("HOST").unwrap_or("127.0.0.1").to_owned();
+        if host.parse::<std::net::IpAddr>().is_err() && host != "localhost" {
+            r.errors.push(format!("HOST: expected an IP address such as 127.0.0.1 or 0.0.0.0, got {host:?}"));
+        }
+        let port = r.parsed("PORT", 8000u16, "a port number 0-65535");
+        let worker_port = r.parsed("WORKER_PORT", 9000u16, "a port number 0-65535");
+
+        let (database_url, database_is_embedded) = match r.raw("DATABASE_URL") {
+            None => (EMBEDDED_DATABASE_URL.to_owned(), true),
+            Some(url) => {
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
+                    r.errors.push("DATABASE_URL: must start with postgres://, postgresql:// or sqlite:".to_owned());
+                }
+                (url.to_owned(), false)
+            }
+        };
+        let database_max_connections = r.parsed("DATABASE_MAX_CONNECTIONS", 10u32, "a number of connections");
+        if database_max_connections == 0 {
+            r.errors.push("DATABASE_MAX_CONNECTIONS: must be at least 1".to_owned());
+        }
+        let startup_secs = r.parsed("DATABASE_STARTUP_TIMEOUT_SECS", 30u64, "a number of seconds");
+        let run_migrations = r.flag("RUN_MIGRATIONS", true);
+
+        let redis_url = r.raw("REDIS_URL").map(str::to_owned);
+        if let Some(url) = &redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                r.errors.push("REDIS_URL: must start with redis:// or rediss://".to_owned());
+            }
+        }
+        let redis_key_prefix = r.raw("REDIS_KEY_PREFIX").unwrap_or("frontdesk:").to_owned();
+        let redis_pool_size = r.parsed("REDIS_POOL_SIZE", 4usize, "a pool size");
+        if redis_pool_size == 0 {
+            r.errors.push("REDIS_POOL_SIZE: must be at least 1".to_owned());
+        }
+
+        let log_filter = r.raw("RUST_LOG").unwrap_or("info").to_owned();
+        let cors_origins: Vec<String> = r
+            .raw("CORS_ORIGINS")
+            .map(|v| v.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default();
+        for origin in &cors_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://")) || origin.ends_with('/') {
+                r.errors.push(format!(
+                    "CORS_ORIGINS: {origin:?} is not an origin like https://app.example.com (scheme, host, no path)"
+                ));
+            }
+        }
+        let body_limit_bytes = r.parsed("BODY_LIMIT_BYTES", 10 * 1024 * 1024usize, "a size in bytes");
+        let shutdown_secs = r.parsed("SHUTDOWN_TIMEOUT_SECS", 30u64, "a number of seconds");
+
+        let jwt_secret = r.raw("JWT_SECRET").map(str::to_owned);
+        match &jwt_secret {
+            Some(secret) if secret.len() < 32 => {
+                r.errors.push(format!("JWT_SECRET: must be at least 32 bytes (got {})", secret.len()));
+            }
+            None if app_env == AppEnv::Production => {
+                r.errors.push("JWT_SECRET: required when APP_ENV=production (at least 32 random bytes)".to_owned());
+            }
+            _ => {}
+        }
+        let api_key = r.raw("API_KEY").map(str::to_owned);
+        if app_env == AppEnv::Production && database_is_embedded {
+            r.errors.push("DATABASE_URL: required when APP_ENV=production (postgres://…)".to_owned());
+        }
+
+        if !r.errors.is_empty() {
+            return Err(SettingsError(r.errors));
+        }
+        Ok(Self {
+            app_env,
+            host,
+            port,
+            worker_port,
+            database_url: SecretString::from(database_url),
+            database_is_embedded,
+            database_max_connections,
+            database_startup_timeout: Duration::from_secs(startup_secs),
+            run_migrations,
+            redis_url: redis_url.map(SecretString::from),
+            redis_key_prefix,
+            redis_pool_size,
+            log_format,
+            log_filter,
+            cors_origins,
+            body_limit_bytes,
+            shutdown_timeout: Duration::from_secs(shutdown_secs),
+            jwt_secret: jwt_secret.map(SecretString::from),
+            api_key: api_key.map(SecretString::from),
+        })
+    }
+
+    /// The database URL (contains credentials: never log it).
+    #[must_use]
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+
+    /// The Redis URL, if configured (may contain a password: never log it).
+    #[must_use]
+    pub fn redis_url(&self) -> Option<&str> {
+        self.redis_url.as_ref().map(ExposeSecret::expose_secret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn empty_environment_selects_the_embedded_profile() {
+        let settings = Settings::from_vars(&HashMap::new()).unwrap();
+        assert!(settings.database_is_embedded);
+        assert_eq!(settings.database_url(), EMBEDDED_DATABASE_URL);
+        assert!(settings.redis_url().is_none());
+        assert_eq!((settings.host.as_str(), settings.port), ("127.0.0.1", 8000));
+        assert!(settings.run_migrations);
+        assert_eq!(settings.body_limit_bytes, 10 * 1024 * 1024);
+    }
+
+    #[test]
+    fn every_bad_variable_is_reported_by_name() {
+        let err = Settings::from_vars(&vars(&[
+            ("PORT", "eighty"),
+            ("RUN_MIGRATIONS", "maybe"),
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "http://x"),
+            ("JWT_SECRET", "short"),
+            ("CORS_ORIGINS", "https://ok.example.com,not-an-origin"),
+        ]))
+        .unwrap_err();
+        let text = err.to_string();
+        for name in ["PORT", "RUN_MIGRATIONS", "DATABASE_URL", "REDIS_URL", "JWT_SECRET", "CORS_ORIGINS"] {
+            assert!(text.contains(&format!("{name}:")), "{name} missing from:\n{text}");
+        }
+        assert_eq!(err.0.len(), 6);
+    }
+
+    #[test]
+    fn production_requires_real_stores_and_a_jwt_secret() {
+        let err = Settings::from_vars(&vars(&[("APP_ENV", "production")])).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("JWT_SECRET: required"), "{text}");
+        assert!(text.contains("DATABASE_URL: required"), "{text}");
+    }
+
+    #[test]
+    fn debug_output_never_contains_secrets() {
+        let settings = Settings::from_vars(&vars(&[
+            ("DATABASE_URL", "postgres://app:hunter2@db/frontdesk"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef-secret"),
+        ]))
+        .unwrap();
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("secret"), "{debug}");
+    }
+}

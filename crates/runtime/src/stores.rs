@@ -1,0 +1,126 @@
+//! Connecting the stores a profile needs, with the start-up policy.
+//!
+//! * Database: wait up to `DATABASE_STARTUP_TIMEOUT_SECS`, logging each
+//!   attempt. If it never answers and migrations must run, start-up fails
+//!   (nothing sensible can be served); with `RUN_MIGRATIONS=false` the
+//!   process starts degraded and readiness answers 503 until it answers.
+//! * Redis: optional. Unset selects the in-process cache (`redis: disabled`
+//!   in health). Set but down: start anyway (the cache is fail-open) while
+//!   the client reconnects in the background; health reports `error`.
+
+use crate::settings::Settings;
+use frontdesk_kernel::{Cache, HealthCheck};
+use frontdesk_memory::InProcessCache;
+use frontdesk_redis::{FredCache, RedisConfig, RedisHealthCheck, RedisStore, RedisStoreError};
+use frontdesk_sea_orm::{ConnectError, DbConfig, SqlHealthCheck, SqlStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the stores could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database failed to connect or migrate.
+    #[error("database: {0}")]
+    Database(#[from] ConnectError),
+    /// Redis settings were rejected.
+    #[error("redis: {0}")]
+    Redis(#[from] RedisStoreError),
+    /// The SQLite data directory could not be created.
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The connected stores of one process.
+#[derive(Clone)]
+pub struct Stores {
+    /// The SQL store every repository shares.
+    pub sql: SqlStore,
+    /// The cache (Redis or in-process).
+    pub cache: Arc<dyn Cache>,
+    /// Health checks of the configured services.
+    pub health_checks: Vec<Arc<dyn HealthCheck>>,
+    /// Services not configured in this profile.
+    pub disabled_services: Vec<&'static str>,
+    redis: Option<RedisStore>,
+}
+
+impl Stores {
+    /// Connects everything `settings` asks for; see the module docs for the policy.
+    ///
+    /// # Errors
+    /// [`StartupError`] naming the store that failed.
+    pub async fn connect(settings: &Settings) -> Result<Self, StartupError> {
+        if settings.database_is_embedded {
+            let path = std::path::Path::new("./data");
+            std::fs::create_dir_all(path)
+                .map_err(|source| StartupError::DataDir { path: path.display().to_string(), source })?;
+        }
+        let sql = SqlStore::connect(&DbConfig {
+            url: settings.database_url().to_owned(),
+            max_connections: settings.database_max_connections,
+            acquire_timeout: Duration::from_secs(5),
+        })
+        .await?;
+        tracing::info!(
+            backend = sql.backend().name(),
+            embedded = settings.database_is_embedded,
+            "connecting to the database"
+        );
+        match sql.wait_until_ready(settings.database_startup_timeout).await {
+            Ok(()) => {
+                if settings.run_migrations {
+                    sql.migrate_up().await?;
+                    tracing::info!("database migrations applied");
+                }
+            }
+            Err(err) if settings.run_migrations => return Err(err.into()),
+            Err(err) => tracing::error!(
+                error = %err,
+                "starting without a database (RUN_MIGRATIONS=false); readiness answers 503 until it answers"
+            ),
+        }
+
+        let mut health_checks: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(SqlHealthCheck::new(sql.clone()))];
+        let mut disabled_services = Vec::new();
+        let (cache, redis): (Arc<dyn Cache>, _) = match settings.redis_url() {
+            Some(url) => {
+                let store = RedisStore::connect(&RedisConfig {
+                    url: url.to_owned(),
+                    pool_size: settings.redis_pool_size,
+                    key_prefix: settings.redis_key_prefix.clone(),
+                    command_timeout: Duration::from_secs(2),
+                })?;
+                if let Err(err) = store.wait_until_ready(Duration::from_secs(5)).await {
+                    tracing::error!(error = %err, "redis is not answering; continuing with cache misses while it reconnects");
+                }
+                health_checks.push(Arc::new(RedisHealthCheck::new(store.clone())));
+                (Arc::new(FredCache::new(store.clone())), Some(store))
+            }
+            None => {
+                tracing::info!("REDIS_URL unset: using the in-process cache");
+                disabled_services.push("redis");
+                (Arc::new(InProcessCache::new()), None)
+            }
+        };
+        Ok(Self { sql, cache, health_checks, disabled_services, redis })
+    }
+
+    /// Runs every health check.
+    pub async fn health(&self) -> crate::HealthReport {
+        crate::health::run(&self.health_checks, &self.disabled_services).await
+    }
+
+    /// Closes pools (graceful shutdown).
+    pub async fn close(&self) {
+        if let Some(redis) = &self.redis {
+            redis.close().await;
+        }
+        self.sql.close().await;
+    }
+}
