@@ -1,1 +1,26 @@
-//! placeholder
+//! Cryptography adapters: bcrypt password hashing, HS256 access tokens,
+//! opaque refresh tokens and constant-time comparison.
+//!
+//! Everything here is pure Rust (ring, RustCrypto via `jsonwebtoken`'s
+//! `rust_crypto` backend, bcrypt): no OpenSSL, no aws-lc. The rules that
+//! make these safe are enforced in one place each:
+//! * [`BcryptPasswordHasher`] keeps bcrypt off the async workers and equalises
+//!   "unknown email" with "wrong password" ([`BcryptPasswordHasher::dummy_verify`]);
+//! * [`JwtVerifier`] takes the algorithm from its own allow-list, never from the
+//!   token, and judges `exp`/`nbf`/`iat` against an injected instant with no
+//!   leeway; [`JwtTokenSigner`] is our HS256 [`frontdesk_tenancy::TokenSigner`] on top of it;
+//! * [`RefreshTokenIssuer`] draws 256-bit tokens from the OS and stores only their SHA-256;
+//! * [`constant_time_eq`] compares API keys and admin codes without timing leaks.
+
+mod compare;
+mod error;
+mod password;
+mod refresh;
+mod rsa_pem;
+mod token;
+
+pub use compare::constant_time_eq;
+pub use error::{CryptoError, TokenRejection};
+pub use password::BcryptPasswordHasher;
+pub use refresh::{NewRefreshToken, REFRESH_TOKEN_BYTES, RefreshTokenIssuer, hash_refresh_token};
+pub use token::{JwtAlgorithm, JwtTokenSigner, JwtVerifier};

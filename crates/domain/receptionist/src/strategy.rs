@@ -108,12 +108,12 @@ impl Strategy {
             .qualification_questions
             .iter()
             .enumerate()
-            .filter_map(|(i, q)| errors.check(&format!("qualificationQuestions.{i}"), bounded(q, Self::MAX_QUESTION_CHARS)))
+            .filter_map(|(i, q)| {
+                errors.check(&format!("qualificationQuestions.{i}"), bounded(q, Self::MAX_QUESTION_CHARS))
+            })
             .collect();
-        let facts = errors.check(
-            "businessFacts",
-            input.business_facts.map_or_else(|| Ok(JsonObject::default()), JsonObject::parse),
-        );
+        let facts = errors
+            .check("businessFacts", input.business_facts.map_or_else(|| Ok(JsonObject::default()), JsonObject::parse));
         let handoff_phone = match input.handoff_phone.as_deref().map(str::trim) {
             None | Some("") => Some(None),
             Some(phone) => errors.check("handoffPhone", PhoneNumber::parse(phone)).map(Some),

@@ -1,0 +1,7 @@
+//! Cross-cutting HTTP concerns, each in its own module.
+
+pub mod extractors;
+pub mod request_context;
+pub mod security_headers;
+
+pub use request_context::{RequestId, request_context};

@@ -1,0 +1,31 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+//!
+//! Paths are collected by `utoipa-actix-web` from the same
+//! [`crate::routes::configure`] the server uses, so a route cannot be
+//! served without being documented (or documented without being served).
+
+use crate::error::ErrorBody;
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Frontdesk API",
+        description = "Multi-tenant AI receptionist and lead CRM. Errors always use the ErrorBody shape.",
+        license(name = "UNLICENSED")
+    ),
+    components(schemas(ErrorBody)),
+    tags((name = "status", description = "Liveness, readiness, health, version and metrics"))
+)]
+struct ApiDoc;
+
+/// Builds the document (once, at start-up).
+#[must_use]
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut api) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::routes::configure).split_for_parts();
+    api.info.version = crate::routes::status::VERSION.to_owned();
+    api
+}

@@ -1,0 +1,10 @@
+//! Route registration. One module per resource, one handler per file as resources grow.
+
+pub mod status;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every documented route (the OpenAPI document is collected from these).
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    status::configure(cfg);
+}

@@ -1,0 +1,148 @@
+//! Building and running the HTTP server.
+//!
+//! [`Application::build`] connects the stores, binds the listener (port 0
+//! picks a free port: tests use that) and assembles the actix app; the
+//! caller then awaits [`Application::run_until_stopped`]. actix handles
+//! SIGTERM/SIGINT itself: it stops accepting, lets in-flight requests finish
+//! for up to `SHUTDOWN_TIMEOUT_SECS`, then we close the pools.
+
+use crate::middleware::{extractors, request_context, security_headers::security_headers};
+use crate::routes::status::StatusProbe;
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{Method, header};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use frontdesk_runtime::{AppEnv, Settings, StartupError, Stores};
+use std::net::TcpListener;
+use std::sync::Arc;
+use utoipa_actix_web::AppExt;
+
+/// A bound, not yet running, api server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    stores: Stores,
+}
+
+/// Why the api could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A store failed to connect.
+    #[error(transparent)]
+    Stores(#[from] StartupError),
+    /// The listener could not be bound.
+    #[error("cannot listen on {address}: {source} (set HOST/PORT)")]
+    Bind {
+        /// host:port.
+        address: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The pre-rendered OpenAPI document.
+struct OpenApiJson(Arc<str>);
+
+impl Application {
+    /// Connects stores and binds the listener.
+    ///
+    /// # Errors
+    /// [`BuildError`] naming what failed.
+    pub async fn build(settings: Settings) -> Result<Self, BuildError> {
+        let stores = Stores::connect(&settings).await?;
+        let address = format!("{}:{}", settings.host, settings.port);
+        let listener = TcpListener::bind(&address).map_err(|source| BuildError::Bind { address: address.clone(), source })?;
+        let port = listener.local_addr().map_err(|source| BuildError::Bind { address, source })?.port();
+
+        let probe = web::Data::new(StatusProbe::new(stores.health_checks.clone(), stores.disabled_services.clone()));
+        let metrics = web::Data::new(frontdesk_runtime::metrics::install());
+        let openapi_json: Arc<str> =
+            serde_json::to_string(&crate::openapi::document()).unwrap_or_else(|_| "{}".to_owned()).into();
+        let openapi = web::Data::new(OpenApiJson(openapi_json));
+        let production = settings.app_env == AppEnv::Production;
+        let body_limit = settings.body_limit_bytes;
+        let cors_origins = settings.cors_origins.clone();
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .into_utoipa_app()
+                .configure(crate::routes::configure)
+                .into_app()
+                .app_data(probe.clone())
+                .app_data(metrics.clone())
+                .app_data(openapi.clone())
+                .app_data(extractors::json_config(body_limit))
+                .app_data(extractors::path_config())
+                .app_data(extractors::query_config())
+                .route("/openapi.json", web::get().to(openapi_document))
+                .default_service(web::to(unknown_route))
+                .wrap(cors(&cors_origins))
+                .wrap(security_headers(production))
+                .wrap(from_fn(request_context))
+        })
+        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .listen(listener)
+        .map_err(|source| BuildError::Bind { address: format!("{}:{port}", settings.host), source })?
+        .run();
+        tracing::info!(host = %settings.host, port, "api listening");
+        Ok(Self { port, server, stores })
+    }
+
+    /// The bound port.
+    #[must_use]
+    pub const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT (or the handle stops it), then closes the pools.
+    ///
+    /// # Errors
+    /// I/O errors of the server.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        tracing::info!("api stopped; closing connections");
+        self.stores.close().await;
+        result
+    }
+}
+
+async fn openapi_document(doc: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(doc.0.to_string())
+}
+
+/// Every unmatched route: 404 in the error format, naming the method and path.
+async fn unknown_route(req: actix_web::HttpRequest) -> crate::error::ApiError {
+    crate::error::ApiError::not_found(format!(
+        "no route for {} {}; see /openapi.json for the routes this server offers",
+        req.method(),
+        req.path()
+    ))
+}
+
+/// CORS for the configured origins only; with none configured, cross-origin browser calls are refused.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::HeaderName::from_static("x-api-key"),
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::HeaderName::from_static("x-request-id"),
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-ratelimit-limit"),
+            header::HeaderName::from_static("x-ratelimit-remaining"),
+            header::HeaderName::from_static("x-ratelimit-reset"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
