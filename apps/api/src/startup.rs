@@ -113,12 +113,14 @@ async fn openapi_document(doc: web::Data<OpenApiJson>) -> HttpResponse {
 }
 
 /// Every unmatched route: 404 in the error format, naming the method and path.
-async fn unknown_route(req: actix_web::HttpRequest) -> crate::error::ApiError {
+async fn unknown_route(req: actix_web::HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
     crate::error::ApiError::not_found(format!(
         "no route for {} {}; see /openapi.json for the routes this server offers",
         req.method(),
         req.path()
     ))
+    .error_response()
 }
 
 /// CORS for the configured origins only; with none configured, cross-origin browser calls are refused.

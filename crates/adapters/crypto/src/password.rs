@@ -5,10 +5,11 @@
 //! worker thread is never held for the duration of a hash, and a burst of
 //! logins cannot stall unrelated requests.
 //!
-//! Passwords are never truncated: hashing uses bcrypt's non-truncating
-//! variant ([`Password`] already refuses more than 72 bytes), and a
-//! candidate longer than 72 bytes simply does not match, instead of
-//! matching on its first 72 bytes.
+//! Passwords are never truncated. bcrypt only reads 72 bytes; [`Password`]
+//! already refuses longer passwords, and a candidate longer than 72 bytes
+//! simply does not match, instead of matching on its first 72 bytes. (The
+//! crate's `non_truncating_*` functions are not used: they count bcrypt's
+//! trailing NUL and so refuse a legitimate 72-byte password.)
 //!
 //! [`BcryptPasswordHasher::dummy_verify`] exists for login: when the email
 //! is unknown there is no hash to check, and answering at once would let
@@ -52,11 +53,11 @@ async fn blocking<T: Send + 'static>(
 
 /// Verifies without truncating: a candidate over 72 bytes is a mismatch, not an error.
 fn check(candidate: &SecretString, hash: &str) -> Result<bool, CryptoError> {
-    match bcrypt::non_truncating_verify(candidate.expose_secret(), hash) {
-        Ok(matches) => Ok(matches),
-        Err(bcrypt::BcryptError::Truncation(_)) => Ok(false),
-        Err(err) => Err(CryptoError::Bcrypt(err)),
+    let candidate = candidate.expose_secret();
+    if candidate.len() > Password::MAX_BYTES {
+        return Ok(false);
     }
+    bcrypt::verify(candidate, hash).map_err(CryptoError::Bcrypt)
 }
 
 impl BcryptPasswordHasher {
@@ -96,7 +97,7 @@ impl BcryptPasswordHasher {
     async fn dummy_hash(&self) -> Result<String, CryptoError> {
         let cost = self.cost;
         self.dummy_hash
-            .get_or_try_init(|| blocking(move || bcrypt::non_truncating_hash(DUMMY_PASSWORD, cost).map_err(CryptoError::Bcrypt)))
+            .get_or_try_init(|| blocking(move || bcrypt::hash(DUMMY_PASSWORD, cost).map_err(CryptoError::Bcrypt)))
             .await
             .cloned()
     }
@@ -121,7 +122,7 @@ impl PasswordHasher for BcryptPasswordHasher {
     async fn hash(&self, password: &Password) -> frontdesk_tenancy::Result<PasswordHash> {
         let cost = self.cost;
         let password = SecretString::from(password.expose().to_owned());
-        blocking(move || bcrypt::non_truncating_hash(password.expose_secret(), cost).map_err(CryptoError::Bcrypt))
+        blocking(move || bcrypt::hash(password.expose_secret(), cost).map_err(CryptoError::Bcrypt))
             .await
             .map(PasswordHash::from_stored)
             .map_err(TenancyError::storage)

@@ -1,0 +1,9 @@
+//! Black-box tests of the api over real HTTP, in both profiles:
+//! embedded (SQLite file + in-process cache) and PostgreSQL + Redis.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod errors;
+mod headers;
+mod helpers;
+mod openapi;
+mod status;
