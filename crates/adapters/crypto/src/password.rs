@@ -73,7 +73,7 @@ impl BcryptPasswordHasher {
     /// # Errors
     /// [`CryptoError::InvalidCost`] outside `4..=31`.
     pub fn new(cost: u32) -> Result<Self, CryptoError> {
-        if cost < Self::MIN_COST || cost > Self::MAX_COST {
+        if !(Self::MIN_COST..=Self::MAX_COST).contains(&cost) {
             return Err(CryptoError::InvalidCost { cost });
         }
         Ok(Self { cost, dummy_hash: Arc::new(OnceCell::new()) })

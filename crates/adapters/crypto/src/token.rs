@@ -387,7 +387,6 @@ fn numeric_date(claims: &Map<String, Value>, claim: &'static str) -> Result<Opti
     }
     match n.as_f64() {
         // `as` saturates at the i64 bounds, which is what a comparison with "now" needs.
-        #[allow(clippy::cast_possible_truncation)]
         Some(f) if f.is_finite() => Ok(Some(f.trunc() as i64)),
         _ => Err(reject(TokenRejection::InvalidClaim(claim))),
     }

@@ -102,6 +102,12 @@ pub trait RefreshTokenRepository: Send + Sync + 'static {
     /// # Errors
     /// `Storage`.
     async fn revoke_family(&self, family_id: TokenFamilyId, at: DateTime<Utc>) -> Result<u64>;
+
+    /// Deletes tokens that expired before `before` (the periodic purge); returns how many.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
 /// Slow, salted password hashing (bcrypt in production).

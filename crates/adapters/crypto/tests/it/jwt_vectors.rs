@@ -53,7 +53,8 @@ fn load() -> VectorFile {
             path.display()
         )
     });
-    serde_json::from_str(&text).unwrap_or_else(|err| panic!("{} is not the expected vector file: {err}", path.display()))
+    serde_json::from_str(&text)
+        .unwrap_or_else(|err| panic!("{} is not the expected vector file: {err}", path.display()))
 }
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -108,7 +109,12 @@ fn the_vector_file_is_the_one_we_expect() {
     let file = load();
     assert_eq!(file.tokens.len(), 17, "PyJWT vector count changed; review the new vectors");
     for vector in &file.tokens {
-        assert!(matches!(vector.verdict.as_str(), "valid" | "invalid"), "{}: verdict {:?}", vector.name, vector.verdict);
+        assert!(
+            matches!(vector.verdict.as_str(), "valid" | "invalid"),
+            "{}: verdict {:?}",
+            vector.name,
+            vector.verdict
+        );
     }
 }
 
@@ -192,7 +198,11 @@ fn expiry_boundary_is_exact_with_no_leeway() {
     let verifier = verifier(&vector.verifier).unwrap();
     assert!(verifier.verify_claims_at(&vector.token, at(exp - 1)).is_ok(), "valid one second before exp");
     let err = verifier.verify_claims_at(&vector.token, at(exp)).unwrap_err();
-    assert_eq!(err.rejection(), Some(&TokenRejection::Expired), "expired at exp itself (RFC 7519: now must be before exp)");
+    assert_eq!(
+        err.rejection(),
+        Some(&TokenRejection::Expired),
+        "expired at exp itself (RFC 7519: now must be before exp)"
+    );
     // A leeway, when asked for, is honoured.
     let lenient = verifier.with_leeway(std::time::Duration::from_secs(5));
     assert!(lenient.verify_claims_at(&vector.token, at(exp + 4)).is_ok());

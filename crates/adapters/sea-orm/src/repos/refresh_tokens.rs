@@ -74,4 +74,13 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             .map_err(TenancyError::storage)?;
         Ok(result.rows_affected)
     }
+
+    async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64> {
+        let result = Entity::delete_many()
+            .filter(Column::ExpiresAt.lt(before))
+            .exec(self.store.conn())
+            .await
+            .map_err(TenancyError::storage)?;
+        Ok(result.rows_affected)
+    }
 }

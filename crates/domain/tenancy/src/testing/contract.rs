@@ -133,4 +133,12 @@ pub async fn refresh_tokens(users: &dyn UserRepository, repo: &dyn RefreshTokenR
     assert_eq!(revoked.revoked_at, Some(at));
     let untouched = repo.find_by_hash(&hash('c')).await.expect("find").expect("exists");
     assert!(untouched.is_usable(at));
+
+    // Purge: only tokens whose expiry is before the cut-off go.
+    let mut old = RefreshToken::issue(owner.id, TokenFamilyId::new(), hash('e'), t0 - Duration::days(30));
+    old.expires_at = t0 - Duration::days(23);
+    repo.insert(&old).await.expect("insert");
+    assert_eq!(repo.purge_expired(t0).await.expect("purge"), 1);
+    assert_eq!(repo.find_by_hash(&hash('e')).await.expect("find"), None);
+    assert!(repo.find_by_hash(&hash('a')).await.expect("find").is_some(), "unexpired tokens stay");
 }

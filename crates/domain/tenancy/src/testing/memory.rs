@@ -121,6 +121,13 @@ impl RefreshTokenRepository for InMemoryRefreshTokens {
         }
         Ok(revoked)
     }
+
+    async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut all = lock(&self.0);
+        let count = all.len();
+        all.retain(|t| t.expires_at >= before);
+        Ok((count - all.len()) as u64)
+    }
 }
 
 /// A hasher for domain tests: reversible and instant. Never wire it into a binary.
