@@ -156,9 +156,7 @@ impl MigrationTrait for Migration {
             // The purge task deletes by expiry.
             ("idx_refresh_tokens_expires", RefreshTokens::ExpiresAt),
         ] {
-            manager
-                .create_index(Index::create().name(name).table(RefreshTokens::Table).col(column).to_owned())
-                .await?;
+            manager.create_index(Index::create().name(name).table(RefreshTokens::Table).col(column).to_owned()).await?;
         }
         Ok(())
     }

@@ -10,7 +10,8 @@ use frontdesk_runtime::{Settings, telemetry};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage: frontdesk-api [serve|migrate]\n\nConfiguration comes from environment variables; see .env.example.";
+const USAGE: &str =
+    "usage: frontdesk-api [serve|migrate]\n\nConfiguration comes from environment variables; see .env.example.";
 
 #[actix_web::main]
 async fn main() -> ExitCode {

@@ -53,7 +53,8 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, BuildError> {
         let stores = Stores::connect(&settings).await?;
         let address = format!("{}:{}", settings.host, settings.port);
-        let listener = TcpListener::bind(&address).map_err(|source| BuildError::Bind { address: address.clone(), source })?;
+        let listener =
+            TcpListener::bind(&address).map_err(|source| BuildError::Bind { address: address.clone(), source })?;
         let port = listener.local_addr().map_err(|source| BuildError::Bind { address, source })?.port();
 
         let probe = web::Data::new(StatusProbe::new(stores.health_checks.clone(), stores.disabled_services.clone()));

@@ -63,8 +63,10 @@ impl Worker {
     pub async fn build(settings: &Settings) -> Result<Self, WorkerError> {
         let stores = Stores::connect(settings).await?;
         let address = format!("{}:{}", settings.host, settings.worker_port);
-        let listener = TcpListener::bind(&address).map_err(|source| WorkerError::Bind { address: address.clone(), source })?;
-        let port = listener.local_addr().map_err(|source| WorkerError::Bind { address: address.clone(), source })?.port();
+        let listener =
+            TcpListener::bind(&address).map_err(|source| WorkerError::Bind { address: address.clone(), source })?;
+        let port =
+            listener.local_addr().map_err(|source| WorkerError::Bind { address: address.clone(), source })?.port();
 
         let (shutdown, receiver) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
@@ -77,7 +79,10 @@ impl Worker {
             App::new()
                 .app_data(metrics.clone())
                 .app_data(health.clone())
-                .route("/health/live", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }))
+                .route(
+                    "/health/live",
+                    web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }),
+                )
                 .route("/health/ready", web::get().to(ready))
                 .route("/metrics", web::get().to(render_metrics))
         })

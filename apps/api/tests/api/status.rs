@@ -90,7 +90,9 @@ async fn metrics_expose_a_request_latency_histogram_by_route_pattern() {
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
     let text = response.text().await.unwrap();
     assert!(
-        text.contains(r#"http_request_duration_seconds_bucket{method="GET",route="/status/version",status="200",le="0.005"}"#),
+        text.contains(
+            r#"http_request_duration_seconds_bucket{method="GET",route="/status/version",status="200",le="0.005"}"#
+        ),
         "{text}"
     );
 }

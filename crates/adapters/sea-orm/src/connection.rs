@@ -184,7 +184,9 @@ impl SqlStore {
             Backend::Postgres => {
                 "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1"
             }
-            Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+            }
         };
         let rows = self.db.query_all_raw(sea_orm::Statement::from_string(self.db_backend(), sql)).await?;
         rows.iter().map(|row| row.try_get::<String>("", "name")).collect()

@@ -17,4 +17,6 @@ pub mod testing;
 
 pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
-pub use repos::{SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository};
+pub use repos::{
+    SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
+};

@@ -75,7 +75,9 @@ impl FromStr for Role {
             "owner" => Self::Owner,
             "admin" => Self::Admin,
             "super_admin" => Self::SuperAdmin,
-            other => return Err(format!("unknown role {other:?}; expected owner, manager, agent, admin or super_admin")),
+            other => {
+                return Err(format!("unknown role {other:?}; expected owner, manager, agent, admin or super_admin"));
+            }
         })
     }
 }

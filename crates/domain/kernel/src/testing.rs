@@ -4,7 +4,11 @@
 //! port and run against the in-process fake *and* every real adapter, so
 //! the embedded and production profiles cannot drift apart.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, reason = "contract suites are test code: a failed expectation is the test failing")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "contract suites are test code: a failed expectation is the test failing"
+)]
 
 use crate::clock::Clock;
 use chrono::{DateTime, Duration, Utc};

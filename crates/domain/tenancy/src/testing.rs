@@ -4,7 +4,11 @@
 //! (uniqueness, ordering, paging) and are checked by the same contract
 //! suites in [`contract`], run by the SeaORM adapter's tests too.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, reason = "contract suites are test code: a failed expectation is the test failing")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "contract suites are test code: a failed expectation is the test failing"
+)]
 
 pub mod contract;
 mod memory;

@@ -118,7 +118,11 @@ impl User {
         if role.account_type() != AccountType::Admin {
             return Err(ValidationErrors::single("role", "must be admin or super_admin"));
         }
-        Ok(Self { account_type: AccountType::Admin, admin_role: Some(role), ..Self::new_user(sign_up, password_hash, now) })
+        Ok(Self {
+            account_type: AccountType::Admin,
+            admin_role: Some(role),
+            ..Self::new_user(sign_up, password_hash, now)
+        })
     }
 }
 
@@ -134,9 +138,8 @@ mod tests {
 
     #[test]
     fn sign_up_reports_every_bad_field() {
-        let errors = NewUser { email: "nope".into(), password: "short".into(), name: String::new() }
-            .validate()
-            .unwrap_err();
+        let errors =
+            NewUser { email: "nope".into(), password: "short".into(), name: String::new() }.validate().unwrap_err();
         let fields: Vec<_> = errors.errors().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["email", "password", "name"]);
     }

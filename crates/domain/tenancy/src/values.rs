@@ -220,7 +220,8 @@ mod tests {
 
     #[test]
     fn email_rejects_malformed_addresses() {
-        for bad in ["", "plain", "@example.com", "a@", "a@localhost", "a b@example.com", "a..b@example.com", "a@-x.com"] {
+        for bad in ["", "plain", "@example.com", "a@", "a@localhost", "a b@example.com", "a..b@example.com", "a@-x.com"]
+        {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

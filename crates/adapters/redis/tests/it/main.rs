@@ -19,7 +19,10 @@ fn config(url: String) -> RedisConfig {
 async fn store() -> RedisStore {
     let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let store = RedisStore::connect(&config(url.clone())).unwrap();
-    store.wait_until_ready(Duration::from_secs(5)).await.unwrap_or_else(|e| panic!("{e} at {url}; run ./scripts/test.sh"));
+    store
+        .wait_until_ready(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|e| panic!("{e} at {url}; run ./scripts/test.sh"));
     store
 }
 

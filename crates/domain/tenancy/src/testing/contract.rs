@@ -74,11 +74,7 @@ pub async fn users(repo: &dyn UserRepository) {
 ///
 /// # Panics
 /// When the adapter breaks the contract.
-pub async fn memberships(
-    tenants: &dyn TenantRepository,
-    users: &dyn UserRepository,
-    repo: &dyn MembershipRepository,
-) {
+pub async fn memberships(tenants: &dyn TenantRepository, users: &dyn UserRepository, repo: &dyn MembershipRepository) {
     let t0 = now();
     let (a, b) = (tenant("A Co", t0), tenant("B Co", t0));
     tenants.insert(&a).await.expect("tenant");
