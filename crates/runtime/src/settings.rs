@@ -183,10 +183,10 @@ impl Settings {
         let run_migrations = r.flag("RUN_MIGRATIONS", true);
 
         let redis_url = r.raw("REDIS_URL").map(str::to_owned);
-        if let Some(url) = &redis_url {
-            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-                r.errors.push("REDIS_URL: must start with redis:// or rediss://".to_owned());
-            }
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            r.errors.push("REDIS_URL: must start with redis:// or rediss://".to_owned());
         }
         let redis_key_prefix = r.raw("REDIS_KEY_PREFIX").unwrap_or("frontdesk:").to_owned();
         let redis_pool_size = r.parsed("REDIS_POOL_SIZE", 4usize, "a pool size");

@@ -94,20 +94,18 @@ pub fn check(metadata: &Value) -> Vec<Violation> {
                     });
                 }
             }
-            if is_adapter {
-                if let Some(dep_path) = manifest_of(dep_name) {
-                    if dep_path.contains("/apps/") {
-                        violations.push(Violation {
-                            package: name.clone(),
-                            reason: format!("adapter depends on app {dep_name}"),
-                        });
-                    }
-                    if dep_path.contains("/crates/adapters/") && !dep_path.contains("/crates/adapters/crypto/") {
-                        violations.push(Violation {
-                            package: name.clone(),
-                            reason: format!("adapter depends on another adapter {dep_name} (only crypto is shared)"),
-                        });
-                    }
+            if is_adapter && let Some(dep_path) = manifest_of(dep_name) {
+                if dep_path.contains("/apps/") {
+                    violations.push(Violation {
+                        package: name.clone(),
+                        reason: format!("adapter depends on app {dep_name}"),
+                    });
+                }
+                if dep_path.contains("/crates/adapters/") && !dep_path.contains("/crates/adapters/crypto/") {
+                    violations.push(Violation {
+                        package: name.clone(),
+                        reason: format!("adapter depends on another adapter {dep_name} (only crypto is shared)"),
+                    });
                 }
             }
         }

@@ -29,16 +29,6 @@ impl TestApp {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
     }
 
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", self.address))
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("request")
-    }
-
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client.post(format!("{}{path}", self.address)).json(body).send().await.expect("request")
     }

@@ -61,7 +61,7 @@ impl Cache for InProcessCache {
         let mut inner = self.lock();
         inner.entries.insert(key.to_owned(), (value.to_vec(), now + ttl));
         inner.writes += 1;
-        if inner.writes % SWEEP_EVERY == 0 {
+        if inner.writes.is_multiple_of(SWEEP_EVERY) {
             inner.entries.retain(|_, (_, deadline)| *deadline > now);
         }
         Ok(())

@@ -31,7 +31,9 @@ impl TestDatabase {
         let conn = Database::connect(&admin)
             .await
             .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin} ({e}); run ./scripts/test.sh"));
-        conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+        if let Err(e) = conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await {
+            panic!("cannot create test database {name}: {e}");
+        }
         let _ = conn.close().await;
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
         let url = format!("{base}/{name}");
