@@ -17,7 +17,10 @@ use utoipa_actix_web::AppExt;
         license(name = "UNLICENSED")
     ),
     components(schemas(ErrorBody)),
-    tags((name = "status", description = "Liveness, readiness, health, version and metrics"))
+    tags(
+        (name = "status", description = "Liveness, readiness, health, version and metrics"),
+        (name = "auth", description = "Sign-up and sessions")
+    )
 )]
 struct ApiDoc;
 

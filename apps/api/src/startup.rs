@@ -13,7 +13,12 @@ use actix_web::dev::Server;
 use actix_web::http::{Method, header};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
+use frontdesk_crypto::{BcryptPasswordHasher, JwtTokenSigner, RefreshTokenIssuer};
+use frontdesk_kernel::{Clock, SystemClock};
 use frontdesk_runtime::{AppEnv, Settings, StartupError, Stores};
+use frontdesk_sea_orm::{SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmUserRepository};
+use frontdesk_tenancy::AuthService;
+use frontdesk_tenancy::auth::AuthPorts;
 use std::net::TcpListener;
 use std::sync::Arc;
 use utoipa_actix_web::AppExt;
@@ -31,6 +36,9 @@ pub enum BuildError {
     /// A store failed to connect.
     #[error(transparent)]
     Stores(#[from] StartupError),
+    /// A secret or crypto setting was rejected.
+    #[error(transparent)]
+    Crypto(#[from] frontdesk_crypto::CryptoError),
     /// The listener could not be bound.
     #[error("cannot listen on {address}: {source} (set HOST/PORT)")]
     Bind {
@@ -57,6 +65,7 @@ impl Application {
             TcpListener::bind(&address).map_err(|source| BuildError::Bind { address: address.clone(), source })?;
         let port = listener.local_addr().map_err(|source| BuildError::Bind { address, source })?.port();
 
+        let auth = web::Data::new(auth_service(&settings, &stores)?);
         let probe = web::Data::new(StatusProbe::new(stores.health_checks.clone(), stores.disabled_services.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let openapi_json: Arc<str> =
@@ -71,6 +80,7 @@ impl Application {
                 .into_utoipa_app()
                 .configure(crate::routes::configure)
                 .into_app()
+                .app_data(auth.clone())
                 .app_data(probe.clone())
                 .app_data(metrics.clone())
                 .app_data(openapi.clone())
@@ -107,6 +117,29 @@ impl Application {
         self.stores.close().await;
         result
     }
+}
+
+/// Wires the authentication use cases to SeaORM repositories and the crypto adapters.
+fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService, BuildError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => {
+            tracing::warn!(
+                "JWT_SECRET unset: using a random per-process secret; sessions end when the process restarts"
+            );
+            frontdesk_crypto::random_secret(48)?
+        }
+    };
+    Ok(AuthService::new(AuthPorts {
+        users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
+        memberships: Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone())),
+        refresh_tokens: Arc::new(SeaOrmRefreshTokenRepository::new(stores.sql.clone())),
+        hasher: Arc::new(BcryptPasswordHasher::new(settings.bcrypt_cost)?),
+        signer: Arc::new(JwtTokenSigner::new(&secret, Arc::clone(&clock))?),
+        generator: Arc::new(RefreshTokenIssuer::new()),
+        clock,
+    }))
 }
 
 async fn openapi_document(doc: web::Data<OpenApiJson>) -> HttpResponse {

@@ -71,6 +71,8 @@ pub struct Settings {
     pub jwt_secret: Option<SecretString>,
     /// `API_KEY`: when set, `/api/*` requires `X-API-Key`.
     pub api_key: Option<SecretString>,
+    /// `BCRYPT_COST`: password hashing work factor (12 in production; 4 is enough for tests).
+    pub bcrypt_cost: u32,
 }
 
 impl fmt::Debug for Settings {
@@ -220,6 +222,12 @@ impl Settings {
             _ => {}
         }
         let api_key = r.raw("API_KEY").map(str::to_owned);
+        let bcrypt_cost = r.parsed("BCRYPT_COST", 12u32, "a bcrypt cost between 4 and 31");
+        if !(4..=31).contains(&bcrypt_cost) {
+            r.errors.push(format!("BCRYPT_COST: must be between 4 and 31 (got {bcrypt_cost})"));
+        } else if bcrypt_cost < 10 && app_env == AppEnv::Production {
+            r.errors.push(format!("BCRYPT_COST: {bcrypt_cost} is too weak for production (use 10 or more)"));
+        }
         if app_env == AppEnv::Production && database_is_embedded {
             r.errors.push("DATABASE_URL: required when APP_ENV=production (postgres://…)".to_owned());
         }
@@ -247,6 +255,7 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(shutdown_secs),
             jwt_secret: jwt_secret.map(SecretString::from),
             api_key: api_key.map(SecretString::from),
+            bcrypt_cost,
         })
     }
 

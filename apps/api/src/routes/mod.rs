@@ -1,5 +1,6 @@
 //! Route registration. One module per resource, one handler per file as resources grow.
 
+pub mod auth;
 pub mod status;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -7,4 +8,5 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Registers every documented route (the OpenAPI document is collected from these).
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     status::configure(cfg);
+    auth::configure(cfg);
 }

@@ -30,7 +30,11 @@ async fn security_headers_are_on_successes_and_errors_without_hsts_outside_produ
 async fn production_adds_hsts() {
     let app = spawn_app_with(
         Profile::Production,
-        &[("APP_ENV", "production"), ("JWT_SECRET", "a-test-secret-that-is-at-least-32-bytes-long")],
+        &[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "a-test-secret-that-is-at-least-32-bytes-long"),
+            ("BCRYPT_COST", "10"),
+        ],
     )
     .await;
     let response = app.get("/status").await;

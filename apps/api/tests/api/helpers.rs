@@ -29,6 +29,16 @@ impl TestApp {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
     }
 
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client.post(format!("{}{path}", self.address)).json(body).send().await.expect("request")
     }
@@ -48,6 +58,7 @@ pub async fn spawn_app_with(profile: Profile, extra: &[(&str, &str)]) -> TestApp
     vars.insert("HOST".into(), "127.0.0.1".into());
     vars.insert("PORT".into(), "0".into());
     vars.insert("SHUTDOWN_TIMEOUT_SECS".into(), "1".into());
+    vars.insert("BCRYPT_COST".into(), "4".into());
     let db = match profile {
         Profile::Embedded => {
             vars.insert("DATABASE_URL".into(), format!("sqlite://{}?mode=rwc", dir.path().join("api.db").display()));

@@ -6,4 +6,5 @@ mod errors;
 mod headers;
 mod helpers;
 mod openapi;
+mod register;
 mod status;

@@ -22,5 +22,5 @@ mod token;
 pub use compare::constant_time_eq;
 pub use error::{CryptoError, TokenRejection};
 pub use password::BcryptPasswordHasher;
-pub use refresh::{NewRefreshToken, REFRESH_TOKEN_BYTES, RefreshTokenIssuer, hash_refresh_token};
+pub use refresh::{NewRefreshToken, REFRESH_TOKEN_BYTES, RefreshTokenIssuer, hash_refresh_token, random_secret};
 pub use token::{JwtAlgorithm, JwtTokenSigner, JwtVerifier};

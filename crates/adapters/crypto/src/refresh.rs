@@ -77,6 +77,27 @@ pub fn hash_refresh_token(token: &str) -> TokenHash {
     }
 }
 
+impl frontdesk_tenancy::RefreshTokenGenerator for RefreshTokenIssuer {
+    fn generate(&self) -> frontdesk_tenancy::Result<(frontdesk_tenancy::IssuedRefreshToken, TokenHash)> {
+        use secrecy::ExposeSecret as _;
+        let issued = self.issue().map_err(frontdesk_tenancy::TenancyError::internal)?;
+        Ok((frontdesk_tenancy::IssuedRefreshToken::new(issued.token.expose_secret().to_owned()), issued.hash))
+    }
+}
+
+/// A random secret of `bytes` bytes, base64url-encoded: for an ephemeral
+/// development `JWT_SECRET` when none is configured.
+///
+/// # Errors
+/// [`CryptoError::Random`] if the system random generator fails.
+pub fn random_secret(bytes: usize) -> Result<SecretString, CryptoError> {
+    let mut buffer = vec![0u8; bytes];
+    SystemRandom::new().fill(&mut buffer).map_err(|_| CryptoError::Random)?;
+    let secret = URL_SAFE_NO_PAD.encode(&buffer);
+    buffer.fill(0);
+    Ok(SecretString::from(secret))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -23,6 +23,9 @@ pub enum TenancyError {
     /// A token was malformed, tampered with, expired or revoked.
     #[error("invalid or expired token")]
     InvalidToken,
+    /// A supporting service (hashing, signing, randomness) failed; the cause is kept for the logs.
+    #[error("internal failure")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The storage backend failed; the cause is kept for the logs.
     #[error("storage failure")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -32,6 +35,11 @@ impl TenancyError {
     /// Wraps a backend error.
     pub fn storage(err: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Storage(Box::new(err))
+    }
+
+    /// Wraps a failure of a supporting service (hasher, signer, random source).
+    pub fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(err))
     }
 }
 
@@ -43,6 +51,7 @@ impl ErrorCode for TenancyError {
             Self::Duplicate { .. } => "duplicate",
             Self::InvalidToken => "invalid_token",
             Self::Storage(_) => "storage_failure",
+            Self::Internal(_) => "internal_error",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! issue adds the use cases (register, login, refresh rotation, lockout)
 //! on top of these types.
 
+pub mod auth;
 pub mod error;
 pub mod membership;
 pub mod ports;
@@ -17,11 +18,12 @@ pub mod values;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use auth::{AuthPorts, AuthService, Session};
 pub use error::{Result, TenancyError};
 pub use membership::Membership;
 pub use ports::{
-    AccessClaims, MembershipRepository, PasswordHasher, RefreshTokenRepository, TenantRepository, TokenSigner,
-    UserRepository,
+    AccessClaims, IssuedRefreshToken, MembershipRepository, PasswordHasher, RefreshTokenGenerator,
+    RefreshTokenRepository, TenantRepository, TokenSigner, UserRepository,
 };
 pub use session::{RefreshToken, RefreshTokenId, TokenFamilyId, TokenHash};
 pub use tenant::{NewTenant, Tenant};

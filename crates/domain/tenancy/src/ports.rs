@@ -134,8 +134,8 @@ pub struct AccessClaims {
     pub sub: UserId,
     /// User or admin.
     pub account_type: AccountType,
-    /// Tenant or admin role.
-    pub role: Role,
+    /// Tenant or admin role; absent while the user is onboarding (no sub-account yet).
+    pub role: Option<Role>,
     /// The tenant, absent while onboarding and for admins.
     pub sub_account_id: Option<TenantId>,
     /// Unique token id.
@@ -144,6 +144,39 @@ pub struct AccessClaims {
     pub iat: i64,
     /// Expires at (seconds since the epoch).
     pub exp: i64,
+}
+
+/// A refresh token as handed to the client once. `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuedRefreshToken(String);
+
+impl IssuedRefreshToken {
+    /// Wraps a freshly generated token.
+    #[must_use]
+    pub const fn new(token: String) -> Self {
+        Self(token)
+    }
+
+    /// The token, for the response body only.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for IssuedRefreshToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IssuedRefreshToken(<redacted>)")
+    }
+}
+
+/// Generates opaque refresh tokens and the hash under which they are stored.
+pub trait RefreshTokenGenerator: Send + Sync + 'static {
+    /// A new unguessable token and its hash.
+    ///
+    /// # Errors
+    /// `Internal` when the random source fails.
+    fn generate(&self) -> Result<(IssuedRefreshToken, TokenHash)>;
 }
 
 /// Signs and verifies access tokens.

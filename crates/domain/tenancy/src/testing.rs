@@ -13,4 +13,7 @@
 pub mod contract;
 mod memory;
 
-pub use memory::{InMemoryMemberships, InMemoryRefreshTokens, InMemoryTenants, InMemoryUsers, PlainTextHasher};
+pub use memory::{
+    FakeSigner, InMemoryMemberships, InMemoryRefreshTokens, InMemoryTenants, InMemoryUsers, PlainTextHasher,
+    SequentialTokens,
+};

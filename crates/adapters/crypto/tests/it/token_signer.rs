@@ -22,7 +22,7 @@ fn claims() -> AccessClaims {
     AccessClaims {
         sub: UserId::new(),
         account_type: AccountType::User,
-        role: Role::Owner,
+        role: Some(Role::Owner),
         sub_account_id: Some(TenantId::new()),
         jti: "jti-1".into(),
         iat: issued_at().timestamp(),

@@ -144,3 +144,39 @@ impl PasswordHasher for PlainTextHasher {
         Ok(hash.as_str().strip_prefix("plain:") == Some(candidate))
     }
 }
+
+/// A signer for domain tests: the "token" is `fake.` + the claims as JSON. Never wire it into a binary.
+#[derive(Debug, Default)]
+pub struct FakeSigner;
+
+impl crate::ports::TokenSigner for FakeSigner {
+    fn sign(&self, claims: &crate::ports::AccessClaims) -> Result<String> {
+        serde_json::to_string(claims).map(|json| format!("fake.{json}")).map_err(TenancyError::internal)
+    }
+
+    fn verify(&self, token: &str) -> Result<crate::ports::AccessClaims> {
+        let json = token.strip_prefix("fake.").ok_or(TenancyError::InvalidToken)?;
+        serde_json::from_str(json).map_err(|_| TenancyError::InvalidToken)
+    }
+}
+
+/// Deterministic refresh tokens (`token-1`, `token-2`, …) for domain tests.
+#[derive(Debug, Default)]
+pub struct SequentialTokens(std::sync::atomic::AtomicU64);
+
+impl SequentialTokens {
+    /// The hash this generator stores for `token`: the token's bytes as hex, padded to 64 characters.
+    #[must_use]
+    pub fn hash_of(token: &str) -> TokenHash {
+        let hex: String = token.bytes().map(|b| format!("{b:02x}")).collect();
+        TokenHash::from_hex(&format!("{hex:0<64}")[..64]).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl crate::ports::RefreshTokenGenerator for SequentialTokens {
+    fn generate(&self) -> Result<(crate::ports::IssuedRefreshToken, TokenHash)> {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let token = format!("token-{n}");
+        Ok((crate::ports::IssuedRefreshToken::new(token.clone()), Self::hash_of(&token)))
+    }
+}
