@@ -1,72 +1,19 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine or a developer's box.
 #
-# 1. Makes sure PostgreSQL and Redis answer on 127.0.0.1 (installs them with
-#    apt-get when absent, starts them when stopped).
-# 2. Makes sure the `postgres` role can log in over TCP with a password, so
-#    the default pg_hba.conf (scram) works as well as `trust`.
-# 3. Runs every test of the workspace (cargo nextest when installed, cargo test otherwise).
+# 1. Makes sure PostgreSQL and Redis answer on 127.0.0.1 (scripts/services.sh:
+#    installs them with apt-get when absent, starts them when stopped, and
+#    makes sure the postgres role can log in over TCP).
+# 2. Runs every test of the workspace (cargo nextest when installed, cargo test otherwise).
 #
 # Tests create and drop their own databases (fd_test_*) and use their own Redis key prefixes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/frontdesk-target}"
-export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
-export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
-
-log() { printf '\033[1m[test.sh]\033[0m %s\n' "$*" >&2; }
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-    log "need root for: $*"; return 1; fi
-}
-
-apt_install() {
-  log "installing $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
-
-pg_answers() { command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q; }
-redis_answers() { command -v redis-cli >/dev/null && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = "PONG" ]; }
-
-wait_for() { # name, check-function
-  for _ in $(seq 1 30); do "$2" && return 0; sleep 1; done
-  log "$1 did not come up on 127.0.0.1"; return 1
-}
-
-ensure_postgres() {
-  if pg_answers; then return; fi
-  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then apt_install postgresql; fi
-  local version
-  version=$(ls /etc/postgresql | sort -V | tail -n 1)
-  log "starting PostgreSQL $version"
-  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
-  wait_for PostgreSQL pg_answers
-}
-
-ensure_postgres_login() {
-  if psql "$TEST_DATABASE_URL" -Atqc 'select 1' >/dev/null 2>&1; then return; fi
-  log "setting a password for the postgres role (local test server only)"
-  as_root su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
-  psql "$TEST_DATABASE_URL" -Atqc 'select 1' >/dev/null || { log "cannot log in with $TEST_DATABASE_URL"; exit 1; }
-}
-
-ensure_redis() {
-  if redis_answers; then return; fi
-  if ! command -v redis-server >/dev/null; then apt_install redis-server; fi
-  log "starting Redis"
-  mkdir -p /tmp/frontdesk-redis
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
-    --dir /tmp/frontdesk-redis --logfile /tmp/frontdesk-redis/redis.log
-  wait_for Redis redis_answers
-}
-
-ensure_postgres
-ensure_postgres_login
-ensure_redis
-log "PostgreSQL and Redis answer on 127.0.0.1"
+# shellcheck source=scripts/services.sh
+. scripts/services.sh
+ensure_services
 
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast "$@"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Load-tests the api's status paths on loopback and, in the same run, the raw
+# PostgreSQL and Redis round trips they are made of, so figures can be read as
+# ratios (absolute numbers on a shared 2-core machine drift by a third).
+#
+#   GET /health/live    — HTTP stack only (middleware, routing, JSON)
+#   GET /status/health  — one PostgreSQL ping + one Redis PING per request
+#   baseline: pgbench running `SELECT 1`, redis-benchmark PING, same concurrency
+#
+# Env: DURATION (s, default 10), CONNECTIONS (default 32), PORT (default 8099).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/frontdesk-target}"
+DURATION="${DURATION:-10}"
+CONNECTIONS="${CONNECTIONS:-32}"
+PORT="${PORT:-8099}"
+PG_ADMIN="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+DB="fd_bench_$$"
+PG_URL="${PG_ADMIN%/*}/$DB"
+
+command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -qq wrk >/dev/null; }
+# shellcheck source=scripts/services.sh
+. scripts/services.sh
+ensure_services
+
+cargo build --release -q -p frontdesk-api
+psql "$PG_ADMIN" -qc "CREATE DATABASE $DB"
+API_PID=""
+cleanup() {
+  [ -n "$API_PID" ] && kill "$API_PID" 2>/dev/null && wait "$API_PID" 2>/dev/null
+  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" || true
+}
+trap cleanup EXIT
+
+DATABASE_URL="$PG_URL" REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX="bench:$$:" PORT="$PORT" \
+  DATABASE_MAX_CONNECTIONS=16 RUST_LOG=warn "$CARGO_TARGET_DIR/release/frontdesk-api" &
+API_PID=$!
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/health/live" >/dev/null && break; sleep 0.2; done
+
+run_wrk() { # path -> "rps p50 p99"
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT$1" |
+    awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}'
+}
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r); $CONNECTIONS connections, ${DURATION}s each"
+live=$(run_wrk /health/live)
+health=$(run_wrk /status/health)
+echo 'SELECT 1;' > /tmp/fd_bench_select1.sql
+pg=$(pgbench -n -f /tmp/fd_bench_select1.sql -c "$CONNECTIONS" -j 2 -T "$DURATION" "$PG_URL" 2>/dev/null |
+  awk '/tps = / {print $3; exit}')
+redis=$(redis-benchmark -h 127.0.0.1 -p 6379 -c "$CONNECTIONS" -n 200000 -t ping -q 2>/dev/null |
+  awk -F': ' '/PING_INLINE/ {split($2, a, " "); print a[1]; exit}')
+
+printf '\n| path | req/s | p50 | p99 |\n|---|---|---|---|\n'
+printf '| GET /health/live | %s | %s | %s |\n' $live
+printf '| GET /status/health (PG ping + Redis PING) | %s | %s | %s |\n' $health
+printf '| raw PostgreSQL `SELECT 1` (pgbench) | %s | | |\n' "$pg"
+printf '| raw Redis PING (redis-benchmark) | %s | | |\n' "$redis"
+awk -v h="$(echo "$health" | cut -d' ' -f1)" -v p="$pg" 'BEGIN { if (p > 0) printf "\n/status/health throughput = %.2f × raw SELECT 1\n", h / p }'
