@@ -48,12 +48,12 @@ health=$(run_wrk /status/health)
 echo 'SELECT 1;' > /tmp/fd_bench_select1.sql
 pg=$(pgbench -n -f /tmp/fd_bench_select1.sql -c "$CONNECTIONS" -j 2 -T "$DURATION" "$PG_URL" 2>/dev/null |
   awk '/tps = / {print $3; exit}')
-redis=$(redis-benchmark -h 127.0.0.1 -p 6379 -c "$CONNECTIONS" -n 200000 -t ping -q 2>/dev/null |
-  awk -F': ' '/PING_INLINE/ {split($2, a, " "); print a[1]; exit}')
+redis=$(redis-benchmark -h 127.0.0.1 -p 6379 -c "$CONNECTIONS" -n 200000 -t ping --csv 2>/dev/null |
+  awk -F'","' '/PING_MBULK/ {print $2, $5 "ms", $7 "ms"; exit}')
 
 printf '\n| path | req/s | p50 | p99 |\n|---|---|---|---|\n'
 printf '| GET /health/live | %s | %s | %s |\n' $live
 printf '| GET /status/health (PG ping + Redis PING) | %s | %s | %s |\n' $health
 printf '| raw PostgreSQL `SELECT 1` (pgbench) | %s | | |\n' "$pg"
-printf '| raw Redis PING (redis-benchmark) | %s | | |\n' "$redis"
+printf '| raw Redis PING (redis-benchmark) | %s | %s | %s |\n' $redis
 awk -v h="$(echo "$health" | cut -d' ' -f1)" -v p="$pg" 'BEGIN { if (p > 0) printf "\n/status/health throughput = %.2f × raw SELECT 1\n", h / p }'

@@ -6,6 +6,7 @@
 //! SIGTERM/SIGINT itself: it stops accepting, lets in-flight requests finish
 //! for up to `SHUTDOWN_TIMEOUT_SECS`, then we close the pools.
 
+use crate::middleware::api_key::{ApiKey, require_api_key};
 use crate::middleware::{extractors, request_context, security_headers::security_headers};
 use crate::routes::status::StatusProbe;
 use actix_cors::Cors;
@@ -60,10 +61,10 @@ impl Application {
     /// [`BuildError`] naming what failed.
     pub async fn build(settings: Settings) -> Result<Self, BuildError> {
         let stores = Stores::connect(&settings).await?;
-        let address = format!("{}:{}", settings.host, settings.port);
-        let listener =
-            TcpListener::bind(&address).map_err(|source| BuildError::Bind { address: address.clone(), source })?;
-        let port = listener.local_addr().map_err(|source| BuildError::Bind { address, source })?.port();
+        let address = std::net::SocketAddr::new(settings.host, settings.port);
+        let bind_error = |source| BuildError::Bind { address: address.to_string(), source };
+        let listener = TcpListener::bind(address).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
 
         let auth = web::Data::new(auth_service(&settings, &stores)?);
         let probe = web::Data::new(StatusProbe::new(stores.health_checks.clone(), stores.disabled_services.clone()));
@@ -74,6 +75,7 @@ impl Application {
         let production = settings.app_env == AppEnv::Production;
         let body_limit = settings.body_limit_bytes;
         let cors_origins = settings.cors_origins.clone();
+        let api_key = web::Data::new(ApiKey(settings.api_key.clone()));
 
         let server = HttpServer::new(move || {
             App::new()
@@ -81,6 +83,7 @@ impl Application {
                 .configure(crate::routes::configure)
                 .into_app()
                 .app_data(auth.clone())
+                .app_data(api_key.clone())
                 .app_data(probe.clone())
                 .app_data(metrics.clone())
                 .app_data(openapi.clone())
@@ -89,13 +92,14 @@ impl Application {
                 .app_data(extractors::query_config())
                 .route("/openapi.json", web::get().to(openapi_document))
                 .default_service(web::to(unknown_route))
+                .wrap(from_fn(require_api_key))
                 .wrap(cors(&cors_origins))
                 .wrap(security_headers(production))
                 .wrap(from_fn(request_context))
         })
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .listen(listener)
-        .map_err(|source| BuildError::Bind { address: format!("{}:{port}", settings.host), source })?
+        .map_err(bind_error)?
         .run();
         tracing::info!(host = %settings.host, port, "api listening");
         Ok(Self { port, server, stores })

@@ -13,6 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// Gauge set to 1 while the worker runs (lets dashboards see it before any task reports).
+pub const WORKER_UP: &str = "worker_up";
+
 /// How often expired refresh tokens are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -61,12 +64,16 @@ impl Worker {
     /// # Errors
     /// [`WorkerError`] naming what failed.
     pub async fn build(settings: &Settings) -> Result<Self, WorkerError> {
-        let stores = Stores::connect(settings).await?;
-        let address = format!("{}:{}", settings.host, settings.worker_port);
-        let listener =
-            TcpListener::bind(&address).map_err(|source| WorkerError::Bind { address: address.clone(), source })?;
-        let port =
-            listener.local_addr().map_err(|source| WorkerError::Bind { address: address.clone(), source })?.port();
+        // Workers never migrate: the api (or the migrate Job) owns the schema, so
+        // several workers starting together cannot race on DDL, and a worker
+        // facing a dead database starts degraded instead of exiting.
+        let mut settings = settings.clone();
+        settings.run_migrations = false;
+        let stores = Stores::connect(&settings).await?;
+        let address = std::net::SocketAddr::new(settings.host, settings.worker_port);
+        let bind_error = |source| WorkerError::Bind { address: address.to_string(), source };
+        let listener = TcpListener::bind(address).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
 
         let (shutdown, receiver) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
@@ -90,8 +97,9 @@ impl Worker {
         .disable_signals()
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .listen(listener)
-        .map_err(|source| WorkerError::Bind { address, source })?
+        .map_err(bind_error)?
         .run();
+        metrics::gauge!(WORKER_UP).set(1.0);
         tracing::info!(port, "worker started");
         Ok(Self { port, stores, server, shutdown, tasks })
     }

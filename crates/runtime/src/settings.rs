@@ -35,8 +35,8 @@ pub enum LogFormat {
 pub struct Settings {
     /// `APP_ENV`.
     pub app_env: AppEnv,
-    /// `HOST`: the address the api binds.
-    pub host: String,
+    /// `HOST`: the address the api and the worker bind (IPv4 or IPv6; `localhost` means 127.0.0.1).
+    pub host: std::net::IpAddr,
     /// `PORT`: the api's port (0 picks a free one, used by tests).
     pub port: u16,
     /// `WORKER_PORT`: the worker's health/metrics port.
@@ -161,10 +161,13 @@ impl Settings {
                 LogFormat::Pretty
             }
         };
-        let host = r.raw("HOST").unwrap_or("127.0.0.1").to_owned();
-        if host.parse::<std::net::IpAddr>().is_err() && host != "localhost" {
-            r.errors.push(format!("HOST: expected an IP address such as 127.0.0.1 or 0.0.0.0, got {host:?}"));
-        }
+        let host = match r.raw("HOST") {
+            None | Some("localhost") => std::net::IpAddr::from([127, 0, 0, 1]),
+            Some(value) => value.parse().unwrap_or_else(|_| {
+                r.errors.push(format!("HOST: expected an IP address such as 127.0.0.1, 0.0.0.0 or ::, got {value:?}"));
+                std::net::IpAddr::from([127, 0, 0, 1])
+            }),
+        };
         let port = r.parsed("PORT", 8000u16, "a port number 0-65535");
         let worker_port = r.parsed("WORKER_PORT", 9000u16, "a port number 0-65535");
 
@@ -222,6 +225,15 @@ impl Settings {
             _ => {}
         }
         let api_key = r.raw("API_KEY").map(str::to_owned);
+        match &api_key {
+            Some(key) if key.len() < 16 => {
+                r.errors.push(format!("API_KEY: must be at least 16 characters (got {})", key.len()));
+            }
+            None if app_env == AppEnv::Production => {
+                r.errors.push("API_KEY: required when APP_ENV=production (clients send it as X-API-Key)".to_owned());
+            }
+            _ => {}
+        }
         let bcrypt_cost = r.parsed("BCRYPT_COST", 12u32, "a bcrypt cost between 4 and 31");
         if !(4..=31).contains(&bcrypt_cost) {
             r.errors.push(format!("BCRYPT_COST: must be between 4 and 31 (got {bcrypt_cost})"));
@@ -287,7 +299,7 @@ mod tests {
         assert!(settings.database_is_embedded);
         assert_eq!(settings.database_url(), EMBEDDED_DATABASE_URL);
         assert!(settings.redis_url().is_none());
-        assert_eq!((settings.host.as_str(), settings.port), ("127.0.0.1", 8000));
+        assert_eq!((settings.host.to_string().as_str(), settings.port), ("127.0.0.1", 8000));
         assert!(settings.run_migrations);
         assert_eq!(settings.body_limit_bytes, 10 * 1024 * 1024);
     }
@@ -316,6 +328,16 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("JWT_SECRET: required"), "{text}");
         assert!(text.contains("DATABASE_URL: required"), "{text}");
+        assert!(text.contains("API_KEY: required"), "{text}");
+    }
+
+    #[test]
+    fn ipv6_and_localhost_hosts_parse() {
+        let v6 = Settings::from_vars(&vars(&[("HOST", "::")])).unwrap();
+        assert!(v6.host.is_ipv6());
+        let local = Settings::from_vars(&vars(&[("HOST", "localhost")])).unwrap();
+        assert_eq!(local.host.to_string(), "127.0.0.1");
+        assert!(Settings::from_vars(&vars(&[("HOST", "my-box")])).unwrap_err().to_string().contains("HOST:"));
     }
 
     #[test]

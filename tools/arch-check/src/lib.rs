@@ -11,6 +11,9 @@
 
 use serde_json::Value;
 
+/// Name prefixes of whole families of I/O crates (`actix-*`, `bb8*`, `sqlx-*`…).
+pub const IO_PREFIXES: &[&str] = &["actix-", "bb8", "sqlx", "sea-orm", "tokio-postgres", "aws-"];
+
 /// Crates that do I/O and must stay out of the domain.
 pub const IO_CRATES: &[&str] = &[
     "sea-orm",
@@ -81,10 +84,18 @@ pub fn check(metadata: &Value) -> Vec<Violation> {
                 .map(|f| f.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
             if is_domain {
-                if IO_CRATES.contains(&dep_name) {
+                if IO_CRATES.contains(&dep_name) || IO_PREFIXES.iter().any(|p| dep_name.starts_with(p)) {
                     violations.push(Violation {
                         package: name.clone(),
                         reason: format!("domain crate depends on I/O crate {dep_name}"),
+                    });
+                }
+                if let Some(dep_path) = manifest_of(dep_name)
+                    && !dep_path.contains("/crates/domain/")
+                {
+                    violations.push(Violation {
+                        package: name.clone(),
+                        reason: format!("domain crate depends on non-domain workspace crate {dep_name}"),
                     });
                 }
                 if dep_name == "tokio" && features.iter().any(|f| matches!(*f, "net" | "full")) {
@@ -118,6 +129,14 @@ pub fn check(metadata: &Value) -> Vec<Violation> {
 /// # Errors
 /// When cargo cannot be run or its output is not JSON.
 pub fn check_workspace() -> Result<Vec<Violation>, String> {
+    Ok(check(&workspace_metadata()?))
+}
+
+/// `cargo metadata --no-deps` of the workspace around this crate.
+///
+/// # Errors
+/// When cargo cannot be run or its output is not JSON.
+pub fn workspace_metadata() -> Result<Value, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
     let output = std::process::Command::new(cargo)
@@ -127,8 +146,7 @@ pub fn check_workspace() -> Result<Vec<Violation>, String> {
     if !output.status.success() {
         return Err(format!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr)));
     }
-    let metadata: Value = serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata output: {e}"))?;
-    Ok(check(&metadata))
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata output: {e}"))
 }
 
 #[cfg(test)]
@@ -146,11 +164,49 @@ mod tests {
 
     #[test]
     fn the_workspace_obeys_the_dependency_rules() {
-        let violations = check_workspace().expect("cargo metadata");
+        // The check must have seen the crates it guards, or it proves nothing.
+        let metadata = workspace_metadata().expect("cargo metadata");
+        let names: Vec<&str> =
+            metadata["packages"].as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+        for expected in [
+            "frontdesk-kernel",
+            "frontdesk-tenancy",
+            "frontdesk-leads",
+            "frontdesk-bookings",
+            "frontdesk-receptionist",
+            "frontdesk-integrations",
+            "frontdesk-sea-orm",
+            "frontdesk-redis",
+            "frontdesk-api",
+        ] {
+            assert!(names.contains(&expected), "{expected} missing from cargo metadata: {names:?}");
+        }
+        let violations = check(&metadata);
         assert!(
             violations.is_empty(),
             "dependency rules broken:\n{}",
             violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        );
+    }
+
+    #[test]
+    fn io_families_and_adapter_dependencies_in_the_domain_are_flagged() {
+        let metadata = json!({"packages": [
+            package("frontdesk-redis", "crates/adapters/redis", json!([])),
+            package("frontdesk-leads", "crates/domain/leads", json!([
+                dep("actix-multipart", None, &[]),
+                dep("bb8-postgres", None, &[]),
+                dep("frontdesk-redis", None, &[]),
+            ])),
+        ]});
+        let reasons: Vec<String> = check(&metadata).into_iter().map(|v| v.reason).collect();
+        assert_eq!(
+            reasons,
+            [
+                "domain crate depends on I/O crate actix-multipart",
+                "domain crate depends on I/O crate bb8-postgres",
+                "domain crate depends on non-domain workspace crate frontdesk-redis",
+            ]
         );
     }
 

@@ -1,5 +1,6 @@
 //! Cross-cutting HTTP concerns, each in its own module.
 
+pub mod api_key;
 pub mod extractors;
 pub mod request_context;
 pub mod security_headers;

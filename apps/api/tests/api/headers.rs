@@ -34,6 +34,7 @@ async fn production_adds_hsts() {
             ("APP_ENV", "production"),
             ("JWT_SECRET", "a-test-secret-that-is-at-least-32-bytes-long"),
             ("BCRYPT_COST", "10"),
+            ("API_KEY", "production-api-key-0123456789"),
         ],
     )
     .await;

@@ -24,8 +24,9 @@ async fn health_reports_each_configured_service_in_both_profiles() {
 
 #[tokio::test]
 async fn a_dead_database_turns_health_and_readiness_into_503_but_not_liveness() {
+    // The production profile with its live Redis, but the database URL points at a dead port.
     let app = spawn_app_with(
-        Profile::Embedded,
+        Profile::Production,
         &[
             ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nothing"),
             ("RUN_MIGRATIONS", "false"),
@@ -38,6 +39,7 @@ async fn a_dead_database_turns_health_and_readiness_into_503_but_not_liveness() 
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "error");
     assert_eq!(body["services"]["database"], "error");
+    assert_eq!(body["services"]["redis"], "ok", "only the dead service is marked");
     assert_eq!(app.get("/health/ready").await.status(), 503);
     assert_eq!(app.get("/health/live").await.status(), 200);
 }

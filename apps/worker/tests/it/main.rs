@@ -8,10 +8,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 async fn settings(db: &TestDatabase) -> Settings {
+    let redis = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let vars: HashMap<String, String> = [
         ("DATABASE_URL", db.url()),
         ("WORKER_PORT", "0"),
-        ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ("REDIS_URL", redis.as_str()),
         ("SHUTDOWN_TIMEOUT_SECS", "1"),
     ]
     .iter()
@@ -36,6 +37,7 @@ async fn worker_serves_health_and_metrics_and_stops_when_asked() {
     assert_eq!(ready.status(), 200, "database and redis are up");
     let metrics = client.get(format!("{base}/metrics")).send().await.unwrap();
     assert_eq!(metrics.status(), 200);
+    assert!(metrics.text().await.unwrap().contains("worker_up 1"), "the recorder renders the worker's gauge");
 
     handle.shutdown();
     let stopped = tokio::time::timeout(Duration::from_secs(10), running).await;

@@ -59,7 +59,9 @@ impl Cache for InProcessCache {
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
         let now = Instant::now();
         let mut inner = self.lock();
-        inner.entries.insert(key.to_owned(), (value.to_vec(), now + ttl));
+        // A TTL too large to represent means "keep until deleted" (about a century).
+        let deadline = now.checked_add(ttl).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400));
+        inner.entries.insert(key.to_owned(), (value.to_vec(), deadline));
         inner.writes += 1;
         if inner.writes.is_multiple_of(SWEEP_EVERY) {
             inner.entries.retain(|_, (_, deadline)| *deadline > now);

@@ -3,8 +3,8 @@
 use fred::prelude::{Builder, ClientLike, Config, Pool, ReconnectPolicy};
 use std::time::Duration;
 
-/// Connection settings.
-#[derive(Clone, Debug)]
+/// Connection settings. `Debug` omits the URL, which may hold a password.
+#[derive(Clone)]
 pub struct RedisConfig {
     /// `redis://[:password@]host:port[/db]` (or `rediss://` for TLS).
     pub url: String,
@@ -14,6 +14,16 @@ pub struct RedisConfig {
     pub key_prefix: String,
     /// Deadline of every command.
     pub command_timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("pool_size", &self.pool_size)
+            .field("key_prefix", &self.key_prefix)
+            .field("command_timeout", &self.command_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why the pool could not be built.

@@ -44,8 +44,8 @@ impl Backend {
     }
 }
 
-/// Pool settings.
-#[derive(Clone, Debug)]
+/// Pool settings. `Debug` omits the URL, which may hold a password.
+#[derive(Clone)]
 pub struct DbConfig {
     /// `postgres://…` or `sqlite://path?mode=rwc`.
     pub url: String,
@@ -53,6 +53,16 @@ pub struct DbConfig {
     pub max_connections: u32,
     /// How long a query waits for a free connection before failing.
     pub acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for DbConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbConfig")
+            .field("backend", &Backend::from_url(&self.url).map(Backend::name))
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why the store could not be set up.

@@ -1,7 +1,8 @@
 //! Test helpers (feature `testing`): a throw-away PostgreSQL database per test.
 //!
 //! Each [`TestDatabase`] creates a uniquely named database on the server at
-//! `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
+//! `TEST_DATABASE_URL` (default `postgres://postgres:postgres@127.0.0.1:5432/postgres`; the
+//! password is ignored by `trust` auth and set by `scripts/test.sh` otherwise)
 //! and drops it (`WITH (FORCE)`) when dropped, so tests never share rows and
 //! never leave databases behind — even when they fail.
 
@@ -10,7 +11,8 @@ use sea_orm::{ConnectionTrait, Database};
 /// Where test databases are created, overridable for other machines.
 #[must_use]
 pub fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// A fresh, empty PostgreSQL database, dropped with this value.
