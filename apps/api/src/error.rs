@@ -151,6 +151,10 @@ impl From<frontdesk_tenancy::TenancyError> for ApiError {
     fn from(err: frontdesk_tenancy::TenancyError) -> Self {
         match &err {
             frontdesk_tenancy::TenancyError::Validation(errors) => Self::validation(errors),
+            frontdesk_tenancy::TenancyError::Locked { until } => {
+                let seconds = (*until - chrono::Utc::now()).num_seconds().max(1);
+                Self::from_domain(&err).with_retry_after(seconds.unsigned_abs())
+            }
             _ => Self::from_domain(&err),
         }
     }

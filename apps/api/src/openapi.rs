@@ -17,12 +17,27 @@ use utoipa_actix_web::AppExt;
         license(name = "UNLICENSED")
     ),
     components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
     tags(
         (name = "status", description = "Liveness, readiness, health, version and metrics"),
         (name = "auth", description = "Sign-up and sessions")
     )
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme the authenticated routes reference.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
 
 /// Builds the document (once, at start-up).
 #[must_use]

@@ -17,9 +17,11 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use frontdesk_crypto::{BcryptPasswordHasher, JwtTokenSigner, RefreshTokenIssuer};
 use frontdesk_kernel::{Clock, SystemClock};
 use frontdesk_runtime::{AppEnv, Settings, StartupError, Stores};
-use frontdesk_sea_orm::{SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmUserRepository};
-use frontdesk_tenancy::AuthService;
+use frontdesk_sea_orm::{
+    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmUserRepository,
+};
 use frontdesk_tenancy::auth::AuthPorts;
+use frontdesk_tenancy::{AuthService, LockoutPolicy};
 use std::net::TcpListener;
 use std::sync::Arc;
 use utoipa_actix_web::AppExt;
@@ -142,6 +144,8 @@ fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService, Bui
         hasher: Arc::new(BcryptPasswordHasher::new(settings.bcrypt_cost)?),
         signer: Arc::new(JwtTokenSigner::new(&secret, Arc::clone(&clock))?),
         generator: Arc::new(RefreshTokenIssuer::new()),
+        attempts: Arc::new(SeaOrmLoginAttemptRepository::new(stores.sql.clone())),
+        lockout: LockoutPolicy::default(),
         clock,
     }))
 }

@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP concerns, each in its own module.
 
 pub mod api_key;
+pub mod auth;
 pub mod extractors;
 pub mod request_context;
 pub mod security_headers;

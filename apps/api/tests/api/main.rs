@@ -8,4 +8,5 @@ mod headers;
 mod helpers;
 mod openapi;
 mod register;
+mod sessions;
 mod status;

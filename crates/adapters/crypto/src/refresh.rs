@@ -83,6 +83,10 @@ impl frontdesk_tenancy::RefreshTokenGenerator for RefreshTokenIssuer {
         let issued = self.issue().map_err(frontdesk_tenancy::TenancyError::internal)?;
         Ok((frontdesk_tenancy::IssuedRefreshToken::new(issued.token.expose_secret().to_owned()), issued.hash))
     }
+
+    fn hash(&self, token: &str) -> TokenHash {
+        hash_refresh_token(token)
+    }
 }
 
 /// A random secret of `bytes` bytes, base64url-encoded: for an ephemeral

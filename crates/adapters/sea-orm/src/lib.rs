@@ -18,5 +18,6 @@ pub mod testing;
 pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
-    SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmTenantRepository,
+    SeaOrmUserRepository,
 };

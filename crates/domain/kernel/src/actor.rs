@@ -89,8 +89,8 @@ pub struct Actor {
     pub user_id: UserId,
     /// User or admin.
     pub account_type: AccountType,
-    /// The role within the tenant (users) or platform (admins).
-    pub role: Role,
+    /// The role within the tenant (users) or platform (admins); `None` while onboarding.
+    pub role: Option<Role>,
     /// The tenant the actor works in; `None` for users still onboarding and for admins.
     pub tenant: Option<TenantId>,
 }
@@ -105,7 +105,7 @@ impl Actor {
     /// True when the actor holds `role` or a stronger one of the same account type.
     #[must_use]
     pub fn has_at_least(&self, role: Role) -> bool {
-        self.role.account_type() == role.account_type() && self.role >= role
+        self.role.is_some_and(|own| own.account_type() == role.account_type() && own >= role)
     }
 }
 
@@ -114,7 +114,18 @@ mod tests {
     use super::*;
 
     fn actor(role: Role) -> Actor {
-        Actor { user_id: UserId::new(), account_type: role.account_type(), role, tenant: Some(TenantId::new()) }
+        Actor {
+            user_id: UserId::new(),
+            account_type: role.account_type(),
+            role: Some(role),
+            tenant: Some(TenantId::new()),
+        }
+    }
+
+    #[test]
+    fn onboarding_users_hold_no_role_at_all() {
+        let onboarding = Actor { user_id: UserId::new(), account_type: AccountType::User, role: None, tenant: None };
+        assert!(!onboarding.has_at_least(Role::Agent));
     }
 
     #[test]

@@ -1,20 +1,35 @@
-//! Authentication use cases: sign-up and session issuance.
+//! Authentication use cases: sign-up, login with lockout, refresh-token
+//! rotation with reuse detection, logout and password change.
 //!
 //! A session is a 15-minute access token (claims signed by the
 //! [`TokenSigner`]) plus a 7-day opaque refresh token of which only the
-//! hash is stored, in a new token family. Login, rotation, lockout and
-//! logout build on [`AuthService::start_session`] in the identity issue.
+//! hash is stored. Each login starts a token *family*; refreshing revokes
+//! the presented token and issues the next one in the same family.
+//! Presenting a revoked token means it was copied: the whole family is
+//! revoked (the thief and the victim both have to log in again).
 
 use crate::error::{Result, TenancyError};
+use crate::lockout::LockoutPolicy;
 use crate::membership::Membership;
 use crate::ports::{
     AccessClaims, IssuedRefreshToken, MembershipRepository, PasswordHasher, RefreshTokenGenerator,
     RefreshTokenRepository, TokenSigner, UserRepository,
 };
+use crate::ports::{LoginAttempt, LoginAttemptRepository};
 use crate::session::{RefreshToken, TokenFamilyId};
 use crate::user::{NewUser, User};
-use frontdesk_kernel::Clock;
+use crate::values::{EmailAddress, Password};
+use frontdesk_kernel::{Clock, UserId, ValidationErrors};
 use std::sync::Arc;
+
+/// Who is calling, for the login audit trail.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    /// The peer address.
+    pub ip: Option<String>,
+    /// The User-Agent header (truncated to 256 characters).
+    pub user_agent: Option<String>,
+}
 
 /// Access tokens live 15 minutes.
 pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
@@ -43,6 +58,8 @@ pub struct AuthService {
     hasher: Arc<dyn PasswordHasher>,
     signer: Arc<dyn TokenSigner>,
     generator: Arc<dyn RefreshTokenGenerator>,
+    attempts: Arc<dyn LoginAttemptRepository>,
+    lockout: LockoutPolicy,
     clock: Arc<dyn Clock>,
 }
 
@@ -60,6 +77,10 @@ pub struct AuthPorts {
     pub signer: Arc<dyn TokenSigner>,
     /// Refresh-token generation.
     pub generator: Arc<dyn RefreshTokenGenerator>,
+    /// Login attempts (lockout and audit).
+    pub attempts: Arc<dyn LoginAttemptRepository>,
+    /// The lockout thresholds.
+    pub lockout: LockoutPolicy,
     /// Time.
     pub clock: Arc<dyn Clock>,
 }
@@ -68,8 +89,9 @@ impl AuthService {
     /// Builds the service from its ports.
     #[must_use]
     pub fn new(ports: AuthPorts) -> Self {
-        let AuthPorts { users, memberships, refresh_tokens, hasher, signer, generator, clock } = ports;
-        Self { users, memberships, refresh_tokens, hasher, signer, generator, clock }
+        let AuthPorts { users, memberships, refresh_tokens, hasher, signer, generator, attempts, lockout, clock } =
+            ports;
+        Self { users, memberships, refresh_tokens, hasher, signer, generator, attempts, lockout, clock }
     }
 
     /// Signs up a business user (who starts in onboarding, with no sub-account) and signs them in.
@@ -86,14 +108,151 @@ impl AuthService {
         let hash = self.hasher.hash(&sign_up.password).await?;
         let user = User::new_user(&sign_up, hash, self.clock.now());
         self.users.insert(&user).await?;
-        self.start_session(user).await
+        self.start_session(user, TokenFamilyId::new()).await
     }
 
-    /// Issues an access token and a refresh token in a new family for `user`.
+    /// Checks email and password and signs in.
+    ///
+    /// # Errors
+    /// `Validation` for a malformed email or empty password, `Locked` while the
+    /// email is locked (and on the failure that locks it), `InvalidCredentials`
+    /// for a wrong password or an unknown email alike, `Storage`/`Internal`.
+    pub async fn login(&self, email: &str, password: &str, client: &ClientInfo) -> Result<Session> {
+        let mut errors = ValidationErrors::new();
+        let email = errors.check("email", EmailAddress::parse(email));
+        if password.is_empty() {
+            errors.add("password", "is required");
+        }
+        errors.into_result()?;
+        let Some(email) = email else { return Err(TenancyError::InvalidCredentials) };
+
+        let now = self.clock.now();
+        let mut failures = self.attempts.recent_failures(&email, self.lockout.max_failures).await?;
+        if let Some(until) = self.lockout.locked_until(&failures, now) {
+            return Err(TenancyError::Locked { until });
+        }
+        let user = self.users.find_by_email(&email).await?;
+        let matches = match &user {
+            Some(user) => self.hasher.verify(password, &user.password_hash).await?,
+            None => self.hasher.dummy_verify(password).await?,
+        };
+        let attempt = LoginAttempt {
+            email: email.clone(),
+            succeeded: matches,
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            at: now,
+        };
+        self.attempts.record(&attempt).await?;
+        match user {
+            Some(user) if matches => self.start_session(user, TokenFamilyId::new()).await,
+            _ => {
+                failures.insert(0, now);
+                if let Some(until) = self.lockout.locked_until(&failures, now) {
+                    tracing::warn!(ip = ?client.ip, "login locked after repeated failures");
+                    return Err(TenancyError::Locked { until });
+                }
+                Err(TenancyError::InvalidCredentials)
+            }
+        }
+    }
+
+    /// Exchanges a refresh token for a new pair (rotation).
+    ///
+    /// # Errors
+    /// `InvalidToken` for an unknown, expired or revoked token; a revoked one
+    /// also revokes its whole family (reuse means theft).
+    pub async fn refresh(&self, presented: &str) -> Result<Session> {
+        let now = self.clock.now();
+        let hash = self.generator.hash(presented);
+        let record = self.refresh_tokens.find_by_hash(&hash).await?.ok_or(TenancyError::InvalidToken)?;
+        if record.revoked_at.is_some() {
+            let revoked = self.refresh_tokens.revoke_family(record.family_id, now).await?;
+            tracing::warn!(user.id = %record.user_id, revoked, "revoked refresh token presented again; family revoked");
+            return Err(TenancyError::InvalidToken);
+        }
+        if now >= record.expires_at {
+            return Err(TenancyError::InvalidToken);
+        }
+        // Only one of two concurrent rotations of the same token may win.
+        if !self.refresh_tokens.revoke(record.id, now).await? {
+            self.refresh_tokens.revoke_family(record.family_id, now).await?;
+            tracing::warn!(user.id = %record.user_id, "concurrent reuse of a refresh token; family revoked");
+            return Err(TenancyError::InvalidToken);
+        }
+        let user = self.users.get(record.user_id).await?;
+        self.start_session(user, record.family_id).await
+    }
+
+    /// Ends the session the refresh token belongs to, if it is `user_id`'s.
+    /// Unknown or foreign tokens are ignored: logout always succeeds and reveals nothing.
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub async fn logout(&self, user_id: UserId, presented: &str) -> Result<()> {
+        let hash = self.generator.hash(presented);
+        if let Some(record) = self.refresh_tokens.find_by_hash(&hash).await?
+            && record.user_id == user_id
+        {
+            self.refresh_tokens.revoke_family(record.family_id, self.clock.now()).await?;
+        }
+        Ok(())
+    }
+
+    /// Changes the password after checking the current one, and ends every
+    /// other session of the user (`keep` is the caller's own session).
+    ///
+    /// # Errors
+    /// `Validation` (new password policy), `InvalidCredentials` (wrong current password), `Storage`.
+    pub async fn change_password(
+        &self,
+        user_id: UserId,
+        current: &str,
+        new: &str,
+        keep: Option<TokenFamilyId>,
+    ) -> Result<()> {
+        let mut errors = ValidationErrors::new();
+        if current.is_empty() {
+            errors.add("currentPassword", "is required");
+        }
+        let new = errors.check("newPassword", Password::parse(new));
+        errors.into_result()?;
+        let Some(new) = new else { return Err(TenancyError::InvalidCredentials) };
+        let user = self.users.get(user_id).await?;
+        if !self.hasher.verify(current, &user.password_hash).await? {
+            return Err(TenancyError::InvalidCredentials);
+        }
+        let now = self.clock.now();
+        let hash = self.hasher.hash(&new).await?;
+        self.users.update_password(user_id, &hash, now).await?;
+        let revoked = self.refresh_tokens.revoke_other_families(user_id, keep, now).await?;
+        tracing::info!(user.id = %user_id, revoked, "password changed; other sessions revoked");
+        Ok(())
+    }
+
+    /// The account behind an access token, with its membership.
+    ///
+    /// # Errors
+    /// `NotFound` when the account was deleted, `Storage`.
+    pub async fn current_user(&self, user_id: UserId) -> Result<(User, Option<Membership>)> {
+        let user = self.users.get(user_id).await?;
+        let membership = self.memberships.find_for_user(user_id).await?;
+        Ok((user, membership))
+    }
+
+    /// Verifies an access token.
+    ///
+    /// # Errors
+    /// `InvalidToken`.
+    pub fn verify_access(&self, token: &str) -> Result<AccessClaims> {
+        self.signer.verify(token)
+    }
+
+    /// Issues an access token and a refresh token in `family` for `user`.
     ///
     /// # Errors
     /// `Storage`/`Internal` when the membership lookup, signing or storing fails.
-    pub async fn start_session(&self, user: User) -> Result<Session> {
+    pub async fn start_session(&self, user: User, family: TokenFamilyId) -> Result<Session> {
         let now = self.clock.now();
         let membership = self.memberships.find_for_user(user.id).await?;
         let claims = AccessClaims {
@@ -102,12 +261,13 @@ impl AuthService {
             role: membership.as_ref().map(|m| m.role).or(user.admin_role),
             sub_account_id: membership.as_ref().map(|m| m.tenant_id),
             jti: uuid::Uuid::now_v7().to_string(),
+            sid: Some(family),
             iat: now.timestamp(),
             exp: now.timestamp() + ACCESS_TOKEN_SECONDS,
         };
         let access_token = self.signer.sign(&claims)?;
         let (refresh_token, hash) = self.generator.generate()?;
-        self.refresh_tokens.insert(&RefreshToken::issue(user.id, TokenFamilyId::new(), hash, now)).await?;
+        self.refresh_tokens.insert(&RefreshToken::issue(user.id, family, hash, now)).await?;
         Ok(Session { user, membership, access_token, refresh_token, expires_in: ACCESS_TOKEN_SECONDS })
     }
 }
@@ -117,7 +277,8 @@ impl AuthService {
 mod tests {
     use super::*;
     use crate::testing::{
-        FakeSigner, InMemoryMemberships, InMemoryRefreshTokens, InMemoryUsers, PlainTextHasher, SequentialTokens,
+        FakeSigner, InMemoryLoginAttempts, InMemoryMemberships, InMemoryRefreshTokens, InMemoryUsers, PlainTextHasher,
+        SequentialTokens,
     };
     use crate::values::EmailAddress;
     use frontdesk_kernel::AccountType;
@@ -127,11 +288,13 @@ mod tests {
         service: AuthService,
         users: Arc<InMemoryUsers>,
         tokens: Arc<InMemoryRefreshTokens>,
+        clock: Arc<ManualClock>,
     }
 
     fn fixture() -> Fixture {
         let users = Arc::new(InMemoryUsers::default());
         let tokens = Arc::new(InMemoryRefreshTokens::default());
+        let clock = Arc::new(ManualClock::at(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()));
         let service = AuthService::new(AuthPorts {
             users: users.clone(),
             memberships: Arc::new(InMemoryMemberships::default()),
@@ -139,9 +302,11 @@ mod tests {
             hasher: Arc::new(PlainTextHasher),
             signer: Arc::new(FakeSigner),
             generator: Arc::new(SequentialTokens::default()),
-            clock: Arc::new(ManualClock::at(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap())),
+            attempts: Arc::new(InMemoryLoginAttempts::default()),
+            lockout: LockoutPolicy::default(),
+            clock: clock.clone(),
         });
-        Fixture { service, users, tokens }
+        Fixture { service, users, tokens, clock }
     }
 
     fn sign_up(email: &str) -> NewUser {
@@ -186,5 +351,102 @@ mod tests {
         let TenancyError::Validation(errors) = err else { panic!("expected validation errors") };
         assert_eq!(errors.errors().len(), 3);
         assert!(f.users.find_by_email(&EmailAddress::parse("nope@x.io").unwrap()).await.unwrap().is_none());
+    }
+
+    fn client() -> ClientInfo {
+        ClientInfo { ip: Some("203.0.113.7".into()), user_agent: Some("test".into()) }
+    }
+
+    #[tokio::test]
+    async fn login_answers_the_same_error_for_a_wrong_password_and_an_unknown_email() {
+        let f = fixture();
+        f.service.register(sign_up("ana@example.com")).await.unwrap();
+        let wrong = f.service.login("ana@example.com", "Wrong1234", &client()).await.unwrap_err();
+        let unknown = f.service.login("bob@example.com", "Secret123", &client()).await.unwrap_err();
+        assert!(matches!(wrong, TenancyError::InvalidCredentials));
+        assert!(matches!(unknown, TenancyError::InvalidCredentials));
+        assert!(f.service.login("ANA@example.com", "Secret123", &client()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn five_failures_lock_the_email_for_thirty_minutes_and_a_success_resets_the_count() {
+        let f = fixture();
+        f.service.register(sign_up("ana@example.com")).await.unwrap();
+        for _ in 0..3 {
+            f.service.login("ana@example.com", "Wrong1234", &client()).await.unwrap_err();
+        }
+        f.service.login("ana@example.com", "Secret123", &client()).await.unwrap();
+        for attempt in 1..=5 {
+            f.clock.advance(chrono::Duration::minutes(1));
+            let err = f.service.login("ana@example.com", "Wrong1234", &client()).await.unwrap_err();
+            if attempt < 5 {
+                assert!(matches!(err, TenancyError::InvalidCredentials), "attempt {attempt}: {err:?}");
+            } else {
+                assert!(matches!(err, TenancyError::Locked { .. }), "the fifth failure locks: {err:?}");
+            }
+        }
+        // Even the right password is refused while locked.
+        f.clock.advance(chrono::Duration::minutes(29));
+        let locked = f.service.login("ana@example.com", "Secret123", &client()).await.unwrap_err();
+        assert!(matches!(locked, TenancyError::Locked { .. }));
+        f.clock.advance(chrono::Duration::minutes(1));
+        assert!(f.service.login("ana@example.com", "Secret123", &client()).await.is_ok(), "unlocked after 30 min");
+    }
+
+    #[tokio::test]
+    async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
+        let f = fixture();
+        let first = f.service.register(sign_up("ana@example.com")).await.unwrap();
+        let second = f.service.refresh(first.refresh_token.expose()).await.unwrap();
+        assert_ne!(second.refresh_token, first.refresh_token);
+        let third = f.service.refresh(second.refresh_token.expose()).await.unwrap();
+
+        // The first token is presented again: theft. Everything in the family dies.
+        assert!(matches!(f.service.refresh(first.refresh_token.expose()).await, Err(TenancyError::InvalidToken)));
+        assert!(matches!(f.service.refresh(third.refresh_token.expose()).await, Err(TenancyError::InvalidToken)));
+        assert!(matches!(f.service.refresh("never-issued").await, Err(TenancyError::InvalidToken)));
+    }
+
+    #[tokio::test]
+    async fn refresh_tokens_expire_after_seven_days() {
+        let f = fixture();
+        let session = f.service.register(sign_up("ana@example.com")).await.unwrap();
+        f.clock.advance(chrono::Duration::days(7));
+        assert!(matches!(f.service.refresh(session.refresh_token.expose()).await, Err(TenancyError::InvalidToken)));
+    }
+
+    #[tokio::test]
+    async fn logout_ends_only_the_callers_own_session() {
+        let f = fixture();
+        let ana = f.service.register(sign_up("ana@example.com")).await.unwrap();
+        let bob = f.service.register(sign_up("bob@example.com")).await.unwrap();
+        // Ana cannot log Bob out with his token.
+        f.service.logout(ana.user.id, bob.refresh_token.expose()).await.unwrap();
+        assert!(f.service.refresh(bob.refresh_token.expose()).await.is_ok());
+        f.service.logout(ana.user.id, ana.refresh_token.expose()).await.unwrap();
+        assert!(matches!(f.service.refresh(ana.refresh_token.expose()).await, Err(TenancyError::InvalidToken)));
+    }
+
+    #[tokio::test]
+    async fn change_password_keeps_this_session_and_kills_the_others() {
+        let f = fixture();
+        let first = f.service.register(sign_up("ana@example.com")).await.unwrap();
+        let other = f.service.login("ana@example.com", "Secret123", &client()).await.unwrap();
+        let sid = FakeSigner.verify(&first.access_token).unwrap().sid;
+
+        let wrong = f.service.change_password(first.user.id, "Nope12345", "Better456", sid).await.unwrap_err();
+        assert!(matches!(wrong, TenancyError::InvalidCredentials));
+        let weak = f.service.change_password(first.user.id, "Secret123", "weak", sid).await.unwrap_err();
+        assert!(matches!(weak, TenancyError::Validation(_)));
+
+        f.service.change_password(first.user.id, "Secret123", "Better456", sid).await.unwrap();
+        assert!(f.service.refresh(first.refresh_token.expose()).await.is_ok(), "own session survives");
+        assert!(matches!(f.service.refresh(other.refresh_token.expose()).await, Err(TenancyError::InvalidToken)));
+        assert!(f.service.login("ana@example.com", "Better456", &client()).await.is_ok());
+        assert!(f.service.login("ana@example.com", "Secret123", &client()).await.is_err());
+        assert!(f.users.get(first.user.id).await.is_ok());
+        assert!(
+            f.tokens.find_by_hash(&SequentialTokens::hash_of(other.refresh_token.expose())).await.unwrap().is_some()
+        );
     }
 }

@@ -20,6 +20,15 @@ pub enum TenancyError {
         /// The field that must be unique.
         field: &'static str,
     },
+    /// Wrong email or password (deliberately the same error for both).
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    /// Too many failed logins: the email is locked until `until`.
+    #[error("too many failed logins; try again after {until}")]
+    Locked {
+        /// When the lock ends.
+        until: chrono::DateTime<chrono::Utc>,
+    },
     /// A token was malformed, tampered with, expired or revoked.
     #[error("invalid or expired token")]
     InvalidToken,
@@ -50,6 +59,8 @@ impl ErrorCode for TenancyError {
             Self::NotFound { .. } => "not_found",
             Self::Duplicate { .. } => "duplicate",
             Self::InvalidToken => "invalid_token",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Locked { .. } => "account_locked",
             Self::Storage(_) => "storage_failure",
             Self::Internal(_) => "internal_error",
         }

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod lockout;
 pub mod membership;
 pub mod ports;
 pub mod session;
@@ -18,12 +19,13 @@ pub mod values;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use auth::{AuthPorts, AuthService, Session};
+pub use auth::{AuthPorts, AuthService, ClientInfo, Session};
 pub use error::{Result, TenancyError};
+pub use lockout::LockoutPolicy;
 pub use membership::Membership;
 pub use ports::{
-    AccessClaims, IssuedRefreshToken, MembershipRepository, PasswordHasher, RefreshTokenGenerator,
-    RefreshTokenRepository, TenantRepository, TokenSigner, UserRepository,
+    AccessClaims, IssuedRefreshToken, LoginAttempt, LoginAttemptRepository, MembershipRepository, PasswordHasher,
+    RefreshTokenGenerator, RefreshTokenRepository, TenantRepository, TokenSigner, UserRepository,
 };
 pub use session::{RefreshToken, RefreshTokenId, TokenFamilyId, TokenHash};
 pub use tenant::{NewTenant, Tenant};
@@ -49,6 +51,11 @@ mod contract_tests {
     async fn in_memory_memberships_meet_the_contract() {
         contract::memberships(&InMemoryTenants::default(), &InMemoryUsers::default(), &InMemoryMemberships::default())
             .await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_login_attempts_meet_the_contract() {
+        contract::login_attempts(&crate::testing::InMemoryLoginAttempts::default()).await;
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@
 
 use crate::error::Result;
 use crate::membership::Membership;
-use crate::session::{RefreshToken, TokenFamilyId, TokenHash};
+use crate::session::{RefreshToken, RefreshTokenId, TokenFamilyId, TokenHash};
 use crate::tenant::Tenant;
 use crate::user::{PasswordHash, User};
 use crate::values::{EmailAddress, Password};
@@ -53,6 +53,12 @@ pub trait UserRepository: Send + Sync + 'static {
     /// `NotFound`, `Storage`.
     async fn get(&self, id: UserId) -> Result<User>;
 
+    /// Replaces the password hash.
+    ///
+    /// # Errors
+    /// `NotFound`, `Storage`.
+    async fn update_password(&self, id: UserId, hash: &PasswordHash, at: DateTime<Utc>) -> Result<()>;
+
     /// The account with this (normalized) email, if any.
     ///
     /// # Errors
@@ -97,6 +103,24 @@ pub trait RefreshTokenRepository: Send + Sync + 'static {
     /// `Storage`.
     async fn find_by_hash(&self, hash: &TokenHash) -> Result<Option<RefreshToken>>;
 
+    /// Revokes one token if it is still live; `false` when it was already revoked
+    /// (a concurrent rotation won: the caller treats that as reuse).
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn revoke(&self, id: RefreshTokenId, at: DateTime<Utc>) -> Result<bool>;
+
+    /// Revokes every live token of `user_id` outside the family `keep`; returns how many.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn revoke_other_families(
+        &self,
+        user_id: UserId,
+        keep: Option<TokenFamilyId>,
+        at: DateTime<Utc>,
+    ) -> Result<u64>;
+
     /// Revokes every live token of a family; returns how many were revoked.
     ///
     /// # Errors
@@ -119,11 +143,49 @@ pub trait PasswordHasher: Send + Sync + 'static {
     /// `Storage` if the hashing backend fails.
     async fn hash(&self, password: &Password) -> Result<PasswordHash>;
 
+    /// Spends the time of a real verification and answers `false`: used when the
+    /// email is unknown, so response time does not reveal registered emails.
+    ///
+    /// # Errors
+    /// `Storage`/`Internal` if the backend fails.
+    async fn dummy_verify(&self, candidate: &str) -> Result<bool>;
+
     /// Whether `candidate` matches `hash`. Runs in constant time with respect to the candidate.
     ///
     /// # Errors
     /// `Storage` if the hash is corrupt.
     async fn verify(&self, candidate: &str, hash: &PasswordHash) -> Result<bool>;
+}
+
+/// One login attempt, kept for lockout and audit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginAttempt {
+    /// The normalized email tried (registered or not).
+    pub email: EmailAddress,
+    /// Whether the password matched.
+    pub succeeded: bool,
+    /// The client address.
+    pub ip: Option<String>,
+    /// The client's User-Agent (truncated).
+    pub user_agent: Option<String>,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+/// Login attempts per email.
+#[async_trait]
+pub trait LoginAttemptRepository: Send + Sync + 'static {
+    /// Records an attempt.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn record(&self, attempt: &LoginAttempt) -> Result<()>;
+
+    /// Times of the failures since the last success for `email`, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn recent_failures(&self, email: &EmailAddress, limit: usize) -> Result<Vec<DateTime<Utc>>>;
 }
 
 /// The claims of an access token.
@@ -140,6 +202,10 @@ pub struct AccessClaims {
     pub sub_account_id: Option<TenantId>,
     /// Unique token id.
     pub jti: String,
+    /// The session (refresh-token family) this token belongs to, so
+    /// change-password can keep the caller's own session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<TokenFamilyId>,
     /// Issued at (seconds since the epoch).
     pub iat: i64,
     /// Expires at (seconds since the epoch).
@@ -177,6 +243,9 @@ pub trait RefreshTokenGenerator: Send + Sync + 'static {
     /// # Errors
     /// `Internal` when the random source fails.
     fn generate(&self) -> Result<(IssuedRefreshToken, TokenHash)>;
+
+    /// The hash under which a presented token would be stored.
+    fn hash(&self, token: &str) -> TokenHash;
 }
 
 /// Signs and verifies access tokens.

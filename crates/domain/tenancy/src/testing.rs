@@ -14,6 +14,6 @@ pub mod contract;
 mod memory;
 
 pub use memory::{
-    FakeSigner, InMemoryMemberships, InMemoryRefreshTokens, InMemoryTenants, InMemoryUsers, PlainTextHasher,
-    SequentialTokens,
+    FakeSigner, InMemoryLoginAttempts, InMemoryMemberships, InMemoryRefreshTokens, InMemoryTenants, InMemoryUsers,
+    PlainTextHasher, SequentialTokens,
 };

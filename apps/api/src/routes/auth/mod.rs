@@ -1,6 +1,7 @@
-//! `/api/v1/auth/*`: sign-up (login, refresh, logout and the rest arrive with the identity issue).
+//! `/api/v1/auth/*`: sign-up, login, refresh rotation, logout, me, change-password.
 
 mod register;
+mod session;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -8,5 +9,10 @@ pub use register::{RegisterBody, SessionBody, UserBody};
 
 /// Registers the auth routes.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
-    cfg.service(register::register);
+    cfg.service(register::register)
+        .service(session::login)
+        .service(session::refresh)
+        .service(session::logout)
+        .service(session::me)
+        .service(session::change_password);
 }

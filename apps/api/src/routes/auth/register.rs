@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use actix_web::{HttpResponse, post, web};
 use frontdesk_kernel::{AccountType, Role};
-use frontdesk_tenancy::{AuthService, NewUser, Session};
+use frontdesk_tenancy::{AuthService, Membership, NewUser, Session, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -50,18 +50,26 @@ pub struct SessionBody {
     expires_in: i64,
 }
 
+impl UserBody {
+    /// The public view of an account (never the password hash).
+    #[must_use]
+    pub fn new(user: &User, membership: Option<&Membership>) -> Self {
+        Self {
+            id: user.id.to_string(),
+            email: user.email.as_str().to_owned(),
+            name: user.name.as_str().to_owned(),
+            role: membership.map(|m| m.role).or(user.admin_role),
+            account_type: user.account_type,
+            sub_account_id: membership.map(|m| m.tenant_id.to_string()),
+        }
+    }
+}
+
 impl From<Session> for SessionBody {
     fn from(session: Session) -> Self {
         let Session { user, membership, access_token, refresh_token, expires_in } = session;
         Self {
-            user: UserBody {
-                id: user.id.to_string(),
-                email: user.email.as_str().to_owned(),
-                name: user.name.as_str().to_owned(),
-                role: membership.as_ref().map(|m| m.role).or(user.admin_role),
-                account_type: user.account_type,
-                sub_account_id: membership.map(|m| m.tenant_id.to_string()),
-            },
+            user: UserBody::new(&user, membership.as_ref()),
             access_token,
             refresh_token: refresh_token.expose().to_owned(),
             expires_in,

@@ -25,6 +25,7 @@ fn claims() -> AccessClaims {
         role: Some(Role::Owner),
         sub_account_id: Some(TenantId::new()),
         jti: "jti-1".into(),
+        sid: None,
         iat: issued_at().timestamp(),
         exp: issued_at().timestamp() + 900,
     }

@@ -63,6 +63,35 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
         row.map(to_domain).transpose()
     }
 
+    async fn revoke(&self, id: RefreshTokenId, at: DateTime<Utc>) -> Result<bool> {
+        // Conditional UPDATE: of two concurrent rotations only one sees a row affected.
+        let result = Entity::update_many()
+            .col_expr(Column::RevokedAt, Expr::value(at))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::RevokedAt.is_null())
+            .exec(self.store.conn())
+            .await
+            .map_err(TenancyError::storage)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn revoke_other_families(
+        &self,
+        user_id: UserId,
+        keep: Option<TokenFamilyId>,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut update = Entity::update_many()
+            .col_expr(Column::RevokedAt, Expr::value(at))
+            .filter(Column::UserId.eq(user_id.as_uuid()))
+            .filter(Column::RevokedAt.is_null());
+        if let Some(keep) = keep {
+            update = update.filter(Column::FamilyId.ne(keep.as_uuid()));
+        }
+        let result = update.exec(self.store.conn()).await.map_err(TenancyError::storage)?;
+        Ok(result.rows_affected)
+    }
+
     async fn revoke_family(&self, family_id: TokenFamilyId, at: DateTime<Utc>) -> Result<u64> {
         // One UPDATE, so a concurrent rotation cannot slip a live token past the revocation.
         let result = Entity::update_many()

@@ -4,8 +4,10 @@ use crate::connection::SqlStore;
 use crate::entities::users::{ActiveModel, Column, Entity, Model};
 use crate::error::{corrupt, tenancy_err};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use frontdesk_kernel::{AccountType, Role, UserId};
 use frontdesk_tenancy::{EmailAddress, PasswordHash, PersonName, Result, TenancyError, User, UserRepository};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 /// Accounts in the `users` table.
@@ -67,6 +69,20 @@ impl UserRepository for SeaOrmUserRepository {
     async fn get(&self, id: UserId) -> Result<User> {
         let row = Entity::find_by_id(id.as_uuid()).one(self.store.conn()).await.map_err(TenancyError::storage)?;
         row.map(to_domain).transpose()?.ok_or(TenancyError::NotFound { entity: "user" })
+    }
+
+    async fn update_password(&self, id: UserId, hash: &PasswordHash, at: DateTime<Utc>) -> Result<()> {
+        let result = Entity::update_many()
+            .col_expr(Column::PasswordHash, Expr::value(hash.as_str()))
+            .col_expr(Column::UpdatedAt, Expr::value(at))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .exec(self.store.conn())
+            .await
+            .map_err(TenancyError::storage)?;
+        if result.rows_affected == 0 {
+            return Err(TenancyError::NotFound { entity: "user" });
+        }
+        Ok(())
     }
 
     async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>> {

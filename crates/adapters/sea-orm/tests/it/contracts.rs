@@ -3,7 +3,8 @@
 
 use crate::support::{Fixture, postgres, sqlite};
 use frontdesk_sea_orm::{
-    SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmTenantRepository,
+    SeaOrmUserRepository,
 };
 use frontdesk_tenancy::testing::contract;
 use frontdesk_tenancy::{NewUser, PasswordHash, TenancyError, User, UserRepository};
@@ -15,7 +16,8 @@ async fn all_contracts(fixture: Fixture) {
     contract::tenants(&tenants).await;
     contract::users(&users).await;
     contract::memberships(&tenants, &users, &SeaOrmMembershipRepository::new(store.clone())).await;
-    contract::refresh_tokens(&users, &SeaOrmRefreshTokenRepository::new(store)).await;
+    contract::refresh_tokens(&users, &SeaOrmRefreshTokenRepository::new(store.clone())).await;
+    contract::login_attempts(&SeaOrmLoginAttemptRepository::new(store)).await;
 }
 
 #[tokio::test]

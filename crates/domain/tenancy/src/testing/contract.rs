@@ -68,6 +68,41 @@ pub async fn users(repo: &dyn UserRepository) {
     assert_eq!(found.map(|u| u.id), Some(ana.id));
     let missing = repo.find_by_email(&EmailAddress::parse("bob@example.com").expect("email")).await.expect("find");
     assert!(missing.is_none());
+
+    let later = ana.updated_at + Duration::minutes(1);
+    repo.update_password(ana.id, &PasswordHash::from_stored("$2b$04$new".into()), later).await.expect("update");
+    let updated = repo.get(ana.id).await.expect("get");
+    assert_eq!((updated.password_hash.as_str(), updated.updated_at), ("$2b$04$new", later));
+    assert!(matches!(
+        repo.update_password(UserId::new(), &PasswordHash::from_stored("x".into()), later).await,
+        Err(TenancyError::NotFound { .. })
+    ));
+}
+
+/// Login attempts: failures since the last success, newest first, capped.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn login_attempts(repo: &dyn crate::ports::LoginAttemptRepository) {
+    use crate::ports::LoginAttempt;
+    let email = EmailAddress::parse("locked@example.com").expect("email");
+    let other = EmailAddress::parse("other@example.com").expect("email");
+    let t0 = now();
+    let attempt = |email: &EmailAddress, succeeded: bool, minutes: i64| LoginAttempt {
+        email: email.clone(),
+        succeeded,
+        ip: Some("127.0.0.1".into()),
+        user_agent: Some("contract".into()),
+        at: t0 + Duration::minutes(minutes),
+    };
+    for (ok, minute) in [(false, 0), (true, 1), (false, 2), (false, 3), (false, 4)] {
+        repo.record(&attempt(&email, ok, minute)).await.expect("record");
+    }
+    repo.record(&attempt(&other, false, 5)).await.expect("record");
+    let failures = repo.recent_failures(&email, 5).await.expect("failures");
+    assert_eq!(failures, [t0 + Duration::minutes(4), t0 + Duration::minutes(3), t0 + Duration::minutes(2)]);
+    assert_eq!(repo.recent_failures(&email, 2).await.expect("failures").len(), 2);
+    assert!(repo.recent_failures(&EmailAddress::parse("none@example.com").expect("e"), 5).await.expect("f").is_empty());
 }
 
 /// Memberships: one tenant per user, listed per tenant only.
@@ -129,6 +164,19 @@ pub async fn refresh_tokens(users: &dyn UserRepository, repo: &dyn RefreshTokenR
     assert_eq!(revoked.revoked_at, Some(at));
     let untouched = repo.find_by_hash(&hash('c')).await.expect("find").expect("exists");
     assert!(untouched.is_usable(at));
+
+    // Single revocation succeeds once; revoking other families keeps the named one.
+    let single = RefreshToken::issue(owner.id, TokenFamilyId::new(), hash('f'), t0);
+    repo.insert(&single).await.expect("insert");
+    assert!(repo.revoke(single.id, at).await.expect("revoke"));
+    assert!(!repo.revoke(single.id, at).await.expect("revoke twice"), "second revocation loses");
+    let keep_family = TokenFamilyId::new();
+    repo.insert(&RefreshToken::issue(owner.id, keep_family, hash('1'), t0)).await.expect("insert");
+    repo.insert(&RefreshToken::issue(owner.id, TokenFamilyId::new(), hash('2'), t0)).await.expect("insert");
+    // Live tokens of the user outside keep_family: 'c' (other_family) and '2'.
+    assert_eq!(repo.revoke_other_families(owner.id, Some(keep_family), at).await.expect("revoke others"), 2);
+    assert!(repo.find_by_hash(&hash('1')).await.expect("find").expect("exists").is_usable(at));
+    assert!(!repo.find_by_hash(&hash('2')).await.expect("find").expect("exists").is_usable(at));
 
     // Purge: only tokens whose expiry is before the cut-off go.
     let mut old = RefreshToken::issue(owner.id, TokenFamilyId::new(), hash('e'), t0 - Duration::days(30));

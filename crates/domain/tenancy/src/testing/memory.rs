@@ -66,6 +66,14 @@ impl UserRepository for InMemoryUsers {
     async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>> {
         Ok(lock(&self.0).iter().find(|u| &u.email == email).cloned())
     }
+
+    async fn update_password(&self, id: UserId, hash: &PasswordHash, at: DateTime<Utc>) -> Result<()> {
+        let mut users = lock(&self.0);
+        let user = users.iter_mut().find(|u| u.id == id).ok_or(TenancyError::NotFound { entity: "user" })?;
+        user.password_hash = hash.clone();
+        user.updated_at = at;
+        Ok(())
+    }
 }
 
 /// Memberships in a `Vec`; one tenant per user.
@@ -113,6 +121,34 @@ impl RefreshTokenRepository for InMemoryRefreshTokens {
         Ok(lock(&self.0).iter().find(|t| &t.token_hash == hash).cloned())
     }
 
+    async fn revoke(&self, id: crate::session::RefreshTokenId, at: DateTime<Utc>) -> Result<bool> {
+        let mut all = lock(&self.0);
+        match all.iter_mut().find(|t| t.id == id && t.revoked_at.is_none()) {
+            Some(token) => {
+                token.revoked_at = Some(at);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn revoke_other_families(
+        &self,
+        user_id: UserId,
+        keep: Option<TokenFamilyId>,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut revoked = 0;
+        for token in lock(&self.0)
+            .iter_mut()
+            .filter(|t| t.user_id == user_id && t.revoked_at.is_none() && Some(t.family_id) != keep)
+        {
+            token.revoked_at = Some(at);
+            revoked += 1;
+        }
+        Ok(revoked)
+    }
+
     async fn revoke_family(&self, family_id: TokenFamilyId, at: DateTime<Utc>) -> Result<u64> {
         let mut revoked = 0;
         for token in lock(&self.0).iter_mut().filter(|t| t.family_id == family_id && t.revoked_at.is_none()) {
@@ -142,6 +178,35 @@ impl PasswordHasher for PlainTextHasher {
 
     async fn verify(&self, candidate: &str, hash: &PasswordHash) -> Result<bool> {
         Ok(hash.as_str().strip_prefix("plain:") == Some(candidate))
+    }
+
+    async fn dummy_verify(&self, _candidate: &str) -> Result<bool> {
+        Ok(false)
+    }
+}
+
+/// Login attempts in a `Vec`.
+#[derive(Debug, Default)]
+pub struct InMemoryLoginAttempts(Mutex<Vec<crate::ports::LoginAttempt>>);
+
+#[async_trait]
+impl crate::ports::LoginAttemptRepository for InMemoryLoginAttempts {
+    async fn record(&self, attempt: &crate::ports::LoginAttempt) -> Result<()> {
+        lock(&self.0).push(attempt.clone());
+        Ok(())
+    }
+
+    async fn recent_failures(&self, email: &EmailAddress, limit: usize) -> Result<Vec<DateTime<Utc>>> {
+        let all = lock(&self.0);
+        let last_success = all.iter().filter(|a| &a.email == email && a.succeeded).map(|a| a.at).max();
+        let mut failures: Vec<_> = all
+            .iter()
+            .filter(|a| &a.email == email && !a.succeeded && last_success.is_none_or(|s| a.at > s))
+            .map(|a| a.at)
+            .collect();
+        failures.sort_by(|a, b| b.cmp(a));
+        failures.truncate(limit);
+        Ok(failures)
     }
 }
 
@@ -178,5 +243,9 @@ impl crate::ports::RefreshTokenGenerator for SequentialTokens {
         let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let token = format!("token-{n}");
         Ok((crate::ports::IssuedRefreshToken::new(token.clone()), Self::hash_of(&token)))
+    }
+
+    fn hash(&self, token: &str) -> TokenHash {
+        Self::hash_of(token)
     }
 }

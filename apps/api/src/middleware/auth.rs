@@ -1,0 +1,64 @@
+//! The authentication extractor: `Authorization: Bearer <access token>` → [`Authenticated`].
+//!
+//! The token's signature, algorithm and expiry are checked by the
+//! `TokenSigner` (HS256 only, no leeway); anything else answers 401 in the
+//! error format. The user and tenant ids are recorded on the request span,
+//! so every later log line of the request carries them.
+
+use crate::error::ApiError;
+use actix_web::dev::Payload;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, web};
+use frontdesk_kernel::Actor;
+use frontdesk_tenancy::{AccessClaims, AuthService};
+use std::future::{Ready, ready};
+
+/// A verified caller: the actor and the raw claims (for the session id).
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    /// Who is acting.
+    pub actor: Actor,
+    /// The verified claims.
+    pub claims: AccessClaims,
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+fn authenticate(req: &HttpRequest) -> Result<Authenticated, ApiError> {
+    let auth = req
+        .app_data::<web::Data<AuthService>>()
+        .ok_or_else(|| ApiError::internal(&std::io::Error::other("AuthService not registered")))?;
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(|| unauthorized("missing Authorization: Bearer <access token>"))?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .ok_or_else(|| unauthorized("Authorization must use the Bearer scheme"))?;
+    let claims = auth.verify_access(token.trim()).map_err(|_| unauthorized("invalid or expired access token"))?;
+    let actor = Actor {
+        user_id: claims.sub,
+        account_type: claims.account_type,
+        role: claims.role,
+        tenant: claims.sub_account_id,
+    };
+    let span = tracing::Span::current();
+    span.record("user_id", tracing::field::display(actor.user_id));
+    if let Some(tenant) = actor.tenant {
+        span.record("tenant_id", tracing::field::display(tenant));
+    }
+    Ok(Authenticated { actor, claims })
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}

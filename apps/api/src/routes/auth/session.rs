@@ -1,0 +1,144 @@
+//! Login, refresh, logout, me and change-password.
+
+use super::register::{SessionBody, UserBody};
+use crate::error::ApiError;
+use crate::middleware::auth::Authenticated;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use frontdesk_tenancy::{AuthService, ClientInfo};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Login request.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginBody {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// A refresh token (refresh and logout).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshBody {
+    #[serde(default)]
+    refresh_token: String,
+}
+
+/// Change-password request.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordBody {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+fn client_info(req: &HttpRequest) -> ClientInfo {
+    ClientInfo {
+        // The socket peer, not X-Forwarded-For: a client could forge that header.
+        ip: req.peer_addr().map(|addr| addr.ip().to_string()),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(256).collect()),
+    }
+}
+
+fn required_token(token: &str) -> Result<&str, ApiError> {
+    if token.is_empty() {
+        return Err(ApiError::validation(&frontdesk_kernel::ValidationErrors::single("refreshToken", "is required")));
+    }
+    Ok(token)
+}
+
+/// Signs in with email and password. Five failures within 15 minutes lock the email for 30 minutes.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginBody,
+    responses(
+        (status = 200, body = SessionBody),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 401, description = "wrong email or password (same answer for both)", body = crate::error::ErrorBody),
+        (status = 423, description = "locked; see Retry-After", body = crate::error::ErrorBody)
+    )
+)]
+#[post("/api/v1/auth/login")]
+pub(super) async fn login(
+    auth: web::Data<AuthService>,
+    req: HttpRequest,
+    body: web::Json<LoginBody>,
+) -> Result<HttpResponse, ApiError> {
+    let session = auth.login(&body.email, &body.password, &client_info(&req)).await?;
+    Ok(HttpResponse::Ok().json(SessionBody::from(session)))
+}
+
+/// Exchanges a refresh token for a new pair; the old one is revoked. Re-using a revoked token revokes its family.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshBody,
+    responses((status = 200, body = SessionBody), (status = 401, body = crate::error::ErrorBody))
+)]
+#[post("/api/v1/auth/refresh")]
+pub(super) async fn refresh(
+    auth: web::Data<AuthService>,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, ApiError> {
+    let session = auth.refresh(required_token(&body.refresh_token)?).await?;
+    Ok(HttpResponse::Ok().json(SessionBody::from(session)))
+}
+
+/// Ends the session of the given refresh token.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshBody,
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody))
+)]
+#[post("/api/v1/auth/logout")]
+pub(super) async fn logout(
+    auth: web::Data<AuthService>,
+    caller: Authenticated,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, ApiError> {
+    auth.logout(caller.actor.user_id, required_token(&body.refresh_token)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in account.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 200, body = UserBody), (status = 401, body = crate::error::ErrorBody))
+)]
+#[get("/api/v1/auth/me")]
+pub(super) async fn me(auth: web::Data<AuthService>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let (user, membership) = auth.current_user(caller.actor.user_id).await.map_err(|err| match err {
+        // A deleted account's token is no longer a valid credential.
+        frontdesk_tenancy::TenancyError::NotFound { .. } => {
+            ApiError::new(actix_web::http::StatusCode::UNAUTHORIZED, "unauthorized", "account no longer exists")
+        }
+        other => other.into(),
+    })?;
+    Ok(HttpResponse::Ok().json(UserBody::new(&user, membership.as_ref())))
+}
+
+/// Changes the password; every other session of the account is revoked.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ChangePasswordBody,
+    security(("bearer" = [])),
+    responses((status = 204), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody))
+)]
+#[post("/api/v1/auth/change-password")]
+pub(super) async fn change_password(
+    auth: web::Data<AuthService>,
+    caller: Authenticated,
+    body: web::Json<ChangePasswordBody>,
+) -> Result<HttpResponse, ApiError> {
+    auth.change_password(caller.actor.user_id, &body.current_password, &body.new_password, caller.claims.sid).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,69 @@
+//! [`LoginAttemptRepository`] on SeaORM.
+
+use crate::connection::SqlStore;
+use crate::entities::login_attempts::{ActiveModel, Column, Entity};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_tenancy::{EmailAddress, LoginAttempt, LoginAttemptRepository, Result, TenancyError};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// Attempts in the `login_attempts` table (indexed by email, time).
+#[derive(Clone, Debug)]
+pub struct SeaOrmLoginAttemptRepository {
+    store: SqlStore,
+}
+
+impl SeaOrmLoginAttemptRepository {
+    /// A repository over `store`.
+    #[must_use]
+    pub const fn new(store: SqlStore) -> Self {
+        Self { store }
+    }
+}
+
+#[async_trait]
+impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
+    async fn record(&self, attempt: &LoginAttempt) -> Result<()> {
+        let row = ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            email: Set(attempt.email.as_str().to_owned()),
+            succeeded: Set(attempt.succeeded),
+            ip: Set(attempt.ip.as_ref().map(|ip| ip.chars().take(64).collect())),
+            user_agent: Set(attempt.user_agent.as_ref().map(|ua| ua.chars().take(256).collect())),
+            at: Set(attempt.at),
+        };
+        Entity::insert(row).exec_without_returning(self.store.conn()).await.map_err(TenancyError::storage)?;
+        Ok(())
+    }
+
+    async fn recent_failures(&self, email: &EmailAddress, limit: usize) -> Result<Vec<DateTime<Utc>>> {
+        let conn = self.store.conn();
+        // Two index range scans on (email, at): the last success, then the failures after it.
+        let last_success: Option<DateTime<Utc>> = Entity::find()
+            .select_only()
+            .column(Column::At)
+            .filter(Column::Email.eq(email.as_str()))
+            .filter(Column::Succeeded.eq(true))
+            .order_by_desc(Column::At)
+            .limit(1)
+            .into_tuple()
+            .one(conn)
+            .await
+            .map_err(TenancyError::storage)?;
+        let mut failures = Entity::find()
+            .select_only()
+            .column(Column::At)
+            .filter(Column::Email.eq(email.as_str()))
+            .filter(Column::Succeeded.eq(false));
+        if let Some(since) = last_success {
+            failures = failures.filter(Column::At.gt(since));
+        }
+        failures
+            .order_by_desc(Column::At)
+            .limit(limit as u64)
+            .into_tuple()
+            .all(conn)
+            .await
+            .map_err(TenancyError::storage)
+    }
+}
