@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_identity;
 mod m20261124_000002_login_attempts;
+mod m20261124_000003_invitations;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -17,6 +18,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_identity::Migration), Box::new(m20261124_000002_login_attempts::Migration)]
+        vec![
+            Box::new(m20261124_000001_identity::Migration),
+            Box::new(m20261124_000002_login_attempts::Migration),
+            Box::new(m20261124_000003_invitations::Migration),
+        ]
     }
 }

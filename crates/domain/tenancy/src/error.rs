@@ -20,6 +20,18 @@ pub enum TenancyError {
         /// The field that must be unique.
         field: &'static str,
     },
+    /// Authenticated, but this actor may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The user has no sub-account yet; only onboarding routes answer.
+    #[error("create or join a sub-account first")]
+    OnboardingRequired,
+    /// The state forbids the change (e.g. already a member of a sub-account).
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// The invitation code is unknown, used or expired.
+    #[error("invitation is invalid, used or expired")]
+    InvalidInvitation,
     /// Wrong email or password (deliberately the same error for both).
     #[error("invalid email or password")]
     InvalidCredentials,
@@ -60,6 +72,10 @@ impl ErrorCode for TenancyError {
             Self::Duplicate { .. } => "duplicate",
             Self::InvalidToken => "invalid_token",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden(_) => "forbidden",
+            Self::OnboardingRequired => "onboarding_required",
+            Self::Conflict(_) => "conflict",
+            Self::InvalidInvitation => "invalid_invitation",
             Self::Locked { .. } => "account_locked",
             Self::Storage(_) => "storage_failure",
             Self::Internal(_) => "internal_error",

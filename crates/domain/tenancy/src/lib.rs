@@ -8,10 +8,12 @@
 
 pub mod auth;
 pub mod error;
+pub mod invitation;
 pub mod lockout;
 pub mod membership;
 pub mod ports;
 pub mod session;
+pub mod subaccounts;
 pub mod tenant;
 pub mod user;
 pub mod values;
@@ -21,13 +23,15 @@ pub mod testing;
 
 pub use auth::{AuthPorts, AuthService, ClientInfo, Session};
 pub use error::{Result, TenancyError};
+pub use invitation::{Invitation, InvitationId};
 pub use lockout::LockoutPolicy;
 pub use membership::Membership;
 pub use ports::{
-    AccessClaims, IssuedRefreshToken, LoginAttempt, LoginAttemptRepository, MembershipRepository, PasswordHasher,
-    RefreshTokenGenerator, RefreshTokenRepository, TenantRepository, TokenSigner, UserRepository,
+    AccessClaims, InvitationRepository, IssuedRefreshToken, LoginAttempt, LoginAttemptRepository, MembershipRepository,
+    PasswordHasher, RefreshTokenGenerator, RefreshTokenRepository, TenantRepository, TokenSigner, UserRepository,
 };
 pub use session::{RefreshToken, RefreshTokenId, TokenFamilyId, TokenHash};
+pub use subaccounts::{SubAccountPorts, SubAccountService, TenantPatch};
 pub use tenant::{NewTenant, Tenant};
 pub use user::{NewUser, PasswordHash, User};
 pub use values::{EmailAddress, Password, PersonName, TenantName, TimeZone};
@@ -51,6 +55,21 @@ mod contract_tests {
     async fn in_memory_memberships_meet_the_contract() {
         contract::memberships(&InMemoryTenants::default(), &InMemoryUsers::default(), &InMemoryMemberships::default())
             .await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_tenant_lifecycle_meets_the_contract() {
+        let memberships = std::sync::Arc::new(InMemoryMemberships::default());
+        let tenants = InMemoryTenants::sharing(memberships.clone());
+        contract::tenant_lifecycle(&tenants, &InMemoryUsers::default(), memberships.as_ref()).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_invitations_meet_the_contract() {
+        let memberships = std::sync::Arc::new(InMemoryMemberships::default());
+        let tenants = InMemoryTenants::sharing(memberships.clone());
+        let invitations = crate::testing::InMemoryInvitations::sharing(memberships.clone());
+        contract::invitations(&tenants, &InMemoryUsers::default(), memberships.as_ref(), &invitations).await;
     }
 
     #[tokio::test]

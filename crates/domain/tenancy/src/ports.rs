@@ -31,6 +31,25 @@ pub trait TenantRepository: Send + Sync + 'static {
     /// `NotFound`, `Storage`.
     async fn get(&self, id: TenantId) -> Result<Tenant>;
 
+    /// Stores a new tenant and, when given, its owner's membership, atomically:
+    /// if the membership cannot be stored, neither is the tenant.
+    ///
+    /// # Errors
+    /// `Duplicate { field: "user" }` when the owner already belongs to a tenant, `Storage`.
+    async fn create_with_owner(&self, tenant: &Tenant, owner: Option<&Membership>) -> Result<()>;
+
+    /// Saves a changed name or time zone.
+    ///
+    /// # Errors
+    /// `NotFound`, `Storage`.
+    async fn update(&self, tenant: &Tenant) -> Result<()>;
+
+    /// Deletes the tenant with its memberships and invitations (members return to onboarding).
+    ///
+    /// # Errors
+    /// `NotFound`, `Storage`.
+    async fn delete(&self, id: TenantId) -> Result<()>;
+
     /// All tenants, oldest first (admins only).
     ///
     /// # Errors
@@ -64,6 +83,34 @@ pub trait UserRepository: Send + Sync + 'static {
     /// # Errors
     /// `Storage`.
     async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>>;
+}
+
+/// Invitations to join a tenant.
+#[async_trait]
+pub trait InvitationRepository: Send + Sync + 'static {
+    /// Stores an invitation.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn insert(&self, invitation: &crate::invitation::Invitation) -> Result<()>;
+
+    /// The invitation with this code hash, used or not.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn find_by_code(&self, hash: &TokenHash) -> Result<Option<crate::invitation::Invitation>>;
+
+    /// Marks the invitation used and adds the membership, atomically. `false`
+    /// when it was already used (a concurrent join won); nothing is changed then.
+    ///
+    /// # Errors
+    /// `Duplicate { field: "user" }` when the user already belongs to a tenant, `Storage`.
+    async fn accept(
+        &self,
+        id: crate::invitation::InvitationId,
+        membership: &Membership,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
 }
 
 /// Who belongs to which tenant.

@@ -1,5 +1,6 @@
 //! SeaORM entities. Private: repositories convert them to domain types.
 
+pub(crate) mod invitations;
 pub(crate) mod login_attempts;
 pub(crate) mod memberships;
 pub(crate) mod refresh_tokens;

@@ -31,16 +31,23 @@ fn to_domain(row: Model) -> Result<Membership> {
     })
 }
 
+/// The row for a membership (shared with the transactional inserts of tenants and invitations).
+pub(crate) fn membership_row(membership: &Membership) -> ActiveModel {
+    ActiveModel {
+        tenant_id: Set(membership.tenant_id.as_uuid()),
+        user_id: Set(membership.user_id.as_uuid()),
+        role: Set(membership.role.as_str().to_owned()),
+        created_at: Set(membership.created_at),
+    }
+}
+
 #[async_trait]
 impl MembershipRepository for SeaOrmMembershipRepository {
     async fn insert(&self, membership: &Membership) -> Result<()> {
-        let row = ActiveModel {
-            tenant_id: Set(membership.tenant_id.as_uuid()),
-            user_id: Set(membership.user_id.as_uuid()),
-            role: Set(membership.role.as_str().to_owned()),
-            created_at: Set(membership.created_at),
-        };
-        Entity::insert(row).exec_without_returning(self.store.conn()).await.map_err(|e| tenancy_err(e, "user"))?;
+        Entity::insert(membership_row(membership))
+            .exec_without_returning(self.store.conn())
+            .await
+            .map_err(|e| tenancy_err(e, "user"))?;
         Ok(())
     }
 

@@ -1,11 +1,13 @@
 //! Repositories: one file per port implementation.
 
+mod invitations;
 mod login_attempts;
-mod memberships;
+pub(crate) mod memberships;
 mod refresh_tokens;
 mod tenants;
 mod users;
 
+pub use invitations::SeaOrmInvitationRepository;
 pub use login_attempts::SeaOrmLoginAttemptRepository;
 pub use memberships::SeaOrmMembershipRepository;
 pub use refresh_tokens::SeaOrmRefreshTokenRepository;

@@ -3,10 +3,14 @@
 use crate::connection::SqlStore;
 use crate::entities::tenants::{ActiveModel, Column, Entity, Model};
 use crate::error::{corrupt, tenancy_err};
+use crate::repos::memberships::membership_row;
 use async_trait::async_trait;
 use frontdesk_kernel::{Page, PageRequest, TenantId};
-use frontdesk_tenancy::{Result, TenancyError, Tenant, TenantName, TenantRepository, TimeZone};
-use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
+use frontdesk_tenancy::{Membership, Result, TenancyError, Tenant, TenantName, TenantRepository, TimeZone};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
 
 /// Tenants in the `tenants` table.
 #[derive(Clone, Debug)]
@@ -32,17 +36,60 @@ fn to_domain(row: Model) -> Result<Tenant> {
     })
 }
 
+fn tenant_row(tenant: &Tenant) -> ActiveModel {
+    ActiveModel {
+        id: Set(tenant.id.as_uuid()),
+        name: Set(tenant.name.as_str().to_owned()),
+        timezone: Set(tenant.timezone.name().to_owned()),
+        created_at: Set(tenant.created_at),
+        updated_at: Set(tenant.updated_at),
+    }
+}
+
 #[async_trait]
 impl TenantRepository for SeaOrmTenantRepository {
     async fn insert(&self, tenant: &Tenant) -> Result<()> {
-        let row = ActiveModel {
-            id: Set(tenant.id.as_uuid()),
-            name: Set(tenant.name.as_str().to_owned()),
-            timezone: Set(tenant.timezone.name().to_owned()),
-            created_at: Set(tenant.created_at),
-            updated_at: Set(tenant.updated_at),
-        };
-        Entity::insert(row).exec_without_returning(self.store.conn()).await.map_err(|e| tenancy_err(e, "id"))?;
+        Entity::insert(tenant_row(tenant))
+            .exec_without_returning(self.store.conn())
+            .await
+            .map_err(|e| tenancy_err(e, "id"))?;
+        Ok(())
+    }
+
+    async fn create_with_owner(&self, tenant: &Tenant, owner: Option<&Membership>) -> Result<()> {
+        let txn = self.store.conn().begin().await.map_err(TenancyError::storage)?;
+        Entity::insert(tenant_row(tenant)).exec_without_returning(&txn).await.map_err(|e| tenancy_err(e, "id"))?;
+        if let Some(owner) = owner {
+            // On error the transaction is dropped uncommitted: no orphan tenant.
+            crate::entities::memberships::Entity::insert(membership_row(owner))
+                .exec_without_returning(&txn)
+                .await
+                .map_err(|e| tenancy_err(e, "user"))?;
+        }
+        txn.commit().await.map_err(TenancyError::storage)
+    }
+
+    async fn update(&self, tenant: &Tenant) -> Result<()> {
+        let result = Entity::update_many()
+            .col_expr(Column::Name, Expr::value(tenant.name.as_str()))
+            .col_expr(Column::Timezone, Expr::value(tenant.timezone.name()))
+            .col_expr(Column::UpdatedAt, Expr::value(tenant.updated_at))
+            .filter(Column::Id.eq(tenant.id.as_uuid()))
+            .exec(self.store.conn())
+            .await
+            .map_err(TenancyError::storage)?;
+        if result.rows_affected == 0 {
+            return Err(TenancyError::NotFound { entity: "sub-account" });
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, id: TenantId) -> Result<()> {
+        // Memberships and invitations go with it (ON DELETE CASCADE).
+        let result = Entity::delete_by_id(id.as_uuid()).exec(self.store.conn()).await.map_err(TenancyError::storage)?;
+        if result.rows_affected == 0 {
+            return Err(TenancyError::NotFound { entity: "sub-account" });
+        }
         Ok(())
     }
 

@@ -3,8 +3,8 @@
 
 use crate::support::{Fixture, postgres, sqlite};
 use frontdesk_sea_orm::{
-    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmTenantRepository,
-    SeaOrmUserRepository,
+    SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository,
+    SeaOrmTenantRepository, SeaOrmUserRepository,
 };
 use frontdesk_tenancy::testing::contract;
 use frontdesk_tenancy::{NewUser, PasswordHash, TenancyError, User, UserRepository};
@@ -17,7 +17,10 @@ async fn all_contracts(fixture: Fixture) {
     contract::users(&users).await;
     contract::memberships(&tenants, &users, &SeaOrmMembershipRepository::new(store.clone())).await;
     contract::refresh_tokens(&users, &SeaOrmRefreshTokenRepository::new(store.clone())).await;
-    contract::login_attempts(&SeaOrmLoginAttemptRepository::new(store)).await;
+    contract::login_attempts(&SeaOrmLoginAttemptRepository::new(store.clone())).await;
+    let memberships = SeaOrmMembershipRepository::new(store.clone());
+    contract::tenant_lifecycle(&tenants, &users, &memberships).await;
+    contract::invitations(&tenants, &users, &memberships, &SeaOrmInvitationRepository::new(store)).await;
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use crate::support::{Fixture, postgres, sqlite};
 
-const TABLES: [&str; 5] = ["login_attempts", "memberships", "refresh_tokens", "tenants", "users"];
+const TABLES: [&str; 6] = ["invitations", "login_attempts", "memberships", "refresh_tokens", "tenants", "users"];
 
 async fn up_down_up(fixture: Fixture) {
     let store = &fixture.store;

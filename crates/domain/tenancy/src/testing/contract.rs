@@ -186,3 +186,86 @@ pub async fn refresh_tokens(users: &dyn UserRepository, repo: &dyn RefreshTokenR
     assert_eq!(repo.find_by_hash(&hash('e')).await.expect("find"), None);
     assert!(repo.find_by_hash(&hash('a')).await.expect("find").is_some(), "unexpired tokens stay");
 }
+
+/// Tenant lifecycle: creating with an owner is atomic, update, delete cascades memberships.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn tenant_lifecycle(
+    tenants: &dyn TenantRepository,
+    users: &dyn UserRepository,
+    memberships: &dyn MembershipRepository,
+) {
+    let t0 = now();
+    let owner = user("lifecycle-owner@a.test");
+    users.insert(&owner).await.expect("user");
+    let first = tenant("Lifecycle Co", t0);
+    let owned = Membership::new(first.id, owner.id, Role::Owner, t0).expect("m");
+    tenants.create_with_owner(&first, Some(&owned)).await.expect("create");
+    assert_eq!(memberships.find_for_user(owner.id).await.expect("find"), Some(owned));
+
+    // A second tenant for the same owner fails whole: no orphan tenant is left.
+    let second = tenant("Orphan Co", t0);
+    let again = Membership::new(second.id, owner.id, Role::Owner, t0).expect("m");
+    assert!(matches!(tenants.create_with_owner(&second, Some(&again)).await, Err(TenancyError::Duplicate { .. })));
+    assert!(matches!(tenants.get(second.id).await, Err(TenancyError::NotFound { .. })), "rolled back");
+
+    let ownerless = tenant("Admin Made Co", t0);
+    tenants.create_with_owner(&ownerless, None).await.expect("ownerless");
+
+    let mut renamed = first.clone();
+    renamed.name = crate::values::TenantName::parse("Renamed Co").expect("name");
+    renamed.updated_at = t0 + Duration::seconds(5);
+    tenants.update(&renamed).await.expect("update");
+    assert_eq!(tenants.get(first.id).await.expect("get"), renamed);
+    assert!(matches!(tenants.update(&tenant("Ghost", t0)).await, Err(TenancyError::NotFound { .. })));
+
+    tenants.delete(first.id).await.expect("delete");
+    assert!(matches!(tenants.get(first.id).await, Err(TenancyError::NotFound { .. })));
+    assert_eq!(memberships.find_for_user(owner.id).await.expect("find"), None, "members return to onboarding");
+    assert!(matches!(tenants.delete(first.id).await, Err(TenancyError::NotFound { .. })));
+    assert!(tenants.get(ownerless.id).await.is_ok(), "other tenants untouched");
+}
+
+/// Invitations: found by code hash; accepting marks used and adds the member atomically, once.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn invitations(
+    tenants: &dyn TenantRepository,
+    users: &dyn UserRepository,
+    memberships: &dyn MembershipRepository,
+    repo: &dyn crate::ports::InvitationRepository,
+) {
+    use crate::invitation::Invitation;
+    let t0 = now();
+    let owner = user("inv-owner@a.test");
+    let invitee = user("invitee@a.test");
+    users.insert(&owner).await.expect("user");
+    users.insert(&invitee).await.expect("user");
+    let company = tenant("Inviting Co", t0);
+    tenants
+        .create_with_owner(&company, Some(&Membership::new(company.id, owner.id, Role::Owner, t0).expect("m")))
+        .await
+        .expect("tenant");
+
+    let hash = |c: char| TokenHash::from_hex(&c.to_string().repeat(64)).expect("hex");
+    let invitation =
+        Invitation::new(company.id, invitee.email.clone(), Role::Agent, hash('9'), owner.id, t0).expect("inv");
+    repo.insert(&invitation).await.expect("insert");
+    assert_eq!(repo.find_by_code(&hash('9')).await.expect("find"), Some(invitation.clone()));
+    assert_eq!(repo.find_by_code(&hash('8')).await.expect("find"), None);
+
+    let joined = Membership::new(company.id, invitee.id, Role::Agent, t0).expect("m");
+    assert!(repo.accept(invitation.id, &joined, t0).await.expect("accept"));
+    assert_eq!(memberships.find_for_user(invitee.id).await.expect("find"), Some(joined.clone()));
+    assert_eq!(repo.find_by_code(&hash('9')).await.expect("find").expect("exists").used_at, Some(t0));
+    assert!(!repo.accept(invitation.id, &joined, t0).await.expect("accept again"), "single use");
+
+    // An invitee who already belongs somewhere: the invitation stays unused.
+    let second = Invitation::new(company.id, owner.email.clone(), Role::Manager, hash('7'), owner.id, t0).expect("inv");
+    repo.insert(&second).await.expect("insert");
+    let dup = Membership::new(company.id, owner.id, Role::Manager, t0).expect("m");
+    assert!(matches!(repo.accept(second.id, &dup, t0).await, Err(TenancyError::Duplicate { .. })));
+    assert_eq!(repo.find_by_code(&hash('7')).await.expect("find").expect("exists").used_at, None, "rolled back");
+}

@@ -22,23 +22,63 @@ fn page_of<T: Clone>(items: &[T], page: PageRequest) -> Page<T> {
     Page::new(items[start..end].to_vec(), page, items.len() as u64)
 }
 
-/// Tenants in a `Vec`, insertion-ordered.
+/// Tenants in a `Vec`, insertion-ordered. Shares a membership store so that
+/// creating with an owner and deleting (cascade) behave like the SQL store.
 #[derive(Debug, Default)]
-pub struct InMemoryTenants(Mutex<Vec<Tenant>>);
+pub struct InMemoryTenants {
+    tenants: Mutex<Vec<Tenant>>,
+    memberships: std::sync::Arc<InMemoryMemberships>,
+}
+
+impl InMemoryTenants {
+    /// Tenants whose owners and cascades go to `memberships`.
+    #[must_use]
+    pub fn sharing(memberships: std::sync::Arc<InMemoryMemberships>) -> Self {
+        Self { tenants: Mutex::default(), memberships }
+    }
+}
 
 #[async_trait]
 impl TenantRepository for InMemoryTenants {
     async fn insert(&self, tenant: &Tenant) -> Result<()> {
-        lock(&self.0).push(tenant.clone());
+        lock(&self.tenants).push(tenant.clone());
+        Ok(())
+    }
+
+    async fn create_with_owner(&self, tenant: &Tenant, owner: Option<&Membership>) -> Result<()> {
+        let mut tenants = lock(&self.tenants);
+        if let Some(owner) = owner {
+            self.memberships.insert_now(owner)?;
+        }
+        tenants.push(tenant.clone());
+        Ok(())
+    }
+
+    async fn update(&self, tenant: &Tenant) -> Result<()> {
+        let mut tenants = lock(&self.tenants);
+        let slot =
+            tenants.iter_mut().find(|t| t.id == tenant.id).ok_or(TenancyError::NotFound { entity: "sub-account" })?;
+        *slot = tenant.clone();
+        Ok(())
+    }
+
+    async fn delete(&self, id: TenantId) -> Result<()> {
+        let mut tenants = lock(&self.tenants);
+        let before = tenants.len();
+        tenants.retain(|t| t.id != id);
+        if tenants.len() == before {
+            return Err(TenancyError::NotFound { entity: "sub-account" });
+        }
+        lock(&self.memberships.0).retain(|m| m.tenant_id != id);
         Ok(())
     }
 
     async fn get(&self, id: TenantId) -> Result<Tenant> {
-        lock(&self.0).iter().find(|t| t.id == id).cloned().ok_or(TenancyError::NotFound { entity: "sub-account" })
+        lock(&self.tenants).iter().find(|t| t.id == id).cloned().ok_or(TenancyError::NotFound { entity: "sub-account" })
     }
 
     async fn list(&self, page: PageRequest) -> Result<Page<Tenant>> {
-        let mut all = lock(&self.0).clone();
+        let mut all = lock(&self.tenants).clone();
         all.sort_by_key(|t| (t.created_at, t.id));
         Ok(page_of(&all, page))
     }
@@ -78,17 +118,24 @@ impl UserRepository for InMemoryUsers {
 
 /// Memberships in a `Vec`; one tenant per user.
 #[derive(Debug, Default)]
-pub struct InMemoryMemberships(Mutex<Vec<Membership>>);
+pub struct InMemoryMemberships(pub(crate) Mutex<Vec<Membership>>);
 
-#[async_trait]
-impl MembershipRepository for InMemoryMemberships {
-    async fn insert(&self, membership: &Membership) -> Result<()> {
+impl InMemoryMemberships {
+    /// Insert without awaiting, so callers may hold their own lock (locks are taken tenant/invitation first).
+    fn insert_now(&self, membership: &Membership) -> Result<()> {
         let mut all = lock(&self.0);
         if all.iter().any(|m| m.user_id == membership.user_id) {
             return Err(TenancyError::Duplicate { field: "user" });
         }
         all.push(membership.clone());
         Ok(())
+    }
+}
+
+#[async_trait]
+impl MembershipRepository for InMemoryMemberships {
+    async fn insert(&self, membership: &Membership) -> Result<()> {
+        self.insert_now(membership)
     }
 
     async fn find_for_user(&self, user_id: UserId) -> Result<Option<Membership>> {
@@ -247,5 +294,47 @@ impl crate::ports::RefreshTokenGenerator for SequentialTokens {
 
     fn hash(&self, token: &str) -> TokenHash {
         Self::hash_of(token)
+    }
+}
+
+/// Invitations in a `Vec`, accepting into a shared membership store.
+#[derive(Debug, Default)]
+pub struct InMemoryInvitations {
+    invitations: Mutex<Vec<crate::invitation::Invitation>>,
+    memberships: std::sync::Arc<InMemoryMemberships>,
+}
+
+impl InMemoryInvitations {
+    /// Invitations whose acceptance adds members to `memberships`.
+    #[must_use]
+    pub fn sharing(memberships: std::sync::Arc<InMemoryMemberships>) -> Self {
+        Self { invitations: Mutex::default(), memberships }
+    }
+}
+
+#[async_trait]
+impl crate::ports::InvitationRepository for InMemoryInvitations {
+    async fn insert(&self, invitation: &crate::invitation::Invitation) -> Result<()> {
+        lock(&self.invitations).push(invitation.clone());
+        Ok(())
+    }
+
+    async fn find_by_code(&self, hash: &TokenHash) -> Result<Option<crate::invitation::Invitation>> {
+        Ok(lock(&self.invitations).iter().find(|i| &i.code_hash == hash).cloned())
+    }
+
+    async fn accept(
+        &self,
+        id: crate::invitation::InvitationId,
+        membership: &Membership,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut invitations = lock(&self.invitations);
+        let Some(invitation) = invitations.iter_mut().find(|i| i.id == id && i.used_at.is_none()) else {
+            return Ok(false);
+        };
+        self.memberships.insert_now(membership)?;
+        invitation.used_at = Some(at);
+        Ok(true)
     }
 }

@@ -1,0 +1,237 @@
+//! Sub-account (tenant) use cases: create, read, change, delete, invite, join.
+//!
+//! Visibility rule: an admin sees every tenant; a user sees only the tenant
+//! they belong to, and any other id answers `NotFound` (not `Forbidden`),
+//! so ids of other businesses cannot be probed. Membership is read from the
+//! store, not from the access token, so a token issued before a join or a
+//! deletion cannot grant what the store no longer says.
+
+use crate::error::{Result, TenancyError};
+use crate::invitation::{Invitation, InvitationProblem};
+use crate::membership::Membership;
+use crate::ports::{
+    InvitationRepository, IssuedRefreshToken, MembershipRepository, RefreshTokenGenerator, TenantRepository,
+    UserRepository,
+};
+use crate::tenant::{NewTenant, Tenant};
+use crate::values::{EmailAddress, TenantName, TimeZone};
+use chrono::{DateTime, Utc};
+use frontdesk_kernel::{Actor, Clock, Page, PageRequest, Role, TenantId, ValidationErrors};
+use std::sync::Arc;
+
+/// The adapters a [`SubAccountService`] is built from.
+pub struct SubAccountPorts {
+    /// Tenants.
+    pub tenants: Arc<dyn TenantRepository>,
+    /// Memberships.
+    pub memberships: Arc<dyn MembershipRepository>,
+    /// Invitations.
+    pub invitations: Arc<dyn InvitationRepository>,
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Invitation codes (same generator as refresh tokens: random, stored hashed).
+    pub codes: Arc<dyn RefreshTokenGenerator>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// A partial update of a tenant.
+#[derive(Clone, Debug, Default)]
+pub struct TenantPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New IANA time zone.
+    pub timezone: Option<String>,
+}
+
+/// Sub-account use cases.
+#[derive(Clone)]
+pub struct SubAccountService {
+    tenants: Arc<dyn TenantRepository>,
+    memberships: Arc<dyn MembershipRepository>,
+    invitations: Arc<dyn InvitationRepository>,
+    users: Arc<dyn UserRepository>,
+    codes: Arc<dyn RefreshTokenGenerator>,
+    clock: Arc<dyn Clock>,
+}
+
+impl SubAccountService {
+    /// Builds the service.
+    #[must_use]
+    pub fn new(ports: SubAccountPorts) -> Self {
+        let SubAccountPorts { tenants, memberships, invitations, users, codes, clock } = ports;
+        Self { tenants, memberships, invitations, users, codes, clock }
+    }
+
+    /// The actor's current membership, from the store.
+    async fn membership(&self, actor: &Actor) -> Result<Option<Membership>> {
+        if actor.is_admin() { Ok(None) } else { self.memberships.find_for_user(actor.user_id).await }
+    }
+
+    /// The tenant if `actor` may see it, `NotFound` otherwise; with the actor's role in it.
+    async fn visible(&self, actor: &Actor, id: TenantId) -> Result<(Tenant, Option<Role>)> {
+        let role = if actor.is_admin() {
+            actor.role
+        } else {
+            match self.membership(actor).await? {
+                Some(m) if m.tenant_id == id => Some(m.role),
+                _ => return Err(TenancyError::NotFound { entity: "sub-account" }),
+            }
+        };
+        Ok((self.tenants.get(id).await?, role))
+    }
+
+    /// Creates a sub-account. A user in onboarding becomes its owner; an admin creates it ownerless.
+    ///
+    /// # Errors
+    /// `Validation` (every bad field), `Conflict` when the user already belongs to one, `Storage`.
+    pub async fn create(&self, actor: &Actor, input: NewTenant) -> Result<Tenant> {
+        let now = self.clock.now();
+        let tenant = Tenant::create(input, now)?;
+        let owner = if actor.is_admin() {
+            None
+        } else {
+            if self.membership(actor).await?.is_some() {
+                return Err(TenancyError::Conflict("you already belong to a sub-account"));
+            }
+            Some(Membership::new(tenant.id, actor.user_id, Role::Owner, now)?)
+        };
+        match self.tenants.create_with_owner(&tenant, owner.as_ref()).await {
+            Err(TenancyError::Duplicate { field: "user" }) => {
+                Err(TenancyError::Conflict("you already belong to a sub-account"))
+            }
+            other => other.map(|()| tenant),
+        }
+    }
+
+    /// Reads a sub-account the actor may see.
+    ///
+    /// # Errors
+    /// `NotFound` for unknown ids and other tenants' ids alike.
+    pub async fn get(&self, actor: &Actor, id: TenantId) -> Result<Tenant> {
+        self.visible(actor, id).await.map(|(tenant, _)| tenant)
+    }
+
+    /// Every sub-account (admins only).
+    ///
+    /// # Errors
+    /// `Forbidden` for users, `Storage`.
+    pub async fn list(&self, actor: &Actor, page: PageRequest) -> Result<Page<Tenant>> {
+        if !actor.is_admin() {
+            return Err(TenancyError::Forbidden("only admins list sub-accounts"));
+        }
+        self.tenants.list(page).await
+    }
+
+    /// Renames or moves a sub-account to another time zone (owner or admin).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` (not owner), `Validation` (every bad field).
+    pub async fn update(&self, actor: &Actor, id: TenantId, patch: TenantPatch) -> Result<Tenant> {
+        let (mut tenant, role) = self.visible(actor, id).await?;
+        if !(actor.is_admin() || role == Some(Role::Owner)) {
+            return Err(TenancyError::Forbidden("only the owner or an admin may change the sub-account"));
+        }
+        let mut errors = ValidationErrors::new();
+        if let Some(name) = patch.name.as_deref().and_then(|n| errors.check("name", TenantName::parse(n))) {
+            tenant.name = name;
+        }
+        if let Some(tz) = patch.timezone.as_deref().and_then(|t| errors.check("timezone", TimeZone::parse(t))) {
+            tenant.timezone = tz;
+        }
+        errors.into_result()?;
+        tenant.updated_at = self.clock.now();
+        self.tenants.update(&tenant).await?;
+        Ok(tenant)
+    }
+
+    /// Deletes a sub-account (owner or admin); its members return to onboarding.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn delete(&self, actor: &Actor, id: TenantId) -> Result<()> {
+        let (_, role) = self.visible(actor, id).await?;
+        if !(actor.is_admin() || role == Some(Role::Owner)) {
+            return Err(TenancyError::Forbidden("only the owner or an admin may delete the sub-account"));
+        }
+        self.tenants.delete(id).await
+    }
+
+    /// The actor's onboarding state, from the store.
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub async fn status(&self, actor: &Actor) -> Result<Option<Membership>> {
+        self.membership(actor).await
+    }
+
+    /// Invites `email` as `role` (owner, manager or admin only). Returns the invitation and its code (shown once).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Validation`.
+    pub async fn invite(
+        &self,
+        actor: &Actor,
+        id: TenantId,
+        email: &str,
+        role: &str,
+    ) -> Result<(Invitation, IssuedRefreshToken)> {
+        let (_, actor_role) = self.visible(actor, id).await?;
+        if !(actor.is_admin() || matches!(actor_role, Some(Role::Owner | Role::Manager))) {
+            return Err(TenancyError::Forbidden("only owners and managers invite"));
+        }
+        let mut errors = ValidationErrors::new();
+        let email = errors.check("email", EmailAddress::parse(email));
+        let role = errors.check("role", role.parse::<Role>());
+        errors.into_result()?;
+        let (Some(email), Some(role)) = (email, role) else { return Err(TenancyError::InvalidInvitation) };
+        let (code, hash) = self.codes.generate()?;
+        let invitation = Invitation::new(id, email, role, hash, actor.user_id, self.clock.now())?;
+        self.invitations.insert(&invitation).await?;
+        Ok((invitation, code))
+    }
+
+    /// Whether a code can still be used, and the name of the sub-account it joins.
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub async fn validate(&self, code: &str) -> Result<Option<TenantName>> {
+        let now = self.clock.now();
+        match self.invitations.find_by_code(&self.codes.hash(code)).await? {
+            Some(inv) if inv.problem_at(now).is_none() => Ok(Some(self.tenants.get(inv.tenant_id).await?.name)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Joins the sub-account of an invitation addressed to the actor's email.
+    ///
+    /// # Errors
+    /// `InvalidInvitation` (unknown, used, expired), `Forbidden` (sent to another email),
+    /// `Conflict` (already a member somewhere), `Storage`.
+    pub async fn join(&self, actor: &Actor, code: &str) -> Result<Membership> {
+        if actor.is_admin() {
+            return Err(TenancyError::Forbidden("admins do not join sub-accounts"));
+        }
+        if self.membership(actor).await?.is_some() {
+            return Err(TenancyError::Conflict("you already belong to a sub-account"));
+        }
+        let now: DateTime<Utc> = self.clock.now();
+        let invitation =
+            self.invitations.find_by_code(&self.codes.hash(code)).await?.ok_or(TenancyError::InvalidInvitation)?;
+        let user = self.users.get(actor.user_id).await?;
+        match invitation.problem_for(&user.email, now) {
+            Some(InvitationProblem::WrongEmail) => {
+                return Err(TenancyError::Forbidden("this invitation was sent to another email"));
+            }
+            Some(_) => return Err(TenancyError::InvalidInvitation),
+            None => {}
+        }
+        let membership = Membership::new(invitation.tenant_id, user.id, invitation.role, now)?;
+        match self.invitations.accept(invitation.id, &membership, now).await {
+            Ok(true) => Ok(membership),
+            Ok(false) => Err(TenancyError::InvalidInvitation),
+            Err(TenancyError::Duplicate { .. }) => Err(TenancyError::Conflict("you already belong to a sub-account")),
+            Err(other) => Err(other),
+        }
+    }
+}
