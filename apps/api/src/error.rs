@@ -165,7 +165,9 @@ impl From<frontdesk_tenancy::TenancyError> for ApiError {
 #[must_use]
 pub fn status_for_code(code: &str) -> StatusCode {
     match code {
-        "validation_failed" | "invalid_id" | "malformed_json" | "bad_request" => StatusCode::BAD_REQUEST,
+        "validation_failed" | "invalid_id" | "malformed_json" | "bad_request" | "invalid_invitation" => {
+            StatusCode::BAD_REQUEST
+        }
         "unauthorized" | "invalid_token" | "invalid_credentials" => StatusCode::UNAUTHORIZED,
         "forbidden" | "onboarding_required" => StatusCode::FORBIDDEN,
         "not_found" => StatusCode::NOT_FOUND,

@@ -20,7 +20,9 @@ use utoipa_actix_web::AppExt;
     modifiers(&BearerAuth),
     tags(
         (name = "status", description = "Liveness, readiness, health, version and metrics"),
-        (name = "auth", description = "Sign-up and sessions")
+        (name = "auth", description = "Sign-up and sessions"),
+        (name = "subaccounts", description = "Tenants, invitations and onboarding"),
+        (name = "users", description = "Members of a sub-account")
     )
 )]
 struct ApiDoc;

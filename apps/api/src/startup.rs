@@ -18,10 +18,11 @@ use frontdesk_crypto::{BcryptPasswordHasher, JwtTokenSigner, RefreshTokenIssuer}
 use frontdesk_kernel::{Clock, SystemClock};
 use frontdesk_runtime::{AppEnv, Settings, StartupError, Stores};
 use frontdesk_sea_orm::{
-    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmUserRepository,
+    SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository,
+    SeaOrmTenantRepository, SeaOrmUserRepository,
 };
 use frontdesk_tenancy::auth::AuthPorts;
-use frontdesk_tenancy::{AuthService, LockoutPolicy};
+use frontdesk_tenancy::{AuthService, LockoutPolicy, SubAccountPorts, SubAccountService};
 use std::net::TcpListener;
 use std::sync::Arc;
 use utoipa_actix_web::AppExt;
@@ -69,6 +70,7 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
 
         let auth = web::Data::new(auth_service(&settings, &stores)?);
+        let subaccounts = web::Data::new(subaccount_service(&stores));
         let probe = web::Data::new(StatusProbe::new(stores.health_checks.clone(), stores.disabled_services.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let openapi_json: Arc<str> =
@@ -85,6 +87,7 @@ impl Application {
                 .configure(crate::routes::configure)
                 .into_app()
                 .app_data(auth.clone())
+                .app_data(subaccounts.clone())
                 .app_data(api_key.clone())
                 .app_data(probe.clone())
                 .app_data(metrics.clone())
@@ -148,6 +151,18 @@ fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService, Bui
         lockout: LockoutPolicy::default(),
         clock,
     }))
+}
+
+/// Wires the sub-account use cases.
+fn subaccount_service(stores: &Stores) -> SubAccountService {
+    SubAccountService::new(SubAccountPorts {
+        tenants: Arc::new(SeaOrmTenantRepository::new(stores.sql.clone())),
+        memberships: Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone())),
+        invitations: Arc::new(SeaOrmInvitationRepository::new(stores.sql.clone())),
+        users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
+        codes: Arc::new(RefreshTokenIssuer::new()),
+        clock: Arc::new(SystemClock),
+    })
 }
 
 async fn openapi_document(doc: web::Data<OpenApiJson>) -> HttpResponse {

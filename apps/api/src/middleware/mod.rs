@@ -5,5 +5,6 @@ pub mod auth;
 pub mod extractors;
 pub mod request_context;
 pub mod security_headers;
+pub mod tenant;
 
 pub use request_context::{RequestId, request_context};

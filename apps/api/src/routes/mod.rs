@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod status;
+pub mod subaccounts;
+pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -9,4 +11,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     status::configure(cfg);
     auth::configure(cfg);
+    subaccounts::configure(cfg);
+    users::configure(cfg);
 }

@@ -10,3 +10,4 @@ mod openapi;
 mod register;
 mod sessions;
 mod status;
+mod subaccounts;

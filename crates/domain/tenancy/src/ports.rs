@@ -72,6 +72,12 @@ pub trait UserRepository: Send + Sync + 'static {
     /// `NotFound`, `Storage`.
     async fn get(&self, id: UserId) -> Result<User>;
 
+    /// The accounts with these ids (missing ids are skipped), in one query.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>>;
+
     /// Replaces the password hash.
     ///
     /// # Errors

@@ -157,6 +157,33 @@ impl SubAccountService {
         self.tenants.delete(id).await
     }
 
+    /// The members of a tenant with their accounts (owner, manager or admin), oldest first.
+    /// Two queries per page, whatever its size.
+    ///
+    /// # Errors
+    /// `NotFound` (not the actor's tenant), `Forbidden` (agents), `Storage`.
+    pub async fn members(
+        &self,
+        actor: &Actor,
+        id: TenantId,
+        page: PageRequest,
+    ) -> Result<Page<(crate::user::User, Membership)>> {
+        let (_, role) = self.visible(actor, id).await?;
+        if !(actor.is_admin() || matches!(role, Some(Role::Owner | Role::Manager))) {
+            return Err(TenancyError::Forbidden("only owners and managers list users"));
+        }
+        let memberships = self.memberships.list_for_tenant(id, page).await?;
+        let ids: Vec<_> = memberships.data.iter().map(|m| m.user_id).collect();
+        let mut users = self.users.get_many(&ids).await?;
+        let total = memberships.total;
+        let data = memberships
+            .data
+            .into_iter()
+            .filter_map(|m| users.iter().position(|u| u.id == m.user_id).map(|i| (users.swap_remove(i), m)))
+            .collect();
+        Ok(Page { data, page: memberships.page, limit: memberships.limit, total })
+    }
+
     /// The actor's onboarding state, from the store.
     ///
     /// # Errors

@@ -5,7 +5,7 @@ mod session;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-pub use register::{RegisterBody, SessionBody, UserBody};
+pub use register::{RegisterBody, SessionBody, TokensBody, UserBody};
 
 /// Registers the auth routes.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {

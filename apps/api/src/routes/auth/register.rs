@@ -50,6 +50,25 @@ pub struct SessionBody {
     expires_in: i64,
 }
 
+/// Just the tokens of a session (for responses that carry another main object).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokensBody {
+    access_token: String,
+    refresh_token: String,
+    expires_in: i64,
+}
+
+impl From<Session> for TokensBody {
+    fn from(session: Session) -> Self {
+        Self {
+            access_token: session.access_token,
+            refresh_token: session.refresh_token.expose().to_owned(),
+            expires_in: session.expires_in,
+        }
+    }
+}
+
 impl UserBody {
     /// The public view of an account (never the password hash).
     #[must_use]

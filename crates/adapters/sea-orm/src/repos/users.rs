@@ -71,6 +71,18 @@ impl UserRepository for SeaOrmUserRepository {
         row.map(to_domain).transpose()?.ok_or(TenancyError::NotFound { entity: "user" })
     }
 
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = Entity::find()
+            .filter(Column::Id.is_in(ids.iter().map(UserId::as_uuid)))
+            .all(self.store.conn())
+            .await
+            .map_err(TenancyError::storage)?;
+        rows.into_iter().map(to_domain).collect()
+    }
+
     async fn update_password(&self, id: UserId, hash: &PasswordHash, at: DateTime<Utc>) -> Result<()> {
         let result = Entity::update_many()
             .col_expr(Column::PasswordHash, Expr::value(hash.as_str()))

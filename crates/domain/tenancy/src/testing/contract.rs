@@ -69,6 +69,13 @@ pub async fn users(repo: &dyn UserRepository) {
     let missing = repo.find_by_email(&EmailAddress::parse("bob@example.com").expect("email")).await.expect("find");
     assert!(missing.is_none());
 
+    let bob = user("bob@example.com");
+    repo.insert(&bob).await.expect("insert");
+    let mut many = repo.get_many(&[bob.id, UserId::new(), ana.id]).await.expect("get_many");
+    many.sort_by_key(|u| u.email.as_str().to_owned());
+    assert_eq!(many.iter().map(|u| u.id).collect::<Vec<_>>(), [ana.id, bob.id], "unknown ids are skipped");
+    assert!(repo.get_many(&[]).await.expect("empty").is_empty());
+
     let later = ana.updated_at + Duration::minutes(1);
     repo.update_password(ana.id, &PasswordHash::from_stored("$2b$04$new".into()), later).await.expect("update");
     let updated = repo.get(ana.id).await.expect("get");

@@ -107,6 +107,10 @@ impl UserRepository for InMemoryUsers {
         Ok(lock(&self.0).iter().find(|u| &u.email == email).cloned())
     }
 
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>> {
+        Ok(lock(&self.0).iter().filter(|u| ids.contains(&u.id)).cloned().collect())
+    }
+
     async fn update_password(&self, id: UserId, hash: &PasswordHash, at: DateTime<Utc>) -> Result<()> {
         let mut users = lock(&self.0);
         let user = users.iter_mut().find(|u| u.id == id).ok_or(TenancyError::NotFound { entity: "user" })?;

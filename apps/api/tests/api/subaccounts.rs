@@ -1,0 +1,219 @@
+//! Onboarding, sub-accounts, invitations and tenant isolation over HTTP.
+
+use crate::errors::valid_sign_up;
+use crate::helpers::{BOTH, Profile, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+/// A signed-in user: their access token.
+struct User {
+    token: String,
+}
+
+async fn sign_up(app: &TestApp, email: &str) -> User {
+    let body: Value = app.post_json("/api/v1/auth/register", &valid_sign_up(email)).await.json().await.unwrap();
+    User { token: body["accessToken"].as_str().unwrap().to_owned() }
+}
+
+async fn call(app: &TestApp, user: &User, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = app.client.request(method, format!("{}{path}", app.address)).bearer_auth(&user.token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+}
+
+/// Signs up, creates a sub-account, and returns the owner (with the new token) and the sub-account id.
+async fn owner_of(app: &TestApp, email: &str, name: &str) -> (User, String) {
+    let mut user = sign_up(app, email).await;
+    let (status, body) = call(
+        app,
+        &user,
+        reqwest::Method::POST,
+        "/api/v1/subaccounts",
+        Some(json!({"name": name, "timezone": "America/Chicago"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    user.token = body["accessToken"].as_str().unwrap().to_owned();
+    (user, body["subAccount"]["id"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn onboarding_user_is_blocked_until_they_create_a_sub_account_then_becomes_owner() {
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        let mut user = sign_up(&app, "owner@acme.test").await;
+        let (status, body) = call(&app, &user, reqwest::Method::GET, "/api/v1/users", None).await;
+        assert_eq!(status, 403, "{profile:?}");
+        assert_eq!(body["code"], "onboarding_required");
+        let (_, state) = call(&app, &user, reqwest::Method::GET, "/api/v1/subaccounts/status", None).await;
+        assert_eq!(state, json!({"onboarding": true, "subAccountId": null}));
+
+        let (status, created) = call(
+            &app,
+            &user,
+            reqwest::Method::POST,
+            "/api/v1/subaccounts",
+            Some(json!({"name": "Acme Roofing", "timezone": "America/Chicago"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["subAccount"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(created["subAccount"]["timezone"], "America/Chicago");
+        user.token = created["accessToken"].as_str().unwrap().to_owned();
+
+        let (_, me) = call(&app, &user, reqwest::Method::GET, "/api/v1/auth/me", None).await;
+        assert_eq!((me["role"].as_str(), me["subAccountId"].as_str()), (Some("owner"), Some(id.as_str())));
+        let (_, state) = call(&app, &user, reqwest::Method::GET, "/api/v1/subaccounts/status", None).await;
+        assert_eq!(state, json!({"onboarding": false, "subAccountId": id}));
+        let (status, users) = call(&app, &user, reqwest::Method::GET, "/api/v1/users", None).await;
+        assert_eq!(status, 200);
+        assert_eq!(users["total"], 1);
+        assert_eq!(users["data"][0]["email"], "owner@acme.test");
+
+        let (status, again) =
+            call(&app, &user, reqwest::Method::POST, "/api/v1/subaccounts", Some(json!({"name": "Second"}))).await;
+        assert_eq!((status, again["code"].as_str()), (409, Some("conflict")));
+    }
+}
+
+#[tokio::test]
+async fn creation_lists_every_invalid_field() {
+    let app = spawn_app(Profile::Embedded).await;
+    let user = sign_up(&app, "owner@acme.test").await;
+    let (status, body) = call(
+        &app,
+        &user,
+        reqwest::Method::POST,
+        "/api/v1/subaccounts",
+        Some(json!({"name": " ", "timezone": "Mars/Olympus"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let fields: Vec<&str> =
+        body["message"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().split(':').next().unwrap()).collect();
+    assert_eq!(fields, ["name", "timezone"]);
+    let (_, state) = call(&app, &user, reqwest::Method::GET, "/api/v1/subaccounts/status", None).await;
+    assert_eq!(state["onboarding"], true, "nothing was stored");
+}
+
+#[tokio::test]
+async fn invitations_are_single_use_and_bound_to_the_invited_email() {
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        let (owner, id) = owner_of(&app, "owner@acme.test", "Acme").await;
+        let (status, invitation) = call(
+            &app,
+            &owner,
+            reqwest::Method::POST,
+            &format!("/api/v1/subaccounts/{id}/invitations"),
+            Some(json!({"email": "Agent@Acme.test", "role": "agent"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{invitation}");
+        let code = invitation["code"].as_str().unwrap().to_owned();
+
+        let stranger = sign_up(&app, "stranger@elsewhere.test").await;
+        let (_, valid) = call(
+            &app,
+            &stranger,
+            reqwest::Method::GET,
+            &format!("/api/v1/subaccounts/invitations/{code}/validate"),
+            None,
+        )
+        .await;
+        assert_eq!(valid, json!({"valid": true, "subAccountName": "Acme"}));
+        let (status, body) =
+            call(&app, &stranger, reqwest::Method::POST, "/api/v1/subaccounts/join", Some(json!({"code": code}))).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{profile:?}: wrong email");
+
+        let mut agent = sign_up(&app, "agent@acme.test").await;
+        let (status, joined) =
+            call(&app, &agent, reqwest::Method::POST, "/api/v1/subaccounts/join", Some(json!({"code": code}))).await;
+        assert_eq!(status, 200, "{joined}");
+        assert_eq!((joined["role"].as_str(), joined["subAccountId"].as_str()), (Some("agent"), Some(id.as_str())));
+        agent.token = joined["accessToken"].as_str().unwrap().to_owned();
+
+        let (_, used) = call(
+            &app,
+            &stranger,
+            reqwest::Method::GET,
+            &format!("/api/v1/subaccounts/invitations/{code}/validate"),
+            None,
+        )
+        .await;
+        assert_eq!(used["valid"], false, "single use");
+
+        // Agents neither invite nor list users.
+        let (status, _) = call(
+            &app,
+            &agent,
+            reqwest::Method::POST,
+            &format!("/api/v1/subaccounts/{id}/invitations"),
+            Some(json!({"email": "x@acme.test", "role": "agent"})),
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, _) = call(&app, &agent, reqwest::Method::GET, "/api/v1/users", None).await;
+        assert_eq!(status, 403);
+        let (_, users) = call(&app, &owner, reqwest::Method::GET, "/api/v1/users", None).await;
+        assert_eq!(users["total"], 2);
+    }
+}
+
+#[tokio::test]
+async fn another_tenants_sub_account_is_not_found_for_every_verb() {
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        let (alice, _) = owner_of(&app, "alice@a.test", "A Co").await;
+        let (bob, b_id) = owner_of(&app, "bob@b.test", "B Co").await;
+        let b_path = format!("/api/v1/subaccounts/{b_id}");
+        for (method, path, body) in [
+            (reqwest::Method::GET, b_path.clone(), None),
+            (reqwest::Method::PATCH, b_path.clone(), Some(json!({"name": "Hijacked"}))),
+            (reqwest::Method::DELETE, b_path.clone(), None),
+            (
+                reqwest::Method::POST,
+                format!("{b_path}/invitations"),
+                Some(json!({"email": "x@a.test", "role": "agent"})),
+            ),
+            (reqwest::Method::GET, "/api/v1/subaccounts/not-a-uuid".to_owned(), None),
+        ] {
+            let (status, error) = call(&app, &alice, method.clone(), &path, body).await;
+            assert_eq!((status, error["code"].as_str()), (404, Some("not_found")), "{profile:?} {method} {path}");
+        }
+        let (_, intact) = call(&app, &bob, reqwest::Method::GET, &b_path, None).await;
+        assert_eq!(intact["name"], "B Co", "nothing changed");
+        let (status, _) = call(&app, &alice, reqwest::Method::GET, "/api/v1/subaccounts", None).await;
+        assert_eq!(status, 403, "only admins list every sub-account");
+    }
+}
+
+#[tokio::test]
+async fn the_owner_renames_and_deletes_and_members_return_to_onboarding() {
+    let app = spawn_app(Profile::Production).await;
+    let (owner, id) = owner_of(&app, "owner@acme.test", "Acme").await;
+    let path = format!("/api/v1/subaccounts/{id}");
+    let (status, renamed) = call(
+        &app,
+        &owner,
+        reqwest::Method::PATCH,
+        &path,
+        Some(json!({"name": "Acme Roofing", "timezone": "Europe/Paris"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!((renamed["name"].as_str(), renamed["timezone"].as_str()), (Some("Acme Roofing"), Some("Europe/Paris")));
+    let (status, bad) = call(&app, &owner, reqwest::Method::PATCH, &path, Some(json!({"timezone": "Nowhere"}))).await;
+    assert_eq!((status, bad["message"][0].as_str().map(|m| m.starts_with("timezone:"))), (400, Some(true)));
+
+    let (status, _) = call(&app, &owner, reqwest::Method::DELETE, &path, None).await;
+    assert_eq!(status, 204);
+    let (_, state) = call(&app, &owner, reqwest::Method::GET, "/api/v1/subaccounts/status", None).await;
+    assert_eq!(state["onboarding"], true);
+    let (status, _) = call(&app, &owner, reqwest::Method::GET, &path, None).await;
+    assert_eq!(status, 404);
+}
