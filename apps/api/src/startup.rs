@@ -7,6 +7,7 @@
 //! for up to `SHUTDOWN_TIMEOUT_SECS`, then we close the pools.
 
 use crate::middleware::api_key::{ApiKey, require_api_key};
+use crate::middleware::rate_limit::{RateLimits, rate_limit};
 use crate::middleware::{extractors, request_context, security_headers::security_headers};
 use crate::routes::status::StatusProbe;
 use actix_cors::Cors;
@@ -80,6 +81,11 @@ impl Application {
         let body_limit = settings.body_limit_bytes;
         let cors_origins = settings.cors_origins.clone();
         let api_key = web::Data::new(ApiKey(settings.api_key.clone()));
+        let rate_limits = web::Data::new(RateLimits {
+            limiter: Arc::clone(&stores.rate_limiter),
+            auth: settings.auth_rate,
+            api: settings.api_rate,
+        });
 
         let server = HttpServer::new(move || {
             App::new()
@@ -89,6 +95,7 @@ impl Application {
                 .app_data(auth.clone())
                 .app_data(subaccounts.clone())
                 .app_data(api_key.clone())
+                .app_data(rate_limits.clone())
                 .app_data(probe.clone())
                 .app_data(metrics.clone())
                 .app_data(openapi.clone())
@@ -97,6 +104,7 @@ impl Application {
                 .app_data(extractors::query_config())
                 .route("/openapi.json", web::get().to(openapi_document))
                 .default_service(web::to(unknown_route))
+                .wrap(from_fn(rate_limit))
                 .wrap(from_fn(require_api_key))
                 .wrap(cors(&cors_origins))
                 .wrap(security_headers(production))

@@ -73,6 +73,10 @@ pub struct Settings {
     pub api_key: Option<SecretString>,
     /// `BCRYPT_COST`: password hashing work factor (12 in production; 4 is enough for tests).
     pub bcrypt_cost: u32,
+    /// `AUTH_RATE_LIMIT` per `AUTH_RATE_WINDOW_SECS`: login/register attempts per IP and route.
+    pub auth_rate: (u32, Duration),
+    /// `API_RATE_LIMIT` per `API_RATE_WINDOW_SECS`: other `/api/*` requests per user (or IP).
+    pub api_rate: (u32, Duration),
 }
 
 impl fmt::Debug for Settings {
@@ -234,6 +238,19 @@ impl Settings {
             }
             _ => {}
         }
+        let auth_rate = (
+            r.parsed("AUTH_RATE_LIMIT", 5u32, "a number of requests"),
+            Duration::from_secs(r.parsed("AUTH_RATE_WINDOW_SECS", 900u64, "a number of seconds")),
+        );
+        let api_rate = (
+            r.parsed("API_RATE_LIMIT", 1000u32, "a number of requests"),
+            Duration::from_secs(r.parsed("API_RATE_WINDOW_SECS", 900u64, "a number of seconds")),
+        );
+        for (name, (limit, window)) in [("AUTH_RATE", auth_rate), ("API_RATE", api_rate)] {
+            if limit == 0 || window.is_zero() {
+                r.errors.push(format!("{name}_LIMIT/{name}_WINDOW_SECS: must both be at least 1"));
+            }
+        }
         let bcrypt_cost = r.parsed("BCRYPT_COST", 12u32, "a bcrypt cost between 4 and 31");
         if !(4..=31).contains(&bcrypt_cost) {
             r.errors.push(format!("BCRYPT_COST: must be between 4 and 31 (got {bcrypt_cost})"));
@@ -268,6 +285,8 @@ impl Settings {
             jwt_secret: jwt_secret.map(SecretString::from),
             api_key: api_key.map(SecretString::from),
             bcrypt_cost,
+            auth_rate,
+            api_rate,
         })
     }
 

@@ -9,9 +9,9 @@
 //!   the client reconnects in the background; health reports `error`.
 
 use crate::settings::Settings;
-use frontdesk_kernel::{Cache, HealthCheck};
-use frontdesk_memory::InProcessCache;
-use frontdesk_redis::{FredCache, RedisConfig, RedisHealthCheck, RedisStore, RedisStoreError};
+use frontdesk_kernel::{Cache, HealthCheck, RateLimiter};
+use frontdesk_memory::{InProcessCache, InProcessRateLimiter};
+use frontdesk_redis::{FredCache, FredRateLimiter, RedisConfig, RedisHealthCheck, RedisStore, RedisStoreError};
 use frontdesk_sea_orm::{ConnectError, DbConfig, SqlHealthCheck, SqlStore};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +47,8 @@ pub struct Stores {
     pub health_checks: Vec<Arc<dyn HealthCheck>>,
     /// Services not configured in this profile.
     pub disabled_services: Vec<&'static str>,
+    /// The rate limiter (Redis or in-process).
+    pub rate_limiter: Arc<dyn RateLimiter>,
     redis: Option<RedisStore>,
 }
 
@@ -88,7 +90,7 @@ impl Stores {
 
         let mut health_checks: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(SqlHealthCheck::new(sql.clone()))];
         let mut disabled_services = Vec::new();
-        let (cache, redis): (Arc<dyn Cache>, _) = match settings.redis_url() {
+        let (cache, rate_limiter, redis): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) = match settings.redis_url() {
             Some(url) => {
                 let store = RedisStore::connect(&RedisConfig {
                     url: url.to_owned(),
@@ -100,15 +102,15 @@ impl Stores {
                     tracing::error!(error = %err, "redis is not answering; continuing with cache misses while it reconnects");
                 }
                 health_checks.push(Arc::new(RedisHealthCheck::new(store.clone())));
-                (Arc::new(FredCache::new(store.clone())), Some(store))
+                (Arc::new(FredCache::new(store.clone())), Arc::new(FredRateLimiter::new(store.clone())), Some(store))
             }
             None => {
                 tracing::info!("REDIS_URL unset: using the in-process cache");
                 disabled_services.push("redis");
-                (Arc::new(InProcessCache::new()), None)
+                (Arc::new(InProcessCache::new()), Arc::new(InProcessRateLimiter::new()), None)
             }
         };
-        Ok(Self { sql, cache, health_checks, disabled_services, redis })
+        Ok(Self { sql, cache, health_checks, disabled_services, rate_limiter, redis })
     }
 
     /// Runs every health check.

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod auth;
 pub mod extractors;
+pub mod rate_limit;
 pub mod request_context;
 pub mod security_headers;
 pub mod tenant;

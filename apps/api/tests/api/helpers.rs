@@ -59,6 +59,8 @@ pub async fn spawn_app_with(profile: Profile, extra: &[(&str, &str)]) -> TestApp
     vars.insert("PORT".into(), "0".into());
     vars.insert("SHUTDOWN_TIMEOUT_SECS".into(), "1".into());
     vars.insert("BCRYPT_COST".into(), "4".into());
+    // Generous limits so functional tests never trip them; rate_limits.rs sets its own.
+    vars.insert("AUTH_RATE_LIMIT".into(), "1000".into());
     let db = match profile {
         Profile::Embedded => {
             vars.insert("DATABASE_URL".into(), format!("sqlite://{}?mode=rwc", dir.path().join("api.db").display()));

@@ -7,6 +7,7 @@ mod errors;
 mod headers;
 mod helpers;
 mod openapi;
+mod rate_limits;
 mod register;
 mod sessions;
 mod status;

@@ -1,4 +1,4 @@
-//! In-process adapters for the embedded profile (no Redis configured).
+//! In-process adapters for the embedded profile (no Redis configured): cache and rate limiter.
 //!
 //! They implement the same ports as the Redis adapters and pass the same
 //! contract suites, so the single-process default behaves like production
@@ -6,5 +6,7 @@
 //! process per SQLite file.
 
 mod cache;
+mod rate_limit;
 
 pub use cache::InProcessCache;
+pub use rate_limit::InProcessRateLimiter;

@@ -9,8 +9,10 @@
 
 mod cache;
 mod health;
+mod rate_limit;
 mod store;
 
 pub use cache::FredCache;
 pub use health::RedisHealthCheck;
+pub use rate_limit::FredRateLimiter;
 pub use store::{RedisConfig, RedisStore, RedisStoreError};

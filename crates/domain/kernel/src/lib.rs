@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod id;
 pub mod page;
+pub mod rate_limit;
 pub mod validation;
 
 #[cfg(feature = "testing")]
@@ -25,4 +26,5 @@ pub use error::{ErrorCode, KernelError};
 pub use health::{HealthCheck, HealthError};
 pub use id::{TenantId, UserId};
 pub use page::{Page, PageRequest};
+pub use rate_limit::{RateDecision, RateLimitError, RateLimiter};
 pub use validation::{FieldError, ValidationErrors};

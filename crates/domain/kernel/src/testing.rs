@@ -15,6 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use std::sync::Mutex;
 
 pub mod cache_contract;
+pub mod rate_limit_contract;
 
 /// A clock that only moves when told to.
 #[derive(Debug)]

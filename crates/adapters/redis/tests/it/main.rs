@@ -47,6 +47,22 @@ async fn key_prefixes_isolate_two_stores_on_one_redis() {
 }
 
 #[tokio::test]
+async fn fred_rate_limiter_meets_the_rate_limit_contract() {
+    let store = store().await;
+    frontdesk_kernel::testing::rate_limit_contract::run_all(&frontdesk_redis::FredRateLimiter::new(store.clone()), "")
+        .await;
+    FredCache::new(store).delete_prefix("").await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_makes_the_limiter_error_so_callers_can_fail_open() {
+    let store = RedisStore::connect(&config("redis://127.0.0.1:1".into())).unwrap();
+    let limiter = frontdesk_redis::FredRateLimiter::new(store);
+    use frontdesk_kernel::RateLimiter;
+    assert!(limiter.hit("k", 5, Duration::from_secs(60)).await.is_err());
+}
+
+#[tokio::test]
 async fn health_check_pings_a_live_redis() {
     RedisHealthCheck::new(store().await).check().await.unwrap();
 }

@@ -1,0 +1,102 @@
+//! Rate limits on `/api/*`.
+//!
+//! * `POST /api/v1/auth/login` and `/register`: `AUTH_RATE_LIMIT` per
+//!   `AUTH_RATE_WINDOW_SECS` per client IP and route (default 5 per 15 min).
+//! * Every other `/api/*` request: `API_RATE_LIMIT` per window per user
+//!   (the verified token's subject), or per IP without a valid token.
+//!
+//! Responses carry `X-RateLimit-Limit/Remaining/Reset`; a refused request
+//! gets 429 with `Retry-After`. If the limiter itself fails (Redis down) the
+//! request is allowed and a warning logged: fail-open, so an outage of the
+//! cache never takes the api down with it.
+
+use crate::error::ApiError;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{ResponseError, web};
+use frontdesk_kernel::{RateDecision, RateLimiter};
+use frontdesk_tenancy::AuthService;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The limiter and the two limits.
+pub struct RateLimits {
+    /// Redis or in-process.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Login/register attempts per IP and route.
+    pub auth: (u32, Duration),
+    /// Other API requests per user or IP.
+    pub api: (u32, Duration),
+}
+
+const LIMITED_AUTH_ROUTES: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/register"];
+
+fn client_key(req: &ServiceRequest) -> String {
+    req.peer_addr().map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
+}
+
+fn subject(req: &ServiceRequest) -> Option<String> {
+    let token = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")?;
+    let auth = req.app_data::<web::Data<AuthService>>()?;
+    auth.verify_access(token.trim()).ok().map(|claims| claims.sub.to_string())
+}
+
+fn set_headers(headers: &mut HeaderMap, decision: &RateDecision) {
+    let reset = decision.reset_after.as_secs().max(1);
+    for (name, value) in [
+        ("x-ratelimit-limit", u64::from(decision.limit)),
+        ("x-ratelimit-remaining", u64::from(decision.remaining)),
+        ("x-ratelimit-reset", reset),
+    ] {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+    }
+}
+
+/// The middleware function (wrap with `actix_web::middleware::from_fn`).
+///
+/// # Errors
+/// Errors of inner services only; refusals are 429 responses.
+pub async fn rate_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(limits) = req.app_data::<web::Data<RateLimits>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let path = req.path().to_owned();
+    if !path.starts_with("/api/") {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
+    let ((limit, window), key) =
+        if req.method() == actix_web::http::Method::POST && LIMITED_AUTH_ROUTES.contains(&path.as_str()) {
+            (limits.auth, format!("auth:{path}:{}", client_key(&req)))
+        } else {
+            let who = subject(&req).map_or_else(|| format!("ip:{}", client_key(&req)), |sub| format!("user:{sub}"));
+            (limits.api, format!("api:{who}"))
+        };
+    let decision = match limits.limiter.hit(&key, limit, window).await {
+        Ok(decision) => decision,
+        Err(err) => {
+            tracing::warn!(error = %err, "rate limiter unavailable; allowing the request (fail-open)");
+            return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        }
+    };
+    if !decision.allowed {
+        let retry_after = decision.reset_after.as_secs().max(1);
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many requests; retry in {retry_after} s"),
+        )
+        .with_retry_after(retry_after)
+        .error_response();
+        set_headers(response.headers_mut(), &decision);
+        return Ok(req.into_response(response));
+    }
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    set_headers(response.headers_mut(), &decision);
+    Ok(response)
+}
