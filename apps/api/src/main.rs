@@ -3,6 +3,7 @@
 //! ```text
 //! frontdesk-api            serve (default)
 //! frontdesk-api migrate    apply pending migrations and exit
+//! frontdesk-api create-admin --email E [--name N]   create a super_admin; password read from stdin
 //! ```
 
 use frontdesk_api::Application;
@@ -10,8 +11,9 @@ use frontdesk_runtime::{Settings, telemetry};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str =
-    "usage: frontdesk-api [serve|migrate]\n\nConfiguration comes from environment variables; see .env.example.";
+const USAGE: &str = "usage: frontdesk-api [serve | migrate | create-admin --email EMAIL [--name NAME]]\n\n\
+create-admin reads the password from the first line of standard input.\n\
+Configuration comes from environment variables; see .env.example.";
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -32,6 +34,7 @@ async fn main() -> ExitCode {
     match command.as_str() {
         "serve" => serve(settings).await,
         "migrate" => migrate(&settings).await,
+        "create-admin" => create_admin(settings).await,
         other => {
             eprintln!("frontdesk-api: unknown command {other:?}\n{USAGE}");
             ExitCode::from(2)
@@ -77,6 +80,49 @@ async fn migrate(settings: &Settings) -> ExitCode {
         }
         Err(err) => {
             tracing::error!(error = %err, "migrations failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Creates a `super_admin` from the command line (no HTTP, no bootstrap code needed:
+/// whoever can run the binary with the production environment already owns the deployment).
+async fn create_admin(mut settings: Settings) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let Some(email) = flag("--email") else {
+        eprintln!("frontdesk-api create-admin: --email is required\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let name = flag("--name").unwrap_or_else(|| "Administrator".to_owned());
+    let mut password = String::new();
+    if std::io::stdin().read_line(&mut password).is_err() || password.trim_end_matches(['\r', '\n']).is_empty() {
+        eprintln!(
+            "frontdesk-api create-admin: write the password on standard input (e.g. read -rs P; echo \"$P\" | frontdesk-api create-admin --email ...)"
+        );
+        return ExitCode::from(2);
+    }
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    settings.run_migrations = true;
+    let outcome = async {
+        let stores = frontdesk_runtime::Stores::connect(&settings).await.map_err(|e| e.to_string())?;
+        let auth = frontdesk_api::startup::auth_service(&settings, &stores).map_err(|e| e.to_string())?;
+        let input = frontdesk_tenancy::NewUser { email, password, name };
+        let session = auth.register_admin(input, frontdesk_kernel::Role::SuperAdmin).await.map_err(|e| match e {
+            frontdesk_tenancy::TenancyError::Validation(errors) => errors.to_string(),
+            other => other.to_string(),
+        })?;
+        stores.close().await;
+        Ok::<_, String>(session.user.id)
+    }
+    .await;
+    match outcome {
+        Ok(id) => {
+            eprintln!("created super_admin {id}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("frontdesk-api create-admin: {err}");
             ExitCode::FAILURE
         }
     }

@@ -81,6 +81,7 @@ impl Application {
         let body_limit = settings.body_limit_bytes;
         let cors_origins = settings.cors_origins.clone();
         let api_key = web::Data::new(ApiKey(settings.api_key.clone()));
+        let admin_code = web::Data::new(crate::routes::auth::AdminAuthCode(settings.admin_auth_code.clone()));
         let rate_limits = web::Data::new(RateLimits {
             limiter: Arc::clone(&stores.rate_limiter),
             auth: settings.auth_rate,
@@ -95,6 +96,7 @@ impl Application {
                 .app_data(auth.clone())
                 .app_data(subaccounts.clone())
                 .app_data(api_key.clone())
+                .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())
                 .app_data(probe.clone())
                 .app_data(metrics.clone())
@@ -137,7 +139,10 @@ impl Application {
 }
 
 /// Wires the authentication use cases to SeaORM repositories and the crypto adapters.
-fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService, BuildError> {
+///
+/// # Errors
+/// A rejected bcrypt cost or JWT secret.
+pub fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService, BuildError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let secret = match &settings.jwt_secret {
         Some(secret) => secret.clone(),

@@ -73,6 +73,8 @@ pub struct Settings {
     pub api_key: Option<SecretString>,
     /// `BCRYPT_COST`: password hashing work factor (12 in production; 4 is enough for tests).
     pub bcrypt_cost: u32,
+    /// `ADMIN_AUTH_CODE`: enables `POST /api/v1/auth/admin/register` for callers who present it.
+    pub admin_auth_code: Option<SecretString>,
     /// `AUTH_RATE_LIMIT` per `AUTH_RATE_WINDOW_SECS`: login/register attempts per IP and route.
     pub auth_rate: (u32, Duration),
     /// `API_RATE_LIMIT` per `API_RATE_WINDOW_SECS`: other `/api/*` requests per user (or IP).
@@ -251,6 +253,11 @@ impl Settings {
                 r.errors.push(format!("{name}_LIMIT/{name}_WINDOW_SECS: must both be at least 1"));
             }
         }
+        let admin_auth_code = r.raw("ADMIN_AUTH_CODE").map(str::to_owned);
+        if admin_auth_code.as_ref().is_some_and(|code| code.len() < 16) {
+            r.errors
+                .push("ADMIN_AUTH_CODE: must be at least 16 characters (or unset to disable admin sign-up)".to_owned());
+        }
         let bcrypt_cost = r.parsed("BCRYPT_COST", 12u32, "a bcrypt cost between 4 and 31");
         if !(4..=31).contains(&bcrypt_cost) {
             r.errors.push(format!("BCRYPT_COST: must be between 4 and 31 (got {bcrypt_cost})"));
@@ -285,6 +292,7 @@ impl Settings {
             jwt_secret: jwt_secret.map(SecretString::from),
             api_key: api_key.map(SecretString::from),
             bcrypt_cost,
+            admin_auth_code: admin_auth_code.map(SecretString::from),
             auth_rate,
             api_rate,
         })

@@ -32,7 +32,7 @@ pub struct RateLimits {
     pub api: (u32, Duration),
 }
 
-const LIMITED_AUTH_ROUTES: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/register"];
+const LIMITED_AUTH_ROUTES: [&str; 3] = ["/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/admin/register"];
 
 fn client_key(req: &ServiceRequest) -> String {
     req.peer_addr().map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())

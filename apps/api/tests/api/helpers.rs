@@ -16,6 +16,9 @@ pub enum Profile {
 
 pub const BOTH: [Profile; 2] = [Profile::Embedded, Profile::Production];
 
+/// The admin bootstrap code every test app is configured with.
+pub const ADMIN_CODE: &str = "test-admin-bootstrap-code";
+
 /// A running api.
 pub struct TestApp {
     pub address: String,
@@ -61,6 +64,7 @@ pub async fn spawn_app_with(profile: Profile, extra: &[(&str, &str)]) -> TestApp
     vars.insert("BCRYPT_COST".into(), "4".into());
     // Generous limits so functional tests never trip them; rate_limits.rs sets its own.
     vars.insert("AUTH_RATE_LIMIT".into(), "1000".into());
+    vars.insert("ADMIN_AUTH_CODE".into(), ADMIN_CODE.into());
     let db = match profile {
         Profile::Embedded => {
             vars.insert("DATABASE_URL".into(), format!("sqlite://{}?mode=rwc", dir.path().join("api.db").display()));

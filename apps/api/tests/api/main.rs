@@ -2,6 +2,7 @@
 //! embedded (SQLite file + in-process cache) and PostgreSQL + Redis.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod admins;
 mod api_key;
 mod errors;
 mod headers;

@@ -111,6 +111,23 @@ impl AuthService {
         self.start_session(user, TokenFamilyId::new()).await
     }
 
+    /// Creates a platform admin (`admin` or `super_admin`) and signs them in.
+    /// The caller has checked the admin bootstrap code (or runs on the server's command line).
+    ///
+    /// # Errors
+    /// As [`Self::register`], plus `Validation` for a tenant role.
+    pub async fn register_admin(&self, input: NewUser, role: frontdesk_kernel::Role) -> Result<Session> {
+        let sign_up = input.validate()?;
+        if self.users.find_by_email(&sign_up.email).await?.is_some() {
+            return Err(TenancyError::Duplicate { field: "email" });
+        }
+        let hash = self.hasher.hash(&sign_up.password).await?;
+        let admin = User::new_admin(&sign_up, hash, role, self.clock.now())?;
+        self.users.insert(&admin).await?;
+        tracing::info!(user.id = %admin.id, role = %role, "admin account created");
+        self.start_session(admin, TokenFamilyId::new()).await
+    }
+
     /// Checks email and password and signs in.
     ///
     /// # Errors

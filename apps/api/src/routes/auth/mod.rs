@@ -1,15 +1,18 @@
 //! `/api/v1/auth/*`: sign-up, login, refresh rotation, logout, me, change-password.
 
+mod admin;
 mod register;
 mod session;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub use admin::AdminAuthCode;
 pub use register::{RegisterBody, SessionBody, TokensBody, UserBody};
 
 /// Registers the auth routes.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(register::register)
+        .service(admin::register_admin)
         .service(session::login)
         .service(session::refresh)
         .service(session::logout)
