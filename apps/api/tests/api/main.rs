@@ -13,3 +13,4 @@ mod register;
 mod sessions;
 mod status;
 mod subaccounts;
+mod users;

@@ -78,6 +78,12 @@ pub trait UserRepository: Send + Sync + 'static {
     /// `Storage`.
     async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>>;
 
+    /// Replaces the display name.
+    ///
+    /// # Errors
+    /// `NotFound`, `Storage`.
+    async fn update_name(&self, id: UserId, name: &crate::values::PersonName, at: DateTime<Utc>) -> Result<()>;
+
     /// Replaces the password hash.
     ///
     /// # Errors
@@ -133,6 +139,18 @@ pub trait MembershipRepository: Send + Sync + 'static {
     /// # Errors
     /// `Storage`.
     async fn find_for_user(&self, user_id: UserId) -> Result<Option<Membership>>;
+
+    /// Changes a member's role within `tenant_id`.
+    ///
+    /// # Errors
+    /// `NotFound` when the user is not a member of that tenant, `Storage`.
+    async fn update_role(&self, tenant_id: TenantId, user_id: UserId, role: Role) -> Result<()>;
+
+    /// Removes a member from `tenant_id` (they return to onboarding).
+    ///
+    /// # Errors
+    /// `NotFound` when the user is not a member of that tenant, `Storage`.
+    async fn remove(&self, tenant_id: TenantId, user_id: UserId) -> Result<()>;
 
     /// The members of one tenant, oldest first.
     ///

@@ -16,7 +16,7 @@ use crate::ports::{
 use crate::tenant::{NewTenant, Tenant};
 use crate::values::{EmailAddress, TenantName, TimeZone};
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::{Actor, Clock, Page, PageRequest, Role, TenantId, ValidationErrors};
+use frontdesk_kernel::{Actor, Clock, Page, PageRequest, Role, TenantId, UserId, ValidationErrors};
 use std::sync::Arc;
 
 /// The adapters a [`SubAccountService`] is built from.
@@ -182,6 +182,65 @@ impl SubAccountService {
             .filter_map(|m| users.iter().position(|u| u.id == m.user_id).map(|i| (users.swap_remove(i), m)))
             .collect();
         Ok(Page { data, page: memberships.page, limit: memberships.limit, total })
+    }
+
+    /// Changes a member's role (owner or manager; admins too). Managers cannot
+    /// make owners, nobody changes the owner's role or their own.
+    ///
+    /// # Errors
+    /// `NotFound` (not a member of this tenant), `Forbidden`, `Validation`.
+    pub async fn change_role(&self, actor: &Actor, id: TenantId, target: UserId, role: &str) -> Result<Membership> {
+        let (_, actor_role) = self.visible(actor, id).await?;
+        let role = role.parse::<Role>().map_err(|e| ValidationErrors::single("role", e))?;
+        if !matches!(role, Role::Manager | Role::Agent | Role::Owner) {
+            return Err(ValidationErrors::single("role", "must be owner, manager or agent").into());
+        }
+        let member = self.member(id, target).await?;
+        if !(actor.is_admin() || matches!(actor_role, Some(Role::Owner | Role::Manager))) {
+            return Err(TenancyError::Forbidden("only owners and managers change roles"));
+        }
+        if target == actor.user_id {
+            return Err(TenancyError::Forbidden("you cannot change your own role"));
+        }
+        if member.role == Role::Owner || (role == Role::Owner && !(actor.is_admin() || actor_role == Some(Role::Owner)))
+        {
+            return Err(TenancyError::Forbidden("only the owner or an admin manages ownership"));
+        }
+        self.memberships.update_role(id, target, role).await?;
+        Ok(Membership { role, ..member })
+    }
+
+    /// Removes a member (owner or manager; admins too); the owner cannot be removed.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn remove_member(&self, actor: &Actor, id: TenantId, target: UserId) -> Result<()> {
+        let (_, actor_role) = self.visible(actor, id).await?;
+        let member = self.member(id, target).await?;
+        if !(actor.is_admin() || matches!(actor_role, Some(Role::Owner | Role::Manager))) {
+            return Err(TenancyError::Forbidden("only owners and managers remove users"));
+        }
+        if member.role == Role::Owner {
+            return Err(TenancyError::Forbidden("the owner cannot be removed; delete the sub-account instead"));
+        }
+        self.memberships.remove(id, target).await
+    }
+
+    /// The membership of `target` in tenant `id`, or `NotFound` (members of other tenants included).
+    async fn member(&self, id: TenantId, target: UserId) -> Result<Membership> {
+        match self.memberships.find_for_user(target).await? {
+            Some(m) if m.tenant_id == id => Ok(m),
+            _ => Err(TenancyError::NotFound { entity: "user" }),
+        }
+    }
+
+    /// Renames the actor (onboarding allowed).
+    ///
+    /// # Errors
+    /// `Validation`, `NotFound`.
+    pub async fn rename_self(&self, actor: &Actor, name: &str) -> Result<()> {
+        let name = crate::values::PersonName::parse(name).map_err(|e| ValidationErrors::single("name", e))?;
+        self.users.update_name(actor.user_id, &name, self.clock.now()).await
     }
 
     /// The actor's onboarding state, from the store.

@@ -6,6 +6,7 @@ use crate::error::{corrupt, tenancy_err};
 use async_trait::async_trait;
 use frontdesk_kernel::{Page, PageRequest, Role, TenantId, UserId};
 use frontdesk_tenancy::{Membership, MembershipRepository, Result, TenancyError};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Memberships in the `memberships` table (one tenant per user, enforced by a unique index).
@@ -58,6 +59,33 @@ impl MembershipRepository for SeaOrmMembershipRepository {
             .await
             .map_err(TenancyError::storage)?;
         row.map(to_domain).transpose()
+    }
+
+    async fn update_role(&self, tenant_id: TenantId, user_id: UserId, role: Role) -> Result<()> {
+        let result = Entity::update_many()
+            .col_expr(Column::Role, Expr::value(role.as_str()))
+            .filter(Column::TenantId.eq(tenant_id.as_uuid()))
+            .filter(Column::UserId.eq(user_id.as_uuid()))
+            .exec(self.store.conn())
+            .await
+            .map_err(TenancyError::storage)?;
+        if result.rows_affected == 0 {
+            return Err(TenancyError::NotFound { entity: "user" });
+        }
+        Ok(())
+    }
+
+    async fn remove(&self, tenant_id: TenantId, user_id: UserId) -> Result<()> {
+        let result = Entity::delete_many()
+            .filter(Column::TenantId.eq(tenant_id.as_uuid()))
+            .filter(Column::UserId.eq(user_id.as_uuid()))
+            .exec(self.store.conn())
+            .await
+            .map_err(TenancyError::storage)?;
+        if result.rows_affected == 0 {
+            return Err(TenancyError::NotFound { entity: "user" });
+        }
+        Ok(())
     }
 
     async fn list_for_tenant(&self, tenant_id: TenantId, page: PageRequest) -> Result<Page<Membership>> {

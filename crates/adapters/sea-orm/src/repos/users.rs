@@ -71,6 +71,20 @@ impl UserRepository for SeaOrmUserRepository {
         row.map(to_domain).transpose()?.ok_or(TenancyError::NotFound { entity: "user" })
     }
 
+    async fn update_name(&self, id: UserId, name: &PersonName, at: DateTime<Utc>) -> Result<()> {
+        let result = Entity::update_many()
+            .col_expr(Column::Name, Expr::value(name.as_str()))
+            .col_expr(Column::UpdatedAt, Expr::value(at))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .exec(self.store.conn())
+            .await
+            .map_err(TenancyError::storage)?;
+        if result.rows_affected == 0 {
+            return Err(TenancyError::NotFound { entity: "user" });
+        }
+        Ok(())
+    }
+
     async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>> {
         if ids.is_empty() {
             return Ok(Vec::new());

@@ -77,6 +77,9 @@ pub async fn users(repo: &dyn UserRepository) {
     assert!(repo.get_many(&[]).await.expect("empty").is_empty());
 
     let later = ana.updated_at + Duration::minutes(1);
+    let renamed = crate::values::PersonName::parse("Ana Renamed").expect("name");
+    repo.update_name(ana.id, &renamed, later).await.expect("rename");
+    assert_eq!(repo.get(ana.id).await.expect("get").name, renamed);
     repo.update_password(ana.id, &PasswordHash::from_stored("$2b$04$new".into()), later).await.expect("update");
     let updated = repo.get(ana.id).await.expect("get");
     assert_eq!((updated.password_hash.as_str(), updated.updated_at), ("$2b$04$new", later));
@@ -140,7 +143,16 @@ pub async fn memberships(tenants: &dyn TenantRepository, users: &dyn UserReposit
 
     let page = repo.list_for_tenant(a.id, PageRequest::default()).await.expect("list");
     assert_eq!(page.total, 2, "tenant B's member must not appear in tenant A's list");
-    assert_eq!(page.data, [m_owner, m_agent]);
+    assert_eq!(page.data, [m_owner.clone(), m_agent.clone()]);
+
+    // Role changes and removals are scoped by tenant: tenant B cannot touch A's member.
+    assert!(matches!(repo.update_role(b.id, agent.id, Role::Manager).await, Err(TenancyError::NotFound { .. })));
+    repo.update_role(a.id, agent.id, Role::Manager).await.expect("role");
+    assert_eq!(repo.find_for_user(agent.id).await.expect("find").map(|m| m.role), Some(Role::Manager));
+    assert!(matches!(repo.remove(b.id, agent.id).await, Err(TenancyError::NotFound { .. })));
+    repo.remove(a.id, agent.id).await.expect("remove");
+    assert_eq!(repo.find_for_user(agent.id).await.expect("find"), None);
+    assert!(matches!(repo.remove(a.id, agent.id).await, Err(TenancyError::NotFound { .. })));
 }
 
 /// Refresh tokens: found by hash; revoking a family revokes only its live tokens.

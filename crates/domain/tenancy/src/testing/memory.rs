@@ -107,6 +107,14 @@ impl UserRepository for InMemoryUsers {
         Ok(lock(&self.0).iter().find(|u| &u.email == email).cloned())
     }
 
+    async fn update_name(&self, id: UserId, name: &crate::values::PersonName, at: DateTime<Utc>) -> Result<()> {
+        let mut users = lock(&self.0);
+        let user = users.iter_mut().find(|u| u.id == id).ok_or(TenancyError::NotFound { entity: "user" })?;
+        user.name = name.clone();
+        user.updated_at = at;
+        Ok(())
+    }
+
     async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>> {
         Ok(lock(&self.0).iter().filter(|u| ids.contains(&u.id)).cloned().collect())
     }
@@ -144,6 +152,23 @@ impl MembershipRepository for InMemoryMemberships {
 
     async fn find_for_user(&self, user_id: UserId) -> Result<Option<Membership>> {
         Ok(lock(&self.0).iter().find(|m| m.user_id == user_id).cloned())
+    }
+
+    async fn update_role(&self, tenant_id: TenantId, user_id: UserId, role: frontdesk_kernel::Role) -> Result<()> {
+        let mut all = lock(&self.0);
+        let member = all
+            .iter_mut()
+            .find(|m| m.tenant_id == tenant_id && m.user_id == user_id)
+            .ok_or(TenancyError::NotFound { entity: "user" })?;
+        member.role = role;
+        Ok(())
+    }
+
+    async fn remove(&self, tenant_id: TenantId, user_id: UserId) -> Result<()> {
+        let mut all = lock(&self.0);
+        let before = all.len();
+        all.retain(|m| !(m.tenant_id == tenant_id && m.user_id == user_id));
+        if all.len() == before { Err(TenancyError::NotFound { entity: "user" }) } else { Ok(()) }
     }
 
     async fn list_for_tenant(&self, tenant_id: TenantId, page: PageRequest) -> Result<Page<Membership>> {
