@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_identity;
 mod m20261124_000002_login_attempts;
 mod m20261124_000003_invitations;
+mod m20261124_000004_audit_log;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_identity::Migration),
             Box::new(m20261124_000002_login_attempts::Migration),
             Box::new(m20261124_000003_invitations::Migration),
+            Box::new(m20261124_000004_audit_log::Migration),
         ]
     }
 }

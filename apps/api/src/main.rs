@@ -108,10 +108,13 @@ async fn create_admin(mut settings: Settings) -> ExitCode {
         let stores = frontdesk_runtime::Stores::connect(&settings).await.map_err(|e| e.to_string())?;
         let auth = frontdesk_api::startup::auth_service(&settings, &stores).map_err(|e| e.to_string())?;
         let input = frontdesk_tenancy::NewUser { email, password, name };
-        let session = auth.register_admin(input, frontdesk_kernel::Role::SuperAdmin).await.map_err(|e| match e {
-            frontdesk_tenancy::TenancyError::Validation(errors) => errors.to_string(),
-            other => other.to_string(),
-        })?;
+        let session = auth
+            .register_admin(input, frontdesk_kernel::Role::SuperAdmin, &frontdesk_tenancy::ClientInfo::default())
+            .await
+            .map_err(|e| match e {
+                frontdesk_tenancy::TenancyError::Validation(errors) => errors.to_string(),
+                other => other.to_string(),
+            })?;
         stores.close().await;
         Ok::<_, String>(session.user.id)
     }

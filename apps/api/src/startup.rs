@@ -19,8 +19,8 @@ use frontdesk_crypto::{BcryptPasswordHasher, JwtTokenSigner, RefreshTokenIssuer}
 use frontdesk_kernel::{Clock, SystemClock};
 use frontdesk_runtime::{AppEnv, Settings, StartupError, Stores};
 use frontdesk_sea_orm::{
-    SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository,
-    SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
+    SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
 };
 use frontdesk_tenancy::auth::AuthPorts;
 use frontdesk_tenancy::{AuthService, LockoutPolicy, SubAccountPorts, SubAccountService};
@@ -162,6 +162,7 @@ pub fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService,
         generator: Arc::new(RefreshTokenIssuer::new()),
         attempts: Arc::new(SeaOrmLoginAttemptRepository::new(stores.sql.clone())),
         lockout: LockoutPolicy::default(),
+        audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),
         clock,
     }))
 }
@@ -174,6 +175,7 @@ fn subaccount_service(stores: &Stores) -> SubAccountService {
         invitations: Arc::new(SeaOrmInvitationRepository::new(stores.sql.clone())),
         users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
         codes: Arc::new(RefreshTokenIssuer::new()),
+        audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),
         clock: Arc::new(SystemClock),
     })
 }

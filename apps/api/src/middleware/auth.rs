@@ -62,3 +62,17 @@ impl FromRequest for Authenticated {
         ready(authenticate(req))
     }
 }
+
+/// Who is calling, for the audit trail: the socket peer (not `X-Forwarded-For`,
+/// which any client could forge) and the User-Agent.
+#[must_use]
+pub fn client_info(req: &HttpRequest) -> frontdesk_tenancy::ClientInfo {
+    frontdesk_tenancy::ClientInfo {
+        ip: req.peer_addr().map(|addr| addr.ip().to_string()),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(256).collect()),
+    }
+}

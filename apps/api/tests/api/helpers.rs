@@ -28,6 +28,21 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The newest audit entries, read straight from the app's PostgreSQL database (production profile).
+    pub async fn audit_trail(&self) -> Vec<frontdesk_tenancy::AuditEntry> {
+        use frontdesk_tenancy::AuditLog;
+        let db = self._db.as_ref().expect("audit_trail needs the production profile");
+        let config = frontdesk_sea_orm::DbConfig {
+            url: db.url().to_owned(),
+            max_connections: 1,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        };
+        let store = frontdesk_sea_orm::SqlStore::connect(&config).await.expect("store");
+        let entries = frontdesk_sea_orm::SeaOrmAuditLog::new(store.clone()).recent(None, 100).await.expect("audit");
+        store.close().await;
+        entries
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
     }

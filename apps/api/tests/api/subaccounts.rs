@@ -217,3 +217,29 @@ async fn the_owner_renames_and_deletes_and_members_return_to_onboarding() {
     let (status, _) = call(&app, &owner, reqwest::Method::GET, &path, None).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn security_events_land_in_the_audit_trail_with_the_client_address() {
+    use frontdesk_tenancy::AuditAction;
+    let app = spawn_app(Profile::Production).await;
+    let (owner, id) = owner_of(&app, "owner@acme.test", "Acme").await;
+    call(
+        &app,
+        &owner,
+        reqwest::Method::POST,
+        &format!("/api/v1/subaccounts/{id}/invitations"),
+        Some(json!({"email": "agent@acme.test", "role": "agent"})),
+    )
+    .await;
+    app.post_json("/api/v1/auth/login", &json!({"email": "owner@acme.test", "password": "Wrong1234"})).await;
+    let trail = app.audit_trail().await;
+    let actions: Vec<AuditAction> = trail.iter().map(|e| e.action).collect();
+    for expected in
+        [AuditAction::SignUp, AuditAction::SubAccountCreated, AuditAction::InvitationCreated, AuditAction::LoginFailed]
+    {
+        assert!(actions.contains(&expected), "{expected:?} missing from {actions:?}");
+    }
+    assert!(trail.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")), "{trail:?}");
+    let created = trail.iter().find(|e| e.action == AuditAction::SubAccountCreated).unwrap();
+    assert_eq!(created.tenant.map(|t| t.to_string()), Some(id));
+}

@@ -18,6 +18,6 @@ pub mod testing;
 pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
-    SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository,
-    SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
+    SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
 };

@@ -8,6 +8,7 @@
 //! Presenting a revoked token means it was copied: the whole family is
 //! revoked (the thief and the victim both have to log in again).
 
+use crate::audit::{self, AuditAction, AuditEntry, AuditLog};
 use crate::error::{Result, TenancyError};
 use crate::lockout::LockoutPolicy;
 use crate::membership::Membership;
@@ -60,6 +61,7 @@ pub struct AuthService {
     generator: Arc<dyn RefreshTokenGenerator>,
     attempts: Arc<dyn LoginAttemptRepository>,
     lockout: LockoutPolicy,
+    audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
 }
 
@@ -81,6 +83,8 @@ pub struct AuthPorts {
     pub attempts: Arc<dyn LoginAttemptRepository>,
     /// The lockout thresholds.
     pub lockout: LockoutPolicy,
+    /// The audit trail.
+    pub audit: Arc<dyn AuditLog>,
     /// Time.
     pub clock: Arc<dyn Clock>,
 }
@@ -89,9 +93,19 @@ impl AuthService {
     /// Builds the service from its ports.
     #[must_use]
     pub fn new(ports: AuthPorts) -> Self {
-        let AuthPorts { users, memberships, refresh_tokens, hasher, signer, generator, attempts, lockout, clock } =
-            ports;
-        Self { users, memberships, refresh_tokens, hasher, signer, generator, attempts, lockout, clock }
+        let AuthPorts {
+            users,
+            memberships,
+            refresh_tokens,
+            hasher,
+            signer,
+            generator,
+            attempts,
+            lockout,
+            audit,
+            clock,
+        } = ports;
+        Self { users, memberships, refresh_tokens, hasher, signer, generator, attempts, lockout, audit, clock }
     }
 
     /// Signs up a business user (who starts in onboarding, with no sub-account) and signs them in.
@@ -99,7 +113,7 @@ impl AuthService {
     /// # Errors
     /// `Validation` listing every bad field (nothing is stored), `Duplicate { field: "email" }`
     /// when the email is taken (also under a concurrent sign-up), `Storage`/`Internal`.
-    pub async fn register(&self, input: NewUser) -> Result<Session> {
+    pub async fn register(&self, input: NewUser, client: &ClientInfo) -> Result<Session> {
         let sign_up = input.validate()?;
         // Cheap early answer before the deliberately slow hash; the unique index still decides races.
         if self.users.find_by_email(&sign_up.email).await?.is_some() {
@@ -108,6 +122,8 @@ impl AuthService {
         let hash = self.hasher.hash(&sign_up.password).await?;
         let user = User::new_user(&sign_up, hash, self.clock.now());
         self.users.insert(&user).await?;
+        let entry = AuditEntry::new(AuditAction::SignUp, Some(user.id), client, user.created_at);
+        audit::append(self.audit.as_ref(), entry.target(user.email.as_str())).await;
         self.start_session(user, TokenFamilyId::new()).await
     }
 
@@ -116,7 +132,12 @@ impl AuthService {
     ///
     /// # Errors
     /// As [`Self::register`], plus `Validation` for a tenant role.
-    pub async fn register_admin(&self, input: NewUser, role: frontdesk_kernel::Role) -> Result<Session> {
+    pub async fn register_admin(
+        &self,
+        input: NewUser,
+        role: frontdesk_kernel::Role,
+        client: &ClientInfo,
+    ) -> Result<Session> {
         let sign_up = input.validate()?;
         if self.users.find_by_email(&sign_up.email).await?.is_some() {
             return Err(TenancyError::Duplicate { field: "email" });
@@ -125,6 +146,8 @@ impl AuthService {
         let admin = User::new_admin(&sign_up, hash, role, self.clock.now())?;
         self.users.insert(&admin).await?;
         tracing::info!(user.id = %admin.id, role = %role, "admin account created");
+        let entry = AuditEntry::new(AuditAction::AdminCreated, Some(admin.id), client, admin.created_at);
+        audit::append(self.audit.as_ref(), entry.target(role.as_str())).await;
         self.start_session(admin, TokenFamilyId::new()).await
     }
 
@@ -162,11 +185,20 @@ impl AuthService {
         };
         self.attempts.record(&attempt).await?;
         match user {
-            Some(user) if matches => self.start_session(user, TokenFamilyId::new()).await,
-            _ => {
+            Some(user) if matches => {
+                let entry = AuditEntry::new(AuditAction::LoginSucceeded, Some(user.id), client, now);
+                audit::append(self.audit.as_ref(), entry.target(email.as_str())).await;
+                self.start_session(user, TokenFamilyId::new()).await
+            }
+            user => {
+                let actor = user.map(|u| u.id);
+                let entry = AuditEntry::new(AuditAction::LoginFailed, actor, client, now).target(email.as_str());
+                audit::append(self.audit.as_ref(), entry).await;
                 failures.insert(0, now);
                 if let Some(until) = self.lockout.locked_until(&failures, now) {
                     tracing::warn!(ip = ?client.ip, "login locked after repeated failures");
+                    let entry = AuditEntry::new(AuditAction::LockedOut, actor, client, now).target(email.as_str());
+                    audit::append(self.audit.as_ref(), entry).await;
                     return Err(TenancyError::Locked { until });
                 }
                 Err(TenancyError::InvalidCredentials)
@@ -227,6 +259,7 @@ impl AuthService {
         current: &str,
         new: &str,
         keep: Option<TokenFamilyId>,
+        client: &ClientInfo,
     ) -> Result<()> {
         let mut errors = ValidationErrors::new();
         if current.is_empty() {
@@ -244,6 +277,8 @@ impl AuthService {
         self.users.update_password(user_id, &hash, now).await?;
         let revoked = self.refresh_tokens.revoke_other_families(user_id, keep, now).await?;
         tracing::info!(user.id = %user_id, revoked, "password changed; other sessions revoked");
+        audit::append(self.audit.as_ref(), AuditEntry::new(AuditAction::PasswordChanged, Some(user_id), client, now))
+            .await;
         Ok(())
     }
 
@@ -294,8 +329,8 @@ impl AuthService {
 mod tests {
     use super::*;
     use crate::testing::{
-        FakeSigner, InMemoryLoginAttempts, InMemoryMemberships, InMemoryRefreshTokens, InMemoryUsers, PlainTextHasher,
-        SequentialTokens,
+        FakeSigner, InMemoryAuditLog, InMemoryLoginAttempts, InMemoryMemberships, InMemoryRefreshTokens, InMemoryUsers,
+        PlainTextHasher, SequentialTokens,
     };
     use crate::values::EmailAddress;
     use frontdesk_kernel::AccountType;
@@ -306,12 +341,14 @@ mod tests {
         users: Arc<InMemoryUsers>,
         tokens: Arc<InMemoryRefreshTokens>,
         clock: Arc<ManualClock>,
+        audit: Arc<InMemoryAuditLog>,
     }
 
     fn fixture() -> Fixture {
         let users = Arc::new(InMemoryUsers::default());
         let tokens = Arc::new(InMemoryRefreshTokens::default());
         let clock = Arc::new(ManualClock::at(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()));
+        let audit = Arc::new(InMemoryAuditLog::default());
         let service = AuthService::new(AuthPorts {
             users: users.clone(),
             memberships: Arc::new(InMemoryMemberships::default()),
@@ -321,9 +358,10 @@ mod tests {
             generator: Arc::new(SequentialTokens::default()),
             attempts: Arc::new(InMemoryLoginAttempts::default()),
             lockout: LockoutPolicy::default(),
+            audit: audit.clone(),
             clock: clock.clone(),
         });
-        Fixture { service, users, tokens, clock }
+        Fixture { service, users, tokens, clock, audit }
     }
 
     fn sign_up(email: &str) -> NewUser {
@@ -333,7 +371,7 @@ mod tests {
     #[tokio::test]
     async fn register_stores_the_user_and_a_hashed_refresh_token_and_signs_onboarding_claims() {
         let f = fixture();
-        let session = f.service.register(sign_up("Ana@Example.com")).await.unwrap();
+        let session = f.service.register(sign_up("Ana@Example.com"), &client()).await.unwrap();
         let stored = f.users.find_by_email(&EmailAddress::parse("ana@example.com").unwrap()).await.unwrap().unwrap();
         assert_eq!(stored.id, session.user.id);
         assert_ne!(stored.password_hash.as_str(), "Secret123", "the hasher ran");
@@ -352,8 +390,8 @@ mod tests {
     #[tokio::test]
     async fn register_rejects_a_taken_email_case_insensitively() {
         let f = fixture();
-        f.service.register(sign_up("ana@example.com")).await.unwrap();
-        let err = f.service.register(sign_up("ANA@example.com")).await.unwrap_err();
+        f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
+        let err = f.service.register(sign_up("ANA@example.com"), &client()).await.unwrap_err();
         assert!(matches!(err, TenancyError::Duplicate { field: "email" }), "{err:?}");
     }
 
@@ -362,7 +400,7 @@ mod tests {
         let f = fixture();
         let err = f
             .service
-            .register(NewUser { email: "nope".into(), password: "short".into(), name: " ".into() })
+            .register(NewUser { email: "nope".into(), password: "short".into(), name: " ".into() }, &client())
             .await
             .unwrap_err();
         let TenancyError::Validation(errors) = err else { panic!("expected validation errors") };
@@ -377,7 +415,7 @@ mod tests {
     #[tokio::test]
     async fn login_answers_the_same_error_for_a_wrong_password_and_an_unknown_email() {
         let f = fixture();
-        f.service.register(sign_up("ana@example.com")).await.unwrap();
+        f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
         let wrong = f.service.login("ana@example.com", "Wrong1234", &client()).await.unwrap_err();
         let unknown = f.service.login("bob@example.com", "Secret123", &client()).await.unwrap_err();
         assert!(matches!(wrong, TenancyError::InvalidCredentials));
@@ -388,7 +426,7 @@ mod tests {
     #[tokio::test]
     async fn five_failures_lock_the_email_for_thirty_minutes_and_a_success_resets_the_count() {
         let f = fixture();
-        f.service.register(sign_up("ana@example.com")).await.unwrap();
+        f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
         for _ in 0..3 {
             f.service.login("ana@example.com", "Wrong1234", &client()).await.unwrap_err();
         }
@@ -413,7 +451,7 @@ mod tests {
     #[tokio::test]
     async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
         let f = fixture();
-        let first = f.service.register(sign_up("ana@example.com")).await.unwrap();
+        let first = f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
         let second = f.service.refresh(first.refresh_token.expose()).await.unwrap();
         assert_ne!(second.refresh_token, first.refresh_token);
         let third = f.service.refresh(second.refresh_token.expose()).await.unwrap();
@@ -427,7 +465,7 @@ mod tests {
     #[tokio::test]
     async fn refresh_tokens_expire_after_seven_days() {
         let f = fixture();
-        let session = f.service.register(sign_up("ana@example.com")).await.unwrap();
+        let session = f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
         f.clock.advance(chrono::Duration::days(7));
         assert!(matches!(f.service.refresh(session.refresh_token.expose()).await, Err(TenancyError::InvalidToken)));
     }
@@ -435,8 +473,8 @@ mod tests {
     #[tokio::test]
     async fn logout_ends_only_the_callers_own_session() {
         let f = fixture();
-        let ana = f.service.register(sign_up("ana@example.com")).await.unwrap();
-        let bob = f.service.register(sign_up("bob@example.com")).await.unwrap();
+        let ana = f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
+        let bob = f.service.register(sign_up("bob@example.com"), &client()).await.unwrap();
         // Ana cannot log Bob out with his token.
         f.service.logout(ana.user.id, bob.refresh_token.expose()).await.unwrap();
         assert!(f.service.refresh(bob.refresh_token.expose()).await.is_ok());
@@ -447,16 +485,17 @@ mod tests {
     #[tokio::test]
     async fn change_password_keeps_this_session_and_kills_the_others() {
         let f = fixture();
-        let first = f.service.register(sign_up("ana@example.com")).await.unwrap();
+        let first = f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
         let other = f.service.login("ana@example.com", "Secret123", &client()).await.unwrap();
         let sid = FakeSigner.verify(&first.access_token).unwrap().sid;
 
-        let wrong = f.service.change_password(first.user.id, "Nope12345", "Better456", sid).await.unwrap_err();
+        let wrong =
+            f.service.change_password(first.user.id, "Nope12345", "Better456", sid, &client()).await.unwrap_err();
         assert!(matches!(wrong, TenancyError::InvalidCredentials));
-        let weak = f.service.change_password(first.user.id, "Secret123", "weak", sid).await.unwrap_err();
+        let weak = f.service.change_password(first.user.id, "Secret123", "weak", sid, &client()).await.unwrap_err();
         assert!(matches!(weak, TenancyError::Validation(_)));
 
-        f.service.change_password(first.user.id, "Secret123", "Better456", sid).await.unwrap();
+        f.service.change_password(first.user.id, "Secret123", "Better456", sid, &client()).await.unwrap();
         assert!(f.service.refresh(first.refresh_token.expose()).await.is_ok(), "own session survives");
         assert!(matches!(f.service.refresh(other.refresh_token.expose()).await, Err(TenancyError::InvalidToken)));
         assert!(f.service.login("ana@example.com", "Better456", &client()).await.is_ok());
@@ -464,6 +503,28 @@ mod tests {
         assert!(f.users.get(first.user.id).await.is_ok());
         assert!(
             f.tokens.find_by_hash(&SequentialTokens::hash_of(other.refresh_token.expose())).await.unwrap().is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn sign_ups_logins_failures_and_lockouts_are_audited_with_the_client() {
+        use crate::audit::{AuditAction, AuditLog};
+        let f = fixture();
+        let session = f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
+        f.service.login("ana@example.com", "Secret123", &client()).await.unwrap();
+        for _ in 0..5 {
+            f.clock.advance(chrono::Duration::seconds(1));
+            let _ = f.service.login("ana@example.com", "Wrong1234", &client()).await;
+        }
+        let trail = f.audit.recent(None, 20).await.unwrap();
+        let count = |action| trail.iter().filter(|e| e.action == action).count();
+        assert_eq!(count(AuditAction::SignUp), 1);
+        assert_eq!(count(AuditAction::LoginSucceeded), 1);
+        assert_eq!(count(AuditAction::LoginFailed), 5);
+        assert_eq!(count(AuditAction::LockedOut), 1);
+        assert!(trail.iter().all(|e| e.ip.as_deref() == Some("203.0.113.7")));
+        assert!(
+            trail.iter().filter(|e| e.action == AuditAction::LoginFailed).all(|e| e.actor == Some(session.user.id))
         );
     }
 }

@@ -6,6 +6,7 @@
 //! issue adds the use cases (register, login, refresh rotation, lockout)
 //! on top of these types.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod invitation;
@@ -21,6 +22,7 @@ pub mod values;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use audit::{AuditAction, AuditEntry, AuditLog};
 pub use auth::{AuthPorts, AuthService, ClientInfo, Session};
 pub use error::{Result, TenancyError};
 pub use invitation::{Invitation, InvitationId};
@@ -70,6 +72,11 @@ mod contract_tests {
         let tenants = InMemoryTenants::sharing(memberships.clone());
         let invitations = crate::testing::InMemoryInvitations::sharing(memberships.clone());
         contract::invitations(&tenants, &InMemoryUsers::default(), memberships.as_ref(), &invitations).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_audit_log_meets_the_contract() {
+        contract::audit_log(&crate::testing::InMemoryAuditLog::default()).await;
     }
 
     #[tokio::test]

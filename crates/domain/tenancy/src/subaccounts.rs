@@ -6,6 +6,8 @@
 //! store, not from the access token, so a token issued before a join or a
 //! deletion cannot grant what the store no longer says.
 
+use crate::audit::{self, AuditAction, AuditEntry, AuditLog};
+use crate::auth::ClientInfo;
 use crate::error::{Result, TenancyError};
 use crate::invitation::{Invitation, InvitationProblem};
 use crate::membership::Membership;
@@ -31,6 +33,8 @@ pub struct SubAccountPorts {
     pub users: Arc<dyn UserRepository>,
     /// Invitation codes (same generator as refresh tokens: random, stored hashed).
     pub codes: Arc<dyn RefreshTokenGenerator>,
+    /// The audit trail.
+    pub audit: Arc<dyn AuditLog>,
     /// Time.
     pub clock: Arc<dyn Clock>,
 }
@@ -52,6 +56,7 @@ pub struct SubAccountService {
     invitations: Arc<dyn InvitationRepository>,
     users: Arc<dyn UserRepository>,
     codes: Arc<dyn RefreshTokenGenerator>,
+    audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
 }
 
@@ -59,8 +64,8 @@ impl SubAccountService {
     /// Builds the service.
     #[must_use]
     pub fn new(ports: SubAccountPorts) -> Self {
-        let SubAccountPorts { tenants, memberships, invitations, users, codes, clock } = ports;
-        Self { tenants, memberships, invitations, users, codes, clock }
+        let SubAccountPorts { tenants, memberships, invitations, users, codes, audit, clock } = ports;
+        Self { tenants, memberships, invitations, users, codes, audit, clock }
     }
 
     /// The actor's current membership, from the store.
@@ -85,7 +90,7 @@ impl SubAccountService {
     ///
     /// # Errors
     /// `Validation` (every bad field), `Conflict` when the user already belongs to one, `Storage`.
-    pub async fn create(&self, actor: &Actor, input: NewTenant) -> Result<Tenant> {
+    pub async fn create(&self, actor: &Actor, input: NewTenant, client: &ClientInfo) -> Result<Tenant> {
         let now = self.clock.now();
         let tenant = Tenant::create(input, now)?;
         let owner = if actor.is_admin() {
@@ -100,7 +105,12 @@ impl SubAccountService {
             Err(TenancyError::Duplicate { field: "user" }) => {
                 Err(TenancyError::Conflict("you already belong to a sub-account"))
             }
-            other => other.map(|()| tenant),
+            Err(other) => Err(other),
+            Ok(()) => {
+                let entry = AuditEntry::new(AuditAction::SubAccountCreated, Some(actor.user_id), client, now);
+                audit::append(self.audit.as_ref(), entry.tenant(tenant.id).target(tenant.name.as_str())).await;
+                Ok(tenant)
+            }
         }
     }
 
@@ -149,12 +159,15 @@ impl SubAccountService {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`.
-    pub async fn delete(&self, actor: &Actor, id: TenantId) -> Result<()> {
+    pub async fn delete(&self, actor: &Actor, id: TenantId, client: &ClientInfo) -> Result<()> {
         let (_, role) = self.visible(actor, id).await?;
         if !(actor.is_admin() || role == Some(Role::Owner)) {
             return Err(TenancyError::Forbidden("only the owner or an admin may delete the sub-account"));
         }
-        self.tenants.delete(id).await
+        self.tenants.delete(id).await?;
+        let entry = AuditEntry::new(AuditAction::SubAccountDeleted, Some(actor.user_id), client, self.clock.now());
+        audit::append(self.audit.as_ref(), entry.tenant(id)).await;
+        Ok(())
     }
 
     /// The members of a tenant with their accounts (owner, manager or admin), oldest first.
@@ -189,7 +202,14 @@ impl SubAccountService {
     ///
     /// # Errors
     /// `NotFound` (not a member of this tenant), `Forbidden`, `Validation`.
-    pub async fn change_role(&self, actor: &Actor, id: TenantId, target: UserId, role: &str) -> Result<Membership> {
+    pub async fn change_role(
+        &self,
+        actor: &Actor,
+        id: TenantId,
+        target: UserId,
+        role: &str,
+        client: &ClientInfo,
+    ) -> Result<Membership> {
         let (_, actor_role) = self.visible(actor, id).await?;
         let role = role.parse::<Role>().map_err(|e| ValidationErrors::single("role", e))?;
         if !matches!(role, Role::Manager | Role::Agent | Role::Owner) {
@@ -207,6 +227,9 @@ impl SubAccountService {
             return Err(TenancyError::Forbidden("only the owner or an admin manages ownership"));
         }
         self.memberships.update_role(id, target, role).await?;
+        let entry = AuditEntry::new(AuditAction::RoleChanged, Some(actor.user_id), client, self.clock.now());
+        let change = format!("{target}: {} -> {role}", member.role);
+        audit::append(self.audit.as_ref(), entry.tenant(id).target(change)).await;
         Ok(Membership { role, ..member })
     }
 
@@ -214,7 +237,7 @@ impl SubAccountService {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`.
-    pub async fn remove_member(&self, actor: &Actor, id: TenantId, target: UserId) -> Result<()> {
+    pub async fn remove_member(&self, actor: &Actor, id: TenantId, target: UserId, client: &ClientInfo) -> Result<()> {
         let (_, actor_role) = self.visible(actor, id).await?;
         let member = self.member(id, target).await?;
         if !(actor.is_admin() || matches!(actor_role, Some(Role::Owner | Role::Manager))) {
@@ -223,7 +246,10 @@ impl SubAccountService {
         if member.role == Role::Owner {
             return Err(TenancyError::Forbidden("the owner cannot be removed; delete the sub-account instead"));
         }
-        self.memberships.remove(id, target).await
+        self.memberships.remove(id, target).await?;
+        let entry = AuditEntry::new(AuditAction::UserRemoved, Some(actor.user_id), client, self.clock.now());
+        audit::append(self.audit.as_ref(), entry.tenant(id).target(target.to_string())).await;
+        Ok(())
     }
 
     /// The membership of `target` in tenant `id`, or `NotFound` (members of other tenants included).
@@ -261,6 +287,7 @@ impl SubAccountService {
         id: TenantId,
         email: &str,
         role: &str,
+        client: &ClientInfo,
     ) -> Result<(Invitation, IssuedRefreshToken)> {
         let (_, actor_role) = self.visible(actor, id).await?;
         if !(actor.is_admin() || matches!(actor_role, Some(Role::Owner | Role::Manager))) {
@@ -274,6 +301,9 @@ impl SubAccountService {
         let (code, hash) = self.codes.generate()?;
         let invitation = Invitation::new(id, email, role, hash, actor.user_id, self.clock.now())?;
         self.invitations.insert(&invitation).await?;
+        let entry = AuditEntry::new(AuditAction::InvitationCreated, Some(actor.user_id), client, invitation.created_at);
+        let target = format!("{} as {}", invitation.email, invitation.role);
+        audit::append(self.audit.as_ref(), entry.tenant(id).target(target)).await;
         Ok((invitation, code))
     }
 
@@ -294,7 +324,7 @@ impl SubAccountService {
     /// # Errors
     /// `InvalidInvitation` (unknown, used, expired), `Forbidden` (sent to another email),
     /// `Conflict` (already a member somewhere), `Storage`.
-    pub async fn join(&self, actor: &Actor, code: &str) -> Result<Membership> {
+    pub async fn join(&self, actor: &Actor, code: &str, client: &ClientInfo) -> Result<Membership> {
         if actor.is_admin() {
             return Err(TenancyError::Forbidden("admins do not join sub-accounts"));
         }
@@ -314,7 +344,12 @@ impl SubAccountService {
         }
         let membership = Membership::new(invitation.tenant_id, user.id, invitation.role, now)?;
         match self.invitations.accept(invitation.id, &membership, now).await {
-            Ok(true) => Ok(membership),
+            Ok(true) => {
+                let entry = AuditEntry::new(AuditAction::InvitationAccepted, Some(user.id), client, now);
+                let entry = entry.tenant(membership.tenant_id).target(membership.role.as_str());
+                audit::append(self.audit.as_ref(), entry).await;
+                Ok(membership)
+            }
             Ok(false) => Err(TenancyError::InvalidInvitation),
             Err(TenancyError::Duplicate { .. }) => Err(TenancyError::Conflict("you already belong to a sub-account")),
             Err(other) => Err(other),

@@ -14,6 +14,6 @@ pub mod contract;
 mod memory;
 
 pub use memory::{
-    FakeSigner, InMemoryInvitations, InMemoryLoginAttempts, InMemoryMemberships, InMemoryRefreshTokens,
-    InMemoryTenants, InMemoryUsers, PlainTextHasher, SequentialTokens,
+    FakeSigner, InMemoryAuditLog, InMemoryInvitations, InMemoryLoginAttempts, InMemoryMemberships,
+    InMemoryRefreshTokens, InMemoryTenants, InMemoryUsers, PlainTextHasher, SequentialTokens,
 };

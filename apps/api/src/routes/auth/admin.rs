@@ -7,6 +7,7 @@
 
 use super::register::SessionBody;
 use crate::error::ApiError;
+use crate::middleware::auth::client_info;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use frontdesk_kernel::Role;
@@ -49,6 +50,7 @@ pub struct AdminRegisterBody {
 pub(super) async fn register_admin(
     auth: web::Data<AuthService>,
     code: web::Data<AdminAuthCode>,
+    req: actix_web::HttpRequest,
     body: web::Json<AdminRegisterBody>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(expected) = &code.0 else {
@@ -60,6 +62,6 @@ pub(super) async fn register_admin(
     }
     let body = body.into_inner();
     let input = NewUser { email: body.email, password: body.password, name: body.name };
-    let session = auth.register_admin(input, Role::Admin).await?;
+    let session = auth.register_admin(input, Role::Admin, &client_info(&req)).await?;
     Ok(HttpResponse::Created().json(SessionBody::from(session)))
 }

@@ -1,6 +1,7 @@
 //! `POST /api/v1/auth/register`.
 
 use crate::error::ApiError;
+use crate::middleware::auth::client_info;
 use actix_web::{HttpResponse, post, web};
 use frontdesk_kernel::{AccountType, Role};
 use frontdesk_tenancy::{AuthService, Membership, NewUser, Session, User};
@@ -111,10 +112,11 @@ impl From<Session> for SessionBody {
 #[post("/api/v1/auth/register")]
 pub(super) async fn register(
     auth: web::Data<AuthService>,
+    req: actix_web::HttpRequest,
     body: web::Json<RegisterBody>,
 ) -> Result<HttpResponse, ApiError> {
     let RegisterBody { email, password, name } = body.into_inner();
-    let session = auth.register(NewUser { email, password, name }).await?;
+    let session = auth.register(NewUser { email, password, name }, &client_info(&req)).await?;
     tracing::info!(user.id = %session.user.id, "user registered");
     Ok(HttpResponse::Created().json(SessionBody::from(session)))
 }

@@ -2,9 +2,9 @@
 
 use super::register::{SessionBody, UserBody};
 use crate::error::ApiError;
-use crate::middleware::auth::Authenticated;
+use crate::middleware::auth::{Authenticated, client_info};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use frontdesk_tenancy::{AuthService, ClientInfo};
+use frontdesk_tenancy::AuthService;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -34,18 +34,6 @@ pub struct ChangePasswordBody {
     current_password: String,
     #[serde(default)]
     new_password: String,
-}
-
-fn client_info(req: &HttpRequest) -> ClientInfo {
-    ClientInfo {
-        // The socket peer, not X-Forwarded-For: a client could forge that header.
-        ip: req.peer_addr().map(|addr| addr.ip().to_string()),
-        user_agent: req
-            .headers()
-            .get(actix_web::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| ua.chars().take(256).collect()),
-    }
 }
 
 fn required_token(token: &str) -> Result<&str, ApiError> {
@@ -137,8 +125,11 @@ pub(super) async fn me(auth: web::Data<AuthService>, caller: Authenticated) -> R
 pub(super) async fn change_password(
     auth: web::Data<AuthService>,
     caller: Authenticated,
+    req: HttpRequest,
     body: web::Json<ChangePasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.change_password(caller.actor.user_id, &body.current_password, &body.new_password, caller.claims.sid).await?;
+    let client = client_info(&req);
+    auth.change_password(caller.actor.user_id, &body.current_password, &body.new_password, caller.claims.sid, &client)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,9 +2,9 @@
 
 use super::{SubAccountBody, tenant_id};
 use crate::error::ApiError;
-use crate::middleware::auth::Authenticated;
+use crate::middleware::auth::{Authenticated, client_info};
 use crate::routes::auth::TokensBody;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use frontdesk_kernel::{Page, PageRequest};
 use frontdesk_tenancy::{AuthService, NewTenant, SubAccountService, TenantPatch};
 use serde::{Deserialize, Serialize};
@@ -68,10 +68,13 @@ pub(super) async fn create(
     service: web::Data<SubAccountService>,
     auth: web::Data<AuthService>,
     caller: Authenticated,
+    req: HttpRequest,
     body: web::Json<CreateSubAccountBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let tenant = service.create(&caller.actor, NewTenant { name: body.name, timezone: body.timezone }).await?;
+    let tenant = service
+        .create(&caller.actor, NewTenant { name: body.name, timezone: body.timezone }, &client_info(&req))
+        .await?;
     tracing::info!(tenant.id = %tenant.id, "sub-account created");
     let session = if caller.actor.is_admin() {
         None
@@ -148,10 +151,11 @@ pub(super) async fn update(
 pub(super) async fn delete(
     service: web::Data<SubAccountService>,
     caller: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&id)?;
-    service.delete(&caller.actor, id).await?;
+    service.delete(&caller.actor, id, &client_info(&req)).await?;
     tracing::info!(tenant.id = %id, "sub-account deleted");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,9 +2,9 @@
 
 use super::tenant_id;
 use crate::error::ApiError;
-use crate::middleware::auth::Authenticated;
+use crate::middleware::auth::{Authenticated, client_info};
 use crate::routes::auth::TokensBody;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::Role;
 use frontdesk_tenancy::{AuthService, SubAccountService, TokenFamilyId};
@@ -65,10 +65,12 @@ pub struct JoinedBody {
 pub(super) async fn create(
     service: web::Data<SubAccountService>,
     caller: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<InviteBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (invitation, code) = service.invite(&caller.actor, tenant_id(&id)?, &body.email, &body.role).await?;
+    let (invitation, code) =
+        service.invite(&caller.actor, tenant_id(&id)?, &body.email, &body.role, &client_info(&req)).await?;
     tracing::info!(tenant.id = %invitation.tenant_id, role = %invitation.role, "invitation created");
     Ok(HttpResponse::Created()
         .json(InvitationBody { code: code.expose().to_owned(), expires_at: invitation.expires_at }))
@@ -96,9 +98,10 @@ pub(super) async fn join(
     service: web::Data<SubAccountService>,
     auth: web::Data<AuthService>,
     caller: Authenticated,
+    req: HttpRequest,
     body: web::Json<JoinBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let membership = service.join(&caller.actor, body.code.trim()).await?;
+    let membership = service.join(&caller.actor, body.code.trim(), &client_info(&req)).await?;
     tracing::info!(tenant.id = %membership.tenant_id, role = %membership.role, "joined sub-account");
     let (user, _) = auth.current_user(caller.actor.user_id).await?;
     let session = auth.start_session(user, TokenFamilyId::new()).await?;

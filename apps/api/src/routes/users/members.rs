@@ -1,11 +1,12 @@
 //! Members of the caller's sub-account: list, change role, remove.
 
 use crate::error::ApiError;
+use crate::middleware::auth::client_info;
 use crate::middleware::tenant::TenantScope;
 use crate::routes::auth::UserBody;
 use crate::routes::subaccounts::PageQuery;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, delete, get, patch, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, web};
 use frontdesk_kernel::{PageRequest, UserId};
 use frontdesk_tenancy::SubAccountService;
 use serde::Deserialize;
@@ -46,11 +47,12 @@ pub(super) async fn list(
 pub(super) async fn change_role(
     service: web::Data<SubAccountService>,
     scope: TenantScope,
+    req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&id)?;
-    let membership = service.change_role(&scope.actor, scope.tenant, target, &body.role).await?;
+    let membership = service.change_role(&scope.actor, scope.tenant, target, &body.role, &client_info(&req)).await?;
     tracing::info!(target.id = %target, role = %membership.role, "role changed");
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "id": target.to_string(), "role": membership.role, "subAccountId": membership.tenant_id.to_string()
@@ -64,10 +66,11 @@ pub(super) async fn change_role(
 pub(super) async fn remove(
     service: web::Data<SubAccountService>,
     scope: TenantScope,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&id)?;
-    service.remove_member(&scope.actor, scope.tenant, target).await?;
+    service.remove_member(&scope.actor, scope.tenant, target, &client_info(&req)).await?;
     tracing::info!(target.id = %target, "user removed from sub-account");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,5 +1,6 @@
 //! SeaORM entities. Private: repositories convert them to domain types.
 
+pub(crate) mod audit_log;
 pub(crate) mod invitations;
 pub(crate) mod login_attempts;
 pub(crate) mod memberships;

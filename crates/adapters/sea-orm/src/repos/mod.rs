@@ -1,5 +1,6 @@
 //! Repositories: one file per port implementation.
 
+mod audit_log;
 mod invitations;
 mod login_attempts;
 pub(crate) mod memberships;
@@ -7,6 +8,7 @@ mod refresh_tokens;
 mod tenants;
 mod users;
 
+pub use audit_log::SeaOrmAuditLog;
 pub use invitations::SeaOrmInvitationRepository;
 pub use login_attempts::SeaOrmLoginAttemptRepository;
 pub use memberships::SeaOrmMembershipRepository;

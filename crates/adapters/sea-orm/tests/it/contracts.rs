@@ -3,8 +3,8 @@
 
 use crate::support::{Fixture, postgres, sqlite};
 use frontdesk_sea_orm::{
-    SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository,
-    SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
+    SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
 };
 use frontdesk_tenancy::testing::contract;
 use frontdesk_tenancy::{NewUser, PasswordHash, TenancyError, User, UserRepository};
@@ -20,7 +20,8 @@ async fn all_contracts(fixture: Fixture) {
     contract::login_attempts(&SeaOrmLoginAttemptRepository::new(store.clone())).await;
     let memberships = SeaOrmMembershipRepository::new(store.clone());
     contract::tenant_lifecycle(&tenants, &users, &memberships).await;
-    contract::invitations(&tenants, &users, &memberships, &SeaOrmInvitationRepository::new(store)).await;
+    contract::invitations(&tenants, &users, &memberships, &SeaOrmInvitationRepository::new(store.clone())).await;
+    contract::audit_log(&SeaOrmAuditLog::new(store)).await;
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 
 use crate::support::{Fixture, postgres, sqlite};
 
-const TABLES: [&str; 6] = ["invitations", "login_attempts", "memberships", "refresh_tokens", "tenants", "users"];
+const TABLES: [&str; 7] =
+    ["audit_log", "invitations", "login_attempts", "memberships", "refresh_tokens", "tenants", "users"];
 
 async fn up_down_up(fixture: Fixture) {
     let store = &fixture.store;

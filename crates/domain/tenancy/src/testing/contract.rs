@@ -288,3 +288,25 @@ pub async fn invitations(
     assert!(matches!(repo.accept(second.id, &dup, t0).await, Err(TenancyError::Duplicate { .. })));
     assert_eq!(repo.find_by_code(&hash('7')).await.expect("find").expect("exists").used_at, None, "rolled back");
 }
+
+/// The audit trail: entries round-trip, newest first, filtered by tenant.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn audit_log(log: &dyn crate::audit::AuditLog) {
+    use crate::audit::{AuditAction, AuditEntry};
+    let t0 = now();
+    let client = crate::auth::ClientInfo { ip: Some("198.51.100.4".into()), user_agent: Some("contract".into()) };
+    let tenant = TenantId::new();
+    let actor = UserId::new();
+    let first = AuditEntry::new(AuditAction::SubAccountCreated, Some(actor), &client, t0).tenant(tenant).target("Acme");
+    let second =
+        AuditEntry::new(AuditAction::LoginFailed, None, &client, t0 + Duration::seconds(1)).target("x@example.com");
+    let third =
+        AuditEntry::new(AuditAction::RoleChanged, Some(actor), &client, t0 + Duration::seconds(2)).tenant(tenant);
+    for entry in [&first, &second, &third] {
+        log.record(entry).await.expect("record");
+    }
+    assert_eq!(log.recent(Some(tenant), 10).await.expect("recent"), [third.clone(), first]);
+    assert_eq!(log.recent(None, 2).await.expect("recent"), [third, second]);
+}

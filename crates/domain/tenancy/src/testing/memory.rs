@@ -367,3 +367,23 @@ impl crate::ports::InvitationRepository for InMemoryInvitations {
         Ok(true)
     }
 }
+
+/// The audit trail in a `Vec`.
+#[derive(Debug, Default)]
+pub struct InMemoryAuditLog(Mutex<Vec<crate::audit::AuditEntry>>);
+
+#[async_trait]
+impl crate::audit::AuditLog for InMemoryAuditLog {
+    async fn record(&self, entry: &crate::audit::AuditEntry) -> Result<()> {
+        lock(&self.0).push(entry.clone());
+        Ok(())
+    }
+
+    async fn recent(&self, tenant: Option<TenantId>, limit: usize) -> Result<Vec<crate::audit::AuditEntry>> {
+        let mut entries: Vec<_> =
+            lock(&self.0).iter().filter(|e| tenant.is_none() || e.tenant == tenant).cloned().collect();
+        entries.sort_by(|a, b| b.at.cmp(&a.at));
+        entries.truncate(limit);
+        Ok(entries)
+    }
+}
