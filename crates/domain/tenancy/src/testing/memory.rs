@@ -382,7 +382,7 @@ impl crate::audit::AuditLog for InMemoryAuditLog {
     async fn recent(&self, tenant: Option<TenantId>, limit: usize) -> Result<Vec<crate::audit::AuditEntry>> {
         let mut entries: Vec<_> =
             lock(&self.0).iter().filter(|e| tenant.is_none() || e.tenant == tenant).cloned().collect();
-        entries.sort_by(|a, b| b.at.cmp(&a.at));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at));
         entries.truncate(limit);
         Ok(entries)
     }
