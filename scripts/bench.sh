@@ -5,7 +5,9 @@
 #
 #   GET /health/live    — HTTP stack only (middleware, routing, JSON)
 #   GET /status/health  — one PostgreSQL ping + one Redis PING per request
-#   baseline: pgbench running `SELECT 1`, redis-benchmark PING, same concurrency
+#   GET /api/v1/auth/me — JWT check + rate-limit EVAL on Redis + 2 SELECTs (user, membership)
+#   POST login / refresh — sequential latency (bcrypt at BCRYPT_COST, default 12)
+#   baseline: pgbench running `SELECT 1` and the two SELECTs of /me, redis-benchmark PING
 #
 # Env: DURATION (s, default 10), CONNECTIONS (default 32), PORT (default 8099).
 set -euo pipefail
@@ -32,8 +34,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+BCRYPT_COST="${BCRYPT_COST:-12}"
+# Rate limits raised so the load generator measures the work, not the 429 path.
 DATABASE_URL="$PG_URL" REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX="bench:$$:" PORT="$PORT" \
-  DATABASE_MAX_CONNECTIONS=16 RUST_LOG=warn "$CARGO_TARGET_DIR/release/frontdesk-api" &
+  DATABASE_MAX_CONNECTIONS=16 RUST_LOG=warn BCRYPT_COST="$BCRYPT_COST" \
+  AUTH_RATE_LIMIT=1000000 API_RATE_LIMIT=100000000 "$CARGO_TARGET_DIR/release/frontdesk-api" &
 API_PID=$!
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/health/live" >/dev/null && break; sleep 0.2; done
 
@@ -51,9 +56,25 @@ pg=$(pgbench -n -f /tmp/fd_bench_select1.sql -c "$CONNECTIONS" -j 2 -T "$DURATIO
 redis=$(redis-benchmark -h 127.0.0.1 -p 6379 -c "$CONNECTIONS" -n 200000 -t ping --csv 2>/dev/null |
   awk -F'","' '/PING_MBULK/ {print $2, $5 "ms", $7 "ms"; exit}')
 
+# An account and a token for the authenticated paths.
+session=$(curl -fs -H 'content-type: application/json' \
+  -d '{"email":"bench@example.com","password":"Bench12345","name":"Bench"}' "http://127.0.0.1:$PORT/api/v1/auth/register")
+token=$(printf '%s' "$session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
+user_id=$(printf '%s' "$session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
+me=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT/api/v1/auth/me" |
+  awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}')
+printf "SELECT id, email, name, password_hash, account_type, admin_role, created_at, updated_at FROM users WHERE id = '%s';\nSELECT tenant_id, user_id, role, created_at FROM memberships WHERE user_id = '%s';\n" \
+  "$user_id" "$user_id" > /tmp/fd_bench_me.sql
+pg_me=$(pgbench -n -f /tmp/fd_bench_me.sql -c "$CONNECTIONS" -j 2 -T "$DURATION" "$PG_URL" 2>/dev/null | awk '/tps = / {print $3; exit}')
+
 printf '\n| path | req/s | p50 | p99 |\n|---|---|---|---|\n'
 printf '| GET /health/live | %s | %s | %s |\n' $live
 printf '| GET /status/health (PG ping + Redis PING) | %s | %s | %s |\n' $health
+printf '| GET /api/v1/auth/me (JWT + Redis EVAL + 2 SELECTs) | %s | %s | %s |\n' $me
 printf '| raw PostgreSQL `SELECT 1` (pgbench) | %s | | |\n' "$pg"
+printf '| raw PostgreSQL: the two SELECTs of /me as one transaction script (pgbench) | %s | | |\n' "$pg_me"
 printf '| raw Redis PING (redis-benchmark) | %s | %s | %s |\n' $redis
 awk -v h="$(echo "$health" | cut -d' ' -f1)" -v p="$pg" 'BEGIN { if (p > 0) printf "\n/status/health throughput = %.2f × raw SELECT 1\n", h / p }'
+awk -v m="$(echo "$me" | cut -d' ' -f1)" -v p="$pg_me" 'BEGIN { if (p > 0) printf "/api/v1/auth/me throughput = %.2f × raw (user + membership SELECTs)\n", m / p }'
+printf '\nSequential latency (bcrypt cost %s):\n\n| path | n | req/s | p50 | p99 |\n|---|---|---|---|---|\n' "$BCRYPT_COST"
+python3 scripts/bench_auth.py 127.0.0.1 "$PORT" bench@example.com Bench12345
