@@ -16,6 +16,9 @@ pub enum Profile {
 
 pub const BOTH: [Profile; 2] = [Profile::Embedded, Profile::Production];
 
+/// The HS256 secret every test app signs with (tests forge tokens with it).
+pub const JWT_SECRET: &str = "test-jwt-secret-that-is-at-least-32-bytes";
+
 /// The admin bootstrap code every test app is configured with.
 pub const ADMIN_CODE: &str = "test-admin-bootstrap-code";
 
@@ -80,6 +83,7 @@ pub async fn spawn_app_with(profile: Profile, extra: &[(&str, &str)]) -> TestApp
     // Generous limits so functional tests never trip them; rate_limits.rs sets its own.
     vars.insert("AUTH_RATE_LIMIT".into(), "1000".into());
     vars.insert("ADMIN_AUTH_CODE".into(), ADMIN_CODE.into());
+    vars.insert("JWT_SECRET".into(), JWT_SECRET.into());
     let db = match profile {
         Profile::Embedded => {
             vars.insert("DATABASE_URL".into(), format!("sqlite://{}?mode=rwc", dir.path().join("api.db").display()));

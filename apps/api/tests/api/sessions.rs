@@ -181,3 +181,46 @@ fn base64_decode(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// A clock stuck in the past, to sign tokens that are already expired.
+struct At(chrono::DateTime<chrono::Utc>);
+
+impl frontdesk_kernel::Clock for At {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0
+    }
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_refused_even_with_a_valid_signature() {
+    use frontdesk_tenancy::TokenSigner;
+    let app = spawn_app(Profile::Embedded).await;
+    let session = register(&app, "ana@example.com").await;
+    let genuine = token(&session, "accessToken");
+    let signer = frontdesk_crypto::JwtTokenSigner::new(
+        &secrecy::SecretString::from(crate::helpers::JWT_SECRET.to_owned()),
+        std::sync::Arc::new(At(chrono::Utc::now())),
+    )
+    .unwrap();
+    let mut claims = signer.verify(&genuine).expect("the test app signs with the shared test secret");
+    claims.iat -= 3600;
+    claims.exp = chrono::Utc::now().timestamp() - 1;
+    let expired = signer.sign(&claims).unwrap();
+    let response = me(&app, &expired).await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.json::<Value>().await.unwrap()["message"], "invalid or expired access token");
+}
+
+#[tokio::test]
+async fn two_concurrent_sign_ups_with_one_email_give_one_201_and_one_409() {
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        let a = valid_sign_up("race@example.com");
+        let b = valid_sign_up("RACE@example.com");
+        let (first, second) =
+            tokio::join!(app.post_json("/api/v1/auth/register", &a), app.post_json("/api/v1/auth/register", &b));
+        let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409], "{profile:?}");
+    }
+}
