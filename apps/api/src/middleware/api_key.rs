@@ -26,7 +26,7 @@ pub async fn require_api_key(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let expected = req.app_data::<web::Data<ApiKey>>().and_then(|key| key.0.clone());
     if let Some(expected) = expected
-        && req.path().starts_with("/api/")
+        && super::routed_path(&req).starts_with("/api/")
     {
         let presented = req.headers().get("x-api-key").map(|v| v.as_bytes()).unwrap_or_default();
         if !frontdesk_crypto::constant_time_eq(presented, expected.expose_secret().as_bytes()) {

@@ -39,7 +39,8 @@ fn client_key(req: &ServiceRequest) -> String {
 }
 
 fn subject(req: &ServiceRequest) -> Option<String> {
-    let token = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")?;
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
     let auth = req.app_data::<web::Data<AuthService>>()?;
     auth.verify_access(token.trim()).ok().map(|claims| claims.sub.to_string())
 }
@@ -66,7 +67,7 @@ pub async fn rate_limit(
     let Some(limits) = req.app_data::<web::Data<RateLimits>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let path = req.path().to_owned();
+    let path = super::routed_path(&req).to_owned();
     if !path.starts_with("/api/") {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }

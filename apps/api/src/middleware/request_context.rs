@@ -47,7 +47,7 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().to_string();
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-    let is_api = req.path().starts_with("/api/");
+    let is_api = super::routed_path(&req).starts_with("/api/");
     let span = tracing::info_span!(
         "http_request",
         request_id = %request_id,

@@ -32,3 +32,13 @@ async fn api_routes_need_the_key_and_status_routes_do_not() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_percent_encoded_path_does_not_dodge_the_key() {
+    let app = spawn_app_with(crate::helpers::Profile::Embedded, &[("API_KEY", KEY)]).await;
+    for path in ["/%61pi/v1/auth/me", "/api/v1/auth/%6de", "/%61%70%69/v1/users"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 401, "{path}");
+        assert_eq!(response.json::<Value>().await.unwrap()["message"], "missing X-API-Key header", "{path}");
+    }
+}

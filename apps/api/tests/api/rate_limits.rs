@@ -62,3 +62,14 @@ async fn general_api_requests_are_limited_per_user() {
     assert_eq!(me().await.unwrap().status(), 429);
     assert_eq!(app.get("/status").await.status(), 200, "status routes are not limited");
 }
+
+#[tokio::test]
+async fn a_percent_encoded_login_path_counts_against_the_login_limit() {
+    let app = spawn_app_with(Profile::Embedded, &[("AUTH_RATE_LIMIT", "2")]).await;
+    let body = json!({"email": "x@example.com", "password": "Nope12345"});
+    for path in ["/api/v1/auth/login", "/api/v1/auth/%6cogin"] {
+        assert_eq!(app.post_json(path, &body).await.status(), 401, "{path}");
+    }
+    let limited = app.post_json("/api/v1/auth/%6C%6Fgin", &body).await;
+    assert_eq!(limited.status(), 429, "encoded and plain forms share one counter");
+}
