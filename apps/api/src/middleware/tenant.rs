@@ -1,22 +1,27 @@
 //! The tenant-scope extractor for tenant-scoped routes.
 //!
-//! A user acts in the tenant of their token; a user still onboarding gets
-//! 403 `onboarding_required`; an admin names the tenant with
-//! `?subAccountId=` (400 when missing). The tenant id is recorded on the
-//! request span.
+//! The tenant and role come from the *store*, not from the token: a user
+//! removed from a sub-account, demoted, or whose sub-account was deleted
+//! loses access at once, not when their 15-minute access token expires.
+//! That costs one indexed lookup (`memberships.user_id` is unique) per
+//! tenant-scoped request. A user with no membership gets 403
+//! `onboarding_required`; an admin names the tenant with `?subAccountId=`
+//! (400 when missing). The tenant id is recorded on the request span.
 
 use crate::error::ApiError;
 use crate::middleware::auth::Authenticated;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, web};
 use frontdesk_kernel::{Actor, TenantId, ValidationErrors};
-use std::future::{Ready, ready};
+use frontdesk_tenancy::SubAccountService;
+use std::future::Future;
+use std::pin::Pin;
 
 /// A caller and the tenant the request acts in.
 #[derive(Clone, Debug)]
 pub struct TenantScope {
-    /// Who is acting.
+    /// Who is acting, with the role they hold in the tenant now.
     pub actor: Actor,
     /// The tenant every query of the request is filtered by.
     pub tenant: TenantId,
@@ -29,26 +34,36 @@ fn admin_tenant(req: &HttpRequest) -> Result<TenantId, ApiError> {
     raw.parse().map_err(|_| ApiError::validation(&ValidationErrors::single("subAccountId", "not a valid id")))
 }
 
+fn onboarding_required() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "onboarding_required",
+        "create a sub-account (POST /api/v1/subaccounts) or join one with an invitation first",
+    )
+}
+
 impl FromRequest for TenantScope {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let scope = Authenticated::from_request(req, payload).into_inner().and_then(|caller| {
-            let tenant = if caller.actor.is_admin() {
-                admin_tenant(req)?
+        let caller = Authenticated::from_request(req, payload).into_inner();
+        let req = req.clone();
+        Box::pin(async move {
+            let mut actor = caller?.actor;
+            let tenant = if actor.is_admin() {
+                admin_tenant(&req)?
             } else {
-                caller.actor.tenant.ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "onboarding_required",
-                        "create a sub-account (POST /api/v1/subaccounts) or join one with an invitation first",
-                    )
-                })?
+                let service = req
+                    .app_data::<web::Data<SubAccountService>>()
+                    .ok_or_else(|| ApiError::internal(&std::io::Error::other("SubAccountService not registered")))?;
+                let membership = service.status(&actor).await?.ok_or_else(onboarding_required)?;
+                actor.role = Some(membership.role);
+                actor.tenant = Some(membership.tenant_id);
+                membership.tenant_id
             };
             tracing::Span::current().record("tenant_id", tracing::field::display(tenant));
-            Ok(Self { actor: caller.actor, tenant })
-        });
-        ready(scope)
+            Ok(Self { actor, tenant })
+        })
     }
 }

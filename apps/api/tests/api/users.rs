@@ -100,6 +100,15 @@ async fn owners_change_roles_and_remove_members_of_their_own_sub_account_only() 
         )
         .await;
         assert_eq!((status, bad["code"].as_str()), (400, Some("validation_failed")));
+        let (status, _) = send(
+            &app,
+            &owner,
+            reqwest::Method::PATCH,
+            &format!("/api/v1/users/{agent_id}"),
+            Some(json!({"role": "owner"})),
+        )
+        .await;
+        assert_eq!(status, 400, "ownership is not granted by a role change");
 
         // Another tenant's user: 404 for every verb.
         for (method, body) in
@@ -118,4 +127,25 @@ async fn owners_change_roles_and_remove_members_of_their_own_sub_account_only() 
         let (status, _) = send(&app, &owner, reqwest::Method::DELETE, &format!("/api/v1/users/{owner_id}"), None).await;
         assert_eq!(status, 403, "the owner cannot be removed");
     }
+}
+
+#[tokio::test]
+async fn a_removed_member_loses_tenant_access_at_once_despite_a_live_token() {
+    let app = spawn_app(crate::helpers::Profile::Embedded).await;
+    let (owner, agent, agent_id, _) = team(&app, "c.test").await;
+    let (status, _) = send(
+        &app,
+        &owner,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/users/{agent_id}"),
+        Some(json!({"role": "manager"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = send(&app, &agent, reqwest::Method::GET, "/api/v1/users", None).await;
+    assert_eq!(status, 200, "the promotion applies at once, before the token carries it");
+    let (status, _) = send(&app, &owner, reqwest::Method::DELETE, &format!("/api/v1/users/{agent_id}"), None).await;
+    assert_eq!(status, 204);
+    let (status, body) = send(&app, &agent, reqwest::Method::GET, "/api/v1/users", None).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("onboarding_required")), "removed: back to onboarding");
 }

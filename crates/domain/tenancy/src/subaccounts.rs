@@ -197,8 +197,9 @@ impl SubAccountService {
         Ok(Page { data, page: memberships.page, limit: memberships.limit, total })
     }
 
-    /// Changes a member's role (owner or manager; admins too). Managers cannot
-    /// make owners, nobody changes the owner's role or their own.
+    /// Changes a member's role between `manager` and `agent` (owner or manager;
+    /// admins too). Ownership is not granted this way (a tenant has exactly one
+    /// owner, its creator), and nobody changes the owner's role or their own.
     ///
     /// # Errors
     /// `NotFound` (not a member of this tenant), `Forbidden`, `Validation`.
@@ -212,8 +213,8 @@ impl SubAccountService {
     ) -> Result<Membership> {
         let (_, actor_role) = self.visible(actor, id).await?;
         let role = role.parse::<Role>().map_err(|e| ValidationErrors::single("role", e))?;
-        if !matches!(role, Role::Manager | Role::Agent | Role::Owner) {
-            return Err(ValidationErrors::single("role", "must be owner, manager or agent").into());
+        if !matches!(role, Role::Manager | Role::Agent) {
+            return Err(ValidationErrors::single("role", "must be manager or agent").into());
         }
         let member = self.member(id, target).await?;
         if !(actor.is_admin() || matches!(actor_role, Some(Role::Owner | Role::Manager))) {
@@ -222,9 +223,8 @@ impl SubAccountService {
         if target == actor.user_id {
             return Err(TenancyError::Forbidden("you cannot change your own role"));
         }
-        if member.role == Role::Owner || (role == Role::Owner && !(actor.is_admin() || actor_role == Some(Role::Owner)))
-        {
-            return Err(TenancyError::Forbidden("only the owner or an admin manages ownership"));
+        if member.role == Role::Owner {
+            return Err(TenancyError::Forbidden("the owner's role cannot be changed"));
         }
         self.memberships.update_role(id, target, role).await?;
         let entry = AuditEntry::new(AuditAction::RoleChanged, Some(actor.user_id), client, self.clock.now());

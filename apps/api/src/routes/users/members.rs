@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 /// Role change.
 #[derive(Deserialize, ToSchema)]
 pub struct RoleBody {
-    /// `owner`, `manager` or `agent`.
+    /// `manager` or `agent` (ownership is not transferred this way).
     #[serde(default)]
     role: String,
 }
