@@ -16,7 +16,7 @@ use crate::ports::{
     AccessClaims, IssuedRefreshToken, MembershipRepository, PasswordHasher, RefreshTokenGenerator,
     RefreshTokenRepository, TokenSigner, UserRepository,
 };
-use crate::ports::{LoginAttempt, LoginAttemptRepository};
+use crate::ports::{LoginAttempt, LoginAttemptId, LoginAttemptRepository};
 use crate::session::{RefreshToken, TokenFamilyId};
 use crate::user::{NewUser, User};
 use crate::values::{EmailAddress, Password};
@@ -35,8 +35,7 @@ pub struct ClientInfo {
 /// Access tokens live 15 minutes.
 pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
 
-/// A signed-in user and their tokens.
-#[derive(Debug)]
+/// A signed-in user and their tokens. `Debug` omits the access token.
 pub struct Session {
     /// The account.
     pub user: User,
@@ -48,6 +47,17 @@ pub struct Session {
     pub refresh_token: IssuedRefreshToken,
     /// Seconds until the access token expires.
     pub expires_in: i64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user.id)
+            .field("membership", &self.membership)
+            .field("refresh_token", &self.refresh_token)
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The ports authentication needs.
@@ -167,25 +177,43 @@ impl AuthService {
         let Some(email) = email else { return Err(TenancyError::InvalidCredentials) };
 
         let now = self.clock.now();
-        let mut failures = self.attempts.recent_failures(&email, self.lockout.max_failures).await?;
-        if let Some(until) = self.lockout.locked_until(&failures, now) {
+        let max = self.lockout.max_failures;
+        let times = |failures: &[(LoginAttemptId, chrono::DateTime<chrono::Utc>)]| -> Vec<_> {
+            failures.iter().map(|(_, at)| *at).collect()
+        };
+        let settled = self.attempts.recent_failures(&email, max).await?;
+        if let Some(until) = self.lockout.locked_until(&times(&settled), now) {
             return Err(TenancyError::Locked { until });
         }
-        let user = self.users.find_by_email(&email).await?;
-        let matches = match &user {
-            Some(user) => self.hasher.verify(password, &user.password_hash).await?,
-            None => self.hasher.dummy_verify(password).await?,
-        };
+        // Reserve: the attempt counts as a failure until the password is proven,
+        // so concurrent guesses (bcrypt takes ~0.3 s) see each other. Only the
+        // first `max` reservations since the last success get a password check.
         let attempt = LoginAttempt {
+            id: LoginAttemptId::new(),
             email: email.clone(),
-            succeeded: matches,
+            succeeded: false,
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
             at: now,
         };
         self.attempts.record(&attempt).await?;
+        let in_flight = self.attempts.recent_failures(&email, max.saturating_mul(4).max(1)).await?;
+        // Failures older than this attempt that still count (inside the window; the
+        // failures behind an expired lock are older than the window by construction).
+        let window_start = now - self.lockout.window;
+        let older = in_flight
+            .iter()
+            .position(|(id, _)| *id == attempt.id)
+            .map(|p| in_flight[p + 1..].iter().filter(|(_, at)| *at > window_start).count());
+        let user = self.users.find_by_email(&email).await?;
+        let matches = match (older, &user) {
+            (Some(older), Some(user)) if older < max => self.hasher.verify(password, &user.password_hash).await?,
+            (Some(older), None) if older < max => self.hasher.dummy_verify(password).await?,
+            _ => false, // more guesses in flight than the rule allows: refused unchecked
+        };
         match user {
             Some(user) if matches => {
+                self.attempts.mark_succeeded(attempt.id).await?;
                 let entry = AuditEntry::new(AuditAction::LoginSucceeded, Some(user.id), client, now);
                 audit::append(self.audit.as_ref(), entry.target(email.as_str())).await;
                 self.start_session(user, TokenFamilyId::new()).await
@@ -194,8 +222,12 @@ impl AuthService {
                 let actor = user.map(|u| u.id);
                 let entry = AuditEntry::new(AuditAction::LoginFailed, actor, client, now).target(email.as_str());
                 audit::append(self.audit.as_ref(), entry).await;
-                failures.insert(0, now);
-                if let Some(until) = self.lockout.locked_until(&failures, now) {
+                let failures = times(&self.attempts.recent_failures(&email, max).await?);
+                let until = self.lockout.locked_until(&failures, now).or_else(|| {
+                    // Refused unchecked (too many in flight): lock as if those had failed.
+                    older.is_none_or(|older| older >= max).then(|| now + self.lockout.lock_for)
+                });
+                if let Some(until) = until {
                     tracing::warn!(ip = ?client.ip, "login locked after repeated failures");
                     let entry = AuditEntry::new(AuditAction::LockedOut, actor, client, now).target(email.as_str());
                     audit::append(self.audit.as_ref(), entry).await;
@@ -526,5 +558,59 @@ mod tests {
         assert!(
             trail.iter().filter(|e| e.action == AuditAction::LoginFailed).all(|e| e.actor == Some(session.user.id))
         );
+    }
+
+    /// A hasher slow enough for concurrent logins to overlap, counting password checks.
+    #[derive(Default)]
+    struct SlowHasher(std::sync::atomic::AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl crate::ports::PasswordHasher for SlowHasher {
+        async fn hash(&self, password: &crate::values::Password) -> Result<crate::user::PasswordHash> {
+            PlainTextHasher.hash(password).await
+        }
+        async fn dummy_verify(&self, candidate: &str) -> Result<bool> {
+            self.verify(candidate, &crate::user::PasswordHash::from_stored("plain:".into())).await.map(|_| false)
+        }
+        async fn verify(&self, candidate: &str, hash: &crate::user::PasswordHash) -> Result<bool> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            PlainTextHasher.verify(candidate, hash).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_guesses_get_at_most_five_password_checks_per_lock() {
+        let hasher = Arc::new(SlowHasher::default());
+        let clock = Arc::new(ManualClock::at(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()));
+        let service = AuthService::new(AuthPorts {
+            users: Arc::new(InMemoryUsers::default()),
+            memberships: Arc::new(InMemoryMemberships::default()),
+            refresh_tokens: Arc::new(InMemoryRefreshTokens::default()),
+            hasher: hasher.clone(),
+            signer: Arc::new(FakeSigner),
+            generator: Arc::new(SequentialTokens::default()),
+            attempts: Arc::new(InMemoryLoginAttempts::default()),
+            lockout: LockoutPolicy::default(),
+            audit: Arc::new(InMemoryAuditLog::default()),
+            clock,
+        });
+        service.register(sign_up("ana@example.com"), &client()).await.unwrap();
+        let before = hasher.0.load(std::sync::atomic::Ordering::SeqCst);
+        let mut guesses = tokio::task::JoinSet::new();
+        for i in 0..12 {
+            let service = service.clone();
+            guesses.spawn(async move { service.login("ana@example.com", &format!("Guess{i:04}x"), &client()).await });
+        }
+        let mut refused = 0;
+        while let Some(outcome) = guesses.join_next().await {
+            assert!(outcome.unwrap().is_err());
+            refused += 1;
+        }
+        assert_eq!(refused, 12);
+        let checks = hasher.0.load(std::sync::atomic::Ordering::SeqCst) - before;
+        assert!(checks <= 5, "{checks} passwords were checked; the rule allows 5 per lock");
+        let locked = service.login("ana@example.com", "Secret123", &client()).await.unwrap_err();
+        assert!(matches!(locked, TenancyError::Locked { .. }), "{locked:?}");
     }
 }

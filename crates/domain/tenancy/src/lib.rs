@@ -29,8 +29,9 @@ pub use invitation::{Invitation, InvitationId};
 pub use lockout::LockoutPolicy;
 pub use membership::Membership;
 pub use ports::{
-    AccessClaims, InvitationRepository, IssuedRefreshToken, LoginAttempt, LoginAttemptRepository, MembershipRepository,
-    PasswordHasher, RefreshTokenGenerator, RefreshTokenRepository, TenantRepository, TokenSigner, UserRepository,
+    AccessClaims, InvitationRepository, IssuedRefreshToken, LoginAttempt, LoginAttemptId, LoginAttemptRepository,
+    MembershipRepository, PasswordHasher, RefreshTokenGenerator, RefreshTokenRepository, TenantRepository, TokenSigner,
+    UserRepository,
 };
 pub use session::{RefreshToken, RefreshTokenId, TokenFamilyId, TokenHash};
 pub use subaccounts::{SubAccountPorts, SubAccountService, TenantPatch};

@@ -228,9 +228,17 @@ pub trait PasswordHasher: Send + Sync + 'static {
     async fn verify(&self, candidate: &str, hash: &PasswordHash) -> Result<bool>;
 }
 
+frontdesk_kernel::define_id!(
+    /// One login attempt.
+    LoginAttemptId,
+    "login attempt id"
+);
+
 /// One login attempt, kept for lockout and audit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoginAttempt {
+    /// Its id (time-ordered: ties on `at` are broken by it).
+    pub id: LoginAttemptId,
     /// The normalized email tried (registered or not).
     pub email: EmailAddress,
     /// Whether the password matched.
@@ -252,11 +260,19 @@ pub trait LoginAttemptRepository: Send + Sync + 'static {
     /// `Storage`.
     async fn record(&self, attempt: &LoginAttempt) -> Result<()>;
 
-    /// Times of the failures since the last success for `email`, newest first, at most `limit`.
+    /// Marks a recorded attempt as successful (logins are recorded as failures
+    /// *before* the password is checked, so concurrent guesses see each other).
     ///
     /// # Errors
     /// `Storage`.
-    async fn recent_failures(&self, email: &EmailAddress, limit: usize) -> Result<Vec<DateTime<Utc>>>;
+    async fn mark_succeeded(&self, id: LoginAttemptId) -> Result<()>;
+
+    /// The failures since the last success for `email`, newest first (by time, then id), at most `limit`.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn recent_failures(&self, email: &EmailAddress, limit: usize)
+    -> Result<Vec<(LoginAttemptId, DateTime<Utc>)>>;
 }
 
 /// The claims of an access token.

@@ -50,8 +50,8 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Raw sign-up input.
-#[derive(Clone, Debug, Default)]
+/// Raw sign-up input. `Debug` omits the password.
+#[derive(Clone, Default)]
 pub struct NewUser {
     /// Email as typed.
     pub email: String,
@@ -59,6 +59,12 @@ pub struct NewUser {
     pub password: String,
     /// Display name.
     pub name: String,
+}
+
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser").field("email", &self.email).field("name", &self.name).finish_non_exhaustive()
+    }
 }
 
 /// A sign-up whose fields are valid, ready for hashing.
@@ -159,6 +165,12 @@ mod tests {
         let admin = User::new_admin(&sign_up(), hash, Role::SuperAdmin, Utc::now()).expect("admin");
         assert_eq!(admin.account_type, AccountType::Admin);
         assert_eq!(admin.admin_role, Some(Role::SuperAdmin));
+    }
+
+    #[test]
+    fn sign_up_input_debug_never_shows_the_password() {
+        let input = NewUser { email: "a@b.co".into(), password: "Secret123".into(), name: "A".into() };
+        assert!(!format!("{input:?}").contains("Secret123"));
     }
 
     #[test]

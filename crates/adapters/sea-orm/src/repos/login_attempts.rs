@@ -4,8 +4,9 @@ use crate::connection::SqlStore;
 use crate::entities::login_attempts::{ActiveModel, Column, Entity};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_tenancy::{EmailAddress, LoginAttempt, LoginAttemptRepository, Result, TenancyError};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use frontdesk_tenancy::{EmailAddress, LoginAttempt, LoginAttemptId, LoginAttemptRepository, Result, TenancyError};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Attempts in the `login_attempts` table (indexed by email, time).
 #[derive(Clone, Debug)]
@@ -25,7 +26,7 @@ impl SeaOrmLoginAttemptRepository {
 impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
     async fn record(&self, attempt: &LoginAttempt) -> Result<()> {
         let row = ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
+            id: Set(attempt.id.as_uuid()),
             email: Set(attempt.email.as_str().to_owned()),
             succeeded: Set(attempt.succeeded),
             ip: Set(attempt.ip.as_ref().map(|ip| ip.chars().take(64).collect())),
@@ -36,15 +37,31 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
         Ok(())
     }
 
-    async fn recent_failures(&self, email: &EmailAddress, limit: usize) -> Result<Vec<DateTime<Utc>>> {
+    async fn mark_succeeded(&self, id: LoginAttemptId) -> Result<()> {
+        Entity::update_many()
+            .col_expr(Column::Succeeded, Expr::value(true))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .exec(self.store.conn())
+            .await
+            .map_err(TenancyError::storage)?;
+        Ok(())
+    }
+
+    async fn recent_failures(
+        &self,
+        email: &EmailAddress,
+        limit: usize,
+    ) -> Result<Vec<(LoginAttemptId, DateTime<Utc>)>> {
         let conn = self.store.conn();
         // Two index range scans on (email, at): the last success, then the failures after it.
-        let last_success: Option<DateTime<Utc>> = Entity::find()
+        let last_success: Option<(uuid::Uuid, DateTime<Utc>)> = Entity::find()
             .select_only()
+            .column(Column::Id)
             .column(Column::At)
             .filter(Column::Email.eq(email.as_str()))
             .filter(Column::Succeeded.eq(true))
             .order_by_desc(Column::At)
+            .order_by_desc(Column::Id)
             .limit(1)
             .into_tuple()
             .one(conn)
@@ -52,18 +69,26 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             .map_err(TenancyError::storage)?;
         let mut failures = Entity::find()
             .select_only()
+            .column(Column::Id)
             .column(Column::At)
             .filter(Column::Email.eq(email.as_str()))
             .filter(Column::Succeeded.eq(false));
-        if let Some(since) = last_success {
-            failures = failures.filter(Column::At.gt(since));
+        if let Some((id, at)) = last_success {
+            // Strictly after (at, id) of the last success.
+            failures = failures.filter(
+                Condition::any()
+                    .add(Column::At.gt(at))
+                    .add(Condition::all().add(Column::At.eq(at)).add(Column::Id.gt(id))),
+            );
         }
-        failures
+        let rows: Vec<(uuid::Uuid, DateTime<Utc>)> = failures
             .order_by_desc(Column::At)
+            .order_by_desc(Column::Id)
             .limit(limit as u64)
             .into_tuple()
             .all(conn)
             .await
-            .map_err(TenancyError::storage)
+            .map_err(TenancyError::storage)?;
+        Ok(rows.into_iter().map(|(id, at)| (LoginAttemptId::from_uuid(id), at)).collect())
     }
 }

@@ -99,6 +99,7 @@ pub async fn login_attempts(repo: &dyn crate::ports::LoginAttemptRepository) {
     let other = EmailAddress::parse("other@example.com").expect("email");
     let t0 = now();
     let attempt = |email: &EmailAddress, succeeded: bool, minutes: i64| LoginAttempt {
+        id: crate::ports::LoginAttemptId::new(),
         email: email.clone(),
         succeeded,
         ip: Some("127.0.0.1".into()),
@@ -110,8 +111,25 @@ pub async fn login_attempts(repo: &dyn crate::ports::LoginAttemptRepository) {
     }
     repo.record(&attempt(&other, false, 5)).await.expect("record");
     let failures = repo.recent_failures(&email, 5).await.expect("failures");
-    assert_eq!(failures, [t0 + Duration::minutes(4), t0 + Duration::minutes(3), t0 + Duration::minutes(2)]);
+    let times: Vec<_> = failures.iter().map(|(_, at)| *at).collect();
+    assert_eq!(times, [t0 + Duration::minutes(4), t0 + Duration::minutes(3), t0 + Duration::minutes(2)]);
     assert_eq!(repo.recent_failures(&email, 2).await.expect("failures").len(), 2);
+
+    // Same instant: ordered by id, newest first. Marking one succeeded hides it and everything older.
+    let same = t0 + Duration::minutes(6);
+    let (a, b) = (
+        LoginAttempt { at: same, ..attempt(&email, false, 0) },
+        LoginAttempt { at: same, ..attempt(&email, false, 0) },
+    );
+    repo.record(&a).await.expect("record");
+    repo.record(&b).await.expect("record");
+    let newest: Vec<_> =
+        repo.recent_failures(&email, 2).await.expect("failures").into_iter().map(|(id, _)| id).collect();
+    assert_eq!(newest, [b.id, a.id]);
+    repo.mark_succeeded(a.id).await.expect("mark");
+    let after: Vec<_> =
+        repo.recent_failures(&email, 5).await.expect("failures").into_iter().map(|(id, _)| id).collect();
+    assert_eq!(after, [b.id], "only failures after the success remain");
     assert!(repo.recent_failures(&EmailAddress::parse("none@example.com").expect("e"), 5).await.expect("f").is_empty());
 }
 

@@ -272,15 +272,26 @@ impl crate::ports::LoginAttemptRepository for InMemoryLoginAttempts {
         Ok(())
     }
 
-    async fn recent_failures(&self, email: &EmailAddress, limit: usize) -> Result<Vec<DateTime<Utc>>> {
+    async fn mark_succeeded(&self, id: crate::ports::LoginAttemptId) -> Result<()> {
+        if let Some(attempt) = lock(&self.0).iter_mut().find(|a| a.id == id) {
+            attempt.succeeded = true;
+        }
+        Ok(())
+    }
+
+    async fn recent_failures(
+        &self,
+        email: &EmailAddress,
+        limit: usize,
+    ) -> Result<Vec<(crate::ports::LoginAttemptId, DateTime<Utc>)>> {
         let all = lock(&self.0);
-        let last_success = all.iter().filter(|a| &a.email == email && a.succeeded).map(|a| a.at).max();
+        let last_success = all.iter().filter(|a| &a.email == email && a.succeeded).map(|a| (a.at, a.id)).max();
         let mut failures: Vec<_> = all
             .iter()
-            .filter(|a| &a.email == email && !a.succeeded && last_success.is_none_or(|s| a.at > s))
-            .map(|a| a.at)
+            .filter(|a| &a.email == email && !a.succeeded && last_success.is_none_or(|s| (a.at, a.id) > s))
+            .map(|a| (a.id, a.at))
             .collect();
-        failures.sort_by(|a, b| b.cmp(a));
+        failures.sort_by_key(|(id, at)| std::cmp::Reverse((*at, *id)));
         failures.truncate(limit);
         Ok(failures)
     }
