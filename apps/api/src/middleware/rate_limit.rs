@@ -1,6 +1,7 @@
 //! Rate limits on `/api/*`.
 //!
-//! * `POST /api/v1/auth/login` and `/register`: `AUTH_RATE_LIMIT` per
+//! * `POST /api/v1/auth/login`, `/register`, `/admin/register` and
+//!   `/change-password`: `AUTH_RATE_LIMIT` per
 //!   `AUTH_RATE_WINDOW_SECS` per client IP and route (default 5 per 15 min).
 //! * Every other `/api/*` request: `API_RATE_LIMIT` per window per user
 //!   (the verified token's subject), or per IP without a valid token.
@@ -32,7 +33,10 @@ pub struct RateLimits {
     pub api: (u32, Duration),
 }
 
-const LIMITED_AUTH_ROUTES: [&str; 3] = ["/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/admin/register"];
+/// Routes that check a password or create an account: strict per-IP limits against guessing.
+/// (Refresh is not here: clients behind one NAT refresh often and legitimately.)
+const LIMITED_AUTH_ROUTES: [&str; 4] =
+    ["/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/admin/register", "/api/v1/auth/change-password"];
 
 fn client_key(req: &ServiceRequest) -> String {
     req.peer_addr().map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())

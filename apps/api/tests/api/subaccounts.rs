@@ -51,6 +51,10 @@ async fn onboarding_user_is_blocked_until_they_create_a_sub_account_then_becomes
         assert_eq!(body["code"], "onboarding_required");
         let (_, state) = call(&app, &user, reqwest::Method::GET, "/api/v1/subaccounts/status", None).await;
         assert_eq!(state, json!({"onboarding": true, "subAccountId": null}));
+        let any_id = "01a20b1f-a0bb-715a-88ff-10be2ecd6472";
+        let (status, body) =
+            call(&app, &user, reqwest::Method::GET, &format!("/api/v1/subaccounts/{any_id}"), None).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("onboarding_required")));
 
         let (status, created) = call(
             &app,
@@ -214,8 +218,8 @@ async fn the_owner_renames_and_deletes_and_members_return_to_onboarding() {
     assert_eq!(status, 204);
     let (_, state) = call(&app, &owner, reqwest::Method::GET, "/api/v1/subaccounts/status", None).await;
     assert_eq!(state["onboarding"], true);
-    let (status, _) = call(&app, &owner, reqwest::Method::GET, &path, None).await;
-    assert_eq!(status, 404);
+    let (status, body) = call(&app, &owner, reqwest::Method::GET, &path, None).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("onboarding_required")), "back in onboarding");
 }
 
 #[tokio::test]

@@ -80,7 +80,9 @@ impl SubAccountService {
         } else {
             match self.membership(actor).await? {
                 Some(m) if m.tenant_id == id => Some(m.role),
-                _ => return Err(TenancyError::NotFound { entity: "sub-account" }),
+                Some(_) => return Err(TenancyError::NotFound { entity: "sub-account" }),
+                // Same answer for every id, so it reveals nothing about other tenants.
+                None => return Err(TenancyError::OnboardingRequired),
             }
         };
         Ok((self.tenants.get(id).await?, role))
