@@ -45,13 +45,15 @@ async fn login_then_me_shows_the_onboarding_user() {
 
 #[tokio::test]
 async fn wrong_password_and_unknown_email_get_the_same_401() {
-    let app = spawn_app(Profile::Embedded).await;
-    register(&app, "ana@example.com").await;
-    let wrong: Value = login(&app, "ana@example.com", "Wrong1234").await.json().await.unwrap();
-    let unknown: Value = login(&app, "nobody@example.com", "Wrong1234").await.json().await.unwrap();
-    assert_eq!(wrong, unknown);
-    assert_eq!(wrong["statusCode"], 401);
-    assert_eq!(wrong["code"], "invalid_credentials");
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        register(&app, "ana@example.com").await;
+        let wrong: Value = login(&app, "ana@example.com", "Wrong1234").await.json().await.unwrap();
+        let unknown: Value = login(&app, "nobody@example.com", "Wrong1234").await.json().await.unwrap();
+        assert_eq!(wrong, unknown);
+        assert_eq!(wrong["statusCode"], 401, "{profile:?}");
+        assert_eq!(wrong["code"], "invalid_credentials");
+    }
 }
 
 #[tokio::test]
@@ -91,18 +93,20 @@ async fn refresh_rotates_and_a_reused_token_kills_the_family() {
 
 #[tokio::test]
 async fn logout_revokes_the_session() {
-    let app = spawn_app(Profile::Embedded).await;
-    let session = register(&app, "ana@example.com").await;
-    let response = app
-        .client
-        .post(format!("{}/api/v1/auth/logout", app.address))
-        .bearer_auth(token(&session, "accessToken"))
-        .json(&json!({"refreshToken": token(&session, "refreshToken")}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
-    assert_eq!(refresh(&app, &token(&session, "refreshToken")).await.status(), 401);
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        let session = register(&app, "ana@example.com").await;
+        let response = app
+            .client
+            .post(format!("{}/api/v1/auth/logout", app.address))
+            .bearer_auth(token(&session, "accessToken"))
+            .json(&json!({"refreshToken": token(&session, "refreshToken")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204, "{profile:?}");
+        assert_eq!(refresh(&app, &token(&session, "refreshToken")).await.status(), 401);
+    }
 }
 
 #[tokio::test]
