@@ -11,6 +11,8 @@
 //! depends on both). Use cases convert with `LeadId::as_uuid` and
 //! `LeadId::from_uuid`.
 
+use frontdesk_kernel::string_enum;
+
 use crate::error::BookingsError;
 use crate::slot::TimeSlot;
 use chrono::{DateTime, Duration, Utc};

@@ -7,9 +7,6 @@
 //! "check the slot, then book it" one atomic step in every adapter.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-#[macro_use]
-mod macros;
-
 pub mod availability;
 pub mod booking;
 pub mod error;

@@ -13,6 +13,8 @@
 //! worked once there is nothing to recover, and it simply stays pending.
 //! Staying on the same status is not a transition.
 
+use frontdesk_kernel::string_enum;
+
 use crate::error::IntegrationsError;
 use crate::secret::SealedSecret;
 use chrono::{DateTime, Utc};

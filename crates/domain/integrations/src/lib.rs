@@ -8,9 +8,6 @@
 //! a calendar, fire webhooks) build on these.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-#[macro_use]
-mod macros;
-
 pub mod error;
 pub mod integration;
 pub mod ports;

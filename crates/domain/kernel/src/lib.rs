@@ -14,6 +14,7 @@ pub mod health;
 pub mod id;
 pub mod page;
 pub mod rate_limit;
+mod string_enum;
 pub mod validation;
 
 #[cfg(feature = "testing")]

@@ -7,9 +7,6 @@
 //! dedupe on inbound contact, change status, import) build on these types.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-#[macro_use]
-mod macros;
-
 pub mod error;
 pub mod filter;
 pub mod lead;

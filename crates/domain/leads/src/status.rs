@@ -13,6 +13,8 @@
 //! * staying on the same status is not a transition, so it writes no
 //!   timeline event.
 
+use frontdesk_kernel::string_enum;
+
 string_enum!(
     /// A lead's pipeline status; new leads start as `new`.
     #[derive(Default)]

@@ -6,6 +6,8 @@
 //! way they went; bookkeeping events (`status_change`, `note`, `booking`)
 //! never do.
 
+use frontdesk_kernel::string_enum;
+
 use crate::lead::{Lead, LeadId};
 use crate::status::LeadStatus;
 use crate::values::JsonObject;

@@ -5,6 +5,8 @@
 //! Messages are bounded (10,000 characters) so one runaway turn cannot
 //! blow the model's context or the row size.
 
+use frontdesk_kernel::string_enum;
+
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::{TenantId, ValidationErrors, define_id};
 use frontdesk_leads::LeadId;

@@ -9,9 +9,6 @@
 //! builds on these.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-#[macro_use]
-mod macros;
-
 pub mod conversation;
 pub mod error;
 pub mod fallback;

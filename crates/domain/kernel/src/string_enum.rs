@@ -1,11 +1,15 @@
 //! The `string_enum!` macro: fieldless enums with one stable string form.
 //!
+//! Shared by every domain crate (like [`crate::define_id`]), so there is one
+//! definition of how an enum is spelled in storage and over the API.
+//!
 //! Statuses, sources and kinds are stored as text and sent to clients as
 //! text; declaring the string once per variant keeps serde, `Display`,
 //! `FromStr` and the SQL adapters from ever disagreeing about spelling.
 
 /// Declares a fieldless enum whose variants each have a stable snake_case
 /// string form, with serde, `as_str`, `ALL`, `Display` and `FromStr`.
+#[macro_export]
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -49,4 +53,26 @@ macro_rules! string_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    crate::string_enum!(
+        /// A test enum.
+        Colour, "colour" {
+            /// Red.
+            Red => "red",
+            /// Dark blue.
+            DarkBlue => "dark_blue",
+        }
+    );
+
+    #[test]
+    fn variants_round_trip_through_their_string_form() {
+        for colour in Colour::ALL {
+            assert_eq!(colour.as_str().parse::<Colour>(), Ok(*colour));
+            assert_eq!(serde_json::to_string(colour).unwrap_or_default(), format!("\"{colour}\""));
+        }
+        assert_eq!("green".parse::<Colour>(), Err("unknown colour \"green\"; expected red, dark_blue".to_owned()));
+    }
 }
