@@ -9,6 +9,7 @@
 pub mod actor;
 pub mod cache;
 pub mod clock;
+pub mod email;
 pub mod error;
 pub mod health;
 pub mod id;
@@ -23,6 +24,7 @@ pub mod testing;
 pub use actor::{AccountType, Actor, Role};
 pub use cache::{Cache, CacheError};
 pub use clock::{Clock, SystemClock};
+pub use email::EmailAddress;
 pub use error::{ErrorCode, KernelError};
 pub use health::{HealthCheck, HealthError};
 pub use id::{TenantId, UserId};

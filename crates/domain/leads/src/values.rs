@@ -7,11 +7,11 @@
 //! issue swaps in a real phone-number library with a per-tenant default
 //! region; only [`PhoneNumber::parse`] changes then.
 //!
-//! Leads must not depend on tenancy (identity and CRM stay side by side in
-//! the domain layer), so [`EmailAddress`] is a deliberate copy of tenancy's
-//! rules. [`JsonObject`] is the bounded free-form JSON used for lead
+//! [`EmailAddress`] is the kernel's, the same parser tenancy uses for
+//! logins. [`JsonObject`] is the bounded free-form JSON used for lead
 //! metadata, and reused by the receptionist and integrations crates.
 
+pub use frontdesk_kernel::EmailAddress;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -69,71 +69,6 @@ impl From<PhoneNumber> for String {
 }
 
 impl fmt::Display for PhoneNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// An email address, trimmed and lower-cased (same rules as tenancy's).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct EmailAddress(String);
-
-impl EmailAddress {
-    /// Parses and normalizes an address.
-    ///
-    /// # Errors
-    /// A message saying what is wrong, when it is not a plausible address.
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let email = input.trim().to_lowercase();
-        if email.is_empty() {
-            return Err("is required".into());
-        }
-        if email.len() > 254 {
-            return Err("must be at most 254 characters".into());
-        }
-        let Some((local, domain)) = email.rsplit_once('@') else {
-            return Err("not a valid email".into());
-        };
-        let local_ok = !local.is_empty()
-            && local.len() <= 64
-            && !local.starts_with('.')
-            && !local.ends_with('.')
-            && !local.contains("..")
-            && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
-        let labels: Vec<&str> = domain.split('.').collect();
-        let domain_ok = labels.len() >= 2
-            && labels.iter().all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            });
-        if local_ok && domain_ok { Ok(Self(email)) } else { Err("not a valid email".into()) }
-    }
-
-    /// The normalized address.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for EmailAddress {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<EmailAddress> for String {
-    fn from(value: EmailAddress) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for EmailAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -274,14 +209,6 @@ mod tests {
             assert!(PhoneNumber::parse(bad).unwrap_err().contains("international"), "{bad:?} should be rejected");
         }
         assert_eq!(PhoneNumber::parse(" - ").unwrap_err(), "is required");
-    }
-
-    #[test]
-    fn email_is_trimmed_and_lower_cased() {
-        assert_eq!(EmailAddress::parse(" Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
-        for bad in ["", "plain", "a@localhost", "a..b@example.com", "a@-x.com"] {
-            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be rejected");
-        }
     }
 
     #[test]
