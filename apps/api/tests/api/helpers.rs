@@ -50,6 +50,25 @@ impl TestApp {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
     }
 
+    /// Sends `method path` with `token` as bearer and an optional JSON body;
+    /// returns the status and the JSON body (`null` when empty).
+    pub async fn call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.address)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (status, if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).expect("json") })
+    }
+
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.address))

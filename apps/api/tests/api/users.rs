@@ -3,17 +3,6 @@
 use crate::helpers::{BOTH, TestApp, spawn_app};
 use serde_json::{Value, json};
 
-async fn send(app: &TestApp, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = app.client.request(method, format!("{}{path}", app.address)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
-}
-
 /// Registers `email`, and returns (access token, user id).
 async fn register(app: &TestApp, email: &str) -> (String, String) {
     let body: Value = app
@@ -29,26 +18,26 @@ async fn register(app: &TestApp, email: &str) -> (String, String) {
 async fn team(app: &TestApp, domain: &str) -> (String, String, String, String) {
     let (token, owner_id) = register(app, &format!("owner@{domain}")).await;
     let (_, created) =
-        send(app, &token, reqwest::Method::POST, "/api/v1/subaccounts", Some(json!({"name": domain}))).await;
+        app.call(&token, reqwest::Method::POST, "/api/v1/subaccounts", Some(json!({"name": domain}))).await;
     let owner = created["accessToken"].as_str().unwrap().to_owned();
     let id = created["subAccount"]["id"].as_str().unwrap();
-    let (_, invitation) = send(
-        app,
-        &owner,
-        reqwest::Method::POST,
-        &format!("/api/v1/subaccounts/{id}/invitations"),
-        Some(json!({"email": format!("agent@{domain}"), "role": "agent"})),
-    )
-    .await;
+    let (_, invitation) = app
+        .call(
+            &owner,
+            reqwest::Method::POST,
+            &format!("/api/v1/subaccounts/{id}/invitations"),
+            Some(json!({"email": format!("agent@{domain}"), "role": "agent"})),
+        )
+        .await;
     let (agent_token, agent_id) = register(app, &format!("agent@{domain}")).await;
-    let (_, joined) = send(
-        app,
-        &agent_token,
-        reqwest::Method::POST,
-        "/api/v1/subaccounts/join",
-        Some(json!({"code": invitation["code"]})),
-    )
-    .await;
+    let (_, joined) = app
+        .call(
+            &agent_token,
+            reqwest::Method::POST,
+            "/api/v1/subaccounts/join",
+            Some(json!({"code": invitation["code"]})),
+        )
+        .await;
     (owner, joined["accessToken"].as_str().unwrap().to_owned(), agent_id, owner_id)
 }
 
@@ -56,13 +45,13 @@ async fn team(app: &TestApp, domain: &str) -> (String, String, String, String) {
 async fn profile_is_readable_and_renamable_during_onboarding() {
     let app = spawn_app(crate::helpers::Profile::Embedded).await;
     let (token, _) = register(&app, "new@example.com").await;
-    let (status, profile) = send(&app, &token, reqwest::Method::GET, "/api/v1/users/profile", None).await;
+    let (status, profile) = app.call(&token, reqwest::Method::GET, "/api/v1/users/profile", None).await;
     assert_eq!((status, profile["email"].as_str()), (200, Some("new@example.com")));
     let (status, renamed) =
-        send(&app, &token, reqwest::Method::PATCH, "/api/v1/users/profile", Some(json!({"name": "  New Name "}))).await;
+        app.call(&token, reqwest::Method::PATCH, "/api/v1/users/profile", Some(json!({"name": "  New Name "}))).await;
     assert_eq!((status, renamed["name"].as_str()), (200, Some("New Name")));
     let (status, bad) =
-        send(&app, &token, reqwest::Method::PATCH, "/api/v1/users/profile", Some(json!({"name": ""}))).await;
+        app.call(&token, reqwest::Method::PATCH, "/api/v1/users/profile", Some(json!({"name": ""}))).await;
     assert_eq!((status, bad["message"][0].as_str()), (400, Some("name: is required")));
 }
 
@@ -73,58 +62,43 @@ async fn owners_change_roles_and_remove_members_of_their_own_sub_account_only() 
         let (owner, agent, agent_id, owner_id) = team(&app, "a.test").await;
         let (other_owner, _, other_agent_id, _) = team(&app, "b.test").await;
 
-        let (status, changed) = send(
-            &app,
-            &owner,
-            reqwest::Method::PATCH,
-            &format!("/api/v1/users/{agent_id}"),
-            Some(json!({"role": "manager"})),
-        )
-        .await;
+        let (status, changed) = app
+            .call(
+                &owner,
+                reqwest::Method::PATCH,
+                &format!("/api/v1/users/{agent_id}"),
+                Some(json!({"role": "manager"})),
+            )
+            .await;
         assert_eq!((status, changed["role"].as_str()), (200, Some("manager")), "{profile:?}");
-        let (status, _) = send(
-            &app,
-            &agent,
-            reqwest::Method::PATCH,
-            &format!("/api/v1/users/{owner_id}"),
-            Some(json!({"role": "agent"})),
-        )
-        .await;
+        let (status, _) = app
+            .call(&agent, reqwest::Method::PATCH, &format!("/api/v1/users/{owner_id}"), Some(json!({"role": "agent"})))
+            .await;
         assert_eq!(status, 403, "nobody demotes the owner");
-        let (status, bad) = send(
-            &app,
-            &owner,
-            reqwest::Method::PATCH,
-            &format!("/api/v1/users/{agent_id}"),
-            Some(json!({"role": "boss"})),
-        )
-        .await;
+        let (status, bad) = app
+            .call(&owner, reqwest::Method::PATCH, &format!("/api/v1/users/{agent_id}"), Some(json!({"role": "boss"})))
+            .await;
         assert_eq!((status, bad["code"].as_str()), (400, Some("validation_failed")));
-        let (status, _) = send(
-            &app,
-            &owner,
-            reqwest::Method::PATCH,
-            &format!("/api/v1/users/{agent_id}"),
-            Some(json!({"role": "owner"})),
-        )
-        .await;
+        let (status, _) = app
+            .call(&owner, reqwest::Method::PATCH, &format!("/api/v1/users/{agent_id}"), Some(json!({"role": "owner"})))
+            .await;
         assert_eq!(status, 400, "ownership is not granted by a role change");
 
         // Another tenant's user: 404 for every verb.
         for (method, body) in
             [(reqwest::Method::PATCH, Some(json!({"role": "agent"}))), (reqwest::Method::DELETE, None)]
         {
-            let (status, _) = send(&app, &owner, method, &format!("/api/v1/users/{other_agent_id}"), body).await;
+            let (status, _) = app.call(&owner, method, &format!("/api/v1/users/{other_agent_id}"), body).await;
             assert_eq!(status, 404);
         }
-        let (_, theirs) = send(&app, &other_owner, reqwest::Method::GET, "/api/v1/users", None).await;
+        let (_, theirs) = app.call(&other_owner, reqwest::Method::GET, "/api/v1/users", None).await;
         assert_eq!(theirs["total"], 2, "tenant B untouched");
 
-        let (status, _) = send(&app, &owner, reqwest::Method::DELETE, &format!("/api/v1/users/{agent_id}"), None).await;
+        let (status, _) = app.call(&owner, reqwest::Method::DELETE, &format!("/api/v1/users/{agent_id}"), None).await;
         assert_eq!(status, 204);
-        let (_, ours) = send(&app, &owner, reqwest::Method::GET, "/api/v1/users", None).await;
+        let (_, ours) = app.call(&owner, reqwest::Method::GET, "/api/v1/users", None).await;
         assert_eq!(ours["total"], 1);
-        let (status, _) = send(&app, &owner, reqwest::Method::DELETE, &format!("/api/v1/users/{owner_id}"), None).await;
+        let (status, _) = app.call(&owner, reqwest::Method::DELETE, &format!("/api/v1/users/{owner_id}"), None).await;
         assert_eq!(status, 403, "the owner cannot be removed");
     }
 }
@@ -133,19 +107,14 @@ async fn owners_change_roles_and_remove_members_of_their_own_sub_account_only() 
 async fn a_removed_member_loses_tenant_access_at_once_despite_a_live_token() {
     let app = spawn_app(crate::helpers::Profile::Embedded).await;
     let (owner, agent, agent_id, _) = team(&app, "c.test").await;
-    let (status, _) = send(
-        &app,
-        &owner,
-        reqwest::Method::PATCH,
-        &format!("/api/v1/users/{agent_id}"),
-        Some(json!({"role": "manager"})),
-    )
-    .await;
+    let (status, _) = app
+        .call(&owner, reqwest::Method::PATCH, &format!("/api/v1/users/{agent_id}"), Some(json!({"role": "manager"})))
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = send(&app, &agent, reqwest::Method::GET, "/api/v1/users", None).await;
+    let (status, _) = app.call(&agent, reqwest::Method::GET, "/api/v1/users", None).await;
     assert_eq!(status, 200, "the promotion applies at once, before the token carries it");
-    let (status, _) = send(&app, &owner, reqwest::Method::DELETE, &format!("/api/v1/users/{agent_id}"), None).await;
+    let (status, _) = app.call(&owner, reqwest::Method::DELETE, &format!("/api/v1/users/{agent_id}"), None).await;
     assert_eq!(status, 204);
-    let (status, body) = send(&app, &agent, reqwest::Method::GET, "/api/v1/users", None).await;
+    let (status, body) = app.call(&agent, reqwest::Method::GET, "/api/v1/users", None).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("onboarding_required")), "removed: back to onboarding");
 }
