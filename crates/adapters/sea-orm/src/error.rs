@@ -24,3 +24,9 @@ pub(crate) fn tenancy_err(err: DbErr, unique_field: &'static str) -> TenancyErro
 pub(crate) fn corrupt(table: &'static str, detail: impl std::fmt::Display) -> TenancyError {
     TenancyError::storage(CorruptRow { table, detail: detail.to_string() })
 }
+
+/// `Ok` when a write touched a row, `NotFound { entity }` when it matched none
+/// (unknown id, or a row of another tenant filtered out by the WHERE clause).
+pub(crate) fn found(rows_affected: u64, entity: &'static str) -> frontdesk_tenancy::Result<()> {
+    if rows_affected == 0 { Err(TenancyError::NotFound { entity }) } else { Ok(()) }
+}

@@ -2,7 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::memberships::{ActiveModel, Column, Entity, Model};
-use crate::error::{corrupt, tenancy_err};
+use crate::error::{corrupt, found, tenancy_err};
 use async_trait::async_trait;
 use frontdesk_kernel::{Page, PageRequest, Role, TenantId, UserId};
 use frontdesk_tenancy::{Membership, MembershipRepository, Result, TenancyError};
@@ -69,10 +69,7 @@ impl MembershipRepository for SeaOrmMembershipRepository {
             .exec(self.store.conn())
             .await
             .map_err(TenancyError::storage)?;
-        if result.rows_affected == 0 {
-            return Err(TenancyError::NotFound { entity: "user" });
-        }
-        Ok(())
+        found(result.rows_affected, "user")
     }
 
     async fn remove(&self, tenant_id: TenantId, user_id: UserId) -> Result<()> {
@@ -82,10 +79,7 @@ impl MembershipRepository for SeaOrmMembershipRepository {
             .exec(self.store.conn())
             .await
             .map_err(TenancyError::storage)?;
-        if result.rows_affected == 0 {
-            return Err(TenancyError::NotFound { entity: "user" });
-        }
-        Ok(())
+        found(result.rows_affected, "user")
     }
 
     async fn list_for_tenant(&self, tenant_id: TenantId, page: PageRequest) -> Result<Page<Membership>> {

@@ -2,7 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::tenants::{ActiveModel, Column, Entity, Model};
-use crate::error::{corrupt, tenancy_err};
+use crate::error::{corrupt, found, tenancy_err};
 use crate::repos::memberships::membership_row;
 use async_trait::async_trait;
 use frontdesk_kernel::{Page, PageRequest, TenantId};
@@ -78,19 +78,13 @@ impl TenantRepository for SeaOrmTenantRepository {
             .exec(self.store.conn())
             .await
             .map_err(TenancyError::storage)?;
-        if result.rows_affected == 0 {
-            return Err(TenancyError::NotFound { entity: "sub-account" });
-        }
-        Ok(())
+        found(result.rows_affected, "sub-account")
     }
 
     async fn delete(&self, id: TenantId) -> Result<()> {
         // Memberships and invitations go with it (ON DELETE CASCADE).
         let result = Entity::delete_by_id(id.as_uuid()).exec(self.store.conn()).await.map_err(TenancyError::storage)?;
-        if result.rows_affected == 0 {
-            return Err(TenancyError::NotFound { entity: "sub-account" });
-        }
-        Ok(())
+        found(result.rows_affected, "sub-account")
     }
 
     async fn get(&self, id: TenantId) -> Result<Tenant> {

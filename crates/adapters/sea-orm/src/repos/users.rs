@@ -2,7 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::users::{ActiveModel, Column, Entity, Model};
-use crate::error::{corrupt, tenancy_err};
+use crate::error::{corrupt, found, tenancy_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::{AccountType, Role, UserId};
@@ -79,10 +79,7 @@ impl UserRepository for SeaOrmUserRepository {
             .exec(self.store.conn())
             .await
             .map_err(TenancyError::storage)?;
-        if result.rows_affected == 0 {
-            return Err(TenancyError::NotFound { entity: "user" });
-        }
-        Ok(())
+        found(result.rows_affected, "user")
     }
 
     async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>> {
@@ -105,10 +102,7 @@ impl UserRepository for SeaOrmUserRepository {
             .exec(self.store.conn())
             .await
             .map_err(TenancyError::storage)?;
-        if result.rows_affected == 0 {
-            return Err(TenancyError::NotFound { entity: "user" });
-        }
-        Ok(())
+        found(result.rows_affected, "user")
     }
 
     async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>> {
