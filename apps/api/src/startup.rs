@@ -72,7 +72,7 @@ impl Application {
 
         let auth = web::Data::new(auth_service(&settings, &stores)?);
         let subaccounts = web::Data::new(subaccount_service(&stores));
-        let probe = web::Data::new(StatusProbe::new(stores.health_checks.clone(), stores.disabled_services.clone()));
+        let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let openapi_json: Arc<str> =
             serde_json::to_string(&crate::openapi::document()).unwrap_or_else(|_| "{}".to_owned()).into();

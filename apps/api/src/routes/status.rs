@@ -8,32 +8,29 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use chrono::{SecondsFormat, Utc};
-use frontdesk_kernel::HealthCheck;
-use frontdesk_runtime::HealthReport;
+use frontdesk_runtime::{HealthReport, Stores};
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Instant;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-/// What the status routes need: the health checks and the process start time.
+/// What the status routes need: the stores (whose health they report) and the process start time.
 pub struct StatusProbe {
-    checks: Vec<Arc<dyn HealthCheck>>,
-    disabled: Vec<&'static str>,
+    stores: Stores,
     started: Instant,
 }
 
 impl StatusProbe {
-    /// A probe over the given checks; `disabled` lists services not configured.
+    /// A probe over `stores`, started now.
     #[must_use]
-    pub fn new(checks: Vec<Arc<dyn HealthCheck>>, disabled: Vec<&'static str>) -> Self {
-        Self { checks, disabled, started: Instant::now() }
+    pub fn new(stores: Stores) -> Self {
+        Self { stores, started: Instant::now() }
     }
 
     async fn report(&self) -> HealthReport {
-        frontdesk_runtime::health::run(&self.checks, &self.disabled).await
+        self.stores.health().await
     }
 }
 
