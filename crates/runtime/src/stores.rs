@@ -44,9 +44,9 @@ pub struct Stores {
     /// The cache (Redis or in-process).
     pub cache: Arc<dyn Cache>,
     /// Health checks of the configured services.
-    pub health_checks: Vec<Arc<dyn HealthCheck>>,
+    health_checks: Vec<Arc<dyn HealthCheck>>,
     /// Services not configured in this profile.
-    pub disabled_services: Vec<&'static str>,
+    disabled_services: Vec<&'static str>,
     /// The rate limiter (Redis or in-process).
     pub rate_limiter: Arc<dyn RateLimiter>,
     redis: Option<RedisStore>,
