@@ -17,6 +17,20 @@ use std::sync::Mutex;
 pub mod cache_contract;
 pub mod rate_limit_contract;
 
+/// Locks a fake's mutex; a poisoned lock (a test panicked while holding it)
+/// still yields the data, so one failing test cannot cascade into others.
+pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The page `page` of `items`, with their total: how every in-memory repository pages.
+#[must_use]
+pub fn page_of<T: Clone>(items: &[T], page: crate::page::PageRequest) -> crate::page::Page<T> {
+    let start = usize::try_from(page.offset()).unwrap_or(usize::MAX).min(items.len());
+    let end = start.saturating_add(page.limit() as usize).min(items.len());
+    crate::page::Page::new(items[start..end].to_vec(), page, items.len() as u64)
+}
+
 /// A clock that only moves when told to.
 #[derive(Debug)]
 pub struct ManualClock(Mutex<DateTime<Utc>>);

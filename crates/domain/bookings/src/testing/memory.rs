@@ -5,12 +5,9 @@ use crate::error::{BookingsError, Result};
 use crate::ports::BookingRepository;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use frontdesk_kernel::testing::lock;
 use frontdesk_kernel::{TenantId, ValidationErrors};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use std::sync::Mutex;
 
 const NOT_FOUND: BookingsError = BookingsError::NotFound { entity: "booking" };
 

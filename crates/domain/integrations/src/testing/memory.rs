@@ -7,12 +7,9 @@ use crate::secret::SealedSecret;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::TenantId;
+use frontdesk_kernel::testing::lock;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 const NOT_FOUND: IntegrationsError = IntegrationsError::NotFound { entity: "integration" };
 

@@ -7,18 +7,9 @@ use crate::ports::{LeadRepository, TimelineRepository};
 use crate::timeline::TimelineEvent;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use frontdesk_kernel::testing::{lock, page_of};
 use frontdesk_kernel::{Page, PageRequest, TenantId};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn page_of<T: Clone>(items: &[T], page: PageRequest) -> Page<T> {
-    let start = usize::try_from(page.offset()).unwrap_or(usize::MAX).min(items.len());
-    let end = start.saturating_add(page.limit() as usize).min(items.len());
-    Page::new(items[start..end].to_vec(), page, items.len() as u64)
-}
+use std::sync::Mutex;
 
 /// The first live lead of the same tenant, other than `lead` itself, holding its phone or email.
 fn duplicate_of(leads: &[Lead], lead: &Lead) -> Option<LeadsError> {

@@ -5,12 +5,9 @@ use crate::error::{ReceptionistError, Result};
 use crate::ports::{ChatModel, ConversationStore};
 use async_trait::async_trait;
 use frontdesk_kernel::TenantId;
+use frontdesk_kernel::testing::lock;
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use std::sync::Mutex;
 
 const NOT_FOUND: ReceptionistError = ReceptionistError::NotFound { entity: "conversation" };
 

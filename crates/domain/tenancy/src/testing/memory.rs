@@ -9,18 +9,9 @@ use crate::user::{PasswordHash, User};
 use crate::values::{EmailAddress, Password};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use frontdesk_kernel::testing::{lock, page_of};
 use frontdesk_kernel::{Page, PageRequest, TenantId, UserId};
-use std::sync::{Mutex, MutexGuard};
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn page_of<T: Clone>(items: &[T], page: PageRequest) -> Page<T> {
-    let start = usize::try_from(page.offset()).unwrap_or(usize::MAX).min(items.len());
-    let end = start.saturating_add(page.limit() as usize).min(items.len());
-    Page::new(items[start..end].to_vec(), page, items.len() as u64)
-}
+use std::sync::Mutex;
 
 /// Tenants in a `Vec`, insertion-ordered. Shares a membership store so that
 /// creating with an owner and deleting (cascade) behave like the SQL store.
