@@ -11,6 +11,8 @@ mod m20261124_000001_identity;
 mod m20261124_000002_login_attempts;
 mod m20261124_000003_invitations;
 mod m20261124_000004_audit_log;
+mod m20261124_000005_leads;
+mod m20261124_000006_receptionist_config;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_login_attempts::Migration),
             Box::new(m20261124_000003_invitations::Migration),
             Box::new(m20261124_000004_audit_log::Migration),
+            Box::new(m20261124_000005_leads::Migration),
+            Box::new(m20261124_000006_receptionist_config::Migration),
         ]
     }
 }

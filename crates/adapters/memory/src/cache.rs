@@ -69,6 +69,19 @@ impl Cache for InProcessCache {
         Ok(())
     }
 
+    async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, CacheError> {
+        let now = Instant::now();
+        // Check and insert under one lock, so two fillers cannot both win.
+        let mut inner = self.lock();
+        if inner.entries.get(key).is_some_and(|(_, deadline)| *deadline > now) {
+            return Ok(false);
+        }
+        let deadline = now.checked_add(ttl).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400));
+        inner.entries.insert(key.to_owned(), (value.to_vec(), deadline));
+        inner.writes += 1;
+        Ok(true)
+    }
+
     async fn delete(&self, key: &str) -> Result<bool, CacheError> {
         let now = Instant::now();
         Ok(self.lock().entries.remove(key).is_some_and(|(_, deadline)| deadline > now))

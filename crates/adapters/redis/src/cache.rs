@@ -5,7 +5,7 @@
 
 use crate::store::RedisStore;
 use async_trait::async_trait;
-use fred::prelude::{Expiration, KeysInterface};
+use fred::prelude::{Expiration, KeysInterface, SetOptions};
 use frontdesk_kernel::{Cache, CacheError};
 use std::time::Duration;
 
@@ -52,6 +52,18 @@ impl Cache for FredCache {
             .set::<(), _, _>(self.store.key(key), value.to_vec(), Some(Expiration::PX(millis)), None, false)
             .await
             .map_err(|e| unavailable(&e))
+    }
+
+    async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, CacheError> {
+        let millis = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1);
+        // SET … NX answers OK when it stored and nil when the key was there.
+        let stored: Option<String> = self
+            .store
+            .pool()
+            .set(self.store.key(key), value.to_vec(), Some(Expiration::PX(millis)), Some(SetOptions::NX), false)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        Ok(stored.is_some())
     }
 
     async fn delete(&self, key: &str) -> Result<bool, CacheError> {

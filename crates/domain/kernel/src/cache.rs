@@ -37,6 +37,15 @@ pub trait Cache: Send + Sync + 'static {
     /// [`CacheError`] when the backend cannot be reached.
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError>;
 
+    /// Stores `value` under `key` for `ttl` only if no live value is there;
+    /// returns whether it stored. Cache-aside readers fill with this so a
+    /// value loaded before a concurrent write can never replace the
+    /// writer's fresher one.
+    ///
+    /// # Errors
+    /// [`CacheError`] when the backend cannot be reached.
+    async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, CacheError>;
+
     /// Removes `key`; returns whether it existed.
     ///
     /// # Errors

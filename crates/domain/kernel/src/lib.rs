@@ -9,6 +9,7 @@
 pub mod actor;
 pub mod cache;
 pub mod clock;
+pub mod country;
 pub mod email;
 pub mod error;
 pub mod health;
@@ -24,6 +25,7 @@ pub mod testing;
 pub use actor::{AccountType, Actor, Role};
 pub use cache::{Cache, CacheError};
 pub use clock::{Clock, SystemClock};
+pub use country::Country;
 pub use email::EmailAddress;
 pub use error::{ErrorCode, KernelError};
 pub use health::{HealthCheck, HealthError};

@@ -54,3 +54,74 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+/// A [`Cache`](crate::Cache) fake for domain tests: a map without expiry,
+/// which can be switched to fail every call (a Redis outage).
+#[derive(Debug, Default)]
+pub struct MapCache {
+    entries: Mutex<std::collections::HashMap<String, Vec<u8>>>,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl MapCache {
+    /// Makes every later call fail (`true`) or work again (`false`).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The raw value under `key`, bypassing the outage switch.
+    #[must_use]
+    pub fn peek(&self, key: &str) -> Option<Vec<u8>> {
+        lock(&self.entries).get(key).cloned()
+    }
+
+    fn check(&self) -> Result<(), crate::CacheError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            Err(crate::CacheError { message: "cache is down (test switch)".into() })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Cache for MapCache {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::CacheError> {
+        self.check()?;
+        Ok(lock(&self.entries).get(key).cloned())
+    }
+
+    async fn set(&self, key: &str, value: &[u8], _ttl: std::time::Duration) -> Result<(), crate::CacheError> {
+        self.check()?;
+        lock(&self.entries).insert(key.to_owned(), value.to_vec());
+        Ok(())
+    }
+
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        _ttl: std::time::Duration,
+    ) -> Result<bool, crate::CacheError> {
+        self.check()?;
+        let mut entries = lock(&self.entries);
+        if entries.contains_key(key) {
+            return Ok(false);
+        }
+        entries.insert(key.to_owned(), value.to_vec());
+        Ok(true)
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, crate::CacheError> {
+        self.check()?;
+        Ok(lock(&self.entries).remove(key).is_some())
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, crate::CacheError> {
+        self.check()?;
+        let mut entries = lock(&self.entries);
+        let before = entries.len();
+        entries.retain(|k, _| !k.starts_with(prefix));
+        Ok((before - entries.len()) as u64)
+    }
+}

@@ -24,6 +24,13 @@ pub enum LeadsError {
         /// The lead that already has it, so the caller can merge or redirect.
         existing: LeadId,
     },
+    /// Another request changed the lead between our read and our write;
+    /// retrying re-reads it (the service does so a few times first).
+    #[error("{entity} was changed by another request at the same time; retry")]
+    Conflict {
+        /// What was written (`lead`).
+        entity: &'static str,
+    },
     /// The status rule forbids this move (see [`LeadStatus::can_transition_to`]).
     #[error("a lead cannot go from {from} to {to}")]
     InvalidTransition {
@@ -49,7 +56,8 @@ impl ErrorCode for LeadsError {
         match self {
             Self::Validation(_) => "validation_failed",
             Self::NotFound { .. } => "not_found",
-            Self::Duplicate { .. } => "duplicate",
+            Self::Duplicate { .. } => "duplicate_lead",
+            Self::Conflict { .. } => "conflict",
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::Storage(_) => "storage_failure",
         }
@@ -69,11 +77,12 @@ mod tests {
             LeadsError::Validation(ValidationErrors::single("name", "is required")),
             LeadsError::NotFound { entity: "lead" },
             LeadsError::Duplicate { field: "phone", existing: LeadId::new() },
+            LeadsError::Conflict { entity: "lead" },
             LeadsError::InvalidTransition { from: LeadStatus::Won, to: LeadStatus::New },
             LeadsError::storage(std::io::Error::other("disk")),
         ];
         let codes: Vec<_> = errors.iter().map(ErrorCode::code).collect();
-        assert_eq!(codes, ["validation_failed", "not_found", "duplicate", "invalid_transition", "storage_failure"]);
+        assert_eq!(codes, ["validation_failed", "not_found", "duplicate_lead", "conflict", "invalid_transition", "storage_failure"]);
     }
 
     #[test]

@@ -5,10 +5,13 @@
 //! SQL adapter translates the same rules (and the contract suite checks
 //! they agree):
 //!
-//! * every given criterion must hold; soft-deleted leads never match;
-//! * `q` is trimmed and matched case-insensitively as a substring of the
-//!   name, the email, or the phone (the phone with separators stripped from
-//!   `q`, so `"555 0123"` finds `+14155550123`); a blank `q` matches all;
+//! * every given criterion must hold; soft-deleted leads match only the
+//!   trash list (`deleted: true`), and then only they do;
+//! * `q` is trimmed, lower-cased and matched as a substring of
+//!   [`Lead::search_text`] (name, email, E.164 phone); when `q` looks like
+//!   a phone fragment (digits and `+ - . ( )` and spaces, at least three
+//!   digits) its digits alone also match, so `"555 0123"` finds
+//!   `+14155550123`; a blank `q` matches all;
 //! * `created_from` is inclusive and `created_to` exclusive;
 //! * every sort ends with the id as a tie-breaker, so pages never overlap.
 
@@ -64,13 +67,42 @@ pub struct LeadFilter {
     pub created_to: Option<DateTime<Utc>>,
     /// The order.
     pub sort: LeadSort,
+    /// List the trash (soft-deleted, still restorable leads) instead of live ones.
+    pub deleted: bool,
+}
+
+/// Longest accepted `q`, in characters.
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// Checks a raw `q` before it reaches a repository.
+///
+/// # Errors
+/// When it is too long or holds control characters (which would let a
+/// match span two lines of [`Lead::search_text`]).
+pub fn check_query(q: &str) -> Result<(), String> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        Err(format!("must be at most {MAX_QUERY_CHARS} characters"))
+    } else if q.chars().any(char::is_control) {
+        Err("must not contain control characters".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// The digits of `q` when it looks like a phone fragment (only digits,
+/// spaces and `+ - . ( )`, with at least three digits); `None` otherwise.
+#[must_use]
+pub fn phone_digits(q: &str) -> Option<String> {
+    let phone_like = q.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '+' | '-' | '.' | '(' | ')'));
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    (phone_like && digits.len() >= 3).then_some(digits)
 }
 
 impl LeadFilter {
     /// Whether `lead` is listed under this filter (tenant scoping is the repository's job).
     #[must_use]
     pub fn matches(&self, lead: &Lead) -> bool {
-        lead.deleted_at.is_none()
+        lead.deleted_at.is_some() == self.deleted
             && self.status.is_none_or(|s| lead.status == s)
             && self.source.is_none_or(|s| lead.source == s)
             && self.assigned_to.is_none_or(|u| lead.assigned_to == Some(u))
@@ -87,10 +119,8 @@ impl LeadFilter {
 }
 
 fn matches_text(lead: &Lead, q: &str) -> bool {
-    let phone_q: String = q.chars().filter(|c| !(c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')'))).collect();
-    lead.name.as_str().to_lowercase().contains(q)
-        || lead.email.as_ref().is_some_and(|e| e.as_str().contains(q))
-        || (!phone_q.is_empty() && lead.phone.as_ref().is_some_and(|p| p.as_str().contains(&phone_q)))
+    let text = lead.search_text();
+    text.contains(q) || phone_digits(q).is_some_and(|digits| text.contains(&digits))
 }
 
 #[cfg(test)]
@@ -104,6 +134,7 @@ mod tests {
         Lead::create(
             TenantId::new(),
             NewLead { name: name.into(), phone: Some(phone.into()), ..NewLead::default() },
+            None,
             at,
         )
         .unwrap()
@@ -111,25 +142,37 @@ mod tests {
 
     #[test]
     fn the_default_filter_lists_every_live_lead() {
-        let mut ana = lead("Ana", "+14155550123", Utc::now());
-        assert!(LeadFilter::default().matches(&ana));
+        let mut ana = lead("Ana", "+14155552671", Utc::now());
+        let trash = LeadFilter { deleted: true, ..LeadFilter::default() };
+        assert!(LeadFilter::default().matches(&ana) && !trash.matches(&ana));
         ana.deleted_at = Some(Utc::now());
-        assert!(!LeadFilter::default().matches(&ana));
+        assert!(!LeadFilter::default().matches(&ana) && trash.matches(&ana));
     }
 
     #[test]
     fn q_searches_name_email_and_phone_case_insensitively() {
-        let mut ana = lead("Ana Lopez", "+14155550123", Utc::now());
+        let mut ana = lead("Ana Lopez", "+14155552671", Utc::now());
         ana.email = crate::EmailAddress::parse("ana@acme.io").ok();
         let q = |q: &str| LeadFilter { q: Some(q.into()), ..LeadFilter::default() }.matches(&ana);
-        assert!(q(" LOPEZ ") && q("acme.IO") && q("555 0123") && q("(415)") && q("   "));
-        assert!(!q("bob") && !q("999"));
+        assert!(q(" LOPEZ ") && q("acme.IO") && q("555 2671") && q("(415)") && q("+1415") && q("   "));
+        assert!(!q("bob") && !q("999") && !q("lopezana@"), "no match across fields");
+        assert!(!q("z 555 2671"), "not phone-like: matched as typed");
+    }
+
+    #[test]
+    fn phone_fragments_and_query_checks() {
+        assert_eq!(phone_digits("(415) 555-2671").as_deref(), Some("4155552671"));
+        assert_eq!(phone_digits("+1"), None, "too few digits");
+        assert_eq!(phone_digits("ana 555"), None);
+        assert!(check_query("ana lopez").is_ok());
+        assert!(check_query("a\u{0}b").unwrap_err().contains("control"));
+        assert!(check_query(&"a".repeat(101)).unwrap_err().contains("at most 100"));
     }
 
     #[test]
     fn created_range_is_inclusive_then_exclusive() {
         let t0 = Utc::now();
-        let ana = lead("Ana", "+14155550123", t0);
+        let ana = lead("Ana", "+14155552671", t0);
         let range = |from, to| LeadFilter { created_from: Some(from), created_to: Some(to), ..LeadFilter::default() };
         assert!(range(t0, t0 + Duration::seconds(1)).matches(&ana));
         assert!(!range(t0 - Duration::seconds(1), t0).matches(&ana));
@@ -137,7 +180,7 @@ mod tests {
 
     #[test]
     fn criteria_combine_with_and() {
-        let ana = lead("Ana", "+14155550123", Utc::now());
+        let ana = lead("Ana", "+14155552671", Utc::now());
         let filter =
             LeadFilter { status: Some(LeadStatus::New), source: Some(LeadSource::Call), ..LeadFilter::default() };
         assert!(!filter.matches(&ana), "source differs");
@@ -148,7 +191,7 @@ mod tests {
     #[test]
     fn sorts_break_ties_by_id_and_name_ignores_case() {
         let t0 = Utc::now();
-        let (a, b) = (lead("bob", "+14155550001", t0), lead("Ana", "+14155550002", t0));
+        let (a, b) = (lead("bob", "+14155552001", t0), lead("Ana", "+14155552002", t0));
         assert_eq!(LeadSort::Name.compare(&a, &b), Ordering::Greater);
         assert_eq!(LeadSort::CreatedAtAsc.compare(&a, &b), Ordering::Less, "same instant: older id first");
         assert_eq!(LeadSort::CreatedAtDesc.compare(&a, &b), Ordering::Greater);

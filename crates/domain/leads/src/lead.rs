@@ -15,7 +15,8 @@ use crate::status::{LeadSource, LeadStatus};
 use crate::timeline::TimelineEvent;
 use crate::values::{EmailAddress, JsonObject, LeadName, PhoneNumber};
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::{TenantId, UserId, ValidationErrors, define_id};
+use frontdesk_kernel::{Country, TenantId, UserId, ValidationErrors, define_id};
+use serde::{Deserialize, Serialize};
 
 define_id!(
     /// A lead.
@@ -23,8 +24,9 @@ define_id!(
     "lead id"
 );
 
-/// A lead of one tenant.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A lead of one tenant. Serializable for the cache, not for clients
+/// (the HTTP layer has its own DTO).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lead {
     /// Its id.
     pub id: LeadId,
@@ -52,6 +54,10 @@ pub struct Lead {
     pub updated_at: DateTime<Utc>,
     /// When it was soft-deleted.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Bumped by the repository on every update: an update carries the
+    /// version it was read at and fails with `Conflict` if another write
+    /// came first (optimistic locking, so no change is silently lost).
+    pub version: i64,
 }
 
 /// Raw input for a new lead, as a client sent it. Blank optional strings count as absent.
@@ -79,6 +85,8 @@ pub struct NewLead {
 /// `notes`, a blank string clears it.
 #[derive(Clone, Debug, Default)]
 pub struct LeadChanges {
+    /// New status; moving it records a `status_change` event.
+    pub status: Option<String>,
     /// New name.
     pub name: Option<String>,
     /// New phone, or blank to remove it.
@@ -97,16 +105,22 @@ impl Lead {
     /// Longest accepted notes, in characters.
     pub const MAX_NOTES_CHARS: usize = 5000;
 
-    /// Validates `input` and builds a lead of `tenant_id` created at `now`.
+    /// Validates `input` and builds a lead of `tenant_id` created at `now`;
+    /// a national phone number is read in `region` (the tenant's country).
     ///
     /// # Errors
     /// Every invalid field (`name`, `phone`, `email`, `status`, `source`,
     /// `notes`, `metadata`); a lead with neither phone nor email is reported
     /// under `phone`.
-    pub fn create(tenant_id: TenantId, input: NewLead, now: DateTime<Utc>) -> Result<Self, ValidationErrors> {
+    pub fn create(
+        tenant_id: TenantId,
+        input: NewLead,
+        region: Option<Country>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let name = errors.check("name", LeadName::parse(&input.name));
-        let phone = optional(&mut errors, "phone", input.phone.as_deref(), PhoneNumber::parse);
+        let phone = optional(&mut errors, "phone", input.phone.as_deref(), |p| PhoneNumber::parse_in(p, region));
         let email = optional(&mut errors, "email", input.email.as_deref(), EmailAddress::parse);
         if matches!((&phone, &email), (Some(None), Some(None))) {
             errors.add("phone", "a phone number or an email is required");
@@ -134,30 +148,49 @@ impl Lead {
                     created_at: now,
                     updated_at: now,
                     deleted_at: None,
+                    version: 0,
                 })
             }
             _ => Err(errors),
         }
     }
 
-    /// Applies a partial update at `now`; changes nothing unless every field is valid.
+    /// Applies a partial update at `now` and returns the timeline event it
+    /// calls for (a `status_change` when the status moves). Changes nothing
+    /// unless every field is valid and the status move is allowed; asking
+    /// for the status the lead already has is not a move and records nothing.
     ///
     /// # Errors
-    /// Every invalid field; removing the last of phone and email is reported under `phone`.
-    pub fn apply(&mut self, changes: LeadChanges, now: DateTime<Utc>) -> Result<(), ValidationErrors> {
+    /// `Validation` listing every invalid field (removing the last of phone
+    /// and email is reported under `phone`); `InvalidTransition`.
+    pub fn apply(
+        &mut self,
+        changes: LeadChanges,
+        region: Option<Country>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TimelineEvent>, LeadsError> {
         let mut errors = ValidationErrors::new();
+        let status = changes.status.map(|raw| errors.check("status", raw.trim().parse::<LeadStatus>()));
         let name = changes.name.map(|raw| errors.check("name", LeadName::parse(&raw)));
-        let phone = changes.phone.map(|raw| optional(&mut errors, "phone", Some(&raw), PhoneNumber::parse));
+        let phone = changes
+            .phone
+            .map(|raw| optional(&mut errors, "phone", Some(&raw), |p| PhoneNumber::parse_in(p, region)));
         let email = changes.email.map(|raw| optional(&mut errors, "email", Some(&raw), EmailAddress::parse));
         let notes = changes.notes.map(|raw| errors.check("notes", parse_notes(Some(&raw))));
         let metadata = changes.metadata.map(|raw| errors.check("metadata", JsonObject::parse(raw)));
         if !errors.is_empty() {
-            return Err(errors);
+            return Err(errors.into());
         }
         let phone_after = phone.clone().flatten().unwrap_or_else(|| self.phone.clone());
         let email_after = email.clone().flatten().unwrap_or_else(|| self.email.clone());
         if phone_after.is_none() && email_after.is_none() {
-            return Err(ValidationErrors::single("phone", "a phone number or an email is required"));
+            return Err(ValidationErrors::single("phone", "a phone number or an email is required").into());
+        }
+        let status = status.flatten().filter(|to| *to != self.status);
+        if let Some(to) = status
+            && !self.status.can_transition_to(to)
+        {
+            return Err(LeadsError::InvalidTransition { from: self.status, to });
         }
         if let Some(Some(name)) = name {
             self.name = name;
@@ -174,7 +207,24 @@ impl Lead {
             self.assigned_to = assigned_to;
         }
         self.updated_at = now;
-        Ok(())
+        match status {
+            Some(to) => self.change_status(to, now).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The text `q` searches: the lower-cased name, email and E.164 phone,
+    /// one per line. Stored as a column so SQL matches exactly what
+    /// [`crate::LeadFilter::matches`] does (no field can hold a newline, so
+    /// a match never spans two fields).
+    #[must_use]
+    pub fn search_text(&self) -> String {
+        format!(
+            "{}\n{}\n{}",
+            self.name.as_str().to_lowercase(),
+            self.email.as_ref().map_or("", EmailAddress::as_str),
+            self.phone.as_ref().map_or("", PhoneNumber::as_str)
+        )
     }
 
     /// Moves the lead to `to` at `now` and returns the `status_change` event to append.
@@ -228,7 +278,7 @@ mod tests {
     use serde_json::json;
 
     fn input() -> NewLead {
-        NewLead { name: " Ana Lopez ".into(), phone: Some("+1 415 555 0123".into()), ..NewLead::default() }
+        NewLead { name: " Ana Lopez ".into(), phone: Some("+1 415 555 2671".into()), ..NewLead::default() }
     }
 
     fn fields(errors: &ValidationErrors) -> Vec<&str> {
@@ -238,9 +288,9 @@ mod tests {
     #[test]
     fn creates_a_new_manual_lead_with_normalized_contacts() {
         let now = Utc::now();
-        let lead = Lead::create(TenantId::new(), NewLead { email: Some(" Ana@X.io ".into()), ..input() }, now).unwrap();
+        let lead = Lead::create(TenantId::new(), NewLead { email: Some(" Ana@X.io ".into()), ..input() }, None, now).unwrap();
         assert_eq!(lead.name.as_str(), "Ana Lopez");
-        assert_eq!(lead.phone.as_ref().map(PhoneNumber::as_str), Some("+14155550123"));
+        assert_eq!(lead.phone.as_ref().map(PhoneNumber::as_str), Some("+14155552671"));
         assert_eq!(lead.email.as_ref().map(EmailAddress::as_str), Some("ana@x.io"));
         assert_eq!((lead.status, lead.source), (LeadStatus::New, LeadSource::Manual));
         assert_eq!((lead.created_at, lead.updated_at, lead.deleted_at), (now, now, None));
@@ -259,17 +309,17 @@ mod tests {
             metadata: Some(json!([])),
             assigned_to: None,
         };
-        let errors = Lead::create(TenantId::new(), bad, Utc::now()).unwrap_err();
+        let errors = Lead::create(TenantId::new(), bad, None, Utc::now()).unwrap_err();
         assert_eq!(fields(&errors), ["name", "phone", "email", "status", "source", "notes", "metadata"]);
     }
 
     #[test]
     fn a_lead_needs_a_phone_or_an_email_reported_under_phone() {
         let errors =
-            Lead::create(TenantId::new(), NewLead { phone: Some("  ".into()), ..input() }, Utc::now()).unwrap_err();
+            Lead::create(TenantId::new(), NewLead { phone: Some("  ".into()), ..input() }, None, Utc::now()).unwrap_err();
         assert_eq!(errors.messages(), ["phone: a phone number or an email is required"]);
         let email_only = NewLead { phone: None, email: Some("a@b.co".into()), ..input() };
-        assert!(Lead::create(TenantId::new(), email_only, Utc::now()).is_ok());
+        assert!(Lead::create(TenantId::new(), email_only, None, Utc::now()).is_ok());
     }
 
     #[test]
@@ -280,7 +330,7 @@ mod tests {
             metadata: Some(json!({"crmId": 7})),
             ..input()
         };
-        let lead = Lead::create(TenantId::new(), raw, Utc::now()).unwrap();
+        let lead = Lead::create(TenantId::new(), raw, None, Utc::now()).unwrap();
         assert_eq!((lead.status, lead.source), (LeadStatus::Won, LeadSource::Import));
         assert_eq!(lead.metadata.get("crmId"), Some(&json!(7)));
     }
@@ -288,7 +338,7 @@ mod tests {
     #[test]
     fn apply_updates_only_given_fields_and_clears_blank_ones() {
         let t0 = Utc::now();
-        let mut lead = Lead::create(TenantId::new(), NewLead { notes: Some("old".into()), ..input() }, t0).unwrap();
+        let mut lead = Lead::create(TenantId::new(), NewLead { notes: Some("old".into()), ..input() }, None, t0).unwrap();
         let later = t0 + chrono::Duration::minutes(1);
         let changes = LeadChanges {
             email: Some("ana@x.io".into()),
@@ -296,7 +346,7 @@ mod tests {
             assigned_to: Some(Some(UserId::new())),
             ..LeadChanges::default()
         };
-        lead.apply(changes, later).unwrap();
+        assert_eq!(lead.apply(changes, None, later).unwrap(), None, "no status move, no event");
         assert_eq!(lead.name.as_str(), "Ana Lopez");
         assert!(lead.phone.is_some() && lead.email.is_some() && lead.assigned_to.is_some());
         assert_eq!((lead.notes.as_deref(), lead.updated_at), (None, later));
@@ -304,22 +354,73 @@ mod tests {
 
     #[test]
     fn apply_refuses_to_remove_the_last_contact_and_changes_nothing_on_error() {
-        let mut lead = Lead::create(TenantId::new(), input(), Utc::now()).unwrap();
+        let mut lead = Lead::create(TenantId::new(), input(), None, Utc::now()).unwrap();
         let before = lead.clone();
-        let errors = lead.apply(LeadChanges { phone: Some(String::new()), ..LeadChanges::default() }, Utc::now());
-        assert_eq!(errors.unwrap_err().messages(), ["phone: a phone number or an email is required"]);
-        let errors = lead.apply(
-            LeadChanges { name: Some(String::new()), email: Some("bad".into()), ..LeadChanges::default() },
+        let err = lead.apply(LeadChanges { phone: Some(String::new()), ..LeadChanges::default() }, None, Utc::now());
+        let Err(LeadsError::Validation(errors)) = err else { panic!("{err:?}") };
+        assert_eq!(errors.messages(), ["phone: a phone number or an email is required"]);
+        let err = lead.apply(
+            LeadChanges {
+                status: Some("pending".into()),
+                name: Some(String::new()),
+                email: Some("bad".into()),
+                ..LeadChanges::default()
+            },
+            None,
             Utc::now(),
         );
-        assert_eq!(fields(&errors.unwrap_err()), ["name", "email"]);
+        let Err(LeadsError::Validation(errors)) = err else { panic!("{err:?}") };
+        assert_eq!(fields(&errors), ["status", "name", "email"]);
         assert_eq!(lead, before);
+        let err = lead.apply(
+            LeadChanges { status: Some("won".into()), name: Some("Renamed".into()), ..LeadChanges::default() },
+            None,
+            Utc::now(),
+        );
+        assert!(err.is_ok(), "new -> won is allowed");
+        let mut won = lead.clone();
+        let err = won.apply(
+            LeadChanges { status: Some("contacted".into()), name: Some("Again".into()), ..LeadChanges::default() },
+            None,
+            Utc::now(),
+        );
+        assert!(matches!(err, Err(LeadsError::InvalidTransition { .. })), "{err:?}");
+        assert_eq!(won, lead, "a refused move changes no other field either");
+    }
+
+    #[test]
+    fn apply_records_a_status_move_and_ignores_the_same_status() {
+        let t0 = Utc::now();
+        let mut lead = Lead::create(TenantId::new(), input(), None, t0).unwrap();
+        let same = LeadChanges { status: Some("new".into()), ..LeadChanges::default() };
+        assert_eq!(lead.apply(same, None, t0).unwrap(), None);
+        let moved = LeadChanges { status: Some(" qualified ".into()), ..LeadChanges::default() };
+        let event = lead.apply(moved, None, t0).unwrap().expect("an event");
+        assert_eq!((event.kind, lead.status), (EventKind::StatusChange, LeadStatus::Qualified));
+        assert_eq!(event.meta.to_value(), json!({"from": "new", "to": "qualified"}));
+    }
+
+    #[test]
+    fn national_numbers_use_the_region_given() {
+        let us = Country::parse("US").ok();
+        let national = NewLead { phone: Some("(415) 555-2671".into()), ..input() };
+        let lead = Lead::create(TenantId::new(), national.clone(), us, Utc::now()).unwrap();
+        assert_eq!(lead.phone.unwrap().as_str(), "+14155552671");
+        let errors = Lead::create(TenantId::new(), national, None, Utc::now()).unwrap_err();
+        assert!(errors.messages()[0].starts_with("phone: must be in international form"), "{errors:?}");
+    }
+
+    #[test]
+    fn search_text_holds_each_field_on_its_own_line() {
+        let raw = NewLead { email: Some("Ana@X.io".into()), ..input() };
+        let lead = Lead::create(TenantId::new(), raw, None, Utc::now()).unwrap();
+        assert_eq!(lead.search_text(), "ana lopez\nana@x.io\n+14155552671");
     }
 
     #[test]
     fn change_status_returns_the_event_to_append() {
         let t0 = Utc::now();
-        let mut lead = Lead::create(TenantId::new(), input(), t0).unwrap();
+        let mut lead = Lead::create(TenantId::new(), input(), None, t0).unwrap();
         let later = t0 + chrono::Duration::hours(1);
         let event = lead.change_status(LeadStatus::Contacted, later).unwrap();
         assert_eq!((lead.status, lead.updated_at), (LeadStatus::Contacted, later));
@@ -332,7 +433,7 @@ mod tests {
     #[test]
     fn change_status_refuses_forbidden_moves_and_deleted_leads() {
         let mut lead =
-            Lead::create(TenantId::new(), NewLead { status: Some("won".into()), ..input() }, Utc::now()).unwrap();
+            Lead::create(TenantId::new(), NewLead { status: Some("won".into()), ..input() }, None, Utc::now()).unwrap();
         let err = lead.change_status(LeadStatus::Contacted, Utc::now()).unwrap_err();
         assert!(matches!(err, LeadsError::InvalidTransition { from: LeadStatus::Won, to: LeadStatus::Contacted }));
         assert_eq!(lead.status, LeadStatus::Won);

@@ -1,4 +1,4 @@
-//! The ports the leads domain needs from storage.
+//! The ports the leads domain needs from storage and from the rest of the system.
 //!
 //! Repositories map storage errors to [`LeadsError`]: a unique violation
 //! on phone or email becomes `Duplicate` naming the existing lead, anything
@@ -10,6 +10,11 @@
 //! unique index `WHERE deleted_at IS NULL` in SQL): the same number may
 //! belong to a lead in another tenant, or to a soft-deleted lead.
 //!
+//! Every write that changes a lead takes the timeline events it calls for
+//! and stores both in one transaction: no event without its change, no
+//! change without its event. That is why there is one store for leads and
+//! their timeline, not two independent repositories.
+//!
 //! [`LeadsError`]: crate::LeadsError
 
 use crate::error::Result;
@@ -18,18 +23,18 @@ use crate::lead::{Lead, LeadId};
 use crate::timeline::TimelineEvent;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::{Page, PageRequest, TenantId};
+use frontdesk_kernel::{Country, Page, PageRequest, TenantId, UserId};
 
-/// Leads.
+/// Leads and their timelines.
 #[async_trait]
 pub trait LeadRepository: Send + Sync + 'static {
-    /// Stores a new lead (in `lead.tenant_id`).
+    /// Stores a new lead (in `lead.tenant_id`) and `events` on it, atomically.
     ///
     /// # Errors
     /// `Duplicate { field: "phone" | "email", existing }` when a live lead of
     /// the same tenant has that contact (even after a concurrent insert);
-    /// phone is checked first. `Storage` on backend failure.
-    async fn insert(&self, lead: &Lead) -> Result<()>;
+    /// phone is checked first. Nothing is stored then. `Storage`.
+    async fn insert(&self, lead: &Lead, events: &[TimelineEvent]) -> Result<()>;
 
     /// The live lead `id` of `tenant`.
     ///
@@ -37,14 +42,16 @@ pub trait LeadRepository: Send + Sync + 'static {
     /// `NotFound` when missing, soft-deleted or another tenant's; `Storage`.
     async fn get(&self, tenant: TenantId, id: LeadId) -> Result<Lead>;
 
-    /// Replaces the fields of the live lead `lead.id` of `tenant`; the id,
-    /// tenant, `created_at` and `deleted_at` are never changed by an update.
+    /// Writes the fields of the live lead `lead.id` of `tenant` if it is
+    /// still at `lead.version`, bumping the version, and appends `events`,
+    /// atomically. Returns the new version. The id, tenant, `created_at`
+    /// and `deleted_at` are never changed by an update.
     ///
     /// # Errors
     /// `NotFound` as for [`Self::get`] (also when `lead.tenant_id` is not
-    /// `tenant`); `Duplicate` as for [`Self::insert`] against the tenant's
-    /// other live leads; `Storage`.
-    async fn update(&self, tenant: TenantId, lead: &Lead) -> Result<()>;
+    /// `tenant`); `Conflict` when the stored version differs; `Duplicate`
+    /// as for [`Self::insert`]; nothing is written on error. `Storage`.
+    async fn update(&self, tenant: TenantId, lead: &Lead, events: &[TimelineEvent]) -> Result<i64>;
 
     /// Marks the live lead `id` of `tenant` deleted at `at`, freeing its phone and email.
     ///
@@ -52,27 +59,57 @@ pub trait LeadRepository: Send + Sync + 'static {
     /// `NotFound` as for [`Self::get`] (so deleting twice is `NotFound`); `Storage`.
     async fn soft_delete(&self, tenant: TenantId, id: LeadId, at: DateTime<Utc>) -> Result<()>;
 
-    /// One page of the tenant's live leads matching `filter`, in its order.
+    /// Brings back the lead `id` of `tenant` deleted at or after
+    /// `deleted_since`, and returns it live (updated at `now`).
+    ///
+    /// # Errors
+    /// `NotFound` when it is not deleted, was deleted before
+    /// `deleted_since` (due for purge) or is another tenant's; `Duplicate`
+    /// when a live lead took its phone or email meanwhile; `Storage`.
+    async fn restore(&self, tenant: TenantId, id: LeadId, deleted_since: DateTime<Utc>, now: DateTime<Utc>)
+    -> Result<Lead>;
+
+    /// Removes, with their timelines, every lead of every tenant deleted
+    /// before `deleted_before`; returns how many.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn purge_deleted(&self, deleted_before: DateTime<Utc>) -> Result<u64>;
+
+    /// One page of the tenant's leads matching `filter`, in its order.
     ///
     /// # Errors
     /// `Storage`.
     async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>>;
+
+    /// Appends `event` to the live lead `event.lead_id` of `tenant`.
+    ///
+    /// # Errors
+    /// `NotFound` when that lead is missing, deleted or another tenant's
+    /// (checked in the same statement as the write); `Storage`.
+    async fn append_event(&self, tenant: TenantId, event: &TimelineEvent) -> Result<()>;
+
+    /// One page of a lead's events, newest first (ties broken by id, newest
+    /// first). Another tenant's lead id yields an empty page; callers check
+    /// the lead exists first.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn timeline(&self, tenant: TenantId, lead: LeadId, page: PageRequest) -> Result<Page<TimelineEvent>>;
 }
 
-/// Lead timelines (append-only).
+/// What the leads domain needs to know about a tenant, owned by tenancy.
 #[async_trait]
-pub trait TimelineRepository: Send + Sync + 'static {
-    /// Appends an event (in `event.tenant_id`). Callers load the lead first,
-    /// so the lead is known to exist in that tenant.
+pub trait TenantDirectory: Send + Sync + 'static {
+    /// The tenant's country, in which national phone numbers are read.
     ///
     /// # Errors
-    /// `Storage`.
-    async fn append(&self, event: &TimelineEvent) -> Result<()>;
+    /// `NotFound { entity: "sub-account" }` when the tenant is gone; `Storage`.
+    async fn default_region(&self, tenant: TenantId) -> Result<Option<Country>>;
 
-    /// One page of a lead's events, newest first (ties broken by id, newest first).
-    /// Another tenant's lead id yields an empty page.
+    /// Whether `user` is a member of `tenant` (leads are assigned to members only).
     ///
     /// # Errors
     /// `Storage`.
-    async fn list(&self, tenant: TenantId, lead: LeadId, page: PageRequest) -> Result<Page<TimelineEvent>>;
+    async fn is_member(&self, tenant: TenantId, user: UserId) -> Result<bool>;
 }

@@ -8,4 +8,4 @@
 pub mod contract;
 mod memory;
 
-pub use memory::{InMemoryLeads, InMemoryTimeline};
+pub use memory::{InMemoryDirectory, InMemoryLeadStore};

@@ -2,49 +2,62 @@
 //! [`EmailAddress`] you hold is already normalized, so per-tenant
 //! uniqueness is a plain equality check in every backend.
 //!
-//! Phone numbers are strict E.164 for now (`+`, then 8–15 digits, the first
-//! non-zero, after stripping spaces, dashes, dots and parentheses). A later
-//! issue swaps in a real phone-number library with a per-tenant default
-//! region; only [`PhoneNumber::parse`] changes then.
+//! Phone numbers go through the `phonenumber` library (Google's
+//! libphonenumber metadata): a national number is read in the tenant's
+//! country, an international one in its own, and only numbers valid for
+//! their numbering plan are kept, as E.164.
 //!
 //! [`EmailAddress`] is the kernel's, the same parser tenancy uses for
 //! logins. [`JsonObject`] is the bounded free-form JSON used for lead
 //! metadata, and reused by the receptionist and integrations crates.
 
 pub use frontdesk_kernel::EmailAddress;
+use frontdesk_kernel::Country;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A phone number in E.164 form (`+14155550123`).
+/// A phone number in E.164 form (`+14155550123`), checked against the
+/// numbering plan of its country (length and prefixes), not just its shape.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PhoneNumber(String);
 
 impl PhoneNumber {
-    /// Fewest digits after the `+`.
-    pub const MIN_DIGITS: usize = 8;
-    /// Most digits after the `+` (the E.164 maximum).
-    pub const MAX_DIGITS: usize = 15;
-
-    /// Strips spaces, dashes, dots and parentheses, then requires strict E.164.
+    /// Parses a number in international form (`+44 20 7946 0958`, `00 44 …`
+    /// is national-prefix dependent and so refused without a region).
     ///
     /// # Errors
     /// A message naming the expected form.
     pub fn parse(input: &str) -> Result<Self, String> {
-        let compact: String =
-            input.chars().filter(|c| !(c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')'))).collect();
-        if compact.is_empty() {
+        Self::parse_in(input, None)
+    }
+
+    /// Parses `input`, reading a national number (`(415) 555-0123`) in
+    /// `region`, the tenant's country. Separators, spaces and an `ext.`
+    /// suffix are tolerated; the result is normalized to E.164.
+    ///
+    /// # Errors
+    /// A message saying what is wrong and, for a national number without a
+    /// region, how to fix it.
+    pub fn parse_in(input: &str, region: Option<Country>) -> Result<Self, String> {
+        let input = input.trim();
+        if input.is_empty() {
             return Err("is required".into());
         }
-        let valid = compact.strip_prefix('+').is_some_and(|digits| {
-            (Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&digits.len())
-                && digits.bytes().all(|b| b.is_ascii_digit())
-                && !digits.starts_with('0')
-        });
-        if valid {
-            Ok(Self(compact))
-        } else {
-            Err("must be an international number: + and country code, 8 to 15 digits (e.g. +14155550123)".into())
+        if input.chars().count() > 40 {
+            return Err("must be at most 40 characters".into());
+        }
+        let international = input.starts_with('+');
+        if !international && region.is_none() {
+            return Err("must be in international form: + and country code (e.g. +14155550123), \
+                 or set the sub-account's country to accept national numbers"
+                .into());
+        }
+        let parsed = phonenumber::parse(region.map(Country::phone_region), input).ok().filter(|p| p.is_valid());
+        match parsed {
+            Some(number) => Ok(Self(number.format().mode(phonenumber::Mode::E164).to_string())),
+            None if international => Err("is not a valid phone number".into()),
+            None => Err(format!("is not a valid phone number in {}", region.map(|r| r.to_string()).unwrap_or_default())),
         }
     }
 
@@ -52,6 +65,12 @@ impl PhoneNumber {
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The digits only (no `+`), as searched by `q`.
+    #[must_use]
+    pub fn digits(&self) -> &str {
+        self.0.trim_start_matches('+')
     }
 }
 
@@ -189,26 +208,56 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn phone_strips_separators_and_keeps_e164() {
-        let phone = PhoneNumber::parse(" +1 (415) 555-01.23 ").unwrap();
-        assert_eq!(phone.as_str(), "+14155550123");
+    fn us() -> Option<Country> {
+        Country::parse("US").ok()
     }
 
     #[test]
-    fn phone_accepts_eight_to_fifteen_digits() {
-        assert!(PhoneNumber::parse("+12345678").is_ok());
-        assert!(PhoneNumber::parse("+123456789012345").is_ok());
-        assert!(PhoneNumber::parse("+1234567").is_err());
-        assert!(PhoneNumber::parse("+1234567890123456").is_err());
-    }
-
-    #[test]
-    fn phone_rejects_national_formats_and_junk() {
-        for bad in ["4155550123", "+04155550123", "+1415555012a", "++14155550123", "00 1 415 555 0123"] {
-            assert!(PhoneNumber::parse(bad).unwrap_err().contains("international"), "{bad:?} should be rejected");
+    fn international_numbers_normalize_to_e164_whatever_the_separators() {
+        for raw in [" +1 (415) 555-2671 ", "+1.415.555.2671", "+14155552671"] {
+            assert_eq!(PhoneNumber::parse(raw).unwrap().as_str(), "+14155552671", "{raw}");
         }
-        assert_eq!(PhoneNumber::parse(" - ").unwrap_err(), "is required");
+        assert_eq!(PhoneNumber::parse("+44 20 7946 0958").unwrap().as_str(), "+442079460958");
+        // An international number keeps its own country whatever the tenant's region.
+        assert_eq!(PhoneNumber::parse_in("+44 20 7946 0958", us()).unwrap().as_str(), "+442079460958");
+    }
+
+    #[test]
+    fn national_numbers_are_read_in_the_tenant_region() {
+        assert_eq!(PhoneNumber::parse_in("(415) 555-2671", us()).unwrap().as_str(), "+14155552671");
+        let gb = Country::parse("GB").ok();
+        assert_eq!(PhoneNumber::parse_in("020 7946 0958", gb).unwrap().as_str(), "+442079460958");
+        let de = Country::parse("DE").ok();
+        assert_eq!(PhoneNumber::parse_in("030 123456", de).unwrap().as_str(), "+4930123456");
+        // The international access code of the region works too.
+        assert_eq!(PhoneNumber::parse_in("011 44 20 7946 0958", us()).unwrap().as_str(), "+442079460958");
+    }
+
+    #[test]
+    fn a_national_number_without_a_region_says_how_to_fix_it() {
+        let err = PhoneNumber::parse("4155552671").unwrap_err();
+        assert!(err.contains("international form") && err.contains("country"), "{err}");
+    }
+
+    #[test]
+    fn numbers_outside_the_numbering_plan_are_rejected() {
+        // Too short, too long, impossible prefixes, letters.
+        for bad in ["+1415555", "+1415555267199999", "+10155552671", "+999123456789", "+1 415 555 26x"] {
+            assert_eq!(PhoneNumber::parse(bad).unwrap_err(), "is not a valid phone number", "{bad}");
+        }
+        assert_eq!(PhoneNumber::parse_in("12", us()).unwrap_err(), "is not a valid phone number in US");
+        assert_eq!(PhoneNumber::parse(" ").unwrap_err(), "is required");
+        assert!(PhoneNumber::parse(&"+1".repeat(30)).unwrap_err().contains("at most 40"));
+    }
+
+    #[test]
+    fn vanity_letters_dial_as_digits() {
+        assert_eq!(PhoneNumber::parse("+1 415 CALL NOW").unwrap().as_str(), "+14152255669");
+    }
+
+    #[test]
+    fn digits_drop_the_plus() {
+        assert_eq!(PhoneNumber::parse("+14155552671").unwrap().digits(), "14155552671");
     }
 
     #[test]
@@ -234,6 +283,7 @@ mod tests {
     fn values_deserialize_through_their_parsers() {
         let phone: PhoneNumber = serde_json::from_value(json!("+44 20 7946 0958")).unwrap();
         assert_eq!(phone.as_str(), "+442079460958");
+        assert_eq!(serde_json::to_value(&phone).unwrap(), json!("+442079460958"));
         assert!(serde_json::from_value::<PhoneNumber>(json!("020 7946 0958")).is_err());
         assert!(serde_json::from_value::<JsonObject>(json!("text")).is_err());
     }

@@ -14,6 +14,7 @@ pub async fn run_all(cache: &dyn Cache, prefix: &str) {
     set_then_get_returns_the_value(cache, prefix).await;
     missing_key_is_none(cache, prefix).await;
     set_overwrites(cache, prefix).await;
+    set_if_absent_never_replaces_a_live_value(cache, prefix).await;
     delete_removes_and_reports_existence(cache, prefix).await;
     delete_prefix_removes_only_matching_keys(cache, prefix).await;
     expired_values_are_not_returned(cache, prefix).await;
@@ -37,6 +38,19 @@ pub async fn set_overwrites(cache: &dyn Cache, prefix: &str) {
     cache.set(&key, b"one", Duration::from_secs(60)).await.expect("set");
     cache.set(&key, b"two", Duration::from_secs(60)).await.expect("set");
     assert_eq!(cache.get(&key).await.expect("get"), Some(b"two".to_vec()));
+}
+
+/// `set_if_absent` fills an empty key, never a live one, and fills an expired one.
+pub async fn set_if_absent_never_replaces_a_live_value(cache: &dyn Cache, prefix: &str) {
+    let key = format!("{prefix}set-if-absent");
+    assert!(cache.set_if_absent(&key, b"first", Duration::from_secs(60)).await.expect("fill"));
+    assert!(!cache.set_if_absent(&key, b"second", Duration::from_secs(60)).await.expect("second fill"));
+    assert_eq!(cache.get(&key).await.expect("get"), Some(b"first".to_vec()));
+    let short = format!("{prefix}set-if-absent-expired");
+    cache.set(&short, b"old", Duration::from_millis(50)).await.expect("set");
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert!(cache.set_if_absent(&short, b"new", Duration::from_secs(60)).await.expect("refill"));
+    assert_eq!(cache.get(&short).await.expect("get"), Some(b"new".to_vec()));
 }
 
 /// Delete removes the key and says whether it was there.

@@ -3,12 +3,13 @@
 use crate::error::{LeadsError, Result};
 use crate::filter::LeadFilter;
 use crate::lead::{Lead, LeadId};
-use crate::ports::{LeadRepository, TimelineRepository};
+use crate::ports::{LeadRepository, TenantDirectory};
 use crate::timeline::TimelineEvent;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::testing::{lock, page_of};
-use frontdesk_kernel::{Page, PageRequest, TenantId};
+use frontdesk_kernel::{Country, Page, PageRequest, TenantId, UserId};
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 /// The first live lead of the same tenant, other than `lead` itself, holding its phone or email.
@@ -25,79 +26,153 @@ fn duplicate_of(leads: &[Lead], lead: &Lead) -> Option<LeadsError> {
 
 const NOT_FOUND: LeadsError = LeadsError::NotFound { entity: "lead" };
 
-/// Leads in a `Vec`; uniqueness is checked under the same lock as the write.
 #[derive(Debug, Default)]
-pub struct InMemoryLeads(Mutex<Vec<Lead>>);
+struct Rows {
+    leads: Vec<Lead>,
+    events: Vec<TimelineEvent>,
+}
+
+/// Leads and events under one lock, so every write with its events is atomic.
+#[derive(Debug, Default)]
+pub struct InMemoryLeadStore(Mutex<Rows>);
+
+impl InMemoryLeadStore {
+    /// Every stored event, in append order (for assertions).
+    #[must_use]
+    pub fn events(&self) -> Vec<TimelineEvent> {
+        lock(&self.0).events.clone()
+    }
+}
+
+fn live(rows: &mut Rows, tenant: TenantId, id: LeadId) -> Option<&mut Lead> {
+    rows.leads.iter_mut().find(|l| l.tenant_id == tenant && l.id == id && l.deleted_at.is_none())
+}
 
 #[async_trait]
-impl LeadRepository for InMemoryLeads {
-    async fn insert(&self, lead: &Lead) -> Result<()> {
-        let mut leads = lock(&self.0);
-        if let Some(duplicate) = duplicate_of(&leads, lead) {
+impl LeadRepository for InMemoryLeadStore {
+    async fn insert(&self, lead: &Lead, events: &[TimelineEvent]) -> Result<()> {
+        let mut rows = lock(&self.0);
+        if let Some(duplicate) = duplicate_of(&rows.leads, lead) {
             return Err(duplicate);
         }
-        leads.push(lead.clone());
+        rows.leads.push(lead.clone());
+        rows.events.extend_from_slice(events);
         Ok(())
     }
 
     async fn get(&self, tenant: TenantId, id: LeadId) -> Result<Lead> {
-        lock(&self.0)
-            .iter()
-            .find(|l| l.tenant_id == tenant && l.id == id && l.deleted_at.is_none())
-            .cloned()
-            .ok_or(NOT_FOUND)
+        live(&mut lock(&self.0), tenant, id).map(|l| l.clone()).ok_or(NOT_FOUND)
     }
 
-    async fn update(&self, tenant: TenantId, lead: &Lead) -> Result<()> {
-        let mut leads = lock(&self.0);
+    async fn update(&self, tenant: TenantId, lead: &Lead, events: &[TimelineEvent]) -> Result<i64> {
+        let mut rows = lock(&self.0);
         if lead.tenant_id != tenant {
             return Err(NOT_FOUND);
         }
-        if let Some(duplicate) = duplicate_of(&leads, lead) {
+        let stored_version = live(&mut rows, tenant, lead.id).ok_or(NOT_FOUND)?.version;
+        if stored_version != lead.version {
+            return Err(LeadsError::Conflict { entity: "lead" });
+        }
+        if let Some(duplicate) = duplicate_of(&rows.leads, lead) {
             return Err(duplicate);
         }
-        let stored = leads
-            .iter_mut()
-            .find(|l| l.tenant_id == tenant && l.id == lead.id && l.deleted_at.is_none())
-            .ok_or(NOT_FOUND)?;
-        *stored = Lead { created_at: stored.created_at, deleted_at: None, ..lead.clone() };
-        Ok(())
+        let stored = live(&mut rows, tenant, lead.id).ok_or(NOT_FOUND)?;
+        let version = lead.version + 1;
+        *stored = Lead { created_at: stored.created_at, deleted_at: None, version, ..lead.clone() };
+        rows.events.extend_from_slice(events);
+        Ok(version)
     }
 
     async fn soft_delete(&self, tenant: TenantId, id: LeadId, at: DateTime<Utc>) -> Result<()> {
-        let mut leads = lock(&self.0);
-        let stored = leads
-            .iter_mut()
-            .find(|l| l.tenant_id == tenant && l.id == id && l.deleted_at.is_none())
-            .ok_or(NOT_FOUND)?;
+        let mut rows = lock(&self.0);
+        let stored = live(&mut rows, tenant, id).ok_or(NOT_FOUND)?;
         stored.deleted_at = Some(at);
         stored.updated_at = at;
+        stored.version += 1;
         Ok(())
+    }
+
+    async fn restore(
+        &self,
+        tenant: TenantId,
+        id: LeadId,
+        deleted_since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Lead> {
+        let mut rows = lock(&self.0);
+        let index = rows
+            .leads
+            .iter()
+            .position(|l| l.tenant_id == tenant && l.id == id && l.deleted_at.is_some_and(|at| at >= deleted_since))
+            .ok_or(NOT_FOUND)?;
+        let mut restored = Lead { deleted_at: None, updated_at: now, ..rows.leads[index].clone() };
+        if let Some(duplicate) = duplicate_of(&rows.leads, &restored) {
+            return Err(duplicate);
+        }
+        restored.version += 1;
+        rows.leads[index] = restored.clone();
+        Ok(restored)
+    }
+
+    async fn purge_deleted(&self, deleted_before: DateTime<Utc>) -> Result<u64> {
+        let mut rows = lock(&self.0);
+        let expired: HashSet<LeadId> =
+            rows.leads.iter().filter(|l| l.deleted_at.is_some_and(|at| at < deleted_before)).map(|l| l.id).collect();
+        rows.leads.retain(|l| !expired.contains(&l.id));
+        rows.events.retain(|e| !expired.contains(&e.lead_id));
+        Ok(expired.len() as u64)
     }
 
     async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>> {
         let mut leads: Vec<_> =
-            lock(&self.0).iter().filter(|l| l.tenant_id == tenant && filter.matches(l)).cloned().collect();
+            lock(&self.0).leads.iter().filter(|l| l.tenant_id == tenant && filter.matches(l)).cloned().collect();
         leads.sort_by(|a, b| filter.sort.compare(a, b));
         Ok(page_of(&leads, page))
     }
-}
 
-/// Timeline events in a `Vec`.
-#[derive(Debug, Default)]
-pub struct InMemoryTimeline(Mutex<Vec<TimelineEvent>>);
-
-#[async_trait]
-impl TimelineRepository for InMemoryTimeline {
-    async fn append(&self, event: &TimelineEvent) -> Result<()> {
-        lock(&self.0).push(event.clone());
+    async fn append_event(&self, tenant: TenantId, event: &TimelineEvent) -> Result<()> {
+        let mut rows = lock(&self.0);
+        if event.tenant_id != tenant || live(&mut rows, tenant, event.lead_id).is_none() {
+            return Err(NOT_FOUND);
+        }
+        rows.events.push(event.clone());
         Ok(())
     }
 
-    async fn list(&self, tenant: TenantId, lead: LeadId, page: PageRequest) -> Result<Page<TimelineEvent>> {
+    async fn timeline(&self, tenant: TenantId, lead: LeadId, page: PageRequest) -> Result<Page<TimelineEvent>> {
         let mut events: Vec<_> =
-            lock(&self.0).iter().filter(|e| e.tenant_id == tenant && e.lead_id == lead).cloned().collect();
+            lock(&self.0).events.iter().filter(|e| e.tenant_id == tenant && e.lead_id == lead).cloned().collect();
         events.sort_by_key(|e| std::cmp::Reverse((e.created_at, e.id)));
         Ok(page_of(&events, page))
+    }
+}
+
+/// Tenants' countries and members, set by the test.
+#[derive(Debug, Default)]
+pub struct InMemoryDirectory {
+    regions: Mutex<HashMap<TenantId, Country>>,
+    members: Mutex<HashSet<(TenantId, UserId)>>,
+}
+
+impl InMemoryDirectory {
+    /// Sets the tenant's country.
+    pub fn set_region(&self, tenant: TenantId, country: Country) {
+        lock(&self.regions).insert(tenant, country);
+    }
+
+    /// Makes `user` a member of `tenant`.
+    pub fn add_member(&self, tenant: TenantId, user: UserId) {
+        lock(&self.members).insert((tenant, user));
+    }
+}
+
+#[async_trait]
+impl TenantDirectory for InMemoryDirectory {
+    async fn default_region(&self, tenant: TenantId) -> Result<Option<Country>> {
+        Ok(lock(&self.regions).get(&tenant).copied())
+    }
+
+    async fn is_member(&self, tenant: TenantId, user: UserId) -> Result<bool> {
+        Ok(lock(&self.members).contains(&(tenant, user)))
     }
 }
