@@ -18,6 +18,6 @@ pub mod testing;
 pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
-    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
-    SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
+    SeaOrmRefreshTokenRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository,
 };

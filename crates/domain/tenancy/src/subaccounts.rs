@@ -46,6 +46,8 @@ pub struct TenantPatch {
     pub name: Option<String>,
     /// New IANA time zone.
     pub timezone: Option<String>,
+    /// New country code; blank clears it.
+    pub country: Option<String>,
 }
 
 /// Sub-account use cases.
@@ -150,6 +152,11 @@ impl SubAccountService {
         }
         if let Some(tz) = patch.timezone.as_deref().and_then(|t| errors.check("timezone", TimeZone::parse(t))) {
             tenant.timezone = tz;
+        }
+        if let Some(raw) = patch.country.as_deref()
+            && let Some(country) = errors.check("country", crate::tenant::parse_country(Some(raw)))
+        {
+            tenant.country = country;
         }
         errors.into_result()?;
         tenant.updated_at = self.clock.now();

@@ -2,6 +2,8 @@
 
 pub(crate) mod audit_log;
 pub(crate) mod invitations;
+pub(crate) mod lead_events;
+pub(crate) mod leads;
 pub(crate) mod login_attempts;
 pub(crate) mod memberships;
 pub(crate) mod refresh_tokens;

@@ -10,6 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub name: String,
     pub timezone: String,
+    pub country: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -2,6 +2,7 @@
 
 mod audit_log;
 mod invitations;
+mod leads;
 mod login_attempts;
 pub(crate) mod memberships;
 mod refresh_tokens;
@@ -10,6 +11,7 @@ mod users;
 
 pub use audit_log::SeaOrmAuditLog;
 pub use invitations::SeaOrmInvitationRepository;
+pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
 pub use login_attempts::SeaOrmLoginAttemptRepository;
 pub use memberships::SeaOrmMembershipRepository;
 pub use refresh_tokens::SeaOrmRefreshTokenRepository;

@@ -5,7 +5,7 @@ use crate::entities::tenants::{ActiveModel, Column, Entity, Model};
 use crate::error::{corrupt, found, tenancy_err};
 use crate::repos::memberships::membership_row;
 use async_trait::async_trait;
-use frontdesk_kernel::{Page, PageRequest, TenantId};
+use frontdesk_kernel::{Country, Page, PageRequest, TenantId};
 use frontdesk_tenancy::{Membership, Result, TenancyError, Tenant, TenantName, TenantRepository, TimeZone};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -31,6 +31,7 @@ fn to_domain(row: Model) -> Result<Tenant> {
         id: TenantId::from_uuid(row.id),
         name: TenantName::parse(&row.name).map_err(|e| corrupt("tenants", e))?,
         timezone: TimeZone::parse(&row.timezone).map_err(|e| corrupt("tenants", e))?,
+        country: row.country.as_deref().map(Country::parse).transpose().map_err(|e| corrupt("tenants", e))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
@@ -41,6 +42,7 @@ fn tenant_row(tenant: &Tenant) -> ActiveModel {
         id: Set(tenant.id.as_uuid()),
         name: Set(tenant.name.as_str().to_owned()),
         timezone: Set(tenant.timezone.name().to_owned()),
+        country: Set(tenant.country.map(|c| c.to_string())),
         created_at: Set(tenant.created_at),
         updated_at: Set(tenant.updated_at),
     }
@@ -73,6 +75,7 @@ impl TenantRepository for SeaOrmTenantRepository {
         let result = Entity::update_many()
             .col_expr(Column::Name, Expr::value(tenant.name.as_str()))
             .col_expr(Column::Timezone, Expr::value(tenant.timezone.name()))
+            .col_expr(Column::Country, Expr::value(tenant.country.map(|c| c.to_string())))
             .col_expr(Column::UpdatedAt, Expr::value(tenant.updated_at))
             .filter(Column::Id.eq(tenant.id.as_uuid()))
             .exec(self.store.conn())

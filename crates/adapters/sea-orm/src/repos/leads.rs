@@ -1,0 +1,446 @@
+//! [`LeadRepository`] and [`TenantDirectory`] on SeaORM.
+//!
+//! Writes that carry timeline events run in one transaction with them.
+//! Per-tenant uniqueness of phone and email is the partial unique indexes'
+//! job (so it holds under concurrent inserts); on a violation the
+//! transaction is dropped and one query finds the lead that holds the
+//! contact, so the caller can be told which one. Updates are optimistic:
+//! `… WHERE version = $read_version`, and zero rows means gone or changed.
+
+use crate::connection::SqlStore;
+use crate::entities::lead_events as events;
+use crate::entities::leads::{ActiveModel, Column, Entity, Model};
+use crate::error::CorruptRow;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk_kernel::{Country, Page, PageRequest, TenantId, UserId};
+use frontdesk_leads::filter::phone_digits;
+use frontdesk_leads::timeline::TimelineEventId;
+use frontdesk_leads::{
+    EmailAddress, JsonObject, Lead, LeadFilter, LeadId, LeadName, LeadRepository, LeadSort, LeadsError, PhoneNumber,
+    Result, TenantDirectory, TimelineEvent,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, SqlErr, TransactionTrait,
+};
+
+/// Leads and their timelines in `leads` and `lead_events`.
+#[derive(Clone, Debug)]
+pub struct SeaOrmLeadRepository {
+    store: SqlStore,
+}
+
+impl SeaOrmLeadRepository {
+    /// A repository over `store`.
+    #[must_use]
+    pub const fn new(store: SqlStore) -> Self {
+        Self { store }
+    }
+}
+
+const NOT_FOUND: LeadsError = LeadsError::NotFound { entity: "lead" };
+
+fn corrupt(table: &'static str, detail: impl std::fmt::Display) -> LeadsError {
+    LeadsError::storage(CorruptRow { table, detail: detail.to_string() })
+}
+
+fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+fn to_domain(row: Model) -> Result<Lead> {
+    let bad = |e: String| corrupt("leads", e);
+    Ok(Lead {
+        id: LeadId::from_uuid(row.id),
+        tenant_id: TenantId::from_uuid(row.tenant_id),
+        name: LeadName::parse(&row.name).map_err(bad)?,
+        phone: row.phone.as_deref().map(PhoneNumber::parse).transpose().map_err(bad)?,
+        email: row.email.as_deref().map(EmailAddress::parse).transpose().map_err(bad)?,
+        status: row.status.parse().map_err(bad)?,
+        source: row.source.parse().map_err(bad)?,
+        notes: row.notes,
+        metadata: JsonObject::parse(row.metadata).map_err(bad)?,
+        assigned_to: row.assigned_to.map(UserId::from_uuid),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        deleted_at: row.deleted_at,
+        version: row.version,
+    })
+}
+
+fn lead_row(lead: &Lead) -> ActiveModel {
+    ActiveModel {
+        id: Set(lead.id.as_uuid()),
+        tenant_id: Set(lead.tenant_id.as_uuid()),
+        name: Set(lead.name.as_str().to_owned()),
+        phone: Set(lead.phone.as_ref().map(|p| p.as_str().to_owned())),
+        email: Set(lead.email.as_ref().map(|e| e.as_str().to_owned())),
+        status: Set(lead.status.as_str().to_owned()),
+        source: Set(lead.source.as_str().to_owned()),
+        notes: Set(lead.notes.clone()),
+        metadata: Set(lead.metadata.to_value()),
+        assigned_to: Set(lead.assigned_to.map(|u| u.as_uuid())),
+        search: Set(lead.search_text()),
+        version: Set(lead.version),
+        created_at: Set(lead.created_at),
+        updated_at: Set(lead.updated_at),
+        deleted_at: Set(lead.deleted_at),
+    }
+}
+
+fn event_row(event: &TimelineEvent) -> events::ActiveModel {
+    events::ActiveModel {
+        id: Set(event.id.as_uuid()),
+        tenant_id: Set(event.tenant_id.as_uuid()),
+        lead_id: Set(event.lead_id.as_uuid()),
+        kind: Set(event.kind.as_str().to_owned()),
+        direction: Set(event.direction.map(|d| d.as_str().to_owned())),
+        content: Set(event.content.clone()),
+        meta: Set(event.meta.to_value()),
+        created_at: Set(event.created_at),
+    }
+}
+
+fn event_to_domain(row: events::Model) -> Result<TimelineEvent> {
+    let bad = |e: String| corrupt("lead_events", e);
+    Ok(TimelineEvent {
+        id: TimelineEventId::from_uuid(row.id),
+        tenant_id: TenantId::from_uuid(row.tenant_id),
+        lead_id: LeadId::from_uuid(row.lead_id),
+        kind: row.kind.parse().map_err(bad)?,
+        direction: row.direction.as_deref().map(str::parse).transpose().map_err(bad)?,
+        content: row.content,
+        meta: JsonObject::parse(row.meta).map_err(bad)?,
+        created_at: row.created_at,
+    })
+}
+
+/// `q` as a `LIKE` pattern matching it anywhere, with `\`, `%` and `_` taken literally.
+fn contains_pattern(q: &str) -> LikeExpr {
+    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+/// The live (or, for the trash, deleted) leads of `tenant` matching `filter`, unordered.
+fn filtered(tenant: TenantId, filter: &LeadFilter) -> Select<Entity> {
+    let mut select = Entity::find().filter(Column::TenantId.eq(tenant.as_uuid()));
+    select = if filter.deleted {
+        select.filter(Column::DeletedAt.is_not_null())
+    } else {
+        select.filter(Column::DeletedAt.is_null())
+    };
+    if let Some(status) = filter.status {
+        select = select.filter(Column::Status.eq(status.as_str()));
+    }
+    if let Some(source) = filter.source {
+        select = select.filter(Column::Source.eq(source.as_str()));
+    }
+    if let Some(user) = filter.assigned_to {
+        select = select.filter(Column::AssignedTo.eq(user.as_uuid()));
+    }
+    if let Some(from) = filter.created_from {
+        select = select.filter(Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.created_to {
+        select = select.filter(Column::CreatedAt.lt(to));
+    }
+    if let Some(q) = filter.search_term() {
+        let mut text = Expr::col(Column::Search).like(contains_pattern(&q));
+        if let Some(digits) = phone_digits(&q).filter(|d| *d != q) {
+            text = text.or(Expr::col(Column::Search).like(contains_pattern(&digits)));
+        }
+        select = select.filter(text);
+    }
+    select
+}
+
+fn sorted(select: Select<Entity>, sort: LeadSort) -> Select<Entity> {
+    match sort {
+        LeadSort::CreatedAtAsc => select.order_by_asc(Column::CreatedAt).order_by_asc(Column::Id),
+        LeadSort::CreatedAtDesc => select.order_by_desc(Column::CreatedAt).order_by_desc(Column::Id),
+        LeadSort::Name => select.order_by(Func::lower(Expr::col(Column::Name)), Order::Asc).order_by_asc(Column::Id),
+        LeadSort::UpdatedAt => select.order_by_desc(Column::UpdatedAt).order_by_desc(Column::Id),
+    }
+}
+
+impl SeaOrmLeadRepository {
+    /// After a unique violation: the live lead of the tenant, other than
+    /// `lead`, that holds its phone (checked first) or email.
+    async fn duplicate_of(&self, lead: &Lead) -> LeadsError {
+        let conn = self.store.conn();
+        let live_other = || {
+            Entity::find()
+                .filter(Column::TenantId.eq(lead.tenant_id.as_uuid()))
+                .filter(Column::DeletedAt.is_null())
+                .filter(Column::Id.ne(lead.id.as_uuid()))
+        };
+        let candidates = [
+            ("phone", lead.phone.as_ref().map(|p| (Column::Phone, p.as_str()))),
+            ("email", lead.email.as_ref().map(|e| (Column::Email, e.as_str()))),
+        ];
+        for (field, contact) in candidates {
+            let Some((column, value)) = contact else { continue };
+            match live_other().filter(column.eq(value)).one(conn).await {
+                Ok(Some(row)) => return LeadsError::Duplicate { field, existing: LeadId::from_uuid(row.id) },
+                Ok(None) => {}
+                Err(err) => return LeadsError::storage(err),
+            }
+        }
+        // The holder went away between the violation and this query: let the caller retry.
+        LeadsError::Conflict { entity: "lead" }
+    }
+
+    /// Maps a write error: a unique violation names the duplicate, anything else is `Storage`.
+    async fn write_err(&self, err: DbErr, lead: &Lead) -> LeadsError {
+        if is_unique_violation(&err) { self.duplicate_of(lead).await } else { LeadsError::storage(err) }
+    }
+
+    async fn insert_events(conn: &impl ConnectionTrait, events: &[TimelineEvent]) -> std::result::Result<(), DbErr> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        events::Entity::insert_many(events.iter().map(event_row)).exec_without_returning(conn).await.map(|_| ())
+    }
+}
+
+#[async_trait]
+impl LeadRepository for SeaOrmLeadRepository {
+    async fn insert(&self, lead: &Lead, events: &[TimelineEvent]) -> Result<()> {
+        let txn = self.store.conn().begin().await.map_err(LeadsError::storage)?;
+        let written = match Entity::insert(lead_row(lead)).exec_without_returning(&txn).await {
+            Ok(_) => Self::insert_events(&txn, events).await,
+            Err(err) => Err(err),
+        };
+        match written {
+            Ok(()) => txn.commit().await.map_err(LeadsError::storage),
+            Err(err) => {
+                // Roll back before looking for the duplicate: on PostgreSQL the
+                // failed transaction accepts no more statements.
+                drop(txn);
+                Err(self.write_err(err, lead).await)
+            }
+        }
+    }
+
+    async fn get(&self, tenant: TenantId, id: LeadId) -> Result<Lead> {
+        let row = Entity::find()
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::DeletedAt.is_null())
+            .one(self.store.conn())
+            .await
+            .map_err(LeadsError::storage)?;
+        row.map(to_domain).transpose()?.ok_or(NOT_FOUND)
+    }
+
+    async fn update(&self, tenant: TenantId, lead: &Lead, events: &[TimelineEvent]) -> Result<i64> {
+        if lead.tenant_id != tenant {
+            return Err(NOT_FOUND);
+        }
+        let txn = self.store.conn().begin().await.map_err(LeadsError::storage)?;
+        let result = Entity::update_many()
+            .col_expr(Column::Name, Expr::value(lead.name.as_str()))
+            .col_expr(Column::Phone, Expr::value(lead.phone.as_ref().map(|p| p.as_str().to_owned())))
+            .col_expr(Column::Email, Expr::value(lead.email.as_ref().map(|e| e.as_str().to_owned())))
+            .col_expr(Column::Status, Expr::value(lead.status.as_str()))
+            .col_expr(Column::Source, Expr::value(lead.source.as_str()))
+            .col_expr(Column::Notes, Expr::value(lead.notes.clone()))
+            .col_expr(Column::Metadata, Expr::value(lead.metadata.to_value()))
+            .col_expr(Column::AssignedTo, Expr::value(lead.assigned_to.map(|u| u.as_uuid())))
+            .col_expr(Column::Search, Expr::value(lead.search_text()))
+            .col_expr(Column::UpdatedAt, Expr::value(lead.updated_at))
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::Id.eq(lead.id.as_uuid()))
+            .filter(Column::DeletedAt.is_null())
+            .filter(Column::Version.eq(lead.version))
+            .exec(&txn)
+            .await;
+        let written = match result {
+            Ok(result) if result.rows_affected == 0 => {
+                drop(txn);
+                return match self.get(tenant, lead.id).await {
+                    Ok(_) => Err(LeadsError::Conflict { entity: "lead" }),
+                    Err(err) => Err(err),
+                };
+            }
+            Ok(_) => Self::insert_events(&txn, events).await,
+            Err(err) => Err(err),
+        };
+        match written {
+            Ok(()) => {
+                txn.commit().await.map_err(LeadsError::storage)?;
+                Ok(lead.version + 1)
+            }
+            Err(err) => {
+                drop(txn);
+                Err(self.write_err(err, lead).await)
+            }
+        }
+    }
+
+    async fn soft_delete(&self, tenant: TenantId, id: LeadId, at: DateTime<Utc>) -> Result<()> {
+        let result = Entity::update_many()
+            .col_expr(Column::DeletedAt, Expr::value(at))
+            .col_expr(Column::UpdatedAt, Expr::value(at))
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::DeletedAt.is_null())
+            .exec(self.store.conn())
+            .await
+            .map_err(LeadsError::storage)?;
+        if result.rows_affected == 0 { Err(NOT_FOUND) } else { Ok(()) }
+    }
+
+    async fn restore(
+        &self,
+        tenant: TenantId,
+        id: LeadId,
+        deleted_since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Lead> {
+        let conn = self.store.conn();
+        let row = Entity::find()
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::DeletedAt.gte(deleted_since))
+            .one(conn)
+            .await
+            .map_err(LeadsError::storage)?
+            .ok_or(NOT_FOUND)?;
+        let mut lead = to_domain(row)?;
+        let result = Entity::update_many()
+            .col_expr(Column::DeletedAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::Version.eq(lead.version))
+            .filter(Column::DeletedAt.is_not_null())
+            .exec(conn)
+            .await;
+        match result {
+            Ok(result) if result.rows_affected == 0 => Err(LeadsError::Conflict { entity: "lead" }),
+            Ok(_) => {
+                lead.deleted_at = None;
+                lead.updated_at = now;
+                lead.version += 1;
+                Ok(lead)
+            }
+            Err(err) => Err(self.write_err(err, &lead).await),
+        }
+    }
+
+    async fn purge_deleted(&self, deleted_before: DateTime<Utc>) -> Result<u64> {
+        // Events go with their lead (ON DELETE CASCADE).
+        let result = Entity::delete_many()
+            .filter(Column::DeletedAt.is_not_null())
+            .filter(Column::DeletedAt.lt(deleted_before))
+            .exec(self.store.conn())
+            .await
+            .map_err(LeadsError::storage)?;
+        Ok(result.rows_affected)
+    }
+
+    async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>> {
+        let conn = self.store.conn();
+        let select = filtered(tenant, filter);
+        let total = select.clone().count(conn).await.map_err(LeadsError::storage)?;
+        let rows = sorted(select, filter.sort)
+            .offset(page.offset())
+            .limit(u64::from(page.limit()))
+            .all(conn)
+            .await
+            .map_err(LeadsError::storage)?;
+        let data = rows.into_iter().map(to_domain).collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(data, page, total))
+    }
+
+    async fn append_event(&self, tenant: TenantId, event: &TimelineEvent) -> Result<()> {
+        if event.tenant_id != tenant {
+            return Err(NOT_FOUND);
+        }
+        let txn = self.store.conn().begin().await.map_err(LeadsError::storage)?;
+        let live = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::Id.eq(event.lead_id.as_uuid()))
+            .filter(Column::DeletedAt.is_null())
+            .into_tuple::<uuid::Uuid>()
+            .one(&txn)
+            .await
+            .map_err(LeadsError::storage)?;
+        if live.is_none() {
+            return Err(NOT_FOUND);
+        }
+        // A purge racing this insert makes the foreign key fail: the lead is gone.
+        match events::Entity::insert(event_row(event)).exec_without_returning(&txn).await {
+            Ok(_) => txn.commit().await.map_err(LeadsError::storage),
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => Err(NOT_FOUND),
+            Err(err) => Err(LeadsError::storage(err)),
+        }
+    }
+
+    async fn timeline(&self, tenant: TenantId, lead: LeadId, page: PageRequest) -> Result<Page<TimelineEvent>> {
+        let conn = self.store.conn();
+        let select = events::Entity::find()
+            .filter(events::Column::TenantId.eq(tenant.as_uuid()))
+            .filter(events::Column::LeadId.eq(lead.as_uuid()));
+        let total = select.clone().count(conn).await.map_err(LeadsError::storage)?;
+        let rows = select
+            .order_by_desc(events::Column::CreatedAt)
+            .order_by_desc(events::Column::Id)
+            .offset(page.offset())
+            .limit(u64::from(page.limit()))
+            .all(conn)
+            .await
+            .map_err(LeadsError::storage)?;
+        let data = rows.into_iter().map(event_to_domain).collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(data, page, total))
+    }
+}
+
+/// The tenant facts the leads domain needs, read from `tenants` and `memberships`.
+#[derive(Clone, Debug)]
+pub struct SeaOrmTenantDirectory {
+    store: SqlStore,
+}
+
+impl SeaOrmTenantDirectory {
+    /// A directory over `store`.
+    #[must_use]
+    pub const fn new(store: SqlStore) -> Self {
+        Self { store }
+    }
+}
+
+#[async_trait]
+impl TenantDirectory for SeaOrmTenantDirectory {
+    async fn default_region(&self, tenant: TenantId) -> Result<Option<Country>> {
+        use crate::entities::tenants;
+        let country = tenants::Entity::find_by_id(tenant.as_uuid())
+            .select_only()
+            .column(tenants::Column::Country)
+            .into_tuple::<Option<String>>()
+            .one(self.store.conn())
+            .await
+            .map_err(LeadsError::storage)?
+            .ok_or(LeadsError::NotFound { entity: "sub-account" })?;
+        country.as_deref().map(Country::parse).transpose().map_err(|e| corrupt("tenants", e))
+    }
+
+    async fn is_member(&self, tenant: TenantId, user: UserId) -> Result<bool> {
+        use crate::entities::memberships;
+        let count = memberships::Entity::find()
+            .filter(memberships::Column::TenantId.eq(tenant.as_uuid()))
+            .filter(memberships::Column::UserId.eq(user.as_uuid()))
+            .count(self.store.conn())
+            .await
+            .map_err(LeadsError::storage)?;
+        Ok(count > 0)
+    }
+}

@@ -1,0 +1,84 @@
+//! The leads store contract on both backends, the tenant directory, and
+//! the index the `q` search relies on at scale.
+
+use crate::support::{Fixture, postgres, sqlite};
+use chrono::Utc;
+use frontdesk_kernel::{Country, Role, TenantId, UserId};
+use frontdesk_leads::TenantDirectory;
+use frontdesk_leads::testing::contract::{self, Fixtures};
+use frontdesk_sea_orm::{SeaOrmLeadRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository};
+use frontdesk_tenancy::{
+    Membership, NewTenant, NewUser, PasswordHash, Tenant, TenantRepository, User, UserRepository,
+};
+use std::sync::Arc;
+
+async fn tenant(repo: &SeaOrmTenantRepository, country: Option<&str>) -> Tenant {
+    let input = NewTenant { name: "Acme".into(), timezone: None, country: country.map(Into::into) };
+    let tenant = Tenant::create(input, Utc::now()).unwrap();
+    repo.insert(&tenant).await.unwrap();
+    tenant
+}
+
+async fn user(repo: &SeaOrmUserRepository, email: &str) -> User {
+    let sign_up = NewUser { email: email.into(), password: "Secret123".into(), name: "Agent".into() }.validate().unwrap();
+    let user = User::new_user(&sign_up, PasswordHash::from_stored("$2b$04$x".into()), Utc::now());
+    repo.insert(&user).await.unwrap();
+    user
+}
+
+async fn fixtures(fixture: &Fixture) -> Fixtures {
+    let tenants = SeaOrmTenantRepository::new(fixture.store.clone());
+    let mut ids = Vec::new();
+    for _ in 0..14 {
+        ids.push(tenant(&tenants, None).await.id);
+    }
+    let agent = user(&SeaOrmUserRepository::new(fixture.store.clone()), "agent@example.com").await;
+    Fixtures { tenants: ids, user: agent.id }
+}
+
+async fn lead_contract(fixture: Fixture) {
+    let fixtures = fixtures(&fixture).await;
+    contract::leads(Arc::new(SeaOrmLeadRepository::new(fixture.store.clone())), &fixtures).await;
+}
+
+#[tokio::test]
+async fn postgres_lead_store_meets_the_contract() {
+    lead_contract(postgres().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_lead_store_meets_the_contract() {
+    lead_contract(sqlite().await).await;
+}
+
+async fn directory_reads_country_and_membership(fixture: Fixture) {
+    let tenants = SeaOrmTenantRepository::new(fixture.store.clone());
+    let users = SeaOrmUserRepository::new(fixture.store.clone());
+    let (us, nowhere) = (tenant(&tenants, Some("us")).await, tenant(&tenants, None).await);
+    let member = user(&users, "member@example.com").await;
+    let membership = Membership { tenant_id: us.id, user_id: member.id, role: Role::Agent, created_at: Utc::now() };
+    frontdesk_tenancy::MembershipRepository::insert(
+        &frontdesk_sea_orm::SeaOrmMembershipRepository::new(fixture.store.clone()),
+        &membership,
+    )
+    .await
+    .unwrap();
+
+    let directory = SeaOrmTenantDirectory::new(fixture.store.clone());
+    assert_eq!(directory.default_region(us.id).await.unwrap(), Country::parse("US").ok());
+    assert_eq!(directory.default_region(nowhere.id).await.unwrap(), None);
+    assert!(directory.default_region(TenantId::new()).await.is_err(), "unknown tenant");
+    assert!(directory.is_member(us.id, member.id).await.unwrap());
+    assert!(!directory.is_member(nowhere.id, member.id).await.unwrap(), "member of another tenant");
+    assert!(!directory.is_member(us.id, UserId::new()).await.unwrap());
+}
+
+#[tokio::test]
+async fn postgres_directory_reads_country_and_membership() {
+    directory_reads_country_and_membership(postgres().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_directory_reads_country_and_membership() {
+    directory_reads_country_and_membership(sqlite().await).await;
+}
