@@ -160,6 +160,15 @@ impl From<frontdesk_tenancy::TenancyError> for ApiError {
     }
 }
 
+impl From<frontdesk_leads::LeadsError> for ApiError {
+    fn from(err: frontdesk_leads::LeadsError) -> Self {
+        match &err {
+            frontdesk_leads::LeadsError::Validation(errors) => Self::validation(errors),
+            _ => Self::from_domain(&err),
+        }
+    }
+}
+
 /// The HTTP status of each stable error code. Unknown codes are server errors,
 /// so a new domain error cannot silently leak as a 2xx or a misleading 4xx.
 #[must_use]

@@ -22,7 +22,9 @@ use utoipa_actix_web::AppExt;
         (name = "status", description = "Liveness, readiness, health, version and metrics"),
         (name = "auth", description = "Sign-up and sessions"),
         (name = "subaccounts", description = "Tenants, invitations and onboarding"),
-        (name = "users", description = "Members of a sub-account")
+        (name = "users", description = "Members of a sub-account"),
+        (name = "leads", description = "Leads, their timeline and notes"),
+        (name = "receptionist", description = "Strategies and prompt templates")
     )
 )]
 struct ApiDoc;

@@ -1,6 +1,7 @@
 //! Route registration. One module per resource, one handler per file as resources grow.
 
 pub mod auth;
+pub mod leads;
 pub mod status;
 pub mod subaccounts;
 pub mod users;
@@ -13,4 +14,5 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     auth::configure(cfg);
     subaccounts::configure(cfg);
     users::configure(cfg);
+    leads::configure(cfg);
 }

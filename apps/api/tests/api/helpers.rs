@@ -3,6 +3,7 @@
 use frontdesk_api::Application;
 use frontdesk_runtime::Settings;
 use frontdesk_sea_orm::testing::TestDatabase;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// Which stores the app under test uses.
@@ -129,4 +130,42 @@ pub async fn spawn_app_with(profile: Profile, extra: &[(&str, &str)]) -> TestApp
 
 pub async fn spawn_app(profile: Profile) -> TestApp {
     spawn_app_with(profile, &[]).await
+}
+
+/// Registers `email`, and returns (access token, user id).
+pub async fn register(app: &TestApp, email: &str) -> (String, String) {
+    let body: Value = app
+        .post_json("/api/v1/auth/register", &json!({"email": email, "password": "Secret123", "name": "Someone"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    (body["accessToken"].as_str().unwrap().to_owned(), body["user"]["id"].as_str().unwrap().to_owned())
+}
+
+/// An owner with a sub-account and an agent who joined it: (owner token, agent token, agent id, owner id).
+pub async fn team(app: &TestApp, domain: &str) -> (String, String, String, String) {
+    let (token, owner_id) = register(app, &format!("owner@{domain}")).await;
+    let (_, created) =
+        app.call(&token, reqwest::Method::POST, "/api/v1/subaccounts", Some(json!({"name": domain}))).await;
+    let owner = created["accessToken"].as_str().unwrap().to_owned();
+    let id = created["subAccount"]["id"].as_str().unwrap();
+    let (_, invitation) = app
+        .call(
+            &owner,
+            reqwest::Method::POST,
+            &format!("/api/v1/subaccounts/{id}/invitations"),
+            Some(json!({"email": format!("agent@{domain}"), "role": "agent"})),
+        )
+        .await;
+    let (agent_token, agent_id) = register(app, &format!("agent@{domain}")).await;
+    let (_, joined) = app
+        .call(
+            &agent_token,
+            reqwest::Method::POST,
+            "/api/v1/subaccounts/join",
+            Some(json!({"code": invitation["code"]})),
+        )
+        .await;
+    (owner, joined["accessToken"].as_str().unwrap().to_owned(), agent_id, owner_id)
 }

@@ -7,6 +7,7 @@ mod api_key;
 mod errors;
 mod headers;
 mod helpers;
+mod leads;
 mod openapi;
 mod rate_limits;
 mod register;

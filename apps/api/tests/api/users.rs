@@ -1,45 +1,7 @@
 //! Users: profile, role changes and removals, tenant-scoped.
 
-use crate::helpers::{BOTH, TestApp, spawn_app};
-use serde_json::{Value, json};
-
-/// Registers `email`, and returns (access token, user id).
-async fn register(app: &TestApp, email: &str) -> (String, String) {
-    let body: Value = app
-        .post_json("/api/v1/auth/register", &json!({"email": email, "password": "Secret123", "name": "Someone"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    (body["accessToken"].as_str().unwrap().to_owned(), body["user"]["id"].as_str().unwrap().to_owned())
-}
-
-/// An owner with a sub-account and an agent who joined it: (owner token, agent token, agent id, owner id).
-async fn team(app: &TestApp, domain: &str) -> (String, String, String, String) {
-    let (token, owner_id) = register(app, &format!("owner@{domain}")).await;
-    let (_, created) =
-        app.call(&token, reqwest::Method::POST, "/api/v1/subaccounts", Some(json!({"name": domain}))).await;
-    let owner = created["accessToken"].as_str().unwrap().to_owned();
-    let id = created["subAccount"]["id"].as_str().unwrap();
-    let (_, invitation) = app
-        .call(
-            &owner,
-            reqwest::Method::POST,
-            &format!("/api/v1/subaccounts/{id}/invitations"),
-            Some(json!({"email": format!("agent@{domain}"), "role": "agent"})),
-        )
-        .await;
-    let (agent_token, agent_id) = register(app, &format!("agent@{domain}")).await;
-    let (_, joined) = app
-        .call(
-            &agent_token,
-            reqwest::Method::POST,
-            "/api/v1/subaccounts/join",
-            Some(json!({"code": invitation["code"]})),
-        )
-        .await;
-    (owner, joined["accessToken"].as_str().unwrap().to_owned(), agent_id, owner_id)
-}
+use crate::helpers::{BOTH, register, spawn_app, team};
+use serde_json::json;
 
 #[tokio::test]
 async fn profile_is_readable_and_renamable_during_onboarding() {

@@ -18,6 +18,7 @@ pub mod testing;
 pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
-    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
-    SeaOrmRefreshTokenRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
+    SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository,
+    SeaOrmUserRepository,
 };

@@ -82,7 +82,10 @@ mod tests {
             LeadsError::storage(std::io::Error::other("disk")),
         ];
         let codes: Vec<_> = errors.iter().map(ErrorCode::code).collect();
-        assert_eq!(codes, ["validation_failed", "not_found", "duplicate_lead", "conflict", "invalid_transition", "storage_failure"]);
+        assert_eq!(
+            codes,
+            ["validation_failed", "not_found", "duplicate_lead", "conflict", "invalid_transition", "storage_failure"]
+        );
     }
 
     #[test]

@@ -93,7 +93,8 @@ pub fn check_query(q: &str) -> Result<(), String> {
 /// spaces and `+ - . ( )`, with at least three digits); `None` otherwise.
 #[must_use]
 pub fn phone_digits(q: &str) -> Option<String> {
-    let phone_like = q.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '+' | '-' | '.' | '(' | ')'));
+    let phone_like =
+        q.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '+' | '-' | '.' | '(' | ')'));
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
     (phone_like && digits.len() >= 3).then_some(digits)
 }

@@ -172,9 +172,8 @@ impl Lead {
         let mut errors = ValidationErrors::new();
         let status = changes.status.map(|raw| errors.check("status", raw.trim().parse::<LeadStatus>()));
         let name = changes.name.map(|raw| errors.check("name", LeadName::parse(&raw)));
-        let phone = changes
-            .phone
-            .map(|raw| optional(&mut errors, "phone", Some(&raw), |p| PhoneNumber::parse_in(p, region)));
+        let phone =
+            changes.phone.map(|raw| optional(&mut errors, "phone", Some(&raw), |p| PhoneNumber::parse_in(p, region)));
         let email = changes.email.map(|raw| optional(&mut errors, "email", Some(&raw), EmailAddress::parse));
         let notes = changes.notes.map(|raw| errors.check("notes", parse_notes(Some(&raw))));
         let metadata = changes.metadata.map(|raw| errors.check("metadata", JsonObject::parse(raw)));
@@ -288,7 +287,8 @@ mod tests {
     #[test]
     fn creates_a_new_manual_lead_with_normalized_contacts() {
         let now = Utc::now();
-        let lead = Lead::create(TenantId::new(), NewLead { email: Some(" Ana@X.io ".into()), ..input() }, None, now).unwrap();
+        let lead =
+            Lead::create(TenantId::new(), NewLead { email: Some(" Ana@X.io ".into()), ..input() }, None, now).unwrap();
         assert_eq!(lead.name.as_str(), "Ana Lopez");
         assert_eq!(lead.phone.as_ref().map(PhoneNumber::as_str), Some("+14155552671"));
         assert_eq!(lead.email.as_ref().map(EmailAddress::as_str), Some("ana@x.io"));
@@ -315,8 +315,8 @@ mod tests {
 
     #[test]
     fn a_lead_needs_a_phone_or_an_email_reported_under_phone() {
-        let errors =
-            Lead::create(TenantId::new(), NewLead { phone: Some("  ".into()), ..input() }, None, Utc::now()).unwrap_err();
+        let errors = Lead::create(TenantId::new(), NewLead { phone: Some("  ".into()), ..input() }, None, Utc::now())
+            .unwrap_err();
         assert_eq!(errors.messages(), ["phone: a phone number or an email is required"]);
         let email_only = NewLead { phone: None, email: Some("a@b.co".into()), ..input() };
         assert!(Lead::create(TenantId::new(), email_only, None, Utc::now()).is_ok());
@@ -338,7 +338,8 @@ mod tests {
     #[test]
     fn apply_updates_only_given_fields_and_clears_blank_ones() {
         let t0 = Utc::now();
-        let mut lead = Lead::create(TenantId::new(), NewLead { notes: Some("old".into()), ..input() }, None, t0).unwrap();
+        let mut lead =
+            Lead::create(TenantId::new(), NewLead { notes: Some("old".into()), ..input() }, None, t0).unwrap();
         let later = t0 + chrono::Duration::minutes(1);
         let changes = LeadChanges {
             email: Some("ana@x.io".into()),

@@ -66,8 +66,13 @@ pub trait LeadRepository: Send + Sync + 'static {
     /// `NotFound` when it is not deleted, was deleted before
     /// `deleted_since` (due for purge) or is another tenant's; `Duplicate`
     /// when a live lead took its phone or email meanwhile; `Storage`.
-    async fn restore(&self, tenant: TenantId, id: LeadId, deleted_since: DateTime<Utc>, now: DateTime<Utc>)
-    -> Result<Lead>;
+    async fn restore(
+        &self,
+        tenant: TenantId,
+        id: LeadId,
+        deleted_since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Lead>;
 
     /// Removes, with their timelines, every lead of every tenant deleted
     /// before `deleted_before`; returns how many.

@@ -95,7 +95,7 @@ impl LeadService {
     pub async fn create(&self, tenant: TenantId, input: NewLead) -> Result<Lead> {
         let region = self.region_for(tenant, input.phone.as_deref()).await?;
         let assignee = self.check_assignee(tenant, input.assigned_to).await?;
-        let lead = match (Lead::create(tenant, input, region, self.clock.now()), assignee) {
+        let lead = match (Lead::create(tenant, input, region, self.now()), assignee) {
             (Ok(lead), None) => lead,
             (Ok(_), Some(message)) => return Err(ValidationErrors::single("assignedTo", message).into()),
             (Err(mut errors), assignee) => {
@@ -119,7 +119,9 @@ impl LeadService {
             Ok(Some(bytes)) => match serde_json::from_slice::<CacheEntry>(&bytes) {
                 Ok(CacheEntry::Live(lead)) if lead.tenant_id == tenant && lead.id == id => return Ok(lead),
                 Ok(CacheEntry::Deleted) => return Err(LeadsError::NotFound { entity: "lead" }),
-                Ok(CacheEntry::Live(_)) | Err(_) => tracing::warn!(%key, "unreadable cache entry; reading the database"),
+                Ok(CacheEntry::Live(_)) | Err(_) => {
+                    tracing::warn!(%key, "unreadable cache entry; reading the database")
+                }
             },
             Ok(None) => {}
             Err(err) => tracing::warn!(%key, error = %err, "cache read failed; reading the database"),
@@ -146,7 +148,7 @@ impl LeadService {
         loop {
             attempt += 1;
             let mut lead = self.repo.get(tenant, id).await?;
-            let event = match (lead.apply(changes.clone(), region, self.clock.now()), &assignee) {
+            let event = match (lead.apply(changes.clone(), region, self.now()), &assignee) {
                 (Ok(event), None) => event,
                 (Ok(_), Some(message)) => return Err(ValidationErrors::single("assignedTo", message.clone()).into()),
                 (Err(LeadsError::Validation(mut errors)), Some(message)) => {
@@ -175,7 +177,7 @@ impl LeadService {
     /// # Errors
     /// `NotFound`; `Storage`.
     pub async fn delete(&self, tenant: TenantId, id: LeadId) -> Result<()> {
-        self.repo.soft_delete(tenant, id, self.clock.now()).await?;
+        self.repo.soft_delete(tenant, id, self.now()).await?;
         self.write_through(tenant, id, &CacheEntry::Deleted).await;
         Ok(())
     }
@@ -186,7 +188,7 @@ impl LeadService {
     /// `NotFound` when not deleted, too old or another tenant's;
     /// `Duplicate` when a live lead took its phone or email; `Storage`.
     pub async fn restore(&self, tenant: TenantId, id: LeadId) -> Result<Lead> {
-        let now = self.clock.now();
+        let now = self.now();
         let lead = self.repo.restore(tenant, id, now - Days::days(RETENTION_DAYS), now).await?;
         self.write_through(tenant, id, &CacheEntry::Live(lead.clone())).await;
         Ok(lead)
@@ -228,7 +230,7 @@ impl LeadService {
     /// # Errors
     /// `Validation`; `NotFound`; `Storage`.
     pub async fn record(&self, tenant: TenantId, id: LeadId, input: NewTimelineEvent) -> Result<TimelineEvent> {
-        let event = TimelineEvent::record(tenant, id, input, self.clock.now())?;
+        let event = TimelineEvent::record(tenant, id, input, self.now())?;
         self.repo.append_event(tenant, &event).await?;
         Ok(event)
     }
@@ -239,7 +241,14 @@ impl LeadService {
     /// # Errors
     /// `Storage`.
     pub async fn purge_expired(&self) -> Result<u64> {
-        self.repo.purge_deleted(self.clock.now() - Days::days(RETENTION_DAYS)).await
+        self.repo.purge_deleted(self.now() - Days::days(RETENTION_DAYS)).await
+    }
+
+    /// Now, to the microsecond: what every backend stores, so a lead
+    /// returned by a write equals the same lead read back.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        use chrono::SubsecRound;
+        self.clock.now().trunc_subsecs(6)
     }
 
     /// The region a raw phone is read in: only looked up (one query) when

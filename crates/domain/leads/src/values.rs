@@ -11,8 +11,8 @@
 //! logins. [`JsonObject`] is the bounded free-form JSON used for lead
 //! metadata, and reused by the receptionist and integrations crates.
 
-pub use frontdesk_kernel::EmailAddress;
 use frontdesk_kernel::Country;
+pub use frontdesk_kernel::EmailAddress;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -57,7 +57,9 @@ impl PhoneNumber {
         match parsed {
             Some(number) => Ok(Self(number.format().mode(phonenumber::Mode::E164).to_string())),
             None if international => Err("is not a valid phone number".into()),
-            None => Err(format!("is not a valid phone number in {}", region.map(|r| r.to_string()).unwrap_or_default())),
+            None => {
+                Err(format!("is not a valid phone number in {}", region.map(|r| r.to_string()).unwrap_or_default()))
+            }
         }
     }
 

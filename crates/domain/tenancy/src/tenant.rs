@@ -70,7 +70,11 @@ mod tests {
     #[test]
     fn creates_a_tenant_defaulting_to_utc() {
         let now = Utc::now();
-        let tenant = Tenant::create(NewTenant { name: " Acme Roofing ".into(), timezone: None, country: Some("us".into()) }, now).expect("valid");
+        let tenant = Tenant::create(
+            NewTenant { name: " Acme Roofing ".into(), timezone: None, country: Some("us".into()) },
+            now,
+        )
+        .expect("valid");
         assert_eq!(tenant.name.as_str(), "Acme Roofing");
         assert_eq!(tenant.timezone.name(), "UTC");
         assert_eq!(tenant.country.map(|c| c.to_string()).as_deref(), Some("US"));
@@ -79,8 +83,11 @@ mod tests {
 
     #[test]
     fn reports_every_invalid_field() {
-        let errors = Tenant::create(NewTenant { name: String::new(), timezone: Some("Nowhere".into()), country: Some("ZZ".into()) }, Utc::now())
-            .unwrap_err();
+        let errors = Tenant::create(
+            NewTenant { name: String::new(), timezone: Some("Nowhere".into()), country: Some("ZZ".into()) },
+            Utc::now(),
+        )
+        .unwrap_err();
         let fields: Vec<_> = errors.errors().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "timezone", "country"]);
     }

@@ -19,6 +19,8 @@ pub struct CreateSubAccountBody {
     name: String,
     /// IANA time zone; `UTC` when absent.
     timezone: Option<String>,
+    /// ISO 3166-1 alpha-2 country (`US`): lead phone numbers written without `+` are read in it.
+    country: Option<String>,
 }
 
 /// Create response: the sub-account and, for a user who became its owner, a fresh session whose token carries it.
@@ -36,6 +38,8 @@ pub struct CreatedSubAccountBody {
 pub struct UpdateSubAccountBody {
     name: Option<String>,
     timezone: Option<String>,
+    /// Blank clears it.
+    country: Option<String>,
 }
 
 /// Paging query.
@@ -73,7 +77,11 @@ pub(super) async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let tenant = service
-        .create(&caller.actor, NewTenant { name: body.name, timezone: body.timezone }, &client_info(&req))
+        .create(
+            &caller.actor,
+            NewTenant { name: body.name, timezone: body.timezone, country: body.country },
+            &client_info(&req),
+        )
         .await?;
     tracing::info!(tenant.id = %tenant.id, "sub-account created");
     let session = if caller.actor.is_admin() {
@@ -139,7 +147,7 @@ pub(super) async fn update(
     body: web::Json<UpdateSubAccountBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let patch = TenantPatch { name: body.name, timezone: body.timezone };
+    let patch = TenantPatch { name: body.name, timezone: body.timezone, country: body.country };
     let tenant = service.update(&caller.actor, tenant_id(&id)?, patch).await?;
     Ok(HttpResponse::Ok().json(SubAccountBody::from(&tenant)))
 }

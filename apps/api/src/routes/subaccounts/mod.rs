@@ -37,6 +37,8 @@ pub struct SubAccountBody {
     name: String,
     /// IANA time zone.
     timezone: String,
+    /// ISO 3166-1 alpha-2, when set.
+    country: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -47,6 +49,7 @@ impl From<&Tenant> for SubAccountBody {
             id: tenant.id.to_string(),
             name: tenant.name.as_str().to_owned(),
             timezone: tenant.timezone.name().to_owned(),
+            country: tenant.country.map(|c| c.to_string()),
             created_at: tenant.created_at,
             updated_at: tenant.updated_at,
         }

@@ -7,9 +7,7 @@ use frontdesk_kernel::{Country, Role, TenantId, UserId};
 use frontdesk_leads::TenantDirectory;
 use frontdesk_leads::testing::contract::{self, Fixtures};
 use frontdesk_sea_orm::{SeaOrmLeadRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository};
-use frontdesk_tenancy::{
-    Membership, NewTenant, NewUser, PasswordHash, Tenant, TenantRepository, User, UserRepository,
-};
+use frontdesk_tenancy::{Membership, NewTenant, NewUser, PasswordHash, Tenant, TenantRepository, User, UserRepository};
 use std::sync::Arc;
 
 async fn tenant(repo: &SeaOrmTenantRepository, country: Option<&str>) -> Tenant {
@@ -20,7 +18,8 @@ async fn tenant(repo: &SeaOrmTenantRepository, country: Option<&str>) -> Tenant 
 }
 
 async fn user(repo: &SeaOrmUserRepository, email: &str) -> User {
-    let sign_up = NewUser { email: email.into(), password: "Secret123".into(), name: "Agent".into() }.validate().unwrap();
+    let sign_up =
+        NewUser { email: email.into(), password: "Secret123".into(), name: "Agent".into() }.validate().unwrap();
     let user = User::new_user(&sign_up, PasswordHash::from_stored("$2b$04$x".into()), Utc::now());
     repo.insert(&user).await.unwrap();
     user

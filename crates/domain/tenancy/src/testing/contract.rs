@@ -19,7 +19,11 @@ fn now() -> DateTime<Utc> {
 }
 
 fn tenant(name: &str, at: DateTime<Utc>) -> Tenant {
-    Tenant::create(NewTenant { name: name.into(), timezone: Some("America/Chicago".into()), country: Some("US".into()) }, at).expect("tenant")
+    Tenant::create(
+        NewTenant { name: name.into(), timezone: Some("America/Chicago".into()), country: Some("US".into()) },
+        at,
+    )
+    .expect("tenant")
 }
 
 fn user(email: &str) -> User {

@@ -1,0 +1,32 @@
+//! `/api/v1/leads/*`: the CRM core. Every route is tenant-scoped through
+//! [`TenantScope`](crate::middleware::tenant::TenantScope): another
+//! tenant's lead id answers 404, exactly like an unknown one.
+
+mod body;
+mod crud;
+mod query;
+mod timeline;
+
+pub use body::{LeadBody, TimelineEventBody};
+
+use crate::error::ApiError;
+use actix_web::http::StatusCode;
+use frontdesk_leads::LeadId;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the routes.
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(crud::list)
+        .service(crud::create)
+        .service(crud::get)
+        .service(crud::update)
+        .service(crud::delete)
+        .service(crud::restore)
+        .service(timeline::list)
+        .service(timeline::add_note);
+}
+
+/// Parses a path id; a malformed id names no lead, so it is a 404 like any unknown id.
+fn lead_id(raw: &str) -> Result<LeadId, ApiError> {
+    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "lead not found"))
+}
