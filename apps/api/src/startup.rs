@@ -17,12 +17,10 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use frontdesk_crypto::{BcryptPasswordHasher, JwtTokenSigner, RefreshTokenIssuer};
 use frontdesk_kernel::{Clock, SystemClock};
-use frontdesk_leads::LeadService;
 use frontdesk_runtime::{AppEnv, Settings, StartupError, Stores};
 use frontdesk_sea_orm::{
-    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
-    SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository,
-    SeaOrmUserRepository,
+    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
+    SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
 };
 use frontdesk_tenancy::auth::AuthPorts;
 use frontdesk_tenancy::{AuthService, LockoutPolicy, SubAccountPorts, SubAccountService};
@@ -74,7 +72,7 @@ impl Application {
 
         let auth = web::Data::new(auth_service(&settings, &stores)?);
         let subaccounts = web::Data::new(subaccount_service(&stores));
-        let leads = web::Data::new(lead_service(&stores));
+        let leads = web::Data::new(frontdesk_runtime::services::lead_service(&stores));
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let openapi_json: Arc<str> =
@@ -169,16 +167,6 @@ pub fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService,
         audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),
         clock,
     }))
-}
-
-/// Wires the leads use cases: SQL store, the configured cache (Redis or in-process), the tenant directory.
-pub fn lead_service(stores: &Stores) -> LeadService {
-    LeadService::new(
-        Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
-        Arc::clone(&stores.cache),
-        Arc::new(SeaOrmTenantDirectory::new(stores.sql.clone())),
-        Arc::new(SystemClock),
-    )
 }
 
 /// Wires the sub-account use cases.

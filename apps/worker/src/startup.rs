@@ -16,7 +16,7 @@ use tokio::sync::watch;
 /// Gauge set to 1 while the worker runs (lets dashboards see it before any task reports).
 pub const WORKER_UP: &str = "worker_up";
 
-/// How often expired refresh tokens are purged.
+/// How often expired refresh tokens and leads past their 30 days in the trash are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Why the worker could not start.
@@ -78,7 +78,9 @@ impl Worker {
         let (shutdown, receiver) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
         let tokens = Arc::new(SeaOrmRefreshTokenRepository::new(stores.sql.clone()));
-        tasks.spawn(crate::tasks::purge_expired_tokens(tokens, PURGE_EVERY, receiver));
+        tasks.spawn(crate::tasks::purge_expired_tokens(tokens, PURGE_EVERY, receiver.clone()));
+        let leads = frontdesk_runtime::services::lead_service(&stores);
+        tasks.spawn(crate::tasks::purge_deleted_leads(leads, PURGE_EVERY, receiver));
 
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let health = web::Data::new(stores.clone());

@@ -2,44 +2,75 @@
 //!
 //! Each task runs on an interval until the shutdown signal flips; a failed
 //! run is logged and retried at the next tick (never crashes the worker).
-//! Running the same purge on several workers at once is harmless: it is a
-//! single idempotent `DELETE … WHERE expires_at < now`.
+//! Running the same purge on several workers at once is harmless: each is
+//! a single idempotent `DELETE … WHERE <expired>`.
 
 use chrono::Utc;
+use frontdesk_leads::LeadService;
 use frontdesk_tenancy::RefreshTokenRepository;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
 /// Name of the counter of purged refresh tokens.
 pub const PURGED_TOKENS: &str = "worker_refresh_tokens_purged_total";
+/// Name of the counter of leads purged after their 30 days in the trash.
+pub const PURGED_LEADS: &str = "worker_leads_purged_total";
 
-/// Deletes expired refresh tokens every `every` until `shutdown` becomes true.
-pub async fn purge_expired_tokens(
-    repo: Arc<dyn RefreshTokenRepository>,
+/// Runs `run` every `every` until `shutdown` becomes true, counting what it removed under `counter`.
+async fn periodically<F, Fut>(
+    what: &'static str,
+    counter: &'static str,
     every: Duration,
     mut shutdown: watch::Receiver<bool>,
-) {
+    run: F,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<u64, String>>,
+{
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = ticker.tick() => {
-                match repo.purge_expired(Utc::now()).await {
-                    Ok(0) => tracing::debug!("no expired refresh tokens"),
+                match run().await {
+                    Ok(0) => tracing::debug!(task = what, "nothing to purge"),
                     Ok(purged) => {
-                        metrics::counter!(PURGED_TOKENS).increment(purged);
-                        tracing::info!(purged, "purged expired refresh tokens");
+                        metrics::counter!(counter).increment(purged);
+                        tracing::info!(task = what, purged, "purged");
                     }
-                    Err(err) => tracing::warn!(error = %err, "refresh-token purge failed; retrying next tick"),
+                    Err(err) => tracing::warn!(task = what, error = %err, "purge failed; retrying next tick"),
                 }
             }
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
-                    tracing::info!("token purge stopped");
+                    tracing::info!(task = what, "stopped");
                     return;
                 }
             }
         }
     }
+}
+
+/// Deletes expired refresh tokens every `every` until `shutdown` becomes true.
+pub async fn purge_expired_tokens(
+    repo: Arc<dyn RefreshTokenRepository>,
+    every: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    periodically("refresh-token purge", PURGED_TOKENS, every, shutdown, || {
+        let repo = Arc::clone(&repo);
+        async move { repo.purge_expired(Utc::now()).await.map_err(|e| e.to_string()) }
+    })
+    .await;
+}
+
+/// Removes leads deleted more than 30 days ago (with their timelines) every `every`.
+pub async fn purge_deleted_leads(leads: LeadService, every: Duration, shutdown: watch::Receiver<bool>) {
+    periodically("deleted-lead purge", PURGED_LEADS, every, shutdown, || {
+        let leads = leads.clone();
+        async move { leads.purge_expired().await.map_err(|e| e.to_string()) }
+    })
+    .await;
 }

@@ -7,6 +7,7 @@
 
 pub mod health;
 pub mod metrics;
+pub mod services;
 pub mod settings;
 pub mod stores;
 pub mod telemetry;
