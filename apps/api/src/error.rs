@@ -169,6 +169,15 @@ impl From<frontdesk_leads::LeadsError> for ApiError {
     }
 }
 
+impl From<frontdesk_receptionist::ReceptionistError> for ApiError {
+    fn from(err: frontdesk_receptionist::ReceptionistError) -> Self {
+        match &err {
+            frontdesk_receptionist::ReceptionistError::Validation(errors) => Self::validation(errors),
+            _ => Self::from_domain(&err),
+        }
+    }
+}
+
 /// The HTTP status of each stable error code. Unknown codes are server errors,
 /// so a new domain error cannot silently leak as a 2xx or a misleading 4xx.
 #[must_use]
@@ -183,10 +192,10 @@ pub fn status_for_code(code: &str) -> StatusCode {
         "duplicate" | "duplicate_lead" | "slot_taken" | "conflict" => StatusCode::CONFLICT,
         "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
         "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "invalid_transition" | "unprocessable" => StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_transition" | "default_required" | "unprocessable" => StatusCode::UNPROCESSABLE_ENTITY,
         "account_locked" => StatusCode::LOCKED,
         "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
-        "cache_unavailable" | "service_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+        "cache_unavailable" | "model_unavailable" | "service_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

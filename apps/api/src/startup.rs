@@ -73,6 +73,7 @@ impl Application {
         let auth = web::Data::new(auth_service(&settings, &stores)?);
         let subaccounts = web::Data::new(subaccount_service(&stores));
         let leads = web::Data::new(frontdesk_runtime::services::lead_service(&stores));
+        let receptionist = web::Data::new(frontdesk_runtime::services::receptionist_config(&stores));
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let openapi_json: Arc<str> =
@@ -97,6 +98,7 @@ impl Application {
                 .app_data(auth.clone())
                 .app_data(subaccounts.clone())
                 .app_data(leads.clone())
+                .app_data(receptionist.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())

@@ -5,7 +5,10 @@
 use crate::stores::Stores;
 use frontdesk_kernel::SystemClock;
 use frontdesk_leads::LeadService;
-use frontdesk_sea_orm::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
+use frontdesk_receptionist::ReceptionistConfig;
+use frontdesk_sea_orm::{
+    SeaOrmLeadRepository, SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository, SeaOrmTenantDirectory,
+};
 use std::sync::Arc;
 
 /// The leads use cases: SQL store, the configured cache (Redis or in-process), the tenant directory.
@@ -15,6 +18,16 @@ pub fn lead_service(stores: &Stores) -> LeadService {
         Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
         Arc::clone(&stores.cache),
         Arc::new(SeaOrmTenantDirectory::new(stores.sql.clone())),
+        Arc::new(SystemClock),
+    )
+}
+
+/// The receptionist's configuration use cases (strategies, prompt templates).
+#[must_use]
+pub fn receptionist_config(stores: &Stores) -> ReceptionistConfig {
+    ReceptionistConfig::new(
+        Arc::new(SeaOrmStrategyRepository::new(stores.sql.clone())),
+        Arc::new(SeaOrmPromptTemplateRepository::new(stores.sql.clone())),
         Arc::new(SystemClock),
     )
 }

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod leads;
+pub mod receptionist;
 pub mod status;
 pub mod subaccounts;
 pub mod users;
@@ -15,4 +16,5 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     subaccounts::configure(cfg);
     users::configure(cfg);
     leads::configure(cfg);
+    receptionist::configure(cfg);
 }

@@ -10,6 +10,7 @@ mod helpers;
 mod leads;
 mod openapi;
 mod rate_limits;
+mod receptionist;
 mod register;
 mod sessions;
 mod status;

@@ -19,6 +19,6 @@ pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
     SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
-    SeaOrmMembershipRepository, SeaOrmRefreshTokenRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository,
-    SeaOrmUserRepository,
+    SeaOrmMembershipRepository, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmStrategyRepository,
+    SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository,
 };

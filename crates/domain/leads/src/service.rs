@@ -49,7 +49,7 @@ pub const UPDATE_ATTEMPTS: usize = 3;
 #[derive(Serialize, Deserialize)]
 enum CacheEntry {
     /// The lead as last written or read.
-    Live(Lead),
+    Live(Box<Lead>),
     /// Deleted: answer `NotFound` without asking the database.
     Deleted,
 }
@@ -117,7 +117,7 @@ impl LeadService {
         let key = cache_key(tenant, id);
         match self.cache.get(&key).await {
             Ok(Some(bytes)) => match serde_json::from_slice::<CacheEntry>(&bytes) {
-                Ok(CacheEntry::Live(lead)) if lead.tenant_id == tenant && lead.id == id => return Ok(lead),
+                Ok(CacheEntry::Live(lead)) if lead.tenant_id == tenant && lead.id == id => return Ok(*lead),
                 Ok(CacheEntry::Deleted) => return Err(LeadsError::NotFound { entity: "lead" }),
                 Ok(CacheEntry::Live(_)) | Err(_) => {
                     tracing::warn!(%key, "unreadable cache entry; reading the database")
@@ -127,7 +127,7 @@ impl LeadService {
             Err(err) => tracing::warn!(%key, error = %err, "cache read failed; reading the database"),
         }
         let lead = self.repo.get(tenant, id).await?;
-        if let Some(bytes) = encode(&CacheEntry::Live(lead.clone()))
+        if let Some(bytes) = encode(&CacheEntry::Live(Box::new(lead.clone())))
             && let Err(err) = self.cache.set_if_absent(&key, &bytes, CACHE_TTL).await
         {
             tracing::warn!(%key, error = %err, "cache fill failed");
@@ -160,7 +160,7 @@ impl LeadService {
             match self.repo.update(tenant, &lead, event.as_slice()).await {
                 Ok(version) => {
                     lead.version = version;
-                    self.write_through(tenant, id, &CacheEntry::Live(lead.clone())).await;
+                    self.write_through(tenant, id, &CacheEntry::Live(Box::new(lead.clone()))).await;
                     return Ok(lead);
                 }
                 Err(LeadsError::Conflict { .. }) if attempt < UPDATE_ATTEMPTS => {
@@ -190,7 +190,7 @@ impl LeadService {
     pub async fn restore(&self, tenant: TenantId, id: LeadId) -> Result<Lead> {
         let now = self.now();
         let lead = self.repo.restore(tenant, id, now - Days::days(RETENTION_DAYS), now).await?;
-        self.write_through(tenant, id, &CacheEntry::Live(lead.clone())).await;
+        self.write_through(tenant, id, &CacheEntry::Live(Box::new(lead.clone()))).await;
         Ok(lead)
     }
 

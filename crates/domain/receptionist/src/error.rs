@@ -11,7 +11,14 @@ pub enum ReceptionistError {
     /// The entity does not exist (or belongs to another tenant).
     #[error("{entity} not found")]
     NotFound {
-        /// What was looked for (`conversation`).
+        /// What was looked for (`conversation`, `strategy`, `prompt template`, `lead`).
+        entity: &'static str,
+    },
+    /// The change would leave the tenant without a default (unsetting the
+    /// current default); another one must be made the default instead.
+    #[error("this {entity} is the default: make another {entity} the default instead")]
+    DefaultRequired {
+        /// What was being changed (`strategy`, `prompt template`).
         entity: &'static str,
     },
     /// The chat model failed or timed out; callers answer with a
@@ -38,6 +45,7 @@ impl ErrorCode for ReceptionistError {
         match self {
             Self::Validation(_) => "validation_failed",
             Self::NotFound { .. } => "not_found",
+            Self::DefaultRequired { .. } => "default_required",
             Self::ModelUnavailable { .. } => "model_unavailable",
             Self::Storage(_) => "storage_failure",
         }
@@ -56,10 +64,15 @@ mod tests {
         let errors = [
             ReceptionistError::Validation(ValidationErrors::single("content", "is required")),
             ReceptionistError::NotFound { entity: "conversation" },
+            ReceptionistError::DefaultRequired { entity: "strategy" },
             ReceptionistError::ModelUnavailable { message: "timeout".into() },
             ReceptionistError::storage(std::io::Error::other("disk")),
         ];
         let codes: Vec<_> = errors.iter().map(ErrorCode::code).collect();
-        assert_eq!(codes, ["validation_failed", "not_found", "model_unavailable", "storage_failure"]);
+        assert_eq!(
+            codes,
+            ["validation_failed", "not_found", "default_required", "model_unavailable", "storage_failure"]
+        );
+        assert_eq!(errors[2].to_string(), "this strategy is the default: make another strategy the default instead");
     }
 }

@@ -1,39 +1,68 @@
-//! The AI receptionist: channels, conversations, strategies and the chat-model port.
+//! The AI receptionist: channels, conversations, its configuration and the chat-model port.
 //!
 //! This crate owns the shape of a conversation (role-tagged, bounded
-//! messages on one channel with one lead), the tenant's [`Strategy`] (the
-//! editable part of the prompt), the [`ChatModel`] and [`ConversationStore`]
-//! ports, and the deterministic [`FallbackReply`] that keeps leads answered
-//! when the model provider is down. The orchestration use case (pick the
-//! strategy, call the model with a timeout, fall back, record the timeline)
-//! builds on these.
+//! messages on one channel with one lead), the tenant's configuration —
+//! [`Strategy`] (persona, tone, goal, questions, business facts) and
+//! [`PromptTemplate`] (the tenant's wording, with `{{variables}}` checked
+//! when saved and filled from the strategy and the lead) — the
+//! [`ChatModel`], [`ConversationStore`], [`StrategyRepository`] and
+//! [`PromptTemplateRepository`] ports, the [`ReceptionistConfig`] service
+//! that keeps exactly one default strategy and template per tenant, and the
+//! deterministic [`FallbackReply`] that keeps leads answered when the model
+//! provider is down. The orchestration use case (pick the strategy, call
+//! the model with a timeout, fall back, record the timeline) builds on these.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod config;
 pub mod conversation;
 pub mod error;
 pub mod fallback;
 pub mod ports;
 pub mod strategy;
+pub mod template;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use config::ReceptionistConfig;
 pub use conversation::{Channel, Conversation, ConversationId, Message, MessageRole};
 pub use error::{ReceptionistError, Result};
 pub use fallback::FallbackReply;
-pub use ports::{ChatModel, ConversationStore};
-pub use strategy::{NewStrategy, Strategy, StrategyId};
+pub use ports::{ChatModel, ConversationStore, PromptTemplateRepository, StrategyRepository};
+pub use strategy::{NewStrategy, Strategy, StrategyChanges, StrategyId};
+pub use template::{
+    KNOWN_VARIABLES, NewPromptTemplate, PromptTemplate, PromptTemplateChanges, PromptTemplateId, RenderContext,
+};
 
 #[cfg(all(test, feature = "testing"))]
 mod contract_tests {
     //! The contract suite and the scripted model, exercised in-process.
-    use crate::testing::{InMemoryConversations, ScriptedChatModel, contract};
+    use crate::testing::{
+        InMemoryConversations, InMemoryPromptTemplates, InMemoryStrategies, ScriptedChatModel, contract,
+    };
     use crate::{ChatModel, Message, MessageRole, ReceptionistError};
     use chrono::Utc;
+    use frontdesk_kernel::TenantId;
 
     #[tokio::test]
     async fn in_memory_conversations_meet_the_contract() {
         contract::conversations(&InMemoryConversations::default()).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_strategies_meet_the_contract() {
+        contract::strategies(&InMemoryStrategies::default(), [TenantId::new(), TenantId::new()]).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_prompt_templates_meet_the_contract() {
+        contract::prompt_templates(&InMemoryPromptTemplates::default(), [TenantId::new(), TenantId::new()]).await;
+    }
+
+    #[tokio::test]
+    async fn the_contracts_accept_trait_objects() {
+        let repo: &dyn crate::StrategyRepository = &InMemoryStrategies::default();
+        contract::strategies(repo, [TenantId::new(), TenantId::new()]).await;
     }
 
     #[tokio::test]

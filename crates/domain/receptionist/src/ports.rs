@@ -1,14 +1,26 @@
-//! The ports the receptionist needs: a chat model and conversation storage.
+//! The ports the receptionist needs: a chat model, conversation storage,
+//! and storage for its configuration (strategies and prompt templates).
 //!
 //! The chat model is not tenant-scoped (the provider is shared; the
 //! tenant's voice comes from its [`crate::Strategy`] in the messages). The
-//! conversation store is: its methods take the [`TenantId`] first and a
-//! conversation of another tenant is `NotFound`.
+//! stores are: their methods take the [`TenantId`] first and an entity of
+//! another tenant is `NotFound`, never a permission error that leaks its
+//! existence.
+//!
+//! Strategies and prompt templates each have exactly one default per
+//! tenant (once the tenant has any). The repositories keep that true under
+//! concurrency, where the service cannot: storing a default unsets the
+//! previous one, and deleting the default promotes the oldest remaining
+//! one, each in the same transaction (SQL also has a partial unique index
+//! on `(tenant_id) WHERE is_default`). The rule that the current default
+//! cannot simply be unset is the service's ([`crate::ReceptionistConfig`]).
 
 use crate::conversation::{Conversation, ConversationId, Message};
 use crate::error::Result;
+use crate::strategy::{Strategy, StrategyId};
+use crate::template::{PromptTemplate, PromptTemplateId};
 use async_trait::async_trait;
-use frontdesk_kernel::TenantId;
+use frontdesk_kernel::{Page, PageRequest, TenantId};
 
 /// A large language model that continues a conversation.
 #[async_trait]
@@ -48,4 +60,106 @@ pub trait ConversationStore: Send + Sync + 'static {
     /// # Errors
     /// `NotFound` as for [`Self::get`]; `Storage`.
     async fn history(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<Message>>;
+}
+
+/// Receptionist strategies.
+#[async_trait]
+pub trait StrategyRepository: Send + Sync + 'static {
+    /// Stores a new strategy (in `strategy.tenant_id`); when `strategy.is_default`,
+    /// atomically unsets the tenant's previous default.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn insert(&self, strategy: &Strategy) -> Result<()>;
+
+    /// The strategy `id` of `tenant`.
+    ///
+    /// # Errors
+    /// `NotFound` when missing or another tenant's; `Storage`.
+    async fn get(&self, tenant: TenantId, id: StrategyId) -> Result<Strategy>;
+
+    /// Replaces the fields of the strategy `strategy.id` of `tenant` (its id, tenant
+    /// and `created_at` never change); when `strategy.is_default`, atomically
+    /// unsets any other default of the tenant.
+    ///
+    /// # Errors
+    /// `NotFound` as for [`Self::get`] (also when `strategy.tenant_id` is not `tenant`); `Storage`.
+    async fn update(&self, tenant: TenantId, strategy: &Strategy) -> Result<()>;
+
+    /// Deletes the strategy `id` of `tenant`; when it was the default,
+    /// atomically promotes the oldest remaining one (`created_at`, then id)
+    /// to default, changing nothing else about it. Returns the promoted id, if any.
+    ///
+    /// # Errors
+    /// `NotFound` as for [`Self::get`] (so deleting twice is `NotFound`); `Storage`.
+    async fn delete(&self, tenant: TenantId, id: StrategyId) -> Result<Option<StrategyId>>;
+
+    /// One page of the tenant's strategys, oldest first (`created_at`, then id), with the total.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<Strategy>>;
+
+    /// The tenant's default strategy, if it has any.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn default_for(&self, tenant: TenantId) -> Result<Option<Strategy>>;
+
+    /// How many strategys the tenant has (a handful; used to make the first one the default).
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn count(&self, tenant: TenantId) -> Result<u64>;
+}
+
+/// Prompt templates.
+#[async_trait]
+pub trait PromptTemplateRepository: Send + Sync + 'static {
+    /// Stores a new prompt template (in `template.tenant_id`); when `template.is_default`,
+    /// atomically unsets the tenant's previous default.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn insert(&self, template: &PromptTemplate) -> Result<()>;
+
+    /// The prompt template `id` of `tenant`.
+    ///
+    /// # Errors
+    /// `NotFound` when missing or another tenant's; `Storage`.
+    async fn get(&self, tenant: TenantId, id: PromptTemplateId) -> Result<PromptTemplate>;
+
+    /// Replaces the fields of the prompt template `template.id` of `tenant` (its id, tenant
+    /// and `created_at` never change); when `template.is_default`, atomically
+    /// unsets any other default of the tenant.
+    ///
+    /// # Errors
+    /// `NotFound` as for [`Self::get`] (also when `template.tenant_id` is not `tenant`); `Storage`.
+    async fn update(&self, tenant: TenantId, template: &PromptTemplate) -> Result<()>;
+
+    /// Deletes the prompt template `id` of `tenant`; when it was the default,
+    /// atomically promotes the oldest remaining one (`created_at`, then id)
+    /// to default, changing nothing else about it. Returns the promoted id, if any.
+    ///
+    /// # Errors
+    /// `NotFound` as for [`Self::get`] (so deleting twice is `NotFound`); `Storage`.
+    async fn delete(&self, tenant: TenantId, id: PromptTemplateId) -> Result<Option<PromptTemplateId>>;
+
+    /// One page of the tenant's prompt templates, oldest first (`created_at`, then id), with the total.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<PromptTemplate>>;
+
+    /// The tenant's default prompt template, if it has any.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn default_for(&self, tenant: TenantId) -> Result<Option<PromptTemplate>>;
+
+    /// How many prompt templates the tenant has (a handful; used to make the first one the default).
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn count(&self, tenant: TenantId) -> Result<u64>;
 }

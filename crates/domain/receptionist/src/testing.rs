@@ -1,11 +1,13 @@
-//! In-memory adapters, a scripted chat model and the conversation-store
-//! contract suite (feature `testing`).
+//! In-memory adapters, a scripted chat model and the contract suites of the
+//! storage ports (feature `testing`).
 //!
 //! [`ScriptedChatModel`] replays canned replies (or failures) and records
 //! what it was sent, so use cases can be tested without a provider,
-//! including the fallback path.
+//! including the fallback path. [`InMemoryStrategies`] and
+//! [`InMemoryPromptTemplates`] keep the same "one default per tenant" rules
+//! as the SQL repositories, and both are checked by the suites in [`contract`].
 
 pub mod contract;
 mod memory;
 
-pub use memory::{InMemoryConversations, ScriptedChatModel};
+pub use memory::{InMemoryConversations, InMemoryPromptTemplates, InMemoryStrategies, ScriptedChatModel};

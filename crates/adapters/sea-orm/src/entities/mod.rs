@@ -6,6 +6,8 @@ pub(crate) mod lead_events;
 pub(crate) mod leads;
 pub(crate) mod login_attempts;
 pub(crate) mod memberships;
+pub(crate) mod prompt_templates;
 pub(crate) mod refresh_tokens;
+pub(crate) mod strategies;
 pub(crate) mod tenants;
 pub(crate) mod users;

@@ -81,3 +81,64 @@ async fn postgres_directory_reads_country_and_membership() {
 async fn sqlite_directory_reads_country_and_membership() {
     directory_reads_country_and_membership(sqlite().await).await;
 }
+
+async fn receptionist_config_contracts(fixture: Fixture) {
+    use frontdesk_receptionist::testing::contract as config;
+    use frontdesk_sea_orm::{SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};
+    let tenants = SeaOrmTenantRepository::new(fixture.store.clone());
+    let pair = |a: &Tenant, b: &Tenant| [a.id, b.id];
+    let (a, b) = (tenant(&tenants, None).await, tenant(&tenants, None).await);
+    config::strategies(&SeaOrmStrategyRepository::new(fixture.store.clone()), pair(&a, &b)).await;
+    let (c, d) = (tenant(&tenants, None).await, tenant(&tenants, None).await);
+    config::prompt_templates(&SeaOrmPromptTemplateRepository::new(fixture.store.clone()), pair(&c, &d)).await;
+}
+
+#[tokio::test]
+async fn postgres_strategy_and_template_repositories_meet_the_contract() {
+    receptionist_config_contracts(postgres().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_strategy_and_template_repositories_meet_the_contract() {
+    receptionist_config_contracts(sqlite().await).await;
+}
+
+/// Eight requests each making a new strategy the default at once: all
+/// succeed, and exactly one default is left (the partial unique index plus
+/// the repository's retry, not luck).
+async fn concurrent_defaults_leave_exactly_one(fixture: Fixture) {
+    use frontdesk_receptionist::{NewStrategy, Strategy, StrategyRepository};
+    use frontdesk_sea_orm::SeaOrmStrategyRepository;
+    let tenant = tenant(&SeaOrmTenantRepository::new(fixture.store.clone()), None).await.id;
+    let repo = Arc::new(SeaOrmStrategyRepository::new(fixture.store.clone()));
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let repo = Arc::clone(&repo);
+            let input = NewStrategy {
+                name: format!("S{i}"),
+                persona: "You are Sam.".into(),
+                goal: "Book.".into(),
+                is_default: true,
+                ..NewStrategy::default()
+            };
+            let strategy = Strategy::create(tenant, input, Utc::now()).unwrap();
+            tokio::spawn(async move { repo.insert(&strategy).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().expect("every insert succeeds");
+    }
+    let all = repo.list(tenant, frontdesk_kernel::PageRequest::default()).await.unwrap();
+    assert_eq!(all.total, 8);
+    assert_eq!(all.data.iter().filter(|s| s.is_default).count(), 1, "{:?}", all.data);
+}
+
+#[tokio::test]
+async fn postgres_concurrent_defaults_leave_exactly_one() {
+    concurrent_defaults_leave_exactly_one(postgres().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_concurrent_defaults_leave_exactly_one() {
+    concurrent_defaults_leave_exactly_one(sqlite().await).await;
+}

@@ -1,15 +1,21 @@
-//! The contract suite for [`ConversationStore`] adapters.
+//! The contract suites for the receptionist's storage adapters.
 //!
-//! It takes a fresh, empty store: callers give every run its own database
-//! (or in-memory instance), so runs never see each other's rows.
+//! [`conversations`] takes a fresh, empty store: callers give every run its
+//! own database (or in-memory instance), so runs never see each other's rows.
+//! [`strategies`] and [`prompt_templates`] take an empty repository and two
+//! tenant ids that exist in it (SQL adapters insert the tenant rows first,
+//! for their foreign keys) and have no strategies or templates yet.
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "a contract suite panics to report a broken contract")]
 
 use crate::conversation::{Channel, Conversation, ConversationId, Message, MessageRole};
 use crate::error::ReceptionistError;
-use crate::ports::ConversationStore;
+use crate::ports::{ConversationStore, PromptTemplateRepository, StrategyRepository};
+use crate::strategy::{NewStrategy, Strategy, StrategyChanges, StrategyId};
+use crate::template::{NewPromptTemplate, PromptTemplate, PromptTemplateChanges, PromptTemplateId};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use frontdesk_kernel::TenantId;
+use frontdesk_kernel::{PageRequest, TenantId};
 use frontdesk_leads::LeadId;
+use serde_json::json;
 
 /// A timestamp with microsecond precision: what every backend can store exactly.
 fn now() -> DateTime<Utc> {
@@ -18,6 +24,10 @@ fn now() -> DateTime<Utc> {
 
 fn not_found<T: std::fmt::Debug>(result: Result<T, ReceptionistError>) -> bool {
     matches!(result, Err(ReceptionistError::NotFound { .. }))
+}
+
+fn page(page: u32, limit: u32) -> PageRequest {
+    PageRequest::new(Some(page), Some(limit)).expect("page")
 }
 
 /// Conversations round-trip; messages come back in order, the latest
@@ -61,4 +71,262 @@ pub async fn conversations(store: &dyn ConversationStore) {
     assert!(not_found(store.append(other, conversation.id, &elsewhere).await), "cross-tenant append");
     assert!(not_found(store.history(other, conversation.id, 50).await), "cross-tenant history");
     assert_eq!(store.history(tenant, conversation.id, 50).await.expect("history").len(), 4, "nothing leaked in");
+}
+
+fn strategy(tenant: TenantId, name: &str, is_default: bool, at: DateTime<Utc>) -> Strategy {
+    let input = NewStrategy {
+        name: name.into(),
+        persona: format!("You are {name}."),
+        goal: "Book a visit.".into(),
+        is_default,
+        ..NewStrategy::default()
+    };
+    Strategy::create(tenant, input, at).expect("valid strategy")
+}
+
+/// Strategies round-trip every field, list oldest first with paging, never
+/// cross tenants, and keep exactly one default per tenant through inserts,
+/// updates and deletes.
+///
+/// `tenants` are two existing tenants without strategies.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn strategies(repo: &(impl StrategyRepository + ?Sized), tenants: [TenantId; 2]) {
+    let [tenant, other] = tenants;
+    let t0 = now();
+    let ids = |items: &[Strategy]| items.iter().map(|s| s.id).collect::<Vec<_>>();
+    let defaults = |items: &[Strategy]| items.iter().filter(|s| s.is_default).map(|s| s.id).collect::<Vec<_>>();
+    let all = || async move { repo.list(tenant, page(1, 100)).await.expect("list").data };
+
+    assert_eq!(repo.count(tenant).await.expect("count"), 0, "the suite needs a tenant without strategies");
+    assert_eq!(repo.default_for(tenant).await.expect("default"), None);
+    let empty = repo.list(tenant, PageRequest::default()).await.expect("list");
+    assert_eq!((empty.data.len(), empty.total), (0, 0));
+
+    let input = NewStrategy {
+        name: "Main".into(),
+        persona: "You are Sam, the front desk of Acme Roofing.".into(),
+        tone: Some("warm".into()),
+        goal: "Book a free roof inspection.".into(),
+        qualification_questions: vec!["What is your address?".into(), "When did the leak start?".into()],
+        business_facts: Some(json!({"name": "Acme", "services": ["repairs", "roofs"], "pricing": {"visit": 0}})),
+        handoff_phone: Some("+14155552671".into()),
+        is_default: true,
+    };
+    let first = Strategy::create(tenant, input, t0).expect("valid strategy");
+    repo.insert(&first).await.expect("insert");
+    assert_eq!(repo.get(tenant, first.id).await.expect("get"), first, "every field round-trips");
+    assert_eq!(repo.default_for(tenant).await.expect("default"), Some(first.clone()));
+    assert_eq!(repo.count(tenant).await.expect("count"), 1);
+    assert!(not_found(repo.get(other, first.id).await), "cross-tenant get");
+    assert!(not_found(repo.get(tenant, StrategyId::new()).await));
+
+    let second = strategy(tenant, "Second", false, t0 + Duration::seconds(1));
+    let third = strategy(tenant, "Third", true, t0 + Duration::seconds(2));
+    repo.insert(&second).await.expect("insert");
+    assert_eq!(defaults(&all().await), [first.id], "a non-default insert leaves the default alone");
+    repo.insert(&third).await.expect("insert");
+    let listed = all().await;
+    assert_eq!(ids(&listed), [first.id, second.id, third.id]);
+    assert_eq!(defaults(&listed), [third.id], "inserting a default unsets the previous one");
+    assert_eq!(listed[1], second, "a strategy without handoff phone or facts round-trips");
+    assert_eq!(repo.default_for(tenant).await.expect("default"), Some(third.clone()));
+
+    let foreign = strategy(other, "Foreign", true, t0);
+    repo.insert(&foreign).await.expect("insert");
+    assert_eq!(repo.default_for(tenant).await.expect("default").map(|s| s.id), Some(third.id), "per tenant");
+    assert_eq!(repo.default_for(other).await.expect("default"), Some(foreign.clone()));
+
+    let t1 = t0 + Duration::minutes(1);
+    let mut second = second;
+    let changes = StrategyChanges {
+        name: Some("Second, renamed".into()),
+        persona: Some("You are Alex.".into()),
+        tone: Some("brisk".into()),
+        goal: Some("Sell gutters.".into()),
+        qualification_questions: Some(vec!["How long are your gutters?".into()]),
+        business_facts: Some(json!({"hours": "9-5", "area": 25, "open": true})),
+        handoff_phone: Some("+442079460958".into()),
+        is_default: Some(true),
+    };
+    second.apply(changes, t1).expect("valid changes");
+    repo.update(tenant, &second).await.expect("update");
+    assert_eq!(repo.get(tenant, second.id).await.expect("get"), second, "every field round-trips on update");
+    assert_eq!(defaults(&all().await), [second.id], "updating to default unsets the other");
+
+    let mut third = repo.get(tenant, third.id).await.expect("get");
+    assert!(!third.is_default);
+    third.apply(StrategyChanges { handoff_phone: Some(String::new()), ..StrategyChanges::default() }, t1).expect("ok");
+    repo.update(tenant, &third).await.expect("update");
+    assert_eq!(repo.get(tenant, third.id).await.expect("get"), third);
+    assert_eq!(defaults(&all().await), [second.id], "updating a non-default leaves the default alone");
+
+    let mut stolen = second.clone();
+    stolen.name = "Stolen".into();
+    assert!(not_found(repo.update(other, &stolen).await), "cross-tenant update");
+    stolen.tenant_id = other;
+    assert!(not_found(repo.update(other, &stolen).await), "cross-tenant update, tenant rewritten");
+    assert!(not_found(repo.update(tenant, &stolen).await), "tenant mismatch");
+    assert!(not_found(repo.update(tenant, &strategy(tenant, "Ghost", true, t1)).await), "unknown id");
+    assert_eq!(repo.get(tenant, second.id).await.expect("get"), second, "a refused update changes nothing");
+    assert_eq!(repo.default_for(other).await.expect("default"), Some(foreign.clone()));
+
+    let tie = strategy(tenant, "Tie", false, t0 + Duration::seconds(2));
+    repo.insert(&tie).await.expect("insert");
+    let mut expected = vec![(first.created_at, first.id), (second.created_at, second.id)];
+    expected.extend([(third.created_at, third.id), (tie.created_at, tie.id)]);
+    expected.sort();
+    let expected: Vec<_> = expected.into_iter().map(|(_, id)| id).collect();
+    let head = repo.list(tenant, page(1, 3)).await.expect("list");
+    assert_eq!((ids(&head.data), head.total, head.page, head.limit), (expected[..3].to_vec(), 4, 1, 3));
+    let tail = repo.list(tenant, page(2, 3)).await.expect("list");
+    assert_eq!((ids(&tail.data), tail.total, tail.page), (expected[3..].to_vec(), 4, 2), "created_at, then id");
+    assert_eq!(repo.list(tenant, page(3, 3)).await.expect("list").data, []);
+    assert_eq!((repo.count(tenant).await.expect("count"), repo.count(other).await.expect("count")), (4, 1));
+
+    assert!(not_found(repo.delete(other, second.id).await), "cross-tenant delete");
+    assert_eq!(repo.delete(tenant, second.id).await.expect("delete"), Some(first.id), "promotes the oldest");
+    assert!(not_found(repo.get(tenant, second.id).await));
+    assert!(not_found(repo.delete(tenant, second.id).await), "deleting twice");
+    let promoted = repo.get(tenant, first.id).await.expect("get");
+    assert_eq!(promoted, Strategy { is_default: true, ..first.clone() }, "promotion changes nothing else");
+    assert_eq!(defaults(&all().await), [first.id]);
+    assert_eq!(repo.delete(tenant, tie.id).await.expect("delete"), None, "deleting a non-default promotes nothing");
+    assert_eq!(repo.delete(tenant, third.id).await.expect("delete"), None);
+    assert_eq!(repo.default_for(tenant).await.expect("default"), Some(promoted));
+    assert_eq!(repo.delete(tenant, first.id).await.expect("delete"), None, "the last one leaves none to promote");
+    assert_eq!(repo.default_for(tenant).await.expect("default"), None);
+    assert_eq!(
+        (repo.count(tenant).await.expect("count"), repo.list(tenant, page(1, 10)).await.expect("list").total),
+        (0, 0)
+    );
+    assert_eq!(repo.default_for(other).await.expect("default"), Some(foreign), "the other tenant is untouched");
+    assert_eq!(repo.count(other).await.expect("count"), 1);
+}
+
+fn template(tenant: TenantId, name: &str, is_default: bool, at: DateTime<Utc>) -> PromptTemplate {
+    let input = NewPromptTemplate {
+        name: name.into(),
+        body: format!("{name}: greet {{{{lead.firstName}}}}."),
+        variables: None,
+        is_default,
+    };
+    PromptTemplate::create(tenant, input, at).expect("valid template")
+}
+
+/// Prompt templates round-trip every field (the variables list in order),
+/// list oldest first with paging, never cross tenants, and keep exactly one
+/// default per tenant through inserts, updates and deletes.
+///
+/// `tenants` are two existing tenants without prompt templates.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn prompt_templates(repo: &(impl PromptTemplateRepository + ?Sized), tenants: [TenantId; 2]) {
+    let [tenant, other] = tenants;
+    let t0 = now();
+    let ids = |items: &[PromptTemplate]| items.iter().map(|t| t.id).collect::<Vec<_>>();
+    let defaults = |items: &[PromptTemplate]| items.iter().filter(|t| t.is_default).map(|t| t.id).collect::<Vec<_>>();
+    let all = || async move { repo.list(tenant, page(1, 100)).await.expect("list").data };
+
+    assert_eq!(repo.count(tenant).await.expect("count"), 0, "the suite needs a tenant without templates");
+    assert_eq!(repo.default_for(tenant).await.expect("default"), None);
+    let empty = repo.list(tenant, PageRequest::default()).await.expect("list");
+    assert_eq!((empty.data.len(), empty.total), (0, 0));
+
+    let input = NewPromptTemplate {
+        name: "Main".into(),
+        body: "You are {{strategy.persona}}.\nGreet {{ lead.firstName }} ({{lead.phone}}); hours: {{business.hours}}."
+            .into(),
+        variables: None,
+        is_default: true,
+    };
+    let first = PromptTemplate::create(tenant, input, t0).expect("valid template");
+    repo.insert(&first).await.expect("insert");
+    assert_eq!(repo.get(tenant, first.id).await.expect("get"), first, "every field round-trips");
+    assert_eq!(first.variables, ["strategy.persona", "lead.firstName", "lead.phone", "business.hours"]);
+    assert_eq!(repo.default_for(tenant).await.expect("default"), Some(first.clone()));
+    assert_eq!(repo.count(tenant).await.expect("count"), 1);
+    assert!(not_found(repo.get(other, first.id).await), "cross-tenant get");
+    assert!(not_found(repo.get(tenant, PromptTemplateId::new()).await));
+
+    let second = template(tenant, "Second", false, t0 + Duration::seconds(1));
+    let third = template(tenant, "Third", true, t0 + Duration::seconds(2));
+    repo.insert(&second).await.expect("insert");
+    assert_eq!(defaults(&all().await), [first.id], "a non-default insert leaves the default alone");
+    repo.insert(&third).await.expect("insert");
+    let listed = all().await;
+    assert_eq!(ids(&listed), [first.id, second.id, third.id]);
+    assert_eq!(defaults(&listed), [third.id], "inserting a default unsets the previous one");
+    assert_eq!(listed[1], second);
+    assert_eq!(repo.default_for(tenant).await.expect("default"), Some(third.clone()));
+
+    let foreign = template(other, "Foreign", true, t0);
+    repo.insert(&foreign).await.expect("insert");
+    assert_eq!(repo.default_for(tenant).await.expect("default").map(|t| t.id), Some(third.id), "per tenant");
+    assert_eq!(repo.default_for(other).await.expect("default"), Some(foreign.clone()));
+
+    let t1 = t0 + Duration::minutes(1);
+    let mut second = second;
+    let changes = PromptTemplateChanges {
+        name: Some("Second, renamed".into()),
+        body: Some("{{business.services}} for {{lead.name}}, {{business.services}}".into()),
+        variables: Some(vec!["lead.name".into()]),
+        is_default: Some(true),
+    };
+    second.apply(changes, t1).expect("valid changes");
+    repo.update(tenant, &second).await.expect("update");
+    assert_eq!(repo.get(tenant, second.id).await.expect("get"), second, "every field round-trips on update");
+    assert_eq!(defaults(&all().await), [second.id], "updating to default unsets the other");
+
+    let mut third = repo.get(tenant, third.id).await.expect("get");
+    assert!(!third.is_default);
+    let rename = PromptTemplateChanges { name: Some("Third, renamed".into()), ..PromptTemplateChanges::default() };
+    third.apply(rename, t1).expect("ok");
+    repo.update(tenant, &third).await.expect("update");
+    assert_eq!(repo.get(tenant, third.id).await.expect("get"), third);
+    assert_eq!(defaults(&all().await), [second.id], "updating a non-default leaves the default alone");
+
+    let mut stolen = second.clone();
+    stolen.name = "Stolen".into();
+    assert!(not_found(repo.update(other, &stolen).await), "cross-tenant update");
+    stolen.tenant_id = other;
+    assert!(not_found(repo.update(other, &stolen).await), "cross-tenant update, tenant rewritten");
+    assert!(not_found(repo.update(tenant, &stolen).await), "tenant mismatch");
+    assert!(not_found(repo.update(tenant, &template(tenant, "Ghost", true, t1)).await), "unknown id");
+    assert_eq!(repo.get(tenant, second.id).await.expect("get"), second, "a refused update changes nothing");
+    assert_eq!(repo.default_for(other).await.expect("default"), Some(foreign.clone()));
+
+    let tie = template(tenant, "Tie", false, t0 + Duration::seconds(2));
+    repo.insert(&tie).await.expect("insert");
+    let mut expected = vec![(first.created_at, first.id), (second.created_at, second.id)];
+    expected.extend([(third.created_at, third.id), (tie.created_at, tie.id)]);
+    expected.sort();
+    let expected: Vec<_> = expected.into_iter().map(|(_, id)| id).collect();
+    let head = repo.list(tenant, page(1, 3)).await.expect("list");
+    assert_eq!((ids(&head.data), head.total, head.page, head.limit), (expected[..3].to_vec(), 4, 1, 3));
+    let tail = repo.list(tenant, page(2, 3)).await.expect("list");
+    assert_eq!((ids(&tail.data), tail.total, tail.page), (expected[3..].to_vec(), 4, 2), "created_at, then id");
+    assert_eq!(repo.list(tenant, page(3, 3)).await.expect("list").data, []);
+    assert_eq!((repo.count(tenant).await.expect("count"), repo.count(other).await.expect("count")), (4, 1));
+
+    assert!(not_found(repo.delete(other, second.id).await), "cross-tenant delete");
+    assert_eq!(repo.delete(tenant, second.id).await.expect("delete"), Some(first.id), "promotes the oldest");
+    assert!(not_found(repo.get(tenant, second.id).await));
+    assert!(not_found(repo.delete(tenant, second.id).await), "deleting twice");
+    let promoted = repo.get(tenant, first.id).await.expect("get");
+    assert_eq!(promoted, PromptTemplate { is_default: true, ..first.clone() }, "promotion changes nothing else");
+    assert_eq!(defaults(&all().await), [first.id]);
+    assert_eq!(repo.delete(tenant, tie.id).await.expect("delete"), None, "deleting a non-default promotes nothing");
+    assert_eq!(repo.delete(tenant, third.id).await.expect("delete"), None);
+    assert_eq!(repo.default_for(tenant).await.expect("default"), Some(promoted));
+    assert_eq!(repo.delete(tenant, first.id).await.expect("delete"), None, "the last one leaves none to promote");
+    assert_eq!(repo.default_for(tenant).await.expect("default"), None);
+    assert_eq!(
+        (repo.count(tenant).await.expect("count"), repo.list(tenant, page(1, 10)).await.expect("list").total),
+        (0, 0)
+    );
+    assert_eq!(repo.default_for(other).await.expect("default"), Some(foreign), "the other tenant is untouched");
+    assert_eq!(repo.count(other).await.expect("count"), 1);
 }

@@ -1,0 +1,30 @@
+//! `/api/v1/strategies/*` and `/api/v1/prompt-templates/*`: the
+//! receptionist's per-tenant configuration. Exactly one of each is the
+//! tenant's default; another tenant's ids answer 404.
+
+mod strategies;
+mod templates;
+
+use crate::error::ApiError;
+use actix_web::http::StatusCode;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the routes.
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(strategies::list)
+        .service(strategies::create)
+        .service(strategies::get)
+        .service(strategies::update)
+        .service(strategies::delete)
+        .service(templates::list)
+        .service(templates::create)
+        .service(templates::get)
+        .service(templates::update)
+        .service(templates::delete)
+        .service(templates::preview);
+}
+
+/// Parses a path id; a malformed id names nothing, so it is a 404 like any unknown id.
+fn path_id<T: std::str::FromStr>(raw: &str, entity: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{entity} not found")))
+}

@@ -1,0 +1,142 @@
+//! Strategies and prompt templates over HTTP: one default per tenant,
+//! validation, unknown template variables, preview, tenant isolation.
+
+use crate::helpers::{BOTH, TestApp, register, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn owner(app: &TestApp, domain: &str) -> String {
+    let (token, _) = register(app, &format!("owner@{domain}")).await;
+    let (status, created) =
+        app.call(&token, Method::POST, "/api/v1/subaccounts", Some(json!({"name": domain, "country": "US"}))).await;
+    assert_eq!(status, 201, "{created}");
+    created["accessToken"].as_str().unwrap().to_owned()
+}
+
+fn strategy(name: &str, is_default: bool) -> Value {
+    json!({"name": name, "persona": "You are Sam, the front desk of Acme Roofing.", "goal": "Book an inspection.",
+        "qualificationQuestions": ["What is your address?", "Is it leaking now?"],
+        "businessFacts": {"services": ["roof repair", "gutters"], "hours": "Mon-Fri 8-6", "pricing": "free inspection"},
+        "handoffPhone": "+1 415 555 2699", "isDefault": is_default})
+}
+
+async fn defaults(app: &TestApp, token: &str, path: &str) -> Vec<String> {
+    let (_, page) = app.call(token, Method::GET, path, None).await;
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["isDefault"] == true)
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn exactly_one_strategy_is_the_default() {
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        let token = owner(&app, "strategies.test").await;
+        let (status, first) =
+            app.call(&token, Method::POST, "/api/v1/strategies", Some(strategy("First", false))).await;
+        assert_eq!((status, &first["isDefault"]), (201, &json!(true)), "the first one is the default: {first}");
+        assert_eq!(
+            (&first["handoffPhone"], &first["tone"]),
+            (&json!("+14155552699"), &json!("friendly and professional"))
+        );
+        let (_, second) = app.call(&token, Method::POST, "/api/v1/strategies", Some(strategy("Second", true))).await;
+        let (_, third) = app.call(&token, Method::POST, "/api/v1/strategies", Some(strategy("Third", false))).await;
+        assert_eq!(defaults(&app, &token, "/api/v1/strategies").await, ["Second"], "a new default unsets the old one");
+
+        let first_path = format!("/api/v1/strategies/{}", first["id"].as_str().unwrap());
+        let (status, moved) =
+            app.call(&token, Method::PATCH, &first_path, Some(json!({"isDefault": true, "tone": "warm"}))).await;
+        assert_eq!((status, &moved["tone"]), (200, &json!("warm")));
+        assert_eq!(defaults(&app, &token, "/api/v1/strategies").await, ["First"]);
+        let (status, err) = app.call(&token, Method::PATCH, &first_path, Some(json!({"isDefault": false}))).await;
+        assert_eq!((status, err["code"].as_str()), (422, Some("default_required")), "{err}");
+
+        let (status, _) = app.call(&token, Method::DELETE, &first_path, None).await;
+        assert_eq!(status, 204);
+        assert_eq!(defaults(&app, &token, "/api/v1/strategies").await, ["Second"], "the oldest remaining is promoted");
+        assert_eq!(app.call(&token, Method::GET, &first_path, None).await.0, 404);
+
+        let (status, err) = app
+            .call(&token, Method::POST, "/api/v1/strategies",
+                Some(json!({"name": "", "persona": "", "goal": "x", "qualificationQuestions": ["ok", ""], "businessFacts": [1],
+                    "handoffPhone": "12"})))
+            .await;
+        assert_eq!(status, 400);
+        let fields: Vec<_> =
+            err["message"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().split(':').next().unwrap()).collect();
+        assert_eq!(fields, ["name", "persona", "qualificationQuestions.1", "businessFacts", "handoffPhone"], "{err}");
+
+        let other = owner(&app, "other-strategies.test").await;
+        let third_path = format!("/api/v1/strategies/{}", third["id"].as_str().unwrap());
+        assert_eq!(app.call(&other, Method::GET, &third_path, None).await.0, 404);
+        assert_eq!(app.call(&other, Method::PATCH, &third_path, Some(json!({"isDefault": true}))).await.0, 404);
+        assert_eq!(app.call(&other, Method::DELETE, &third_path, None).await.0, 404);
+        assert_eq!(app.call(&other, Method::GET, "/api/v1/strategies", None).await.1["total"], 0);
+        assert_eq!(defaults(&app, &token, "/api/v1/strategies").await, ["Second"], "untouched by the other tenant");
+        let _ = second;
+    }
+}
+
+#[tokio::test]
+async fn templates_reject_unknown_variables_and_render_with_strategy_and_lead() {
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        let token = owner(&app, "templates.test").await;
+        app.call(&token, Method::POST, "/api/v1/strategies", Some(strategy("Main", true))).await;
+
+        let bad =
+            json!({"name": "Greeting", "body": "Hi {{ lead.name }}, {{lead.age}} {{ foo }}", "variables": ["nope"]});
+        let (status, err) = app.call(&token, Method::POST, "/api/v1/prompt-templates", Some(bad)).await;
+        assert_eq!(status, 400, "{err}");
+        let messages: Vec<_> =
+            err["message"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_owned()).collect();
+        assert!(
+            messages.iter().any(|m| m.starts_with("body:") && m.contains("lead.age") && m.contains("foo")),
+            "{messages:?}"
+        );
+        assert!(messages.iter().any(|m| m.starts_with("variables:") && m.contains("nope")), "{messages:?}");
+        assert_eq!(
+            app.call(&token, Method::GET, "/api/v1/prompt-templates", None).await.1["total"],
+            0,
+            "nothing stored"
+        );
+
+        let body =
+            "You are {{strategy.name}}. Greet {{ lead.firstName }} ({{lead.phone}}). We do {{business.services}}.";
+        let (status, template) = app
+            .call(&token, Method::POST, "/api/v1/prompt-templates", Some(json!({"name": "Greeting", "body": body})))
+            .await;
+        assert_eq!(status, 201, "{template}");
+        assert_eq!(
+            template["variables"],
+            json!(["strategy.name", "lead.firstName", "lead.phone", "business.services"])
+        );
+        assert_eq!(template["isDefault"], true);
+
+        let (_, lead) = app
+            .call(&token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana Lopez", "phone": "(415) 555-2671"})))
+            .await;
+        let preview = format!("/api/v1/prompt-templates/{}/preview", template["id"].as_str().unwrap());
+        let (status, rendered) = app.call(&token, Method::POST, &preview, Some(json!({"leadId": lead["id"]}))).await;
+        assert_eq!(status, 200, "{rendered}");
+        assert_eq!(rendered["rendered"], "You are Main. Greet Ana (+14155552671). We do roof repair, gutters.");
+
+        let path = format!("/api/v1/prompt-templates/{}", template["id"].as_str().unwrap());
+        let (status, err) = app.call(&token, Method::PATCH, &path, Some(json!({"body": "{{lead.nme}}"}))).await;
+        assert_eq!((status, err["message"][0].as_str().unwrap().contains("lead.nme")), (400, true), "{err}");
+
+        let other = owner(&app, "other-templates.test").await;
+        assert_eq!(app.call(&other, Method::GET, &path, None).await.0, 404);
+        assert_eq!(app.call(&other, Method::POST, &preview, Some(json!({}))).await.0, 404);
+        assert_eq!(app.call(&other, Method::DELETE, &path, None).await.0, 404);
+        // My template with another tenant's lead: the lead is not found.
+        let (_, their_lead) = app
+            .call(&other, Method::POST, "/api/v1/leads", Some(json!({"name": "Zed", "email": "z@other.test"})))
+            .await;
+        assert_eq!(app.call(&token, Method::POST, &preview, Some(json!({"leadId": their_lead["id"]}))).await.0, 404);
+    }
+}
