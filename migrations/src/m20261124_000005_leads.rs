@@ -85,7 +85,9 @@ const LEAD_INDEXES: &[&str] = &[
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table(Tenants::Table).add_column(string_len_null(Tenants::Country, 2)).to_owned())
+            .alter_table(
+                Table::alter().table(Tenants::Table).add_column(string_len_null(Tenants::Country, 2)).to_owned(),
+            )
             .await?;
         manager
             .create_table(
@@ -151,7 +153,8 @@ impl MigrationTrait for Migration {
         }
         if manager.get_database_backend() == DatabaseBackend::Postgres {
             db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;
-            db.execute_unprepared("CREATE INDEX idx_leads_search_trgm ON leads USING gin (search gin_trgm_ops)").await?;
+            db.execute_unprepared("CREATE INDEX idx_leads_search_trgm ON leads USING gin (search gin_trgm_ops)")
+                .await?;
         }
         Ok(())
     }
