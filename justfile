@@ -31,3 +31,4 @@ lint:
 # Load-test the status paths against raw PostgreSQL/Redis baselines (writes docs/benchmarks.md figures to stdout)
 bench:
     ./scripts/bench.sh
+    ./scripts/bench_leads.sh
