@@ -28,7 +28,7 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
     cargo run -q -p frontdesk-arch-check
 
-# Load-test the status paths against raw PostgreSQL/Redis baselines (writes docs/benchmarks.md figures to stdout)
+# Load-test the status, auth and leads paths against raw PostgreSQL/Redis baselines of the same run (figures for docs/benchmarks.md on stdout)
 bench:
     ./scripts/bench.sh
     ./scripts/bench_leads.sh

@@ -16,8 +16,11 @@ pub use frontdesk_kernel::EmailAddress;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A phone number in E.164 form (`+14155550123`), checked against the
-/// numbering plan of its country (length and prefixes), not just its shape.
+/// A phone number in E.164 form (`+14155550123`). Input is checked against
+/// the numbering plan of its country (length and prefixes), not just its
+/// shape; stored values are only shape-checked when read back
+/// ([`PhoneNumber::from_stored`]), so a numbering-plan update in a new
+/// library version can never make existing leads unreadable.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PhoneNumber(String);
@@ -63,6 +66,19 @@ impl PhoneNumber {
         }
     }
 
+    /// A number this system stored earlier (database row, cache entry):
+    /// `+` and 8–15 digits, the first not zero. Cheap, and deliberately not
+    /// a numbering-plan check (see the type's docs).
+    ///
+    /// # Errors
+    /// When the value is not E.164-shaped (corrupt data).
+    pub fn from_stored(value: &str) -> Result<Self, String> {
+        let well_formed = value.strip_prefix('+').is_some_and(|digits| {
+            (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+        });
+        if well_formed { Ok(Self(value.to_owned())) } else { Err(format!("{value:?} is not an E.164 number")) }
+    }
+
     /// The E.164 string.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -76,10 +92,11 @@ impl PhoneNumber {
     }
 }
 
+/// Deserialization reads stored values (the cache), so it only checks the shape.
 impl TryFrom<String> for PhoneNumber {
     type Error = String;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
+        Self::from_stored(&value)
     }
 }
 
@@ -283,10 +300,13 @@ mod tests {
 
     #[test]
     fn values_deserialize_through_their_parsers() {
-        let phone: PhoneNumber = serde_json::from_value(json!("+44 20 7946 0958")).unwrap();
-        assert_eq!(phone.as_str(), "+442079460958");
+        let phone: PhoneNumber = serde_json::from_value(json!("+442079460958")).unwrap();
         assert_eq!(serde_json::to_value(&phone).unwrap(), json!("+442079460958"));
         assert!(serde_json::from_value::<PhoneNumber>(json!("020 7946 0958")).is_err());
+        // Stored numbers are shape-checked only: one the current plan rejects still loads.
+        assert!(PhoneNumber::parse("+10155552671").is_err());
+        assert_eq!(PhoneNumber::from_stored("+10155552671").unwrap().as_str(), "+10155552671");
+        assert!(PhoneNumber::from_stored("+0123456789").is_err() && PhoneNumber::from_stored("123").is_err());
         assert!(serde_json::from_value::<JsonObject>(json!("text")).is_err());
     }
 }

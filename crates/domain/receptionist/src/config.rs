@@ -51,12 +51,19 @@ impl ReceptionistConfig {
         Self { strategies, templates, clock }
     }
 
+    /// Now, to the microsecond: what every backend stores, so an entity
+    /// returned by a write equals the same entity read back.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        use chrono::SubsecRound;
+        self.clock.now().trunc_subsecs(6)
+    }
+
     /// Creates a strategy; the tenant's first one is the default whatever `input.is_default` says.
     ///
     /// # Errors
     /// `Validation` listing every bad field; `Storage`.
     pub async fn create_strategy(&self, tenant: TenantId, input: NewStrategy) -> Result<Strategy> {
-        let mut strategy = Strategy::create(tenant, input, self.clock.now())?;
+        let mut strategy = Strategy::create(tenant, input, self.now())?;
         if self.strategies.count(tenant).await? == 0 {
             strategy.is_default = true;
         }
@@ -94,7 +101,7 @@ impl ReceptionistConfig {
     ) -> Result<Strategy> {
         let mut strategy = self.strategies.get(tenant, id).await?;
         let unsets_default = strategy.is_default && changes.is_default == Some(false);
-        strategy.apply(changes, self.clock.now())?;
+        strategy.apply(changes, self.now())?;
         if unsets_default {
             return Err(ReceptionistError::DefaultRequired { entity: "strategy" });
         }
@@ -125,7 +132,7 @@ impl ReceptionistConfig {
     /// `Validation` listing every bad field (all unknown variables in one
     /// message); `Storage`.
     pub async fn create_template(&self, tenant: TenantId, input: NewPromptTemplate) -> Result<PromptTemplate> {
-        let mut template = PromptTemplate::create(tenant, input, self.clock.now())?;
+        let mut template = PromptTemplate::create(tenant, input, self.now())?;
         if self.templates.count(tenant).await? == 0 {
             template.is_default = true;
         }
@@ -163,7 +170,7 @@ impl ReceptionistConfig {
     ) -> Result<PromptTemplate> {
         let mut template = self.templates.get(tenant, id).await?;
         let unsets_default = template.is_default && changes.is_default == Some(false);
-        template.apply(changes, self.clock.now())?;
+        template.apply(changes, self.now())?;
         if unsets_default {
             return Err(ReceptionistError::DefaultRequired { entity: "prompt template" });
         }

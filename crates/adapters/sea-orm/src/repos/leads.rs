@@ -56,7 +56,7 @@ fn to_domain(row: Model) -> Result<Lead> {
         id: LeadId::from_uuid(row.id),
         tenant_id: TenantId::from_uuid(row.tenant_id),
         name: LeadName::parse(&row.name).map_err(bad)?,
-        phone: row.phone.as_deref().map(PhoneNumber::parse).transpose().map_err(bad)?,
+        phone: row.phone.as_deref().map(PhoneNumber::from_stored).transpose().map_err(bad)?,
         email: row.email.as_deref().map(EmailAddress::parse).transpose().map_err(bad)?,
         status: row.status.parse().map_err(bad)?,
         source: row.source.parse().map_err(bad)?,

@@ -268,7 +268,7 @@ fn strategy_to_domain(row: strategies::Model) -> Result<Strategy> {
         goal: row.goal,
         qualification_questions: serde_json::from_value(row.qualification_questions).map_err(|e| bad(e.to_string()))?,
         business_facts: JsonObject::parse(row.business_facts).map_err(bad)?,
-        handoff_phone: row.handoff_phone.as_deref().map(PhoneNumber::parse).transpose().map_err(bad)?,
+        handoff_phone: row.handoff_phone.as_deref().map(PhoneNumber::from_stored).transpose().map_err(bad)?,
         is_default: row.is_default,
         created_at: row.created_at,
         updated_at: row.updated_at,
