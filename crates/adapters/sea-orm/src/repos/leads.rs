@@ -208,6 +208,13 @@ impl SeaOrmLeadRepository {
 #[async_trait]
 impl LeadRepository for SeaOrmLeadRepository {
     async fn insert(&self, lead: &Lead, events: &[TimelineEvent]) -> Result<()> {
+        if events.is_empty() {
+            // One statement is atomic on its own: skip BEGIN/COMMIT (two round trips per create).
+            return match Entity::insert(lead_row(lead)).exec_without_returning(self.store.conn()).await {
+                Ok(_) => Ok(()),
+                Err(err) => Err(self.write_err(err, lead).await),
+            };
+        }
         let txn = self.store.conn().begin().await.map_err(LeadsError::storage)?;
         let written = match Entity::insert(lead_row(lead)).exec_without_returning(&txn).await {
             Ok(_) => Self::insert_events(&txn, events).await,
