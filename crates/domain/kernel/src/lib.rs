@@ -14,6 +14,7 @@ pub mod email;
 pub mod error;
 pub mod health;
 pub mod id;
+pub mod jobs;
 pub mod page;
 pub mod rate_limit;
 mod string_enum;

@@ -15,7 +15,10 @@ use chrono::{DateTime, Duration, Utc};
 use std::sync::Mutex;
 
 pub mod cache_contract;
+mod job_store;
 pub mod rate_limit_contract;
+
+pub use job_store::InMemoryJobStore;
 
 /// Locks a fake's mutex; a poisoned lock (a test panicked while holding it)
 /// still yields the data, so one failing test cannot cascade into others.

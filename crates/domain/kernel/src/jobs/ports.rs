@@ -1,0 +1,237 @@
+//! The job ports: producers, the worker loop, status storage, handlers.
+
+use super::model::{Job, JobId, JobRecord, JobStatus, NewJob, Progress};
+use crate::{ErrorCode, TenantId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// Why a job operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// No such job for this tenant (or none at all).
+    #[error("job not found")]
+    NotFound,
+    /// The queue or the job store failed; the cause is kept for the logs.
+    #[error("job queue unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl JobError {
+    /// Wraps a backend error.
+    pub fn unavailable(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Unavailable(Box::new(err))
+    }
+}
+
+impl ErrorCode for JobError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::Unavailable(_) => "service_unavailable",
+        }
+    }
+}
+
+/// The outcome of an enqueue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enqueued {
+    /// A new job was stored.
+    New(JobId),
+    /// The idempotency key was already used (same tenant): that job.
+    Existing(JobId),
+}
+
+impl Enqueued {
+    /// The job's id either way.
+    #[must_use]
+    pub const fn id(self) -> JobId {
+        match self {
+            Self::New(id) | Self::Existing(id) => id,
+        }
+    }
+}
+
+/// What producers (use cases, HTTP handlers) see.
+#[async_trait]
+pub trait JobQueue: Send + Sync + 'static {
+    /// Enqueues `job` to run now.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn enqueue(&self, job: NewJob) -> Result<Enqueued, JobError>;
+
+    /// Enqueues `job` to run at `run_at`.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn enqueue_at(&self, job: NewJob, run_at: DateTime<Utc>) -> Result<Enqueued, JobError>;
+
+    /// The job `id` of `tenant`.
+    ///
+    /// # Errors
+    /// `NotFound` (also for another tenant's job); `Unavailable`.
+    async fn status(&self, tenant: TenantId, id: JobId) -> Result<JobRecord, JobError>;
+}
+
+/// A claimed job, with the backend's handle for acknowledging it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    /// The job, `attempts` already counting this run.
+    pub job: Job,
+    /// Backend handle (stream entry id, lease token).
+    pub receipt: String,
+}
+
+/// How many jobs are where (for metrics and `worker status`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Due and waiting.
+    pub ready: u64,
+    /// Waiting for their retry time.
+    pub delayed: u64,
+    /// Claimed and not yet acknowledged.
+    pub running: u64,
+    /// Dead-lettered.
+    pub dead: u64,
+}
+
+/// What the worker loop sees.
+#[async_trait]
+pub trait JobSource: Send + Sync + 'static {
+    /// Claims the next due job for `consumer`, waiting up to `wait` for one.
+    /// Also takes over jobs whose runner vanished (no acknowledgement within
+    /// the visibility timeout). Marks it `running` and counts the attempt.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn claim(&self, consumer: &str, wait: Duration) -> Result<Option<Delivery>, JobError>;
+
+    /// Records success with `result` and acknowledges the delivery.
+    ///
+    /// # Errors
+    /// `Unavailable` (the job will then be redelivered: handlers are idempotent).
+    async fn complete(&self, delivery: &Delivery, result: serde_json::Value) -> Result<(), JobError>;
+
+    /// Records a failed attempt: schedules the retry (status `failed`) or,
+    /// when attempts are spent or `failure.retryable` is false, dead-letters
+    /// it (status `dead`). Returns the new status.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn fail(&self, delivery: &Delivery, failure: &JobFailure) -> Result<JobStatus, JobError>;
+
+    /// Gives the job back untouched (a worker shutting down), due at once.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn release(&self, delivery: &Delivery) -> Result<(), JobError>;
+
+    /// Puts up to `limit` dead jobs back in the queue with a fresh attempt budget; returns how many.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn redrive(&self, limit: u64) -> Result<u64, JobError>;
+
+    /// Counts by state.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn depth(&self) -> Result<QueueDepth, JobError>;
+}
+
+/// Where job status lives: the SQL `jobs` table, whatever carries the jobs.
+#[async_trait]
+pub trait JobStore: Send + Sync + 'static {
+    /// Stores a new `queued` job, or returns the job that already has its
+    /// idempotency key in its tenant.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn insert(&self, job: &Job) -> Result<Enqueued, JobError>;
+
+    /// The job `id` of `tenant`.
+    ///
+    /// # Errors
+    /// `NotFound`; `Unavailable`.
+    async fn get(&self, tenant: TenantId, id: JobId) -> Result<JobRecord, JobError>;
+
+    /// Any job by id (the worker side, which is not tenant-scoped).
+    ///
+    /// # Errors
+    /// `NotFound`; `Unavailable`.
+    async fn find(&self, id: JobId) -> Result<JobRecord, JobError>;
+
+    /// Moves the job to `status`, recording the attempt count, next due
+    /// time, result or error that go with it.
+    ///
+    /// # Errors
+    /// `NotFound`; `Unavailable`.
+    async fn transition(&self, id: JobId, change: StatusChange) -> Result<(), JobError>;
+
+    /// Records progress.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn set_progress(&self, id: JobId, progress: Progress) -> Result<(), JobError>;
+}
+
+/// A status change with what goes with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatusChange {
+    /// The new status.
+    pub status: JobStatus,
+    /// Attempts started so far.
+    pub attempts: u32,
+    /// When it is next due (queued/failed).
+    pub run_at: Option<DateTime<Utc>>,
+    /// The result (completed).
+    pub result: Option<serde_json::Value>,
+    /// The last error (failed/dead).
+    pub error: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Why a handler's attempt failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct JobFailure {
+    /// What went wrong (stored as the job's `error`; no secrets).
+    pub message: String,
+    /// False when retrying cannot help (bad payload): dead at once.
+    pub retryable: bool,
+}
+
+impl JobFailure {
+    /// A failure worth retrying (timeouts, provider errors).
+    pub fn retry(message: impl Into<String>) -> Self {
+        Self { message: message.into(), retryable: true }
+    }
+
+    /// A failure retrying cannot fix.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self { message: message.into(), retryable: false }
+    }
+}
+
+/// Lets a long handler report progress.
+#[async_trait]
+pub trait ProgressSink: Send + Sync {
+    /// `processed` of `total` units done (best effort: failures are logged, not raised).
+    async fn report(&self, processed: u64, total: u64);
+}
+
+/// Runs jobs of one kind. Implemented by domain crates, registered by the worker.
+#[async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    /// The `kind` it runs.
+    fn kind(&self) -> &'static str;
+
+    /// Runs `job` (which may be a redelivery: make the effect idempotent) and
+    /// returns its result.
+    ///
+    /// # Errors
+    /// [`JobFailure`].
+    async fn run(&self, job: &Job, progress: &dyn ProgressSink) -> Result<serde_json::Value, JobFailure>;
+}

@@ -1,0 +1,75 @@
+//! An in-memory [`JobStore`], for adapter and worker tests that need job
+//! status without a database.
+
+use crate::TenantId;
+use crate::jobs::{Enqueued, Job, JobError, JobId, JobRecord, JobStatus, JobStore, Progress, StatusChange};
+use crate::testing::lock;
+use async_trait::async_trait;
+use std::sync::Mutex;
+
+/// Job records in a `Vec`, idempotency keys unique per tenant.
+#[derive(Debug, Default)]
+pub struct InMemoryJobStore(Mutex<Vec<JobRecord>>);
+
+impl InMemoryJobStore {
+    /// Every record (for assertions).
+    #[must_use]
+    pub fn all(&self) -> Vec<JobRecord> {
+        lock(&self.0).clone()
+    }
+}
+
+#[async_trait]
+impl JobStore for InMemoryJobStore {
+    async fn insert(&self, job: &Job) -> Result<Enqueued, JobError> {
+        let mut records = lock(&self.0);
+        if let Some(key) = &job.idempotency_key
+            && let Some(existing) =
+                records.iter().find(|r| r.job.tenant_id == job.tenant_id && r.job.idempotency_key.as_ref() == Some(key))
+        {
+            return Ok(Enqueued::Existing(existing.job.id));
+        }
+        records.push(JobRecord {
+            job: job.clone(),
+            status: JobStatus::Queued,
+            result: None,
+            error: None,
+            progress: None,
+            updated_at: job.created_at,
+        });
+        Ok(Enqueued::New(job.id))
+    }
+
+    async fn get(&self, tenant: TenantId, id: JobId) -> Result<JobRecord, JobError> {
+        lock(&self.0).iter().find(|r| r.job.id == id && r.job.tenant_id == tenant).cloned().ok_or(JobError::NotFound)
+    }
+
+    async fn find(&self, id: JobId) -> Result<JobRecord, JobError> {
+        lock(&self.0).iter().find(|r| r.job.id == id).cloned().ok_or(JobError::NotFound)
+    }
+
+    async fn transition(&self, id: JobId, change: StatusChange) -> Result<(), JobError> {
+        let mut records = lock(&self.0);
+        let record = records.iter_mut().find(|r| r.job.id == id).ok_or(JobError::NotFound)?;
+        record.status = change.status;
+        record.job.attempts = change.attempts;
+        if let Some(run_at) = change.run_at {
+            record.job.run_at = run_at;
+        }
+        if change.result.is_some() {
+            record.result = change.result;
+        }
+        if change.error.is_some() || change.status == JobStatus::Completed {
+            record.error = change.error;
+        }
+        record.updated_at = change.at;
+        Ok(())
+    }
+
+    async fn set_progress(&self, id: JobId, progress: Progress) -> Result<(), JobError> {
+        let mut records = lock(&self.0);
+        let record = records.iter_mut().find(|r| r.job.id == id).ok_or(JobError::NotFound)?;
+        record.progress = Some(progress);
+        Ok(())
+    }
+}
