@@ -13,6 +13,7 @@ mod m20261124_000003_invitations;
 mod m20261124_000004_audit_log;
 mod m20261124_000005_leads;
 mod m20261124_000006_receptionist_config;
+mod m20261124_000007_jobs;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_audit_log::Migration),
             Box::new(m20261124_000005_leads::Migration),
             Box::new(m20261124_000006_receptionist_config::Migration),
+            Box::new(m20261124_000007_jobs::Migration),
         ]
     }
 }

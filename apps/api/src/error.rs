@@ -178,6 +178,12 @@ impl From<frontdesk_receptionist::ReceptionistError> for ApiError {
     }
 }
 
+impl From<frontdesk_kernel::jobs::JobError> for ApiError {
+    fn from(err: frontdesk_kernel::jobs::JobError) -> Self {
+        Self::from_domain(&err)
+    }
+}
+
 /// The HTTP status of each stable error code. Unknown codes are server errors,
 /// so a new domain error cannot silently leak as a 2xx or a misleading 4xx.
 #[must_use]

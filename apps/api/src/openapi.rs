@@ -24,7 +24,8 @@ use utoipa_actix_web::AppExt;
         (name = "subaccounts", description = "Tenants, invitations and onboarding"),
         (name = "users", description = "Members of a sub-account"),
         (name = "leads", description = "Leads, their timeline and notes"),
-        (name = "receptionist", description = "Strategies and prompt templates")
+        (name = "receptionist", description = "Strategies and prompt templates"),
+        (name = "jobs", description = "Background job status and export downloads")
     )
 )]
 struct ApiDoc;

@@ -33,6 +33,8 @@ pub struct Application {
     port: u16,
     server: Server,
     stores: Stores,
+    /// The in-process worker (embedded profile) and the switch that stops it.
+    workers: Option<(tokio::sync::watch::Sender<bool>, tokio::task::JoinSet<()>)>,
 }
 
 /// Why the api could not start.
@@ -74,6 +76,10 @@ impl Application {
         let subaccounts = web::Data::new(subaccount_service(&stores));
         let leads = web::Data::new(frontdesk_runtime::services::lead_service(&stores));
         let receptionist = web::Data::new(frontdesk_runtime::services::receptionist_config(&stores));
+        let jobs = web::Data::new(crate::routes::jobs::JobsContext {
+            queue: Arc::clone(&stores.jobs.queue),
+            files: Arc::clone(&stores.files),
+        });
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let openapi_json: Arc<str> =
@@ -99,6 +105,7 @@ impl Application {
                 .app_data(subaccounts.clone())
                 .app_data(leads.clone())
                 .app_data(receptionist.clone())
+                .app_data(jobs.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())
@@ -121,7 +128,13 @@ impl Application {
         .map_err(bind_error)?
         .run();
         tracing::info!(host = %settings.host, port, "api listening");
-        Ok(Self { port, server, stores })
+        let workers = settings.embedded_worker.then(|| {
+            let (stop, shutdown) = tokio::sync::watch::channel(false);
+            let config = frontdesk_runtime::services::worker_config(&settings, "api");
+            tracing::info!(concurrency = config.concurrency, "running the job worker in-process (EMBEDDED_WORKER)");
+            (stop, frontdesk_runtime::services::spawn_workers(&stores, config, &shutdown))
+        });
+        Ok(Self { port, server, stores, workers })
     }
 
     /// The bound port.
@@ -136,6 +149,11 @@ impl Application {
     /// I/O errors of the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some((stop, mut tasks)) = self.workers {
+            tracing::info!("api stopped; stopping the in-process worker");
+            let _ = stop.send(true);
+            while tasks.join_next().await.is_some() {}
+        }
         tracing::info!("api stopped; closing connections");
         self.stores.close().await;
         result

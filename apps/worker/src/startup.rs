@@ -80,7 +80,10 @@ impl Worker {
         let tokens = Arc::new(SeaOrmRefreshTokenRepository::new(stores.sql.clone()));
         tasks.spawn(crate::tasks::purge_expired_tokens(tokens, PURGE_EVERY, receiver.clone()));
         let leads = frontdesk_runtime::services::lead_service(&stores);
-        tasks.spawn(crate::tasks::purge_deleted_leads(leads, PURGE_EVERY, receiver));
+        tasks.spawn(crate::tasks::purge_deleted_leads(leads, PURGE_EVERY, receiver.clone()));
+        let config = frontdesk_runtime::services::worker_config(&settings, "worker");
+        let mut jobs = frontdesk_runtime::services::spawn_workers(&stores, config, &receiver);
+        tasks.spawn(async move { while jobs.join_next().await.is_some() {} });
 
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let health = web::Data::new(stores.clone());

@@ -6,6 +6,7 @@
 //! configuration into connected adapters behind domain ports.
 
 pub mod health;
+pub mod jobs;
 pub mod metrics;
 pub mod services;
 pub mod settings;
@@ -13,7 +14,7 @@ pub mod stores;
 pub mod telemetry;
 
 pub use health::{HealthReport, ServiceState};
-pub use settings::{AppEnv, LogFormat, Settings, SettingsError};
+pub use settings::{AppEnv, JobBackendKind, LogFormat, Settings, SettingsError};
 pub use stores::{StartupError, Stores};
 
 /// Installs ring as the process-wide rustls crypto provider.

@@ -31,3 +31,58 @@ pub fn receptionist_config(stores: &Stores) -> ReceptionistConfig {
         Arc::new(SystemClock),
     )
 }
+
+/// Every job handler this build knows, wired to the stores.
+#[must_use]
+pub fn job_handlers(stores: &Stores) -> crate::jobs::Handlers {
+    use frontdesk_leads::{ExportLeads, ImportLeads};
+    let repo = Arc::new(SeaOrmLeadRepository::new(stores.sql.clone()));
+    let directory = Arc::new(SeaOrmTenantDirectory::new(stores.sql.clone()));
+    let codec = Arc::new(frontdesk_files::SpreadsheetCodec);
+    crate::jobs::Handlers::new()
+        .with(Arc::new(crate::jobs::NoopHandler))
+        .with(Arc::new(ImportLeads::new(
+            repo.clone(),
+            directory,
+            Arc::clone(&stores.files),
+            codec.clone(),
+            Arc::new(SystemClock),
+        )))
+        .with(Arc::new(ExportLeads::new(repo, Arc::clone(&stores.files), codec)))
+}
+
+/// The worker loop's settings from the process settings.
+#[must_use]
+pub fn worker_config(settings: &crate::Settings, role: &str) -> crate::jobs::WorkerConfig {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+    crate::jobs::WorkerConfig {
+        concurrency: settings.worker_concurrency,
+        consumer: format!("{role}-{host}-{}", std::process::id()),
+        wait: std::time::Duration::from_secs(1),
+        grace: settings.shutdown_timeout,
+    }
+}
+
+/// Starts the worker loop (and the queue-depth gauge) as background tasks;
+/// flip `shutdown` to stop them, then await the returned set.
+#[must_use]
+pub fn spawn_workers(
+    stores: &Stores,
+    config: crate::jobs::WorkerConfig,
+    shutdown: &tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinSet<()> {
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(crate::jobs::run_workers(
+        Arc::clone(&stores.jobs.source),
+        Arc::clone(&stores.jobs.store),
+        job_handlers(stores),
+        config,
+        shutdown.clone(),
+    ));
+    tasks.spawn(crate::jobs::report_depth(
+        Arc::clone(&stores.jobs.source),
+        std::time::Duration::from_secs(5),
+        shutdown.clone(),
+    ));
+    tasks
+}

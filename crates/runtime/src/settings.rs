@@ -79,6 +79,18 @@ pub struct Settings {
     pub auth_rate: (u32, Duration),
     /// `API_RATE_LIMIT` per `API_RATE_WINDOW_SECS`: other `/api/*` requests per user (or IP).
     pub api_rate: (u32, Duration),
+    /// `JOB_BACKEND`: where jobs are queued (`redis` by default when `REDIS_URL` is set, else `sql`).
+    pub job_backend: JobBackendKind,
+    /// `JOB_QUEUE`: the queue this process enqueues to and consumes (default `default`).
+    pub job_queue: String,
+    /// `JOB_VISIBILITY_TIMEOUT_SECS`: a claimed job not finished within this is taken over (default 60).
+    pub job_visibility_timeout: Duration,
+    /// `WORKER_CONCURRENCY`: jobs run at once per process (default 5).
+    pub worker_concurrency: usize,
+    /// `EMBEDDED_WORKER`: the api runs the worker loop in-process (default: true with the SQL queue).
+    pub embedded_worker: bool,
+    /// `FILES_DIR`: where uploaded and exported files are kept (default `./data/files`).
+    pub files_dir: std::path::PathBuf,
 }
 
 impl fmt::Debug for Settings {
@@ -92,6 +104,15 @@ impl fmt::Debug for Settings {
             .field("run_migrations", &self.run_migrations)
             .finish_non_exhaustive()
     }
+}
+
+/// Which backend carries jobs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobBackendKind {
+    /// Rows in the SQL `jobs` table (embedded default; small deployments without Redis).
+    Sql,
+    /// Redis Streams, status in the SQL `jobs` table.
+    Redis,
 }
 
 /// Every invalid variable, one line each.
@@ -264,6 +285,42 @@ impl Settings {
         } else if bcrypt_cost < 10 && app_env == AppEnv::Production {
             r.errors.push(format!("BCRYPT_COST: {bcrypt_cost} is too weak for production (use 10 or more)"));
         }
+        let job_backend = match r.raw("JOB_BACKEND").map(str::to_ascii_lowercase).as_deref() {
+            None => {
+                if redis_url.is_some() {
+                    JobBackendKind::Redis
+                } else {
+                    JobBackendKind::Sql
+                }
+            }
+            Some("sql") => JobBackendKind::Sql,
+            Some("redis") => {
+                if redis_url.is_none() {
+                    r.errors.push("JOB_BACKEND: redis needs REDIS_URL".to_owned());
+                }
+                JobBackendKind::Redis
+            }
+            Some(other) => {
+                r.errors.push(format!("JOB_BACKEND: expected sql or redis, got {other:?}"));
+                JobBackendKind::Sql
+            }
+        };
+        let job_queue = r.raw("JOB_QUEUE").unwrap_or("default").to_owned();
+        if job_queue.is_empty()
+            || job_queue.len() > 64
+            || !job_queue.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            r.errors.push(format!("JOB_QUEUE: 1-64 letters, digits, - or _ (got {job_queue:?})"));
+        }
+        let job_visibility_timeout =
+            Duration::from_secs(r.parsed("JOB_VISIBILITY_TIMEOUT_SECS", 60u64, "a number of seconds").max(1));
+        let worker_concurrency = r.parsed("WORKER_CONCURRENCY", 5usize, "a number of concurrent jobs");
+        if worker_concurrency == 0 {
+            r.errors.push("WORKER_CONCURRENCY: must be at least 1".to_owned());
+        }
+        let embedded_worker = r.flag("EMBEDDED_WORKER", job_backend == JobBackendKind::Sql);
+        let files_dir = std::path::PathBuf::from(r.raw("FILES_DIR").unwrap_or("./data/files"));
+
         if app_env == AppEnv::Production && database_is_embedded {
             r.errors.push("DATABASE_URL: required when APP_ENV=production (postgres://…)".to_owned());
         }
@@ -272,6 +329,12 @@ impl Settings {
             return Err(SettingsError(r.errors));
         }
         Ok(Self {
+            job_backend,
+            job_queue,
+            job_visibility_timeout,
+            worker_concurrency,
+            embedded_worker,
+            files_dir,
             app_env,
             host,
             port,

@@ -8,11 +8,16 @@
 //!   in health). Set but down: start anyway (the cache is fail-open) while
 //!   the client reconnects in the background; health reports `error`.
 
-use crate::settings::Settings;
+use crate::settings::{JobBackendKind, Settings};
+use frontdesk_files::LocalFileStorage;
+use frontdesk_kernel::files::FileStorage;
+use frontdesk_kernel::jobs::{JobQueue, JobSource, JobStore};
 use frontdesk_kernel::{Cache, HealthCheck, RateLimiter};
 use frontdesk_memory::{InProcessCache, InProcessRateLimiter};
 use frontdesk_redis::{FredCache, FredRateLimiter, RedisConfig, RedisHealthCheck, RedisStore, RedisStoreError};
+use frontdesk_redis_queue::{RedisJobQueue, RedisQueueConfig};
 use frontdesk_sea_orm::{ConnectError, DbConfig, SqlHealthCheck, SqlStore};
+use frontdesk_sql_queue::{SqlJobQueue, SqlJobStore, SqlQueueConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +30,9 @@ pub enum StartupError {
     /// Redis settings were rejected.
     #[error("redis: {0}")]
     Redis(#[from] RedisStoreError),
+    /// The job queue could not be set up.
+    #[error("job queue: {0}")]
+    Jobs(#[source] frontdesk_kernel::jobs::JobError),
     /// The SQLite data directory could not be created.
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
@@ -49,7 +57,52 @@ pub struct Stores {
     disabled_services: Vec<&'static str>,
     /// The rate limiter (Redis or in-process).
     pub rate_limiter: Arc<dyn RateLimiter>,
+    /// The job queue, its consumer side and the status store.
+    pub jobs: JobBackend,
+    /// File storage (local directory `FILES_DIR`).
+    pub files: Arc<dyn FileStorage>,
     redis: Option<RedisStore>,
+}
+
+/// The three faces of the configured job backend.
+#[derive(Clone)]
+pub struct JobBackend {
+    /// For producers.
+    pub queue: Arc<dyn JobQueue>,
+    /// For the worker loop.
+    pub source: Arc<dyn JobSource>,
+    /// Status, results and progress (always SQL).
+    pub store: Arc<dyn JobStore>,
+}
+
+impl JobBackend {
+    /// Connects the backend `settings.job_backend` names.
+    ///
+    /// # Errors
+    /// [`StartupError::Jobs`] when the Redis queue cannot be set up.
+    pub async fn connect(settings: &Settings, sql: &SqlStore) -> Result<Self, StartupError> {
+        let store = Arc::new(SqlJobStore::new(sql.connection()).with_queue(settings.job_queue.clone()));
+        match settings.job_backend {
+            JobBackendKind::Sql => {
+                let mut config = SqlQueueConfig::new(settings.job_queue.clone());
+                config.visibility_timeout = settings.job_visibility_timeout;
+                let queue = Arc::new(SqlJobQueue::new(sql.connection(), config));
+                tracing::info!(queue = %settings.job_queue, "jobs: SQL queue");
+                Ok(Self { queue: queue.clone(), source: queue, store })
+            }
+            JobBackendKind::Redis => {
+                let url = settings.redis_url().unwrap_or_default().to_owned();
+                let mut config = RedisQueueConfig::new(url);
+                config.key_prefix = settings.redis_key_prefix.clone();
+                config.queue = settings.job_queue.clone();
+                config.visibility_timeout = settings.job_visibility_timeout;
+                config.pool_size = u32::try_from(settings.worker_concurrency + 4).unwrap_or(u32::MAX);
+                let queue = Arc::new(RedisJobQueue::connect(config, store.clone()).await.map_err(StartupError::Jobs)?);
+                tracing::info!(queue = %settings.job_queue, "jobs: Redis Streams queue, status in SQL");
+                Ok(Self { queue: queue.clone(), source: queue, store })
+            }
+        }
+    }
 }
 
 impl Stores {
@@ -110,7 +163,9 @@ impl Stores {
                 (Arc::new(InProcessCache::new()), Arc::new(InProcessRateLimiter::new()), None)
             }
         };
-        Ok(Self { sql, cache, health_checks, disabled_services, rate_limiter, redis })
+        let jobs = JobBackend::connect(settings, &sql).await?;
+        let files: Arc<dyn FileStorage> = Arc::new(LocalFileStorage::new(settings.files_dir.clone()));
+        Ok(Self { sql, cache, health_checks, disabled_services, rate_limiter, jobs, files, redis })
     }
 
     /// Runs every health check.

@@ -1,6 +1,7 @@
 //! Route registration. One module per resource, one handler per file as resources grow.
 
 pub mod auth;
+pub mod jobs;
 pub mod leads;
 pub mod receptionist;
 pub mod status;
@@ -15,6 +16,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     auth::configure(cfg);
     subaccounts::configure(cfg);
     users::configure(cfg);
+    jobs::configure(cfg);
     leads::configure(cfg);
     receptionist::configure(cfg);
 }

@@ -80,6 +80,42 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Uploads `bytes` as the multipart part `file` named `file_name` to `path`.
+    pub async fn upload(&self, token: &str, path: &str, file_name: &str, bytes: &[u8]) -> (u16, serde_json::Value) {
+        let boundary = "frontdesk-test-boundary-7d1f";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Polls the job until it is completed or dead (or 120 s pass) and returns its last state.
+    pub async fn wait_for_job(&self, token: &str, id: &str) -> serde_json::Value {
+        for _ in 0..1200 {
+            let (status, job) = self.call(token, reqwest::Method::GET, &format!("/api/v1/jobs/{id}"), None).await;
+            assert_eq!(status, 200, "{job}");
+            if job["status"] == "completed" || job["status"] == "dead" {
+                return job;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("job {id} did not finish");
+    }
+
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client.post(format!("{}{path}", self.address)).json(body).send().await.expect("request")
     }
@@ -99,6 +135,9 @@ pub async fn spawn_app_with(profile: Profile, extra: &[(&str, &str)]) -> TestApp
     vars.insert("HOST".into(), "127.0.0.1".into());
     vars.insert("PORT".into(), "0".into());
     vars.insert("SHUTDOWN_TIMEOUT_SECS".into(), "1".into());
+    vars.insert("FILES_DIR".into(), dir.path().join("files").display().to_string());
+    // Jobs run in-process in both profiles (SQL queue embedded, Redis Streams in production).
+    vars.insert("EMBEDDED_WORKER".into(), "true".into());
     vars.insert("BCRYPT_COST".into(), "4".into());
     // Generous limits so functional tests never trip them; rate_limits.rs sets its own.
     vars.insert("AUTH_RATE_LIMIT".into(), "1000".into());

@@ -15,4 +15,5 @@ mod register;
 mod sessions;
 mod status;
 mod subaccounts;
+mod transfer;
 mod users;

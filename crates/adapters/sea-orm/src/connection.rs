@@ -212,6 +212,14 @@ impl SqlStore {
         self.db.get_database_backend()
     }
 
+    /// A handle on the same pool, for adapters outside this crate that take a
+    /// plain SeaORM connection (the SQL job queue), so they share the pool
+    /// without depending on this crate. Cloning is cheap: the pool is shared.
+    #[must_use]
+    pub fn connection(&self) -> DatabaseConnection {
+        self.db.clone()
+    }
+
     /// The SeaORM connection, for repositories in this crate.
     pub(crate) const fn conn(&self) -> &DatabaseConnection {
         &self.db

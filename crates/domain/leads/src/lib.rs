@@ -15,6 +15,7 @@ pub mod ports;
 pub mod service;
 pub mod status;
 pub mod timeline;
+pub mod transfer;
 pub mod values;
 
 #[cfg(feature = "testing")]
@@ -27,6 +28,7 @@ pub use ports::{LeadRepository, TenantDirectory};
 pub use service::LeadService;
 pub use status::{LeadSource, LeadStatus};
 pub use timeline::{Direction, EventKind, NewTimelineEvent, TimelineEvent, TimelineEventId};
+pub use transfer::{ExportLeads, ImportLeads};
 pub use values::{EmailAddress, JsonObject, LeadName, PhoneNumber};
 
 #[cfg(all(test, feature = "testing"))]
@@ -38,7 +40,11 @@ mod contract_tests {
 
     #[tokio::test]
     async fn in_memory_store_meets_the_contract() {
-        let fixtures = contract::Fixtures { tenants: (0..14).map(|_| TenantId::new()).collect(), user: UserId::new() };
+        let fixtures = contract::Fixtures {
+            tenants: (0..16).map(|_| TenantId::new()).collect(),
+            user: UserId::new(),
+            job: frontdesk_kernel::jobs::JobId::new(),
+        };
         contract::leads(Arc::new(InMemoryLeadStore::default()), &fixtures).await;
     }
 }

@@ -21,8 +21,10 @@ use crate::error::Result;
 use crate::filter::LeadFilter;
 use crate::lead::{Lead, LeadId};
 use crate::timeline::TimelineEvent;
+use crate::transfer::BatchOutcome;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use frontdesk_kernel::jobs::JobId;
 use frontdesk_kernel::{Country, Page, PageRequest, TenantId, UserId};
 
 /// Leads and their timelines.
@@ -86,6 +88,17 @@ pub trait LeadRepository: Send + Sync + 'static {
     /// # Errors
     /// `Storage`.
     async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>>;
+
+    /// Inserts `leads` (all of `tenant`) as batch `batch` of import job
+    /// `job`, skipping those whose phone or email a live lead of the tenant
+    /// (or an earlier lead of the batch) already has, and records the
+    /// outcome under `(job, batch)` in the same transaction. If that batch
+    /// was recorded before (the job is running again), inserts nothing and
+    /// returns the recorded outcome.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn import_batch(&self, tenant: TenantId, job: JobId, batch: u32, leads: &[Lead]) -> Result<BatchOutcome>;
 
     /// Appends `event` to the live lead `event.lead_id` of `tenant`.
     ///

@@ -406,6 +406,15 @@ mod tests {
         async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>> {
             self.store.list(tenant, filter, page).await
         }
+        async fn import_batch(
+            &self,
+            tenant: TenantId,
+            job: frontdesk_kernel::jobs::JobId,
+            batch: u32,
+            leads: &[Lead],
+        ) -> Result<crate::transfer::BatchOutcome> {
+            self.store.import_batch(tenant, job, batch, leads).await
+        }
         async fn append_event(&self, tenant: TenantId, event: &TimelineEvent) -> Result<()> {
             self.store.append_event(tenant, event).await
         }
@@ -497,6 +506,15 @@ mod tests {
         }
         async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>> {
             self.store.list(tenant, filter, page).await
+        }
+        async fn import_batch(
+            &self,
+            tenant: TenantId,
+            job: frontdesk_kernel::jobs::JobId,
+            batch: u32,
+            leads: &[Lead],
+        ) -> Result<crate::transfer::BatchOutcome> {
+            self.store.import_batch(tenant, job, batch, leads).await
         }
         async fn append_event(&self, tenant: TenantId, event: &TimelineEvent) -> Result<()> {
             self.store.append_event(tenant, event).await

@@ -6,6 +6,7 @@ mod body;
 mod crud;
 mod query;
 mod timeline;
+mod transfer;
 
 pub use body::{LeadBody, TimelineEventBody};
 
@@ -16,7 +17,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the routes.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
-    cfg.service(crud::list)
+    // Fixed paths before `{id}`.
+    cfg.service(transfer::import)
+        .service(transfer::export)
+        .service(crud::list)
         .service(crud::create)
         .service(crud::get)
         .service(crud::update)

@@ -8,29 +8,29 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 /// `GET /api/v1/leads` parameters.
-#[derive(Deserialize, IntoParams)]
+#[derive(Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     /// `new|contacted|qualified|booked|won|lost`.
-    status: Option<String>,
+    pub(super) status: Option<String>,
     /// `manual|import|call|sms|email|chat|form|integration`.
-    source: Option<String>,
+    pub(super) source: Option<String>,
     /// A user id.
-    assigned_to: Option<String>,
+    pub(super) assigned_to: Option<String>,
     /// Case-insensitive text in name, email or phone (phone separators ignored); at most 100 characters.
-    q: Option<String>,
+    pub(super) q: Option<String>,
     /// Created at or after: RFC 3339 instant or `YYYY-MM-DD` (midnight UTC).
-    created_from: Option<String>,
+    pub(super) created_from: Option<String>,
     /// Created before: RFC 3339 instant, or `YYYY-MM-DD` meaning through the end of that day (UTC).
-    created_to: Option<String>,
+    pub(super) created_to: Option<String>,
     /// `createdAt`, `-createdAt` (default), `name`, `updatedAt` (most recent first).
-    sort: Option<String>,
+    pub(super) sort: Option<String>,
     /// `true` lists the trash: deleted leads that can still be restored.
-    deleted: Option<bool>,
+    pub(super) deleted: Option<bool>,
     /// 1-based page (default 1).
-    page: Option<u32>,
+    pub(super) page: Option<u32>,
     /// Page size, 1–100 (default 20).
-    limit: Option<u32>,
+    pub(super) limit: Option<u32>,
 }
 
 fn instant(raw: &str, end_of_day: bool) -> Result<DateTime<Utc>, String> {

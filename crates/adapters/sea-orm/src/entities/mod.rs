@@ -2,6 +2,7 @@
 
 pub(crate) mod audit_log;
 pub(crate) mod invitations;
+pub(crate) mod job_effects;
 pub(crate) mod lead_events;
 pub(crate) mod leads;
 pub(crate) mod login_attempts;

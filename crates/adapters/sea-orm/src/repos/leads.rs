@@ -13,17 +13,19 @@ use crate::entities::leads::{ActiveModel, Column, Entity, Model};
 use crate::error::CorruptRow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use frontdesk_kernel::jobs::JobId;
 use frontdesk_kernel::{Country, Page, PageRequest, TenantId, UserId};
 use frontdesk_leads::filter::phone_digits;
 use frontdesk_leads::timeline::TimelineEventId;
+use frontdesk_leads::transfer::BatchOutcome;
 use frontdesk_leads::{
     EmailAddress, JsonObject, Lead, LeadFilter, LeadId, LeadName, LeadRepository, LeadSort, LeadsError, PhoneNumber,
     Result, TenantDirectory, TimelineEvent,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, OnConflict, Order};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, SqlErr, TransactionTrait,
+    QuerySelect, QueryTrait, Select, SqlErr, TransactionTrait,
 };
 
 /// Leads and their timelines in `leads` and `lead_events`.
@@ -364,6 +366,55 @@ impl LeadRepository for SeaOrmLeadRepository {
             .map_err(LeadsError::storage)?;
         let data = rows.into_iter().map(to_domain).collect::<Result<Vec<_>>>()?;
         Ok(Page::new(data, page, total))
+    }
+
+    async fn import_batch(&self, tenant: TenantId, job: JobId, batch: u32, leads: &[Lead]) -> Result<BatchOutcome> {
+        use crate::entities::job_effects;
+        let step = format!("leads.import:batch:{batch}");
+        let recorded = || async {
+            let row = job_effects::Entity::find_by_id((job.as_uuid(), step.clone()))
+                .one(self.store.conn())
+                .await
+                .map_err(LeadsError::storage)?
+                .ok_or_else(|| corrupt("job_effects", format!("{step} of job {job} vanished")))?;
+            serde_json::from_value::<BatchOutcome>(row.outcome).map_err(|e| corrupt("job_effects", e))
+        };
+        let txn = self.store.conn().begin().await.map_err(LeadsError::storage)?;
+        // Claim the step first: a concurrent or repeated run of the same job
+        // waits here for the first to commit, then finds the step taken.
+        let claim = job_effects::ActiveModel {
+            job_id: Set(job.as_uuid()),
+            step: Set(step.clone()),
+            outcome: Set(serde_json::json!({})),
+            created_at: Set(Utc::now()),
+        };
+        let claimed = job_effects::Entity::insert(claim)
+            .on_conflict_do_nothing()
+            .exec_without_returning(&txn)
+            .await
+            .map_err(LeadsError::storage)?;
+        if !matches!(claimed, sea_orm::TryInsertResult::Inserted(rows) if rows > 0) {
+            drop(txn);
+            return recorded().await;
+        }
+        let mut insert = Entity::insert_many(leads.iter().filter(|l| l.tenant_id == tenant).map(lead_row)).into_query();
+        // No conflict target: any unique index (the per-tenant phone/email ones) skips the row.
+        insert.on_conflict(OnConflict::new().do_nothing().to_owned()).returning_col(Column::Id);
+        let inserted =
+            if leads.is_empty() { 0 } else { txn.query_all(&insert).await.map_err(LeadsError::storage)?.len() as u64 };
+        let outcome = BatchOutcome { inserted, duplicates: leads.len() as u64 - inserted };
+        job_effects::Entity::update_many()
+            .col_expr(
+                job_effects::Column::Outcome,
+                Expr::value(serde_json::to_value(outcome).map_err(LeadsError::storage)?),
+            )
+            .filter(job_effects::Column::JobId.eq(job.as_uuid()))
+            .filter(job_effects::Column::Step.eq(step.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(LeadsError::storage)?;
+        txn.commit().await.map_err(LeadsError::storage)?;
+        Ok(outcome)
     }
 
     async fn append_event(&self, tenant: TenantId, event: &TimelineEvent) -> Result<()> {

@@ -28,11 +28,54 @@ async fn user(repo: &SeaOrmUserRepository, email: &str) -> User {
 async fn fixtures(fixture: &Fixture) -> Fixtures {
     let tenants = SeaOrmTenantRepository::new(fixture.store.clone());
     let mut ids = Vec::new();
-    for _ in 0..14 {
+    for _ in 0..16 {
         ids.push(tenant(&tenants, None).await.id);
     }
     let agent = user(&SeaOrmUserRepository::new(fixture.store.clone()), "agent@example.com").await;
-    Fixtures { tenants: ids, user: agent.id }
+    let job = stored_job(fixture, ids[14]).await;
+    Fixtures { tenants: ids, user: agent.id, job }
+}
+
+/// A row in `jobs` (the import check's effects reference it).
+async fn stored_job(fixture: &Fixture, tenant: TenantId) -> frontdesk_kernel::jobs::JobId {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Query};
+    let id = frontdesk_kernel::jobs::JobId::new();
+    let now = Utc::now();
+    let insert = Query::insert()
+        .into_table(Alias::new("jobs"))
+        .columns(
+            [
+                "id",
+                "tenant_id",
+                "queue",
+                "kind",
+                "payload",
+                "status",
+                "attempts",
+                "max_attempts",
+                "run_at",
+                "created_at",
+                "updated_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            id.as_uuid().into(),
+            tenant.as_uuid().into(),
+            "default".into(),
+            "leads.import".into(),
+            serde_json::json!({}).into(),
+            "running".into(),
+            1.into(),
+            5.into(),
+            now.into(),
+            now.into(),
+            now.into(),
+        ])
+        .to_owned();
+    fixture.store.connection().execute(&insert).await.unwrap();
+    id
 }
 
 async fn lead_contract(fixture: Fixture) {

@@ -12,16 +12,19 @@ use crate::ports::LeadRepository;
 use crate::status::{LeadSource, LeadStatus};
 use crate::timeline::{Direction, EventKind, NewTimelineEvent, TimelineEvent};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
+use frontdesk_kernel::jobs::JobId;
 use frontdesk_kernel::{PageRequest, TenantId, UserId};
 use std::sync::Arc;
 
 /// Rows the suite needs to exist before it runs.
 #[derive(Clone, Debug)]
 pub struct Fixtures {
-    /// At least 14 tenants, none with leads.
+    /// At least 16 tenants, none with leads.
     pub tenants: Vec<TenantId>,
     /// A user leads may be assigned to.
     pub user: UserId,
+    /// A job (stored, for backends with a foreign key) of `tenants[14]`, used by the import check.
+    pub job: JobId,
 }
 
 impl Fixtures {
@@ -72,7 +75,7 @@ async fn events_of(repo: &dyn LeadRepository, tenant: TenantId, lead: LeadId) ->
 /// # Panics
 /// When the adapter breaks the contract.
 pub async fn leads(repo: Arc<dyn LeadRepository>, fixtures: &Fixtures) {
-    assert!(fixtures.tenants.len() >= 14, "the suite needs 14 tenants");
+    assert!(fixtures.tenants.len() >= 16, "the suite needs 16 tenants");
     round_trip_and_tenant_isolation(repo.as_ref(), fixtures).await;
     per_tenant_uniqueness(repo.clone(), fixtures).await;
     update_is_versioned_and_atomic(repo.as_ref(), fixtures).await;
@@ -80,6 +83,35 @@ pub async fn leads(repo: Arc<dyn LeadRepository>, fixtures: &Fixtures) {
     list_filters_sorts_and_pages(repo.as_ref(), fixtures).await;
     timeline_is_atomic_ordered_and_scoped(repo.as_ref(), fixtures).await;
     purge_removes_only_expired_leads(repo.as_ref(), fixtures).await;
+    import_batches_skip_duplicates_and_apply_once(repo.as_ref(), fixtures).await;
+}
+
+/// An import batch skips contacts that exist (in the tenant or earlier in
+/// the batch) and, run again for the same job and batch, changes nothing
+/// and returns the recorded outcome.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn import_batches_skip_duplicates_and_apply_once(repo: &dyn LeadRepository, fixtures: &Fixtures) {
+    let (tenant, other) = fixtures.pair(7);
+    let t0 = now();
+    repo.insert(&lead(tenant, "Existing", Some("+14155556001"), None, t0), &[]).await.expect("insert");
+    repo.insert(&lead(other, "Elsewhere", Some("+14155556002"), None, t0), &[]).await.expect("insert");
+    let batch = [
+        lead(tenant, "New 1", Some("+14155556002"), None, t0),
+        lead(tenant, "Dup of existing", Some("+14155556001"), None, t0),
+        lead(tenant, "New 2", None, Some("new2@import.test"), t0),
+        lead(tenant, "Dup in batch", None, Some("NEW2@import.test"), t0),
+    ];
+    let outcome = repo.import_batch(tenant, fixtures.job, 0, &batch).await.expect("batch");
+    assert_eq!((outcome.inserted, outcome.duplicates), (2, 2));
+    let late = [lead(tenant, "Late", None, Some("late@import.test"), t0)];
+    let again = repo.import_batch(tenant, fixtures.job, 0, &late).await.expect("replay");
+    assert_eq!(again, outcome, "a replayed batch returns the recorded outcome");
+    let all = repo.list(tenant, &LeadFilter::default(), PageRequest::default()).await.expect("list");
+    assert_eq!(all.total, 3, "nothing inserted by the replay");
+    let second = [lead(tenant, "Batch 2", None, Some("b2@import.test"), t0)];
+    assert_eq!(repo.import_batch(tenant, fixtures.job, 1, &second).await.expect("batch 2").inserted, 1);
 }
 
 /// Leads round-trip; another tenant's (or an unknown) id is `NotFound`.

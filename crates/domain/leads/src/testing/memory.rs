@@ -5,8 +5,10 @@ use crate::filter::LeadFilter;
 use crate::lead::{Lead, LeadId};
 use crate::ports::{LeadRepository, TenantDirectory};
 use crate::timeline::TimelineEvent;
+use crate::transfer::BatchOutcome;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use frontdesk_kernel::jobs::JobId;
 use frontdesk_kernel::testing::{lock, page_of};
 use frontdesk_kernel::{Country, Page, PageRequest, TenantId, UserId};
 use std::collections::{HashMap, HashSet};
@@ -30,6 +32,7 @@ const NOT_FOUND: LeadsError = LeadsError::NotFound { entity: "lead" };
 struct Rows {
     leads: Vec<Lead>,
     events: Vec<TimelineEvent>,
+    effects: HashMap<(JobId, u32), BatchOutcome>,
 }
 
 /// Leads and events under one lock, so every write with its events is atomic.
@@ -128,6 +131,24 @@ impl LeadRepository for InMemoryLeadStore {
             lock(&self.0).leads.iter().filter(|l| l.tenant_id == tenant && filter.matches(l)).cloned().collect();
         leads.sort_by(|a, b| filter.sort.compare(a, b));
         Ok(page_of(&leads, page))
+    }
+
+    async fn import_batch(&self, tenant: TenantId, job: JobId, batch: u32, leads: &[Lead]) -> Result<BatchOutcome> {
+        let mut rows = lock(&self.0);
+        if let Some(outcome) = rows.effects.get(&(job, batch)) {
+            return Ok(*outcome);
+        }
+        let mut outcome = BatchOutcome::default();
+        for lead in leads.iter().filter(|l| l.tenant_id == tenant) {
+            if duplicate_of(&rows.leads, lead).is_some() {
+                outcome.duplicates += 1;
+            } else {
+                rows.leads.push(lead.clone());
+                outcome.inserted += 1;
+            }
+        }
+        rows.effects.insert((job, batch), outcome);
+        Ok(outcome)
     }
 
     async fn append_event(&self, tenant: TenantId, event: &TimelineEvent) -> Result<()> {

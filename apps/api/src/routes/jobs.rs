@@ -1,0 +1,120 @@
+//! `/api/v1/jobs/*`: a job's status (tenant-scoped) and an export's file.
+
+use crate::error::ApiError;
+use crate::middleware::tenant::TenantScope;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use frontdesk_kernel::files::{FileStorage, TabularFormat};
+use frontdesk_kernel::jobs::{JobId, JobQueue, JobRecord, JobStatus};
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// What job routes need: the queue (status, enqueue) and file storage.
+pub struct JobsContext {
+    /// The configured job queue.
+    pub queue: Arc<dyn JobQueue>,
+    /// Uploaded and exported files.
+    pub files: Arc<dyn FileStorage>,
+}
+
+/// Registers the routes.
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(status).service(download);
+}
+
+/// A job as clients see it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobBody {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    /// `queued|running|completed|failed|dead` (`failed` = a retry is scheduled).
+    status: String,
+    attempts: u32,
+    max_attempts: u32,
+    #[schema(value_type = Option<Object>)]
+    result: Option<serde_json::Value>,
+    error: Option<String>,
+    /// `{processed,total}` for long jobs.
+    #[schema(value_type = Option<Object>)]
+    progress: Option<serde_json::Value>,
+    /// When it is (next) due.
+    run_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&JobRecord> for JobBody {
+    fn from(r: &JobRecord) -> Self {
+        Self {
+            id: r.job.id.to_string(),
+            kind: r.job.kind.clone(),
+            status: r.status.as_str().to_owned(),
+            attempts: r.job.attempts,
+            max_attempts: r.job.max_attempts,
+            result: r.result.clone(),
+            error: r.error.clone(),
+            progress: r.progress.map(|p| serde_json::json!({"processed": p.processed, "total": p.total})),
+            run_at: r.job.run_at,
+            created_at: r.job.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// The 202 body of every route that starts a job.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptedBody {
+    /// Poll `GET /api/v1/jobs/{jobId}`.
+    pub job_id: String,
+}
+
+fn job_id(raw: &str) -> Result<JobId, ApiError> {
+    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "job not found"))
+}
+
+/// A job of the caller's sub-account (another tenant's id answers 404).
+#[utoipa::path(tag = "jobs", security(("bearer" = [])),
+    responses((status = 200, body = JobBody), (status = 404, body = crate::error::ErrorBody)))]
+#[get("/api/v1/jobs/{id}")]
+pub(super) async fn status(
+    jobs: web::Data<JobsContext>,
+    scope: TenantScope,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let record = jobs.queue.status(scope.tenant, job_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(JobBody::from(&record)))
+}
+
+/// The file a completed export job wrote.
+#[utoipa::path(tag = "jobs", security(("bearer" = [])),
+    responses((status = 200, description = "the CSV or XLSX file"),
+        (status = 404, description = "unknown job, another tenant's, or not a finished export", body = crate::error::ErrorBody)))]
+#[get("/api/v1/jobs/{id}/download")]
+pub(super) async fn download(
+    jobs: web::Data<JobsContext>,
+    scope: TenantScope,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let record = jobs.queue.status(scope.tenant, job_id(&id)?).await?;
+    let file = record
+        .result
+        .as_ref()
+        .filter(|_| record.status == JobStatus::Completed)
+        .and_then(|result| result.get("file").and_then(serde_json::Value::as_str).map(str::to_owned))
+        .ok_or_else(|| ApiError::not_found("this job has no file to download (not a finished export)"))?;
+    let format = if file.ends_with(".xlsx") { TabularFormat::Xlsx } else { TabularFormat::Csv };
+    let bytes = jobs.files.get(&file).await.map_err(|e| ApiError::from_domain(&e))?;
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"leads-{}.{}\"", record.job.id, format.as_str()),
+        ))
+        .body(bytes))
+}

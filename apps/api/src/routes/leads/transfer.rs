@@ -1,0 +1,205 @@
+//! `POST /api/v1/leads/import` and `POST /api/v1/leads/export`: both start a
+//! background job and answer 202 `{jobId}`; `GET /api/v1/jobs/{id}` shows
+//! progress and the result.
+
+use super::query::ListQuery;
+use crate::error::ApiError;
+use crate::middleware::tenant::TenantScope;
+use crate::routes::jobs::{AcceptedBody, JobsContext};
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use frontdesk_kernel::ValidationErrors;
+use frontdesk_kernel::files::TabularFormat;
+use frontdesk_kernel::jobs::NewJob;
+use frontdesk_leads::transfer::{EXPORT_KIND, ExportFilter, ExportPayload, IMPORT_KIND, ImportPayload};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Largest accepted import file.
+pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+}
+
+/// The format a file name or part content type says.
+fn format_of(file_name: Option<&str>, content_type: Option<&str>) -> Option<TabularFormat> {
+    let by_name = file_name.and_then(|n| n.rsplit_once('.')).map(|(_, ext)| ext.to_ascii_lowercase());
+    match (by_name.as_deref(), content_type) {
+        (Some("csv"), _) | (_, Some("text/csv")) => Some(TabularFormat::Csv),
+        (Some("xlsx"), _) => Some(TabularFormat::Xlsx),
+        (_, Some(ct)) if ct == TabularFormat::Xlsx.content_type() => Some(TabularFormat::Xlsx),
+        _ => None,
+    }
+}
+
+/// The `Idempotency-Key` header, when sent (a retried upload then returns the same job).
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match req.headers().get("idempotency-key") {
+        None => Ok(None),
+        Some(value) => {
+            let key = value.to_str().map_err(|_| bad_request("Idempotency-Key must be visible ASCII"))?.trim();
+            if key.is_empty() || key.len() > 200 {
+                return Err(bad_request("Idempotency-Key must be 1-200 characters"));
+            }
+            Ok(Some(key.to_owned()))
+        }
+    }
+}
+
+/// Upload form: one `file` part (CSV or XLSX, at most 20 MB).
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "documents the multipart form for the OpenAPI document")]
+pub struct ImportForm {
+    /// The file; its format comes from the file name (`.csv`, `.xlsx`) or the part's content type.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Imports leads from a CSV or XLSX file in the background.
+///
+/// Columns are matched by header: `name, phone, email, status, source, notes`;
+/// others go to metadata. Each row is validated like `POST /api/v1/leads`;
+/// rows with errors are listed in the job result (`{row, field, message}`),
+/// valid rows are kept, duplicates (phone or email already in the
+/// sub-account) are skipped and counted.
+#[utoipa::path(tag = "leads", request_body(content = ImportForm, content_type = "multipart/form-data"),
+    security(("bearer" = [])),
+    responses((status = 202, body = AcceptedBody),
+        (status = 400, description = "no file part, or not CSV/XLSX", body = crate::error::ErrorBody),
+        (status = 413, description = "file over 20 MB", body = crate::error::ErrorBody)))]
+#[post("/api/v1/leads/import")]
+pub(super) async fn import(
+    jobs: web::Data<JobsContext>,
+    scope: TenantScope,
+    req: HttpRequest,
+    mut form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req)?;
+    let mut upload: Option<(TabularFormat, Vec<u8>)> = None;
+    while let Some(part) = form.next().await {
+        let mut part = part.map_err(|e| bad_request(format!("unreadable multipart body: {e}")))?;
+        if part.name() != Some("file") {
+            continue;
+        }
+        let file_name = part.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
+        let content_type = part.content_type().map(ToString::to_string);
+        let format = format_of(file_name.as_deref(), content_type.as_deref())
+            .ok_or_else(|| ApiError::validation(&ValidationErrors::single("file", "must be a .csv or .xlsx file")))?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|e| bad_request(format!("upload interrupted: {e}")))?;
+            if bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "import files are limited to 20 MB; split the file",
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        upload = Some((format, bytes));
+    }
+    let (format, bytes) = upload.ok_or_else(|| {
+        ApiError::validation(&ValidationErrors::single("file", "is required (a multipart part named `file`)"))
+    })?;
+    if bytes.is_empty() {
+        return Err(ApiError::validation(&ValidationErrors::single("file", "is empty")));
+    }
+    let file_key = format!("imports/{}/{}.{}", scope.tenant, uuid::Uuid::now_v7(), format.as_str());
+    jobs.files.put(&file_key, bytes, format.content_type()).await.map_err(|e| ApiError::from_domain(&e))?;
+    let payload = serde_json::to_value(ImportPayload { file_key, format }).map_err(|e| ApiError::internal(&e))?;
+    let mut job = NewJob::new(scope.tenant, IMPORT_KIND, payload);
+    if let Some(key) = key {
+        job = job.with_idempotency_key(format!("leads.import:{key}"));
+    }
+    let enqueued = jobs.queue.enqueue(job).await?;
+    tracing::info!(job.id = %enqueued.id(), "lead import queued");
+    Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: enqueued.id().to_string() }))
+}
+
+/// Export request.
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportBody {
+    /// `csv` (default) or `xlsx`.
+    format: Option<String>,
+    /// The list filter (`status, source, assignedTo, q, createdFrom, createdTo`, as on `GET /api/v1/leads`).
+    #[serde(default)]
+    filter: ExportFilterBody,
+}
+
+/// The filters an export accepts.
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportFilterBody {
+    status: Option<String>,
+    source: Option<String>,
+    assigned_to: Option<String>,
+    q: Option<String>,
+    created_from: Option<String>,
+    created_to: Option<String>,
+}
+
+/// Exports the sub-account's leads (all, or those matching `filter`) to a file in the background.
+#[utoipa::path(tag = "leads", request_body = ExportBody, security(("bearer" = [])),
+    responses((status = 202, body = AcceptedBody), (status = 400, body = crate::error::ErrorBody)))]
+#[post("/api/v1/leads/export")]
+pub(super) async fn export(
+    jobs: web::Data<JobsContext>,
+    scope: TenantScope,
+    req: HttpRequest,
+    body: Option<web::Json<ExportBody>>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req)?;
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let mut errors = ValidationErrors::new();
+    let format = match body.format.as_deref().map(str::trim) {
+        None | Some("") => Some(TabularFormat::Csv),
+        Some(raw) => {
+            errors.check("format", raw.to_ascii_lowercase().parse::<TabularFormat>().map_err(|_| "must be csv or xlsx"))
+        }
+    };
+    let f = body.filter;
+    let query = ListQuery {
+        status: f.status,
+        source: f.source,
+        assigned_to: f.assigned_to,
+        q: f.q,
+        created_from: f.created_from,
+        created_to: f.created_to,
+        ..ListQuery::default()
+    };
+    let filter = match query.parse() {
+        Ok((filter, _)) => Some(filter),
+        Err(filter_errors) => {
+            for e in filter_errors.errors() {
+                errors.add(format!("filter.{}", e.field), e.message.clone());
+            }
+            None
+        }
+    };
+    let (Some(format), Some(filter)) = (format, filter) else {
+        return Err(ApiError::validation(&errors));
+    };
+    let payload = ExportPayload {
+        format: Some(format),
+        filter: ExportFilter {
+            status: filter.status,
+            source: filter.source,
+            assigned_to: filter.assigned_to,
+            q: filter.q,
+            created_from: filter.created_from,
+            created_to: filter.created_to,
+        },
+    };
+    let payload = serde_json::to_value(payload).map_err(|e| ApiError::internal(&e))?;
+    let mut job = NewJob::new(scope.tenant, EXPORT_KIND, payload);
+    if let Some(key) = key {
+        job = job.with_idempotency_key(format!("leads.export:{key}"));
+    }
+    let enqueued = jobs.queue.enqueue(job).await?;
+    Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: enqueued.id().to_string() }))
+}

@@ -1,0 +1,72 @@
+//! The queue's settings.
+
+use frontdesk_kernel::jobs::Backoff;
+use std::time::Duration;
+
+/// How the queue connects and behaves. `Debug` omits the URL, which may hold a password.
+#[derive(Clone)]
+pub struct RedisQueueConfig {
+    /// `redis://[:password@]host:port[/db]`, or `rediss://` for TLS (rustls with ring).
+    pub url: String,
+    /// Prepended to every key (`frontdesk:`), so deployments and test runs can share a Redis.
+    pub key_prefix: String,
+    /// The queue's name (`default`); each name is an independent stream and group.
+    pub queue: String,
+    /// A claimed job not acknowledged within this long is taken over by another
+    /// worker (its runner is presumed dead). Keep it above the longest job.
+    pub visibility_timeout: Duration,
+    /// Longest single blocking `XREADGROUP`. A claim with a longer `wait`
+    /// blocks in slices of this, re-checking retries and stalled jobs between them.
+    pub block: Duration,
+    /// Pooled connections. A claim holds one while it blocks, so keep this above
+    /// the number of concurrent claimers, or completions queue behind them.
+    pub pool_size: u32,
+    /// Delay between a failed attempt and its retry.
+    pub backoff: Backoff,
+    /// Deadline of every non-blocking command (and of a blocking one beyond its block time).
+    pub command_timeout: Duration,
+}
+
+impl RedisQueueConfig {
+    /// The defaults for `url`: prefix `frontdesk:`, queue `default`, visibility
+    /// timeout 60 s, block 2 s, 8 connections, [`Backoff::default`], commands 2 s.
+    #[must_use]
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            key_prefix: "frontdesk:".into(),
+            queue: "default".into(),
+            visibility_timeout: Duration::from_secs(60),
+            block: Duration::from_secs(2),
+            pool_size: 8,
+            backoff: Backoff::default(),
+            command_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisQueueConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisQueueConfig")
+            .field("key_prefix", &self.key_prefix)
+            .field("queue", &self.queue)
+            .field("visibility_timeout", &self.visibility_timeout)
+            .field("block", &self.block)
+            .field("pool_size", &self.pool_size)
+            .field("backoff", &self.backoff)
+            .field("command_timeout", &self.command_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_url() {
+        let shown = format!("{:?}", RedisQueueConfig::new("redis://:hunter2@redis:6379"));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("default"), "{shown}");
+    }
+}

@@ -1,0 +1,36 @@
+//! The production job queue: [`JobQueue`](frontdesk_kernel::jobs::JobQueue)
+//! and [`JobSource`](frontdesk_kernel::jobs::JobSource) on Redis Streams
+//! with a consumer group, built on `redis` + `bb8`.
+//!
+//! Why Streams: a consumer group gives each entry to one consumer and keeps
+//! it in the group's pending list until it is acknowledged, so a worker
+//! killed with `kill -9` loses nothing — its entries are taken over with
+//! `XAUTOCLAIM` once they have been idle for the visibility timeout.
+//! Retries wait in a sorted set scored by due time and are moved back to
+//! the stream by a Lua script (atomically, so two workers never promote the
+//! same retry twice); spent jobs go to a dead-letter stream until re-driven.
+//!
+//! Redis only carries the jobs. Their status, attempts, result and error
+//! live in the injected [`JobStore`](frontdesk_kernel::jobs::JobStore) (the
+//! SQL `jobs` table), which is also the fencing authority: an acknowledgement
+//! from a worker whose attempt has since been taken over is ignored.
+//!
+//! Why `bb8` and not one multiplexed connection: a blocking `XREADGROUP`
+//! holds its connection for up to [`RedisQueueConfig::block`], and every
+//! other command queued behind it on a shared connection would wait too.
+//! Each pooled connection is used by one caller at a time; size the pool
+//! above the number of concurrent claimers (see [`RedisQueueConfig::pool_size`]).
+//!
+//! Key layout, under `{key_prefix}queue:{<queue>}:` (the braces around the
+//! queue name are a literal Redis Cluster hash tag, so the scripts' keys
+//! share a slot): `stream`, consumer group `workers`, `delayed` (sorted set
+//! of job ids by due time in ms), `delayed:jobs` (hash: job id → job JSON),
+//! `dead` (stream), `reclaim-cursor` and `enqueued:<job id>` (see [`keys`]).
+
+mod config;
+pub mod keys;
+mod queue;
+mod scripts;
+
+pub use config::RedisQueueConfig;
+pub use queue::RedisJobQueue;

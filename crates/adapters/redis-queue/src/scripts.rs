@@ -1,0 +1,129 @@
+//! The Lua scripts. Each runs atomically in Redis, which is what makes a
+//! multi-key step (promote a retry, settle an entry, re-drive a dead one)
+//! happen once even when several workers attempt it at the same moment.
+
+use redis::Script;
+use std::sync::LazyLock;
+
+/// One claim step: promote due delayed jobs, then take over one stalled
+/// entry, else read one new entry (without blocking: the blocking read, if
+/// needed, is a separate command).
+///
+/// KEYS: stream, delayed, delayed:jobs, reclaim-cursor.
+/// ARGV: now (ms), promotion limit, group, consumer, min idle (ms).
+/// Returns `{"entry", entry id, job id, job JSON}`, or `{"none", next due (ms) or ""}`.
+pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local function field(kv, name)
+  for i = 1, #kv, 2 do
+    if kv[i] == name then return kv[i + 1] end
+  end
+  return ''
+end
+
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for _, id in ipairs(due) do
+  local job = redis.call('HGET', KEYS[3], id) or ''
+  redis.call('XADD', KEYS[1], '*', 'id', id, 'job', job)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
+end
+
+local cursor = redis.call('GET', KEYS[4]) or '0-0'
+local reclaimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[3], ARGV[4], ARGV[5], cursor, 'COUNT', 1)
+if reclaimed[1] ~= cursor then
+  redis.call('SET', KEYS[4], reclaimed[1])
+end
+for _, entry in ipairs(reclaimed[2]) do
+  if entry then
+    return {'entry', entry[1], field(entry[2], 'id'), field(entry[2], 'job')}
+  end
+end
+
+local read = redis.call('XREADGROUP', 'GROUP', ARGV[3], ARGV[4], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
+if read and read[1] and read[1][2][1] then
+  local entry = read[1][2][1]
+  return {'entry', entry[1], field(entry[2], 'id'), field(entry[2], 'job')}
+end
+
+local next_due = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+return {'none', next_due[2] or ''}
+",
+    )
+});
+
+/// Acknowledges and deletes a claimed entry and, only if it was still
+/// pending (a stale or repeated call acknowledges nothing), does the
+/// follow-up: `ack` nothing more, `retry` schedules it in `delayed`, `dead`
+/// appends it to the dead stream, `requeue` appends it to the stream again.
+///
+/// `ack` and `dead` end the job's life in Redis, so they also drop its
+/// `enqueued` marker.
+///
+/// KEYS: stream, delayed, delayed:jobs, dead, enqueued marker.
+/// ARGV: group, entry id, action, job id, job JSON, due (ms), error.
+/// Returns 1 if the entry was pending, else 0.
+pub static SETTLE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+if acked == 0 then return 0 end
+local action = ARGV[3]
+if action == 'ack' then
+  redis.call('DEL', KEYS[5])
+elseif action == 'retry' then
+  redis.call('ZADD', KEYS[2], ARGV[6], ARGV[4])
+  redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])
+elseif action == 'dead' then
+  redis.call('XADD', KEYS[4], '*', 'id', ARGV[4], 'job', ARGV[5], 'error', ARGV[7])
+  redis.call('DEL', KEYS[5])
+elseif action == 'requeue' then
+  redis.call('XADD', KEYS[1], '*', 'id', ARGV[4], 'job', ARGV[5])
+end
+return 1
+",
+    )
+});
+
+/// Hands a new job to Redis once: sets the `enqueued` marker and, only if
+/// it was not there, appends the job to the stream (due now) or to
+/// `delayed` (due later). The marker lives until the job is completed or
+/// dead (or its lifetime, a safety net, runs out), so an enqueue repeated
+/// after a half-failed first one adds the job if and only if it is missing.
+///
+/// KEYS: enqueued marker, stream, delayed, delayed:jobs.
+/// ARGV: job id, job JSON, due (ms, 0 = now), marker lifetime (ms).
+/// Returns 1 if added, 0 if the marker said it already was.
+pub static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[4]) then return 0 end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+  redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+else
+  redis.call('XADD', KEYS[2], '*', 'id', ARGV[1], 'job', ARGV[2])
+end
+return 1
+",
+    )
+});
+
+/// Moves one dead entry back to the stream, if it is still in the dead
+/// stream (so two concurrent re-drives move it once), and marks the job
+/// as being in Redis again.
+///
+/// KEYS: dead, stream, enqueued marker. ARGV: dead entry id, job id, job JSON, marker lifetime (ms).
+/// Returns 1 if moved, else 0.
+pub static REDRIVE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('XDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'job', ARGV[3])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])
+return 1
+",
+    )
+});

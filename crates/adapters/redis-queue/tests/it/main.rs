@@ -1,0 +1,454 @@
+//! The Redis Streams job queue against the real Redis at `TEST_REDIS_URL`
+//! (default `redis://127.0.0.1:6379`). Each test runs under its own key
+//! prefix, which a guard deletes at the end (also when the test panics), so
+//! tests run in parallel and leave nothing behind.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use chrono::Utc;
+use frontdesk_kernel::TenantId;
+use frontdesk_kernel::jobs::{
+    Backoff, Delivery, Enqueued, JobError, JobFailure, JobId, JobQueue, JobSource, JobStatus, JobStore, NewJob,
+    QueueDepth,
+};
+use frontdesk_kernel::testing::InMemoryJobStore;
+use frontdesk_redis_queue::{RedisJobQueue, RedisQueueConfig};
+use redis::AsyncCommands;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+fn url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Deletes every key under `prefix` when dropped (synchronously: a panicking test cannot await).
+struct Cleanup {
+    prefix: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let Ok(mut conn) = redis::Client::open(url()).and_then(|c| c.get_connection()) else { return };
+        let keys: Vec<String> = match redis::Commands::scan_match::<_, String>(&mut conn, format!("{}*", self.prefix)) {
+            Ok(iter) => iter.filter_map(Result::ok).collect(),
+            Err(_) => return,
+        };
+        if !keys.is_empty() {
+            let _: redis::RedisResult<u64> = redis::Commands::del(&mut conn, keys);
+        }
+    }
+}
+
+/// One test's queue, store, raw connection and key prefix.
+struct Harness {
+    queue: RedisJobQueue,
+    store: Arc<InMemoryJobStore>,
+    config: RedisQueueConfig,
+    redis: redis::aio::MultiplexedConnection,
+    _cleanup: Cleanup,
+}
+
+impl Harness {
+    async fn new(tweak: impl FnOnce(&mut RedisQueueConfig)) -> Self {
+        let prefix = format!("fdtest:rq:{}:", uuid::Uuid::now_v7().simple());
+        let cleanup = Cleanup { prefix: prefix.clone() };
+        let mut config = RedisQueueConfig::new(url());
+        config.key_prefix = prefix;
+        config.command_timeout = Duration::from_secs(2);
+        config.block = Duration::from_millis(200);
+        config.backoff = Backoff { base: Duration::from_millis(10), cap: Duration::from_millis(50) };
+        tweak(&mut config);
+        let store = Arc::new(InMemoryJobStore::default());
+        let queue = RedisJobQueue::connect(config.clone(), store.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e:?} at {}; is Redis running?", url()));
+        let redis = redis::Client::open(url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+        Self { queue, store, config, redis, _cleanup: cleanup }
+    }
+
+    /// Another queue instance (another worker process) on the same keys and store.
+    async fn other(&self) -> RedisJobQueue {
+        RedisJobQueue::connect(self.config.clone(), self.store.clone()).await.unwrap()
+    }
+
+    async fn record(&self, id: JobId) -> frontdesk_kernel::jobs::JobRecord {
+        self.store.find(id).await.unwrap()
+    }
+
+    async fn stream_len(&mut self) -> u64 {
+        self.redis.xlen(&self.queue.keys().stream).await.unwrap()
+    }
+
+    async fn pending(&mut self) -> usize {
+        let reply: redis::streams::StreamPendingReply =
+            self.redis.xpending(&self.queue.keys().stream, "workers").await.unwrap();
+        reply.count()
+    }
+
+    /// The handler's effect, idempotent by job id: `SET effect:{id} NX` and,
+    /// only if that stored, `INCR counter`, atomically. Returns the counter after
+    /// an application, 0 when the effect was already there.
+    async fn apply_effect(&mut self, id: JobId) -> i64 {
+        static EFFECT: LazyLock<redis::Script> = LazyLock::new(|| {
+            redis::Script::new(
+                "if redis.call('SET', KEYS[1], '1', 'NX') then return redis.call('INCR', KEYS[2]) end return 0",
+            )
+        });
+        EFFECT
+            .key(format!("{}effect:{id}", self.config.key_prefix))
+            .key(format!("{}counter", self.config.key_prefix))
+            .invoke_async(&mut self.redis)
+            .await
+            .unwrap()
+    }
+
+    async fn counter(&mut self) -> i64 {
+        let value: Option<i64> = self.redis.get(format!("{}counter", self.config.key_prefix)).await.unwrap();
+        value.unwrap_or(0)
+    }
+}
+
+fn job(tenant: TenantId) -> NewJob {
+    NewJob::new(tenant, "test.job", json!({ "lead": "x" }))
+}
+
+async fn claim_one(queue: &RedisJobQueue, consumer: &str) -> Delivery {
+    queue.claim(consumer, Duration::from_secs(10)).await.unwrap().expect("a job to claim")
+}
+
+#[tokio::test]
+async fn a_job_is_enqueued_claimed_and_completed() {
+    let mut h = Harness::new(|_| {}).await;
+    let tenant = TenantId::new();
+    let Enqueued::New(id) = h.queue.enqueue(job(tenant)).await.unwrap() else { panic!("a new job") };
+    assert_eq!(h.record(id).await.status, JobStatus::Queued);
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { ready: 1, ..QueueDepth::default() });
+
+    let delivery = claim_one(&h.queue, "c1").await;
+    assert_eq!((delivery.job.id, delivery.job.attempts), (id, 1));
+    assert_eq!(delivery.job.payload, json!({ "lead": "x" }));
+    assert_eq!(h.record(id).await.status, JobStatus::Running);
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { running: 1, ..QueueDepth::default() });
+
+    h.queue.complete(&delivery, json!({ "imported": 3 })).await.unwrap();
+    let record = h.queue.status(tenant, id).await.unwrap();
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Completed, 1));
+    assert_eq!(record.result, Some(json!({ "imported": 3 })));
+    assert_eq!(h.pending().await, 0, "XPENDING is empty");
+    assert_eq!(h.stream_len().await, 0, "the entry was deleted");
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
+    assert!(h.queue.claim("c1", Duration::ZERO).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn failed_attempts_are_retried_with_backoff_until_one_succeeds() {
+    let mut h = Harness::new(|_| {}).await;
+    let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
+    let mut attempts_seen = Vec::new();
+    for _ in 0..10 {
+        let delivery = claim_one(&h.queue, "worker").await;
+        assert_eq!(delivery.job.id, id);
+        attempts_seen.push(delivery.job.attempts);
+        if delivery.job.attempts < 3 {
+            let status = h.queue.fail(&delivery, &JobFailure::retry("provider timeout")).await.unwrap();
+            assert_eq!(status, JobStatus::Failed);
+            let record = h.record(id).await;
+            assert_eq!((record.status, record.error.as_deref()), (JobStatus::Failed, Some("provider timeout")));
+            assert!(record.job.run_at > delivery.job.created_at, "the retry is scheduled later");
+        } else {
+            h.queue.complete(&delivery, json!({})).await.unwrap();
+            break;
+        }
+    }
+    assert_eq!(attempts_seen, [1, 2, 3]);
+    let record = h.record(id).await;
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Completed, 3));
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
+    assert_eq!(h.pending().await, 0);
+}
+
+#[tokio::test]
+async fn spent_jobs_are_dead_lettered_and_can_be_redriven() {
+    let mut h = Harness::new(|_| {}).await;
+    let id = h.queue.enqueue(job(TenantId::new()).with_max_attempts(3)).await.unwrap().id();
+    let mut statuses = Vec::new();
+    loop {
+        let delivery = claim_one(&h.queue, "worker").await;
+        let status = h.queue.fail(&delivery, &JobFailure::retry("always broken")).await.unwrap();
+        statuses.push((delivery.job.attempts, status));
+        if status == JobStatus::Dead || statuses.len() > 5 {
+            break;
+        }
+    }
+    assert_eq!(statuses, [(1, JobStatus::Failed), (2, JobStatus::Failed), (3, JobStatus::Dead)]);
+    let record = h.record(id).await;
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Dead, 3));
+    assert_eq!(record.error.as_deref(), Some("always broken"));
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { dead: 1, ..QueueDepth::default() });
+    let dead: redis::streams::StreamRangeReply = h.redis.xrange_all(&h.queue.keys().dead).await.unwrap();
+    assert_eq!(dead.ids.len(), 1);
+    assert_eq!(dead.ids[0].get::<String>("id"), Some(id.to_string()));
+    assert_eq!(dead.ids[0].get::<String>("error").as_deref(), Some("always broken"));
+    assert!(h.queue.claim("worker", Duration::from_millis(100)).await.unwrap().is_none(), "dead jobs do not run");
+
+    assert_eq!(h.queue.redrive(10).await.unwrap(), 1);
+    assert_eq!(h.queue.redrive(10).await.unwrap(), 0, "moved once");
+    let record = h.record(id).await;
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Queued, 0));
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { ready: 1, ..QueueDepth::default() });
+    let delivery = claim_one(&h.queue, "worker").await;
+    assert_eq!((delivery.job.id, delivery.job.attempts), (id, 1), "a fresh attempt budget");
+    h.queue.complete(&delivery, json!({ "fixed": true })).await.unwrap();
+    assert_eq!(h.record(id).await.status, JobStatus::Completed);
+
+    // A permanent failure is dead at once, whatever the budget.
+    let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
+    let delivery = claim_one(&h.queue, "worker").await;
+    assert_eq!(h.queue.fail(&delivery, &JobFailure::permanent("bad payload")).await.unwrap(), JobStatus::Dead);
+    let record = h.record(id).await;
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Dead, 1));
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { dead: 1, ..QueueDepth::default() });
+    assert_eq!(h.pending().await, 0);
+}
+
+#[tokio::test]
+async fn a_job_abandoned_by_a_dead_worker_is_taken_over_and_its_effect_applied_once() {
+    let mut h = Harness::new(|c| {
+        c.visibility_timeout = Duration::from_millis(300);
+        c.block = Duration::from_millis(50);
+    })
+    .await;
+    let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
+
+    // A worker claims the job, applies the effect, and dies before acknowledging it.
+    let doomed = h.other().await;
+    let abandoned = claim_one(&doomed, "doomed").await;
+    assert_eq!(abandoned.job.attempts, 1);
+    assert_eq!(h.apply_effect(id).await, 1);
+    drop(doomed);
+
+    // Another worker takes it over once the visibility timeout has passed.
+    let taken = claim_one(&h.queue, "survivor").await;
+    assert_eq!((taken.job.id, taken.job.attempts), (id, 2));
+    assert_eq!(h.apply_effect(id).await, 0, "the effect is keyed by job id");
+
+    // The dead worker's late acknowledgements settle nothing.
+    let late = h.other().await;
+    assert_eq!(late.fail(&abandoned, &JobFailure::retry("late")).await.unwrap(), JobStatus::Running);
+    late.complete(&abandoned, json!({ "by": "doomed" })).await.unwrap();
+    let record = h.record(id).await;
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Running, 2));
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { running: 1, ..QueueDepth::default() });
+
+    h.queue.complete(&taken, json!({ "by": "survivor" })).await.unwrap();
+    let record = h.record(id).await;
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Completed, 2));
+    assert_eq!(record.result, Some(json!({ "by": "survivor" })));
+    assert_eq!(h.counter().await, 1, "the effect was applied once");
+    assert_eq!(h.pending().await, 0);
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
+}
+
+#[tokio::test]
+async fn a_job_abandoned_on_its_last_attempt_is_dead_lettered() {
+    let mut h = Harness::new(|c| {
+        c.visibility_timeout = Duration::from_millis(200);
+        c.block = Duration::from_millis(50);
+    })
+    .await;
+    let id = h.queue.enqueue(job(TenantId::new()).with_max_attempts(1)).await.unwrap().id();
+    let _abandoned = claim_one(&h.queue, "doomed").await;
+    // The take-over finds the budget spent: dead-letter it instead of running it again.
+    assert!(h.queue.claim("survivor", Duration::from_millis(800)).await.unwrap().is_none());
+    let record = h.record(id).await;
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Dead, 1));
+    assert!(record.error.unwrap().contains("abandoned"));
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { dead: 1, ..QueueDepth::default() });
+    assert_eq!(h.pending().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_never_run_one_job_concurrently_and_complete_each_once() {
+    const JOBS: usize = 50;
+    let h = Harness::new(|_| {}).await;
+    let tenant = TenantId::new();
+    let mut ids = HashSet::new();
+    for n in 0..JOBS {
+        ids.insert(h.queue.enqueue(NewJob::new(tenant, "test.job", json!({ "n": n }))).await.unwrap().id());
+    }
+    let running = Arc::new(Mutex::new(HashSet::new()));
+    let completions = Arc::new(Mutex::new(HashMap::<JobId, usize>::new()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (w, queue) in [h.queue.clone(), h.other().await].into_iter().enumerate() {
+        for t in 0..4 {
+            let (queue, running, completions, done) =
+                (queue.clone(), running.clone(), completions.clone(), done.clone());
+            tasks.spawn(async move {
+                let consumer = format!("w{w}-t{t}");
+                while done.load(Ordering::SeqCst) < JOBS {
+                    let Some(delivery) = queue.claim(&consumer, Duration::from_millis(200)).await.unwrap() else {
+                        continue;
+                    };
+                    let id = delivery.job.id;
+                    assert!(running.lock().unwrap().insert(id), "job {id} is already running elsewhere");
+                    tokio::task::yield_now().await;
+                    queue.complete(&delivery, json!({ "by": consumer })).await.unwrap();
+                    assert!(running.lock().unwrap().remove(&id));
+                    *completions.lock().unwrap().entry(id).or_default() += 1;
+                    done.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    }
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(joined) = tasks.join_next().await {
+            joined.unwrap();
+        }
+    })
+    .await
+    .expect("the workers finish");
+    let completions = completions.lock().unwrap().clone();
+    assert_eq!(completions.keys().copied().collect::<HashSet<_>>(), ids);
+    assert!(completions.values().all(|&n| n == 1), "{completions:?}");
+    for record in h.store.all() {
+        assert_eq!((record.status, record.job.attempts), (JobStatus::Completed, 1), "{}", record.job.id);
+    }
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
+}
+
+#[tokio::test]
+async fn enqueue_is_idempotent_per_tenant_and_key() {
+    let mut h = Harness::new(|_| {}).await;
+    let tenant = TenantId::new();
+    let first = h.queue.enqueue(job(tenant).with_idempotency_key("import-42")).await.unwrap();
+    let Enqueued::New(id) = first else { panic!("new") };
+    assert_eq!(h.queue.enqueue(job(tenant).with_idempotency_key("import-42")).await.unwrap(), Enqueued::Existing(id));
+    assert_eq!(h.stream_len().await, 1, "one stream entry");
+    let other_tenant = h.queue.enqueue(job(TenantId::new()).with_idempotency_key("import-42")).await.unwrap();
+    assert!(matches!(other_tenant, Enqueued::New(other) if other != id), "keys are per tenant");
+    assert_eq!(h.stream_len().await, 2);
+    assert_eq!(h.store.all().len(), 2);
+}
+
+#[tokio::test]
+async fn a_job_stored_but_never_handed_to_redis_is_added_by_the_producers_retry() {
+    let mut h = Harness::new(|_| {}).await;
+    let tenant = TenantId::new();
+    // As if the first enqueue stored the job and then lost Redis.
+    let now = Utc::now();
+    let stored = job(tenant).with_idempotency_key("k").into_job(now, now);
+    assert_eq!(h.store.insert(&stored).await.unwrap(), Enqueued::New(stored.id));
+    assert_eq!(h.stream_len().await, 0);
+
+    assert_eq!(h.queue.enqueue(job(tenant).with_idempotency_key("k")).await.unwrap(), Enqueued::Existing(stored.id));
+    assert_eq!(h.queue.enqueue(job(tenant).with_idempotency_key("k")).await.unwrap(), Enqueued::Existing(stored.id));
+    assert_eq!(h.stream_len().await, 1, "added once");
+    let delivery = claim_one(&h.queue, "c").await;
+    assert_eq!(delivery.job.id, stored.id);
+    h.queue.complete(&delivery, json!({})).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_job_enqueued_for_later_is_not_claimable_before_it_is_due() {
+    let h = Harness::new(|_| {}).await;
+    let run_at = Utc::now() + chrono::TimeDelta::milliseconds(1500);
+    let id = h.queue.enqueue_at(job(TenantId::new()), run_at).await.unwrap().id();
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { delayed: 1, ..QueueDepth::default() });
+    assert!(h.queue.claim("c", Duration::from_millis(200)).await.unwrap().is_none(), "not due yet");
+
+    let delivery = claim_one(&h.queue, "c").await;
+    assert!(Utc::now() >= run_at, "claimed only once due");
+    assert_eq!((delivery.job.id, delivery.job.attempts, delivery.job.run_at), (id, 1, run_at));
+    h.queue.complete(&delivery, json!({})).await.unwrap();
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
+}
+
+#[tokio::test]
+async fn a_job_read_for_a_cancelled_claim_is_given_back_at_once() {
+    let mut h = Harness::new(|c| c.block = Duration::from_secs(1)).await;
+    // A worker shutting down drops its claim while the claim blocks on XREADGROUP…
+    let queue = h.queue.clone();
+    let claiming = tokio::spawn(async move { queue.claim("stopping", Duration::from_secs(5)).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    claiming.abort();
+    assert!(claiming.await.unwrap_err().is_cancelled());
+    // …and a job arrives before that read ends.
+    let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
+    // Not stranded in the pending list for the 60 s visibility timeout: due at once, no attempt spent.
+    let delivery = claim_one(&h.queue, "other").await;
+    assert_eq!((delivery.job.id, delivery.job.attempts), (id, 1));
+    h.queue.complete(&delivery, json!({})).await.unwrap();
+    assert_eq!(h.pending().await, 0);
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
+}
+
+#[tokio::test]
+async fn status_is_scoped_to_the_tenant() {
+    let h = Harness::new(|_| {}).await;
+    let tenant = TenantId::new();
+    let id = h.queue.enqueue(job(tenant)).await.unwrap().id();
+    assert_eq!(h.queue.status(tenant, id).await.unwrap().status, JobStatus::Queued);
+    assert!(matches!(h.queue.status(TenantId::new(), id).await, Err(JobError::NotFound)));
+    assert!(matches!(h.queue.status(tenant, JobId::new()).await, Err(JobError::NotFound)));
+}
+
+#[tokio::test]
+async fn a_released_job_is_due_at_once_without_spending_an_attempt() {
+    let h = Harness::new(|_| {}).await;
+    let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
+    let delivery = claim_one(&h.queue, "stopping").await;
+    h.queue.release(&delivery).await.unwrap();
+    let record = h.record(id).await;
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Queued, 0));
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { ready: 1, ..QueueDepth::default() });
+    let again = claim_one(&h.queue, "other").await;
+    assert_eq!((again.job.id, again.job.attempts), (id, 1));
+    h.queue.complete(&again, json!({})).await.unwrap();
+}
+
+#[tokio::test]
+async fn entries_of_jobs_that_already_ended_are_skipped() {
+    let h = Harness::new(|_| {}).await;
+    let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
+    // As if a completion was recorded but its acknowledgement never reached Redis.
+    let record = h.record(id).await;
+    h.store
+        .transition(
+            id,
+            frontdesk_kernel::jobs::StatusChange {
+                status: JobStatus::Completed,
+                attempts: 1,
+                run_at: None,
+                result: Some(json!({})),
+                error: None,
+                at: record.updated_at,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(h.queue.claim("c", Duration::from_millis(100)).await.unwrap().is_none());
+    assert_eq!(h.record(id).await.job.attempts, 1, "not run again");
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default(), "acknowledged and deleted");
+}
+
+#[tokio::test]
+async fn a_vanished_stream_and_group_are_recreated() {
+    let mut h = Harness::new(|_| {}).await;
+    let _: u64 = h.redis.del(&h.queue.keys().stream).await.unwrap();
+    let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
+    let delivery = claim_one(&h.queue, "c").await;
+    assert_eq!(delivery.job.id, id);
+    h.queue.complete(&delivery, json!({})).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_is_reported_as_unavailable() {
+    let mut config = RedisQueueConfig::new("redis://127.0.0.1:1");
+    config.block = Duration::from_millis(100);
+    config.command_timeout = Duration::from_millis(200);
+    let connected = RedisJobQueue::connect(config, Arc::new(InMemoryJobStore::default())).await;
+    assert!(matches!(connected, Err(JobError::Unavailable(_))), "{connected:?}");
+}
