@@ -9,10 +9,12 @@ use std::time::Duration;
 
 async fn settings(db: &TestDatabase) -> Settings {
     let redis = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("fdtest:worker:{}:", uuid::Uuid::now_v7().simple());
     let vars: HashMap<String, String> = [
         ("DATABASE_URL", db.url()),
         ("WORKER_PORT", "0"),
         ("REDIS_URL", redis.as_str()),
+        ("REDIS_KEY_PREFIX", prefix.as_str()),
         ("SHUTDOWN_TIMEOUT_SECS", "1"),
     ]
     .iter()
@@ -43,4 +45,108 @@ async fn worker_serves_health_and_metrics_and_stops_when_asked() {
     let stopped = tokio::time::timeout(Duration::from_secs(10), running).await;
     assert!(matches!(stopped, Ok(Ok(Ok(())))), "worker stops gracefully: {stopped:?}");
     assert!(client.get(format!("{base}/health/live")).send().await.is_err(), "port closed after stop");
+}
+
+/// `kill -9` of a worker process in the middle of an import: another worker
+/// takes the job over after the visibility timeout and the leads are
+/// inserted exactly once (the batches the first one committed are skipped).
+#[tokio::test]
+async fn an_import_survives_kill_9_of_its_worker_with_every_lead_inserted_once() {
+    use frontdesk_kernel::jobs::{JobQueue, JobStatus, JobStore, NewJob};
+    use frontdesk_leads::LeadRepository;
+    use frontdesk_sql_queue::{SqlJobQueue, SqlJobStore, SqlQueueConfig};
+    use std::process::{Child, Command, Stdio};
+
+    const ROWS: u64 = 30_000;
+    frontdesk_runtime::install_crypto_provider();
+    let db = TestDatabase::create().await;
+    let config = frontdesk_sea_orm::DbConfig {
+        url: db.url().to_owned(),
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(5),
+    };
+    let store = frontdesk_sea_orm::SqlStore::connect(&config).await.unwrap();
+    store.migrate_up().await.unwrap();
+    let tenant = frontdesk_tenancy::Tenant::create(
+        frontdesk_tenancy::NewTenant { name: "Kill Nine".into(), timezone: None, country: None },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    frontdesk_tenancy::TenantRepository::insert(
+        &frontdesk_sea_orm::SeaOrmTenantRepository::new(store.clone()),
+        &tenant,
+    )
+    .await
+    .unwrap();
+
+    let files = tempfile::tempdir().unwrap();
+    let mut csv = String::from("name,email\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("Lead {i},lead{i}@kill9.test\n"));
+    }
+    let key = format!("imports/{}/big.csv", tenant.id);
+    std::fs::create_dir_all(files.path().join(format!("imports/{}", tenant.id))).unwrap();
+    std::fs::write(files.path().join(&key), csv).unwrap();
+    let queue = SqlJobQueue::new(store.connection(), SqlQueueConfig::new("kill9"));
+    let payload = serde_json::json!({"fileKey": key, "format": "csv"});
+    let job = queue.enqueue(NewJob::new(tenant.id, "leads.import", payload)).await.unwrap().id();
+    let jobs = SqlJobStore::new(store.connection());
+
+    let spawn_worker = || -> Child {
+        Command::new(env!("CARGO_BIN_EXE_frontdesk-worker"))
+            .env("DATABASE_URL", db.url())
+            .env("JOB_BACKEND", "sql")
+            .env("JOB_QUEUE", "kill9")
+            .env("JOB_VISIBILITY_TIMEOUT_SECS", "2")
+            .env("WORKER_CONCURRENCY", "1")
+            .env("WORKER_PORT", "0")
+            .env("FILES_DIR", files.path())
+            .env("RUN_MIGRATIONS", "false")
+            .env("RUST_LOG", "warn")
+            .env_remove("REDIS_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+
+    // First worker: wait until it has committed a few batches, then SIGKILL it.
+    let mut first = spawn_worker();
+    let mut processed_at_kill = 0;
+    for _ in 0..6000 {
+        let record = jobs.find(job).await.unwrap();
+        if let Some(progress) = record.progress
+            && progress.processed >= 1_500
+        {
+            first.kill().unwrap(); // SIGKILL: no shutdown handler runs
+            processed_at_kill = progress.processed;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    first.wait().unwrap();
+    assert!(processed_at_kill > 0 && processed_at_kill < ROWS, "killed mid-import at {processed_at_kill} rows");
+    assert_eq!(jobs.find(job).await.unwrap().status, JobStatus::Running, "the dead worker still holds the lease");
+
+    // Second worker: takes the job over once the lease expires and finishes it.
+    let mut second = spawn_worker();
+    let mut record = jobs.find(job).await.unwrap();
+    for _ in 0..1200 {
+        record = jobs.find(job).await.unwrap();
+        if record.status.is_final() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(record.status, JobStatus::Completed, "{record:?}");
+    assert_eq!(record.job.attempts, 2, "one attempt per worker");
+    let result = record.result.unwrap();
+    assert_eq!((result["inserted"].as_u64(), result["duplicates"].as_u64()), (Some(ROWS), Some(0)), "{result}");
+    let leads = frontdesk_sea_orm::SeaOrmLeadRepository::new(store.clone());
+    let all = frontdesk_leads::LeadFilter::default();
+    let page = leads.list(tenant.id, &all, frontdesk_kernel::PageRequest::default()).await.unwrap();
+    assert_eq!(page.total, ROWS, "every lead exactly once");
+    store.close().await;
 }
