@@ -32,3 +32,4 @@ lint:
 bench:
     ./scripts/bench.sh
     ./scripts/bench_leads.sh
+    ./scripts/bench_jobs.sh
