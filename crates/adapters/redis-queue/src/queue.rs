@@ -157,12 +157,15 @@ impl RedisJobQueue {
             // Waiting for a free connection may mean waiting for a blocked read to end.
             .connection_timeout(config.block + config.command_timeout)
             .error_sink(Box::new(LogErrors))
-            .build(manager)
-            .await
-            .map_err(JobError::unavailable)?;
+            // Lazy: a process must start while Redis is down (health reports it, enqueues
+            // answer 503, claims retry); connections are made on first use.
+            .build_unchecked(manager);
         let keys = Arc::new(QueueKeys::new(&config.key_prefix, &config.queue));
         let queue = Self { pool, store, keys, config: Arc::new(config) };
-        queue.ensure_group().await?;
+        if let Err(err) = queue.ensure_group().await {
+            // Every claim recreates a missing group (NOGROUP), so this is not fatal.
+            tracing::warn!(error = %err, "could not create the consumer group yet; will retry on first claim");
+        }
         Ok(queue)
     }
 

@@ -449,6 +449,10 @@ async fn an_unreachable_redis_is_reported_as_unavailable() {
     let mut config = RedisQueueConfig::new("redis://127.0.0.1:1");
     config.block = Duration::from_millis(100);
     config.command_timeout = Duration::from_millis(200);
-    let connected = RedisJobQueue::connect(config, Arc::new(InMemoryJobStore::default())).await;
-    assert!(matches!(connected, Err(JobError::Unavailable(_))), "{connected:?}");
+    // Connecting is lazy (a process starts while Redis is down); every operation then says Unavailable.
+    let queue = RedisJobQueue::connect(config, Arc::new(InMemoryJobStore::default())).await.expect("lazy connect");
+    let claimed = queue.claim("c", Duration::from_millis(50)).await;
+    assert!(matches!(claimed, Err(JobError::Unavailable(_))), "{claimed:?}");
+    let enqueued = queue.enqueue(NewJob::new(TenantId::new(), "noop", serde_json::json!({}))).await;
+    assert!(matches!(enqueued, Err(JobError::Unavailable(_))), "{enqueued:?}");
 }
