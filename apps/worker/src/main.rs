@@ -2,11 +2,11 @@
 //! metrics on `WORKER_PORT`.
 //!
 //! * `frontdesk-worker` (or `serve`) runs until SIGTERM.
-//! * `frontdesk-worker redrive [--limit N]` puts up to N (default 1000)
-//!   dead-lettered jobs of `JOB_QUEUE` back in the queue with a fresh
-//!   attempt budget, prints how many, and exits.
-//! * `frontdesk-worker status` prints the queue depth (ready, delayed,
-//!   running, dead) and exits.
+//! * `frontdesk-worker redrive [--queue NAME] [--limit N]` puts up to N
+//!   (default 1000) dead-lettered jobs of the queue (default `JOB_QUEUE`)
+//!   back with a fresh attempt budget, prints how many, and exits.
+//! * `frontdesk-worker status [--queue NAME]` prints the queue depth
+//!   (ready, delayed, running, dead) and exits.
 
 use frontdesk_runtime::{Settings, telemetry};
 use frontdesk_worker::Worker;
@@ -27,9 +27,11 @@ async fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         None | Some("serve") => {}
         Some("redrive") => return redrive(&settings, &args[1..]).await,
-        Some("status") => return status(&settings).await,
+        Some("status") => return status(&settings, &args[1..]).await,
         Some(other) => {
-            eprintln!("frontdesk-worker: unknown command {other:?}; use serve, redrive [--limit N] or status");
+            eprintln!(
+                "frontdesk-worker: unknown command {other:?}; use serve, redrive [--queue NAME] [--limit N] or status [--queue NAME]"
+            );
             return ExitCode::from(2);
         }
     }
@@ -60,23 +62,50 @@ async fn job_backend(settings: &Settings) -> Result<frontdesk_runtime::stores::J
     Ok(stores.jobs.clone())
 }
 
+/// `--queue NAME` and `--limit N`, in any order.
+struct Flags {
+    queue: Option<String>,
+    limit: Option<u64>,
+}
+
+fn flags(args: &[String]) -> Result<Flags, String> {
+    let mut parsed = Flags { queue: None, limit: None };
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--queue" => parsed.queue = Some(value.clone()),
+            "--limit" => match value.parse::<u64>() {
+                Ok(n) if n > 0 => parsed.limit = Some(n),
+                _ => return Err(format!("--limit needs a positive number, got {value:?}")),
+            },
+            other => return Err(format!("unknown option {other:?}")),
+        }
+    }
+    Ok(parsed)
+}
+
+/// The settings with `--queue` applied.
+fn for_queue(settings: &Settings, queue: Option<String>) -> Settings {
+    let mut settings = settings.clone();
+    if let Some(queue) = queue {
+        settings.job_queue = queue;
+    }
+    settings
+}
+
 #[allow(clippy::print_stdout, reason = "a command-line answer")]
 async fn redrive(settings: &Settings, args: &[String]) -> ExitCode {
-    let limit = match args {
-        [] => 1000,
-        [flag, n] if flag == "--limit" => match n.parse::<u64>() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                eprintln!("frontdesk-worker redrive: --limit needs a positive number, got {n:?}");
-                return ExitCode::from(2);
-            }
-        },
-        _ => {
-            eprintln!("usage: frontdesk-worker redrive [--limit N]");
+    let flags = match flags(args) {
+        Ok(flags) => flags,
+        Err(err) => {
+            eprintln!("frontdesk-worker redrive: {err}\nusage: frontdesk-worker redrive [--queue NAME] [--limit N]");
             return ExitCode::from(2);
         }
     };
-    let jobs = match job_backend(settings).await {
+    let limit = flags.limit.unwrap_or(1000);
+    let settings = for_queue(settings, flags.queue);
+    let jobs = match job_backend(&settings).await {
         Ok(jobs) => jobs,
         Err(code) => return code,
     };
@@ -93,7 +122,15 @@ async fn redrive(settings: &Settings, args: &[String]) -> ExitCode {
 }
 
 #[allow(clippy::print_stdout, reason = "a command-line answer")]
-async fn status(settings: &Settings) -> ExitCode {
+async fn status(settings: &Settings, args: &[String]) -> ExitCode {
+    let settings = match flags(args) {
+        Ok(flags) => for_queue(settings, flags.queue),
+        Err(err) => {
+            eprintln!("frontdesk-worker status: {err}\nusage: frontdesk-worker status [--queue NAME]");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = &settings;
     let jobs = match job_backend(settings).await {
         Ok(jobs) => jobs,
         Err(code) => return code,
