@@ -14,6 +14,7 @@ mod m20261124_000004_audit_log;
 mod m20261124_000005_leads;
 mod m20261124_000006_receptionist_config;
 mod m20261124_000007_jobs;
+mod m20261124_000008_jobs_due_index;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_leads::Migration),
             Box::new(m20261124_000006_receptionist_config::Migration),
             Box::new(m20261124_000007_jobs::Migration),
+            Box::new(m20261124_000008_jobs_due_index::Migration),
         ]
     }
 }

