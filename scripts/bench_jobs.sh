@@ -223,14 +223,12 @@ cpu_per_job() { # before after jobs -> "workers-µs postgres-µs redis-µs machi
       (y[2] > x[2] ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0) }'
 }
 
-claim_plan() { # EXPLAIN ANALYZE of the SQL queue's claim on $QUEUE, rolled back
+claim_plan() { # EXPLAIN ANALYZE of the SQL queue's due-job claim on $QUEUE, rolled back
   printf '%s\n' "BEGIN;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = now() + interval '60 seconds',
        lease_token = 'x', updated_at = now()
- WHERE id = (SELECT id FROM jobs WHERE queue = '$QUEUE' AND (
-               (status IN ('queued', 'failed') AND run_at <= now())
-               OR (status = 'running' AND lease_until < now() AND attempts < max_attempts))
+ WHERE id = (SELECT id FROM jobs WHERE queue = '$QUEUE' AND status IN ('queued', 'failed') AND run_at <= now()
              ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED);
 ROLLBACK;" | psql "$PG_URL" -v ON_ERROR_STOP=1 -XAtq
 }
