@@ -81,6 +81,7 @@ impl Worker {
         tasks.spawn(crate::tasks::purge_expired_tokens(tokens, PURGE_EVERY, receiver.clone()));
         let leads = frontdesk_runtime::services::lead_service(&stores);
         tasks.spawn(crate::tasks::purge_deleted_leads(leads, PURGE_EVERY, receiver.clone()));
+        tasks.spawn(crate::tasks::purge_completed_jobs(Arc::clone(&stores.jobs.store), PURGE_EVERY, receiver.clone()));
         let config = frontdesk_runtime::services::worker_config(&settings, "worker");
         let mut jobs = frontdesk_runtime::services::spawn_workers(&stores, config, &receiver);
         tasks.spawn(async move { while jobs.join_next().await.is_some() {} });

@@ -17,6 +17,10 @@ use tokio::sync::watch;
 pub const PURGED_TOKENS: &str = "worker_refresh_tokens_purged_total";
 /// Name of the counter of leads purged after their 30 days in the trash.
 pub const PURGED_LEADS: &str = "worker_leads_purged_total";
+/// Name of the counter of completed jobs purged after [`JOB_RETENTION_DAYS`].
+pub const PURGED_JOBS: &str = "worker_jobs_purged_total";
+/// How long completed jobs (status, result) stay readable.
+pub const JOB_RETENTION_DAYS: i64 = 7;
 
 /// Runs `run` every `every` until `shutdown` becomes true, counting what it removed under `counter`.
 async fn periodically<F, Fut>(
@@ -71,6 +75,25 @@ pub async fn purge_deleted_leads(leads: LeadService, every: Duration, shutdown: 
     periodically("deleted-lead purge", PURGED_LEADS, every, shutdown, || {
         let leads = leads.clone();
         async move { leads.purge_expired().await.map_err(|e| e.to_string()) }
+    })
+    .await;
+}
+
+/// Deletes jobs completed more than [`JOB_RETENTION_DAYS`] ago every `every`
+/// (dead jobs stay for an operator; see `frontdesk-worker redrive`).
+pub async fn purge_completed_jobs(
+    store: Arc<dyn frontdesk_kernel::jobs::JobStore>,
+    every: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    periodically("completed-job purge", PURGED_JOBS, every, shutdown, || {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .purge_completed(Utc::now() - chrono::Duration::days(JOB_RETENTION_DAYS))
+                .await
+                .map_err(|e| e.to_string())
+        }
     })
     .await;
 }

@@ -221,6 +221,17 @@ impl JobStore for SqlJobStore {
         if result.rows_affected == 0 { Err(JobError::NotFound) } else { Ok(()) }
     }
 
+    async fn purge_completed(&self, before: DateTime<Utc>) -> Result<u64, JobError> {
+        // `job_effects` rows go with their job (ON DELETE CASCADE).
+        let result = Entity::delete_many()
+            .filter(Column::Status.eq(JobStatus::Completed.as_str()))
+            .filter(Column::UpdatedAt.lt(micros(before)))
+            .exec(&self.db)
+            .await
+            .map_err(JobError::unavailable)?;
+        Ok(result.rows_affected)
+    }
+
     async fn set_progress(&self, id: JobId, progress: Progress) -> Result<(), JobError> {
         let result = Entity::update_many()
             .col_expr(Column::ProgressProcessed, Expr::value(to_i64(progress.processed)))

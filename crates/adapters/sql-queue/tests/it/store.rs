@@ -15,7 +15,31 @@ on_both_backends!(
     racing_enqueues_of_one_key_yield_one_job,
     status_is_tenant_scoped,
     another_backend_records_status_through_the_store,
+    only_jobs_completed_before_the_cutoff_are_purged,
 );
+
+async fn only_jobs_completed_before_the_cutoff_are_purged(f: Fixture) {
+    let tenant = f.tenant().await;
+    let store = SqlJobStore::new(f.db.clone());
+    let t0 = Utc::now();
+    let at = |status, when| StatusChange { status, attempts: 1, run_at: None, result: None, error: None, at: when };
+    let jobs: Vec<_> = (0..4).map(|i| NewJob::new(tenant, format!("k{i}"), json!({})).into_job(t0, t0)).collect();
+    for job in &jobs {
+        store.insert(job).await.unwrap();
+    }
+    let old = t0 - TimeDelta::days(8);
+    store.transition(jobs[0].id, at(JobStatus::Completed, old)).await.unwrap();
+    store.transition(jobs[1].id, at(JobStatus::Completed, t0)).await.unwrap();
+    store.transition(jobs[2].id, at(JobStatus::Dead, old)).await.unwrap();
+    store.transition(jobs[3].id, at(JobStatus::Failed, old)).await.unwrap();
+
+    assert_eq!(store.purge_completed(t0 - TimeDelta::days(7)).await.unwrap(), 1);
+    assert!(matches!(store.find(jobs[0].id).await, Err(JobError::NotFound)), "old completed job purged");
+    for kept in &jobs[1..] {
+        store.find(kept.id).await.expect("recent, dead and failed jobs are kept");
+    }
+    assert_eq!(store.purge_completed(t0 - TimeDelta::days(7)).await.unwrap(), 0, "idempotent");
+}
 
 async fn enqueuing_a_key_twice_yields_one_job_per_tenant(f: Fixture) {
     let (tenant, other) = (f.tenant().await, f.tenant().await);

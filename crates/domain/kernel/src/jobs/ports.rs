@@ -174,6 +174,14 @@ pub trait JobStore: Send + Sync + 'static {
     /// # Errors
     /// `Unavailable`.
     async fn set_progress(&self, id: JobId, progress: Progress) -> Result<(), JobError>;
+
+    /// Deletes jobs completed before `before` (with their recorded effects);
+    /// returns how many. Dead jobs stay until an operator re-drives or
+    /// removes them; queued, running and failed ones are never touched.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn purge_completed(&self, before: DateTime<Utc>) -> Result<u64, JobError>;
 }
 
 /// A status change with what goes with it.

@@ -66,6 +66,13 @@ impl JobStore for InMemoryJobStore {
         Ok(())
     }
 
+    async fn purge_completed(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, JobError> {
+        let mut records = lock(&self.0);
+        let count = records.len();
+        records.retain(|r| !(r.status == JobStatus::Completed && r.updated_at < before));
+        Ok((count - records.len()) as u64)
+    }
+
     async fn set_progress(&self, id: JobId, progress: Progress) -> Result<(), JobError> {
         let mut records = lock(&self.0);
         let record = records.iter_mut().find(|r| r.job.id == id).ok_or(JobError::NotFound)?;
