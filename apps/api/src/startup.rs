@@ -132,7 +132,15 @@ impl Application {
             let (stop, shutdown) = tokio::sync::watch::channel(false);
             let config = frontdesk_runtime::services::worker_config(&settings, "api");
             tracing::info!(concurrency = config.concurrency, "running the job worker in-process (EMBEDDED_WORKER)");
-            (stop, frontdesk_runtime::services::spawn_workers(&stores, config, &shutdown))
+            let mut tasks = frontdesk_runtime::services::spawn_workers(&stores, config, &shutdown);
+            // No separate worker process in this mode: run its purges here too.
+            frontdesk_runtime::maintenance::spawn_purges(
+                &stores,
+                std::time::Duration::from_secs(3600),
+                &shutdown,
+                &mut tasks,
+            );
+            (stop, tasks)
         });
         Ok(Self { port, server, stores, workers })
     }

@@ -6,10 +6,8 @@
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use frontdesk_runtime::{Settings, StartupError, Stores};
-use frontdesk_sea_orm::SeaOrmRefreshTokenRepository;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -77,11 +75,7 @@ impl Worker {
 
         let (shutdown, receiver) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
-        let tokens = Arc::new(SeaOrmRefreshTokenRepository::new(stores.sql.clone()));
-        tasks.spawn(crate::tasks::purge_expired_tokens(tokens, PURGE_EVERY, receiver.clone()));
-        let leads = frontdesk_runtime::services::lead_service(&stores);
-        tasks.spawn(crate::tasks::purge_deleted_leads(leads, PURGE_EVERY, receiver.clone()));
-        tasks.spawn(crate::tasks::purge_completed_jobs(Arc::clone(&stores.jobs.store), PURGE_EVERY, receiver.clone()));
+        frontdesk_runtime::maintenance::spawn_purges(&stores, PURGE_EVERY, &receiver, &mut tasks);
         let config = frontdesk_runtime::services::worker_config(&settings, "worker");
         let mut jobs = frontdesk_runtime::services::spawn_workers(&stores, config, &receiver);
         tasks.spawn(async move { while jobs.join_next().await.is_some() {} });

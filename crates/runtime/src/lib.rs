@@ -7,6 +7,7 @@
 
 pub mod health;
 pub mod jobs;
+pub mod maintenance;
 pub mod metrics;
 pub mod services;
 pub mod settings;

@@ -1,7 +1,10 @@
-//! Periodic maintenance tasks.
+//! Periodic maintenance tasks: purges of expired refresh tokens, leads past
+//! their 30 days in the trash, and completed jobs. The worker runs them; so
+//! does the api when it runs the job worker in-process (the embedded
+//! profile has no separate worker).
 //!
 //! Each task runs on an interval until the shutdown signal flips; a failed
-//! run is logged and retried at the next tick (never crashes the worker).
+//! run is logged and retried at the next tick (never crashes the process).
 //! Running the same purge on several workers at once is harmless: each is
 //! a single idempotent `DELETE … WHERE <expired>`.
 
@@ -96,4 +99,17 @@ pub async fn purge_completed_jobs(
         }
     })
     .await;
+}
+
+/// Spawns every purge (each every `every`) on `tasks`, until `shutdown` flips.
+pub fn spawn_purges(
+    stores: &crate::Stores,
+    every: Duration,
+    shutdown: &watch::Receiver<bool>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) {
+    let tokens = Arc::new(frontdesk_sea_orm::SeaOrmRefreshTokenRepository::new(stores.sql.clone()));
+    tasks.spawn(purge_expired_tokens(tokens, every, shutdown.clone()));
+    tasks.spawn(purge_deleted_leads(crate::services::lead_service(stores), every, shutdown.clone()));
+    tasks.spawn(purge_completed_jobs(Arc::clone(&stores.jobs.store), every, shutdown.clone()));
 }
