@@ -73,9 +73,7 @@ impl ListQuery {
         let page = match PageRequest::new(self.page, self.limit) {
             Ok(page) => Some(page),
             Err(page_errors) => {
-                for e in page_errors.errors() {
-                    errors.add(&e.field, e.message.clone());
-                }
+                errors.extend(page_errors);
                 None
             }
         };
