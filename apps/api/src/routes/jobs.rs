@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::middleware::tenant::TenantScope;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::files::{FileStorage, TabularFormat};
@@ -75,7 +75,7 @@ pub struct AcceptedBody {
 }
 
 fn job_id(raw: &str) -> Result<JobId, ApiError> {
-    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "job not found"))
+    crate::routes::path_id(raw, "job")
 }
 
 /// A job of the caller's sub-account (another tenant's id answers 404).

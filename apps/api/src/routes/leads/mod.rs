@@ -11,7 +11,6 @@ mod transfer;
 pub use body::{LeadBody, TimelineEventBody};
 
 use crate::error::ApiError;
-use actix_web::http::StatusCode;
 use frontdesk_leads::LeadId;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -30,7 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(timeline::add_note);
 }
 
-/// Parses a path id; a malformed id names no lead, so it is a 404 like any unknown id.
+/// Parses a lead id from the path (malformed → 404, like an unknown id).
 fn lead_id(raw: &str) -> Result<LeadId, ApiError> {
-    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "lead not found"))
+    crate::routes::path_id(raw, "lead")
 }

@@ -5,8 +5,6 @@
 mod strategies;
 mod templates;
 
-use crate::error::ApiError;
-use actix_web::http::StatusCode;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the routes.
@@ -22,9 +20,4 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(templates::update)
         .service(templates::delete)
         .service(templates::preview);
-}
-
-/// Parses a path id; a malformed id names nothing, so it is a 404 like any unknown id.
-fn path_id<T: std::str::FromStr>(raw: &str, entity: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{entity} not found")))
 }

@@ -1,8 +1,8 @@
 //! Strategies: persona, tone, goal, qualification questions, business facts.
 
-use super::path_id;
 use crate::error::ApiError;
 use crate::middleware::tenant::TenantScope;
+use crate::routes::path_id;
 use crate::routes::subaccounts::PageQuery;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};

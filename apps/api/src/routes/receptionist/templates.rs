@@ -1,8 +1,8 @@
 //! Prompt templates: a body with `{{variables}}` checked at save time, and a preview.
 
-use super::path_id;
 use crate::error::ApiError;
 use crate::middleware::tenant::TenantScope;
+use crate::routes::path_id;
 use crate::routes::subaccounts::PageQuery;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};

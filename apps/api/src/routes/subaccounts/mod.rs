@@ -7,7 +7,6 @@ mod crud;
 pub use crud::PageQuery;
 mod invitations;
 
-use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use frontdesk_tenancy::Tenant;
 use serde::Serialize;
@@ -58,5 +57,5 @@ impl From<&Tenant> for SubAccountBody {
 
 /// Parses a path id; a malformed id cannot name anything, so it is a 404 like any unknown id.
 fn tenant_id(raw: &str) -> Result<frontdesk_kernel::TenantId, ApiError> {
-    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "sub-account not found"))
+    crate::routes::path_id(raw, "sub-account")
 }

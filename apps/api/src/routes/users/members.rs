@@ -5,7 +5,6 @@ use crate::middleware::auth::client_info;
 use crate::middleware::tenant::TenantScope;
 use crate::routes::auth::UserBody;
 use crate::routes::subaccounts::PageQuery;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, web};
 use frontdesk_kernel::{PageRequest, UserId};
 use frontdesk_tenancy::SubAccountService;
@@ -21,7 +20,7 @@ pub struct RoleBody {
 }
 
 fn user_id(raw: &str) -> Result<UserId, ApiError> {
-    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "user not found"))
+    crate::routes::path_id(raw, "user")
 }
 
 /// Members of the sub-account (owner/manager; admins pass `?subAccountId=`). Onboarding users get 403.
