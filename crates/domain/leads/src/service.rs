@@ -369,16 +369,20 @@ mod tests {
         assert!(matches!(h.service.get(TenantId::new(), lead.id).await, Err(LeadsError::NotFound { .. })));
     }
 
-    /// A repository whose next `get` returns its row but then waits for a
-    /// signal: a reader that loaded a lead before an update and fills the
-    /// cache after it.
-    struct SlowReads {
+    /// The in-memory store with two staged misbehaviours: when `gate` is
+    /// set, the next `get` returns its row but then waits for a signal (a
+    /// reader that loaded a lead before an update and fills the cache after
+    /// it); while `conflicts` is above zero, each `update` reports
+    /// `Conflict` and counts it down (a lost version race).
+    #[derive(Default)]
+    struct Staged {
         store: Arc<InMemoryLeadStore>,
         gate: AsyncMutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
+        conflicts: std::sync::atomic::AtomicUsize,
     }
 
     #[async_trait]
-    impl LeadRepository for SlowReads {
+    impl LeadRepository for Staged {
         async fn insert(&self, lead: &Lead, events: &[TimelineEvent]) -> Result<()> {
             self.store.insert(lead, events).await
         }
@@ -392,6 +396,10 @@ mod tests {
             lead
         }
         async fn update(&self, tenant: TenantId, lead: &Lead, events: &[TimelineEvent]) -> Result<i64> {
+            use std::sync::atomic::Ordering;
+            if self.conflicts.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                return Err(LeadsError::Conflict { entity: "lead" });
+            }
             self.store.update(tenant, lead, events).await
         }
         async fn soft_delete(&self, tenant: TenantId, id: LeadId, at: DateTime<Utc>) -> Result<()> {
@@ -425,9 +433,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_that_loaded_before_an_update_cannot_cache_the_old_lead() {
-        let store = Arc::new(InMemoryLeadStore::default());
-        let slow = Arc::new(SlowReads { store: store.clone(), gate: AsyncMutex::new(None) });
-        let h = harness_over(slow.clone(), store);
+        let slow = Arc::new(Staged::default());
+        let h = harness_over(slow.clone(), slow.store.clone());
         let lead = h.service.create(h.tenant, ana()).await.unwrap();
 
         let (loaded_tx, loaded_rx) = oneshot::channel();
@@ -474,61 +481,10 @@ mod tests {
         assert_eq!(events[0].meta.to_value(), serde_json::json!({"from": "new", "to": "won"}));
     }
 
-    /// A repository that reports `Conflict` on the first `n` updates.
-    struct Contended {
-        store: Arc<InMemoryLeadStore>,
-        conflicts: std::sync::atomic::AtomicUsize,
-    }
-
-    #[async_trait]
-    impl LeadRepository for Contended {
-        async fn insert(&self, lead: &Lead, events: &[TimelineEvent]) -> Result<()> {
-            self.store.insert(lead, events).await
-        }
-        async fn get(&self, tenant: TenantId, id: LeadId) -> Result<Lead> {
-            self.store.get(tenant, id).await
-        }
-        async fn update(&self, tenant: TenantId, lead: &Lead, events: &[TimelineEvent]) -> Result<i64> {
-            use std::sync::atomic::Ordering;
-            if self.conflicts.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
-                return Err(LeadsError::Conflict { entity: "lead" });
-            }
-            self.store.update(tenant, lead, events).await
-        }
-        async fn soft_delete(&self, tenant: TenantId, id: LeadId, at: DateTime<Utc>) -> Result<()> {
-            self.store.soft_delete(tenant, id, at).await
-        }
-        async fn restore(&self, t: TenantId, id: LeadId, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<Lead> {
-            self.store.restore(t, id, since, now).await
-        }
-        async fn purge_deleted(&self, before: DateTime<Utc>) -> Result<u64> {
-            self.store.purge_deleted(before).await
-        }
-        async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>> {
-            self.store.list(tenant, filter, page).await
-        }
-        async fn import_batch(
-            &self,
-            tenant: TenantId,
-            job: frontdesk_kernel::jobs::JobId,
-            batch: u32,
-            leads: &[Lead],
-        ) -> Result<crate::transfer::BatchOutcome> {
-            self.store.import_batch(tenant, job, batch, leads).await
-        }
-        async fn append_event(&self, tenant: TenantId, event: &TimelineEvent) -> Result<()> {
-            self.store.append_event(tenant, event).await
-        }
-        async fn timeline(&self, tenant: TenantId, lead: LeadId, page: PageRequest) -> Result<Page<TimelineEvent>> {
-            self.store.timeline(tenant, lead, page).await
-        }
-    }
-
     #[tokio::test]
     async fn updates_retry_lost_version_races_then_give_up_with_conflict() {
-        let store = Arc::new(InMemoryLeadStore::default());
-        let contended = Arc::new(Contended { store: store.clone(), conflicts: (UPDATE_ATTEMPTS - 1).into() });
-        let h = harness_over(contended.clone(), store);
+        let contended = Arc::new(Staged { conflicts: (UPDATE_ATTEMPTS - 1).into(), ..Staged::default() });
+        let h = harness_over(contended.clone(), contended.store.clone());
         let lead = h.service.create(h.tenant, ana()).await.unwrap();
         assert_eq!(h.service.update(h.tenant, lead.id, rename("Second try")).await.unwrap().version, 1);
         contended.conflicts.store(UPDATE_ATTEMPTS, std::sync::atomic::Ordering::SeqCst);
