@@ -270,10 +270,8 @@ impl LeadRepository for SeaOrmLeadRepository {
         let written = match result {
             Ok(result) if result.rows_affected == 0 => {
                 drop(txn);
-                return match self.get(tenant, lead.id).await {
-                    Ok(_) => Err(LeadsError::Conflict { entity: "lead" }),
-                    Err(err) => Err(err),
-                };
+                // Gone (NotFound) or changed by someone else (Conflict).
+                return self.get(tenant, lead.id).await.and(Err(LeadsError::Conflict { entity: "lead" }));
             }
             Ok(_) => Self::insert_events(&txn, events).await,
             Err(err) => Err(err),
@@ -421,7 +419,9 @@ impl LeadRepository for SeaOrmLeadRepository {
         if event.tenant_id != tenant {
             return Err(NOT_FOUND);
         }
-        let txn = self.store.conn().begin().await.map_err(LeadsError::storage)?;
+        // No transaction: it would lock nothing the two statements need; a
+        // purge between them is caught by the foreign key below.
+        let conn = self.store.conn();
         let live = Entity::find()
             .select_only()
             .column(Column::Id)
@@ -429,15 +429,14 @@ impl LeadRepository for SeaOrmLeadRepository {
             .filter(Column::Id.eq(event.lead_id.as_uuid()))
             .filter(Column::DeletedAt.is_null())
             .into_tuple::<uuid::Uuid>()
-            .one(&txn)
+            .one(conn)
             .await
             .map_err(LeadsError::storage)?;
         if live.is_none() {
             return Err(NOT_FOUND);
         }
-        // A purge racing this insert makes the foreign key fail: the lead is gone.
-        match events::Entity::insert(event_row(event)).exec_without_returning(&txn).await {
-            Ok(_) => txn.commit().await.map_err(LeadsError::storage),
+        match events::Entity::insert(event_row(event)).exec_without_returning(conn).await {
+            Ok(_) => Ok(()),
             Err(err) if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => Err(NOT_FOUND),
             Err(err) => Err(LeadsError::storage(err)),
         }
