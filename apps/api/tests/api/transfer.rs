@@ -84,7 +84,7 @@ async fn xlsx_imports_and_an_export_re_imports_as_the_same_leads() {
                 vec!["No Contact".into(), String::new(), String::new(), String::new(), String::new()],
             ],
         };
-        let xlsx = frontdesk_files::SpreadsheetCodec.write(TabularFormat::Xlsx, &sheet).unwrap();
+        let xlsx = frontdesk_files::SpreadsheetCodec::default().write(TabularFormat::Xlsx, &sheet).unwrap();
         let (status, accepted) = app.upload(&source, "/api/v1/leads/import", "leads.xlsx", &xlsx).await;
         assert_eq!(status, 202, "{accepted}");
         let job = app.wait_for_job(&source, accepted["jobId"].as_str().unwrap()).await;

@@ -1,7 +1,7 @@
 //! [`FileStorage`] on the local filesystem.
 
 use async_trait::async_trait;
-use frontdesk_kernel::files::{FileError, FileStorage};
+use frontdesk_kernel::files::{FileError, FileStorage, StoredFile};
 use std::path::{Path, PathBuf};
 
 /// Files under a root directory.
@@ -25,6 +25,28 @@ impl LocalFileStorage {
             && key.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..");
         if valid { Ok(self.root.join(Path::new(key))) } else { Err(FileError::InvalidKey(key.to_owned())) }
     }
+}
+
+/// Every file under `dir` (recursively) with its key (`prefix/…`) and modification time.
+fn walk(dir: &Path, prefix: &str, into: &mut Vec<StoredFile>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(err) => return Err(err),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
+        let key = format!("{prefix}/{name}");
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            walk(&entry.path(), &key, into)?;
+        } else if !name.ends_with(".partial") {
+            let modified = meta.modified().map(chrono::DateTime::<chrono::Utc>::from)?;
+            into.push(StoredFile { key, modified });
+        }
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -55,6 +77,26 @@ impl FileStorage for LocalFileStorage {
             Err(err) => Err(FileError::unavailable(err)),
         }
     }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<StoredFile>, FileError> {
+        let (dir, prefix) = (self.path(prefix)?, prefix.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let mut files = Vec::new();
+            walk(&dir, &prefix, &mut files).map(|()| files)
+        })
+        .await
+        .map_err(FileError::unavailable)?
+        .map_err(FileError::unavailable)
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, FileError> {
+        let files = self.list(prefix).await?.len() as u64;
+        match tokio::fs::remove_dir_all(self.path(prefix)?).await {
+            Ok(()) => Ok(files),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(err) => Err(FileError::unavailable(err)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -72,6 +114,27 @@ mod tests {
         storage.delete("imports/t1/a.csv").await.unwrap();
         assert!(matches!(storage.get("imports/t1/a.csv").await, Err(FileError::NotFound)));
         storage.delete("imports/t1/a.csv").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn lists_and_deletes_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = LocalFileStorage::new(dir.path());
+        let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+        storage.put("exports/t1/a.csv", b"a".to_vec(), "text/csv").await.unwrap();
+        storage.put("exports/t1/deep/b.csv", b"b".to_vec(), "text/csv").await.unwrap();
+        storage.put("exports/t2/c.csv", b"c".to_vec(), "text/csv").await.unwrap();
+        let mut listed = storage.list("exports/t1").await.unwrap();
+        listed.sort_by(|a, b| a.key.cmp(&b.key));
+        let keys: Vec<&str> = listed.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["exports/t1/a.csv", "exports/t1/deep/b.csv"]);
+        assert!(listed.iter().all(|f| f.modified > before));
+        assert_eq!(storage.list("exports/none").await.unwrap(), []);
+        assert_eq!(storage.delete_prefix("exports/t1").await.unwrap(), 2);
+        assert!(matches!(storage.get("exports/t1/a.csv").await, Err(FileError::NotFound)));
+        assert_eq!(storage.get("exports/t2/c.csv").await.unwrap(), b"c", "other folders stay");
+        assert_eq!(storage.delete_prefix("exports/t1").await.unwrap(), 0, "absent is fine");
+        assert!(matches!(storage.delete_prefix("../x").await, Err(FileError::InvalidKey(_))));
     }
 
     #[tokio::test]

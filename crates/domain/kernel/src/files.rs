@@ -18,6 +18,16 @@ pub enum FileError {
         /// What the parser said (row/column when known).
         message: String,
     },
+    /// The content exceeds a [`ReadLimits`] bound (too many rows, columns or
+    /// cells; a zip that inflates too far or holds too many entries). Checked
+    /// before the content is parsed, so a hostile file cannot exhaust memory.
+    #[error("{format} file too large: {message}")]
+    TooLarge {
+        /// The format tried.
+        format: &'static str,
+        /// Which bound, and the file's figure.
+        message: String,
+    },
     /// The key is not acceptable (absolute, `..`, empty).
     #[error("invalid file key {0:?}")]
     InvalidKey(String),
@@ -37,7 +47,7 @@ impl crate::ErrorCode for FileError {
     fn code(&self) -> &'static str {
         match self {
             Self::NotFound => "not_found",
-            Self::Unreadable { .. } | Self::InvalidKey(_) => "validation_failed",
+            Self::Unreadable { .. } | Self::TooLarge { .. } | Self::InvalidKey(_) => "validation_failed",
             Self::Unavailable(_) => "service_unavailable",
         }
     }
@@ -63,6 +73,29 @@ pub trait FileStorage: Send + Sync + 'static {
     /// # Errors
     /// `InvalidKey`, `Unavailable`.
     async fn delete(&self, key: &str) -> Result<(), FileError>;
+
+    /// The keys under `prefix` (a `/`-separated folder such as
+    /// `exports/{tenant}`), each with when it was last written, in no
+    /// particular order; none when the folder does not exist.
+    ///
+    /// # Errors
+    /// `InvalidKey`, `Unavailable`.
+    async fn list(&self, prefix: &str) -> Result<Vec<StoredFile>, FileError>;
+
+    /// Removes every key under `prefix` (a folder; absent is fine); returns how many files went.
+    ///
+    /// # Errors
+    /// `InvalidKey`, `Unavailable`.
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, FileError>;
+}
+
+/// A stored file as [`FileStorage::list`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredFile {
+    /// Its key.
+    pub key: String,
+    /// When it was last written.
+    pub modified: chrono::DateTime<chrono::Utc>,
 }
 
 crate::string_enum!(
@@ -95,13 +128,48 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+/// Bounds on what [`TabularCodec::read`] accepts. An upload is small (20 MB)
+/// but what it describes need not be: a 1.6 KB workbook can declare a
+/// 16,384 × 1,048,576 sheet, and a zip can inflate a thousandfold. Every
+/// bound is checked before (or while) the content is parsed, never after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Rows, the header included (`IMPORT_MAX_ROWS`).
+    pub max_rows: u32,
+    /// Columns (`IMPORT_MAX_COLUMNS`).
+    pub max_columns: u32,
+    /// Non-empty cells (`IMPORT_MAX_CELLS`).
+    pub max_cells: u64,
+    /// Bytes a workbook's zip may inflate to, all entries together (`IMPORT_MAX_UNCOMPRESSED_BYTES`).
+    pub max_uncompressed_bytes: u64,
+    /// Entries in a workbook's zip (`IMPORT_MAX_ZIP_ENTRIES`).
+    pub max_zip_entries: u32,
+}
+
+impl Default for ReadLimits {
+    /// 200,000 rows × 200 columns, 5,000,000 cells, 256 MiB inflated, 1,000 zip entries.
+    fn default() -> Self {
+        Self {
+            max_rows: 200_000,
+            max_columns: 200,
+            max_cells: 5_000_000,
+            max_uncompressed_bytes: 256 * 1024 * 1024,
+            max_zip_entries: 1_000,
+        }
+    }
+}
+
 /// Reads and writes [`Table`]s in a [`TabularFormat`].
+#[async_trait]
 pub trait TabularCodec: Send + Sync + 'static {
-    /// Parses `bytes` (first row = headers; for XLSX, the first sheet).
+    /// Parses `bytes` (first row = headers; for XLSX, the first sheet) within
+    /// the codec's [`ReadLimits`], off the async runtime (parsing is CPU-bound
+    /// and an import file can take seconds): a parser that panics is reported
+    /// as `Unreadable`, it never takes its caller down.
     ///
     /// # Errors
-    /// `Unreadable`.
-    fn read(&self, format: TabularFormat, bytes: &[u8]) -> Result<Table, FileError>;
+    /// `Unreadable`, `TooLarge`.
+    async fn read(&self, format: TabularFormat, bytes: Vec<u8>) -> Result<Table, FileError>;
 
     /// Writes `table`.
     ///
