@@ -15,6 +15,7 @@ mod m20261124_000005_leads;
 mod m20261124_000006_receptionist_config;
 mod m20261124_000007_jobs;
 mod m20261124_000008_jobs_due_index;
+mod m20261204_000009_job_interruptions;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_receptionist_config::Migration),
             Box::new(m20261124_000007_jobs::Migration),
             Box::new(m20261124_000008_jobs_due_index::Migration),
+            Box::new(m20261204_000009_job_interruptions::Migration),
         ]
     }
 }

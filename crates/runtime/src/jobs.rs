@@ -5,6 +5,17 @@
 //! * `concurrency` tasks each claim one job at a time (`WORKER_CONCURRENCY`).
 //! * A job whose kind has no handler is dead-lettered at once (a permanent
 //!   failure: retrying cannot make a handler appear).
+//! * While a handler runs, its lease is renewed every `heartbeat` (a third of
+//!   the visibility timeout), so a job longer than the timeout is neither
+//!   taken over by another worker nor dead-lettered for being long. If a
+//!   renewal says the lease is gone (taken over, re-driven, lost by Redis),
+//!   the handler is dropped: the job is someone else's now.
+//! * A handler that panics fails its job (`handler panicked: …`, retried like
+//!   any failure) instead of killing its consumer task.
+//! * Once a job has ended for good (completed or dead), its handler's
+//!   [`JobHandler::ended`] releases what only its runs needed.
+//! * [`reconcile_periodically`] asks the source to re-publish jobs its
+//!   transport lost (Redis restarted empty), at start and then periodically.
 //! * On shutdown the tasks stop claiming; a job still running after
 //!   `grace` is released back to the queue (due at once) for another worker,
 //!   and its handler future is dropped. Because delivery is at-least-once
@@ -23,6 +34,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
+use futures_util::FutureExt;
 use tracing::Instrument;
 
 /// The handlers a worker runs, by job kind.
@@ -63,6 +75,10 @@ pub struct WorkerConfig {
     pub wait: Duration,
     /// How long in-flight jobs may run on after shutdown before being released.
     pub grace: Duration,
+    /// How often a running job's lease is renewed (well under the visibility timeout).
+    pub heartbeat: Duration,
+    /// How often [`reconcile_periodically`] runs (`JOB_RECONCILE_INTERVAL_SECS`).
+    pub reconcile: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -72,6 +88,8 @@ impl Default for WorkerConfig {
             consumer: format!("worker-{}", std::process::id()),
             wait: Duration::from_secs(1),
             grace: Duration::from_secs(25),
+            heartbeat: Duration::from_secs(20),
+            reconcile: Duration::from_secs(60),
         }
     }
 }
@@ -147,14 +165,50 @@ async fn consume(
         backoff = Duration::from_millis(100);
         let span = tracing::info_span!("job", job.id = %delivery.job.id, job.kind = %delivery.job.kind,
             tenant_id = %delivery.job.tenant_id, attempt = delivery.job.attempts);
-        run_one(&*source, &store, &handlers, &delivery, &config, shutdown.clone()).instrument(span).await;
+        run_one(&*source, &store, &handlers, &consumer, &delivery, &config, shutdown.clone()).instrument(span).await;
     }
 }
 
+/// How a handler's run ended.
+enum Outcome {
+    /// It returned.
+    Ran(Result<serde_json::Value, JobFailure>),
+    /// A heartbeat found the lease gone.
+    LeaseLost,
+    /// Shutdown's grace ran out first.
+    Stopped,
+}
+
+/// What a panic said, as far as it can be read.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
+}
+
+/// Renews `delivery`'s lease every `every`; returns once a renewal says it is lost.
+async fn keep_lease(source: &dyn JobSource, consumer: &str, delivery: &Delivery, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await; // the first tick is immediate; the claim just set the lease
+    loop {
+        ticker.tick().await;
+        match source.extend(consumer, delivery).await {
+            Ok(true) => tracing::trace!("lease renewed"),
+            Ok(false) => return,
+            Err(err) => tracing::warn!(error = %err, "could not renew the lease; trying again at the next beat"),
+        }
+    }
+}
+
+#[allow(clippy::too_many_lines, reason = "one job's whole run, in order")]
 async fn run_one(
     source: &dyn JobSource,
     store: &Arc<dyn JobStore>,
     handlers: &Handlers,
+    consumer: &str,
     delivery: &Delivery,
     config: &WorkerConfig,
     mut shutdown: watch::Receiver<bool>,
@@ -178,15 +232,22 @@ async fn run_one(
         }
         tokio::time::sleep(grace).await;
     };
+    let run = std::panic::AssertUnwindSafe(handler.run(job, &progress)).catch_unwind();
     let outcome = tokio::select! {
-        outcome = handler.run(job, &progress) => Some(outcome),
-        () = deadline => None,
+        ran = run => Outcome::Ran(ran.unwrap_or_else(|panic| {
+            let message = panic_message(&*panic);
+            tracing::error!(panic = %message, "job handler panicked");
+            Err(JobFailure::retry(format!("handler panicked: {message}")))
+        })),
+        () = keep_lease(source, consumer, delivery, config.heartbeat) => Outcome::LeaseLost,
+        () = deadline => Outcome::Stopped,
     };
     metrics::gauge!("jobs_in_flight").decrement(1.0);
     metrics::histogram!("job_run_seconds", "kind" => kind.clone()).record(started.elapsed().as_secs_f64());
     match outcome {
-        Some(Ok(result)) => match source.complete(delivery, result).await {
+        Outcome::Ran(Ok(result)) => match source.complete(delivery, result).await {
             Ok(()) => {
+                handler.ended(job, JobStatus::Completed).await;
                 metrics::counter!("jobs_completed_total", "kind" => kind.clone()).increment(1);
                 let latency = (Utc::now() - job.created_at).to_std().unwrap_or_default();
                 metrics::histogram!("job_latency_seconds", "kind" => kind).record(latency.as_secs_f64());
@@ -194,8 +255,15 @@ async fn run_one(
             }
             Err(err) => tracing::error!(error = %err, "job ran but its completion was not recorded; it will run again"),
         },
-        Some(Err(failure)) => record_failure(source, delivery, &failure, &kind).await,
-        None => {
+        Outcome::Ran(Err(failure)) => {
+            if record_failure(source, delivery, &failure, &kind).await == Some(JobStatus::Dead) {
+                handler.ended(job, JobStatus::Dead).await;
+            }
+        }
+        Outcome::LeaseLost => {
+            tracing::warn!("the job's lease was lost (taken over or re-driven); abandoning this run");
+        }
+        Outcome::Stopped => {
             tracing::warn!("shutting down: releasing the unfinished job to the queue");
             if let Err(err) = source.release(delivery).await {
                 tracing::error!(error = %err, "could not release the job; it will be reclaimed after the visibility timeout");
@@ -204,17 +272,48 @@ async fn run_one(
     }
 }
 
-async fn record_failure(source: &dyn JobSource, delivery: &Delivery, failure: &JobFailure, kind: &str) {
+/// Records a failed attempt; returns the job's status after it, when recorded.
+async fn record_failure(
+    source: &dyn JobSource,
+    delivery: &Delivery,
+    failure: &JobFailure,
+    kind: &str,
+) -> Option<JobStatus> {
     match source.fail(delivery, failure).await {
         Ok(JobStatus::Dead) => {
             metrics::counter!("jobs_dead_total", "kind" => kind.to_owned()).increment(1);
             tracing::error!(error = %failure.message, retryable = failure.retryable, "job dead-lettered");
+            Some(JobStatus::Dead)
         }
-        Ok(_) => {
+        Ok(status) => {
             metrics::counter!("jobs_failed_total", "kind" => kind.to_owned()).increment(1);
             tracing::warn!(error = %failure.message, "job failed; retry scheduled");
+            Some(status)
         }
-        Err(err) => tracing::error!(error = %err, "could not record the job failure; it will be redelivered"),
+        Err(err) => {
+            tracing::error!(error = %err, "could not record the job failure; it will be redelivered");
+            None
+        }
+    }
+}
+
+/// Asks `source` to re-publish what its transport lost ([`JobSource::reconcile`])
+/// now and then every `every`, until shutdown.
+pub async fn reconcile_periodically(source: Arc<dyn JobSource>, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => match source.reconcile().await {
+                Ok(0) => tracing::debug!("job queue reconciled: nothing missing"),
+                Ok(republished) => {
+                    metrics::counter!("jobs_republished_total").increment(republished);
+                    tracing::warn!(republished, "job queue reconciled: re-published jobs its transport had lost");
+                }
+                Err(err) => tracing::warn!(error = %err, "job queue reconciliation failed; retrying next tick"),
+            },
+            changed = shutdown.changed() => if changed.is_err() || *shutdown.borrow() { return },
+        }
     }
 }
 

@@ -38,7 +38,7 @@ pub fn job_handlers(stores: &Stores) -> crate::jobs::Handlers {
     use frontdesk_leads::{ExportLeads, ImportLeads};
     let repo = Arc::new(SeaOrmLeadRepository::new(stores.sql.clone()));
     let directory = Arc::new(SeaOrmTenantDirectory::new(stores.sql.clone()));
-    let codec = Arc::new(frontdesk_files::SpreadsheetCodec);
+    let codec = Arc::clone(&stores.codec);
     crate::jobs::Handlers::new()
         .with(Arc::new(crate::jobs::NoopHandler))
         .with(Arc::new(ImportLeads::new(
@@ -60,6 +60,9 @@ pub fn worker_config(settings: &crate::Settings, role: &str) -> crate::jobs::Wor
         consumer: format!("{role}-{host}-{}", std::process::id()),
         wait: std::time::Duration::from_secs(1),
         grace: settings.shutdown_timeout,
+        // Three beats per lease: one late or failed renewal does not lose it.
+        heartbeat: (settings.job_visibility_timeout / 3).max(std::time::Duration::from_millis(100)),
+        reconcile: settings.job_reconcile_interval,
     }
 }
 
@@ -72,6 +75,7 @@ pub fn spawn_workers(
     shutdown: &tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinSet<()> {
     let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(crate::jobs::reconcile_periodically(Arc::clone(&stores.jobs.source), config.reconcile, shutdown.clone()));
     tasks.spawn(crate::jobs::run_workers(
         Arc::clone(&stores.jobs.source),
         Arc::clone(&stores.jobs.store),

@@ -91,6 +91,20 @@ pub struct Settings {
     pub embedded_worker: bool,
     /// `FILES_DIR`: where uploaded and exported files are kept (default `./data/files`).
     pub files_dir: std::path::PathBuf,
+    /// What an import file may hold: `IMPORT_MAX_ROWS` (default 200,000),
+    /// `IMPORT_MAX_COLUMNS` (200), `IMPORT_MAX_CELLS` (5,000,000),
+    /// `IMPORT_MAX_UNCOMPRESSED_BYTES` (256 MiB, an XLSX inflated) and
+    /// `IMPORT_MAX_ZIP_ENTRIES` (1,000).
+    pub import_limits: frontdesk_kernel::files::ReadLimits,
+    /// `EXPORT_TTL_HOURS`: how long an export's file can be downloaded before it is purged (default 24).
+    pub export_ttl: Duration,
+    /// `JOB_MAX_INTERRUPTIONS`: a job whose run was interrupted (lease lost:
+    /// its runner died or stalled) more than this many times is dead-lettered
+    /// as a poison job (default 3).
+    pub job_max_interruptions: u32,
+    /// `JOB_RECONCILE_INTERVAL_SECS`: how often a worker re-publishes jobs the
+    /// SQL store says are waiting but the Redis queue lost (default 60).
+    pub job_reconcile_interval: Duration,
 }
 
 impl fmt::Debug for Settings {
@@ -320,6 +334,22 @@ impl Settings {
         }
         let embedded_worker = r.flag("EMBEDDED_WORKER", job_backend == JobBackendKind::Sql);
         let files_dir = std::path::PathBuf::from(r.raw("FILES_DIR").unwrap_or("./data/files"));
+        let default_limits = frontdesk_kernel::files::ReadLimits::default();
+        let import_limits = frontdesk_kernel::files::ReadLimits {
+            max_rows: r.parsed("IMPORT_MAX_ROWS", default_limits.max_rows, "a number of rows").max(2),
+            max_columns: r.parsed("IMPORT_MAX_COLUMNS", default_limits.max_columns, "a number of columns").max(1),
+            max_cells: r.parsed("IMPORT_MAX_CELLS", default_limits.max_cells, "a number of cells").max(1),
+            max_uncompressed_bytes: r
+                .parsed("IMPORT_MAX_UNCOMPRESSED_BYTES", default_limits.max_uncompressed_bytes, "a number of bytes")
+                .max(1),
+            max_zip_entries: r
+                .parsed("IMPORT_MAX_ZIP_ENTRIES", default_limits.max_zip_entries, "a number of zip entries")
+                .max(1),
+        };
+        let export_ttl = Duration::from_secs(r.parsed("EXPORT_TTL_HOURS", 24u64, "a number of hours").max(1) * 3600);
+        let job_max_interruptions = r.parsed("JOB_MAX_INTERRUPTIONS", 3u32, "a number of interrupted runs");
+        let job_reconcile_interval =
+            Duration::from_secs(r.parsed("JOB_RECONCILE_INTERVAL_SECS", 60u64, "a number of seconds").max(1));
 
         if app_env == AppEnv::Production && database_is_embedded {
             r.errors.push("DATABASE_URL: required when APP_ENV=production (postgres://…)".to_owned());
@@ -335,6 +365,10 @@ impl Settings {
             worker_concurrency,
             embedded_worker,
             files_dir,
+            import_limits,
+            export_ttl,
+            job_max_interruptions,
+            job_reconcile_interval,
             app_env,
             host,
             port,

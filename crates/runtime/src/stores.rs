@@ -9,8 +9,8 @@
 //!   the client reconnects in the background; health reports `error`.
 
 use crate::settings::{JobBackendKind, Settings};
-use frontdesk_files::LocalFileStorage;
-use frontdesk_kernel::files::FileStorage;
+use frontdesk_files::{LocalFileStorage, SpreadsheetCodec};
+use frontdesk_kernel::files::{FileStorage, TabularCodec};
 use frontdesk_kernel::jobs::{JobQueue, JobSource, JobStore};
 use frontdesk_kernel::{Cache, HealthCheck, RateLimiter};
 use frontdesk_memory::{InProcessCache, InProcessRateLimiter};
@@ -61,6 +61,8 @@ pub struct Stores {
     pub jobs: JobBackend,
     /// File storage (local directory `FILES_DIR`).
     pub files: Arc<dyn FileStorage>,
+    /// The CSV/XLSX codec, bounded by the `IMPORT_MAX_*` limits.
+    pub codec: Arc<dyn TabularCodec>,
     redis: Option<RedisStore>,
 }
 
@@ -86,6 +88,7 @@ impl JobBackend {
             JobBackendKind::Sql => {
                 let mut config = SqlQueueConfig::new(settings.job_queue.clone());
                 config.visibility_timeout = settings.job_visibility_timeout;
+                config.max_interruptions = settings.job_max_interruptions;
                 let queue = Arc::new(SqlJobQueue::new(sql.connection(), config));
                 tracing::info!(queue = %settings.job_queue, "jobs: SQL queue");
                 Ok(Self { queue: queue.clone(), source: queue, store })
@@ -96,6 +99,7 @@ impl JobBackend {
                 config.key_prefix = settings.redis_key_prefix.clone();
                 config.queue = settings.job_queue.clone();
                 config.visibility_timeout = settings.job_visibility_timeout;
+                config.max_interruptions = settings.job_max_interruptions;
                 config.pool_size = u32::try_from(settings.worker_concurrency + 4).unwrap_or(u32::MAX);
                 let queue = Arc::new(RedisJobQueue::connect(config, store.clone()).await.map_err(StartupError::Jobs)?);
                 tracing::info!(queue = %settings.job_queue, "jobs: Redis Streams queue, status in SQL");
@@ -165,7 +169,8 @@ impl Stores {
         };
         let jobs = JobBackend::connect(settings, &sql).await?;
         let files: Arc<dyn FileStorage> = Arc::new(LocalFileStorage::new(settings.files_dir.clone()));
-        Ok(Self { sql, cache, health_checks, disabled_services, rate_limiter, jobs, files, redis })
+        let codec: Arc<dyn TabularCodec> = Arc::new(SpreadsheetCodec::new(settings.import_limits));
+        Ok(Self { sql, cache, health_checks, disabled_services, rate_limiter, jobs, files, codec, redis })
     }
 
     /// Runs every health check.

@@ -25,11 +25,15 @@ pub struct RedisQueueConfig {
     pub backoff: Backoff,
     /// Deadline of every non-blocking command (and of a blocking one beyond its block time).
     pub command_timeout: Duration,
+    /// A job taken over from a vanished worker more than this many times is
+    /// dead-lettered as a poison job instead of being run again.
+    pub max_interruptions: u32,
 }
 
 impl RedisQueueConfig {
     /// The defaults for `url`: prefix `frontdesk:`, queue `default`, visibility
-    /// timeout 60 s, block 2 s, 8 connections, [`Backoff::default`], commands 2 s.
+    /// timeout 60 s, block 2 s, 8 connections, [`Backoff::default`], commands 2 s,
+    /// 3 interruptions.
     #[must_use]
     pub fn new(url: impl Into<String>) -> Self {
         Self {
@@ -41,6 +45,7 @@ impl RedisQueueConfig {
             pool_size: 8,
             backoff: Backoff::default(),
             command_timeout: Duration::from_secs(2),
+            max_interruptions: 3,
         }
     }
 }
@@ -55,6 +60,7 @@ impl std::fmt::Debug for RedisQueueConfig {
             .field("pool_size", &self.pool_size)
             .field("backoff", &self.backoff)
             .field("command_timeout", &self.command_timeout)
+            .field("max_interruptions", &self.max_interruptions)
             .finish_non_exhaustive()
     }
 }

@@ -24,6 +24,8 @@ pub struct QueueKeys {
     /// Where the `XAUTOCLAIM` scan of the pending list resumes, so stalled
     /// entries deep in a long pending list are reached too.
     pub reclaim_cursor: String,
+    /// Held (`SET NX PX`) by the one worker reconciling the queue with the job store.
+    pub reconcile_lock: String,
 }
 
 impl QueueKeys {
@@ -37,6 +39,7 @@ impl QueueKeys {
             delayed_jobs: format!("{base}delayed:jobs"),
             dead: format!("{base}dead"),
             reclaim_cursor: format!("{base}reclaim-cursor"),
+            reconcile_lock: format!("{base}reconcile-lock"),
             base,
         }
     }
@@ -68,6 +71,7 @@ mod tests {
         assert_eq!(keys.delayed_jobs, "fd:queue:{default}:delayed:jobs");
         assert_eq!(keys.dead, "fd:queue:{default}:dead");
         assert_eq!(keys.reclaim_cursor, "fd:queue:{default}:reclaim-cursor");
+        assert_eq!(keys.reconcile_lock, "fd:queue:{default}:reconcile-lock");
         let id = JobId::new();
         assert_eq!(keys.enqueued(id), format!("fd:queue:{{default}}:enqueued:{id}"));
     }

@@ -33,6 +33,17 @@ const PROMOTE_LIMIT: u32 = 100;
 /// never reached an end (a leak guard; normally the end deletes it).
 const MARKER_SLACK: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// Jobs read from the store per reconciliation query.
+const RECONCILE_PAGE: u64 = 500;
+
+/// How old a waiting job's last status change must be before reconciliation
+/// may re-publish it (younger ones may be between their SQL write and their Redis write).
+const RECONCILE_GRACE: Duration = Duration::from_secs(5);
+
+/// How long one worker may hold the reconciliation lock (a pass that runs
+/// longer is presumed dead and another may start).
+const RECONCILE_LOCK: Duration = Duration::from_secs(120);
+
 /// What went wrong below the ports; always reported as [`JobError::Unavailable`].
 #[derive(Debug, thiserror::Error)]
 enum QueueError {
@@ -399,9 +410,18 @@ impl RedisJobQueue {
         let mut job = record.job;
         if record.status == JobStatus::Running {
             // Taken over from a worker that vanished without acknowledging it.
-            let error = format!("attempt {} was abandoned: its worker stopped without acknowledging it", job.attempts);
-            tracing::warn!(job.id = %id, attempts = job.attempts, "taking over a stalled job");
-            if job.attempts >= job.max_attempts {
+            let interruptions = self.store.count_interruption(id).await?;
+            let max = self.config.max_interruptions;
+            let error = if interruptions > max {
+                format!(
+                    "poison job: its run was interrupted more than {max} times (its worker died or stopped \
+                     answering while running it); dead-lettered instead of being run again"
+                )
+            } else {
+                format!("attempt {} was abandoned: its worker stopped without acknowledging it", job.attempts)
+            };
+            tracing::warn!(job.id = %id, attempts = job.attempts, interruptions, "taking over a stalled job");
+            if job.attempts >= job.max_attempts || interruptions > max {
                 self.store.transition(id, change(JobStatus::Dead, job.attempts, now).error(&error)).await?;
                 let json = serde_json::to_string(&job).map_err(QueueError::from)?;
                 self.settle(&entry.entry_id, Some(id), Settle::Dead { json: &json, error: &error }).await?;
@@ -413,6 +433,41 @@ impl RedisJobQueue {
         job.attempts += 1;
         self.store.transition(id, change(JobStatus::Running, job.attempts, now)).await?;
         Ok(Some(Delivery { job, receipt: entry.entry_id }))
+    }
+
+    /// One reconciliation pass (the caller holds the lock): re-publishes, at
+    /// most once each (the `enqueued` marker decides), the jobs the store says
+    /// are waiting, and the running ones silent for a visibility timeout.
+    async fn republish_missing(&self) -> Result<u64, JobError> {
+        let now = Utc::now();
+        // Younger changes may be mid-flight (status written, Redis not yet).
+        let waiting_before = now - TimeDelta::from_std(RECONCILE_GRACE).unwrap_or_default();
+        let silent_before = now - TimeDelta::from_std(self.config.visibility_timeout).unwrap_or_default();
+        let (mut after_id, mut republished) = (None, 0);
+        loop {
+            let page = self.store.unsettled(waiting_before, after_id, RECONCILE_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after_id = Some(last.job.id);
+            for record in &page {
+                let job = if record.status == JobStatus::Running {
+                    if record.updated_at >= silent_before {
+                        continue;
+                    }
+                    Job { run_at: now, ..record.job.clone() }
+                } else {
+                    record.job.clone()
+                };
+                if self.hand_over(&job, now).await? {
+                    tracing::warn!(job.id = %job.id, status = %record.status,
+                        "re-published a job the queue had lost (redis restarted empty?)");
+                    republished += 1;
+                }
+            }
+            if (page.len() as u64) < RECONCILE_PAGE {
+                break;
+            }
+        }
+        Ok(republished)
     }
 
     /// The stored record of `delivery`'s job, and whether the delivery is still
@@ -577,6 +632,49 @@ impl JobSource for RedisJobQueue {
             tracing::warn!(job.id = %job.id, "failed job was no longer pending; nothing rescheduled");
         }
         Ok(status)
+    }
+
+    async fn extend(&self, consumer: &str, delivery: &Delivery) -> Result<bool, JobError> {
+        let renewed: i64 = scripts::EXTEND
+            .key(&self.keys.stream)
+            .arg(GROUP)
+            .arg(&delivery.receipt)
+            .arg(consumer)
+            .invoke_async(&mut *self.conn().await?)
+            .await
+            .map_err(QueueError::from)?;
+        if renewed == 0 {
+            tracing::warn!(job.id = %delivery.job.id, consumer, attempt = delivery.job.attempts,
+                "lease lost: the entry is no longer pending for this worker");
+        }
+        Ok(renewed == 1)
+    }
+
+    async fn reconcile(&self) -> Result<u64, JobError> {
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let locked: Option<String> = redis::cmd("SET")
+            .arg(&self.keys.reconcile_lock)
+            .arg(&token)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis(RECONCILE_LOCK))
+            .query_async(&mut *self.conn().await?)
+            .await
+            .map_err(QueueError::from)?;
+        if locked.is_none() {
+            tracing::debug!("another worker is reconciling the queue");
+            return Ok(0);
+        }
+        let outcome = self.republish_missing().await;
+        let unlocked: redis::RedisResult<i64> = scripts::UNLOCK
+            .key(&self.keys.reconcile_lock)
+            .arg(&token)
+            .invoke_async(&mut *self.conn().await?)
+            .await;
+        if let Err(err) = unlocked {
+            tracing::warn!(error = %err, "could not release the reconciliation lock; it expires on its own");
+        }
+        outcome
     }
 
     async fn release(&self, delivery: &Delivery) -> Result<(), JobError> {

@@ -127,3 +127,33 @@ return 1
 ",
     )
 });
+
+/// Renews a delivery's lease (a heartbeat): resets the entry's idle time, so
+/// `XAUTOCLAIM` does not hand it to another worker, but only while the entry
+/// is still pending for this consumer (after a take-over, or a Redis that
+/// lost it, the heartbeat fails instead of stealing it back).
+///
+/// KEYS: stream. ARGV: group, entry id, consumer.
+/// Returns 1 if renewed, else 0.
+pub static EXTEND: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1, ARGV[3])
+if #pending == 0 then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
+return 1
+",
+    )
+});
+
+/// Releases a lock taken with `SET NX`, only if this holder still holds it.
+///
+/// KEYS: lock. ARGV: token. Returns 1 if released.
+pub static UNLOCK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+",
+    )
+});

@@ -26,6 +26,7 @@ pub struct Model {
     pub lease_token: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub interruptions: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -36,4 +37,4 @@ impl ActiveModelBehavior for ActiveModel {}
 /// Every column, in table order, for `RETURNING` clauses of raw statements.
 pub(crate) const COLUMNS: &str = "id, tenant_id, queue, kind, payload, status, attempts, max_attempts, \
      idempotency_key, result, error, progress_processed, progress_total, run_at, lease_until, lease_token, \
-     created_at, updated_at";
+     created_at, updated_at, interruptions";

@@ -42,6 +42,10 @@ pub struct SqlQueueConfig {
     pub poll_interval: Duration,
     /// Delays between attempts.
     pub backoff: Backoff,
+    /// A job whose lease ran out more than this many times (its runner died
+    /// or stalled each time) is dead-lettered as a poison job instead of
+    /// being claimed again.
+    pub max_interruptions: u32,
 }
 
 impl SqlQueueConfig {
@@ -49,6 +53,8 @@ impl SqlQueueConfig {
     pub const DEFAULT_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(60);
     /// [`Self::poll_interval`] when not said: a quarter second.
     pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
+    /// [`Self::max_interruptions`] when not said.
+    pub const DEFAULT_MAX_INTERRUPTIONS: u32 = 3;
 
     /// Queue `queue` with the default timeout, poll interval and backoff.
     #[must_use]
@@ -58,6 +64,7 @@ impl SqlQueueConfig {
             visibility_timeout: Self::DEFAULT_VISIBILITY_TIMEOUT,
             poll_interval: Self::DEFAULT_POLL_INTERVAL,
             backoff: Backoff::default(),
+            max_interruptions: Self::DEFAULT_MAX_INTERRUPTIONS,
         }
     }
 }
@@ -71,6 +78,14 @@ impl Default for SqlQueueConfig {
 
 /// The error stored on a job whose lease ran out during its last attempt.
 pub(crate) const LEASE_EXPIRED_ERROR: &str = "the runner stopped answering (lease expired) during the last attempt";
+
+/// The error stored on a poison job: interrupted once too often (`{n}` = the limit).
+fn poison_error(max_interruptions: u32) -> String {
+    format!(
+        "poison job: its run was interrupted more than {max_interruptions} times (the lease ran out: the worker \
+         died or stopped answering while running it); dead-lettered instead of being claimed again"
+    )
+}
 
 /// A uniform number in `[0, 1)` for retry jitter: the low 53 bits of a v4
 /// UUID are random, and 53 bits is what an `f64` mantissa holds.
@@ -88,9 +103,10 @@ fn lease_token() -> String {
 /// Which jobs a claim statement picks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Pick {
-    /// `running` with its lease expired and attempts left: a crashed
-    /// runner's job (one without attempts left is dead-lettered by
-    /// [`sweep_sql`] instead). Oldest lease first.
+    /// `running` with its lease expired, attempts left and fewer than
+    /// `max_interruptions` interruptions so far: a crashed runner's job (the
+    /// others are dead-lettered by [`sweep_sql`] instead). Counts the
+    /// interruption. Oldest lease first.
     Stalled,
     /// `queued` or `failed` with `run_at` passed, oldest due first. Served by
     /// the partial index `idx_jobs_due (queue, run_at, id) WHERE status IN
@@ -102,20 +118,25 @@ enum Pick {
 
 /// The claim statement for `backend` and `pick`.
 ///
-/// `$1` lease end, `$2` lease token, `$3` now, `$4` queue.
+/// `$1` lease end, `$2` lease token, `$3` now, `$4` queue, and for
+/// [`Pick::Stalled`] `$5` max interruptions.
 fn claim_sql(backend: DbBackend, pick: Pick) -> String {
     let lock = if backend == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
     let (queued, failed, running) =
         (JobStatus::Queued.as_str(), JobStatus::Failed.as_str(), JobStatus::Running.as_str());
-    let (condition, order) = match pick {
-        Pick::Stalled => {
-            (format!("status = '{running}' AND lease_until < $3 AND attempts < max_attempts"), "lease_until, id")
-        }
-        Pick::Due => (format!("status IN ('{queued}', '{failed}') AND run_at <= $3"), "run_at, id"),
+    let (condition, order, interrupted) = match pick {
+        Pick::Stalled => (
+            format!(
+                "status = '{running}' AND lease_until < $3 AND attempts < max_attempts AND interruptions < $5"
+            ),
+            "lease_until, id",
+            ", interruptions = interruptions + 1",
+        ),
+        Pick::Due => (format!("status IN ('{queued}', '{failed}') AND run_at <= $3"), "run_at, id", ""),
     };
     format!(
         "UPDATE jobs SET status = '{running}', attempts = attempts + 1, lease_until = $1, lease_token = $2, \
-         updated_at = $3 \
+         updated_at = $3{interrupted} \
          WHERE id = (SELECT id FROM jobs WHERE queue = $4 AND {condition} \
          ORDER BY {order} LIMIT 1{lock}) \
          RETURNING {COLUMNS}"
@@ -123,14 +144,22 @@ fn claim_sql(backend: DbBackend, pick: Pick) -> String {
 }
 
 /// Dead-letters the jobs of queue `$3` whose lease expired on their last
-/// attempt (`$1` now, `$2` error): a job that kills its runner every time
-/// must not be reclaimed forever.
+/// attempt (error `$2`) or for the `$4`+1-th time (error `$5`) (`$1` now): a
+/// job that kills its runner every time must not be reclaimed forever.
 fn sweep_sql() -> String {
     let (running, dead) = (JobStatus::Running.as_str(), JobStatus::Dead.as_str());
     format!(
-        "UPDATE jobs SET status = '{dead}', error = $2, lease_until = NULL, lease_token = NULL, updated_at = $1 \
-         WHERE queue = $3 AND status = '{running}' AND lease_until < $1 AND attempts >= max_attempts"
+        "UPDATE jobs SET status = '{dead}', error = CASE WHEN attempts >= max_attempts THEN $2 ELSE $5 END, \
+         interruptions = interruptions + 1, lease_until = NULL, lease_token = NULL, updated_at = $1 \
+         WHERE queue = $3 AND status = '{running}' AND lease_until < $1 \
+         AND (attempts >= max_attempts OR interruptions >= $4)"
     )
+}
+
+/// Renews the lease of job `$2` held with token `$3` until `$1`.
+fn extend_sql() -> String {
+    let running = JobStatus::Running.as_str();
+    format!("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_token = $3 AND status = '{running}'")
 }
 
 /// Puts up to `$3` dead jobs of queue `$2` back, oldest death first (`$1` now).
@@ -179,6 +208,7 @@ struct Shared {
     claim_stalled: String,
     claim_due: String,
     sweep: String,
+    extend: String,
     redrive: String,
     depth: String,
     /// Sweeping is a write (on SQLite it takes the write lock even when it
@@ -208,6 +238,7 @@ impl SqlJobQueue {
             claim_stalled: claim_sql(backend, Pick::Stalled),
             claim_due: claim_sql(backend, Pick::Due),
             sweep: sweep_sql(),
+            extend: extend_sql(),
             redrive: redrive_sql(backend),
             depth: depth_sql(),
             next_sweep: Mutex::new(Instant::now()),
@@ -248,8 +279,17 @@ impl SqlJobQueue {
         if !self.sweep_due() {
             return Ok(());
         }
-        let statement = self
-            .statement(&self.shared.sweep, [at.into(), LEASE_EXPIRED_ERROR.into(), self.config.queue.as_str().into()]);
+        let max = self.config.max_interruptions;
+        let statement = self.statement(
+            &self.shared.sweep,
+            [
+                at.into(),
+                LEASE_EXPIRED_ERROR.into(),
+                self.config.queue.as_str().into(),
+                i64::from(max).into(),
+                poison_error(max).into(),
+            ],
+        );
         let swept = self.store.db().execute_raw(statement).await.map_err(JobError::unavailable)?.rows_affected();
         if swept > 0 {
             tracing::error!(queue = %self.config.queue, jobs = swept, "dead-lettered jobs whose last attempt's lease expired");
@@ -264,16 +304,17 @@ impl SqlJobQueue {
         let token = lease_token();
         let mut row = None;
         // Stalled jobs first, so a backlog cannot starve a crashed runner's job.
-        for sql in [&self.shared.claim_stalled, &self.shared.claim_due] {
-            let statement = self.statement(
-                sql,
-                [
-                    later(at, self.config.visibility_timeout).into(),
-                    token.as_str().into(),
-                    at.into(),
-                    self.config.queue.as_str().into(),
-                ],
-            );
+        for (sql, stalled) in [(&self.shared.claim_stalled, true), (&self.shared.claim_due, false)] {
+            let mut values: Vec<Value> = vec![
+                later(at, self.config.visibility_timeout).into(),
+                token.as_str().into(),
+                at.into(),
+                self.config.queue.as_str().into(),
+            ];
+            if stalled {
+                values.push(i64::from(self.config.max_interruptions).into());
+            }
+            let statement = self.statement(sql, values);
             row = Entity::find().from_raw_sql(statement).one(self.store.db()).await.map_err(JobError::unavailable)?;
             if row.is_some() {
                 break;
@@ -379,6 +420,23 @@ impl JobSource for SqlJobQueue {
         }
     }
 
+    async fn extend(&self, consumer: &str, delivery: &Delivery) -> Result<bool, JobError> {
+        let statement = self.statement(
+            &self.shared.extend,
+            [
+                later(now(), self.config.visibility_timeout).into(),
+                delivery.job.id.as_uuid().into(),
+                delivery.receipt.as_str().into(),
+            ],
+        );
+        let renewed = self.store.db().execute_raw(statement).await.map_err(JobError::unavailable)?.rows_affected();
+        if renewed == 0 {
+            tracing::warn!(queue = %self.config.queue, consumer, job.id = %delivery.job.id,
+                attempt = delivery.job.attempts, "lease lost: not renewed");
+        }
+        Ok(renewed > 0)
+    }
+
     async fn release(&self, delivery: &Delivery) -> Result<(), JobError> {
         // The attempt never reached a verdict: it does not count.
         let update = Self::leased(delivery)
@@ -451,7 +509,13 @@ mod tests {
         let due = claim_sql(DbBackend::Sqlite, Pick::Due);
         assert!(due.contains("status IN ('queued', 'failed') AND run_at <= $3 ORDER BY run_at, id"), "{due}");
         let stalled = claim_sql(DbBackend::Sqlite, Pick::Stalled);
-        assert!(stalled.contains("status = 'running' AND lease_until < $3 AND attempts < max_attempts"), "{stalled}");
+        assert!(
+            stalled.contains(
+                "status = 'running' AND lease_until < $3 AND attempts < max_attempts AND interruptions < $5"
+            ),
+            "{stalled}"
+        );
+        assert!(stalled.contains("interruptions = interruptions + 1"), "{stalled}");
         let pg_redrive = redrive_sql(DbBackend::Postgres);
         assert!(pg_redrive.contains("id = ANY(ARRAY(SELECT id FROM jobs") && pg_redrive.contains("SKIP LOCKED))"));
         assert!(redrive_sql(DbBackend::Sqlite).contains("id IN (SELECT id FROM jobs"));

@@ -13,7 +13,10 @@ use chrono::{DateTime, Utc};
 use frontdesk_kernel::TenantId;
 use frontdesk_kernel::jobs::{Enqueued, Job, JobError, JobId, JobRecord, JobStatus, JobStore, Progress, StatusChange};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr, Statement,
+};
 
 /// A row that cannot be turned back into a job (corrupt or hand-edited data).
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +160,7 @@ impl SqlJobStore {
             lease_token: Set(None),
             created_at: Set(created_at),
             updated_at: Set(created_at),
+            interruptions: Set(0),
         };
         // A holder can vanish between the violation and the lookup (its
         // tenant deleted): then the insert is tried again, a few times.
@@ -232,6 +236,39 @@ impl JobStore for SqlJobStore {
         Ok(result.rows_affected)
     }
 
+    async fn count_interruption(&self, id: JobId) -> Result<u32, JobError> {
+        let statement = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            "UPDATE jobs SET interruptions = interruptions + 1 WHERE id = $1 RETURNING interruptions",
+            [id.as_uuid().into()],
+        );
+        let row = self.db.query_one_raw(statement).await.map_err(JobError::unavailable)?.ok_or(JobError::NotFound)?;
+        let count = row.try_get::<i32>("", "interruptions").map_err(JobError::unavailable)?;
+        Ok(u32::try_from(count).unwrap_or_default())
+    }
+
+    async fn unsettled(
+        &self,
+        changed_before: DateTime<Utc>,
+        after: Option<JobId>,
+        limit: u64,
+    ) -> Result<Vec<JobRecord>, JobError> {
+        let mut select = Entity::find()
+            .filter(Column::Queue.eq(self.queue.as_str()))
+            .filter(Column::Status.is_in([
+                JobStatus::Queued.as_str(),
+                JobStatus::Failed.as_str(),
+                JobStatus::Running.as_str(),
+            ]))
+            .filter(Column::UpdatedAt.lt(micros(changed_before)));
+        if let Some(after) = after {
+            select = select.filter(Column::Id.gt(after.as_uuid()));
+        }
+        let rows =
+            select.order_by_asc(Column::Id).limit(limit).all(&self.db).await.map_err(JobError::unavailable)?;
+        rows.into_iter().map(to_record).collect()
+    }
+
     async fn set_progress(&self, id: JobId, progress: Progress) -> Result<(), JobError> {
         let result = Entity::update_many()
             .col_expr(Column::ProgressProcessed, Expr::value(to_i64(progress.processed)))
@@ -269,6 +306,7 @@ mod tests {
             lease_token: None,
             created_at: now,
             updated_at: now,
+            interruptions: 0,
         }
     }
 

@@ -18,9 +18,15 @@
 //! (worker crash, lost acknowledgement) recorded batches are not inserted
 //! again and their recorded counts are reused, so the result is the same.
 //!
+//! The upload is deleted once the import has ended (completed or dead,
+//! [`JobHandler::ended`]); the maintenance purge removes any that outlive
+//! their job (a worker that died at the wrong moment).
+//!
 //! **Export** (`leads.export`): writes every lead matching a filter to a
 //! CSV/XLSX file in storage (`exports/{tenant}/{job}.{ext}`); the job
 //! result holds the download path. Its columns re-import as the same leads.
+//! Exports expire after `EXPORT_TTL_HOURS` (the maintenance purge deletes
+//! them; a download after that answers 410).
 
 use crate::filter::{LeadFilter, LeadSort};
 use crate::lead::{Lead, NewLead};
@@ -29,7 +35,7 @@ use crate::status::{LeadSource, LeadStatus};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::files::{FileError, FileStorage, Table, TabularCodec, TabularFormat};
-use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, ProgressSink};
+use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, JobStatus, ProgressSink};
 use frontdesk_kernel::{Clock, PageRequest, UserId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -252,7 +258,7 @@ impl JobHandler for ImportLeads {
         let payload: ImportPayload = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobFailure::permanent(format!("bad import payload: {e}")))?;
         let bytes = self.files.get(&payload.file_key).await.map_err(|e| file_failure(&e))?;
-        let table = self.codec.read(payload.format, &bytes).map_err(|e| file_failure(&e))?;
+        let table = self.codec.read(payload.format, bytes).await.map_err(|e| file_failure(&e))?;
         let columns = columns(&table.headers);
         if !columns.contains(&Column::Name) {
             return Err(JobFailure::permanent(
@@ -314,6 +320,17 @@ impl JobHandler for ImportLeads {
             "lead import finished"
         );
         serde_json::to_value(&result).map_err(|e| JobFailure::permanent(e.to_string()))
+    }
+
+    /// The upload holds full lead PII and is read by no one once the import
+    /// is over (completed, or dead: a re-drive then fails on the missing file).
+    async fn ended(&self, job: &Job, status: JobStatus) {
+        let Ok(payload) = serde_json::from_value::<ImportPayload>(job.payload.clone()) else { return };
+        match self.files.delete(&payload.file_key).await {
+            Ok(()) => tracing::debug!(%status, file = %payload.file_key, "deleted the import's upload"),
+            Err(err) => tracing::warn!(%status, file = %payload.file_key, error = %err,
+                "could not delete the import's upload; the maintenance purge removes it later"),
+        }
     }
 }
 

@@ -23,8 +23,8 @@ async fn the_jobs_migration_goes_down_and_up_again(f: Fixture) {
     let before = tables(&f).await;
     assert!(has(&before, "jobs") && has(&before, "job_effects"), "{before:?}");
 
-    // The jobs tables and the due-jobs index: the last two migrations.
-    Migrator::down(&f.db, Some(2)).await.unwrap();
+    // The jobs tables, the due-jobs index and the interruptions column: the last three migrations.
+    Migrator::down(&f.db, Some(3)).await.unwrap();
     let after = tables(&f).await;
     assert!(!has(&after, "jobs") && !has(&after, "job_effects"), "{after:?}");
     assert!(has(&after, "tenants"), "only the jobs migrations went down");

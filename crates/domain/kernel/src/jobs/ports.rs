@@ -121,6 +121,30 @@ pub trait JobSource: Send + Sync + 'static {
     /// `Unavailable`.
     async fn fail(&self, delivery: &Delivery, failure: &JobFailure) -> Result<JobStatus, JobError>;
 
+    /// Renews the lease of `delivery`, held by `consumer`, for another
+    /// visibility timeout (a heartbeat while its handler runs, so a job longer
+    /// than the timeout is neither taken over nor run twice at once). Returns
+    /// false when the delivery no longer holds the job (taken over, re-driven,
+    /// or its transport lost it): the caller should stop working on it.
+    ///
+    /// # Errors
+    /// `Unavailable` (the lease may still hold: try again at the next beat).
+    async fn extend(&self, consumer: &str, delivery: &Delivery) -> Result<bool, JobError>;
+
+    /// Makes the transport agree with the job store, the source of truth:
+    /// re-publishes jobs the store says are waiting (or running, but silent
+    /// for longer than the visibility timeout) that the transport no longer
+    /// holds (a Redis restarted empty), at most once per job. Safe to call
+    /// from every worker at once (the backend lets one do the work). Returns
+    /// how many jobs were re-published. Does nothing where the store is the
+    /// transport.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn reconcile(&self) -> Result<u64, JobError> {
+        Ok(0)
+    }
+
     /// Gives the job back untouched (a worker shutting down), due at once.
     ///
     /// # Errors
@@ -174,6 +198,26 @@ pub trait JobStore: Send + Sync + 'static {
     /// # Errors
     /// `Unavailable`.
     async fn set_progress(&self, id: JobId, progress: Progress) -> Result<(), JobError>;
+
+    /// Counts one interrupted run of job `id` (its runner's lease ran out
+    /// without a verdict) and returns how many it has had in all.
+    ///
+    /// # Errors
+    /// `NotFound`; `Unavailable`.
+    async fn count_interruption(&self, id: JobId) -> Result<u32, JobError>;
+
+    /// Up to `limit` jobs of this store's queue that are not over — `queued`,
+    /// `failed` or `running` — and whose status last changed before
+    /// `changed_before`, ordered by id and starting after `after` (paging).
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn unsettled(
+        &self,
+        changed_before: DateTime<Utc>,
+        after: Option<JobId>,
+        limit: u64,
+    ) -> Result<Vec<JobRecord>, JobError>;
 
     /// Deletes jobs completed before `before` (with their recorded effects);
     /// returns how many. Dead jobs stay until an operator re-drives or
@@ -242,4 +286,11 @@ pub trait JobHandler: Send + Sync + 'static {
     /// # Errors
     /// [`JobFailure`].
     async fn run(&self, job: &Job, progress: &dyn ProgressSink) -> Result<serde_json::Value, JobFailure>;
+
+    /// Called by the worker once `job` has ended for good — its completion or
+    /// its dead-lettering (`status`) recorded — to release what only its runs
+    /// needed (an import's upload). Best effort: failures are logged, not
+    /// raised. Not called for a job that dies without a verdict (its runner
+    /// killed every time); maintenance purges cover those. Does nothing by default.
+    async fn ended(&self, _job: &Job, _status: JobStatus) {}
 }

@@ -7,9 +7,9 @@ use crate::testing::lock;
 use async_trait::async_trait;
 use std::sync::Mutex;
 
-/// Job records in a `Vec`, idempotency keys unique per tenant.
+/// Job records in a `Vec`, idempotency keys unique per tenant; interrupted runs by job.
 #[derive(Debug, Default)]
-pub struct InMemoryJobStore(Mutex<Vec<JobRecord>>);
+pub struct InMemoryJobStore(Mutex<Vec<JobRecord>>, Mutex<std::collections::HashMap<JobId, u32>>);
 
 impl InMemoryJobStore {
     /// Every record (for assertions).
@@ -71,6 +71,31 @@ impl JobStore for InMemoryJobStore {
         let count = records.len();
         records.retain(|r| !(r.status == JobStatus::Completed && r.updated_at < before));
         Ok((count - records.len()) as u64)
+    }
+
+    async fn count_interruption(&self, id: JobId) -> Result<u32, JobError> {
+        self.find(id).await?;
+        let mut counts = lock(&self.1);
+        let count = counts.entry(id).or_default();
+        *count += 1;
+        Ok(*count)
+    }
+
+    async fn unsettled(
+        &self,
+        changed_before: chrono::DateTime<chrono::Utc>,
+        after: Option<JobId>,
+        limit: u64,
+    ) -> Result<Vec<JobRecord>, JobError> {
+        let mut found: Vec<JobRecord> = lock(&self.0)
+            .iter()
+            .filter(|r| !r.status.is_final() && r.updated_at < changed_before)
+            .filter(|r| after.is_none_or(|after| r.job.id.as_uuid() > after.as_uuid()))
+            .cloned()
+            .collect();
+        found.sort_by_key(|r| r.job.id.as_uuid());
+        found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(found)
     }
 
     async fn set_progress(&self, id: JobId, progress: Progress) -> Result<(), JobError> {
