@@ -28,12 +28,17 @@ pub struct RedisQueueConfig {
     /// A job taken over from a vanished worker more than this many times is
     /// dead-lettered as a poison job instead of being run again.
     pub max_interruptions: u32,
+    /// How old a waiting job's last status change must be before
+    /// [`reconcile`](frontdesk_kernel::jobs::JobSource::reconcile) may
+    /// re-publish it: younger ones may be between their SQL write and their
+    /// Redis write (the marker makes a re-publication harmless anyway).
+    pub reconcile_grace: Duration,
 }
 
 impl RedisQueueConfig {
     /// The defaults for `url`: prefix `frontdesk:`, queue `default`, visibility
     /// timeout 60 s, block 2 s, 8 connections, [`Backoff::default`], commands 2 s,
-    /// 3 interruptions.
+    /// 3 interruptions, reconciliation grace 5 s.
     #[must_use]
     pub fn new(url: impl Into<String>) -> Self {
         Self {
@@ -46,6 +51,7 @@ impl RedisQueueConfig {
             backoff: Backoff::default(),
             command_timeout: Duration::from_secs(2),
             max_interruptions: 3,
+            reconcile_grace: Duration::from_secs(5),
         }
     }
 }

@@ -36,10 +36,6 @@ const MARKER_SLACK: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Jobs read from the store per reconciliation query.
 const RECONCILE_PAGE: u64 = 500;
 
-/// How old a waiting job's last status change must be before reconciliation
-/// may re-publish it (younger ones may be between their SQL write and their Redis write).
-const RECONCILE_GRACE: Duration = Duration::from_secs(5);
-
 /// How long one worker may hold the reconciliation lock (a pass that runs
 /// longer is presumed dead and another may start).
 const RECONCILE_LOCK: Duration = Duration::from_secs(120);
@@ -441,7 +437,7 @@ impl RedisJobQueue {
     async fn republish_missing(&self) -> Result<u64, JobError> {
         let now = Utc::now();
         // Younger changes may be mid-flight (status written, Redis not yet).
-        let waiting_before = now - TimeDelta::from_std(RECONCILE_GRACE).unwrap_or_default();
+        let waiting_before = now - TimeDelta::from_std(self.config.reconcile_grace).unwrap_or_default();
         let silent_before = now - TimeDelta::from_std(self.config.visibility_timeout).unwrap_or_default();
         let (mut after_id, mut republished) = (None, 0);
         loop {

@@ -456,3 +456,129 @@ async fn an_unreachable_redis_is_reported_as_unavailable() {
     let enqueued = queue.enqueue(NewJob::new(TenantId::new(), "noop", serde_json::json!({}))).await;
     assert!(matches!(enqueued, Err(JobError::Unavailable(_))), "{enqueued:?}");
 }
+
+/// A job that kills its worker every time is taken over at most
+/// `max_interruptions` times, then dead-lettered as a poison job (its
+/// attempt budget notwithstanding).
+#[tokio::test]
+async fn a_job_interrupted_more_than_max_interruptions_times_is_dead_as_a_poison_job() {
+    let mut h = Harness::new(|c| {
+        c.visibility_timeout = Duration::from_millis(100);
+        c.block = Duration::from_millis(50);
+        c.max_interruptions = 2;
+    })
+    .await;
+    let id = h.queue.enqueue(job(TenantId::new()).with_max_attempts(10)).await.unwrap().id();
+    let mut runs = 0;
+    for _ in 0..100 {
+        if let Some(delivery) = h.queue.claim("doomed", Duration::from_millis(150)).await.unwrap() {
+            runs += 1;
+            drop(delivery); // the worker dies
+        }
+        if h.record(id).await.status == JobStatus::Dead {
+            break;
+        }
+    }
+    let record = h.record(id).await;
+    assert_eq!((record.status, runs, record.job.attempts), (JobStatus::Dead, 3, 3), "{record:?}");
+    let error = record.error.unwrap();
+    assert!(error.contains("poison job") && error.contains("more than 2 times"), "{error}");
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { dead: 1, ..QueueDepth::default() });
+    assert_eq!(h.pending().await, 0);
+}
+
+/// A worker renewing its lease keeps a job longer than the visibility
+/// timeout to itself; after a take-over its renewal fails instead of stealing the entry back.
+#[tokio::test]
+async fn a_renewed_lease_keeps_a_long_job_from_being_taken_over() {
+    let h = Harness::new(|c| {
+        c.visibility_timeout = Duration::from_millis(300);
+        c.block = Duration::from_millis(50);
+    })
+    .await;
+    let rival = h.other().await;
+    let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
+    let delivery = claim_one(&h.queue, "runner").await;
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(h.queue.extend("runner", &delivery).await.unwrap(), "still ours");
+        assert!(rival.claim("rival", Duration::ZERO).await.unwrap().is_none(), "never taken over");
+    }
+    h.queue.complete(&delivery, json!({})).await.unwrap();
+    let record = h.record(id).await;
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Completed, 1), "one run");
+    assert!(!h.queue.extend("runner", &delivery).await.unwrap(), "nothing to renew once acknowledged");
+
+    let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
+    let silent = claim_one(&h.queue, "runner").await;
+    let taken = claim_one(&rival, "rival").await;
+    assert_eq!((taken.job.id, taken.job.attempts), (id, 2));
+    assert!(!h.queue.extend("runner", &silent).await.unwrap(), "the entry is the rival's now");
+    assert!(rival.extend("rival", &taken).await.unwrap());
+    rival.complete(&taken, json!({})).await.unwrap();
+}
+
+/// Deletes every key of this test's prefix: Redis restarted empty (no AOF).
+async fn restart_redis_empty(h: &mut Harness) {
+    let keys: Vec<String> = {
+        let mut iter: redis::AsyncIter<String> =
+            h.redis.scan_match(format!("{}*", h.config.key_prefix)).await.unwrap();
+        let mut keys = Vec::new();
+        while let Some(key) = iter.next_item().await {
+            keys.push(key.unwrap());
+        }
+        keys
+    };
+    assert!(!keys.is_empty());
+    let _: u64 = h.redis.del(keys).await.unwrap();
+}
+
+/// The SQL row is the source of truth: jobs waiting (due, delayed, retrying)
+/// when Redis lost everything are re-published by the reconciler, once each
+/// (two workers reconciling at once included), and every one completes once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_lost_by_a_redis_restart_are_republished_from_the_store_and_complete_once() {
+    let mut h = Harness::new(|c| {
+        c.visibility_timeout = Duration::from_millis(500);
+        c.block = Duration::from_millis(50);
+        c.reconcile_grace = Duration::ZERO;
+    })
+    .await;
+    let tenant = TenantId::new();
+    let mut ids = HashSet::new();
+    for _ in 0..6 {
+        ids.insert(h.queue.enqueue(job(tenant)).await.unwrap().id());
+    }
+    let later = Utc::now() + chrono::TimeDelta::milliseconds(300);
+    ids.insert(h.queue.enqueue_at(job(tenant), later).await.unwrap().id());
+    // One running (it finishes after the restart) and one waiting for its retry.
+    let running = claim_one(&h.queue, "w").await;
+    let retrying = claim_one(&h.queue, "w").await;
+    h.queue.fail(&retrying, &JobFailure::retry("provider timeout")).await.unwrap();
+
+    restart_redis_empty(&mut h).await;
+    assert!(h.queue.claim("w", Duration::from_millis(200)).await.unwrap().is_none(), "stranded until reconciled");
+    assert_eq!(h.apply_effect(running.job.id).await, 1);
+    h.queue.complete(&running, json!({})).await.unwrap();
+    assert_eq!(h.record(running.job.id).await.status, JobStatus::Completed, "the running job finished");
+
+    let other = h.other().await;
+    let (a, b) = tokio::join!(h.queue.reconcile(), other.reconcile());
+    assert_eq!(a.unwrap() + b.unwrap(), 6, "every waiting job re-published once (5 due, 1 delayed; the retry)");
+    assert_eq!(h.queue.reconcile().await.unwrap(), 0, "idempotent: nothing is missing any more");
+
+    let mut runs: HashMap<JobId, u32> = HashMap::new();
+    while runs.len() < ids.len() - 1 {
+        let delivery = claim_one(&h.queue, "w").await;
+        *runs.entry(delivery.job.id).or_default() += 1;
+        h.apply_effect(delivery.job.id).await;
+        h.queue.complete(&delivery, json!({})).await.unwrap();
+    }
+    assert!(runs.values().all(|&n| n == 1), "each ran once: {runs:?}");
+    assert!(h.queue.claim("w", Duration::from_millis(200)).await.unwrap().is_none(), "no duplicate entries");
+    for id in &ids {
+        assert_eq!(h.record(*id).await.status, JobStatus::Completed, "{id}");
+    }
+    assert_eq!(h.counter().await, 7, "every effect applied once");
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
+}

@@ -20,6 +20,8 @@ on_both_backends!(
     release_gives_the_job_back_without_counting_the_attempt,
     delayed_jobs_wait_and_queues_are_separate,
     a_lease_expiring_on_the_last_attempt_dead_letters_the_job,
+    a_job_interrupted_more_than_max_interruptions_times_is_dead_as_a_poison_job,
+    a_renewed_lease_keeps_a_long_job_from_being_claimed_again,
 );
 
 /// Long enough to never matter: waits end as soon as a job is due.
@@ -274,4 +276,61 @@ async fn a_lease_expiring_on_the_last_attempt_dead_letters_the_job(f: Fixture) {
     assert_eq!((record.status, record.job.attempts), (JobStatus::Dead, 1));
     assert!(record.error.unwrap().contains("lease expired"));
     assert_eq!(queue.depth().await.unwrap(), QueueDepth { dead: 1, ..QueueDepth::default() });
+}
+
+/// A job that kills its runner every time (the 1.6 KB workbook that made the
+/// reader allocate the whole grid) must not be claimed until its attempt
+/// budget is spent: after `max_interruptions` interrupted runs it is dead.
+async fn a_job_interrupted_more_than_max_interruptions_times_is_dead_as_a_poison_job(f: Fixture) {
+    let tenant = f.tenant().await;
+    let config = SqlQueueConfig { visibility_timeout: Duration::from_millis(100), max_interruptions: 2, ..fast("p") };
+    let queue = f.queue(config);
+    let id = queue.enqueue(NewJob::new(tenant, "oom", json!({})).with_max_attempts(10)).await.unwrap().id();
+    let mut runs = 0;
+    let mut record = queue.status(tenant, id).await.unwrap();
+    for _ in 0..300 {
+        // Each run dies (the delivery is dropped unacknowledged).
+        if let Some(delivery) = queue.claim("doomed", Duration::from_millis(20)).await.unwrap() {
+            runs += 1;
+            drop(delivery);
+        }
+        record = queue.status(tenant, id).await.unwrap();
+        if record.status == JobStatus::Dead {
+            break;
+        }
+    }
+    assert_eq!((record.status, runs, record.job.attempts), (JobStatus::Dead, 3, 3), "{record:?}");
+    let error = record.error.unwrap();
+    assert!(error.contains("poison job") && error.contains("more than 2 times"), "{error}");
+    let stored = f.count("SELECT COUNT(*) AS n FROM jobs WHERE id = $1 AND interruptions = 3", [id.as_uuid().into()]).await;
+    assert_eq!(stored, 1, "three interrupted runs counted");
+    assert!(queue.claim("w", Duration::from_millis(50)).await.unwrap().is_none(), "never claimed again");
+}
+
+/// A runner that renews its lease keeps its job however long it runs; once
+/// the job is taken over (or over), renewing says so.
+async fn a_renewed_lease_keeps_a_long_job_from_being_claimed_again(f: Fixture) {
+    let tenant = f.tenant().await;
+    let config = SqlQueueConfig { visibility_timeout: Duration::from_millis(300), ..fast("hb") };
+    let (runner, rival) = (f.queue(config.clone()), SqlJobQueue::new(f.second_connection().await, config));
+    let id = runner.enqueue(NewJob::new(tenant, "long", json!({}))).await.unwrap().id();
+    let delivery = claim(&runner, "runner").await;
+    // Ten beats, each well inside the lease: three leases' worth of running.
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(runner.extend("runner", &delivery).await.unwrap(), "the lease is still ours");
+        assert!(rival.claim("rival", Duration::ZERO).await.unwrap().is_none(), "never claimed twice");
+    }
+    runner.complete(&delivery, json!({"done": true})).await.unwrap();
+    let record = runner.status(tenant, id).await.unwrap();
+    assert_eq!((record.status, record.job.attempts), (JobStatus::Completed, 1), "one run");
+    assert!(!runner.extend("runner", &delivery).await.unwrap(), "nothing to renew once completed");
+
+    // Without beats the lease runs out and the job is taken over; the old holder's renewal then fails.
+    let id = runner.enqueue(NewJob::new(tenant, "long", json!({}))).await.unwrap().id();
+    let silent = claim(&runner, "runner").await;
+    let taken = claim(&rival, "rival").await;
+    assert_eq!((taken.job.id, taken.job.attempts), (id, 2));
+    assert!(!runner.extend("runner", &silent).await.unwrap(), "the lease was lost");
+    assert!(rival.extend("rival", &taken).await.unwrap());
 }
