@@ -197,6 +197,7 @@ pub fn status_for_code(code: &str) -> StatusCode {
         "not_found" => StatusCode::NOT_FOUND,
         "duplicate" | "duplicate_lead" | "slot_taken" | "conflict" => StatusCode::CONFLICT,
         "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+        "gone" => StatusCode::GONE,
         "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "invalid_transition" | "default_required" | "unprocessable" => StatusCode::UNPROCESSABLE_ENTITY,
         "account_locked" => StatusCode::LOCKED,

@@ -79,6 +79,7 @@ impl Application {
         let jobs = web::Data::new(crate::routes::jobs::JobsContext {
             queue: Arc::clone(&stores.jobs.queue),
             files: Arc::clone(&stores.files),
+            export_ttl: settings.export_ttl,
         });
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
@@ -137,6 +138,7 @@ impl Application {
             frontdesk_runtime::maintenance::spawn_purges(
                 &stores,
                 std::time::Duration::from_secs(3600),
+                settings.export_ttl,
                 &shutdown,
                 &mut tasks,
             );
@@ -208,6 +210,7 @@ fn subaccount_service(stores: &Stores) -> SubAccountService {
         audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),
         clock: Arc::new(SystemClock),
     })
+    .with_eraser(Arc::new(frontdesk_runtime::services::TenantLeftovers::new(stores)))
 }
 
 async fn openapi_document(doc: web::Data<OpenApiJson>) -> HttpResponse {

@@ -1,5 +1,7 @@
 //! Periodic maintenance tasks: purges of expired refresh tokens, leads past
-//! their 30 days in the trash, and completed jobs. The worker runs them; so
+//! their 30 days in the trash, completed jobs, and files (exports past
+//! `EXPORT_TTL_HOURS`; uploads that outlived their import, which normally
+//! deletes its upload when it ends). The worker runs them; so
 //! does the api when it runs the job worker in-process (the embedded
 //! profile has no separate worker).
 //!
@@ -9,6 +11,7 @@
 //! a single idempotent `DELETE … WHERE <expired>`.
 
 use chrono::Utc;
+use frontdesk_kernel::files::{FileError, FileStorage};
 use frontdesk_leads::LeadService;
 use frontdesk_tenancy::RefreshTokenRepository;
 use std::future::Future;
@@ -24,6 +27,11 @@ pub const PURGED_LEADS: &str = "worker_leads_purged_total";
 pub const PURGED_JOBS: &str = "worker_jobs_purged_total";
 /// How long completed jobs (status, result) stay readable.
 pub const JOB_RETENTION_DAYS: i64 = 7;
+/// Name of the counter of purged files (expired exports, orphaned uploads).
+pub const PURGED_FILES: &str = "worker_files_purged_total";
+/// How long an upload may outlive its import (one whose worker died at the
+/// wrong moment, or a poison job's): after this it is purged.
+pub const UPLOAD_RETENTION_DAYS: i64 = 7;
 
 /// Runs `run` every `every` until `shutdown` becomes true, counting what it removed under `counter`.
 async fn periodically<F, Fut>(
@@ -101,10 +109,49 @@ pub async fn purge_completed_jobs(
     .await;
 }
 
-/// Spawns every purge (each every `every`) on `tasks`, until `shutdown` flips.
+/// Deletes exports written more than `export_ttl` before `now` and uploads
+/// older than [`UPLOAD_RETENTION_DAYS`]; returns how many files went.
+///
+/// # Errors
+/// The storage's, on listing or deleting (what was deleted before stays deleted).
+pub async fn purge_expired_files(
+    files: &dyn FileStorage,
+    export_ttl: Duration,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, FileError> {
+    let export_ttl = chrono::Duration::from_std(export_ttl).unwrap_or(chrono::Duration::MAX);
+    let mut purged = 0;
+    for (folder, max_age) in [("exports", export_ttl), ("imports", chrono::Duration::days(UPLOAD_RETENTION_DAYS))] {
+        let cutoff = now.checked_sub_signed(max_age).unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
+        for file in files.list(folder).await? {
+            if file.modified < cutoff {
+                files.delete(&file.key).await?;
+                purged += 1;
+            }
+        }
+    }
+    Ok(purged)
+}
+
+/// Runs [`purge_expired_files`] every `every`.
+pub async fn purge_files(
+    files: Arc<dyn FileStorage>,
+    export_ttl: Duration,
+    every: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    periodically("file purge", PURGED_FILES, every, shutdown, || {
+        let files = Arc::clone(&files);
+        async move { purge_expired_files(&*files, export_ttl, Utc::now()).await.map_err(|e| e.to_string()) }
+    })
+    .await;
+}
+
+/// Spawns every purge (each every `every`; exports expire after `export_ttl`) on `tasks`, until `shutdown` flips.
 pub fn spawn_purges(
     stores: &crate::Stores,
     every: Duration,
+    export_ttl: Duration,
     shutdown: &watch::Receiver<bool>,
     tasks: &mut tokio::task::JoinSet<()>,
 ) {
@@ -112,4 +159,5 @@ pub fn spawn_purges(
     tasks.spawn(purge_expired_tokens(tokens, every, shutdown.clone()));
     tasks.spawn(purge_deleted_leads(crate::services::lead_service(stores), every, shutdown.clone()));
     tasks.spawn(purge_completed_jobs(Arc::clone(&stores.jobs.store), every, shutdown.clone()));
+    tasks.spawn(purge_files(Arc::clone(&stores.files), export_ttl, every, shutdown.clone()));
 }

@@ -90,3 +90,36 @@ pub fn spawn_workers(
     ));
     tasks
 }
+
+/// Erases a deleted sub-account's files (uploads, exports) and lead cache
+/// entries: the [`TenantEraser`](frontdesk_tenancy::TenantEraser) the api
+/// gives its sub-account use cases.
+#[derive(Clone)]
+pub struct TenantLeftovers {
+    files: Arc<dyn frontdesk_kernel::files::FileStorage>,
+    cache: Arc<dyn frontdesk_kernel::Cache>,
+}
+
+impl TenantLeftovers {
+    /// Over the stores' files and cache.
+    #[must_use]
+    pub fn new(stores: &Stores) -> Self {
+        Self { files: Arc::clone(&stores.files), cache: Arc::clone(&stores.cache) }
+    }
+}
+
+#[async_trait::async_trait]
+impl frontdesk_tenancy::TenantEraser for TenantLeftovers {
+    async fn erase(&self, tenant: frontdesk_kernel::TenantId) -> frontdesk_tenancy::Result<()> {
+        use frontdesk_leads::transfer::{export_folder, upload_folder};
+        use frontdesk_tenancy::TenancyError;
+        let mut files = 0;
+        for folder in [upload_folder(tenant), export_folder(tenant)] {
+            files += self.files.delete_prefix(&folder).await.map_err(TenancyError::storage)?;
+        }
+        let prefix = frontdesk_leads::service::tenant_cache_prefix(tenant);
+        let keys = self.cache.delete_prefix(&prefix).await.map_err(TenancyError::storage)?;
+        tracing::info!(tenant.id = %tenant, files, cache_keys = keys, "erased a deleted sub-account's files and cache entries");
+        Ok(())
+    }
+}

@@ -18,6 +18,8 @@ pub struct JobsContext {
     pub queue: Arc<dyn JobQueue>,
     /// Uploaded and exported files.
     pub files: Arc<dyn FileStorage>,
+    /// How long an export can be downloaded (`EXPORT_TTL_HOURS`); the maintenance purge deletes it after.
+    pub export_ttl: std::time::Duration,
 }
 
 /// Registers the routes.
@@ -94,7 +96,8 @@ pub(super) async fn status(
 /// The file a completed export job wrote.
 #[utoipa::path(tag = "jobs", security(("bearer" = [])),
     responses((status = 200, description = "the CSV or XLSX file"),
-        (status = 404, description = "unknown job, another tenant's, or not a finished export", body = crate::error::ErrorBody)))]
+        (status = 404, description = "unknown job, another tenant's, or not a finished export", body = crate::error::ErrorBody),
+        (status = 410, description = "the export expired (`EXPORT_TTL_HOURS` after it finished); export again", body = crate::error::ErrorBody)))]
 #[get("/api/v1/jobs/{id}/download")]
 pub(super) async fn download(
     jobs: web::Data<JobsContext>,
@@ -109,7 +112,24 @@ pub(super) async fn download(
         .and_then(|result| result.get("file").and_then(serde_json::Value::as_str).map(str::to_owned))
         .ok_or_else(|| ApiError::not_found("this job has no file to download (not a finished export)"))?;
     let format = if file.ends_with(".xlsx") { TabularFormat::Xlsx } else { TabularFormat::Csv };
-    let bytes = jobs.files.get(&file).await.map_err(|e| ApiError::from_domain(&e))?;
+    let hours = jobs.export_ttl.as_secs() / 3600;
+    let expired = || {
+        ApiError::new(
+            actix_web::http::StatusCode::GONE,
+            "gone",
+            format!("this export expired (exports are kept {hours} hours); start a new export"),
+        )
+    };
+    // Past its time the file is gone or about to be (the purge runs hourly): the same answer either way.
+    let age = (Utc::now() - record.updated_at).to_std().unwrap_or_default();
+    if age > jobs.export_ttl {
+        return Err(expired());
+    }
+    let bytes = match jobs.files.get(&file).await {
+        Ok(bytes) => bytes,
+        Err(frontdesk_kernel::files::FileError::NotFound) => return Err(expired()),
+        Err(err) => return Err(ApiError::from_domain(&err)),
+    };
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header((

@@ -57,7 +57,13 @@ enum CacheEntry {
 /// The cache key of a lead.
 #[must_use]
 pub fn cache_key(tenant: TenantId, id: LeadId) -> String {
-    format!("lead:{tenant}:{id}")
+    format!("{}{id}", tenant_cache_prefix(tenant))
+}
+
+/// What every cache key of `tenant`'s leads starts with (to drop them all when the sub-account goes).
+#[must_use]
+pub fn tenant_cache_prefix(tenant: TenantId) -> String {
+    format!("lead:{tenant}:")
 }
 
 /// The leads use cases.

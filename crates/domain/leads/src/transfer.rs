@@ -334,10 +334,22 @@ impl JobHandler for ImportLeads {
     }
 }
 
+/// The storage folder of `tenant`'s uploads (`imports/{tenant}/…`).
+#[must_use]
+pub fn upload_folder(tenant: frontdesk_kernel::TenantId) -> String {
+    format!("imports/{tenant}")
+}
+
+/// The storage folder of `tenant`'s exports (`exports/{tenant}/…`).
+#[must_use]
+pub fn export_folder(tenant: frontdesk_kernel::TenantId) -> String {
+    format!("exports/{tenant}")
+}
+
 /// The storage key of an export's file.
 #[must_use]
 pub fn export_key(job: &Job, format: TabularFormat) -> String {
-    format!("exports/{}/{}.{}", job.tenant_id, job.id, format.as_str())
+    format!("{}/{}.{}", export_folder(job.tenant_id), job.id, format.as_str())
 }
 
 /// The `leads.export` handler.

@@ -30,7 +30,7 @@ pub use lockout::LockoutPolicy;
 pub use membership::Membership;
 pub use ports::{
     AccessClaims, InvitationRepository, IssuedRefreshToken, LoginAttempt, LoginAttemptId, LoginAttemptRepository,
-    MembershipRepository, PasswordHasher, RefreshTokenGenerator, RefreshTokenRepository, TenantRepository, TokenSigner,
+    MembershipRepository, PasswordHasher, RefreshTokenGenerator, RefreshTokenRepository, TenantEraser, TenantRepository, TokenSigner,
     UserRepository,
 };
 pub use session::{RefreshToken, RefreshTokenId, TokenFamilyId, TokenHash};

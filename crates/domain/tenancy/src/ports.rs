@@ -349,3 +349,15 @@ pub trait TokenSigner: Send + Sync + 'static {
     /// `InvalidToken` for anything not signed by us or expired.
     fn verify(&self, token: &str) -> Result<AccessClaims>;
 }
+
+/// What a sub-account leaves outside the SQL store — uploaded and exported
+/// files (full lead PII), cache entries — removed when it is deleted (its
+/// rows go by `ON DELETE CASCADE`).
+#[async_trait]
+pub trait TenantEraser: Send + Sync + 'static {
+    /// Removes everything `tenant` keeps outside the SQL store (none is fine).
+    ///
+    /// # Errors
+    /// `Storage` (what was removed before the failure stays removed).
+    async fn erase(&self, tenant: TenantId) -> Result<()>;
+}

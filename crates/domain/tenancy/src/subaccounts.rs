@@ -12,8 +12,8 @@ use crate::error::{Result, TenancyError};
 use crate::invitation::{Invitation, InvitationProblem};
 use crate::membership::Membership;
 use crate::ports::{
-    InvitationRepository, IssuedRefreshToken, MembershipRepository, RefreshTokenGenerator, TenantRepository,
-    UserRepository,
+    InvitationRepository, IssuedRefreshToken, MembershipRepository, RefreshTokenGenerator, TenantEraser,
+    TenantRepository, UserRepository,
 };
 use crate::tenant::{NewTenant, Tenant};
 use crate::values::{EmailAddress, TenantName, TimeZone};
@@ -60,6 +60,7 @@ pub struct SubAccountService {
     codes: Arc<dyn RefreshTokenGenerator>,
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
+    eraser: Option<Arc<dyn TenantEraser>>,
 }
 
 impl SubAccountService {
@@ -67,7 +68,15 @@ impl SubAccountService {
     #[must_use]
     pub fn new(ports: SubAccountPorts) -> Self {
         let SubAccountPorts { tenants, memberships, invitations, users, codes, audit, clock } = ports;
-        Self { tenants, memberships, invitations, users, codes, audit, clock }
+        Self { tenants, memberships, invitations, users, codes, audit, clock, eraser: None }
+    }
+
+    /// Erases what a deleted sub-account keeps outside the SQL store (files,
+    /// cache entries) with `eraser`; without one, nothing is.
+    #[must_use]
+    pub fn with_eraser(mut self, eraser: Arc<dyn TenantEraser>) -> Self {
+        self.eraser = Some(eraser);
+        self
     }
 
     /// The actor's current membership, from the store.
@@ -164,7 +173,8 @@ impl SubAccountService {
         Ok(tenant)
     }
 
-    /// Deletes a sub-account (owner or admin); its members return to onboarding.
+    /// Deletes a sub-account (owner or admin); its members return to onboarding,
+    /// and its files and cache entries are erased (see [`Self::with_eraser`]).
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`.
@@ -174,6 +184,13 @@ impl SubAccountService {
             return Err(TenancyError::Forbidden("only the owner or an admin may delete the sub-account"));
         }
         self.tenants.delete(id).await?;
+        if let Some(eraser) = &self.eraser
+            && let Err(err) = eraser.erase(id).await
+        {
+            // The sub-account is gone either way; its leftovers expire with
+            // the file purges (exports within a day) and the cache TTL.
+            tracing::error!(tenant.id = %id, error = %err, "could not erase the deleted sub-account's files and cache entries");
+        }
         let entry = AuditEntry::new(AuditAction::SubAccountDeleted, Some(actor.user_id), client, self.clock.now());
         audit::append(self.audit.as_ref(), entry.tenant(id)).await;
         Ok(())

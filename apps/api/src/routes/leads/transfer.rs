@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use frontdesk_kernel::ValidationErrors;
 use frontdesk_kernel::files::TabularFormat;
 use frontdesk_kernel::jobs::NewJob;
-use frontdesk_leads::transfer::{EXPORT_KIND, ExportFilter, ExportPayload, IMPORT_KIND, ImportPayload};
+use frontdesk_leads::transfer::{EXPORT_KIND, ExportFilter, ExportPayload, IMPORT_KIND, ImportPayload, upload_folder};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -108,7 +108,7 @@ pub(super) async fn import(
     if bytes.is_empty() {
         return Err(ApiError::validation(&ValidationErrors::single("file", "is empty")));
     }
-    let file_key = format!("imports/{}/{}.{}", scope.tenant, uuid::Uuid::now_v7(), format.as_str());
+    let file_key = format!("{}/{}.{}", upload_folder(scope.tenant), uuid::Uuid::now_v7(), format.as_str());
     jobs.files.put(&file_key, bytes, format.content_type()).await.map_err(|e| ApiError::from_domain(&e))?;
     let payload = serde_json::to_value(ImportPayload { file_key, format }).map_err(|e| ApiError::internal(&e))?;
     let mut job = NewJob::new(scope.tenant, IMPORT_KIND, payload);
