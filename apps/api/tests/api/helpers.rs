@@ -27,11 +27,32 @@ pub const ADMIN_CODE: &str = "test-admin-bootstrap-code";
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    /// The Redis key prefix (production profile).
+    pub redis_prefix: Option<String>,
     _db: Option<TestDatabase>,
     _dir: tempfile::TempDir,
 }
 
 impl TestApp {
+    /// The app's `FILES_DIR`.
+    pub fn files_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("files")
+    }
+
+    /// Every file under `FILES_DIR/folder`, as keys (`imports/…`).
+    pub fn stored_files(&self, folder: &str) -> Vec<String> {
+        fn walk(dir: &std::path::Path, key: &str, into: &mut Vec<String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else { return };
+            for entry in entries.flatten() {
+                let key = format!("{key}/{}", entry.file_name().to_string_lossy());
+                if entry.path().is_dir() { walk(&entry.path(), &key, into) } else { into.push(key) }
+            }
+        }
+        let mut files = Vec::new();
+        walk(&self.files_dir().join(folder), folder, &mut files);
+        files
+    }
+
     /// The newest audit entries, read straight from the app's PostgreSQL database (production profile).
     pub async fn audit_trail(&self) -> Vec<frontdesk_tenancy::AuditEntry> {
         use frontdesk_tenancy::AuditLog;
@@ -164,7 +185,8 @@ pub async fn spawn_app_with(profile: Profile, extra: &[(&str, &str)]) -> TestApp
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, client, _db: db, _dir: dir }
+    let redis_prefix = vars.get("REDIS_KEY_PREFIX").cloned();
+    TestApp { address, client, redis_prefix, _db: db, _dir: dir }
 }
 
 pub async fn spawn_app(profile: Profile) -> TestApp {

