@@ -30,11 +30,11 @@ use chrono::Utc;
 use frontdesk_kernel::jobs::{
     Delivery, JobFailure, JobHandler, JobSource, JobStatus, JobStore, Progress, ProgressSink,
 };
+use futures_util::FutureExt;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-use futures_util::FutureExt;
 use tracing::Instrument;
 
 /// The handlers a worker runs, by job kind.

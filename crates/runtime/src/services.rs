@@ -75,7 +75,11 @@ pub fn spawn_workers(
     shutdown: &tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinSet<()> {
     let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(crate::jobs::reconcile_periodically(Arc::clone(&stores.jobs.source), config.reconcile, shutdown.clone()));
+    tasks.spawn(crate::jobs::reconcile_periodically(
+        Arc::clone(&stores.jobs.source),
+        config.reconcile,
+        shutdown.clone(),
+    ));
     tasks.spawn(crate::jobs::run_workers(
         Arc::clone(&stores.jobs.source),
         Arc::clone(&stores.jobs.store),

@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use async_trait::async_trait;
-use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, JobId, JobQueue, JobRecord, JobStatus, JobStore, NewJob, ProgressSink};
+use frontdesk_kernel::jobs::{
+    Job, JobFailure, JobHandler, JobId, JobQueue, JobRecord, JobStatus, JobStore, NewJob, ProgressSink,
+};
 use frontdesk_runtime::jobs::{Handlers, NoopHandler, WorkerConfig, run_workers};
 use frontdesk_sea_orm::{DbConfig, SqlStore};
 use frontdesk_sql_queue::{SqlJobQueue, SqlQueueConfig};
@@ -25,9 +27,12 @@ async fn database() -> (SqlStore, frontdesk_kernel::TenantId, tempfile::TempDir)
         chrono::Utc::now(),
     )
     .unwrap();
-    frontdesk_tenancy::TenantRepository::insert(&frontdesk_sea_orm::SeaOrmTenantRepository::new(store.clone()), &tenant)
-        .await
-        .unwrap();
+    frontdesk_tenancy::TenantRepository::insert(
+        &frontdesk_sea_orm::SeaOrmTenantRepository::new(store.clone()),
+        &tenant,
+    )
+    .await
+    .unwrap();
     (store, tenant.id, dir)
 }
 
@@ -124,7 +129,8 @@ async fn a_job_three_times_longer_than_its_lease_runs_once_on_two_workers() {
         max_interruptions: 0,
         ..SqlQueueConfig::new("slow")
     };
-    let (first, second) = (SqlJobQueue::new(db.connection(), config.clone()), SqlJobQueue::new(db.connection(), config));
+    let (first, second) =
+        (SqlJobQueue::new(db.connection(), config.clone()), SqlJobQueue::new(db.connection(), config));
     let store: Arc<dyn JobStore> = Arc::new(first.store().clone());
     let slow = Arc::new(Slow { runs: AtomicUsize::new(0), length: Duration::from_millis(1200) });
     let id = first.enqueue(NewJob::new(tenant, "slow", serde_json::json!({})).with_max_attempts(1)).await.unwrap().id();

@@ -217,7 +217,8 @@ async fn a_workbook_spanning_the_whole_grid_is_dead_with_a_clear_error_and_nothi
 
         // The process is alive and its worker still runs jobs.
         assert_eq!(app.get("/health/live").await.status(), 200);
-        let (_, accepted) = app.upload(&token, "/api/v1/leads/import", "ok.csv", b"name,email\nAna,ana@grid.test\n").await;
+        let (_, accepted) =
+            app.upload(&token, "/api/v1/leads/import", "ok.csv", b"name,email\nAna,ana@grid.test\n").await;
         let job = app.wait_for_job(&token, accepted["jobId"].as_str().unwrap()).await;
         assert_eq!((job["status"].as_str(), &job["result"]["inserted"]), (Some("completed"), &json!(1)), "{job}");
         assert_eq!(app.stored_files("imports"), Vec::<String>::new(), "uploads are deleted once their import ends");
@@ -240,12 +241,18 @@ async fn csv_exports_neutralise_formulas_and_still_re_import_as_the_same_leads()
     let (_, accepted) = app.call(&source, Method::POST, "/api/v1/leads/export", Some(json!({"format": "csv"}))).await;
     let job_id = accepted["jobId"].as_str().unwrap();
     app.wait_for_job(&source, job_id).await;
-    let download =
-        app.client.get(format!("{}/api/v1/jobs/{job_id}/download", app.address)).bearer_auth(&source).send().await.unwrap();
+    let download = app
+        .client
+        .get(format!("{}/api/v1/jobs/{job_id}/download", app.address))
+        .bearer_auth(&source)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(download.status(), 200);
     let file = download.bytes().await.unwrap();
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(file.as_ref());
-    let cells: Vec<String> = reader.records().flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>()).collect();
+    let cells: Vec<String> =
+        reader.records().flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>()).collect();
     assert!(cells.iter().any(|c| c == &format!("'{hostile}")), "the formula is written as text: {cells:?}");
     assert!(cells.iter().any(|c| c == "'+14155552671"), "{cells:?}");
     for cell in &cells {
@@ -291,13 +298,17 @@ async fn expired_exports_answer_410_and_a_deleted_sub_account_leaves_no_files_or
     for profile in BOTH {
         let app = spawn_app(profile).await;
         let (user, _) = register(&app, "owner@retention.test").await;
-        let (status, created) =
-            app.call(&user, Method::POST, "/api/v1/subaccounts", Some(json!({"name": "Retention", "country": "US"}))).await;
+        let (status, created) = app
+            .call(&user, Method::POST, "/api/v1/subaccounts", Some(json!({"name": "Retention", "country": "US"})))
+            .await;
         assert_eq!(status, 201, "{created}");
         let token = created["accessToken"].as_str().unwrap().to_owned();
         let tenant = created["subAccount"]["id"].as_str().unwrap().to_owned();
-        let (_, lead) = app.call(&token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana", "email": "ana@retention.test"}))).await;
-        let (status, _) = app.call(&token, Method::GET, &format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()), None).await;
+        let (_, lead) = app
+            .call(&token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana", "email": "ana@retention.test"})))
+            .await;
+        let (status, _) =
+            app.call(&token, Method::GET, &format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()), None).await;
         assert_eq!(status, 200, "read once, so it is cached");
 
         // An export past its time: the purge deletes it and the download says so.

@@ -205,11 +205,8 @@ fn read_xlsx(bytes: &[u8], limits: &ReadLimits) -> Result<Table, FileError> {
     inspect_zip(bytes, limits)?;
     let mut workbook: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(XLSX, e))?;
-    let sheet = workbook
-        .sheet_names()
-        .into_iter()
-        .next()
-        .ok_or_else(|| unreadable(XLSX, "the workbook has no sheet"))?;
+    let sheet =
+        workbook.sheet_names().into_iter().next().ok_or_else(|| unreadable(XLSX, "the workbook has no sheet"))?;
     let mut reader = workbook.worksheet_cells_reader(&sheet).map_err(|e| unreadable(XLSX, e))?;
     let declared = reader.dimensions();
     let (rows, columns) = (
@@ -371,10 +368,8 @@ mod tests {
             "'",
             "it's fine",
         ];
-        let table = Table {
-            headers: vec!["name".into()],
-            rows: hostile.iter().map(|v| vec![(*v).to_owned()]).collect(),
-        };
+        let table =
+            Table { headers: vec!["name".into()], rows: hostile.iter().map(|v| vec![(*v).to_owned()]).collect() };
         let bytes = codec().write(TabularFormat::Csv, &table).unwrap();
         // What a spreadsheet sees: no cell starts with a formula character.
         let mut raw = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
@@ -464,13 +459,17 @@ mod tests {
     fn a_sheet_inside_the_limits_reads_from_its_first_used_cell() {
         let bytes = workbook(&sheet("B2:C3", &[("B2", "name"), ("C2", "phone"), ("B3", "Ana")]));
         let read = codec().read_now(TabularFormat::Xlsx, &bytes).unwrap();
-        assert_eq!(read, Table { headers: vec!["name".into(), "phone".into()], rows: vec![vec!["Ana".into(), String::new()]] });
+        assert_eq!(
+            read,
+            Table { headers: vec!["name".into(), "phone".into()], rows: vec![vec!["Ana".into(), String::new()]] }
+        );
     }
 
     #[test]
     fn zip_bombs_and_zips_of_many_entries_are_refused() {
         // 1 MiB of spaces compresses to about a kilobyte.
-        let padded = sheet("A1:A1", &[("A1", "name")]).replace("<sheetData>", &format!("{}<sheetData>", " ".repeat(1 << 20)));
+        let padded =
+            sheet("A1:A1", &[("A1", "name")]).replace("<sheetData>", &format!("{}<sheetData>", " ".repeat(1 << 20)));
         let bytes = workbook(&padded);
         let small = SpreadsheetCodec::new(ReadLimits { max_uncompressed_bytes: 64 * 1024, ..ReadLimits::default() });
         let err = small.read_now(TabularFormat::Xlsx, &bytes).unwrap_err();

@@ -662,11 +662,8 @@ impl JobSource for RedisJobQueue {
             return Ok(0);
         }
         let outcome = self.republish_missing().await;
-        let unlocked: redis::RedisResult<i64> = scripts::UNLOCK
-            .key(&self.keys.reconcile_lock)
-            .arg(&token)
-            .invoke_async(&mut *self.conn().await?)
-            .await;
+        let unlocked: redis::RedisResult<i64> =
+            scripts::UNLOCK.key(&self.keys.reconcile_lock).arg(&token).invoke_async(&mut *self.conn().await?).await;
         if let Err(err) = unlocked {
             tracing::warn!(error = %err, "could not release the reconciliation lock; it expires on its own");
         }

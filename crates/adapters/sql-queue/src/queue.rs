@@ -126,9 +126,7 @@ fn claim_sql(backend: DbBackend, pick: Pick) -> String {
         (JobStatus::Queued.as_str(), JobStatus::Failed.as_str(), JobStatus::Running.as_str());
     let (condition, order, interrupted) = match pick {
         Pick::Stalled => (
-            format!(
-                "status = '{running}' AND lease_until < $3 AND attempts < max_attempts AND interruptions < $5"
-            ),
+            format!("status = '{running}' AND lease_until < $3 AND attempts < max_attempts AND interruptions < $5"),
             "lease_until, id",
             ", interruptions = interruptions + 1",
         ),
@@ -510,9 +508,8 @@ mod tests {
         assert!(due.contains("status IN ('queued', 'failed') AND run_at <= $3 ORDER BY run_at, id"), "{due}");
         let stalled = claim_sql(DbBackend::Sqlite, Pick::Stalled);
         assert!(
-            stalled.contains(
-                "status = 'running' AND lease_until < $3 AND attempts < max_attempts AND interruptions < $5"
-            ),
+            stalled
+                .contains("status = 'running' AND lease_until < $3 AND attempts < max_attempts AND interruptions < $5"),
             "{stalled}"
         );
         assert!(stalled.contains("interruptions = interruptions + 1"), "{stalled}");

@@ -264,8 +264,7 @@ impl JobStore for SqlJobStore {
         if let Some(after) = after {
             select = select.filter(Column::Id.gt(after.as_uuid()));
         }
-        let rows =
-            select.order_by_asc(Column::Id).limit(limit).all(&self.db).await.map_err(JobError::unavailable)?;
+        let rows = select.order_by_asc(Column::Id).limit(limit).all(&self.db).await.map_err(JobError::unavailable)?;
         rows.into_iter().map(to_record).collect()
     }
 

@@ -30,8 +30,8 @@ pub use lockout::LockoutPolicy;
 pub use membership::Membership;
 pub use ports::{
     AccessClaims, InvitationRepository, IssuedRefreshToken, LoginAttempt, LoginAttemptId, LoginAttemptRepository,
-    MembershipRepository, PasswordHasher, RefreshTokenGenerator, RefreshTokenRepository, TenantEraser, TenantRepository, TokenSigner,
-    UserRepository,
+    MembershipRepository, PasswordHasher, RefreshTokenGenerator, RefreshTokenRepository, TenantEraser,
+    TenantRepository, TokenSigner, UserRepository,
 };
 pub use session::{RefreshToken, RefreshTokenId, TokenFamilyId, TokenHash};
 pub use subaccounts::{SubAccountPorts, SubAccountService, TenantPatch};

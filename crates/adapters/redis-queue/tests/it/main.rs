@@ -521,8 +521,7 @@ async fn a_renewed_lease_keeps_a_long_job_from_being_taken_over() {
 /// Deletes every key of this test's prefix: Redis restarted empty (no AOF).
 async fn restart_redis_empty(h: &mut Harness) {
     let keys: Vec<String> = {
-        let mut iter: redis::AsyncIter<String> =
-            h.redis.scan_match(format!("{}*", h.config.key_prefix)).await.unwrap();
+        let mut iter: redis::AsyncIter<String> = h.redis.scan_match(format!("{}*", h.config.key_prefix)).await.unwrap();
         let mut keys = Vec::new();
         while let Some(key) = iter.next_item().await {
             keys.push(key.unwrap());

@@ -302,7 +302,8 @@ async fn a_job_interrupted_more_than_max_interruptions_times_is_dead_as_a_poison
     assert_eq!((record.status, runs, record.job.attempts), (JobStatus::Dead, 3, 3), "{record:?}");
     let error = record.error.unwrap();
     assert!(error.contains("poison job") && error.contains("more than 2 times"), "{error}");
-    let stored = f.count("SELECT COUNT(*) AS n FROM jobs WHERE id = $1 AND interruptions = 3", [id.as_uuid().into()]).await;
+    let stored =
+        f.count("SELECT COUNT(*) AS n FROM jobs WHERE id = $1 AND interruptions = 3", [id.as_uuid().into()]).await;
     assert_eq!(stored, 1, "three interrupted runs counted");
     assert!(queue.claim("w", Duration::from_millis(50)).await.unwrap().is_none(), "never claimed again");
 }
