@@ -83,7 +83,8 @@ pub struct Settings {
     pub job_backend: JobBackendKind,
     /// `JOB_QUEUE`: the queue this process enqueues to and consumes (default `default`).
     pub job_queue: String,
-    /// `JOB_VISIBILITY_TIMEOUT_SECS`: a claimed job not finished within this is taken over (default 60).
+    /// `JOB_VISIBILITY_TIMEOUT_SECS`: a claimed job whose lease is not renewed
+    /// within this is taken over (default 60); running jobs renew it every third of it.
     pub job_visibility_timeout: Duration,
     /// `WORKER_CONCURRENCY`: jobs run at once per process (default 5).
     pub worker_concurrency: usize,
