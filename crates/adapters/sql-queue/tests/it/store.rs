@@ -16,7 +16,55 @@ on_both_backends!(
     status_is_tenant_scoped,
     another_backend_records_status_through_the_store,
     only_jobs_completed_before_the_cutoff_are_purged,
+    unsettled_pages_through_the_queues_waiting_and_running_jobs,
+    interruptions_are_counted_per_job,
 );
+
+/// What the Redis reconciler reads: jobs of this store's queue that are not
+/// over and have not changed since the cutoff, in id order, page by page.
+async fn unsettled_pages_through_the_queues_waiting_and_running_jobs(f: Fixture) {
+    let tenant = f.tenant().await;
+    let (store, other_queue) = (SqlJobStore::new(f.db.clone()), SqlJobStore::new(f.db.clone()).with_queue("other"));
+    let t0 = Utc::now();
+    let old = t0 - TimeDelta::minutes(5);
+    let at = |status, when| StatusChange { status, attempts: 1, run_at: None, result: None, error: None, at: when };
+    let jobs: Vec<_> = (0..7).map(|i| NewJob::new(tenant, format!("k{i}"), json!({})).into_job(old, old)).collect();
+    for job in &jobs[..6] {
+        store.insert(job).await.unwrap();
+    }
+    other_queue.insert(&jobs[6]).await.unwrap();
+    // 0 queued (as inserted), 1 failed, 2 running: unsettled. 3 completed, 4 dead: over. 5 queued but just changed.
+    store.transition(jobs[1].id, at(JobStatus::Failed, old)).await.unwrap();
+    store.transition(jobs[2].id, at(JobStatus::Running, old)).await.unwrap();
+    store.transition(jobs[3].id, at(JobStatus::Completed, old)).await.unwrap();
+    store.transition(jobs[4].id, at(JobStatus::Dead, old)).await.unwrap();
+    store.transition(jobs[5].id, at(JobStatus::Queued, t0)).await.unwrap();
+
+    let cutoff = t0 - TimeDelta::minutes(1);
+    let mut expected: Vec<JobId> = jobs[..3].iter().map(|j| j.id).collect();
+    expected.sort_by_key(|id| id.as_uuid());
+    let first = store.unsettled(cutoff, None, 2).await.unwrap();
+    let rest = store.unsettled(cutoff, first.last().map(|r| r.job.id), 2).await.unwrap();
+    let seen: Vec<JobId> = first.iter().chain(&rest).map(|r| r.job.id).collect();
+    assert_eq!(seen, expected, "queued, failed and running; ordered by id; two pages");
+    assert_eq!(rest.len(), 1);
+    assert_eq!(other_queue.unsettled(cutoff, None, 10).await.unwrap().len(), 1, "each queue its own");
+}
+
+async fn interruptions_are_counted_per_job(f: Fixture) {
+    let tenant = f.tenant().await;
+    let store = SqlJobStore::new(f.db.clone());
+    let (a, b) = (
+        NewJob::new(tenant, "a", json!({})).into_job(Utc::now(), Utc::now()),
+        NewJob::new(tenant, "b", json!({})).into_job(Utc::now(), Utc::now()),
+    );
+    store.insert(&a).await.unwrap();
+    store.insert(&b).await.unwrap();
+    assert_eq!(store.count_interruption(a.id).await.unwrap(), 1);
+    assert_eq!(store.count_interruption(a.id).await.unwrap(), 2);
+    assert_eq!(store.count_interruption(b.id).await.unwrap(), 1);
+    assert!(matches!(store.count_interruption(JobId::new()).await, Err(JobError::NotFound)));
+}
 
 async fn only_jobs_completed_before_the_cutoff_are_purged(f: Fixture) {
     let tenant = f.tenant().await;
