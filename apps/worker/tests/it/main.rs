@@ -150,3 +150,89 @@ async fn an_import_survives_kill_9_of_its_worker_with_every_lead_inserted_once()
     assert_eq!(page.total, ROWS, "every lead exactly once");
     store.close().await;
 }
+
+/// A 60,000-row import with a 1 s visibility timeout and two worker
+/// processes: the heartbeat keeps the job with the worker that claimed it, so
+/// it runs once (one attempt, never taken over) and is never dead-lettered for
+/// being long.
+#[tokio::test]
+async fn a_sixty_thousand_row_import_longer_than_its_lease_runs_once_on_two_workers() {
+    use frontdesk_kernel::jobs::{JobQueue, JobStatus, JobStore, NewJob};
+    use frontdesk_sql_queue::{SqlJobQueue, SqlJobStore, SqlQueueConfig};
+    use std::process::{Command, Stdio};
+
+    const ROWS: u64 = 60_000;
+    frontdesk_runtime::install_crypto_provider();
+    let db = TestDatabase::create().await;
+    let config = frontdesk_sea_orm::DbConfig {
+        url: db.url().to_owned(),
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(5),
+    };
+    let store = frontdesk_sea_orm::SqlStore::connect(&config).await.unwrap();
+    store.migrate_up().await.unwrap();
+    let tenant = frontdesk_tenancy::Tenant::create(
+        frontdesk_tenancy::NewTenant { name: "Long Import".into(), timezone: None, country: None },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    frontdesk_tenancy::TenantRepository::insert(
+        &frontdesk_sea_orm::SeaOrmTenantRepository::new(store.clone()),
+        &tenant,
+    )
+    .await
+    .unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let mut csv = String::from("name,email\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("Lead {i},lead{i}@long.test\n"));
+    }
+    let key = format!("imports/{}/long.csv", tenant.id);
+    std::fs::create_dir_all(files.path().join(format!("imports/{}", tenant.id))).unwrap();
+    std::fs::write(files.path().join(&key), csv).unwrap();
+    let queue = SqlJobQueue::new(store.connection(), SqlQueueConfig::new("long"));
+    let payload = serde_json::json!({"fileKey": key, "format": "csv"});
+    let started = std::time::Instant::now();
+    let job = queue.enqueue(NewJob::new(tenant.id, "leads.import", payload)).await.unwrap().id();
+    let jobs = SqlJobStore::new(store.connection());
+
+    let mut workers: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_frontdesk-worker"))
+                .env("DATABASE_URL", db.url())
+                .env("JOB_BACKEND", "sql")
+                .env("JOB_QUEUE", "long")
+                .env("JOB_VISIBILITY_TIMEOUT_SECS", "1")
+                .env("JOB_MAX_INTERRUPTIONS", "0")
+                .env("WORKER_CONCURRENCY", "1")
+                .env("WORKER_PORT", "0")
+                .env("FILES_DIR", files.path())
+                .env("RUN_MIGRATIONS", "false")
+                .env("RUST_LOG", "warn")
+                .env_remove("REDIS_URL")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut record = jobs.find(job).await.unwrap();
+    for _ in 0..1800 {
+        record = jobs.find(job).await.unwrap();
+        if record.status.is_final() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for worker in &mut workers {
+        worker.kill().unwrap();
+        worker.wait().unwrap();
+    }
+    assert!(started.elapsed() > Duration::from_secs(2), "premise: the import outlived its 1 s lease");
+    assert_eq!(record.status, JobStatus::Completed, "{record:?}");
+    assert_eq!(record.job.attempts, 1, "claimed once, never taken over");
+    let result = record.result.unwrap();
+    assert_eq!((result["inserted"].as_u64(), result["duplicates"].as_u64()), (Some(ROWS), Some(0)), "{result}");
+    assert!(!files.path().join(&key).exists(), "the upload is deleted once the import completed");
+    store.close().await;
+}
