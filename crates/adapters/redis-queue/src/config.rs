@@ -12,8 +12,10 @@ pub struct RedisQueueConfig {
     pub key_prefix: String,
     /// The queue's name (`default`); each name is an independent stream and group.
     pub queue: String,
-    /// A claimed job not acknowledged within this long is taken over by another
-    /// worker (its runner is presumed dead). Keep it above the longest job.
+    /// A claimed job neither acknowledged nor renewed
+    /// ([`extend`](frontdesk_kernel::jobs::JobSource::extend)) within this long
+    /// is taken over by another worker (its runner is presumed dead). Renew
+    /// well within it while a job runs (the worker loop does, every third).
     pub visibility_timeout: Duration,
     /// Longest single blocking `XREADGROUP`. A claim with a longer `wait`
     /// blocks in slices of this, re-checking retries and stalled jobs between them.

@@ -15,6 +15,14 @@
 //! SQL `jobs` table), which is also the fencing authority: an acknowledgement
 //! from a worker whose attempt has since been taken over is ignored.
 //!
+//! The store is also the source of truth when Redis forgets: after a Redis
+//! restarted empty, `reconcile` (run by every worker, one at a time under a
+//! `SET NX` lock) re-publishes the jobs the store says are waiting, each at
+//! most once (the `enqueued:<job id>` marker decides). A running job's lease
+//! is renewed by `extend` (a heartbeat that resets the entry's idle time
+//! while it is still pending for its worker), and a job taken over more than
+//! [`RedisQueueConfig::max_interruptions`] times is dead as a poison job.
+//!
 //! Why `bb8` and not one multiplexed connection: a blocking `XREADGROUP`
 //! holds its connection for up to [`RedisQueueConfig::block`], and every
 //! other command queued behind it on a shared connection would wait too.
@@ -25,7 +33,7 @@
 //! queue name are a literal Redis Cluster hash tag, so the scripts' keys
 //! share a slot): `stream`, consumer group `workers`, `delayed` (sorted set
 //! of job ids by due time in ms), `delayed:jobs` (hash: job id → job JSON),
-//! `dead` (stream), `reclaim-cursor` and `enqueued:<job id>` (see [`keys`]).
+//! `dead` (stream), `reclaim-cursor`, `reconcile-lock` and `enqueued:<job id>` (see [`keys`]).
 
 mod config;
 pub mod keys;

@@ -40,15 +40,19 @@
 //!   `release` (a worker shutting down) puts the job back due at once without
 //!   counting the attempt.
 //! * **A job that kills its runner on every attempt** is not reclaimed
-//!   forever: once its lease expires on its last attempt, claims (which
-//!   sweep for such jobs at most every `min(visibility_timeout, 5 s)`)
-//!   dead-letter it with an error saying so.
+//!   forever: once its lease expires on its last attempt, or for the
+//!   `max_interruptions + 1`-th time (a poison job; interruptions are counted
+//!   in `jobs.interruptions`, apart from attempts), claims (which sweep for
+//!   such jobs at most every `min(visibility_timeout, 5 s)`) dead-letter it
+//!   with an error saying so.
+//! * **`extend`** renews a delivery's lease (by its token) while its handler
+//!   runs, so a long job keeps its runner.
 //! * **`redrive`** moves dead jobs back to `queued` with a fresh attempt
 //!   budget; **`depth`** counts ready, delayed, running and dead jobs of the
 //!   queue.
 //!
-//! Delivery is at-least-once (a lease can expire under a slow but live
-//! runner, too: set `visibility_timeout` above the longest handler run).
+//! Delivery is at-least-once (a lease can expire under a runner that stalls
+//! longer than `visibility_timeout` between two renewals).
 //! Handlers make effects idempotent by inserting `(job_id, step)` into
 //! `job_effects` in the same transaction as the effect and skipping the step
 //! when the row exists.

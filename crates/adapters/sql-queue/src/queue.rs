@@ -34,9 +34,9 @@ use tokio::time::Instant;
 pub struct SqlQueueConfig {
     /// The queue's name (the `jobs.queue` column, at most 64 characters).
     pub queue: String,
-    /// How long a claim holds its job. A job still `running` after this is
-    /// taken to belong to a crashed runner and is claimed again, so it must
-    /// exceed the longest handler run.
+    /// How long a claim (or its last renewal, `extend`) holds its job. A job
+    /// still `running` after this is taken to belong to a crashed runner and
+    /// is claimed again, so a runner renews its lease well within it.
     pub visibility_timeout: Duration,
     /// How often a waiting claim looks for a due job again.
     pub poll_interval: Duration,
