@@ -236,3 +236,90 @@ async fn a_sixty_thousand_row_import_longer_than_its_lease_runs_once_on_two_work
     assert!(!files.path().join(&key).exists(), "the upload is deleted once the import completed");
     store.close().await;
 }
+
+/// Six jobs wait on the Redis backend when Redis restarts empty (every key
+/// under the test's prefix deleted): the worker's reconciler re-publishes
+/// them from the SQL rows, the source of truth, and each completes once.
+#[tokio::test]
+async fn jobs_waiting_when_redis_restarts_empty_are_republished_by_the_worker_and_complete_once() {
+    use frontdesk_kernel::jobs::{JobQueue, JobStatus, JobStore, NewJob};
+    use frontdesk_redis_queue::{RedisJobQueue, RedisQueueConfig};
+    use frontdesk_sql_queue::SqlJobStore;
+    use std::process::{Command, Stdio};
+
+    frontdesk_runtime::install_crypto_provider();
+    let db = TestDatabase::create().await;
+    let config = frontdesk_sea_orm::DbConfig {
+        url: db.url().to_owned(),
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(5),
+    };
+    let store = frontdesk_sea_orm::SqlStore::connect(&config).await.unwrap();
+    store.migrate_up().await.unwrap();
+    let tenant = frontdesk_tenancy::Tenant::create(
+        frontdesk_tenancy::NewTenant { name: "Redis Restart".into(), timezone: None, country: None },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    frontdesk_tenancy::TenantRepository::insert(
+        &frontdesk_sea_orm::SeaOrmTenantRepository::new(store.clone()),
+        &tenant,
+    )
+    .await
+    .unwrap();
+
+    let redis_url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("fdtest:worker:{}:", uuid::Uuid::now_v7().simple());
+    let jobs = SqlJobStore::new(store.connection());
+    let mut queue_config = RedisQueueConfig::new(redis_url.clone());
+    queue_config.key_prefix = prefix.clone();
+    let queue = RedisJobQueue::connect(queue_config, std::sync::Arc::new(jobs.clone())).await.unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(queue.enqueue(NewJob::new(tenant.id, "noop", serde_json::json!({}))).await.unwrap().id());
+    }
+
+    // Redis restarts empty: every key of this test's prefix is gone.
+    let mut redis = redis::Client::open(redis_url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let delete_prefix = |mut redis: redis::aio::MultiplexedConnection, prefix: String| async move {
+        let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut redis).await.unwrap();
+        if !keys.is_empty() {
+            let _: u64 = redis::cmd("DEL").arg(keys).query_async(&mut redis).await.unwrap();
+        }
+    };
+    delete_prefix(redis.clone(), prefix.clone()).await;
+    let left: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut redis).await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
+
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_frontdesk-worker"))
+        .env("DATABASE_URL", db.url())
+        .env("REDIS_URL", &redis_url)
+        .env("REDIS_KEY_PREFIX", &prefix)
+        .env("JOB_BACKEND", "redis")
+        .env("JOB_RECONCILE_INTERVAL_SECS", "1")
+        .env("WORKER_PORT", "0")
+        .env("RUN_MIGRATIONS", "false")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut records = Vec::new();
+    for _ in 0..600 {
+        records.clear();
+        for id in &ids {
+            records.push(jobs.find(*id).await.unwrap());
+        }
+        if records.iter().all(|r| r.status.is_final()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    delete_prefix(redis.clone(), prefix.clone()).await;
+    for record in &records {
+        assert_eq!((record.status, record.job.attempts), (JobStatus::Completed, 1), "{record:?}");
+    }
+    store.close().await;
+}
