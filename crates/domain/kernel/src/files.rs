@@ -53,7 +53,20 @@ impl crate::ErrorCode for FileError {
     }
 }
 
-/// Byte storage by key (`imports/{tenant}/{id}.csv`).
+/// Whether `key` is acceptable to every [`FileStorage`]: relative,
+/// `/`-separated, no empty, `.` or `..` segment, no backslash — so a key built
+/// from user input can never reach outside the storage root.
+#[must_use]
+pub fn is_valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && !key.starts_with('/')
+        && !key.contains('\\')
+        && key.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+}
+
+/// Byte storage by key (`imports/{tenant}/{id}.csv`). Keys must pass
+/// [`is_valid_key`]; a folder is a key prefix ending at a `/`
+/// (`exports/{tenant}` holds `exports/{tenant}/x.csv`, not `exports/{tenant}0/…`).
 #[async_trait]
 pub trait FileStorage: Send + Sync + 'static {
     /// Stores `bytes` under `key`, replacing any previous content.
