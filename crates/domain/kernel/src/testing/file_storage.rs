@@ -7,9 +7,12 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-/// Files in a map: key → (bytes, when written).
+/// A stored file: its bytes and when it was written.
+type Entry = (Vec<u8>, DateTime<Utc>);
+
+/// Files in a map by key.
 #[derive(Debug, Default)]
-pub struct InMemoryFileStorage(Mutex<BTreeMap<String, (Vec<u8>, DateTime<Utc>)>>);
+pub struct InMemoryFileStorage(Mutex<BTreeMap<String, Entry>>);
 
 fn checked(key: &str) -> Result<&str, FileError> {
     if is_valid_key(key) { Ok(key) } else { Err(FileError::InvalidKey(key.to_owned())) }
