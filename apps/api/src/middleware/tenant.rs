@@ -11,8 +11,8 @@
 use crate::error::ApiError;
 use crate::middleware::auth::Authenticated;
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
+use frontdesk_kernel::Code;
 use frontdesk_kernel::{Actor, TenantId, ValidationErrors};
 use frontdesk_tenancy::SubAccountService;
 use std::future::Future;
@@ -36,8 +36,7 @@ fn admin_tenant(req: &HttpRequest) -> Result<TenantId, ApiError> {
 
 fn onboarding_required() -> ApiError {
     ApiError::new(
-        StatusCode::FORBIDDEN,
-        "onboarding_required",
+        Code::OnboardingRequired,
         "create a sub-account (POST /api/v1/subaccounts) or join one with an invitation first",
     )
 }

@@ -32,6 +32,12 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Keeps `db` alive (dropped, i.e. deleted, with the app) when a test made its own.
+    pub fn keeping(mut self, db: TestDatabase) -> Self {
+        self._db = Some(db);
+        self
+    }
+
     /// The newest audit entries, read straight from the app's PostgreSQL database (production profile).
     pub async fn audit_trail(&self) -> Vec<frontdesk_tenancy::AuditEntry> {
         use frontdesk_tenancy::AuditLog;

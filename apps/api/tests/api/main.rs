@@ -5,6 +5,7 @@
 mod admins;
 mod api_key;
 mod errors;
+mod faults;
 mod headers;
 mod helpers;
 mod leads;

@@ -29,7 +29,7 @@ pub use cache::{Cache, CacheError};
 pub use clock::{Clock, SystemClock};
 pub use country::Country;
 pub use email::EmailAddress;
-pub use error::{ErrorCode, KernelError};
+pub use error::{Code, DomainError, ErrorCode, KernelError, Unavailable, storage_code};
 pub use health::{HealthCheck, HealthError};
 pub use id::{TenantId, UserId};
 pub use page::{Page, PageRequest};

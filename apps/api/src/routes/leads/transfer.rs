@@ -7,8 +7,8 @@ use crate::error::ApiError;
 use crate::middleware::tenant::TenantScope;
 use crate::routes::jobs::{AcceptedBody, JobsContext};
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use frontdesk_kernel::Code;
 use frontdesk_kernel::ValidationErrors;
 use frontdesk_kernel::files::TabularFormat;
 use frontdesk_kernel::jobs::NewJob;
@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 
 fn bad_request(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    ApiError::new(Code::BadRequest, message)
 }
 
 /// The format a file name or part content type says.
@@ -92,11 +92,7 @@ pub(super) async fn import(
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(|e| bad_request(format!("upload interrupted: {e}")))?;
             if bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "import files are limited to 20 MB; split the file",
-                ));
+                return Err(ApiError::new(Code::PayloadTooLarge, "import files are limited to 20 MB; split the file"));
             }
             bytes.extend_from_slice(&chunk);
         }
