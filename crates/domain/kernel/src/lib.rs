@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod page;
 pub mod rate_limit;
 mod string_enum;
+pub mod text;
 pub mod validation;
 
 #[cfg(feature = "testing")]
