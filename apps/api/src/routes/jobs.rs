@@ -115,8 +115,7 @@ pub(super) async fn download(
     let hours = jobs.export_ttl.as_secs() / 3600;
     let expired = || {
         ApiError::new(
-            actix_web::http::StatusCode::GONE,
-            "gone",
+            frontdesk_kernel::Code::Gone,
             format!("this export expired (exports are kept {hours} hours); start a new export"),
         )
     };

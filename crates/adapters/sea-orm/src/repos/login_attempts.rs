@@ -2,6 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::login_attempts::{ActiveModel, Column, Entity};
+use crate::error::db;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_tenancy::{EmailAddress, LoginAttempt, LoginAttemptId, LoginAttemptRepository, Result, TenancyError};
@@ -33,7 +34,10 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             user_agent: Set(attempt.user_agent.as_ref().map(|ua| ua.chars().take(256).collect())),
             at: Set(attempt.at),
         };
-        Entity::insert(row).exec_without_returning(self.store.conn()).await.map_err(TenancyError::storage)?;
+        Entity::insert(row)
+            .exec_without_returning(self.store.conn())
+            .await
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(())
     }
 
@@ -43,7 +47,7 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             .filter(Column::Id.eq(id.as_uuid()))
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(())
     }
 
@@ -66,7 +70,7 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             .into_tuple()
             .one(conn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         let mut failures = Entity::find()
             .select_only()
             .column(Column::Id)
@@ -88,7 +92,7 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             .into_tuple()
             .all(conn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(rows.into_iter().map(|(id, at)| (LoginAttemptId::from_uuid(id), at)).collect())
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::refresh_tokens::{ActiveModel, Column, Entity, Model};
-use crate::error::{corrupt, tenancy_err};
+use crate::error::{corrupt, db, tenancy_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::UserId;
@@ -59,7 +59,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             .filter(Column::TokenHash.eq(hash.as_str()))
             .one(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         row.map(to_domain).transpose()
     }
 
@@ -71,7 +71,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             .filter(Column::RevokedAt.is_null())
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(result.rows_affected == 1)
     }
 
@@ -88,7 +88,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
         if let Some(keep) = keep {
             update = update.filter(Column::FamilyId.ne(keep.as_uuid()));
         }
-        let result = update.exec(self.store.conn()).await.map_err(TenancyError::storage)?;
+        let result = update.exec(self.store.conn()).await.map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(result.rows_affected)
     }
 
@@ -100,7 +100,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             .filter(Column::RevokedAt.is_null())
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(result.rows_affected)
     }
 
@@ -109,7 +109,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             .filter(Column::ExpiresAt.lt(before))
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(result.rows_affected)
     }
 }
