@@ -33,8 +33,7 @@ pub struct ErrorBody {
     pub status_code: u16,
     /// The status's reason phrase ("Bad Request").
     pub error: String,
-    /// What went wrong and what to fix.
-    #[schema(value_type = Object)]
+    /// What went wrong and what to fix: a sentence, or one `field: problem` line per invalid field.
     pub message: ErrorMessage,
     /// Stable machine-readable code (`validation_failed`, `not_found`…).
     pub code: String,
