@@ -151,7 +151,8 @@ impl From<frontdesk_tenancy::TenancyError> for ApiError {
     fn from(err: frontdesk_tenancy::TenancyError) -> Self {
         match &err {
             frontdesk_tenancy::TenancyError::Validation(errors) => Self::validation(errors),
-            frontdesk_tenancy::TenancyError::Locked { until } => {
+            frontdesk_tenancy::TenancyError::Locked { until }
+            | frontdesk_tenancy::TenancyError::Throttled { until } => {
                 let seconds = (*until - chrono::Utc::now()).num_seconds().max(1);
                 Self::from_domain(&err).with_retry_after(seconds.unsigned_abs())
             }
@@ -192,7 +193,7 @@ pub fn status_for_code(code: &str) -> StatusCode {
         "validation_failed" | "invalid_id" | "malformed_json" | "bad_request" | "invalid_invitation" => {
             StatusCode::BAD_REQUEST
         }
-        "unauthorized" | "invalid_token" | "invalid_credentials" => StatusCode::UNAUTHORIZED,
+        "unauthorized" | "invalid_token" | "invalid_credentials" | "session_expired" => StatusCode::UNAUTHORIZED,
         "forbidden" | "onboarding_required" => StatusCode::FORBIDDEN,
         "not_found" => StatusCode::NOT_FOUND,
         "duplicate" | "duplicate_lead" | "slot_taken" | "conflict" => StatusCode::CONFLICT,
@@ -200,7 +201,7 @@ pub fn status_for_code(code: &str) -> StatusCode {
         "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "invalid_transition" | "default_required" | "unprocessable" => StatusCode::UNPROCESSABLE_ENTITY,
         "account_locked" => StatusCode::LOCKED,
-        "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited" | "login_throttled" => StatusCode::TOO_MANY_REQUESTS,
         "cache_unavailable" | "model_unavailable" | "service_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -244,6 +245,8 @@ mod tests {
             ("invalid_transition", 422),
             ("account_locked", 423),
             ("rate_limited", 429),
+            ("login_throttled", 429),
+            ("session_expired", 401),
             ("storage_failure", 500),
             ("service_unavailable", 503),
         ] {

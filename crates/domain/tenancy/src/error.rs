@@ -41,6 +41,16 @@ pub enum TenancyError {
         /// When the lock ends.
         until: chrono::DateTime<chrono::Utc>,
     },
+    /// Too many failed logins for this email from many addresses: slowed down
+    /// (not locked) until `until`.
+    #[error("too many failed logins for this account; try again after {until}")]
+    Throttled {
+        /// When the next attempt is accepted.
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// The session reached its absolute lifetime: refreshing cannot extend it.
+    #[error("session has reached its maximum lifetime; log in again")]
+    SessionExpired,
     /// A token was malformed, tampered with, expired or revoked.
     #[error("invalid or expired token")]
     InvalidToken,
@@ -77,6 +87,8 @@ impl ErrorCode for TenancyError {
             Self::Conflict(_) => "conflict",
             Self::InvalidInvitation => "invalid_invitation",
             Self::Locked { .. } => "account_locked",
+            Self::Throttled { .. } => "login_throttled",
+            Self::SessionExpired => "session_expired",
             Self::Storage(_) => "storage_failure",
             Self::Internal(_) => "internal_error",
         }

@@ -83,4 +83,13 @@ impl AuditLog for SeaOrmAuditLog {
             .map_err(TenancyError::storage)?;
         rows.into_iter().map(to_domain).collect()
     }
+
+    async fn purge_before(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+        let result = Entity::delete_many()
+            .filter(Column::At.lt(before))
+            .exec(self.store.conn())
+            .await
+            .map_err(TenancyError::storage)?;
+        Ok(result.rows_affected)
+    }
 }
