@@ -8,6 +8,7 @@ mod errors;
 mod headers;
 mod helpers;
 mod leads;
+mod lockout;
 mod openapi;
 mod rate_limits;
 mod receptionist;
