@@ -729,4 +729,87 @@ mod tests {
         let locked = service.login("ana@example.com", "Secret123", &client()).await.unwrap_err();
         assert!(matches!(locked, TenancyError::Locked { .. }), "{locked:?}");
     }
+
+    /// Refresh tokens whose issuing step is slow: the window in which a
+    /// concurrent reuse detection used to revoke the family *before* the
+    /// winner's new token was stored, leaving that token alive.
+    struct SlowIssuing(InMemoryRefreshTokens);
+
+    #[async_trait::async_trait]
+    impl RefreshTokenRepository for SlowIssuing {
+        async fn start_family(&self, token: &RefreshToken) -> Result<()> {
+            self.0.start_family(token).await
+        }
+        async fn find_by_hash(&self, hash: &crate::session::TokenHash) -> Result<Option<RefreshToken>> {
+            self.0.find_by_hash(hash).await
+        }
+        async fn rotate(
+            &self,
+            current: crate::session::RefreshTokenId,
+            next: &RefreshToken,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<bool> {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            self.0.rotate(current, next, at).await
+        }
+        async fn revoke_other_families(
+            &self,
+            user_id: UserId,
+            keep: Option<TokenFamilyId>,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<u64> {
+            self.0.revoke_other_families(user_id, keep, at).await
+        }
+        async fn revoke_family(&self, family_id: TokenFamilyId, at: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+            self.0.revoke_family(family_id, at).await
+        }
+        async fn purge_expired(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+            self.0.purge_expired(before).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn after_parallel_refreshes_of_one_token_no_token_of_the_family_refreshes_however_slow_issuing_is() {
+        let tokens = Arc::new(SlowIssuing(InMemoryRefreshTokens::default()));
+        let service = AuthService::new(AuthPorts {
+            users: Arc::new(InMemoryUsers::default()),
+            memberships: Arc::new(InMemoryMemberships::default()),
+            refresh_tokens: tokens.clone(),
+            hasher: Arc::new(PlainTextHasher),
+            signer: Arc::new(FakeSigner),
+            generator: Arc::new(SequentialTokens::default()),
+            attempts: Arc::new(InMemoryLoginAttempts::default()),
+            lockout: LockoutPolicy::default(),
+            sessions: SessionPolicy::default(),
+            audit: Arc::new(InMemoryAuditLog::default()),
+            clock: Arc::new(ManualClock::at(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap())),
+        });
+        service.register(sign_up("ana@example.com"), &client()).await.unwrap();
+        for round in 0..5 {
+            let stolen = service.login("ana@example.com", "Secret123", &client()).await.unwrap().refresh_token;
+            let mut refreshes = tokio::task::JoinSet::new();
+            for _ in 0..20 {
+                let (service, stolen) = (service.clone(), stolen.clone());
+                refreshes.spawn(async move { service.refresh(stolen.expose()).await });
+            }
+            let mut family = vec![stolen];
+            while let Some(outcome) = refreshes.join_next().await {
+                match outcome.unwrap() {
+                    Ok(session) => family.push(session.refresh_token),
+                    Err(err) => assert!(matches!(err, TenancyError::InvalidToken), "round {round}: {err:?}"),
+                }
+            }
+            assert!(family.len() <= 2, "round {round}: one rotation at most");
+            // Stored state first, then the newest token first: presenting the stolen
+            // one again would itself (rightly) revoke the family and hide the bug.
+            for (i, member) in family.iter().enumerate() {
+                let stored = tokens.find_by_hash(&SequentialTokens::hash_of(member.expose())).await.unwrap().unwrap();
+                assert!(stored.revoked_at.is_some(), "round {round}: token {i} is stored live");
+            }
+            for (i, member) in family.iter().enumerate().rev() {
+                let again = service.refresh(member.expose()).await;
+                assert!(matches!(again, Err(TenancyError::InvalidToken)), "round {round}: token {i} refreshes");
+            }
+        }
+    }
 }
