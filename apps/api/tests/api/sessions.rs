@@ -2,7 +2,7 @@
 //! change-password over HTTP, in both profiles.
 
 use crate::errors::valid_sign_up;
-use crate::helpers::{BOTH, Profile, TestApp, spawn_app};
+use crate::helpers::{BOTH, Profile, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 async fn register(app: &TestApp, email: &str) -> Value {
@@ -290,5 +290,17 @@ async fn parallel_refreshes_of_one_token_leave_no_token_of_the_family_alive() {
                 }
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn refresh_tokens_never_outlive_the_configured_absolute_session_lifetime() {
+    let app = spawn_app_with(Profile::Embedded, &[("REFRESH_ABSOLUTE_TTL_DAYS", "2")]).await;
+    let first = register(&app, "ana@example.com").await;
+    let second: Value = refresh(&app, &token(&first, "refreshToken")).await.json().await.unwrap();
+    for session in [&first, &second] {
+        let stored = app.stored_refresh_token(&token(session, "refreshToken")).await.unwrap();
+        // Seven days from issue, cut to two days from the login.
+        assert_eq!(stored.expires_at, stored.family_started_at + chrono::Duration::days(2));
     }
 }
