@@ -2,14 +2,16 @@
 //!
 //! Every error body has the shape of API.md:
 //! `{"statusCode":400,"error":"Bad Request","message":…,"code":"validation_failed"}`.
-//! Domain crates give each error a stable `code()`; [`status_for_code`]
-//! maps codes to statuses here and nowhere else. 5xx answers carry no
+//! Every crate's error carries a typed [`Code`]; [`status_of`] maps codes to
+//! statuses here and nowhere else (an exhaustive match: a new code without a
+//! status does not compile). One generic `From<E: DomainError>` converts
+//! every crate's error. 5xx answers carry no
 //! internals: the cause chain is logged once, with the request id.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use frontdesk_kernel::{ErrorCode, ValidationErrors};
+use frontdesk_kernel::{Code, DomainError, ValidationErrors};
 use serde::Serialize;
 use std::fmt;
 
@@ -38,20 +40,24 @@ pub struct ErrorBody {
     pub code: String,
 }
 
+/// Seconds a client should wait before retrying a 503 (a store restarting, a pool exhausted).
+pub const RETRY_UNAVAILABLE_SECS: u64 = 2;
+
 /// An error on its way to becoming a response.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: Code,
     message: ErrorMessage,
     retry_after: Option<u64>,
 }
 
 impl ApiError {
-    /// An error with an explicit status.
+    /// An error whose status is the one its code maps to.
     #[must_use]
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: ErrorMessage::Text(message.into()), retry_after: None }
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        let retry_after = (status_of(code) == StatusCode::SERVICE_UNAVAILABLE).then_some(RETRY_UNAVAILABLE_SECS);
+        Self { status: status_of(code), code, message: ErrorMessage::Text(message.into()), retry_after }
     }
 
     /// 400 listing every invalid field.
@@ -59,47 +65,57 @@ impl ApiError {
     pub fn validation(errors: &ValidationErrors) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
-            code: "validation_failed",
+            code: Code::ValidationFailed,
             message: ErrorMessage::List(errors.messages()),
             retry_after: None,
         }
     }
 
+    /// 400 `validation_failed` for one field.
+    #[must_use]
+    pub fn field(field: &str, problem: &str) -> Self {
+        Self::validation(&ValidationErrors::single(field, problem))
+    }
+
     /// 404 with a message naming what was not found.
     #[must_use]
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", what)
+        Self::new(Code::NotFound, what)
     }
 
     /// 500 with no internals; the cause is logged here, once.
     pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
-        let mut chain = cause.to_string();
-        let mut source = cause.source();
-        while let Some(err) = source {
-            chain.push_str(": ");
-            chain.push_str(&err.to_string());
-            source = err.source();
-        }
-        tracing::error!(error.chain = %chain, "internal error");
+        log_chain(cause, "internal error");
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            Code::InternalError,
             "something went wrong on our side; quote the X-Request-Id header if you contact support",
         )
     }
 
-    /// A domain error, with its status chosen from its code.
-    pub fn from_domain<E>(err: &E) -> Self
-    where
-        E: ErrorCode + std::error::Error + 'static,
-    {
-        let status = status_for_code(err.code());
-        if status.is_server_error() {
-            let mut api = Self::internal(err);
-            api.status = status;
-            return api;
+    /// Any crate's error, with its status chosen from its code. Server-side
+    /// failures show no internals; their cause chain is logged once.
+    pub fn from_domain<E: DomainError>(err: &E) -> Self {
+        if let Some(errors) = err.validation() {
+            return Self::validation(errors);
         }
-        Self::new(status, err.code(), err.to_string())
+        let code = err.code();
+        let status = status_of(code);
+        let mut api = if status == StatusCode::SERVICE_UNAVAILABLE {
+            log_chain(err, "dependency unavailable");
+            Self::new(code, "a service we depend on is unavailable right now; retry after the Retry-After delay")
+        } else if status.is_server_error() {
+            let mut api = Self::internal(err);
+            api.code = code;
+            api.status = status;
+            api
+        } else {
+            Self::new(code, err.to_string())
+        };
+        if let Some(at) = err.retry_at() {
+            let seconds = (at - chrono::Utc::now()).num_seconds().max(1);
+            api.retry_after = Some(seconds.unsigned_abs());
+        }
+        api
     }
 
     /// Adds `Retry-After` (seconds).
@@ -109,6 +125,12 @@ impl ApiError {
         self
     }
 
+    /// The stable code.
+    #[must_use]
+    pub const fn code(&self) -> Code {
+        self.code
+    }
+
     /// The body this error renders.
     #[must_use]
     pub fn body(&self) -> ErrorBody {
@@ -116,8 +138,24 @@ impl ApiError {
             status_code: self.status.as_u16(),
             error: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             message: self.message.clone(),
-            code: self.code.to_owned(),
+            code: self.code.as_str().to_owned(),
         }
+    }
+}
+
+/// Logs an error with its whole cause chain.
+fn log_chain(cause: &(dyn std::error::Error + 'static), what: &'static str) {
+    let mut chain = cause.to_string();
+    let mut source = cause.source();
+    while let Some(err) = source {
+        chain.push_str(": ");
+        chain.push_str(&err.to_string());
+        source = err.source();
+    }
+    if what == "internal error" {
+        tracing::error!(error.chain = %chain, "{what}");
+    } else {
+        tracing::warn!(error.chain = %chain, "{what}");
     }
 }
 
@@ -141,90 +179,62 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<ValidationErrors> for ApiError {
-    fn from(errors: ValidationErrors) -> Self {
-        Self::validation(&errors)
-    }
-}
-
-impl From<frontdesk_tenancy::TenancyError> for ApiError {
-    fn from(err: frontdesk_tenancy::TenancyError) -> Self {
-        match &err {
-            frontdesk_tenancy::TenancyError::Validation(errors) => Self::validation(errors),
-            frontdesk_tenancy::TenancyError::Locked { until }
-            | frontdesk_tenancy::TenancyError::Throttled { until } => {
-                let seconds = (*until - chrono::Utc::now()).num_seconds().max(1);
-                Self::from_domain(&err).with_retry_after(seconds.unsigned_abs())
-            }
-            _ => Self::from_domain(&err),
-        }
-    }
-}
-
-impl From<frontdesk_leads::LeadsError> for ApiError {
-    fn from(err: frontdesk_leads::LeadsError) -> Self {
-        match &err {
-            frontdesk_leads::LeadsError::Validation(errors) => Self::validation(errors),
-            _ => Self::from_domain(&err),
-        }
-    }
-}
-
-impl From<frontdesk_receptionist::ReceptionistError> for ApiError {
-    fn from(err: frontdesk_receptionist::ReceptionistError) -> Self {
-        match &err {
-            frontdesk_receptionist::ReceptionistError::Validation(errors) => Self::validation(errors),
-            _ => Self::from_domain(&err),
-        }
-    }
-}
-
-impl From<frontdesk_kernel::jobs::JobError> for ApiError {
-    fn from(err: frontdesk_kernel::jobs::JobError) -> Self {
+impl<E: DomainError> From<E> for ApiError {
+    fn from(err: E) -> Self {
         Self::from_domain(&err)
     }
 }
 
-/// The HTTP status of each stable error code. Unknown codes are server errors,
-/// so a new domain error cannot silently leak as a 2xx or a misleading 4xx.
+/// The HTTP status of each stable error code. The match is exhaustive: a new
+/// [`Code`] does not compile until it has a status here.
 #[must_use]
-pub fn status_for_code(code: &str) -> StatusCode {
+pub const fn status_of(code: Code) -> StatusCode {
     match code {
-        "validation_failed" | "invalid_id" | "malformed_json" | "bad_request" | "invalid_invitation" => {
+        Code::ValidationFailed | Code::InvalidId | Code::MalformedJson | Code::BadRequest | Code::InvalidInvitation => {
             StatusCode::BAD_REQUEST
         }
-        "unauthorized" | "invalid_token" | "invalid_credentials" | "session_expired" => StatusCode::UNAUTHORIZED,
-        "forbidden" | "onboarding_required" => StatusCode::FORBIDDEN,
-        "not_found" => StatusCode::NOT_FOUND,
-        "duplicate" | "duplicate_lead" | "slot_taken" | "conflict" => StatusCode::CONFLICT,
-        "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-        "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "invalid_transition" | "default_required" | "unprocessable" => StatusCode::UNPROCESSABLE_ENTITY,
-        "account_locked" => StatusCode::LOCKED,
-        "rate_limited" | "login_throttled" => StatusCode::TOO_MANY_REQUESTS,
-        "cache_unavailable" | "model_unavailable" | "service_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+        Code::Unauthorized | Code::InvalidToken | Code::InvalidCredentials | Code::SessionExpired => {
+            StatusCode::UNAUTHORIZED
+        }
+        Code::Forbidden | Code::OnboardingRequired => StatusCode::FORBIDDEN,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Code::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+        Code::Duplicate | Code::DuplicateLead | Code::SlotTaken | Code::Conflict => StatusCode::CONFLICT,
+        Code::Gone => StatusCode::GONE,
+        Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Code::InvalidTransition | Code::DefaultRequired | Code::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+        Code::AccountLocked => StatusCode::LOCKED,
+        Code::RateLimited | Code::LoginThrottled => StatusCode::TOO_MANY_REQUESTS,
+        Code::StorageFailure | Code::CryptoFailure | Code::CryptoMisconfigured | Code::InternalError => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        Code::DependencyUnavailable | Code::ModelUnavailable | Code::ServiceUnavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
     }
 }
 
 /// The stable code used for a bare status (errors produced by the framework).
 #[must_use]
-pub fn code_for_status(status: StatusCode) -> &'static str {
+pub fn code_for_status(status: StatusCode) -> Code {
     match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        408 => "request_timeout",
-        409 => "conflict",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        422 => "unprocessable",
-        429 => "rate_limited",
-        503 => "service_unavailable",
-        _ if status.is_server_error() => "internal_error",
-        _ => "error",
+        400 => Code::BadRequest,
+        401 => Code::Unauthorized,
+        403 => Code::Forbidden,
+        404 => Code::NotFound,
+        405 => Code::MethodNotAllowed,
+        408 => Code::RequestTimeout,
+        409 => Code::Conflict,
+        410 => Code::Gone,
+        413 => Code::PayloadTooLarge,
+        415 => Code::UnsupportedMediaType,
+        422 => Code::Unprocessable,
+        423 => Code::AccountLocked,
+        429 => Code::RateLimited,
+        503 => Code::ServiceUnavailable,
+        _ => Code::InternalError,
     }
 }
 
@@ -234,6 +244,7 @@ mod tests {
 
     #[test]
     fn every_documented_code_has_its_documented_status() {
+        let by_name = |name: &str| Code::ALL.into_iter().find(|c| c.as_str() == name).expect(name);
         for (code, status) in [
             ("validation_failed", 400),
             ("invalid_token", 401),
@@ -249,8 +260,10 @@ mod tests {
             ("session_expired", 401),
             ("storage_failure", 500),
             ("service_unavailable", 503),
+            ("dependency_unavailable", 503),
+            ("gone", 410),
         ] {
-            assert_eq!(status_for_code(code).as_u16(), status, "{code}");
+            assert_eq!(status_of(by_name(code)).as_u16(), status, "{code}");
         }
     }
 

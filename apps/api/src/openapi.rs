@@ -52,3 +52,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     api.info.version = crate::routes::status::VERSION.to_owned();
     api
 }
+
+/// The document as served at `/openapi.json`.
+#[must_use]
+pub fn document_json() -> serde_json::Value {
+    serde_json::to_value(document()).unwrap_or_default()
+}

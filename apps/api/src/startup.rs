@@ -82,11 +82,16 @@ impl Application {
         });
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
-        let openapi_json: Arc<str> =
-            serde_json::to_string(&crate::openapi::document()).unwrap_or_else(|_| "{}".to_owned()).into();
+        let document = crate::openapi::document_json();
+        let allowed = web::Data::new(crate::routes::methods::AllowedMethods::from_document(
+            &document,
+            &[("/openapi.json", &["GET"])],
+        ));
+        let openapi_json: Arc<str> = document.to_string().into();
         let openapi = web::Data::new(OpenApiJson(openapi_json));
         let production = settings.app_env == AppEnv::Production;
         let body_limit = settings.body_limit_bytes;
+        let body_limit_data = web::Data::new(crate::middleware::text_guard::BodyLimit(body_limit));
         let cors_origins = settings.cors_origins.clone();
         let api_key = web::Data::new(ApiKey(settings.api_key.clone()));
         let admin_code = web::Data::new(crate::routes::auth::AdminAuthCode(settings.admin_auth_code.clone()));
@@ -115,11 +120,14 @@ impl Application {
                 .app_data(probe.clone())
                 .app_data(metrics.clone())
                 .app_data(openapi.clone())
+                .app_data(allowed.clone())
                 .app_data(extractors::json_config(body_limit))
                 .app_data(extractors::path_config())
                 .app_data(extractors::query_config())
                 .route("/openapi.json", web::get().to(openapi_document))
                 .default_service(web::to(unknown_route))
+                .app_data(body_limit_data.clone())
+                .wrap(from_fn(crate::middleware::text_guard::text_guard))
                 .wrap(from_fn(rate_limit))
                 .wrap(from_fn(require_api_key))
                 .wrap(cors(&cors_origins))
@@ -222,9 +230,24 @@ async fn openapi_document(doc: web::Data<OpenApiJson>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(doc.0.to_string())
 }
 
-/// Every unmatched route: 404 in the error format, naming the method and path.
-async fn unknown_route(req: actix_web::HttpRequest) -> HttpResponse {
+/// Every unmatched route: 405 with `Allow` when the path exists for other
+/// methods, otherwise 404; both in the error format, naming the method and path.
+async fn unknown_route(
+    req: actix_web::HttpRequest,
+    allowed: web::Data<crate::routes::methods::AllowedMethods>,
+) -> HttpResponse {
     use actix_web::ResponseError;
+    if let Some(allow) = allowed.allow(req.path()) {
+        let mut response = crate::error::ApiError::new(
+            frontdesk_kernel::Code::MethodNotAllowed,
+            format!("{} is not allowed on {}; allowed: {allow}", req.method(), req.path()),
+        )
+        .error_response();
+        if let Ok(value) = header::HeaderValue::from_str(&allow) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        return response;
+    }
     crate::error::ApiError::not_found(format!(
         "no route for {} {}; see /openapi.json for the routes this server offers",
         req.method(),

@@ -4,10 +4,14 @@
 //!    build dependency) on no I/O crate, and on tokio only without `net`.
 //! 2. A crate under `crates/adapters/` never depends on an app (`apps/*`),
 //!    and on no other adapter except `crypto`.
+//! 3. No source, script or manifest refers to a path outside the repository
+//!    (tests must pass in a clone with nothing beside it): [`paths`].
 //!
 //! The check runs as a test (`cargo test -p frontdesk-arch-check`), so the
 //! normal test command enforces it; `cargo run -p frontdesk-arch-check`
 //! prints the verdict for humans.
+
+pub mod paths;
 
 use serde_json::Value;
 
@@ -129,7 +133,11 @@ pub fn check(metadata: &Value) -> Vec<Violation> {
 /// # Errors
 /// When cargo cannot be run or its output is not JSON.
 pub fn check_workspace() -> Result<Vec<Violation>, String> {
-    Ok(check(&workspace_metadata()?))
+    let mut violations = check(&workspace_metadata()?);
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let root = root.canonicalize().map_err(|e| format!("repository root: {e}"))?;
+    violations.extend(paths::check_paths(&root));
+    Ok(violations)
 }
 
 /// `cargo metadata --no-deps` of the workspace around this crate.

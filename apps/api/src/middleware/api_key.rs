@@ -8,9 +8,9 @@
 use crate::error::ApiError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web;
+use frontdesk_kernel::Code;
 use secrecy::{ExposeSecret, SecretString};
 
 /// The configured key, if any.
@@ -31,7 +31,7 @@ pub async fn require_api_key(
         let presented = req.headers().get("x-api-key").map(|v| v.as_bytes()).unwrap_or_default();
         if !frontdesk_crypto::constant_time_eq(presented, expected.expose_secret().as_bytes()) {
             let message = if presented.is_empty() { "missing X-API-Key header" } else { "invalid X-API-Key" };
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).into());
+            return Err(ApiError::new(Code::Unauthorized, message).into());
         }
     }
     next.call(req).await.map(ServiceResponse::map_into_boxed_body)

@@ -7,9 +7,10 @@
 
 use crate::error::ApiError;
 use actix_web::dev::Payload;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use frontdesk_kernel::Actor;
+use frontdesk_kernel::Code;
 use frontdesk_tenancy::{AccessClaims, AuthService};
 use std::future::{Ready, ready};
 
@@ -23,7 +24,7 @@ pub struct Authenticated {
 }
 
 fn unauthorized(message: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    ApiError::new(Code::Unauthorized, message)
 }
 
 fn authenticate(req: &HttpRequest) -> Result<Authenticated, ApiError> {

@@ -6,8 +6,8 @@
 
 use crate::error::ApiError;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::http::StatusCode;
 use actix_web::web;
+use frontdesk_kernel::Code;
 
 /// JSON bodies: size limit and error mapping.
 #[must_use]
@@ -17,23 +17,19 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 
 fn json_error(err: &JsonPayloadError, limit: usize) -> ApiError {
     match err {
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as JSON with Content-Type: application/json",
-        ),
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("request body exceeds the limit of {limit} bytes"),
-        ),
+        JsonPayloadError::ContentType => {
+            ApiError::new(Code::UnsupportedMediaType, "send the body as JSON with Content-Type: application/json")
+        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(Code::PayloadTooLarge, format!("request body exceeds the limit of {limit} bytes"))
+        }
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             ApiError::validation(&frontdesk_kernel::ValidationErrors::single("body", e.to_string()))
         }
         JsonPayloadError::Deserialize(e) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("request body is not valid JSON: {e}"))
+            ApiError::new(Code::MalformedJson, format!("request body is not valid JSON: {e}"))
         }
-        other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
+        other => ApiError::new(Code::BadRequest, other.to_string()),
     }
 }
 
@@ -41,7 +37,7 @@ fn json_error(err: &JsonPayloadError, limit: usize) -> ApiError {
 #[must_use]
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err: PathError, _req| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", format!("invalid path parameter: {err}")).into()
+        ApiError::new(Code::InvalidId, format!("invalid path parameter: {err}")).into()
     })
 }
 

@@ -8,6 +8,7 @@ pub mod rate_limit;
 pub mod request_context;
 pub mod security_headers;
 pub mod tenant;
+pub mod text_guard;
 
 pub use request_context::{RequestId, request_context};
 

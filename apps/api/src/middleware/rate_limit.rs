@@ -18,10 +18,10 @@
 use crate::error::ApiError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{ResponseError, web};
+use frontdesk_kernel::Code;
 use frontdesk_kernel::{RateDecision, RateLimiter};
 use frontdesk_tenancy::AuthService;
 use std::sync::Arc;
@@ -95,13 +95,9 @@ pub async fn rate_limit(
     };
     if !decision.allowed {
         let retry_after = decision.reset_after.as_secs().max(1);
-        let mut response = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("too many requests; retry in {retry_after} s"),
-        )
-        .with_retry_after(retry_after)
-        .error_response();
+        let mut response = ApiError::new(Code::RateLimited, format!("too many requests; retry in {retry_after} s"))
+            .with_retry_after(retry_after)
+            .error_response();
         set_headers(response.headers_mut(), &decision);
         return Ok(req.into_response(response));
     }

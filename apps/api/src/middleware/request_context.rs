@@ -128,6 +128,6 @@ fn error_response_for(status: actix_web::http::StatusCode) -> HttpResponse {
         status_code: status.as_u16(),
         error: reason.to_owned(),
         message: ErrorMessage::Text(message),
-        code: code_for_status(status).to_owned(),
+        code: code_for_status(status).as_str().to_owned(),
     })
 }

@@ -3,13 +3,14 @@
 pub mod auth;
 pub mod jobs;
 pub mod leads;
+pub mod methods;
 pub mod receptionist;
 pub mod status;
 pub mod subaccounts;
 pub mod users;
 
 use crate::error::ApiError;
-use actix_web::http::StatusCode;
+use frontdesk_kernel::Code;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers every documented route (the OpenAPI document is collected from these).
@@ -26,5 +27,5 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
 /// Parses a path id; a malformed id names nothing, so it is a 404 like any
 /// unknown id (`"{entity} not found"`), never a 400 that would tell ids apart.
 pub(crate) fn path_id<T: std::str::FromStr>(raw: &str, entity: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{entity} not found")))
+    raw.parse().map_err(|_| ApiError::new(Code::NotFound, format!("{entity} not found")))
 }

@@ -23,14 +23,14 @@ async fn unknown_routes_answer_404_in_the_error_format() {
 }
 
 #[tokio::test]
-async fn wrong_method_on_a_known_path_is_an_unknown_route() {
-    // Routes are matched by method and path together, so POST /status matches nothing.
+async fn wrong_method_on_a_known_path_is_405_naming_the_allowed_methods() {
     let app = spawn_app(Profile::Embedded).await;
     let response = app.post_json("/status", &serde_json::json!({})).await;
-    assert_eq!(response.status(), 404);
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET");
     let body: Value = response.json().await.unwrap();
-    assert_error_shape(&body, 404, "not_found");
-    assert!(body["message"].as_str().unwrap().contains("POST /status"), "{body}");
+    assert_error_shape(&body, 405, "method_not_allowed");
+    assert!(body["message"].as_str().unwrap().contains("POST is not allowed on /status"), "{body}");
 }
 
 const REGISTER: &str = "/api/v1/auth/register";

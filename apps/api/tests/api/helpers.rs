@@ -34,6 +34,12 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Keeps `db` alive (dropped, i.e. deleted, with the app) when a test made its own.
+    pub fn keeping(mut self, db: TestDatabase) -> Self {
+        self._db = Some(db);
+        self
+    }
+
     /// The newest audit entries, read straight from the app's database.
     pub async fn audit_trail(&self) -> Vec<frontdesk_tenancy::AuditEntry> {
         use frontdesk_tenancy::AuditLog;
@@ -227,4 +233,48 @@ pub async fn team(app: &TestApp, domain: &str) -> (String, String, String, Strin
         )
         .await;
     (owner, joined["accessToken"].as_str().unwrap().to_owned(), agent_id, owner_id)
+}
+
+/// Runs each named `async fn(Profile)` once per profile as its own test
+/// (`<module>::per_profile::<name>::embedded` / `::production`), so a
+/// failure names its profile.
+#[macro_export]
+macro_rules! per_profile {
+    ($($name:ident),* $(,)?) => {
+        mod per_profile {
+            $(
+                pub mod $name {
+                    #[tokio::test]
+                    async fn embedded() {
+                        super::super::$name($crate::helpers::Profile::Embedded).await;
+                    }
+                    #[tokio::test]
+                    async fn production() {
+                        super::super::$name($crate::helpers::Profile::Production).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// A member with `role` (`agent` or `manager`) who joined the owner's sub-account; returns their token.
+pub async fn member(app: &TestApp, owner: &str, email: &str, role: &str) -> String {
+    let (_, me) = app.call(owner, reqwest::Method::GET, "/api/v1/auth/me", None).await;
+    let id = me["subAccountId"].as_str().expect("the owner's sub-account id").to_owned();
+    let (status, invitation) = app
+        .call(
+            owner,
+            reqwest::Method::POST,
+            &format!("/api/v1/subaccounts/{id}/invitations"),
+            Some(json!({"email": email, "role": role})),
+        )
+        .await;
+    assert_eq!(status, 201, "{invitation}");
+    let (token, _) = register(app, email).await;
+    let (status, joined) = app
+        .call(&token, reqwest::Method::POST, "/api/v1/subaccounts/join", Some(json!({"code": invitation["code"]})))
+        .await;
+    assert_eq!(status, 200, "{joined}");
+    joined["accessToken"].as_str().unwrap().to_owned()
 }

@@ -5,6 +5,8 @@
 mod admins;
 mod api_key;
 mod errors;
+mod faults;
+mod hardening;
 mod headers;
 mod helpers;
 mod leads;

@@ -6,7 +6,7 @@
 //! [`ErrorCode`] is always `invalid_token`, so clients learn nothing about
 //! *why* a token failed.
 
-use frontdesk_kernel::ErrorCode;
+use frontdesk_kernel::{Code, ErrorCode};
 use std::fmt;
 
 /// Why a JSON Web Token was not accepted.
@@ -111,16 +111,18 @@ impl CryptoError {
     }
 }
 
+impl frontdesk_kernel::DomainError for CryptoError {}
+
 impl ErrorCode for CryptoError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             Self::InvalidCost { .. }
             | Self::WeakJwtSecret { .. }
             | Self::InvalidKey { .. }
             | Self::UnsupportedAlgorithm(_)
-            | Self::MixedAlgorithms => "crypto_misconfigured",
-            Self::Bcrypt(_) | Self::Worker(_) | Self::Random | Self::Signing(_) => "crypto_failure",
-            Self::InvalidToken(_) => "invalid_token",
+            | Self::MixedAlgorithms => Code::CryptoMisconfigured,
+            Self::Bcrypt(_) | Self::Worker(_) | Self::Random | Self::Signing(_) => Code::CryptoFailure,
+            Self::InvalidToken(_) => Code::InvalidToken,
         }
     }
 }
@@ -133,17 +135,17 @@ mod tests {
     fn weak_secret_names_the_variable_not_the_value() {
         let err = CryptoError::WeakJwtSecret { min: 32, actual: 5 };
         assert_eq!(err.to_string(), "JWT_SECRET must be at least 32 bytes (got 5)");
-        assert_eq!(err.code(), "crypto_misconfigured");
+        assert_eq!(err.code().as_str(), "crypto_misconfigured");
     }
 
     #[test]
     fn every_token_rejection_has_the_same_public_code() {
         for reason in [TokenRejection::Expired, TokenRejection::BadSignature, TokenRejection::Malformed] {
             let err = CryptoError::InvalidToken(reason.clone());
-            assert_eq!(err.code(), "invalid_token");
+            assert_eq!(err.code().as_str(), "invalid_token");
             assert_eq!(err.rejection(), Some(&reason));
         }
-        assert_eq!(CryptoError::Random.code(), "crypto_failure");
+        assert_eq!(CryptoError::Random.code().as_str(), "crypto_failure");
         assert_eq!(CryptoError::Random.rejection(), None);
     }
 }

@@ -1,7 +1,39 @@
 //! Mapping database errors to domain errors, in one place.
 
+use frontdesk_kernel::Unavailable;
 use frontdesk_tenancy::TenancyError;
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::sqlx;
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+
+/// A database error, boxed for a domain `Storage` variant: connection-level
+/// failures (refused, reset, pool timed out or closed, server shutting down
+/// or starting up) are wrapped in [`Unavailable`] so the api answers 503 with
+/// `Retry-After`; everything else stays a 500 (a bug or a corrupt row).
+pub(crate) fn db(err: DbErr) -> Box<dyn std::error::Error + Send + Sync> {
+    if is_connection_failure(&err) { Box::new(Unavailable::new("database", err)) } else { Box::new(err) }
+}
+
+/// Whether `err` says the database could not be reached rather than that the statement failed.
+pub(crate) fn is_connection_failure(err: &DbErr) -> bool {
+    let runtime = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(runtime) | DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(sqlx_err) = runtime else { return false };
+    match &**sqlx_err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // Class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now).
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
+    }
+}
 
 /// A row that cannot be turned back into a domain value (corrupt or hand-edited data).
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +48,7 @@ pub(crate) fn tenancy_err(err: DbErr, unique_field: &'static str) -> TenancyErro
     if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
         TenancyError::Duplicate { field: unique_field }
     } else {
-        TenancyError::storage(err)
+        TenancyError::Storage(db(err))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The bookings crate's error type.
 
 use crate::booking::{BookingId, BookingStatus};
-use frontdesk_kernel::{ErrorCode, ValidationErrors};
+use frontdesk_kernel::{Code, ErrorCode, ValidationErrors, storage_code};
 
 /// Errors of booking rules and ports.
 #[derive(Debug, thiserror::Error)]
@@ -41,14 +41,23 @@ impl BookingsError {
     }
 }
 
-impl ErrorCode for BookingsError {
-    fn code(&self) -> &'static str {
+impl frontdesk_kernel::DomainError for BookingsError {
+    fn validation(&self) -> Option<&ValidationErrors> {
         match self {
-            Self::Validation(_) => "validation_failed",
-            Self::NotFound { .. } => "not_found",
-            Self::SlotTaken { .. } => "slot_taken",
-            Self::InvalidTransition { .. } => "invalid_transition",
-            Self::Storage(_) => "storage_failure",
+            Self::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl ErrorCode for BookingsError {
+    fn code(&self) -> Code {
+        match self {
+            Self::Validation(_) => Code::ValidationFailed,
+            Self::NotFound { .. } => Code::NotFound,
+            Self::SlotTaken { .. } => Code::SlotTaken,
+            Self::InvalidTransition { .. } => Code::InvalidTransition,
+            Self::Storage(e) => storage_code(e.as_ref()),
         }
     }
 }
@@ -69,7 +78,7 @@ mod tests {
             BookingsError::InvalidTransition { from: BookingStatus::Cancelled, to: BookingStatus::Confirmed },
             BookingsError::storage(std::io::Error::other("disk")),
         ];
-        let codes: Vec<_> = errors.iter().map(ErrorCode::code).collect();
+        let codes: Vec<_> = errors.iter().map(|e| e.code().as_str()).collect();
         assert_eq!(codes, ["validation_failed", "not_found", "slot_taken", "invalid_transition", "storage_failure"]);
     }
 }

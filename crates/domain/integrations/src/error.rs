@@ -1,7 +1,7 @@
 //! The integrations crate's error type.
 
 use crate::integration::IntegrationStatus;
-use frontdesk_kernel::{ErrorCode, ValidationErrors};
+use frontdesk_kernel::{Code, ErrorCode, ValidationErrors, storage_code};
 
 /// Errors of integration rules and ports.
 #[derive(Debug, thiserror::Error)]
@@ -42,14 +42,23 @@ impl IntegrationsError {
     }
 }
 
-impl ErrorCode for IntegrationsError {
-    fn code(&self) -> &'static str {
+impl frontdesk_kernel::DomainError for IntegrationsError {
+    fn validation(&self) -> Option<&ValidationErrors> {
         match self {
-            Self::Validation(_) => "validation_failed",
-            Self::NotFound { .. } => "not_found",
-            Self::InvalidTransition { .. } => "invalid_transition",
-            Self::Crypto { .. } => "crypto_failure",
-            Self::Storage(_) => "storage_failure",
+            Self::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl ErrorCode for IntegrationsError {
+    fn code(&self) -> Code {
+        match self {
+            Self::Validation(_) => Code::ValidationFailed,
+            Self::NotFound { .. } => Code::NotFound,
+            Self::InvalidTransition { .. } => Code::InvalidTransition,
+            Self::Crypto { .. } => Code::CryptoFailure,
+            Self::Storage(e) => storage_code(e.as_ref()),
         }
     }
 }
@@ -73,7 +82,7 @@ mod tests {
             IntegrationsError::Crypto { message: "tag mismatch".into() },
             IntegrationsError::storage(std::io::Error::other("disk")),
         ];
-        let codes: Vec<_> = errors.iter().map(ErrorCode::code).collect();
+        let codes: Vec<_> = errors.iter().map(|e| e.code().as_str()).collect();
         assert_eq!(
             codes,
             ["validation_failed", "not_found", "invalid_transition", "crypto_failure", "storage_failure"]

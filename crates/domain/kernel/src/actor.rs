@@ -102,6 +102,13 @@ impl Actor {
         matches!(self.account_type, AccountType::Admin)
     }
 
+    /// True for the sub-account's owners and managers, and for platform admins:
+    /// those who may change the receptionist, export leads and manage the trash.
+    #[must_use]
+    pub fn may_manage(&self) -> bool {
+        self.is_admin() || self.has_at_least(Role::Manager)
+    }
+
     /// True when the actor holds `role` or a stronger one of the same account type.
     #[must_use]
     pub fn has_at_least(&self, role: Role) -> bool {
@@ -126,6 +133,19 @@ mod tests {
     fn onboarding_users_hold_no_role_at_all() {
         let onboarding = Actor { user_id: UserId::new(), account_type: AccountType::User, role: None, tenant: None };
         assert!(!onboarding.has_at_least(Role::Agent));
+    }
+
+    #[test]
+    fn owners_managers_and_admins_manage_agents_do_not() {
+        for (role, manages) in [
+            (Role::Agent, false),
+            (Role::Manager, true),
+            (Role::Owner, true),
+            (Role::Admin, true),
+            (Role::SuperAdmin, true),
+        ] {
+            assert_eq!(actor(role).may_manage(), manages, "{role}");
+        }
     }
 
     #[test]

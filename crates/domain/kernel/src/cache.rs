@@ -16,9 +16,11 @@ pub struct CacheError {
     pub message: String,
 }
 
+impl crate::DomainError for CacheError {}
+
 impl crate::ErrorCode for CacheError {
-    fn code(&self) -> &'static str {
-        "cache_unavailable"
+    fn code(&self) -> crate::Code {
+        crate::Code::DependencyUnavailable
     }
 }
 

@@ -33,12 +33,14 @@ impl FileError {
     }
 }
 
+impl crate::DomainError for FileError {}
+
 impl crate::ErrorCode for FileError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> crate::Code {
         match self {
-            Self::NotFound => "not_found",
-            Self::Unreadable { .. } | Self::InvalidKey(_) => "validation_failed",
-            Self::Unavailable(_) => "service_unavailable",
+            Self::NotFound => crate::Code::NotFound,
+            Self::Unreadable { .. } | Self::InvalidKey(_) => crate::Code::ValidationFailed,
+            Self::Unavailable(_) => crate::Code::DependencyUnavailable,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod page;
 pub mod rate_limit;
 mod string_enum;
+pub mod text;
 pub mod validation;
 
 #[cfg(feature = "testing")]
@@ -29,7 +30,7 @@ pub use cache::{Cache, CacheError};
 pub use clock::{Clock, SystemClock};
 pub use country::Country;
 pub use email::EmailAddress;
-pub use error::{ErrorCode, KernelError};
+pub use error::{Code, DomainError, ErrorCode, KernelError, Unavailable, storage_code};
 pub use health::{HealthCheck, HealthError};
 pub use id::{TenantId, UserId};
 pub use page::{Page, PageRequest};

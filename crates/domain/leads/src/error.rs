@@ -2,7 +2,7 @@
 
 use crate::lead::LeadId;
 use crate::status::LeadStatus;
-use frontdesk_kernel::{ErrorCode, ValidationErrors};
+use frontdesk_kernel::{Code, ErrorCode, ValidationErrors, storage_code};
 
 /// Errors of lead rules and ports.
 #[derive(Debug, thiserror::Error)]
@@ -51,15 +51,24 @@ impl LeadsError {
     }
 }
 
-impl ErrorCode for LeadsError {
-    fn code(&self) -> &'static str {
+impl frontdesk_kernel::DomainError for LeadsError {
+    fn validation(&self) -> Option<&ValidationErrors> {
         match self {
-            Self::Validation(_) => "validation_failed",
-            Self::NotFound { .. } => "not_found",
-            Self::Duplicate { .. } => "duplicate_lead",
-            Self::Conflict { .. } => "conflict",
-            Self::InvalidTransition { .. } => "invalid_transition",
-            Self::Storage(_) => "storage_failure",
+            Self::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl ErrorCode for LeadsError {
+    fn code(&self) -> Code {
+        match self {
+            Self::Validation(_) => Code::ValidationFailed,
+            Self::NotFound { .. } => Code::NotFound,
+            Self::Duplicate { .. } => Code::DuplicateLead,
+            Self::Conflict { .. } => Code::Conflict,
+            Self::InvalidTransition { .. } => Code::InvalidTransition,
+            Self::Storage(e) => storage_code(e.as_ref()),
         }
     }
 }
@@ -81,7 +90,7 @@ mod tests {
             LeadsError::InvalidTransition { from: LeadStatus::Won, to: LeadStatus::New },
             LeadsError::storage(std::io::Error::other("disk")),
         ];
-        let codes: Vec<_> = errors.iter().map(ErrorCode::code).collect();
+        let codes: Vec<_> = errors.iter().map(|e| e.code().as_str()).collect();
         assert_eq!(
             codes,
             ["validation_failed", "not_found", "duplicate_lead", "conflict", "invalid_transition", "storage_failure"]

@@ -266,7 +266,10 @@ fn parse_notes(raw: Option<&str>) -> Result<Option<String>, String> {
         Some(notes) if notes.chars().count() > Lead::MAX_NOTES_CHARS => {
             Err(format!("must be at most {} characters", Lead::MAX_NOTES_CHARS))
         }
-        Some(notes) => Ok(Some(notes.to_owned())),
+        Some(notes) => {
+            frontdesk_kernel::text::check_text(notes)?;
+            Ok(Some(notes.to_owned()))
+        }
     }
 }
 

@@ -181,6 +181,11 @@ impl JsonObject {
         if size > Self::MAX_BYTES {
             return Err(format!("must be at most {} bytes of JSON", Self::MAX_BYTES));
         }
+        let object = serde_json::Value::Object(map);
+        if let Some((path, problem)) = frontdesk_kernel::text::json_problems(&object, "").into_iter().next() {
+            return Err(format!("{path}: {problem}"));
+        }
+        let serde_json::Value::Object(map) = object else { return Err("must be a JSON object".into()) };
         Ok(Self(map))
     }
 

@@ -293,7 +293,7 @@ mod tests {
         let first = f.service.create_strategy(f.tenant, new_strategy("First", true)).await.unwrap();
         let bad = StrategyChanges { goal: Some(String::new()), ..StrategyChanges::default() };
         let err = f.service.update_strategy(f.tenant, first.id, bad).await.unwrap_err();
-        assert_eq!(err.code(), "validation_failed");
+        assert_eq!(err.code().as_str(), "validation_failed");
         assert_eq!(f.service.get_strategy(f.tenant, first.id).await.unwrap(), first);
     }
 
@@ -306,7 +306,7 @@ mod tests {
             StrategyChanges { is_default: Some(false), name: Some("Renamed".into()), ..StrategyChanges::default() };
         let err = f.service.update_strategy(f.tenant, first.id, unset.clone()).await.unwrap_err();
         assert!(matches!(err, ReceptionistError::DefaultRequired { entity: "strategy" }), "{err:?}");
-        assert_eq!(err.code(), "default_required");
+        assert_eq!(err.code().as_str(), "default_required");
         assert!(err.to_string().contains("make another strategy the default instead"));
         assert_eq!(f.service.get_strategy(f.tenant, first.id).await.unwrap(), first, "nothing changed");
 

@@ -1,6 +1,6 @@
 //! The receptionist crate's error type.
 
-use frontdesk_kernel::{ErrorCode, ValidationErrors};
+use frontdesk_kernel::{Code, ErrorCode, ValidationErrors, storage_code};
 
 /// Errors of receptionist rules and ports.
 #[derive(Debug, thiserror::Error)]
@@ -40,14 +40,23 @@ impl ReceptionistError {
     }
 }
 
-impl ErrorCode for ReceptionistError {
-    fn code(&self) -> &'static str {
+impl frontdesk_kernel::DomainError for ReceptionistError {
+    fn validation(&self) -> Option<&ValidationErrors> {
         match self {
-            Self::Validation(_) => "validation_failed",
-            Self::NotFound { .. } => "not_found",
-            Self::DefaultRequired { .. } => "default_required",
-            Self::ModelUnavailable { .. } => "model_unavailable",
-            Self::Storage(_) => "storage_failure",
+            Self::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl ErrorCode for ReceptionistError {
+    fn code(&self) -> Code {
+        match self {
+            Self::Validation(_) => Code::ValidationFailed,
+            Self::NotFound { .. } => Code::NotFound,
+            Self::DefaultRequired { .. } => Code::DefaultRequired,
+            Self::ModelUnavailable { .. } => Code::ModelUnavailable,
+            Self::Storage(e) => storage_code(e.as_ref()),
         }
     }
 }
@@ -68,7 +77,7 @@ mod tests {
             ReceptionistError::ModelUnavailable { message: "timeout".into() },
             ReceptionistError::storage(std::io::Error::other("disk")),
         ];
-        let codes: Vec<_> = errors.iter().map(ErrorCode::code).collect();
+        let codes: Vec<_> = errors.iter().map(|e| e.code().as_str()).collect();
         assert_eq!(
             codes,
             ["validation_failed", "not_found", "default_required", "model_unavailable", "storage_failure"]

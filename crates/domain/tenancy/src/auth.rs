@@ -559,7 +559,7 @@ mod tests {
             assert!(matches!(err, TenancyError::InvalidCredentials), "failure {n}: {err:?}");
         }
         let throttled = f.service.login("ana@example.com", "Secret123", &from("203.0.113.5")).await.unwrap_err();
-        assert_eq!(throttled.code(), "login_throttled", "{throttled:?}");
+        assert_eq!(throttled.code().as_str(), "login_throttled", "{throttled:?}");
         let TenancyError::Throttled { until } = throttled else { unreachable!() };
         // The oldest of the counted failures leaves the 15-minute window first.
         assert_eq!(
@@ -610,7 +610,7 @@ mod tests {
 
         f.clock.advance(chrono::Duration::hours(1));
         let err = f.service.refresh(session.refresh_token.expose()).await.unwrap_err();
-        assert_eq!(err.code(), "session_expired", "{err:?}");
+        assert_eq!(err.code().as_str(), "session_expired", "{err:?}");
         assert!(err.to_string().contains("log in again"), "{err}");
         // A fresh login starts a new 30 days.
         let again = f.service.login("ana@example.com", "Secret123", &client()).await.unwrap();

@@ -1,6 +1,6 @@
 //! The tenancy crate's error type.
 
-use frontdesk_kernel::{ErrorCode, ValidationErrors};
+use frontdesk_kernel::{Code, ErrorCode, ValidationErrors, storage_code};
 
 /// Errors of tenancy rules and ports.
 #[derive(Debug, thiserror::Error)]
@@ -74,23 +74,39 @@ impl TenancyError {
     }
 }
 
-impl ErrorCode for TenancyError {
-    fn code(&self) -> &'static str {
+impl frontdesk_kernel::DomainError for TenancyError {
+    fn validation(&self) -> Option<&ValidationErrors> {
         match self {
-            Self::Validation(_) => "validation_failed",
-            Self::NotFound { .. } => "not_found",
-            Self::Duplicate { .. } => "duplicate",
-            Self::InvalidToken => "invalid_token",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::Forbidden(_) => "forbidden",
-            Self::OnboardingRequired => "onboarding_required",
-            Self::Conflict(_) => "conflict",
-            Self::InvalidInvitation => "invalid_invitation",
-            Self::Locked { .. } => "account_locked",
-            Self::Throttled { .. } => "login_throttled",
-            Self::SessionExpired => "session_expired",
-            Self::Storage(_) => "storage_failure",
-            Self::Internal(_) => "internal_error",
+            Self::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+
+    fn retry_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self {
+            Self::Locked { until } | Self::Throttled { until } => Some(*until),
+            _ => None,
+        }
+    }
+}
+
+impl ErrorCode for TenancyError {
+    fn code(&self) -> Code {
+        match self {
+            Self::Validation(_) => Code::ValidationFailed,
+            Self::NotFound { .. } => Code::NotFound,
+            Self::Duplicate { .. } => Code::Duplicate,
+            Self::InvalidToken => Code::InvalidToken,
+            Self::InvalidCredentials => Code::InvalidCredentials,
+            Self::Forbidden(_) => Code::Forbidden,
+            Self::OnboardingRequired => Code::OnboardingRequired,
+            Self::Conflict(_) => Code::Conflict,
+            Self::InvalidInvitation => Code::InvalidInvitation,
+            Self::Locked { .. } => Code::AccountLocked,
+            Self::Throttled { .. } => Code::LoginThrottled,
+            Self::SessionExpired => Code::SessionExpired,
+            Self::Storage(e) => storage_code(e.as_ref()),
+            Self::Internal(_) => Code::InternalError,
         }
     }
 }

@@ -8,8 +8,8 @@
 use super::register::SessionBody;
 use crate::error::ApiError;
 use crate::middleware::auth::client_info;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
+use frontdesk_kernel::Code;
 use frontdesk_kernel::Role;
 use frontdesk_tenancy::{AuthService, NewUser};
 use secrecy::{ExposeSecret, SecretString};
@@ -58,7 +58,7 @@ pub(super) async fn register_admin(
     };
     if !frontdesk_crypto::constant_time_eq(body.auth_code.as_bytes(), expected.expose_secret().as_bytes()) {
         tracing::warn!("admin sign-up with a wrong auth code");
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "invalid authCode"));
+        return Err(ApiError::new(Code::Forbidden, "invalid authCode"));
     }
     let body = body.into_inner();
     let input = NewUser { email: body.email, password: body.password, name: body.name };

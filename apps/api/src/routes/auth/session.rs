@@ -4,6 +4,7 @@ use super::register::{SessionBody, UserBody};
 use crate::error::ApiError;
 use crate::middleware::auth::{Authenticated, client_info};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use frontdesk_kernel::Code;
 use frontdesk_tenancy::AuthService;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -113,7 +114,7 @@ pub(super) async fn me(auth: web::Data<AuthService>, caller: Authenticated) -> R
     let (user, membership) = auth.current_user(caller.actor.user_id).await.map_err(|err| match err {
         // A deleted account's token is no longer a valid credential.
         frontdesk_tenancy::TenancyError::NotFound { .. } => {
-            ApiError::new(actix_web::http::StatusCode::UNAUTHORIZED, "unauthorized", "account no longer exists")
+            ApiError::new(Code::Unauthorized, "account no longer exists")
         }
         other => other.into(),
     })?;

@@ -4,9 +4,10 @@ use super::body::{CreateLeadBody, LeadBody, UpdateLeadBody};
 use super::lead_id;
 use super::query::ListQuery;
 use crate::error::ApiError;
-use crate::middleware::tenant::TenantScope;
+use crate::middleware::tenant::{ManagerScope, TenantScope};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use frontdesk_kernel::Code;
 use frontdesk_leads::LeadService;
 
 /// The tenant's leads, filtered, sorted and paged, with the total.
@@ -20,6 +21,9 @@ pub(super) async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (filter, page) = query.into_inner().parse()?;
+    if filter.deleted && !scope.actor.may_manage() {
+        return Err(ApiError::new(Code::Forbidden, "the trash (deleted=true) is for owners and managers"));
+    }
     let leads = service.list(scope.tenant, &filter, page).await?;
     Ok(HttpResponse::Ok().json(leads.map(|lead| LeadBody::from(&lead))))
 }
@@ -78,7 +82,7 @@ pub(super) async fn update(
 #[delete("/api/v1/leads/{id}")]
 pub(super) async fn delete(
     service: web::Data<LeadService>,
-    scope: TenantScope,
+    scope: ManagerScope,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = lead_id(&id)?;
@@ -95,7 +99,7 @@ pub(super) async fn delete(
 #[post("/api/v1/leads/{id}/restore")]
 pub(super) async fn restore(
     service: web::Data<LeadService>,
-    scope: TenantScope,
+    scope: ManagerScope,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let lead = service.restore(scope.tenant, lead_id(&id)?).await?;

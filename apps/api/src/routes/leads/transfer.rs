@@ -4,11 +4,11 @@
 
 use super::query::ListQuery;
 use crate::error::ApiError;
-use crate::middleware::tenant::TenantScope;
+use crate::middleware::tenant::{ManagerScope, TenantScope};
 use crate::routes::jobs::{AcceptedBody, JobsContext};
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use frontdesk_kernel::Code;
 use frontdesk_kernel::ValidationErrors;
 use frontdesk_kernel::files::TabularFormat;
 use frontdesk_kernel::jobs::NewJob;
@@ -20,8 +20,11 @@ use utoipa::ToSchema;
 /// Largest accepted import file.
 pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 
+/// Largest accepted multipart body: the file plus room for part headers and small fields.
+pub const MAX_MULTIPART_BYTES: usize = MAX_IMPORT_BYTES + 64 * 1024;
+
 fn bad_request(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    ApiError::new(Code::BadRequest, message)
 }
 
 /// The format a file name or part content type says.
@@ -78,29 +81,50 @@ pub(super) async fn import(
     mut form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
+    let too_large = || {
+        ApiError::new(
+            Code::PayloadTooLarge,
+            format!("import uploads are limited to {} MB in all; split the file", MAX_IMPORT_BYTES / (1024 * 1024)),
+        )
+    };
+    // The whole body is capped, not only the file part: junk parts beside a
+    // small file are read (to reach the next part) and counted too.
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_MULTIPART_BYTES) {
+        return Err(too_large());
+    }
+    let mut total = 0usize;
     let mut upload: Option<(TabularFormat, Vec<u8>)> = None;
     while let Some(part) = form.next().await {
         let mut part = part.map_err(|e| bad_request(format!("unreadable multipart body: {e}")))?;
-        if part.name() != Some("file") {
-            continue;
-        }
-        let file_name = part.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
-        let content_type = part.content_type().map(ToString::to_string);
-        let format = format_of(file_name.as_deref(), content_type.as_deref())
-            .ok_or_else(|| ApiError::validation(&ValidationErrors::single("file", "must be a .csv or .xlsx file")))?;
+        let is_file = part.name() == Some("file") && upload.is_none();
+        let format = if is_file {
+            let file_name = part.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
+            let content_type = part.content_type().map(ToString::to_string);
+            Some(format_of(file_name.as_deref(), content_type.as_deref()).ok_or_else(|| {
+                ApiError::validation(&ValidationErrors::single("file", "must be a .csv or .xlsx file"))
+            })?)
+        } else {
+            None
+        };
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(|e| bad_request(format!("upload interrupted: {e}")))?;
-            if bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "import files are limited to 20 MB; split the file",
-                ));
+            total += chunk.len();
+            if total > MAX_MULTIPART_BYTES || bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
+                return Err(too_large());
             }
-            bytes.extend_from_slice(&chunk);
+            if is_file {
+                bytes.extend_from_slice(&chunk);
+            }
         }
-        upload = Some((format, bytes));
+        if let Some(format) = format {
+            upload = Some((format, bytes));
+        }
     }
     let (format, bytes) = upload.ok_or_else(|| {
         ApiError::validation(&ValidationErrors::single("file", "is required (a multipart part named `file`)"))
@@ -143,18 +167,82 @@ pub struct ExportFilterBody {
     created_to: Option<String>,
 }
 
+/// The export body: none at all means "every lead as CSV"; anything sent must
+/// be a JSON object of the documented shape, or nothing is exported (a
+/// malformed body is 400, another content type 415, every bad field is listed).
+fn export_body(req: &HttpRequest, bytes: &[u8]) -> Result<ExportBody, ApiError> {
+    use serde_json::Value;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ExportBody::default());
+    }
+    let content_type = req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let essence = content_type.and_then(|ct| ct.split(';').next()).map(|ct| ct.trim().to_ascii_lowercase());
+    if !essence.is_some_and(|ct| ct == "application/json" || ct.ends_with("+json")) {
+        return Err(ApiError::new(
+            Code::UnsupportedMediaType,
+            "send the body as JSON with Content-Type: application/json",
+        ));
+    }
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::new(Code::MalformedJson, format!("request body is not valid JSON: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    };
+    let mut errors = ValidationErrors::new();
+    let text = |errors: &mut ValidationErrors, field: &str, value: &Value| match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        _ => {
+            errors.add(field, "must be a string");
+            None
+        }
+    };
+    let mut body = ExportBody::default();
+    let mut filter_fields = serde_json::Map::new();
+    for (name, value) in &map {
+        match name.as_str() {
+            "format" => body.format = text(&mut errors, "format", value),
+            "filter" => match value {
+                Value::Null => {}
+                Value::Object(fields) => filter_fields.clone_from(fields),
+                _ => errors.add("filter", "must be an object"),
+            },
+            other => errors.add(other, "unknown field (expected format, filter)"),
+        }
+    }
+    for (name, value) in &filter_fields {
+        let field = format!("filter.{name}");
+        let slot = match name.as_str() {
+            "status" => &mut body.filter.status,
+            "source" => &mut body.filter.source,
+            "assignedTo" => &mut body.filter.assigned_to,
+            "q" => &mut body.filter.q,
+            "createdFrom" => &mut body.filter.created_from,
+            "createdTo" => &mut body.filter.created_to,
+            _ => {
+                errors.add(field, "unknown filter (status, source, assignedTo, q, createdFrom, createdTo)");
+                continue;
+            }
+        };
+        *slot = text(&mut errors, &field, value);
+    }
+    errors.into_result()?;
+    Ok(body)
+}
+
 /// Exports the sub-account's leads (all, or those matching `filter`) to a file in the background.
 #[utoipa::path(tag = "leads", request_body = ExportBody, security(("bearer" = [])),
-    responses((status = 202, body = AcceptedBody), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 202, body = AcceptedBody), (status = 400, body = crate::error::ErrorBody),
+        (status = 415, description = "a body that is not JSON", body = crate::error::ErrorBody)))]
 #[post("/api/v1/leads/export")]
 pub(super) async fn export(
     jobs: web::Data<JobsContext>,
-    scope: TenantScope,
+    scope: ManagerScope,
     req: HttpRequest,
-    body: Option<web::Json<ExportBody>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = export_body(&req, &body)?;
     let mut errors = ValidationErrors::new();
     let format = match body.format.as_deref().map(str::trim) {
         None | Some("") => Some(TabularFormat::Csv),

@@ -1,7 +1,7 @@
 //! Strategies: persona, tone, goal, qualification questions, business facts.
 
 use crate::error::ApiError;
-use crate::middleware::tenant::TenantScope;
+use crate::middleware::tenant::{ManagerScope, TenantScope};
 use crate::routes::path_id;
 use crate::routes::subaccounts::PageQuery;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -112,7 +112,7 @@ pub(super) async fn list(
 #[post("/api/v1/strategies")]
 pub(super) async fn create(
     config: web::Data<ReceptionistConfig>,
-    scope: TenantScope,
+    scope: ManagerScope,
     body: web::Json<CreateStrategyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -151,7 +151,7 @@ pub(super) async fn get(
 #[patch("/api/v1/strategies/{id}")]
 pub(super) async fn update(
     config: web::Data<ReceptionistConfig>,
-    scope: TenantScope,
+    scope: ManagerScope,
     id: web::Path<String>,
     body: web::Json<UpdateStrategyBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -176,7 +176,7 @@ pub(super) async fn update(
 #[delete("/api/v1/strategies/{id}")]
 pub(super) async fn delete(
     config: web::Data<ReceptionistConfig>,
-    scope: TenantScope,
+    scope: ManagerScope,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let promoted = config.delete_strategy(scope.tenant, path_id(&id, "strategy")?).await?;

@@ -1,7 +1,7 @@
 //! Prompt templates: a body with `{{variables}}` checked at save time, and a preview.
 
 use crate::error::ApiError;
-use crate::middleware::tenant::TenantScope;
+use crate::middleware::tenant::{ManagerScope, TenantScope};
 use crate::routes::path_id;
 use crate::routes::subaccounts::PageQuery;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -103,7 +103,7 @@ pub(super) async fn list(
 #[post("/api/v1/prompt-templates")]
 pub(super) async fn create(
     config: web::Data<ReceptionistConfig>,
-    scope: TenantScope,
+    scope: ManagerScope,
     body: web::Json<CreateTemplateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -134,7 +134,7 @@ pub(super) async fn get(
 #[patch("/api/v1/prompt-templates/{id}")]
 pub(super) async fn update(
     config: web::Data<ReceptionistConfig>,
-    scope: TenantScope,
+    scope: ManagerScope,
     id: web::Path<String>,
     body: web::Json<UpdateTemplateBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -155,7 +155,7 @@ pub(super) async fn update(
 #[delete("/api/v1/prompt-templates/{id}")]
 pub(super) async fn delete(
     config: web::Data<ReceptionistConfig>,
-    scope: TenantScope,
+    scope: ManagerScope,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     config.delete_template(scope.tenant, path_id(&id, "prompt template")?).await?;

@@ -1,4 +1,4 @@
-//! Our verifier against PyJWT 2.15.1 on every token of `shared/vectors/jwt_hs256.json`.
+//! Our verifier against PyJWT 2.15.1 on every token of `tests/fixtures/vectors/jwt_hs256.json`.
 //!
 //! The verdicts were computed at the file's `generated_at` (or a vector's own
 //! `now`), so that instant is passed to `verify_claims_at`: with the system
@@ -41,15 +41,15 @@ struct VerifierConfig {
 }
 
 fn vectors_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/vectors/jwt_hs256.json")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/fixtures/vectors/jwt_hs256.json")
 }
 
 fn load() -> VectorFile {
     let path = vectors_path();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| {
         panic!(
-            "cannot read the JWT vectors at {} ({err}); they live in the shared folder beside the repository \
-             clone (/work/shared/vectors/jwt_hs256.json)",
+            "cannot read the JWT vectors at {} ({err}); they are kept in the repository at \
+             tests/fixtures/vectors/jwt_hs256.json",
             path.display()
         )
     });

@@ -1,5 +1,5 @@
 //! Integration tests of the crypto adapters: the PyJWT vectors in
-//! `shared/vectors/jwt_hs256.json` and the access-token signer.
+//! `tests/fixtures/vectors/jwt_hs256.json` and the access-token signer.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod jwt_vectors;

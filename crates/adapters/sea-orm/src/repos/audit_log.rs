@@ -2,7 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::audit_log::{ActiveModel, Column, Entity, Model};
-use crate::error::corrupt;
+use crate::error::{corrupt, db};
 use async_trait::async_trait;
 use frontdesk_kernel::{TenantId, UserId};
 use frontdesk_tenancy::{AuditAction, AuditEntry, AuditLog, Result, TenancyError};
@@ -66,7 +66,10 @@ impl AuditLog for SeaOrmAuditLog {
             user_agent: Set(entry.user_agent.as_ref().map(|ua| ua.chars().take(256).collect())),
             at: Set(entry.at),
         };
-        Entity::insert(row).exec_without_returning(self.store.conn()).await.map_err(TenancyError::storage)?;
+        Entity::insert(row)
+            .exec_without_returning(self.store.conn())
+            .await
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(())
     }
 
@@ -80,7 +83,7 @@ impl AuditLog for SeaOrmAuditLog {
             .limit(limit as u64)
             .all(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         rows.into_iter().map(to_domain).collect()
     }
 
@@ -89,7 +92,7 @@ impl AuditLog for SeaOrmAuditLog {
             .filter(Column::At.lt(before))
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(result.rows_affected)
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::invitations::{ActiveModel, Column, Entity, Model};
-use crate::error::{corrupt, tenancy_err};
+use crate::error::{corrupt, db, tenancy_err};
 use crate::repos::memberships::membership_row;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -64,12 +64,12 @@ impl InvitationRepository for SeaOrmInvitationRepository {
             .filter(Column::CodeHash.eq(hash.as_str()))
             .one(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         row.map(to_domain).transpose()
     }
 
     async fn accept(&self, id: InvitationId, membership: &Membership, at: DateTime<Utc>) -> Result<bool> {
-        let txn = self.store.conn().begin().await.map_err(TenancyError::storage)?;
+        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
         // Claim the invitation first: of two concurrent joins only one updates a row.
         let claimed = Entity::update_many()
             .col_expr(Column::UsedAt, Expr::value(at))
@@ -77,16 +77,16 @@ impl InvitationRepository for SeaOrmInvitationRepository {
             .filter(Column::UsedAt.is_null())
             .exec(&txn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         if claimed.rows_affected != 1 {
-            txn.rollback().await.map_err(TenancyError::storage)?;
+            txn.rollback().await.map_err(|e| TenancyError::Storage(db(e)))?;
             return Ok(false);
         }
         crate::entities::memberships::Entity::insert(membership_row(membership))
             .exec_without_returning(&txn)
             .await
             .map_err(|e| tenancy_err(e, "user"))?;
-        txn.commit().await.map_err(TenancyError::storage)?;
+        txn.commit().await.map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(true)
     }
 }

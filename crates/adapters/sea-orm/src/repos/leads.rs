@@ -10,7 +10,7 @@
 use crate::connection::SqlStore;
 use crate::entities::lead_events as events;
 use crate::entities::leads::{ActiveModel, Column, Entity, Model};
-use crate::error::CorruptRow;
+use crate::error::{CorruptRow, db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::jobs::JobId;
@@ -187,7 +187,7 @@ impl SeaOrmLeadRepository {
             match live_other().filter(column.eq(value)).one(conn).await {
                 Ok(Some(row)) => return LeadsError::Duplicate { field, existing: LeadId::from_uuid(row.id) },
                 Ok(None) => {}
-                Err(err) => return LeadsError::storage(err),
+                Err(err) => return LeadsError::Storage(db(err)),
             }
         }
         // The holder went away between the violation and this query: let the caller retry.
@@ -196,7 +196,7 @@ impl SeaOrmLeadRepository {
 
     /// Maps a write error: a unique violation names the duplicate, anything else is `Storage`.
     async fn write_err(&self, err: DbErr, lead: &Lead) -> LeadsError {
-        if is_unique_violation(&err) { self.duplicate_of(lead).await } else { LeadsError::storage(err) }
+        if is_unique_violation(&err) { self.duplicate_of(lead).await } else { LeadsError::Storage(db(err)) }
     }
 
     async fn insert_events(conn: &impl ConnectionTrait, events: &[TimelineEvent]) -> std::result::Result<(), DbErr> {
@@ -217,13 +217,13 @@ impl LeadRepository for SeaOrmLeadRepository {
                 Err(err) => Err(self.write_err(err, lead).await),
             };
         }
-        let txn = self.store.conn().begin().await.map_err(LeadsError::storage)?;
+        let txn = self.store.conn().begin().await.map_err(|e| LeadsError::Storage(db(e)))?;
         let written = match Entity::insert(lead_row(lead)).exec_without_returning(&txn).await {
             Ok(_) => Self::insert_events(&txn, events).await,
             Err(err) => Err(err),
         };
         match written {
-            Ok(()) => txn.commit().await.map_err(LeadsError::storage),
+            Ok(()) => txn.commit().await.map_err(|e| LeadsError::Storage(db(e))),
             Err(err) => {
                 // Roll back before looking for the duplicate: on PostgreSQL the
                 // failed transaction accepts no more statements.
@@ -240,7 +240,7 @@ impl LeadRepository for SeaOrmLeadRepository {
             .filter(Column::DeletedAt.is_null())
             .one(self.store.conn())
             .await
-            .map_err(LeadsError::storage)?;
+            .map_err(|e| LeadsError::Storage(db(e)))?;
         row.map(to_domain).transpose()?.ok_or(NOT_FOUND)
     }
 
@@ -248,7 +248,7 @@ impl LeadRepository for SeaOrmLeadRepository {
         if lead.tenant_id != tenant {
             return Err(NOT_FOUND);
         }
-        let txn = self.store.conn().begin().await.map_err(LeadsError::storage)?;
+        let txn = self.store.conn().begin().await.map_err(|e| LeadsError::Storage(db(e)))?;
         let result = Entity::update_many()
             .col_expr(Column::Name, Expr::value(lead.name.as_str()))
             .col_expr(Column::Phone, Expr::value(lead.phone.as_ref().map(|p| p.as_str().to_owned())))
@@ -278,7 +278,7 @@ impl LeadRepository for SeaOrmLeadRepository {
         };
         match written {
             Ok(()) => {
-                txn.commit().await.map_err(LeadsError::storage)?;
+                txn.commit().await.map_err(|e| LeadsError::Storage(db(e)))?;
                 Ok(lead.version + 1)
             }
             Err(err) => {
@@ -298,7 +298,7 @@ impl LeadRepository for SeaOrmLeadRepository {
             .filter(Column::DeletedAt.is_null())
             .exec(self.store.conn())
             .await
-            .map_err(LeadsError::storage)?;
+            .map_err(|e| LeadsError::Storage(db(e)))?;
         if result.rows_affected == 0 { Err(NOT_FOUND) } else { Ok(()) }
     }
 
@@ -316,7 +316,7 @@ impl LeadRepository for SeaOrmLeadRepository {
             .filter(Column::DeletedAt.gte(deleted_since))
             .one(conn)
             .await
-            .map_err(LeadsError::storage)?
+            .map_err(|e| LeadsError::Storage(db(e)))?
             .ok_or(NOT_FOUND)?;
         let mut lead = to_domain(row)?;
         let result = Entity::update_many()
@@ -348,20 +348,20 @@ impl LeadRepository for SeaOrmLeadRepository {
             .filter(Column::DeletedAt.lt(deleted_before))
             .exec(self.store.conn())
             .await
-            .map_err(LeadsError::storage)?;
+            .map_err(|e| LeadsError::Storage(db(e)))?;
         Ok(result.rows_affected)
     }
 
     async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>> {
         let conn = self.store.conn();
         let select = filtered(tenant, filter);
-        let total = select.clone().count(conn).await.map_err(LeadsError::storage)?;
+        let total = select.clone().count(conn).await.map_err(|e| LeadsError::Storage(db(e)))?;
         let rows = sorted(select, filter.sort)
             .offset(page.offset())
             .limit(u64::from(page.limit()))
             .all(conn)
             .await
-            .map_err(LeadsError::storage)?;
+            .map_err(|e| LeadsError::Storage(db(e)))?;
         let data = rows.into_iter().map(to_domain).collect::<Result<Vec<_>>>()?;
         Ok(Page::new(data, page, total))
     }
@@ -373,11 +373,11 @@ impl LeadRepository for SeaOrmLeadRepository {
             let row = job_effects::Entity::find_by_id((job.as_uuid(), step.clone()))
                 .one(self.store.conn())
                 .await
-                .map_err(LeadsError::storage)?
+                .map_err(|e| LeadsError::Storage(db(e)))?
                 .ok_or_else(|| corrupt("job_effects", format!("{step} of job {job} vanished")))?;
             serde_json::from_value::<BatchOutcome>(row.outcome).map_err(|e| corrupt("job_effects", e))
         };
-        let txn = self.store.conn().begin().await.map_err(LeadsError::storage)?;
+        let txn = self.store.conn().begin().await.map_err(|e| LeadsError::Storage(db(e)))?;
         // Claim the step first: a concurrent or repeated run of the same job
         // waits here for the first to commit, then finds the step taken.
         let claim = job_effects::ActiveModel {
@@ -390,7 +390,7 @@ impl LeadRepository for SeaOrmLeadRepository {
             .on_conflict_do_nothing()
             .exec_without_returning(&txn)
             .await
-            .map_err(LeadsError::storage)?;
+            .map_err(|e| LeadsError::Storage(db(e)))?;
         if !matches!(claimed, sea_orm::TryInsertResult::Inserted(rows) if rows > 0) {
             drop(txn);
             return recorded().await;
@@ -398,8 +398,11 @@ impl LeadRepository for SeaOrmLeadRepository {
         let mut insert = Entity::insert_many(leads.iter().filter(|l| l.tenant_id == tenant).map(lead_row)).into_query();
         // No conflict target: any unique index (the per-tenant phone/email ones) skips the row.
         insert.on_conflict(OnConflict::new().do_nothing().to_owned()).returning_col(Column::Id);
-        let inserted =
-            if leads.is_empty() { 0 } else { txn.query_all(&insert).await.map_err(LeadsError::storage)?.len() as u64 };
+        let inserted = if leads.is_empty() {
+            0
+        } else {
+            txn.query_all(&insert).await.map_err(|e| LeadsError::Storage(db(e)))?.len() as u64
+        };
         let outcome = BatchOutcome { inserted, duplicates: leads.len() as u64 - inserted };
         job_effects::Entity::update_many()
             .col_expr(
@@ -410,8 +413,8 @@ impl LeadRepository for SeaOrmLeadRepository {
             .filter(job_effects::Column::Step.eq(step.as_str()))
             .exec(&txn)
             .await
-            .map_err(LeadsError::storage)?;
-        txn.commit().await.map_err(LeadsError::storage)?;
+            .map_err(|e| LeadsError::Storage(db(e)))?;
+        txn.commit().await.map_err(|e| LeadsError::Storage(db(e)))?;
         Ok(outcome)
     }
 
@@ -431,14 +434,14 @@ impl LeadRepository for SeaOrmLeadRepository {
             .into_tuple::<uuid::Uuid>()
             .one(conn)
             .await
-            .map_err(LeadsError::storage)?;
+            .map_err(|e| LeadsError::Storage(db(e)))?;
         if live.is_none() {
             return Err(NOT_FOUND);
         }
         match events::Entity::insert(event_row(event)).exec_without_returning(conn).await {
             Ok(_) => Ok(()),
             Err(err) if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => Err(NOT_FOUND),
-            Err(err) => Err(LeadsError::storage(err)),
+            Err(err) => Err(LeadsError::Storage(db(err))),
         }
     }
 
@@ -447,7 +450,7 @@ impl LeadRepository for SeaOrmLeadRepository {
         let select = events::Entity::find()
             .filter(events::Column::TenantId.eq(tenant.as_uuid()))
             .filter(events::Column::LeadId.eq(lead.as_uuid()));
-        let total = select.clone().count(conn).await.map_err(LeadsError::storage)?;
+        let total = select.clone().count(conn).await.map_err(|e| LeadsError::Storage(db(e)))?;
         let rows = select
             .order_by_desc(events::Column::CreatedAt)
             .order_by_desc(events::Column::Id)
@@ -455,7 +458,7 @@ impl LeadRepository for SeaOrmLeadRepository {
             .limit(u64::from(page.limit()))
             .all(conn)
             .await
-            .map_err(LeadsError::storage)?;
+            .map_err(|e| LeadsError::Storage(db(e)))?;
         let data = rows.into_iter().map(event_to_domain).collect::<Result<Vec<_>>>()?;
         Ok(Page::new(data, page, total))
     }
@@ -485,7 +488,7 @@ impl TenantDirectory for SeaOrmTenantDirectory {
             .into_tuple::<Option<String>>()
             .one(self.store.conn())
             .await
-            .map_err(LeadsError::storage)?
+            .map_err(|e| LeadsError::Storage(db(e)))?
             .ok_or(LeadsError::NotFound { entity: "sub-account" })?;
         country.as_deref().map(Country::parse).transpose().map_err(|e| corrupt("tenants", e))
     }
@@ -497,7 +500,7 @@ impl TenantDirectory for SeaOrmTenantDirectory {
             .filter(memberships::Column::UserId.eq(user.as_uuid()))
             .count(self.store.conn())
             .await
-            .map_err(LeadsError::storage)?;
+            .map_err(|e| LeadsError::Storage(db(e)))?;
         Ok(count > 0)
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::login_attempts::{ActiveModel, Column, Entity};
+use crate::error::db;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_tenancy::{EmailAddress, LoginAttempt, LoginAttemptId, LoginAttemptRepository, Result, TenancyError};
@@ -38,7 +39,10 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             user_agent: Set(attempt.user_agent.as_ref().map(|ua| ua.chars().take(256).collect())),
             at: Set(attempt.at),
         };
-        Entity::insert(row).exec_without_returning(self.store.conn()).await.map_err(TenancyError::storage)?;
+        Entity::insert(row)
+            .exec_without_returning(self.store.conn())
+            .await
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(())
     }
 
@@ -48,7 +52,7 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             .filter(Column::Id.eq(id.as_uuid()))
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(())
     }
 
@@ -76,7 +80,7 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             .into_tuple()
             .one(conn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         let mut failures = Entity::find()
             .select_only()
             .column(Column::Id)
@@ -98,7 +102,7 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             .into_tuple()
             .all(conn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(rows.into_iter().map(|(id, at)| (LoginAttemptId::from_uuid(id), at)).collect())
     }
 
@@ -120,7 +124,7 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             .into_tuple()
             .all(self.store.conn())
             .await
-            .map_err(TenancyError::storage)
+            .map_err(|e| TenancyError::Storage(db(e)))
     }
 
     async fn purge_before(&self, before: DateTime<Utc>) -> Result<u64> {
@@ -128,7 +132,7 @@ impl LoginAttemptRepository for SeaOrmLoginAttemptRepository {
             .filter(Column::At.lt(before))
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(result.rows_affected)
     }
 }

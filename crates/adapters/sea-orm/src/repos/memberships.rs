@@ -2,7 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::memberships::{ActiveModel, Column, Entity, Model};
-use crate::error::{corrupt, found, tenancy_err};
+use crate::error::{corrupt, db, found, tenancy_err};
 use async_trait::async_trait;
 use frontdesk_kernel::{Page, PageRequest, Role, TenantId, UserId};
 use frontdesk_tenancy::{Membership, MembershipRepository, Result, TenancyError};
@@ -57,7 +57,7 @@ impl MembershipRepository for SeaOrmMembershipRepository {
             .filter(Column::UserId.eq(user_id.as_uuid()))
             .one(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         row.map(to_domain).transpose()
     }
 
@@ -68,7 +68,7 @@ impl MembershipRepository for SeaOrmMembershipRepository {
             .filter(Column::UserId.eq(user_id.as_uuid()))
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         found(result.rows_affected, "user")
     }
 
@@ -78,14 +78,14 @@ impl MembershipRepository for SeaOrmMembershipRepository {
             .filter(Column::UserId.eq(user_id.as_uuid()))
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         found(result.rows_affected, "user")
     }
 
     async fn list_for_tenant(&self, tenant_id: TenantId, page: PageRequest) -> Result<Page<Membership>> {
         let conn = self.store.conn();
         let scoped = Entity::find().filter(Column::TenantId.eq(tenant_id.as_uuid()));
-        let total = scoped.clone().count(conn).await.map_err(TenancyError::storage)?;
+        let total = scoped.clone().count(conn).await.map_err(|e| TenancyError::Storage(db(e)))?;
         let rows = scoped
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::UserId)
@@ -93,7 +93,7 @@ impl MembershipRepository for SeaOrmMembershipRepository {
             .limit(u64::from(page.limit()))
             .all(conn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         let data = rows.into_iter().map(to_domain).collect::<Result<Vec<_>>>()?;
         Ok(Page::new(data, page, total))
     }

@@ -10,7 +10,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::{prompt_templates, strategies};
-use crate::error::CorruptRow;
+use crate::error::{CorruptRow, db};
 use async_trait::async_trait;
 use frontdesk_kernel::{Page, PageRequest, TenantId};
 use frontdesk_leads::{JsonObject, PhoneNumber};
@@ -129,7 +129,7 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let txn = store.conn().begin().await.map_err(ReceptionistError::storage)?;
+        let txn = store.conn().begin().await.map_err(|e| ReceptionistError::Storage(db(e)))?;
         let cleared = if is_default {
             match lock_tenant(&txn, tenant).await {
                 Ok(()) => clear_other_defaults::<E>(&txn, tenant, id).await,
@@ -146,7 +146,7 @@ where
             // Nothing matched (unknown id, another tenant's): roll back the cleared defaults too.
             Ok(0) => return Ok(0),
             Ok(rows) => {
-                txn.commit().await.map_err(ReceptionistError::storage)?;
+                txn.commit().await.map_err(|e| ReceptionistError::Storage(db(e)))?;
                 return Ok(rows);
             }
             Err(err)
@@ -156,14 +156,14 @@ where
                 drop(txn);
                 tracing::debug!(entity = E::ENTITY, attempt, "lost a race for the default; retrying");
             }
-            Err(err) => return Err(ReceptionistError::storage(err)),
+            Err(err) => return Err(ReceptionistError::Storage(db(err))),
         }
     }
 }
 
 /// Deletes `id` of `tenant`; if it was the default, promotes the oldest remaining row.
 async fn delete_and_promote<E: Defaultable>(store: &SqlStore, tenant: Uuid, id: Uuid) -> Result<Option<Uuid>> {
-    let txn = store.conn().begin().await.map_err(ReceptionistError::storage)?;
+    let txn = store.conn().begin().await.map_err(|e| ReceptionistError::Storage(db(e)))?;
     let was_default = E::find()
         .select_only()
         .column(E::is_default())
@@ -172,14 +172,14 @@ async fn delete_and_promote<E: Defaultable>(store: &SqlStore, tenant: Uuid, id: 
         .into_tuple::<bool>()
         .one(&txn)
         .await
-        .map_err(ReceptionistError::storage)?
+        .map_err(|e| ReceptionistError::Storage(db(e)))?
         .ok_or_else(not_found::<E>)?;
     E::delete_many()
         .filter(E::tenant().eq(tenant))
         .filter(E::id().eq(id))
         .exec(&txn)
         .await
-        .map_err(ReceptionistError::storage)?;
+        .map_err(|e| ReceptionistError::Storage(db(e)))?;
     let promoted = if was_default {
         let oldest = E::find()
             .select_only()
@@ -190,20 +190,20 @@ async fn delete_and_promote<E: Defaultable>(store: &SqlStore, tenant: Uuid, id: 
             .into_tuple::<Uuid>()
             .one(&txn)
             .await
-            .map_err(ReceptionistError::storage)?;
+            .map_err(|e| ReceptionistError::Storage(db(e)))?;
         if let Some(next) = oldest {
             E::update_many()
                 .col_expr(E::is_default(), Expr::value(true))
                 .filter(E::id().eq(next))
                 .exec(&txn)
                 .await
-                .map_err(ReceptionistError::storage)?;
+                .map_err(|e| ReceptionistError::Storage(db(e)))?;
         }
         oldest
     } else {
         None
     };
-    txn.commit().await.map_err(ReceptionistError::storage)?;
+    txn.commit().await.map_err(|e| ReceptionistError::Storage(db(e)))?;
     Ok(promoted)
 }
 
@@ -211,7 +211,7 @@ async fn count<E: Defaultable>(conn: &impl ConnectionTrait, tenant: Uuid) -> Res
 where
     E::Model: Sync,
 {
-    E::find().filter(E::tenant().eq(tenant)).count(conn).await.map_err(ReceptionistError::storage)
+    E::find().filter(E::tenant().eq(tenant)).count(conn).await.map_err(|e| ReceptionistError::Storage(db(e)))
 }
 
 async fn page_of<E: Defaultable>(
@@ -231,7 +231,7 @@ where
         .limit(u64::from(page.limit()))
         .all(conn)
         .await
-        .map_err(ReceptionistError::storage)?;
+        .map_err(|e| ReceptionistError::Storage(db(e)))?;
     Ok((rows, total))
 }
 
@@ -240,7 +240,12 @@ async fn find<E: Defaultable>(
     tenant: Uuid,
     filter: sea_orm::Condition,
 ) -> Result<Option<E::Model>> {
-    E::find().filter(E::tenant().eq(tenant)).filter(filter).one(conn).await.map_err(ReceptionistError::storage)
+    E::find()
+        .filter(E::tenant().eq(tenant))
+        .filter(filter)
+        .one(conn)
+        .await
+        .map_err(|e| ReceptionistError::Storage(db(e)))
 }
 
 /// Strategies in `strategies`.

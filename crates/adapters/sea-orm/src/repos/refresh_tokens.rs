@@ -15,7 +15,7 @@
 use crate::connection::SqlStore;
 use crate::entities::refresh_token_families as families;
 use crate::entities::refresh_tokens::{ActiveModel, Column, Entity, Model};
-use crate::error::{corrupt, tenancy_err};
+use crate::error::{corrupt, db, tenancy_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::UserId;
@@ -105,7 +105,7 @@ async fn revoke_families<C: ConnectionTrait>(
 #[async_trait]
 impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
     async fn start_family(&self, token: &RefreshToken) -> Result<()> {
-        let txn = self.store.conn().begin().await.map_err(TenancyError::storage)?;
+        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
         let family = families::ActiveModel {
             id: Set(token.family_id.as_uuid()),
             started_at: Set(token.family_started_at),
@@ -113,7 +113,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
         };
         families::Entity::insert(family).exec_without_returning(&txn).await.map_err(|e| tenancy_err(e, "token"))?;
         Entity::insert(token_row(token)).exec_without_returning(&txn).await.map_err(|e| tenancy_err(e, "token"))?;
-        txn.commit().await.map_err(TenancyError::storage)
+        txn.commit().await.map_err(|e| TenancyError::Storage(db(e)))
     }
 
     async fn find_by_hash(&self, hash: &TokenHash) -> Result<Option<RefreshToken>> {
@@ -122,7 +122,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             .filter(Column::TokenHash.eq(hash.as_str()))
             .one(conn)
             .await
-            .map_err(TenancyError::storage)?
+            .map_err(|e| TenancyError::Storage(db(e)))?
         else {
             return Ok(None);
         };
@@ -132,13 +132,13 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             .into_tuple()
             .one(conn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         to_domain(row, started).map(Some)
     }
 
     async fn rotate(&self, current: RefreshTokenId, next: &RefreshToken, at: DateTime<Utc>) -> Result<bool> {
         let family = next.family_id.as_uuid();
-        let txn = self.store.conn().begin().await.map_err(TenancyError::storage)?;
+        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
         if txn.get_database_backend() == DatabaseBackend::Postgres {
             // Waits for a revocation of this family in flight (and makes it wait for us).
             families::Entity::find_by_id(family)
@@ -148,7 +148,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
                 .into_tuple::<uuid::Uuid>()
                 .one(&txn)
                 .await
-                .map_err(TenancyError::storage)?;
+                .map_err(|e| TenancyError::Storage(db(e)))?;
         }
         // Consume the old token only if it is live and its family is: of concurrent
         // rotations one updates a row, and none after the family's revocation.
@@ -160,13 +160,13 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             .filter(Column::FamilyId.in_subquery(live_family(family)))
             .exec(&txn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         if consumed.rows_affected != 1 {
-            txn.rollback().await.map_err(TenancyError::storage)?;
+            txn.rollback().await.map_err(|e| TenancyError::Storage(db(e)))?;
             return Ok(false);
         }
         Entity::insert(token_row(next)).exec_without_returning(&txn).await.map_err(|e| tenancy_err(e, "token"))?;
-        txn.commit().await.map_err(TenancyError::storage)?;
+        txn.commit().await.map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(true)
     }
 
@@ -186,19 +186,19 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             families_of.and_where(Column::FamilyId.ne(keep.as_uuid()));
             tokens = tokens.add(Column::FamilyId.ne(keep.as_uuid()));
         }
-        let txn = self.store.conn().begin().await.map_err(TenancyError::storage)?;
-        let revoked = revoke_families(&txn, families_of, tokens, at).await.map_err(TenancyError::storage)?;
-        txn.commit().await.map_err(TenancyError::storage)?;
+        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
+        let revoked = revoke_families(&txn, families_of, tokens, at).await.map_err(|e| TenancyError::Storage(db(e)))?;
+        txn.commit().await.map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(revoked)
     }
 
     async fn revoke_family(&self, family_id: TokenFamilyId, at: DateTime<Utc>) -> Result<u64> {
         let family = family_id.as_uuid();
         let only = Query::select().expr(Expr::val(family)).to_owned();
-        let txn = self.store.conn().begin().await.map_err(TenancyError::storage)?;
+        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
         let tokens = sea_orm::Condition::all().add(Column::FamilyId.eq(family));
-        let revoked = revoke_families(&txn, only, tokens, at).await.map_err(TenancyError::storage)?;
-        txn.commit().await.map_err(TenancyError::storage)?;
+        let revoked = revoke_families(&txn, only, tokens, at).await.map_err(|e| TenancyError::Storage(db(e)))?;
+        txn.commit().await.map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(revoked)
     }
 
@@ -208,7 +208,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             .filter(Column::ExpiresAt.lt(before))
             .exec(conn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         // Families left without tokens (a family and its first token are inserted together).
         families::Entity::delete_many()
             .filter(
@@ -216,7 +216,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             )
             .exec(conn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(result.rows_affected)
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::tenants::{ActiveModel, Column, Entity, Model};
-use crate::error::{corrupt, found, tenancy_err};
+use crate::error::{corrupt, db, found, tenancy_err};
 use crate::repos::memberships::membership_row;
 use async_trait::async_trait;
 use frontdesk_kernel::{Country, Page, PageRequest, TenantId};
@@ -59,7 +59,7 @@ impl TenantRepository for SeaOrmTenantRepository {
     }
 
     async fn create_with_owner(&self, tenant: &Tenant, owner: Option<&Membership>) -> Result<()> {
-        let txn = self.store.conn().begin().await.map_err(TenancyError::storage)?;
+        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
         Entity::insert(tenant_row(tenant)).exec_without_returning(&txn).await.map_err(|e| tenancy_err(e, "id"))?;
         if let Some(owner) = owner {
             // On error the transaction is dropped uncommitted: no orphan tenant.
@@ -68,7 +68,7 @@ impl TenantRepository for SeaOrmTenantRepository {
                 .await
                 .map_err(|e| tenancy_err(e, "user"))?;
         }
-        txn.commit().await.map_err(TenancyError::storage)
+        txn.commit().await.map_err(|e| TenancyError::Storage(db(e)))
     }
 
     async fn update(&self, tenant: &Tenant) -> Result<()> {
@@ -80,24 +80,28 @@ impl TenantRepository for SeaOrmTenantRepository {
             .filter(Column::Id.eq(tenant.id.as_uuid()))
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         found(result.rows_affected, "sub-account")
     }
 
     async fn delete(&self, id: TenantId) -> Result<()> {
         // Memberships and invitations go with it (ON DELETE CASCADE).
-        let result = Entity::delete_by_id(id.as_uuid()).exec(self.store.conn()).await.map_err(TenancyError::storage)?;
+        let result = Entity::delete_by_id(id.as_uuid())
+            .exec(self.store.conn())
+            .await
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         found(result.rows_affected, "sub-account")
     }
 
     async fn get(&self, id: TenantId) -> Result<Tenant> {
-        let row = Entity::find_by_id(id.as_uuid()).one(self.store.conn()).await.map_err(TenancyError::storage)?;
+        let row =
+            Entity::find_by_id(id.as_uuid()).one(self.store.conn()).await.map_err(|e| TenancyError::Storage(db(e)))?;
         row.map(to_domain).transpose()?.ok_or(TenancyError::NotFound { entity: "sub-account" })
     }
 
     async fn list(&self, page: PageRequest) -> Result<Page<Tenant>> {
         let conn = self.store.conn();
-        let total = Entity::find().count(conn).await.map_err(TenancyError::storage)?;
+        let total = Entity::find().count(conn).await.map_err(|e| TenancyError::Storage(db(e)))?;
         let rows = Entity::find()
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::Id)
@@ -105,7 +109,7 @@ impl TenantRepository for SeaOrmTenantRepository {
             .limit(u64::from(page.limit()))
             .all(conn)
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         let data = rows.into_iter().map(to_domain).collect::<Result<Vec<_>>>()?;
         Ok(Page::new(data, page, total))
     }

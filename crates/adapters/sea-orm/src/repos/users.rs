@@ -2,7 +2,7 @@
 
 use crate::connection::SqlStore;
 use crate::entities::users::{ActiveModel, Column, Entity, Model};
-use crate::error::{corrupt, found, tenancy_err};
+use crate::error::{corrupt, db, found, tenancy_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::{AccountType, Role, UserId};
@@ -67,7 +67,8 @@ impl UserRepository for SeaOrmUserRepository {
     }
 
     async fn get(&self, id: UserId) -> Result<User> {
-        let row = Entity::find_by_id(id.as_uuid()).one(self.store.conn()).await.map_err(TenancyError::storage)?;
+        let row =
+            Entity::find_by_id(id.as_uuid()).one(self.store.conn()).await.map_err(|e| TenancyError::Storage(db(e)))?;
         row.map(to_domain).transpose()?.ok_or(TenancyError::NotFound { entity: "user" })
     }
 
@@ -78,7 +79,7 @@ impl UserRepository for SeaOrmUserRepository {
             .filter(Column::Id.eq(id.as_uuid()))
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         found(result.rows_affected, "user")
     }
 
@@ -90,7 +91,7 @@ impl UserRepository for SeaOrmUserRepository {
             .filter(Column::Id.is_in(ids.iter().map(UserId::as_uuid)))
             .all(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         rows.into_iter().map(to_domain).collect()
     }
 
@@ -101,7 +102,7 @@ impl UserRepository for SeaOrmUserRepository {
             .filter(Column::Id.eq(id.as_uuid()))
             .exec(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         found(result.rows_affected, "user")
     }
 
@@ -110,7 +111,7 @@ impl UserRepository for SeaOrmUserRepository {
             .filter(Column::Email.eq(email.as_str()))
             .one(self.store.conn())
             .await
-            .map_err(TenancyError::storage)?;
+            .map_err(|e| TenancyError::Storage(db(e)))?;
         row.map(to_domain).transpose()
     }
 }

@@ -1,7 +1,7 @@
 //! The job ports: producers, the worker loop, status storage, handlers.
 
 use super::model::{Job, JobId, JobRecord, JobStatus, NewJob, Progress};
-use crate::{ErrorCode, TenantId};
+use crate::{Code, ErrorCode, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -24,11 +24,13 @@ impl JobError {
     }
 }
 
+impl crate::DomainError for JobError {}
+
 impl ErrorCode for JobError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::NotFound => "not_found",
-            Self::Unavailable(_) => "service_unavailable",
+            Self::NotFound => Code::NotFound,
+            Self::Unavailable(_) => Code::DependencyUnavailable,
         }
     }
 }
