@@ -2,9 +2,14 @@
 //! the client IP comes from (`TRUSTED_PROXIES` and `X-Forwarded-For`).
 
 use crate::errors::valid_sign_up;
-use crate::helpers::{BOTH, Profile, TestApp, spawn_app_with};
+use crate::helpers::{Profile, TestApp, spawn_app_with};
 use frontdesk_tenancy::AuditAction;
 use serde_json::{Value, json};
+
+crate::per_profile!(
+    an_attacker_locks_only_their_own_ip_and_the_owner_still_logs_in_elsewhere,
+    a_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored,
+);
 
 /// The test server's peer address is 127.0.0.1: trusting it makes the test
 /// client a proxy that can speak for many clients through `X-Forwarded-For`.
@@ -24,32 +29,29 @@ async fn register(app: &TestApp, email: &str) {
     assert_eq!(app.post_json("/api/v1/auth/register", &valid_sign_up(email)).await.status(), 201);
 }
 
-#[tokio::test]
-async fn an_attacker_locks_only_their_own_ip_and_the_owner_still_logs_in_elsewhere() {
-    for profile in BOTH {
-        let app = spawn_app_with(profile, &BEHIND_LOCAL_PROXY).await;
-        register(&app, "ana@example.com").await;
-        let attacker = "198.51.100.9";
-        for attempt in 1..=4 {
-            let response = login_from(&app, attacker, "ana@example.com", "Wrong1234").await;
-            assert_eq!(response.status(), 401, "{profile:?} attempt {attempt}");
-        }
-        let locked = login_from(&app, attacker, "ana@example.com", "Wrong1234").await;
-        assert_eq!(locked.status(), 423, "{profile:?}: the fifth failure locks the attacker's IP");
-        assert!(locked.headers().contains_key("retry-after"));
-        let still = login_from(&app, attacker, "ana@example.com", "Secret123").await;
-        assert_eq!(still.status(), 423, "{profile:?}: even the right password, from the locked IP");
-
-        let owner = login_from(&app, "203.0.113.5", "ana@example.com", "Secret123").await;
-        assert_eq!(owner.status(), 200, "{profile:?}: the owner on another IP is not locked out");
-
-        // Stored: the failures under the attacker's address, the success under the owner's.
-        let trail = app.audit_trail().await;
-        let ips = |action| trail.iter().filter(|e| e.action == action).map(|e| e.ip.clone()).collect::<Vec<_>>();
-        assert_eq!(ips(AuditAction::LoginFailed), vec![Some(attacker.to_owned()); 5], "{profile:?}");
-        assert_eq!(ips(AuditAction::LockedOut), [Some(attacker.to_owned())], "{profile:?}");
-        assert_eq!(ips(AuditAction::LoginSucceeded), [Some("203.0.113.5".to_owned())], "{profile:?}");
+async fn an_attacker_locks_only_their_own_ip_and_the_owner_still_logs_in_elsewhere(profile: Profile) {
+    let app = spawn_app_with(profile, &BEHIND_LOCAL_PROXY).await;
+    register(&app, "ana@example.com").await;
+    let attacker = "198.51.100.9";
+    for attempt in 1..=4 {
+        let response = login_from(&app, attacker, "ana@example.com", "Wrong1234").await;
+        assert_eq!(response.status(), 401, "{profile:?} attempt {attempt}");
     }
+    let locked = login_from(&app, attacker, "ana@example.com", "Wrong1234").await;
+    assert_eq!(locked.status(), 423, "{profile:?}: the fifth failure locks the attacker's IP");
+    assert!(locked.headers().contains_key("retry-after"));
+    let still = login_from(&app, attacker, "ana@example.com", "Secret123").await;
+    assert_eq!(still.status(), 423, "{profile:?}: even the right password, from the locked IP");
+
+    let owner = login_from(&app, "203.0.113.5", "ana@example.com", "Secret123").await;
+    assert_eq!(owner.status(), 200, "{profile:?}: the owner on another IP is not locked out");
+
+    // Stored: the failures under the attacker's address, the success under the owner's.
+    let trail = app.audit_trail().await;
+    let ips = |action| trail.iter().filter(|e| e.action == action).map(|e| e.ip.clone()).collect::<Vec<_>>();
+    assert_eq!(ips(AuditAction::LoginFailed), vec![Some(attacker.to_owned()); 5], "{profile:?}");
+    assert_eq!(ips(AuditAction::LockedOut), [Some(attacker.to_owned())], "{profile:?}");
+    assert_eq!(ips(AuditAction::LoginSucceeded), [Some("203.0.113.5".to_owned())], "{profile:?}");
 }
 
 #[tokio::test]
@@ -72,21 +74,18 @@ async fn many_ips_failing_on_one_email_slow_it_down_with_429_instead_of_locking_
     assert!(trail.iter().all(|e| e.action != AuditAction::LockedOut), "throttling is not a lock: {trail:?}");
 }
 
-#[tokio::test]
-async fn a_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored() {
-    for profile in BOTH {
-        // No TRUSTED_PROXIES: the socket peer is the client, whatever the header claims.
-        let app = spawn_app_with(profile, &[]).await;
-        register(&app, "ana@example.com").await;
-        for attempt in 1..=4 {
-            let forged = format!("10.9.8.{attempt}");
-            assert_eq!(login_from(&app, &forged, "ana@example.com", "Wrong1234").await.status(), 401);
-        }
-        let locked = login_from(&app, "10.9.8.99", "ana@example.com", "Wrong1234").await;
-        assert_eq!(locked.status(), 423, "{profile:?}: five failures from one real peer lock it");
-        let trail = app.audit_trail().await;
-        assert!(trail.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")), "{profile:?}: {trail:?}");
+async fn a_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored(profile: Profile) {
+    // No TRUSTED_PROXIES: the socket peer is the client, whatever the header claims.
+    let app = spawn_app_with(profile, &[]).await;
+    register(&app, "ana@example.com").await;
+    for attempt in 1..=4 {
+        let forged = format!("10.9.8.{attempt}");
+        assert_eq!(login_from(&app, &forged, "ana@example.com", "Wrong1234").await.status(), 401);
     }
+    let locked = login_from(&app, "10.9.8.99", "ana@example.com", "Wrong1234").await;
+    assert_eq!(locked.status(), 423, "{profile:?}: five failures from one real peer lock it");
+    let trail = app.audit_trail().await;
+    assert!(trail.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")), "{profile:?}: {trail:?}");
 }
 
 #[tokio::test]

@@ -234,60 +234,59 @@ async fn two_concurrent_sign_ups_with_one_email_give_one_201_and_one_409() {
 /// every token the family ever had answers 401 and none is stored live.
 /// Pairs are the sharpest race (the one loser revokes the family while the
 /// winner is still issuing); wide bursts check that at most one rotation wins.
-#[tokio::test]
-async fn parallel_refreshes_of_one_token_leave_no_token_of_the_family_alive() {
-    for profile in BOTH {
-        let app = spawn_app(profile).await;
-        register(&app, "ana@example.com").await;
-        for (parallel, rounds) in [(2, 15), (24, 10)] {
-            for round in 0..rounds {
-                let session: Value = login(&app, "ana@example.com", "Secret123").await.json().await.unwrap();
-                let stolen = token(&session, "refreshToken");
-                // Open a keep-alive connection per request first, and hold every request at a
-                // barrier, so they reach the server together rather than one connect apart.
-                let mut warm = tokio::task::JoinSet::new();
-                for _ in 0..parallel {
-                    warm.spawn(app.client.get(format!("{}/health/live", app.address)).send());
+crate::per_profile!(parallel_refreshes_of_one_token_leave_no_token_of_the_family_alive);
+
+async fn parallel_refreshes_of_one_token_leave_no_token_of_the_family_alive(profile: Profile) {
+    let app = spawn_app(profile).await;
+    register(&app, "ana@example.com").await;
+    for (parallel, rounds) in [(2, 15), (24, 10)] {
+        for round in 0..rounds {
+            let session: Value = login(&app, "ana@example.com", "Secret123").await.json().await.unwrap();
+            let stolen = token(&session, "refreshToken");
+            // Open a keep-alive connection per request first, and hold every request at a
+            // barrier, so they reach the server together rather than one connect apart.
+            let mut warm = tokio::task::JoinSet::new();
+            for _ in 0..parallel {
+                warm.spawn(app.client.get(format!("{}/health/live", app.address)).send());
+            }
+            while let Some(done) = warm.join_next().await {
+                done.unwrap().unwrap();
+            }
+            let start = std::sync::Arc::new(tokio::sync::Barrier::new(parallel));
+            let mut calls = tokio::task::JoinSet::new();
+            for _ in 0..parallel {
+                let request = app
+                    .client
+                    .post(format!("{}/api/v1/auth/refresh", app.address))
+                    .json(&json!({"refreshToken": stolen}));
+                let start = start.clone();
+                calls.spawn(async move {
+                    start.wait().await;
+                    request.send().await.unwrap()
+                });
+            }
+            let mut family = vec![stolen.clone()];
+            let mut refused = 0;
+            while let Some(response) = calls.join_next().await {
+                let response = response.unwrap();
+                match response.status().as_u16() {
+                    200 => family.push(token(&response.json::<Value>().await.unwrap(), "refreshToken")),
+                    401 => refused += 1,
+                    other => panic!("{profile:?} x{parallel} round {round}: unexpected status {other}"),
                 }
-                while let Some(done) = warm.join_next().await {
-                    done.unwrap().unwrap();
-                }
-                let start = std::sync::Arc::new(tokio::sync::Barrier::new(parallel));
-                let mut calls = tokio::task::JoinSet::new();
-                for _ in 0..parallel {
-                    let request = app
-                        .client
-                        .post(format!("{}/api/v1/auth/refresh", app.address))
-                        .json(&json!({"refreshToken": stolen}));
-                    let start = start.clone();
-                    calls.spawn(async move {
-                        start.wait().await;
-                        request.send().await.unwrap()
-                    });
-                }
-                let mut family = vec![stolen.clone()];
-                let mut refused = 0;
-                while let Some(response) = calls.join_next().await {
-                    let response = response.unwrap();
-                    match response.status().as_u16() {
-                        200 => family.push(token(&response.json::<Value>().await.unwrap(), "refreshToken")),
-                        401 => refused += 1,
-                        other => panic!("{profile:?} x{parallel} round {round}: unexpected status {other}"),
-                    }
-                }
-                let context = format!("{profile:?} x{parallel} round {round}");
-                assert!(family.len() <= 2, "{context}: at most one rotation may win");
-                assert!(refused >= parallel - 1, "{context}: the others are reuse");
-                // Stored state first, then the newest token first: presenting the stolen
-                // one again would itself (rightly) revoke the family and hide the bug.
-                for (i, member) in family.iter().enumerate() {
-                    let stored = app.stored_refresh_token(member).await.expect("issued tokens are stored");
-                    assert!(stored.revoked_at.is_some(), "{context}: token {i} is still live in the store");
-                }
-                for (i, member) in family.iter().enumerate().rev() {
-                    let again = refresh(&app, member).await;
-                    assert_eq!(again.status(), 401, "{context}: token {i} of the family still refreshes");
-                }
+            }
+            let context = format!("{profile:?} x{parallel} round {round}");
+            assert!(family.len() <= 2, "{context}: at most one rotation may win");
+            assert!(refused >= parallel - 1, "{context}: the others are reuse");
+            // Stored state first, then the newest token first: presenting the stolen
+            // one again would itself (rightly) revoke the family and hide the bug.
+            for (i, member) in family.iter().enumerate() {
+                let stored = app.stored_refresh_token(member).await.expect("issued tokens are stored");
+                assert!(stored.revoked_at.is_some(), "{context}: token {i} is still live in the store");
+            }
+            for (i, member) in family.iter().enumerate().rev() {
+                let again = refresh(&app, member).await;
+                assert_eq!(again.status(), 401, "{context}: token {i} of the family still refreshes");
             }
         }
     }
