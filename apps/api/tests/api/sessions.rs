@@ -229,13 +229,13 @@ async fn two_concurrent_sign_ups_with_one_email_give_one_201_and_one_409() {
     }
 }
 
+crate::per_profile!(parallel_refreshes_of_one_token_leave_no_token_of_the_family_alive);
+
 /// Theft detection under a race: many parallel refreshes of one token. Whoever
 /// wins the rotation, the losers' reuse must end the family, so afterwards
 /// every token the family ever had answers 401 and none is stored live.
 /// Pairs are the sharpest race (the one loser revokes the family while the
 /// winner is still issuing); wide bursts check that at most one rotation wins.
-crate::per_profile!(parallel_refreshes_of_one_token_leave_no_token_of_the_family_alive);
-
 async fn parallel_refreshes_of_one_token_leave_no_token_of_the_family_alive(profile: Profile) {
     let app = spawn_app(profile).await;
     register(&app, "ana@example.com").await;
