@@ -15,6 +15,8 @@ mod m20261124_000005_leads;
 mod m20261124_000006_receptionist_config;
 mod m20261124_000007_jobs;
 mod m20261124_000008_jobs_due_index;
+mod m20261204_100001_refresh_token_families;
+mod m20261204_100002_login_attempt_keys;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_receptionist_config::Migration),
             Box::new(m20261124_000007_jobs::Migration),
             Box::new(m20261124_000008_jobs_due_index::Migration),
+            Box::new(m20261204_100001_refresh_token_families::Migration),
+            Box::new(m20261204_100002_login_attempt_keys::Migration),
         ]
     }
 }
