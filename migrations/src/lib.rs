@@ -15,7 +15,9 @@ mod m20261124_000005_leads;
 mod m20261124_000006_receptionist_config;
 mod m20261124_000007_jobs;
 mod m20261124_000008_jobs_due_index;
-mod m20261204_000009_job_interruptions;
+mod m20261204_100001_refresh_token_families;
+mod m20261204_100002_login_attempt_keys;
+mod m20261204_200001_job_interruptions;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -33,7 +35,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_receptionist_config::Migration),
             Box::new(m20261124_000007_jobs::Migration),
             Box::new(m20261124_000008_jobs_due_index::Migration),
-            Box::new(m20261204_000009_job_interruptions::Migration),
+            Box::new(m20261204_100001_refresh_token_families::Migration),
+            Box::new(m20261204_100002_login_attempt_keys::Migration),
+            Box::new(m20261204_200001_job_interruptions::Migration),
         ]
     }
 }

@@ -33,8 +33,7 @@ pub struct ErrorBody {
     pub status_code: u16,
     /// The status's reason phrase ("Bad Request").
     pub error: String,
-    /// What went wrong and what to fix.
-    #[schema(value_type = Object)]
+    /// What went wrong and what to fix: a sentence, or one `field: problem` line per invalid field.
     pub message: ErrorMessage,
     /// Stable machine-readable code (`validation_failed`, `not_found`…).
     pub code: String,
@@ -193,7 +192,9 @@ pub const fn status_of(code: Code) -> StatusCode {
         Code::ValidationFailed | Code::InvalidId | Code::MalformedJson | Code::BadRequest | Code::InvalidInvitation => {
             StatusCode::BAD_REQUEST
         }
-        Code::Unauthorized | Code::InvalidToken | Code::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        Code::Unauthorized | Code::InvalidToken | Code::InvalidCredentials | Code::SessionExpired => {
+            StatusCode::UNAUTHORIZED
+        }
         Code::Forbidden | Code::OnboardingRequired => StatusCode::FORBIDDEN,
         Code::NotFound => StatusCode::NOT_FOUND,
         Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -204,7 +205,7 @@ pub const fn status_of(code: Code) -> StatusCode {
         Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::InvalidTransition | Code::DefaultRequired | Code::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
         Code::AccountLocked => StatusCode::LOCKED,
-        Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Code::RateLimited | Code::LoginThrottled => StatusCode::TOO_MANY_REQUESTS,
         Code::StorageFailure | Code::CryptoFailure | Code::CryptoMisconfigured | Code::InternalError => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -254,6 +255,8 @@ mod tests {
             ("invalid_transition", 422),
             ("account_locked", 423),
             ("rate_limited", 429),
+            ("login_throttled", 429),
+            ("session_expired", 401),
             ("storage_failure", 500),
             ("service_unavailable", 503),
             ("dependency_unavailable", 503),

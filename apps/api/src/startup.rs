@@ -23,7 +23,7 @@ use frontdesk_sea_orm::{
     SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
 };
 use frontdesk_tenancy::auth::AuthPorts;
-use frontdesk_tenancy::{AuthService, LockoutPolicy, SubAccountPorts, SubAccountService};
+use frontdesk_tenancy::{AuthService, LockoutPolicy, SessionPolicy, SubAccountPorts, SubAccountService};
 use std::net::TcpListener;
 use std::sync::Arc;
 use utoipa_actix_web::AppExt;
@@ -96,6 +96,8 @@ impl Application {
         let cors_origins = settings.cors_origins.clone();
         let api_key = web::Data::new(ApiKey(settings.api_key.clone()));
         let admin_code = web::Data::new(crate::routes::auth::AdminAuthCode(settings.admin_auth_code.clone()));
+        let trusted_proxies =
+            web::Data::new(crate::middleware::client_ip::TrustedProxies(settings.trusted_proxies.clone()));
         let rate_limits = web::Data::new(RateLimits {
             limiter: Arc::clone(&stores.rate_limiter),
             auth: settings.auth_rate,
@@ -115,6 +117,7 @@ impl Application {
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())
+                .app_data(trusted_proxies.clone())
                 .app_data(probe.clone())
                 .app_data(metrics.clone())
                 .app_data(openapi.clone())
@@ -145,8 +148,8 @@ impl Application {
             // No separate worker process in this mode: run its purges here too.
             frontdesk_runtime::maintenance::spawn_purges(
                 &stores,
+                frontdesk_runtime::maintenance::Retention::from_settings(&settings),
                 std::time::Duration::from_secs(3600),
-                settings.export_ttl,
                 &shutdown,
                 &mut tasks,
             );
@@ -202,6 +205,10 @@ pub fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService,
         generator: Arc::new(RefreshTokenIssuer::new()),
         attempts: Arc::new(SeaOrmLoginAttemptRepository::new(stores.sql.clone())),
         lockout: LockoutPolicy::default(),
+        sessions: SessionPolicy {
+            absolute_lifetime: chrono::Duration::from_std(settings.refresh_absolute_ttl)
+                .unwrap_or(chrono::Duration::days(30)),
+        },
         audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),
         clock,
     }))

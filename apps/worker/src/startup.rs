@@ -75,7 +75,8 @@ impl Worker {
 
         let (shutdown, receiver) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
-        frontdesk_runtime::maintenance::spawn_purges(&stores, PURGE_EVERY, settings.export_ttl, &receiver, &mut tasks);
+        let retention = frontdesk_runtime::maintenance::Retention::from_settings(&settings);
+        frontdesk_runtime::maintenance::spawn_purges(&stores, retention, PURGE_EVERY, &receiver, &mut tasks);
         let config = frontdesk_runtime::services::worker_config(&settings, "worker");
         let mut jobs = frontdesk_runtime::services::spawn_workers(&stores, config, &receiver);
         tasks.spawn(async move { while jobs.join_next().await.is_some() {} });

@@ -9,6 +9,7 @@ pub mod health;
 pub mod jobs;
 pub mod maintenance;
 pub mod metrics;
+pub mod net;
 pub mod services;
 pub mod settings;
 pub mod stores;

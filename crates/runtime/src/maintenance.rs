@@ -1,5 +1,6 @@
 //! Periodic maintenance tasks: purges of expired refresh tokens, leads past
-//! their 30 days in the trash, completed jobs, and files (exports past
+//! their 30 days in the trash, completed jobs, login attempts and audit
+//! entries past their retention ([`Retention`]), and files (exports past
 //! `EXPORT_TTL_HOURS`; uploads that outlived their import, which normally
 //! deletes its upload when it ends). The worker runs them; so
 //! does the api when it runs the job worker in-process (the embedded
@@ -13,7 +14,7 @@
 use chrono::Utc;
 use frontdesk_kernel::files::{FileError, FileStorage};
 use frontdesk_leads::LeadService;
-use frontdesk_tenancy::RefreshTokenRepository;
+use frontdesk_tenancy::{AuditLog, LoginAttemptRepository, RefreshTokenRepository};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,38 @@ pub const PURGED_FILES: &str = "worker_files_purged_total";
 /// How long an upload may outlive its import (one whose worker died at the
 /// wrong moment, or a poison job's): after this it is purged.
 pub const UPLOAD_RETENTION_DAYS: i64 = 7;
+/// Name of the counter of login attempts purged after their retention.
+pub const PURGED_LOGIN_ATTEMPTS: &str = "worker_login_attempts_purged_total";
+/// Name of the counter of audit entries purged after their retention.
+pub const PURGED_AUDIT_ENTRIES: &str = "worker_audit_entries_purged_total";
+
+/// How long security records are kept before the purge deletes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// Login attempts (`LOGIN_ATTEMPT_RETENTION_DAYS`, default 90 days).
+    pub login_attempts: Duration,
+    /// Audit entries (`AUDIT_RETENTION_DAYS`, default 365 days).
+    pub audit: Duration,
+    /// Exported files (`EXPORT_TTL_HOURS`, default 24 hours).
+    pub exports: Duration,
+}
+
+impl Retention {
+    /// The retention configured in `settings`.
+    #[must_use]
+    pub const fn from_settings(settings: &crate::Settings) -> Self {
+        Self {
+            login_attempts: settings.login_attempt_retention,
+            audit: settings.audit_retention,
+            exports: settings.export_ttl,
+        }
+    }
+}
+
+/// The cut-off `keep` before now: rows older than it are purged.
+fn older_than(keep: Duration) -> chrono::DateTime<Utc> {
+    Utc::now() - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX)
+}
 
 /// Runs `run` every `every` until `shutdown` becomes true, counting what it removed under `counter`.
 async fn periodically<F, Fut>(
@@ -147,17 +180,138 @@ pub async fn purge_files(
     .await;
 }
 
-/// Spawns every purge (each every `every`; exports expire after `export_ttl`) on `tasks`, until `shutdown` flips.
+/// Deletes login attempts older than `keep` every `every` (the lockout looks back 15 minutes;
+/// the rest is the login audit, kept for the retention).
+pub async fn purge_old_login_attempts(
+    repo: Arc<dyn LoginAttemptRepository>,
+    keep: Duration,
+    every: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    periodically("login-attempt purge", PURGED_LOGIN_ATTEMPTS, every, shutdown, || {
+        let repo = Arc::clone(&repo);
+        async move { repo.purge_before(older_than(keep)).await.map_err(|e| e.to_string()) }
+    })
+    .await;
+}
+
+/// Deletes audit entries older than `keep` every `every`.
+pub async fn purge_old_audit_entries(
+    log: Arc<dyn AuditLog>,
+    keep: Duration,
+    every: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    periodically("audit purge", PURGED_AUDIT_ENTRIES, every, shutdown, || {
+        let log = Arc::clone(&log);
+        async move { log.purge_before(older_than(keep)).await.map_err(|e| e.to_string()) }
+    })
+    .await;
+}
+
+/// Spawns every purge (each every `every`; exports expire after `retention.exports`) on `tasks`, until `shutdown` flips.
 pub fn spawn_purges(
     stores: &crate::Stores,
+    retention: Retention,
     every: Duration,
-    export_ttl: Duration,
     shutdown: &watch::Receiver<bool>,
     tasks: &mut tokio::task::JoinSet<()>,
 ) {
     let tokens = Arc::new(frontdesk_sea_orm::SeaOrmRefreshTokenRepository::new(stores.sql.clone()));
     tasks.spawn(purge_expired_tokens(tokens, every, shutdown.clone()));
+    let attempts = Arc::new(frontdesk_sea_orm::SeaOrmLoginAttemptRepository::new(stores.sql.clone()));
+    tasks.spawn(purge_old_login_attempts(attempts, retention.login_attempts, every, shutdown.clone()));
+    let audit = Arc::new(frontdesk_sea_orm::SeaOrmAuditLog::new(stores.sql.clone()));
+    tasks.spawn(purge_old_audit_entries(audit, retention.audit, every, shutdown.clone()));
     tasks.spawn(purge_deleted_leads(crate::services::lead_service(stores), every, shutdown.clone()));
     tasks.spawn(purge_completed_jobs(Arc::clone(&stores.jobs.store), every, shutdown.clone()));
-    tasks.spawn(purge_files(Arc::clone(&stores.files), export_ttl, every, shutdown.clone()));
+    tasks.spawn(purge_files(Arc::clone(&stores.files), retention.exports, every, shutdown.clone()));
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use frontdesk_tenancy::testing::{InMemoryAuditLog, InMemoryLoginAttempts};
+    use frontdesk_tenancy::{AuditAction, AuditEntry, ClientInfo, EmailAddress, LoginAttempt, LoginAttemptId};
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    /// Runs one purge task until `done` holds (its first tick is immediate), then stops it.
+    async fn run_until<F: Future<Output = ()> + Send + 'static>(
+        task: impl FnOnce(watch::Receiver<bool>) -> F,
+        done: impl AsyncFn() -> bool,
+    ) {
+        let (stop, shutdown) = watch::channel(false);
+        let handle = tokio::spawn(task(shutdown));
+        for _ in 0..500 {
+            if done().await {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop.send(true).unwrap();
+        handle.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn login_attempts_older_than_the_retention_are_purged_and_newer_ones_kept() {
+        let repo = Arc::new(InMemoryLoginAttempts::default());
+        let email = EmailAddress::parse("ana@example.com").unwrap();
+        for age_days in [120, 91, 89, 1] {
+            let attempt = LoginAttempt {
+                id: LoginAttemptId::new(),
+                email: email.clone(),
+                succeeded: false,
+                ip: None,
+                user_agent: None,
+                at: Utc::now() - chrono::Duration::days(age_days),
+            };
+            repo.record(&attempt).await.unwrap();
+        }
+        let since = Utc::now() - chrono::Duration::days(365);
+        let remaining = || async { repo.failures_since(&email, since, 10).await.unwrap().len() };
+        let purging: Arc<dyn LoginAttemptRepository> = repo.clone();
+        run_until(
+            |stop| purge_old_login_attempts(purging, 90 * DAY, Duration::from_secs(3600), stop),
+            async || remaining().await == 2,
+        )
+        .await;
+        let left = repo.failures_since(&email, since, 10).await.unwrap();
+        assert_eq!(left.len(), 2, "the 89- and 1-day-old attempts stay");
+        assert!(left.iter().all(|at| *at > Utc::now() - chrono::Duration::days(90)));
+    }
+
+    #[tokio::test]
+    async fn audit_entries_older_than_the_retention_are_purged_and_newer_ones_kept() {
+        let log = Arc::new(InMemoryAuditLog::default());
+        for age_days in [400, 366, 364, 0] {
+            let at = Utc::now() - chrono::Duration::days(age_days);
+            log.record(&AuditEntry::new(AuditAction::LoginFailed, None, &ClientInfo::default(), at)).await.unwrap();
+        }
+        let purging: Arc<dyn AuditLog> = log.clone();
+        run_until(
+            |stop| purge_old_audit_entries(purging, 365 * DAY, Duration::from_secs(3600), stop),
+            async || log.recent(None, 10).await.unwrap().len() == 2,
+        )
+        .await;
+        let left = log.recent(None, 10).await.unwrap();
+        assert_eq!(left.len(), 2, "the 364- and 0-day-old entries stay");
+        assert!(left.iter().all(|e| e.at > Utc::now() - chrono::Duration::days(365)));
+    }
+
+    #[test]
+    fn retention_comes_from_the_settings() {
+        let settings = crate::Settings::from_vars(
+            &[("LOGIN_ATTEMPT_RETENTION_DAYS", "7"), ("AUDIT_RETENTION_DAYS", "30")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        )
+        .unwrap();
+        assert_eq!(
+            Retention::from_settings(&settings),
+            Retention { login_attempts: 7 * DAY, audit: 30 * DAY, exports: DAY }
+        );
+    }
 }

@@ -106,6 +106,17 @@ pub struct Settings {
     /// `JOB_RECONCILE_INTERVAL_SECS`: how often a worker re-publishes jobs the
     /// SQL store says are waiting but the Redis queue lost (default 60).
     pub job_reconcile_interval: Duration,
+    /// `TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges of reverse
+    /// proxies whose `X-Forwarded-For` is believed (default none: the socket
+    /// peer is the client).
+    pub trusted_proxies: Vec<crate::net::IpCidr>,
+    /// `REFRESH_ABSOLUTE_TTL_DAYS`: a session ends this long after its login,
+    /// however often it is refreshed (default 30 days).
+    pub refresh_absolute_ttl: Duration,
+    /// `LOGIN_ATTEMPT_RETENTION_DAYS`: login attempts older than this are purged (default 90 days).
+    pub login_attempt_retention: Duration,
+    /// `AUDIT_RETENTION_DAYS`: audit entries older than this are purged (default 365 days).
+    pub audit_retention: Duration,
 }
 
 impl fmt::Debug for Settings {
@@ -351,6 +362,28 @@ impl Settings {
         let job_max_interruptions = r.parsed("JOB_MAX_INTERRUPTIONS", 3u32, "a number of interrupted runs");
         let job_reconcile_interval =
             Duration::from_secs(r.parsed("JOB_RECONCILE_INTERVAL_SECS", 60u64, "a number of seconds").max(1));
+        let trusted_proxies = match r.raw("TRUSTED_PROXIES").map(crate::net::parse_cidr_list) {
+            None => Vec::new(),
+            Some(Ok(ranges)) => ranges,
+            Some(Err(bad)) => {
+                r.errors.extend(bad.into_iter().map(|why| {
+                    format!(
+                        "TRUSTED_PROXIES: {why} (expected addresses or CIDR ranges such as 10.0.0.0/8, comma-separated)"
+                    )
+                }));
+                Vec::new()
+            }
+        };
+        let mut days = |name: &str, default: u64| {
+            let days = r.parsed(name, default, "a number of days");
+            if days == 0 {
+                r.errors.push(format!("{name}: must be at least 1"));
+            }
+            Duration::from_secs(days.saturating_mul(24 * 3600))
+        };
+        let refresh_absolute_ttl = days("REFRESH_ABSOLUTE_TTL_DAYS", 30);
+        let login_attempt_retention = days("LOGIN_ATTEMPT_RETENTION_DAYS", 90);
+        let audit_retention = days("AUDIT_RETENTION_DAYS", 365);
 
         if app_env == AppEnv::Production && database_is_embedded {
             r.errors.push("DATABASE_URL: required when APP_ENV=production (postgres://…)".to_owned());
@@ -370,6 +403,10 @@ impl Settings {
             export_ttl,
             job_max_interruptions,
             job_reconcile_interval,
+            trusted_proxies,
+            refresh_absolute_ttl,
+            login_attempt_retention,
+            audit_retention,
             app_env,
             host,
             port,
@@ -445,6 +482,49 @@ mod tests {
             assert!(text.contains(&format!("{name}:")), "{name} missing from:\n{text}");
         }
         assert_eq!(err.0.len(), 6);
+    }
+
+    #[test]
+    fn auth_hardening_settings_default_and_parse() {
+        let defaults = Settings::from_vars(&HashMap::new()).unwrap();
+        assert!(defaults.trusted_proxies.is_empty(), "no proxy is trusted unless configured");
+        assert_eq!(defaults.refresh_absolute_ttl, Duration::from_secs(30 * 86_400));
+        assert_eq!(defaults.login_attempt_retention, Duration::from_secs(90 * 86_400));
+        assert_eq!(defaults.audit_retention, Duration::from_secs(365 * 86_400));
+        let set = Settings::from_vars(&vars(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::/32,127.0.0.1"),
+            ("REFRESH_ABSOLUTE_TTL_DAYS", "14"),
+            ("LOGIN_ATTEMPT_RETENTION_DAYS", "30"),
+            ("AUDIT_RETENTION_DAYS", "730"),
+        ]))
+        .unwrap();
+        let proxies: Vec<_> = set.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "2001:db8::/32", "127.0.0.1/32"]);
+        assert_eq!(set.refresh_absolute_ttl, Duration::from_secs(14 * 86_400));
+        assert_eq!(set.login_attempt_retention, Duration::from_secs(30 * 86_400));
+        assert_eq!(set.audit_retention, Duration::from_secs(730 * 86_400));
+    }
+
+    #[test]
+    fn every_bad_trusted_proxy_and_retention_is_named() {
+        let err = Settings::from_vars(&vars(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/40, lb.internal"),
+            ("REFRESH_ABSOLUTE_TTL_DAYS", "0"),
+            ("LOGIN_ATTEMPT_RETENTION_DAYS", "ninety"),
+            ("AUDIT_RETENTION_DAYS", "-1"),
+        ]))
+        .unwrap_err();
+        let text = err.to_string();
+        for needle in [
+            "TRUSTED_PROXIES: \"10.0.0.0/40\"",
+            "TRUSTED_PROXIES: \"lb.internal\"",
+            "REFRESH_ABSOLUTE_TTL_DAYS:",
+            "LOGIN_ATTEMPT_RETENTION_DAYS:",
+            "AUDIT_RETENTION_DAYS:",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from:\n{text}");
+        }
+        assert_eq!(err.0.len(), 5, "{text}");
     }
 
     #[test]

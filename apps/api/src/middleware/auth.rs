@@ -64,12 +64,13 @@ impl FromRequest for Authenticated {
     }
 }
 
-/// Who is calling, for the audit trail: the socket peer (not `X-Forwarded-For`,
-/// which any client could forge) and the User-Agent.
+/// Who is calling, for the lockout and the audit trail: the client address
+/// (the socket peer, or what a trusted proxy reported; see [`super::client_ip`])
+/// and the User-Agent.
 #[must_use]
 pub fn client_info(req: &HttpRequest) -> frontdesk_tenancy::ClientInfo {
     frontdesk_tenancy::ClientInfo {
-        ip: req.peer_addr().map(|addr| addr.ip().to_string()),
+        ip: super::client_ip::client_ip(req).map(|ip| ip.to_string()),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)

@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod auth;
+pub mod client_ip;
 pub mod extractors;
 pub mod rate_limit;
 pub mod request_context;

@@ -4,6 +4,8 @@
 //! a NUL byte in any string value or key (lead notes, metadata, strategy
 //! names, template bodies…) or any query parameter answers 400
 //! `validation_failed` naming each offending field, and nothing is stored.
+//! A JSON body that is not an object (every body of this api is one) is
+//! refused here too.
 //! The rule itself lives in `frontdesk_kernel::text`, which domain values
 //! also apply (imports reach storage without this middleware).
 
@@ -103,6 +105,12 @@ pub async fn text_guard(
         let body: Bytes = body.freeze();
         // Malformed JSON is left to the extractor, which says where it broke.
         if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
+            // Every JSON body of this api is an object; serde would read a
+            // struct from an array too (`[null, null]`), so refuse that here.
+            if !value.is_object() {
+                let error = ApiError::field("body", "must be a JSON object");
+                return Ok(req.into_response(error.error_response()));
+            }
             let problems = json_problems(&value, "");
             if !problems.is_empty() {
                 let mut errors = ValidationErrors::new();

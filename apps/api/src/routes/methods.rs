@@ -52,6 +52,9 @@ impl AllowedMethods {
     #[must_use]
     pub fn allow(&self, path: &str) -> Option<String> {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        // The router prefers literal segments (`/leads/import` over `/leads/{id}`):
+        // only the templates with the most literal matches name this path's methods.
+        let mut best = None;
         let mut allowed: Vec<&str> = Vec::new();
         for (template, methods) in &self.routes {
             let matches = template.len() == parts.len()
@@ -59,7 +62,15 @@ impl AllowedMethods {
                     Segment::Param => !part.is_empty(),
                     Segment::Literal(lit) => lit == part,
                 });
-            if matches {
+            if !matches {
+                continue;
+            }
+            let literals = template.iter().filter(|s| matches!(s, Segment::Literal(_))).count();
+            if best.is_none_or(|b| literals > b) {
+                best = Some(literals);
+                allowed.clear();
+            }
+            if best == Some(literals) {
                 allowed.extend(methods.iter().map(String::as_str));
             }
         }
@@ -84,8 +95,8 @@ mod tests {
         let table = AllowedMethods::from_document(&doc, &[("/openapi.json", &["GET"])]);
         assert_eq!(table.allow("/api/v1/leads").as_deref(), Some("GET, POST"));
         assert_eq!(table.allow("/api/v1/leads/abc").as_deref(), Some("DELETE, GET, PATCH"));
-        // A literal segment and a parameter both match: the union is allowed.
-        assert_eq!(table.allow("/api/v1/leads/import").as_deref(), Some("DELETE, GET, PATCH, POST"));
+        // A literal segment beats a parameter, as in the router.
+        assert_eq!(table.allow("/api/v1/leads/import").as_deref(), Some("POST"));
         assert_eq!(table.allow("/openapi.json").as_deref(), Some("GET"));
         assert_eq!(table.allow("/api/v1/nothing"), None);
         assert_eq!(table.allow("/api/v1/leads/a/b"), None);

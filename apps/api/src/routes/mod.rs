@@ -4,6 +4,7 @@ pub mod auth;
 pub mod jobs;
 pub mod leads;
 pub mod methods;
+pub mod paged;
 pub mod receptionist;
 pub mod status;
 pub mod subaccounts;

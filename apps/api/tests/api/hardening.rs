@@ -267,7 +267,7 @@ async fn a_multipart_body_is_capped_as_a_whole(profile: Profile) {
         .unwrap();
     assert_eq!(response.status(), 413, "with Content-Length");
 
-    // Chunked, so no length is declared: the parts are counted as they arrive.
+    // Chunked, so no length is declared: the junk part is refused at its header, unread.
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = app.address.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
@@ -286,5 +286,27 @@ async fn a_multipart_body_is_capped_as_a_whole(profile: Profile) {
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer).await;
     let answer = String::from_utf8_lossy(&answer);
-    assert!(answer.starts_with("HTTP/1.1 413"), "chunked: {}", answer.lines().next().unwrap_or_default());
+    assert!(answer.starts_with("HTTP/1.1 400"), "chunked: {}", answer.lines().next().unwrap_or_default());
+    assert!(answer.contains("unexpected part"), "{answer}");
+
+    // A file over the limit, chunked: refused once 20 MB have arrived.
+    let mut big = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nname,email\n"
+    )
+    .into_bytes();
+    big.extend(std::iter::repeat_n(b'x', 21 * 1024 * 1024));
+    big.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for chunk in big.chunks(256 * 1024) {
+        let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+        if stream.write_all(&frame).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "chunked file: {}", answer.lines().next().unwrap_or_default());
 }

@@ -29,6 +29,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The Redis key prefix (production profile).
     pub redis_prefix: Option<String>,
+    /// The app's database (SQLite file or PostgreSQL), for tests that check what was stored.
+    pub database_url: String,
     _db: Option<TestDatabase>,
     _dir: tempfile::TempDir,
 }
@@ -59,12 +61,11 @@ impl TestApp {
         self
     }
 
-    /// The newest audit entries, read straight from the app's PostgreSQL database (production profile).
+    /// The newest audit entries, read straight from the app's database.
     pub async fn audit_trail(&self) -> Vec<frontdesk_tenancy::AuditEntry> {
         use frontdesk_tenancy::AuditLog;
-        let db = self._db.as_ref().expect("audit_trail needs the production profile");
         let config = frontdesk_sea_orm::DbConfig {
-            url: db.url().to_owned(),
+            url: self.database_url.clone(),
             max_connections: 1,
             acquire_timeout: std::time::Duration::from_secs(5),
         };
@@ -72,6 +73,24 @@ impl TestApp {
         let entries = frontdesk_sea_orm::SeaOrmAuditLog::new(store.clone()).recent(None, 100).await.expect("audit");
         store.close().await;
         entries
+    }
+
+    /// The stored record of a refresh token (looked up by its hash), read straight from the app's database.
+    pub async fn stored_refresh_token(&self, token: &str) -> Option<frontdesk_tenancy::RefreshToken> {
+        use frontdesk_tenancy::RefreshTokenRepository;
+        let config = frontdesk_sea_orm::DbConfig {
+            url: self.database_url.clone(),
+            max_connections: 1,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        };
+        let store = frontdesk_sea_orm::SqlStore::connect(&config).await.expect("store");
+        let hash = frontdesk_crypto::hash_refresh_token(token);
+        let record = frontdesk_sea_orm::SeaOrmRefreshTokenRepository::new(store.clone())
+            .find_by_hash(&hash)
+            .await
+            .expect("refresh token lookup");
+        store.close().await;
+        record
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -186,13 +205,14 @@ pub async fn spawn_app_with(profile: Profile, extra: &[(&str, &str)]) -> TestApp
     for (key, value) in extra {
         vars.insert((*key).to_owned(), (*value).to_owned());
     }
+    let database_url = vars["DATABASE_URL"].clone();
     let settings = Settings::from_vars(&vars).expect("test settings");
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let redis_prefix = vars.get("REDIS_KEY_PREFIX").cloned();
-    TestApp { address, client, redis_prefix, _db: db, _dir: dir }
+    TestApp { address, client, redis_prefix, database_url, _db: db, _dir: dir }
 }
 
 pub async fn spawn_app(profile: Profile) -> TestApp {

@@ -10,6 +10,7 @@ mod hardening;
 mod headers;
 mod helpers;
 mod leads;
+mod lockout;
 mod openapi;
 mod rate_limits;
 mod receptionist;

@@ -2,7 +2,7 @@
 //! change-password over HTTP, in both profiles.
 
 use crate::errors::valid_sign_up;
-use crate::helpers::{BOTH, Profile, TestApp, spawn_app};
+use crate::helpers::{BOTH, Profile, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 async fn register(app: &TestApp, email: &str) -> Value {
@@ -226,5 +226,80 @@ async fn two_concurrent_sign_ups_with_one_email_give_one_201_and_one_409() {
         let mut statuses = [first.status().as_u16(), second.status().as_u16()];
         statuses.sort_unstable();
         assert_eq!(statuses, [201, 409], "{profile:?}");
+    }
+}
+
+crate::per_profile!(parallel_refreshes_of_one_token_leave_no_token_of_the_family_alive);
+
+/// Theft detection under a race: many parallel refreshes of one token. Whoever
+/// wins the rotation, the losers' reuse must end the family, so afterwards
+/// every token the family ever had answers 401 and none is stored live.
+/// Pairs are the sharpest race (the one loser revokes the family while the
+/// winner is still issuing); wide bursts check that at most one rotation wins.
+async fn parallel_refreshes_of_one_token_leave_no_token_of_the_family_alive(profile: Profile) {
+    let app = spawn_app(profile).await;
+    register(&app, "ana@example.com").await;
+    for (parallel, rounds) in [(2, 15), (24, 10)] {
+        for round in 0..rounds {
+            let session: Value = login(&app, "ana@example.com", "Secret123").await.json().await.unwrap();
+            let stolen = token(&session, "refreshToken");
+            // Open a keep-alive connection per request first, and hold every request at a
+            // barrier, so they reach the server together rather than one connect apart.
+            let mut warm = tokio::task::JoinSet::new();
+            for _ in 0..parallel {
+                warm.spawn(app.client.get(format!("{}/health/live", app.address)).send());
+            }
+            while let Some(done) = warm.join_next().await {
+                done.unwrap().unwrap();
+            }
+            let start = std::sync::Arc::new(tokio::sync::Barrier::new(parallel));
+            let mut calls = tokio::task::JoinSet::new();
+            for _ in 0..parallel {
+                let request = app
+                    .client
+                    .post(format!("{}/api/v1/auth/refresh", app.address))
+                    .json(&json!({"refreshToken": stolen}));
+                let start = start.clone();
+                calls.spawn(async move {
+                    start.wait().await;
+                    request.send().await.unwrap()
+                });
+            }
+            let mut family = vec![stolen.clone()];
+            let mut refused = 0;
+            while let Some(response) = calls.join_next().await {
+                let response = response.unwrap();
+                match response.status().as_u16() {
+                    200 => family.push(token(&response.json::<Value>().await.unwrap(), "refreshToken")),
+                    401 => refused += 1,
+                    other => panic!("{profile:?} x{parallel} round {round}: unexpected status {other}"),
+                }
+            }
+            let context = format!("{profile:?} x{parallel} round {round}");
+            assert!(family.len() <= 2, "{context}: at most one rotation may win");
+            assert!(refused >= parallel - 1, "{context}: the others are reuse");
+            // Stored state first, then the newest token first: presenting the stolen
+            // one again would itself (rightly) revoke the family and hide the bug.
+            for (i, member) in family.iter().enumerate() {
+                let stored = app.stored_refresh_token(member).await.expect("issued tokens are stored");
+                assert!(stored.revoked_at.is_some(), "{context}: token {i} is still live in the store");
+            }
+            for (i, member) in family.iter().enumerate().rev() {
+                let again = refresh(&app, member).await;
+                assert_eq!(again.status(), 401, "{context}: token {i} of the family still refreshes");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn refresh_tokens_never_outlive_the_configured_absolute_session_lifetime() {
+    let app = spawn_app_with(Profile::Embedded, &[("REFRESH_ABSOLUTE_TTL_DAYS", "2")]).await;
+    let first = register(&app, "ana@example.com").await;
+    let second: Value = refresh(&app, &token(&first, "refreshToken")).await.json().await.unwrap();
+    for session in [&first, &second] {
+        let stored = app.stored_refresh_token(&token(session, "refreshToken")).await.unwrap();
+        // Seven days from issue, cut to two days from the login.
+        assert_eq!(stored.expires_at, stored.family_started_at + chrono::Duration::days(2));
     }
 }

@@ -1,7 +1,7 @@
 //! Lead import and export through the job queue, over HTTP, in both
 //! profiles (SQL queue + SQLite; Redis Streams + PostgreSQL).
 
-use crate::helpers::{BOTH, TestApp, register, spawn_app};
+use crate::helpers::{BOTH, Profile, TestApp, register, spawn_app};
 use frontdesk_kernel::files::{Table, TabularCodec, TabularFormat};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -191,6 +191,11 @@ async fn jobs_are_tenant_scoped_and_bad_requests_say_what_to_fix() {
     assert_eq!(export("export-1").await, export("export-1").await);
 }
 
+crate::per_profile!(
+    a_workbook_spanning_the_whole_grid_is_dead_with_a_clear_error_and_nothing_else_is_harmed,
+    expired_exports_answer_410_and_a_deleted_sub_account_leaves_no_files_or_cache_keys,
+);
+
 /// The workbook from the hardening issue: a few KB whose only cells are A1
 /// and XFD1048576, so its sheet spans 16,384 × 1,048,576 cells.
 fn whole_grid_workbook() -> Vec<u8> {
@@ -201,28 +206,24 @@ fn whole_grid_workbook() -> Vec<u8> {
     workbook.save_to_buffer().unwrap()
 }
 
-#[tokio::test]
-async fn a_workbook_spanning_the_whole_grid_is_dead_with_a_clear_error_and_nothing_else_is_harmed() {
-    for profile in BOTH {
-        let app = spawn_app(profile).await;
-        let token = owner(&app, "grid.test").await;
-        let workbook = whole_grid_workbook();
-        assert!(workbook.len() < 10_000, "tiny on the wire: {} bytes", workbook.len());
-        let (status, accepted) = app.upload(&token, "/api/v1/leads/import", "grid.xlsx", &workbook).await;
-        assert_eq!(status, 202, "{accepted}");
-        let job = app.wait_for_job(&token, accepted["jobId"].as_str().unwrap()).await;
-        assert_eq!((job["status"].as_str(), job["attempts"].as_u64()), (Some("dead"), Some(1)), "{job}");
-        let error = job["error"].as_str().unwrap();
-        assert!(error.contains("too large") && error.contains("1048576 rows × 16384 columns"), "{error}");
+async fn a_workbook_spanning_the_whole_grid_is_dead_with_a_clear_error_and_nothing_else_is_harmed(profile: Profile) {
+    let app = spawn_app(profile).await;
+    let token = owner(&app, "grid.test").await;
+    let workbook = whole_grid_workbook();
+    assert!(workbook.len() < 10_000, "tiny on the wire: {} bytes", workbook.len());
+    let (status, accepted) = app.upload(&token, "/api/v1/leads/import", "grid.xlsx", &workbook).await;
+    assert_eq!(status, 202, "{accepted}");
+    let job = app.wait_for_job(&token, accepted["jobId"].as_str().unwrap()).await;
+    assert_eq!((job["status"].as_str(), job["attempts"].as_u64()), (Some("dead"), Some(1)), "{job}");
+    let error = job["error"].as_str().unwrap();
+    assert!(error.contains("too large") && error.contains("1048576 rows × 16384 columns"), "{error}");
 
-        // The process is alive and its worker still runs jobs.
-        assert_eq!(app.get("/health/live").await.status(), 200);
-        let (_, accepted) =
-            app.upload(&token, "/api/v1/leads/import", "ok.csv", b"name,email\nAna,ana@grid.test\n").await;
-        let job = app.wait_for_job(&token, accepted["jobId"].as_str().unwrap()).await;
-        assert_eq!((job["status"].as_str(), &job["result"]["inserted"]), (Some("completed"), &json!(1)), "{job}");
-        assert_eq!(app.stored_files("imports"), Vec::<String>::new(), "uploads are deleted once their import ends");
-    }
+    // The process is alive and its worker still runs jobs.
+    assert_eq!(app.get("/health/live").await.status(), 200);
+    let (_, accepted) = app.upload(&token, "/api/v1/leads/import", "ok.csv", b"name,email\nAna,ana@grid.test\n").await;
+    let job = app.wait_for_job(&token, accepted["jobId"].as_str().unwrap()).await;
+    assert_eq!((job["status"].as_str(), &job["result"]["inserted"]), (Some("completed"), &json!(1)), "{job}");
+    assert_eq!(app.stored_files("imports"), Vec::<String>::new(), "uploads are deleted once their import ends");
 }
 
 #[tokio::test]
@@ -293,57 +294,53 @@ async fn export(app: &TestApp, token: &str) -> String {
     job_id
 }
 
-#[tokio::test]
-async fn expired_exports_answer_410_and_a_deleted_sub_account_leaves_no_files_or_cache_keys() {
-    for profile in BOTH {
-        let app = spawn_app(profile).await;
-        let (user, _) = register(&app, "owner@retention.test").await;
-        let (status, created) = app
-            .call(&user, Method::POST, "/api/v1/subaccounts", Some(json!({"name": "Retention", "country": "US"})))
-            .await;
-        assert_eq!(status, 201, "{created}");
-        let token = created["accessToken"].as_str().unwrap().to_owned();
-        let tenant = created["subAccount"]["id"].as_str().unwrap().to_owned();
-        let (_, lead) = app
-            .call(&token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana", "email": "ana@retention.test"})))
-            .await;
-        let (status, _) =
-            app.call(&token, Method::GET, &format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()), None).await;
-        assert_eq!(status, 200, "read once, so it is cached");
+async fn expired_exports_answer_410_and_a_deleted_sub_account_leaves_no_files_or_cache_keys(profile: Profile) {
+    let app = spawn_app(profile).await;
+    let (user, _) = register(&app, "owner@retention.test").await;
+    let (status, created) =
+        app.call(&user, Method::POST, "/api/v1/subaccounts", Some(json!({"name": "Retention", "country": "US"}))).await;
+    assert_eq!(status, 201, "{created}");
+    let token = created["accessToken"].as_str().unwrap().to_owned();
+    let tenant = created["subAccount"]["id"].as_str().unwrap().to_owned();
+    let (_, lead) = app
+        .call(&token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana", "email": "ana@retention.test"})))
+        .await;
+    let (status, _) =
+        app.call(&token, Method::GET, &format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()), None).await;
+    assert_eq!(status, 200, "read once, so it is cached");
 
-        // An export past its time: the purge deletes it and the download says so.
-        let expired = export(&app, &token).await;
-        assert_eq!(download_status(&app, &token, &expired).await.0, 200);
-        let files = frontdesk_files::LocalFileStorage::new(app.files_dir());
-        let later = chrono::Utc::now() + chrono::Duration::seconds(1);
-        let purged = frontdesk_runtime::maintenance::purge_expired_files(&files, std::time::Duration::ZERO, later);
-        assert_eq!(purged.await.unwrap(), 1);
-        let (status, body) = download_status(&app, &token, &expired).await;
-        assert_eq!((status, body["code"].as_str()), (410, Some("gone")), "{body}");
-        assert!(body["message"].as_str().unwrap().contains("expired"), "{body}");
+    // An export past its time: the purge deletes it and the download says so.
+    let expired = export(&app, &token).await;
+    assert_eq!(download_status(&app, &token, &expired).await.0, 200);
+    let files = frontdesk_files::LocalFileStorage::new(app.files_dir());
+    let later = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let purged = frontdesk_runtime::maintenance::purge_expired_files(&files, std::time::Duration::ZERO, later);
+    assert_eq!(purged.await.unwrap(), 1);
+    let (status, body) = download_status(&app, &token, &expired).await;
+    assert_eq!((status, body["code"].as_str()), (410, Some("gone")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("expired"), "{body}");
 
-        // A fresh export, then the sub-account goes: its files and cache keys go with it.
-        export(&app, &token).await;
-        assert_eq!(app.stored_files(&format!("exports/{tenant}")).len(), 1);
-        let cached = |app: &TestApp| {
-            let prefix = app.redis_prefix.clone();
-            let tenant = tenant.clone();
-            async move {
-                let Some(prefix) = prefix else { return 0 };
-                let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-                let mut redis = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
-                let keys: Vec<String> =
-                    redis::cmd("KEYS").arg(format!("{prefix}lead:{tenant}:*")).query_async(&mut redis).await.unwrap();
-                keys.len()
-            }
-        };
-        if app.redis_prefix.is_some() {
-            assert_eq!(cached(&app).await, 1, "the lead is in the Redis cache");
+    // A fresh export, then the sub-account goes: its files and cache keys go with it.
+    export(&app, &token).await;
+    assert_eq!(app.stored_files(&format!("exports/{tenant}")).len(), 1);
+    let cached = |app: &TestApp| {
+        let prefix = app.redis_prefix.clone();
+        let tenant = tenant.clone();
+        async move {
+            let Some(prefix) = prefix else { return 0 };
+            let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+            let mut redis = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
+            let keys: Vec<String> =
+                redis::cmd("KEYS").arg(format!("{prefix}lead:{tenant}:*")).query_async(&mut redis).await.unwrap();
+            keys.len()
         }
-        let (status, body) = app.call(&token, Method::DELETE, &format!("/api/v1/subaccounts/{tenant}"), None).await;
-        assert_eq!(status, 204, "{body}");
-        assert_eq!(app.stored_files(&format!("exports/{tenant}")), Vec::<String>::new());
-        assert_eq!(app.stored_files(&format!("imports/{tenant}")), Vec::<String>::new());
-        assert_eq!(cached(&app).await, 0, "no cache keys of the deleted sub-account");
+    };
+    if app.redis_prefix.is_some() {
+        assert_eq!(cached(&app).await, 1, "the lead is in the Redis cache");
     }
+    let (status, body) = app.call(&token, Method::DELETE, &format!("/api/v1/subaccounts/{tenant}"), None).await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(app.stored_files(&format!("exports/{tenant}")), Vec::<String>::new());
+    assert_eq!(app.stored_files(&format!("imports/{tenant}")), Vec::<String>::new());
+    assert_eq!(cached(&app).await, 0, "no cache keys of the deleted sub-account");
 }

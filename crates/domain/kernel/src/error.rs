@@ -35,6 +35,8 @@ pub enum Code {
     InvalidToken,
     /// Wrong email or password (401).
     InvalidCredentials,
+    /// The session reached its absolute lifetime; log in again (401).
+    SessionExpired,
     /// The caller's role may not do this (403).
     Forbidden,
     /// The user has no sub-account yet (403).
@@ -69,6 +71,8 @@ pub enum Code {
     AccountLocked,
     /// Too many requests (429).
     RateLimited,
+    /// Too many failed logins for one email from many addresses: slowed down, not locked (429).
+    LoginThrottled,
     /// A bug or corrupt data in storage (500).
     StorageFailure,
     /// A cryptographic operation failed (500).
@@ -87,7 +91,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for documentation and exhaustiveness tests.
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 34] = [
         Self::ValidationFailed,
         Self::InvalidId,
         Self::MalformedJson,
@@ -96,6 +100,7 @@ impl Code {
         Self::Unauthorized,
         Self::InvalidToken,
         Self::InvalidCredentials,
+        Self::SessionExpired,
         Self::Forbidden,
         Self::OnboardingRequired,
         Self::NotFound,
@@ -113,6 +118,7 @@ impl Code {
         Self::Unprocessable,
         Self::AccountLocked,
         Self::RateLimited,
+        Self::LoginThrottled,
         Self::StorageFailure,
         Self::CryptoFailure,
         Self::CryptoMisconfigured,
@@ -134,6 +140,7 @@ impl Code {
             Self::Unauthorized => "unauthorized",
             Self::InvalidToken => "invalid_token",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::SessionExpired => "session_expired",
             Self::Forbidden => "forbidden",
             Self::OnboardingRequired => "onboarding_required",
             Self::NotFound => "not_found",
@@ -151,6 +158,7 @@ impl Code {
             Self::Unprocessable => "unprocessable",
             Self::AccountLocked => "account_locked",
             Self::RateLimited => "rate_limited",
+            Self::LoginThrottled => "login_throttled",
             Self::StorageFailure => "storage_failure",
             Self::CryptoFailure => "crypto_failure",
             Self::CryptoMisconfigured => "crypto_misconfigured",

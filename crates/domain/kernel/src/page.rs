@@ -11,6 +11,9 @@ pub const DEFAULT_LIMIT: u32 = 20;
 /// Largest page size a client may ask for.
 pub const MAX_LIMIT: u32 = 100;
 
+/// The deepest page a list serves (deeper pages of any real list are empty anyway).
+pub const MAX_PAGE: u32 = 1_000_000;
+
 /// A validated page request (1-based page number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageRequest {
@@ -33,8 +36,8 @@ impl PageRequest {
         let mut errors = ValidationErrors::new();
         let page = page.unwrap_or(1);
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
-        if page == 0 {
-            errors.add("page", "must be 1 or more");
+        if page == 0 || page > MAX_PAGE {
+            errors.add("page", format!("must be between 1 and {MAX_PAGE}"));
         }
         if limit == 0 || limit > MAX_LIMIT {
             errors.add("limit", format!("must be between 1 and {MAX_LIMIT}"));
@@ -106,6 +109,6 @@ mod tests {
     #[test]
     fn rejects_page_zero_and_limit_over_the_cap_naming_both() {
         let errors = PageRequest::new(Some(0), Some(101)).unwrap_err();
-        assert_eq!(errors.messages(), vec!["page: must be 1 or more", "limit: must be between 1 and 100"]);
+        assert_eq!(errors.messages(), vec!["page: must be between 1 and 1000000", "limit: must be between 1 and 100"]);
     }
 }

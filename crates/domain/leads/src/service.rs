@@ -191,11 +191,16 @@ impl LeadService {
     /// Brings back a lead deleted less than [`RETENTION_DAYS`] days ago.
     ///
     /// # Errors
-    /// `NotFound` when not deleted, too old or another tenant's;
+    /// `NotFound` when unknown, deleted too long ago, or another tenant's;
     /// `Duplicate` when a live lead took its phone or email; `Storage`.
+    /// Restoring a live lead is a no-op that returns it (restore is idempotent:
+    /// a retried request, or one racing another restore, succeeds).
     pub async fn restore(&self, tenant: TenantId, id: LeadId) -> Result<Lead> {
         let now = self.now();
-        let lead = self.repo.restore(tenant, id, now - Days::days(RETENTION_DAYS), now).await?;
+        let lead = match self.repo.restore(tenant, id, now - Days::days(RETENTION_DAYS), now).await {
+            Err(LeadsError::NotFound { .. }) => return self.get(tenant, id).await,
+            other => other?,
+        };
         self.write_through(tenant, id, &CacheEntry::Live(Box::new(lead.clone()))).await;
         Ok(lead)
     }

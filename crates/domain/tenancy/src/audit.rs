@@ -122,6 +122,12 @@ pub trait AuditLog: Send + Sync + 'static {
     /// # Errors
     /// `Storage`.
     async fn recent(&self, tenant: Option<TenantId>, limit: usize) -> crate::Result<Vec<AuditEntry>>;
+
+    /// Deletes entries older than `before` (the retention purge); returns how many.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn purge_before(&self, before: DateTime<Utc>) -> crate::Result<u64>;
 }
 
 /// Appends `entry`, logging instead of failing (see the module docs).

@@ -4,9 +4,13 @@
 //! A session is a 15-minute access token (claims signed by the
 //! [`TokenSigner`]) plus a 7-day opaque refresh token of which only the
 //! hash is stored. Each login starts a token *family*; refreshing revokes
-//! the presented token and issues the next one in the same family.
-//! Presenting a revoked token means it was copied: the whole family is
-//! revoked (the thief and the victim both have to log in again).
+//! the presented token and issues the next one in the same family, in one
+//! atomic step of the repository. Presenting a revoked token means it was
+//! copied: the whole family is revoked (the thief and the victim both have
+//! to log in again), and because rotation checks the family, no token of it
+//! answers again — even one issued by a rotation racing the detection.
+//! Refreshing never extends a session past [`SessionPolicy::absolute_lifetime`]
+//! from its login.
 
 use crate::audit::{self, AuditAction, AuditEntry, AuditLog};
 use crate::error::{Result, TenancyError};
@@ -17,16 +21,16 @@ use crate::ports::{
     RefreshTokenRepository, TokenSigner, UserRepository,
 };
 use crate::ports::{LoginAttempt, LoginAttemptId, LoginAttemptRepository};
-use crate::session::{RefreshToken, TokenFamilyId};
+use crate::session::{RefreshToken, SessionPolicy, TokenFamilyId};
 use crate::user::{NewUser, User};
 use crate::values::{EmailAddress, Password};
 use frontdesk_kernel::{Clock, UserId, ValidationErrors};
 use std::sync::Arc;
 
-/// Who is calling, for the login audit trail.
+/// Who is calling, for the lockout rule and the audit trail.
 #[derive(Clone, Debug, Default)]
 pub struct ClientInfo {
-    /// The peer address.
+    /// The client address: the socket peer, or what a trusted proxy reported for it.
     pub ip: Option<String>,
     /// The User-Agent header (truncated to 256 characters).
     pub user_agent: Option<String>,
@@ -71,6 +75,7 @@ pub struct AuthService {
     generator: Arc<dyn RefreshTokenGenerator>,
     attempts: Arc<dyn LoginAttemptRepository>,
     lockout: LockoutPolicy,
+    sessions: SessionPolicy,
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
 }
@@ -93,6 +98,8 @@ pub struct AuthPorts {
     pub attempts: Arc<dyn LoginAttemptRepository>,
     /// The lockout thresholds.
     pub lockout: LockoutPolicy,
+    /// Session lifetimes.
+    pub sessions: SessionPolicy,
     /// The audit trail.
     pub audit: Arc<dyn AuditLog>,
     /// Time.
@@ -112,10 +119,23 @@ impl AuthService {
             generator,
             attempts,
             lockout,
+            sessions,
             audit,
             clock,
         } = ports;
-        Self { users, memberships, refresh_tokens, hasher, signer, generator, attempts, lockout, audit, clock }
+        Self {
+            users,
+            memberships,
+            refresh_tokens,
+            hasher,
+            signer,
+            generator,
+            attempts,
+            lockout,
+            sessions,
+            audit,
+            clock,
+        }
     }
 
     /// Signs up a business user (who starts in onboarding, with no sub-account) and signs them in.
@@ -165,8 +185,10 @@ impl AuthService {
     ///
     /// # Errors
     /// `Validation` for a malformed email or empty password, `Locked` while the
-    /// email is locked (and on the failure that locks it), `InvalidCredentials`
-    /// for a wrong password or an unknown email alike, `Storage`/`Internal`.
+    /// email is locked for this client address (and on the failure that locks
+    /// it), `Throttled` while the email has too many recent failures from all
+    /// addresses, `InvalidCredentials` for a wrong password or an unknown email
+    /// alike, `Storage`/`Internal`.
     pub async fn login(&self, email: &str, password: &str, client: &ClientInfo) -> Result<Session> {
         let mut errors = ValidationErrors::new();
         let email = errors.check("email", EmailAddress::parse(email));
@@ -177,13 +199,20 @@ impl AuthService {
         let Some(email) = email else { return Err(TenancyError::InvalidCredentials) };
 
         let now = self.clock.now();
+        let ip = client.ip.as_deref();
         let max = self.lockout.max_failures;
+        let window_start = now - self.lockout.window;
         let times = |failures: &[(LoginAttemptId, chrono::DateTime<chrono::Utc>)]| -> Vec<_> {
             failures.iter().map(|(_, at)| *at).collect()
         };
-        let settled = self.attempts.recent_failures(&email, max).await?;
+        let settled = self.attempts.recent_failures(&email, ip, max).await?;
         if let Some(until) = self.lockout.locked_until(&times(&settled), now) {
             return Err(TenancyError::Locked { until });
+        }
+        let ceiling = self.lockout.email_ceiling;
+        let email_failures = self.attempts.failures_since(&email, window_start, ceiling).await?;
+        if let Some(until) = self.lockout.throttled_until(&email_failures, now) {
+            return Err(TenancyError::Throttled { until });
         }
         // Reserve: the attempt counts as a failure until the password is proven,
         // so concurrent guesses (bcrypt takes ~0.3 s) see each other. Only the
@@ -197,10 +226,9 @@ impl AuthService {
             at: now,
         };
         self.attempts.record(&attempt).await?;
-        let in_flight = self.attempts.recent_failures(&email, max.saturating_mul(4).max(1)).await?;
+        let in_flight = self.attempts.recent_failures(&email, ip, max.saturating_mul(4).max(1)).await?;
         // Failures older than this attempt that still count (inside the window; the
         // failures behind an expired lock are older than the window by construction).
-        let window_start = now - self.lockout.window;
         let older = in_flight
             .iter()
             .position(|(id, _)| *id == attempt.id)
@@ -222,7 +250,7 @@ impl AuthService {
                 let actor = user.map(|u| u.id);
                 let entry = AuditEntry::new(AuditAction::LoginFailed, actor, client, now).target(email.as_str());
                 audit::append(self.audit.as_ref(), entry).await;
-                let failures = times(&self.attempts.recent_failures(&email, max).await?);
+                let failures = times(&self.attempts.recent_failures(&email, ip, max).await?);
                 let until = self.lockout.locked_until(&failures, now).or_else(|| {
                     // Refused unchecked (too many in flight): lock as if those had failed.
                     older.is_none_or(|older| older >= max).then(|| now + self.lockout.lock_for)
@@ -242,7 +270,9 @@ impl AuthService {
     ///
     /// # Errors
     /// `InvalidToken` for an unknown, expired or revoked token; a revoked one
-    /// also revokes its whole family (reuse means theft).
+    /// (or one a concurrent rotation consumed first) also revokes its whole
+    /// family (reuse means theft). `SessionExpired` once the session is older
+    /// than its absolute lifetime.
     pub async fn refresh(&self, presented: &str) -> Result<Session> {
         let now = self.clock.now();
         let hash = self.generator.hash(presented);
@@ -252,17 +282,23 @@ impl AuthService {
             tracing::warn!(user.id = %record.user_id, revoked, "revoked refresh token presented again; family revoked");
             return Err(TenancyError::InvalidToken);
         }
+        if now >= record.session_ends_at(self.sessions) {
+            return Err(TenancyError::SessionExpired);
+        }
         if now >= record.expires_at {
             return Err(TenancyError::InvalidToken);
         }
-        // Only one of two concurrent rotations of the same token may win.
-        if !self.refresh_tokens.revoke(record.id, now).await? {
+        let user = self.users.get(record.user_id).await?;
+        let (refresh_token, next_hash) = self.generator.generate()?;
+        let next = record.successor(next_hash, now, self.sessions);
+        // Consume and issue in one step: of concurrent rotations only one wins,
+        // and none can issue into a family that reuse detection has revoked.
+        if !self.refresh_tokens.rotate(record.id, &next, now).await? {
             self.refresh_tokens.revoke_family(record.family_id, now).await?;
             tracing::warn!(user.id = %record.user_id, "concurrent reuse of a refresh token; family revoked");
             return Err(TenancyError::InvalidToken);
         }
-        let user = self.users.get(record.user_id).await?;
-        self.start_session(user, record.family_id).await
+        self.session_for(user, record.family_id, refresh_token, now).await
     }
 
     /// Ends the session the refresh token belongs to, if it is `user_id`'s.
@@ -332,12 +368,26 @@ impl AuthService {
         self.signer.verify(token)
     }
 
-    /// Issues an access token and a refresh token in `family` for `user`.
+    /// Signs `user` in: starts a new token family and issues its first refresh token with an access token.
     ///
     /// # Errors
     /// `Storage`/`Internal` when the membership lookup, signing or storing fails.
     pub async fn start_session(&self, user: User, family: TokenFamilyId) -> Result<Session> {
         let now = self.clock.now();
+        let (refresh_token, hash) = self.generator.generate()?;
+        let first = RefreshToken::issue(user.id, family, hash, now).capped(self.sessions);
+        self.refresh_tokens.start_family(&first).await?;
+        self.session_for(user, family, refresh_token, now).await
+    }
+
+    /// The access token for `user` in `family`, with the already stored `refresh_token`.
+    async fn session_for(
+        &self,
+        user: User,
+        family: TokenFamilyId,
+        refresh_token: IssuedRefreshToken,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Session> {
         let membership = self.memberships.find_for_user(user.id).await?;
         let claims = AccessClaims {
             sub: user.id,
@@ -350,8 +400,6 @@ impl AuthService {
             exp: now.timestamp() + ACCESS_TOKEN_SECONDS,
         };
         let access_token = self.signer.sign(&claims)?;
-        let (refresh_token, hash) = self.generator.generate()?;
-        self.refresh_tokens.insert(&RefreshToken::issue(user.id, family, hash, now)).await?;
         Ok(Session { user, membership, access_token, refresh_token, expires_in: ACCESS_TOKEN_SECONDS })
     }
 }
@@ -390,6 +438,7 @@ mod tests {
             generator: Arc::new(SequentialTokens::default()),
             attempts: Arc::new(InMemoryLoginAttempts::default()),
             lockout: LockoutPolicy::default(),
+            sessions: SessionPolicy::default(),
             audit: audit.clone(),
             clock: clock.clone(),
         });
@@ -480,6 +529,47 @@ mod tests {
         assert!(f.service.login("ana@example.com", "Secret123", &client()).await.is_ok(), "unlocked after 30 min");
     }
 
+    fn from(ip: &str) -> ClientInfo {
+        ClientInfo { ip: Some(ip.into()), user_agent: Some("test".into()) }
+    }
+
+    #[tokio::test]
+    async fn failures_from_one_ip_lock_that_ip_only_and_the_owner_logs_in_from_another() {
+        let f = fixture();
+        f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
+        for attempt in 1..=5 {
+            let err = f.service.login("ana@example.com", "Wrong1234", &from("198.51.100.9")).await.unwrap_err();
+            assert_eq!(matches!(err, TenancyError::Locked { .. }), attempt == 5, "attempt {attempt}: {err:?}");
+        }
+        let attacker = f.service.login("ana@example.com", "Secret123", &from("198.51.100.9")).await.unwrap_err();
+        assert!(matches!(attacker, TenancyError::Locked { .. }), "{attacker:?}");
+        assert!(f.service.login("ana@example.com", "Secret123", &from("203.0.113.5")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn failures_spread_over_many_ips_throttle_the_email_instead_of_locking_it() {
+        use frontdesk_kernel::ErrorCode;
+        let f = fixture();
+        f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
+        let ceiling = LockoutPolicy::default().email_ceiling;
+        for n in 0..ceiling {
+            f.clock.advance(chrono::Duration::seconds(10));
+            let ip = format!("198.51.100.{}", n / 4);
+            let err = f.service.login("ana@example.com", "Wrong1234", &from(&ip)).await.unwrap_err();
+            assert!(matches!(err, TenancyError::InvalidCredentials), "failure {n}: {err:?}");
+        }
+        let throttled = f.service.login("ana@example.com", "Secret123", &from("203.0.113.5")).await.unwrap_err();
+        assert_eq!(throttled.code().as_str(), "login_throttled", "{throttled:?}");
+        let TenancyError::Throttled { until } = throttled else { unreachable!() };
+        // The oldest of the counted failures leaves the 15-minute window first.
+        assert_eq!(
+            until,
+            f.clock.now() - chrono::Duration::seconds(10 * (ceiling as i64 - 1)) + chrono::Duration::minutes(15)
+        );
+        f.clock.advance(until - f.clock.now());
+        assert!(f.service.login("ana@example.com", "Secret123", &from("203.0.113.5")).await.is_ok(), "not a lock");
+    }
+
     #[tokio::test]
     async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
         let f = fixture();
@@ -500,6 +590,31 @@ mod tests {
         let session = f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
         f.clock.advance(chrono::Duration::days(7));
         assert!(matches!(f.service.refresh(session.refresh_token.expose()).await, Err(TenancyError::InvalidToken)));
+    }
+
+    #[tokio::test]
+    async fn a_session_refreshed_every_six_days_still_ends_thirty_days_after_login() {
+        use frontdesk_kernel::ErrorCode;
+        let f = fixture();
+        let started = f.clock.now();
+        let mut session = f.service.register(sign_up("ana@example.com"), &client()).await.unwrap();
+        for _ in 0..4 {
+            f.clock.advance(chrono::Duration::days(6));
+            session = f.service.refresh(session.refresh_token.expose()).await.unwrap();
+        }
+        // Day 29, 23 h: still inside the absolute lifetime, but the new token may not outlive it.
+        f.clock.advance(chrono::Duration::days(5) + chrono::Duration::hours(23));
+        session = f.service.refresh(session.refresh_token.expose()).await.unwrap();
+        let stored = f.tokens.find_by_hash(&SequentialTokens::hash_of(session.refresh_token.expose())).await.unwrap();
+        assert_eq!(stored.map(|t| t.expires_at), Some(started + chrono::Duration::days(30)));
+
+        f.clock.advance(chrono::Duration::hours(1));
+        let err = f.service.refresh(session.refresh_token.expose()).await.unwrap_err();
+        assert_eq!(err.code().as_str(), "session_expired", "{err:?}");
+        assert!(err.to_string().contains("log in again"), "{err}");
+        // A fresh login starts a new 30 days.
+        let again = f.service.login("ana@example.com", "Secret123", &client()).await.unwrap();
+        assert!(f.service.refresh(again.refresh_token.expose()).await.is_ok());
     }
 
     #[tokio::test]
@@ -592,6 +707,7 @@ mod tests {
             generator: Arc::new(SequentialTokens::default()),
             attempts: Arc::new(InMemoryLoginAttempts::default()),
             lockout: LockoutPolicy::default(),
+            sessions: SessionPolicy::default(),
             audit: Arc::new(InMemoryAuditLog::default()),
             clock,
         });
@@ -612,5 +728,88 @@ mod tests {
         assert!(checks <= 5, "{checks} passwords were checked; the rule allows 5 per lock");
         let locked = service.login("ana@example.com", "Secret123", &client()).await.unwrap_err();
         assert!(matches!(locked, TenancyError::Locked { .. }), "{locked:?}");
+    }
+
+    /// Refresh tokens whose issuing step is slow: the window in which a
+    /// concurrent reuse detection used to revoke the family *before* the
+    /// winner's new token was stored, leaving that token alive.
+    struct SlowIssuing(InMemoryRefreshTokens);
+
+    #[async_trait::async_trait]
+    impl RefreshTokenRepository for SlowIssuing {
+        async fn start_family(&self, token: &RefreshToken) -> Result<()> {
+            self.0.start_family(token).await
+        }
+        async fn find_by_hash(&self, hash: &crate::session::TokenHash) -> Result<Option<RefreshToken>> {
+            self.0.find_by_hash(hash).await
+        }
+        async fn rotate(
+            &self,
+            current: crate::session::RefreshTokenId,
+            next: &RefreshToken,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<bool> {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            self.0.rotate(current, next, at).await
+        }
+        async fn revoke_other_families(
+            &self,
+            user_id: UserId,
+            keep: Option<TokenFamilyId>,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<u64> {
+            self.0.revoke_other_families(user_id, keep, at).await
+        }
+        async fn revoke_family(&self, family_id: TokenFamilyId, at: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+            self.0.revoke_family(family_id, at).await
+        }
+        async fn purge_expired(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+            self.0.purge_expired(before).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn after_parallel_refreshes_of_one_token_no_token_of_the_family_refreshes_however_slow_issuing_is() {
+        let tokens = Arc::new(SlowIssuing(InMemoryRefreshTokens::default()));
+        let service = AuthService::new(AuthPorts {
+            users: Arc::new(InMemoryUsers::default()),
+            memberships: Arc::new(InMemoryMemberships::default()),
+            refresh_tokens: tokens.clone(),
+            hasher: Arc::new(PlainTextHasher),
+            signer: Arc::new(FakeSigner),
+            generator: Arc::new(SequentialTokens::default()),
+            attempts: Arc::new(InMemoryLoginAttempts::default()),
+            lockout: LockoutPolicy::default(),
+            sessions: SessionPolicy::default(),
+            audit: Arc::new(InMemoryAuditLog::default()),
+            clock: Arc::new(ManualClock::at(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap())),
+        });
+        service.register(sign_up("ana@example.com"), &client()).await.unwrap();
+        for round in 0..5 {
+            let stolen = service.login("ana@example.com", "Secret123", &client()).await.unwrap().refresh_token;
+            let mut refreshes = tokio::task::JoinSet::new();
+            for _ in 0..20 {
+                let (service, stolen) = (service.clone(), stolen.clone());
+                refreshes.spawn(async move { service.refresh(stolen.expose()).await });
+            }
+            let mut family = vec![stolen];
+            while let Some(outcome) = refreshes.join_next().await {
+                match outcome.unwrap() {
+                    Ok(session) => family.push(session.refresh_token),
+                    Err(err) => assert!(matches!(err, TenancyError::InvalidToken), "round {round}: {err:?}"),
+                }
+            }
+            assert!(family.len() <= 2, "round {round}: one rotation at most");
+            // Stored state first, then the newest token first: presenting the stolen
+            // one again would itself (rightly) revoke the family and hide the bug.
+            for (i, member) in family.iter().enumerate() {
+                let stored = tokens.find_by_hash(&SequentialTokens::hash_of(member.expose())).await.unwrap().unwrap();
+                assert!(stored.revoked_at.is_some(), "round {round}: token {i} is stored live");
+            }
+            for (i, member) in family.iter().enumerate().rev() {
+                let again = service.refresh(member.expose()).await;
+                assert!(matches!(again, Err(TenancyError::InvalidToken)), "round {round}: token {i} refreshes");
+            }
+        }
     }
 }

@@ -41,6 +41,16 @@ pub enum TenancyError {
         /// When the lock ends.
         until: chrono::DateTime<chrono::Utc>,
     },
+    /// Too many failed logins for this email from many addresses: slowed down
+    /// (not locked) until `until`.
+    #[error("too many failed logins for this account; try again after {until}")]
+    Throttled {
+        /// When the next attempt is accepted.
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// The session reached its absolute lifetime: refreshing cannot extend it.
+    #[error("session has reached its maximum lifetime; log in again")]
+    SessionExpired,
     /// A token was malformed, tampered with, expired or revoked.
     #[error("invalid or expired token")]
     InvalidToken,
@@ -74,7 +84,7 @@ impl frontdesk_kernel::DomainError for TenancyError {
 
     fn retry_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         match self {
-            Self::Locked { until } => Some(*until),
+            Self::Locked { until } | Self::Throttled { until } => Some(*until),
             _ => None,
         }
     }
@@ -93,6 +103,8 @@ impl ErrorCode for TenancyError {
             Self::Conflict(_) => Code::Conflict,
             Self::InvalidInvitation => Code::InvalidInvitation,
             Self::Locked { .. } => Code::AccountLocked,
+            Self::Throttled { .. } => Code::LoginThrottled,
+            Self::SessionExpired => Code::SessionExpired,
             Self::Storage(e) => storage_code(e.as_ref()),
             Self::Internal(_) => Code::InternalError,
         }

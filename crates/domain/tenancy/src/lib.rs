@@ -33,7 +33,7 @@ pub use ports::{
     MembershipRepository, PasswordHasher, RefreshTokenGenerator, RefreshTokenRepository, TenantEraser,
     TenantRepository, TokenSigner, UserRepository,
 };
-pub use session::{RefreshToken, RefreshTokenId, TokenFamilyId, TokenHash};
+pub use session::{RefreshToken, RefreshTokenId, SessionPolicy, TokenFamilyId, TokenHash};
 pub use subaccounts::{SubAccountPorts, SubAccountService, TenantPatch};
 pub use tenant::{NewTenant, Tenant};
 pub use user::{NewUser, PasswordHash, User};
@@ -88,5 +88,10 @@ mod contract_tests {
     #[tokio::test]
     async fn in_memory_refresh_tokens_meet_the_contract() {
         contract::refresh_tokens(&InMemoryUsers::default(), &InMemoryRefreshTokens::default()).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_refresh_tokens_survive_the_reuse_race() {
+        contract::refresh_token_races(&InMemoryUsers::default(), &InMemoryRefreshTokens::default(), 24, 5).await;
     }
 }

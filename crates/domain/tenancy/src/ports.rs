@@ -159,29 +159,40 @@ pub trait MembershipRepository: Send + Sync + 'static {
     async fn list_for_tenant(&self, tenant_id: TenantId, page: PageRequest) -> Result<Page<Membership>>;
 }
 
-/// Stored refresh tokens (hashes only).
+/// Stored refresh tokens (hashes only), grouped in families (one per login).
+///
+/// The contract that makes theft detection sound: once a family is revoked,
+/// no token of it is ever usable again, whatever runs concurrently. So
+/// [`Self::rotate`] checks the family and consumes the old token in the same
+/// transaction that stores the new one, serialised with
+/// [`Self::revoke_family`] on the family's row.
 #[async_trait]
 pub trait RefreshTokenRepository: Send + Sync + 'static {
-    /// Stores a token record.
+    /// Starts a family (a login) with its first token; the family's start is
+    /// `token.family_started_at`.
     ///
     /// # Errors
-    /// `Duplicate { field: "token" }` on a hash collision, `Storage`.
-    async fn insert(&self, token: &RefreshToken) -> Result<()>;
+    /// `Duplicate { field: "token" }` on a hash collision or when the family already exists, `Storage`.
+    async fn start_family(&self, token: &RefreshToken) -> Result<()>;
 
-    /// The record with this hash, revoked or not.
+    /// The record with this hash, revoked or not, with its family's start.
     ///
     /// # Errors
     /// `Storage`.
     async fn find_by_hash(&self, hash: &TokenHash) -> Result<Option<RefreshToken>>;
 
-    /// Revokes one token if it is still live; `false` when it was already revoked
-    /// (a concurrent rotation won: the caller treats that as reuse).
+    /// Exchanges `current` for `next` (same family) atomically: revokes
+    /// `current` at `at` and stores `next`, only if `current` is still live and
+    /// its family has not been revoked. `false` (nothing changed) otherwise:
+    /// the token was already used — by a concurrent rotation, or by a thief —
+    /// and the caller treats that as reuse.
     ///
     /// # Errors
-    /// `Storage`.
-    async fn revoke(&self, id: RefreshTokenId, at: DateTime<Utc>) -> Result<bool>;
+    /// `Duplicate { field: "token" }` on a hash collision, `Storage`.
+    async fn rotate(&self, current: RefreshTokenId, next: &RefreshToken, at: DateTime<Utc>) -> Result<bool>;
 
-    /// Revokes every live token of `user_id` outside the family `keep`; returns how many.
+    /// Revokes every live token of `user_id` and their families outside the family `keep`;
+    /// returns how many tokens.
     ///
     /// # Errors
     /// `Storage`.
@@ -192,13 +203,15 @@ pub trait RefreshTokenRepository: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<u64>;
 
-    /// Revokes every live token of a family; returns how many were revoked.
+    /// Revokes a family: marks it so that no token is issued into it again,
+    /// and revokes its live tokens; returns how many tokens were revoked.
     ///
     /// # Errors
     /// `Storage`.
     async fn revoke_family(&self, family_id: TokenFamilyId, at: DateTime<Utc>) -> Result<u64>;
 
-    /// Deletes tokens that expired before `before` (the periodic purge); returns how many.
+    /// Deletes tokens that expired before `before`, and the families left
+    /// without tokens (the periodic purge); returns how many tokens.
     ///
     /// # Errors
     /// `Storage`.
@@ -251,7 +264,7 @@ pub struct LoginAttempt {
     pub at: DateTime<Utc>,
 }
 
-/// Login attempts per email.
+/// Login attempts per email and client address.
 #[async_trait]
 pub trait LoginAttemptRepository: Send + Sync + 'static {
     /// Records an attempt.
@@ -267,12 +280,35 @@ pub trait LoginAttemptRepository: Send + Sync + 'static {
     /// `Storage`.
     async fn mark_succeeded(&self, id: LoginAttemptId) -> Result<()>;
 
-    /// The failures since the last success for `email`, newest first (by time, then id), at most `limit`.
+    /// The failures for `email` from the client address `ip` (`None` matches
+    /// attempts recorded without one) since the last success from that
+    /// address, newest first (by time, then id), at most `limit`.
     ///
     /// # Errors
     /// `Storage`.
-    async fn recent_failures(&self, email: &EmailAddress, limit: usize)
-    -> Result<Vec<(LoginAttemptId, DateTime<Utc>)>>;
+    async fn recent_failures(
+        &self,
+        email: &EmailAddress,
+        ip: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(LoginAttemptId, DateTime<Utc>)>>;
+
+    /// The times of the failures for `email` from any address after `since`, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn failures_since(
+        &self,
+        email: &EmailAddress,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DateTime<Utc>>>;
+
+    /// Deletes attempts made before `before` (the retention purge); returns how many.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn purge_before(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
 /// The claims of an access token.

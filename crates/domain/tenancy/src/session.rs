@@ -4,6 +4,12 @@
 //! stored, so a database leak yields no usable session. Tokens are grouped
 //! in families: rotating a token keeps the family, and presenting an
 //! already-revoked token revokes the whole family (theft detection).
+//!
+//! A family is one login. It is stored with its start, so a session ends
+//! [`SessionPolicy::absolute_lifetime`] after the login however often it is
+//! refreshed (each rotation alone would grant another seven days forever),
+//! and with a revoked mark that rotation checks, so no token can be issued
+//! into a family after its revocation.
 
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::{UserId, define_id};
@@ -60,13 +66,29 @@ pub struct RefreshToken {
     pub expires_at: DateTime<Utc>,
     /// When it was revoked (rotation, logout, theft detection).
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When its family (the login) started: the session ends a fixed time after it.
+    pub family_started_at: DateTime<Utc>,
+}
+
+/// How long sessions last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// The longest a session may be kept alive by refreshing, counted from
+    /// the login (`REFRESH_ABSOLUTE_TTL_DAYS`, default 30 days).
+    pub absolute_lifetime: chrono::Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self { absolute_lifetime: chrono::Duration::days(30) }
+    }
 }
 
 impl RefreshToken {
     /// Refresh tokens live seven days.
     pub const LIFETIME_DAYS: i64 = 7;
 
-    /// A new token record for `user_id` in `family_id`, issued at `now`.
+    /// The first token of the family `family_id` (a login) for `user_id`, issued at `now`.
     #[must_use]
     pub fn issue(user_id: UserId, family_id: TokenFamilyId, token_hash: TokenHash, now: DateTime<Utc>) -> Self {
         Self {
@@ -77,7 +99,29 @@ impl RefreshToken {
             created_at: now,
             expires_at: now + chrono::Duration::days(Self::LIFETIME_DAYS),
             revoked_at: None,
+            family_started_at: now,
         }
+    }
+
+    /// The token that replaces this one at `now`: same family, and never
+    /// valid past the family's absolute end under `policy`.
+    #[must_use]
+    pub fn successor(&self, token_hash: TokenHash, now: DateTime<Utc>, policy: SessionPolicy) -> Self {
+        let next = Self::issue(self.user_id, self.family_id, token_hash, now);
+        Self { family_started_at: self.family_started_at, ..next }.capped(policy)
+    }
+
+    /// This token with its expiry cut to the family's absolute end under `policy`.
+    #[must_use]
+    pub fn capped(mut self, policy: SessionPolicy) -> Self {
+        self.expires_at = self.expires_at.min(self.session_ends_at(policy));
+        self
+    }
+
+    /// When the session this token belongs to ends, however often it is refreshed.
+    #[must_use]
+    pub fn session_ends_at(&self, policy: SessionPolicy) -> DateTime<Utc> {
+        self.family_started_at + policy.absolute_lifetime
     }
 
     /// Whether the token may still be exchanged at `now`.
@@ -109,6 +153,18 @@ mod tests {
         let mut token = RefreshToken::issue(UserId::new(), TokenFamilyId::new(), hash(), now);
         token.revoked_at = Some(now);
         assert!(!token.is_usable(now));
+    }
+
+    #[test]
+    fn successors_keep_the_family_start_and_never_outlive_the_session() {
+        let start = Utc::now();
+        let first = RefreshToken::issue(UserId::new(), TokenFamilyId::new(), hash(), start);
+        let policy = SessionPolicy::default();
+        let early = first.successor(hash(), start + chrono::Duration::days(1), policy);
+        assert_eq!((early.family_id, early.family_started_at), (first.family_id, start));
+        assert_eq!(early.expires_at, start + chrono::Duration::days(8), "seven days from the rotation");
+        let late = early.successor(hash(), start + chrono::Duration::days(28), policy);
+        assert_eq!(late.expires_at, start + chrono::Duration::days(30), "capped at the session's end");
     }
 
     #[test]

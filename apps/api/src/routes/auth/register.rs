@@ -55,9 +55,9 @@ pub struct SessionBody {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokensBody {
-    access_token: String,
-    refresh_token: String,
-    expires_in: i64,
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: String,
+    pub(crate) expires_in: i64,
 }
 
 impl From<Session> for TokensBody {

@@ -44,7 +44,8 @@ fn required_token(token: &str) -> Result<&str, ApiError> {
     Ok(token)
 }
 
-/// Signs in with email and password. Five failures within 15 minutes lock the email for 30 minutes.
+/// Signs in with email and password. Five failures within 15 minutes from one client address lock
+/// that email for that address for 30 minutes; twenty from any addresses slow the email down (429).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginBody,
@@ -52,7 +53,8 @@ fn required_token(token: &str) -> Result<&str, ApiError> {
         (status = 200, body = SessionBody),
         (status = 400, body = crate::error::ErrorBody),
         (status = 401, description = "wrong email or password (same answer for both)", body = crate::error::ErrorBody),
-        (status = 423, description = "locked; see Retry-After", body = crate::error::ErrorBody)
+        (status = 423, description = "locked for this client address; see Retry-After", body = crate::error::ErrorBody),
+        (status = 429, description = "`login_throttled`: too many failures for this email from all addresses, or `rate_limited`; see Retry-After", body = crate::error::ErrorBody)
     )
 )]
 #[post("/api/v1/auth/login")]
@@ -65,11 +67,15 @@ pub(super) async fn login(
     Ok(HttpResponse::Ok().json(SessionBody::from(session)))
 }
 
-/// Exchanges a refresh token for a new pair; the old one is revoked. Re-using a revoked token revokes its family.
+/// Exchanges a refresh token for a new pair; the old one is revoked. Re-using a revoked token revokes its
+/// family. A session cannot be refreshed past `REFRESH_ABSOLUTE_TTL_DAYS` after its login.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshBody,
-    responses((status = 200, body = SessionBody), (status = 401, body = crate::error::ErrorBody))
+    responses(
+        (status = 200, body = SessionBody),
+        (status = 401, description = "`invalid_token`, or `session_expired` (log in again)", body = crate::error::ErrorBody)
+    )
 )]
 #[post("/api/v1/auth/refresh")]
 pub(super) async fn refresh(

@@ -12,7 +12,7 @@ use frontdesk_leads::LeadService;
 
 /// The tenant's leads, filtered, sorted and paged, with the total.
 #[utoipa::path(tag = "leads", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, description = "{data:[Lead],page,limit,total}"),
+    responses((status = 200, description = "one page of leads", body = crate::routes::paged::Paged<LeadBody>),
         (status = 400, description = "every bad parameter", body = crate::error::ErrorBody)))]
 #[get("/api/v1/leads")]
 pub(super) async fn list(

@@ -11,7 +11,7 @@ use frontdesk_leads::LeadService;
 
 /// The lead's events, newest first.
 #[utoipa::path(tag = "leads", params(PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "{data:[TimelineEvent],page,limit,total}"),
+    responses((status = 200, description = "one page of events", body = crate::routes::paged::Paged<super::body::TimelineEventBody>),
         (status = 404, body = crate::error::ErrorBody)))]
 #[get("/api/v1/leads/{id}/timeline")]
 pub(super) async fn list(

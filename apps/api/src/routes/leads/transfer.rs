@@ -101,16 +101,18 @@ pub(super) async fn import(
     let mut upload: Option<(TabularFormat, Vec<u8>)> = None;
     while let Some(part) = form.next().await {
         let mut part = part.map_err(|e| bad_request(format!("unreadable multipart body: {e}")))?;
-        let is_file = part.name() == Some("file") && upload.is_none();
-        let format = if is_file {
-            let file_name = part.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
-            let content_type = part.content_type().map(ToString::to_string);
-            Some(format_of(file_name.as_deref(), content_type.as_deref()).ok_or_else(|| {
-                ApiError::validation(&ValidationErrors::single("file", "must be a .csv or .xlsx file"))
-            })?)
-        } else {
-            None
-        };
+        // One part, `file`: anything else is refused before it is read.
+        if part.name() != Some("file") || upload.is_some() {
+            let name = part.name().unwrap_or_default().chars().filter(|c| !c.is_control()).take(60).collect::<String>();
+            return Err(ApiError::field(
+                if name.is_empty() { "body" } else { &name },
+                "unexpected part: send one part named `file` and nothing else",
+            ));
+        }
+        let file_name = part.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
+        let content_type = part.content_type().map(ToString::to_string);
+        let format = format_of(file_name.as_deref(), content_type.as_deref())
+            .ok_or_else(|| ApiError::validation(&ValidationErrors::single("file", "must be a .csv or .xlsx file")))?;
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(|e| bad_request(format!("upload interrupted: {e}")))?;
@@ -118,13 +120,9 @@ pub(super) async fn import(
             if total > MAX_MULTIPART_BYTES || bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
                 return Err(too_large());
             }
-            if is_file {
-                bytes.extend_from_slice(&chunk);
-            }
+            bytes.extend_from_slice(&chunk);
         }
-        if let Some(format) = format {
-            upload = Some((format, bytes));
-        }
+        upload = Some((format, bytes));
     }
     let (format, bytes) = upload.ok_or_else(|| {
         ApiError::validation(&ValidationErrors::single("file", "is required (a multipart part named `file`)"))
@@ -152,6 +150,7 @@ pub struct ExportBody {
     format: Option<String>,
     /// The list filter (`status, source, assignedTo, q, createdFrom, createdTo`, as on `GET /api/v1/leads`).
     #[serde(default)]
+    #[schema(value_type = Option<ExportFilterBody>)]
     filter: ExportFilterBody,
 }
 

@@ -5,6 +5,8 @@
 mod strategies;
 mod templates;
 
+pub use templates::TemplateBody;
+
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the routes.

@@ -94,7 +94,7 @@ pub struct UpdateStrategyBody {
 
 /// The tenant's strategies, oldest first.
 #[utoipa::path(tag = "receptionist", params(PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "{data:[Strategy],page,limit,total}")))]
+    responses((status = 200, description = "one page of strategies", body = crate::routes::paged::Paged<StrategyBody>)))]
 #[get("/api/v1/strategies")]
 pub(super) async fn list(
     config: web::Data<ReceptionistConfig>,

@@ -6,11 +6,11 @@ use crate::routes::path_id;
 use crate::routes::subaccounts::PageQuery;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::PageRequest;
-use frontdesk_leads::LeadService;
+use frontdesk_kernel::{PageRequest, ValidationErrors};
+use frontdesk_leads::{LeadId, LeadService, LeadsError};
 use frontdesk_receptionist::template::KNOWN_VARIABLES;
 use frontdesk_receptionist::{
-    NewPromptTemplate, PromptTemplate, PromptTemplateChanges, PromptTemplateId, ReceptionistConfig,
+    NewPromptTemplate, PromptTemplate, PromptTemplateChanges, PromptTemplateId, ReceptionistConfig, ReceptionistError,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,7 +81,7 @@ pub struct PreviewBody {
 
 /// The tenant's templates, oldest first, and the variables a body may use.
 #[utoipa::path(tag = "receptionist", params(PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "{data:[PromptTemplate],page,limit,total,knownVariables}")))]
+    responses((status = 200, description = "one page of templates and the known variables", body = crate::routes::paged::TemplatePage)))]
 #[get("/api/v1/prompt-templates")]
 pub(super) async fn list(
     config: web::Data<ReceptionistConfig>,
@@ -162,9 +162,19 @@ pub(super) async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A rendered template.
+#[derive(Serialize, ToSchema)]
+pub struct RenderedBody {
+    /// The text the model would be sent.
+    rendered: String,
+}
+
 /// Renders the template with a strategy and a lead of the tenant: what the model would be sent.
+///
+/// A `strategyId` or `leadId` that names nothing in the sub-account is a 400
+/// naming that field (404 is kept for the template in the path).
 #[utoipa::path(tag = "receptionist", request_body = PreviewBody, security(("bearer" = [])),
-    responses((status = 200, description = "{rendered}"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = RenderedBody), (status = 404, body = crate::error::ErrorBody)))]
 #[post("/api/v1/prompt-templates/{id}/preview")]
 pub(super) async fn preview(
     config: web::Data<ReceptionistConfig>,
@@ -174,12 +184,33 @@ pub(super) async fn preview(
     body: web::Json<PreviewBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let strategy = body.strategy_id.as_deref().map(|raw| path_id(raw, "strategy")).transpose()?;
-    let lead = match body.lead_id.as_deref() {
-        Some(raw) => Some(leads.get(scope.tenant, path_id(raw, "lead")?).await?),
+    let template = path_id(&id, "prompt template")?;
+    let mut errors = ValidationErrors::new();
+    let strategy = body
+        .strategy_id
+        .as_deref()
+        .and_then(|raw| errors.check("strategyId", raw.trim().parse().map_err(|_| "not a valid id")));
+    let lead_id = body
+        .lead_id
+        .as_deref()
+        .and_then(|raw| errors.check("leadId", raw.trim().parse::<LeadId>().map_err(|_| "not a valid id")));
+    let lead = match lead_id {
+        Some(lead_id) => match leads.get(scope.tenant, lead_id).await {
+            Ok(lead) => Some(lead),
+            Err(LeadsError::NotFound { .. }) => {
+                errors.add("leadId", "no such lead in this sub-account");
+                None
+            }
+            Err(err) => return Err(err.into()),
+        },
         None => None,
     };
-    let rendered =
-        config.preview_template(scope.tenant, path_id(&id, "prompt template")?, strategy, lead.as_ref()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "rendered": rendered })))
+    errors.into_result()?;
+    let rendered = match config.preview_template(scope.tenant, template, strategy, lead.as_ref()).await {
+        Err(ReceptionistError::NotFound { entity: "strategy" }) if strategy.is_some() => {
+            return Err(ApiError::field("strategyId", "no such strategy in this sub-account"));
+        }
+        other => other?,
+    };
+    Ok(HttpResponse::Ok().json(RenderedBody { rendered }))
 }

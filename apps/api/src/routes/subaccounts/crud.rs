@@ -28,8 +28,15 @@ pub struct CreateSubAccountBody {
 #[serde(rename_all = "camelCase")]
 pub struct CreatedSubAccountBody {
     sub_account: SubAccountBody,
-    #[serde(flatten)]
-    session: Option<TokensBody>,
+    /// The new session's access token (a user who became the owner; absent for admins).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<String>,
+    /// The new session's refresh token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    /// Seconds until the access token expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_in: Option<i64>,
 }
 
 /// Change request; absent fields are left as they are.
@@ -46,15 +53,17 @@ pub struct UpdateSubAccountBody {
 #[derive(Deserialize, IntoParams)]
 pub struct PageQuery {
     /// 1-based page (default 1).
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
 /// Onboarding state.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct StatusBody {
+pub struct OnboardingBody {
     onboarding: bool,
     sub_account_id: Option<String>,
 }
@@ -90,12 +99,21 @@ pub(super) async fn create(
         let (user, _) = auth.current_user(caller.actor.user_id).await?;
         Some(TokensBody::from(auth.start_session(user, frontdesk_tenancy::TokenFamilyId::new()).await?))
     };
-    Ok(HttpResponse::Created().json(CreatedSubAccountBody { sub_account: SubAccountBody::from(&tenant), session }))
+    let (access_token, refresh_token, expires_in) = match session {
+        Some(tokens) => (Some(tokens.access_token), Some(tokens.refresh_token), Some(tokens.expires_in)),
+        None => (None, None, None),
+    };
+    Ok(HttpResponse::Created().json(CreatedSubAccountBody {
+        sub_account: SubAccountBody::from(&tenant),
+        access_token,
+        refresh_token,
+        expires_in,
+    }))
 }
 
 /// Every sub-account (admins only), oldest first.
 #[utoipa::path(tag = "subaccounts", params(PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "{data,page,limit,total}"), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "one page of sub-accounts", body = crate::routes::paged::Paged<super::SubAccountBody>), (status = 403, body = crate::error::ErrorBody)))]
 #[get("/api/v1/subaccounts")]
 pub(super) async fn list(
     service: web::Data<SubAccountService>,
@@ -109,14 +127,14 @@ pub(super) async fn list(
 }
 
 /// The caller's onboarding state (read from the store, not the token).
-#[utoipa::path(tag = "subaccounts", security(("bearer" = [])), responses((status = 200, body = StatusBody)))]
+#[utoipa::path(tag = "subaccounts", security(("bearer" = [])), responses((status = 200, body = OnboardingBody)))]
 #[get("/api/v1/subaccounts/status")]
 pub(super) async fn status(
     service: web::Data<SubAccountService>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     let membership = service.status(&caller.actor).await?;
-    Ok(HttpResponse::Ok().json(StatusBody {
+    Ok(HttpResponse::Ok().json(OnboardingBody {
         onboarding: membership.is_none() && !caller.actor.is_admin(),
         sub_account_id: membership.map(|m| m.tenant_id.to_string()),
     }))

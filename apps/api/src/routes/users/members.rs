@@ -25,7 +25,7 @@ fn user_id(raw: &str) -> Result<UserId, ApiError> {
 
 /// Members of the sub-account (owner/manager; admins pass `?subAccountId=`). Onboarding users get 403.
 #[utoipa::path(tag = "users", params(PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "{data:[User],page,limit,total}"),
+    responses((status = 200, description = "one page of members", body = crate::routes::paged::Paged<crate::routes::auth::UserBody>),
         (status = 403, description = "onboarding_required or not owner/manager", body = crate::error::ErrorBody)))]
 #[get("/api/v1/users")]
 pub(super) async fn list(

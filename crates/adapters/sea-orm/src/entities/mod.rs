@@ -8,6 +8,7 @@ pub(crate) mod leads;
 pub(crate) mod login_attempts;
 pub(crate) mod memberships;
 pub(crate) mod prompt_templates;
+pub(crate) mod refresh_token_families;
 pub(crate) mod refresh_tokens;
 pub(crate) mod strategies;
 pub(crate) mod tenants;

@@ -86,4 +86,13 @@ impl AuditLog for SeaOrmAuditLog {
             .map_err(|e| TenancyError::Storage(db(e)))?;
         rows.into_iter().map(to_domain).collect()
     }
+
+    async fn purge_before(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+        let result = Entity::delete_many()
+            .filter(Column::At.lt(before))
+            .exec(self.store.conn())
+            .await
+            .map_err(|e| TenancyError::Storage(db(e)))?;
+        Ok(result.rows_affected)
+    }
 }

@@ -17,6 +17,7 @@ async fn all_contracts(fixture: Fixture) {
     contract::users(&users).await;
     contract::memberships(&tenants, &users, &SeaOrmMembershipRepository::new(store.clone())).await;
     contract::refresh_tokens(&users, &SeaOrmRefreshTokenRepository::new(store.clone())).await;
+    contract::refresh_token_races(&users, &SeaOrmRefreshTokenRepository::new(store.clone()), 24, 8).await;
     contract::login_attempts(&SeaOrmLoginAttemptRepository::new(store.clone())).await;
     let memberships = SeaOrmMembershipRepository::new(store.clone());
     contract::tenant_lifecycle(&tenants, &users, &memberships).await;

@@ -23,8 +23,10 @@ async fn the_jobs_migration_goes_down_and_up_again(f: Fixture) {
     let before = tables(&f).await;
     assert!(has(&before, "jobs") && has(&before, "job_effects"), "{before:?}");
 
-    // The jobs tables, the due-jobs index and the interruptions column: the last three migrations.
-    Migrator::down(&f.db, Some(3)).await.unwrap();
+    // The jobs tables and the due-jobs index, with every migration added after them.
+    let migrations = Migrator::migrations();
+    let jobs = migrations.iter().position(|m| m.name().ends_with("_jobs")).unwrap();
+    Migrator::down(&f.db, Some(u32::try_from(migrations.len() - jobs).unwrap())).await.unwrap();
     let after = tables(&f).await;
     assert!(!has(&after, "jobs") && !has(&after, "job_effects"), "{after:?}");
     assert!(has(&after, "tenants"), "only the jobs migrations went down");

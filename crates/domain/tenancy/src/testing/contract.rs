@@ -93,7 +93,8 @@ pub async fn users(repo: &dyn UserRepository) {
     ));
 }
 
-/// Login attempts: failures since the last success, newest first, capped.
+/// Login attempts: failures since the last success per (email, address),
+/// newest first, capped; failures per email across addresses; the retention purge.
 ///
 /// # Panics
 /// When the adapter breaks the contract.
@@ -101,23 +102,52 @@ pub async fn login_attempts(repo: &dyn crate::ports::LoginAttemptRepository) {
     use crate::ports::LoginAttempt;
     let email = EmailAddress::parse("locked@example.com").expect("email");
     let other = EmailAddress::parse("other@example.com").expect("email");
+    const HOME: &str = "127.0.0.1";
     let t0 = now();
-    let attempt = |email: &EmailAddress, succeeded: bool, minutes: i64| LoginAttempt {
+    let attempt_from = |ip: Option<&str>, email: &EmailAddress, succeeded: bool, minutes: i64| LoginAttempt {
         id: crate::ports::LoginAttemptId::new(),
         email: email.clone(),
         succeeded,
-        ip: Some("127.0.0.1".into()),
+        ip: ip.map(str::to_owned),
         user_agent: Some("contract".into()),
         at: t0 + Duration::minutes(minutes),
     };
+    let attempt =
+        |email: &EmailAddress, succeeded: bool, minutes: i64| attempt_from(Some(HOME), email, succeeded, minutes);
     for (ok, minute) in [(false, 0), (true, 1), (false, 2), (false, 3), (false, 4)] {
         repo.record(&attempt(&email, ok, minute)).await.expect("record");
     }
     repo.record(&attempt(&other, false, 5)).await.expect("record");
-    let failures = repo.recent_failures(&email, 5).await.expect("failures");
+    let failures = repo.recent_failures(&email, Some(HOME), 5).await.expect("failures");
     let times: Vec<_> = failures.iter().map(|(_, at)| *at).collect();
     assert_eq!(times, [t0 + Duration::minutes(4), t0 + Duration::minutes(3), t0 + Duration::minutes(2)]);
-    assert_eq!(repo.recent_failures(&email, 2).await.expect("failures").len(), 2);
+    assert_eq!(repo.recent_failures(&email, Some(HOME), 2).await.expect("failures").len(), 2);
+
+    // Per address: another address's failures (and successes) are its own.
+    let (away, elsewhere) = ("203.0.113.9", "2001:db8::7");
+    repo.record(&attempt_from(Some(away), &email, false, 0)).await.expect("record");
+    repo.record(&attempt_from(Some(elsewhere), &email, true, 5)).await.expect("record");
+    repo.record(&attempt_from(None, &email, false, 5)).await.expect("record");
+    let away_failures = repo.recent_failures(&email, Some(away), 5).await.expect("failures");
+    assert_eq!(
+        away_failures.iter().map(|(_, at)| *at).collect::<Vec<_>>(),
+        [t0],
+        "the success at home does not reset it"
+    );
+    assert_eq!(repo.recent_failures(&email, Some(HOME), 5).await.expect("failures").len(), 3, "nor does one elsewhere");
+    assert_eq!(repo.recent_failures(&email, None, 5).await.expect("failures").len(), 1, "no address is a key too");
+    assert!(repo.recent_failures(&email, Some(elsewhere), 5).await.expect("failures").is_empty());
+
+    // Per email, any address, after a time: failures only, newest first, capped.
+    let since = repo.failures_since(&email, t0 + Duration::minutes(2), 10).await.expect("since");
+    assert_eq!(
+        since,
+        [t0 + Duration::minutes(5), t0 + Duration::minutes(4), t0 + Duration::minutes(3)],
+        "strictly after"
+    );
+    assert_eq!(repo.failures_since(&email, t0 - Duration::minutes(1), 10).await.expect("since").len(), 6);
+    assert_eq!(repo.failures_since(&email, t0 - Duration::minutes(1), 2).await.expect("since").len(), 2);
+    assert_eq!(repo.failures_since(&other, t0, 10).await.expect("since"), [t0 + Duration::minutes(5)]);
 
     // Same instant: ordered by id, newest first. Marking one succeeded hides it and everything older.
     let same = t0 + Duration::minutes(6);
@@ -128,13 +158,20 @@ pub async fn login_attempts(repo: &dyn crate::ports::LoginAttemptRepository) {
     repo.record(&a).await.expect("record");
     repo.record(&b).await.expect("record");
     let newest: Vec<_> =
-        repo.recent_failures(&email, 2).await.expect("failures").into_iter().map(|(id, _)| id).collect();
+        repo.recent_failures(&email, Some(HOME), 2).await.expect("failures").into_iter().map(|(id, _)| id).collect();
     assert_eq!(newest, [b.id, a.id]);
     repo.mark_succeeded(a.id).await.expect("mark");
     let after: Vec<_> =
-        repo.recent_failures(&email, 5).await.expect("failures").into_iter().map(|(id, _)| id).collect();
+        repo.recent_failures(&email, Some(HOME), 5).await.expect("failures").into_iter().map(|(id, _)| id).collect();
     assert_eq!(after, [b.id], "only failures after the success remain");
-    assert!(repo.recent_failures(&EmailAddress::parse("none@example.com").expect("e"), 5).await.expect("f").is_empty());
+    let nobody = EmailAddress::parse("none@example.com").expect("e");
+    assert!(repo.recent_failures(&nobody, Some(HOME), 5).await.expect("f").is_empty());
+
+    // Retention: attempts strictly older than the cut-off go, of every email and address.
+    assert_eq!(repo.purge_before(t0 + Duration::minutes(2)).await.expect("purge"), 3);
+    assert!(repo.recent_failures(&email, Some(away), 5).await.expect("failures").is_empty());
+    assert_eq!(repo.failures_since(&email, t0 - Duration::minutes(1), 10).await.expect("since").len(), 5);
+    assert_eq!(repo.purge_before(t0 + Duration::minutes(2)).await.expect("purge again"), 0);
 }
 
 /// Memberships: one tenant per user, listed per tenant only.
@@ -177,7 +214,9 @@ pub async fn memberships(tenants: &dyn TenantRepository, users: &dyn UserReposit
     assert!(matches!(repo.remove(a.id, agent.id).await, Err(TenancyError::NotFound { .. })));
 }
 
-/// Refresh tokens: found by hash; revoking a family revokes only its live tokens.
+/// Refresh tokens: families start with a login, rotation is single-use and
+/// checks the family, revoking a family revokes only its tokens and forbids
+/// issuing into it.
 ///
 /// # Panics
 /// When the adapter breaks the contract.
@@ -189,43 +228,144 @@ pub async fn refresh_tokens(users: &dyn UserRepository, repo: &dyn RefreshTokenR
     let other_family = TokenFamilyId::new();
     let hash = |c: char| TokenHash::from_hex(&c.to_string().repeat(64)).expect("hex");
     let first = RefreshToken::issue(owner.id, family, hash('a'), t0);
-    let second = RefreshToken::issue(owner.id, family, hash('b'), t0);
     let unrelated = RefreshToken::issue(owner.id, other_family, hash('c'), t0);
-    for t in [&first, &second, &unrelated] {
-        repo.insert(t).await.expect("insert");
-    }
-    assert!(matches!(repo.insert(&first).await, Err(TenancyError::Duplicate { .. })));
+    repo.start_family(&first).await.expect("start");
+    repo.start_family(&unrelated).await.expect("start");
+    let same_hash = RefreshToken::issue(owner.id, TokenFamilyId::new(), hash('a'), t0);
+    assert!(matches!(repo.start_family(&same_hash).await, Err(TenancyError::Duplicate { .. })));
+    let same_family = RefreshToken::issue(owner.id, family, hash('0'), t0);
+    assert!(
+        matches!(repo.start_family(&same_family).await, Err(TenancyError::Duplicate { .. })),
+        "one start per family"
+    );
     assert_eq!(repo.find_by_hash(&hash('a')).await.expect("find"), Some(first.clone()));
     assert_eq!(repo.find_by_hash(&hash('d')).await.expect("find"), None);
 
-    let at = t0 + Duration::minutes(5);
-    assert_eq!(repo.revoke_family(family, at).await.expect("revoke"), 2);
-    assert_eq!(repo.revoke_family(family, at).await.expect("revoke again"), 0, "already revoked");
-    let revoked = repo.find_by_hash(&hash('b')).await.expect("find").expect("exists");
-    assert_eq!(revoked.revoked_at, Some(at));
-    let untouched = repo.find_by_hash(&hash('c')).await.expect("find").expect("exists");
-    assert!(untouched.is_usable(at));
+    // Rotation: single use, keeps the family's start (whatever the successor claims).
+    let policy = crate::session::SessionPolicy::default();
+    let later = t0 + Duration::days(3);
+    let second = first.successor(hash('b'), later, policy);
+    assert!(repo.rotate(first.id, &second, later).await.expect("rotate"));
+    assert_eq!(repo.find_by_hash(&hash('a')).await.expect("find").expect("exists").revoked_at, Some(later));
+    let stored = repo.find_by_hash(&hash('b')).await.expect("find").expect("stored");
+    assert_eq!(stored, second);
+    assert_eq!(stored.family_started_at, t0);
+    let replay = first.successor(hash('e'), later, policy);
+    assert!(!repo.rotate(first.id, &replay, later).await.expect("rotate twice"), "a used token rotates once");
+    assert_eq!(repo.find_by_hash(&hash('e')).await.expect("find"), None, "nothing stored for the loser");
 
-    // Single revocation succeeds once; revoking other families keeps the named one.
-    let single = RefreshToken::issue(owner.id, TokenFamilyId::new(), hash('f'), t0);
-    repo.insert(&single).await.expect("insert");
-    assert!(repo.revoke(single.id, at).await.expect("revoke"));
-    assert!(!repo.revoke(single.id, at).await.expect("revoke twice"), "second revocation loses");
+    let at = t0 + Duration::days(4);
+    assert_eq!(repo.revoke_family(family, at).await.expect("revoke"), 1, "only the live token");
+    assert_eq!(repo.revoke_family(family, at).await.expect("revoke again"), 0, "already revoked");
+    assert_eq!(repo.find_by_hash(&hash('b')).await.expect("find").expect("exists").revoked_at, Some(at));
+    assert!(
+        repo.find_by_hash(&hash('c')).await.expect("find").expect("exists").is_usable(at),
+        "other family untouched"
+    );
+    // A revoked token never rotates again (the service treats that as reuse).
+    let mut stale = second.clone();
+    stale.revoked_at = None;
+    let after_revocation = stale.successor(hash('f'), at, policy);
+    assert!(!repo.rotate(second.id, &after_revocation, at).await.expect("rotate"));
+    assert_eq!(repo.find_by_hash(&hash('f')).await.expect("find"), None);
+
+    // Revoking other families keeps the named one, and those families stay closed.
     let keep_family = TokenFamilyId::new();
-    repo.insert(&RefreshToken::issue(owner.id, keep_family, hash('1'), t0)).await.expect("insert");
-    repo.insert(&RefreshToken::issue(owner.id, TokenFamilyId::new(), hash('2'), t0)).await.expect("insert");
+    let kept = RefreshToken::issue(owner.id, keep_family, hash('1'), t0);
+    let dropped = RefreshToken::issue(owner.id, TokenFamilyId::new(), hash('2'), t0);
+    repo.start_family(&kept).await.expect("start");
+    repo.start_family(&dropped).await.expect("start");
     // Live tokens of the user outside keep_family: 'c' (other_family) and '2'.
     assert_eq!(repo.revoke_other_families(owner.id, Some(keep_family), at).await.expect("revoke others"), 2);
     assert!(repo.find_by_hash(&hash('1')).await.expect("find").expect("exists").is_usable(at));
     assert!(!repo.find_by_hash(&hash('2')).await.expect("find").expect("exists").is_usable(at));
+    let mut reopened = dropped.clone();
+    reopened.revoked_at = None;
+    assert!(!repo.rotate(dropped.id, &reopened.successor(hash('3'), at, policy), at).await.expect("rotate"));
+    assert!(repo.rotate(kept.id, &kept.successor(hash('4'), at, policy), at).await.expect("kept family rotates"));
 
-    // Purge: only tokens whose expiry is before the cut-off go.
-    let mut old = RefreshToken::issue(owner.id, TokenFamilyId::new(), hash('e'), t0 - Duration::days(30));
+    // Purge: only tokens whose expiry is before the cut-off go (with families left empty).
+    let mut old = RefreshToken::issue(owner.id, TokenFamilyId::new(), hash('5'), t0 - Duration::days(30));
     old.expires_at = t0 - Duration::days(23);
-    repo.insert(&old).await.expect("insert");
+    repo.start_family(&old).await.expect("start");
     assert_eq!(repo.purge_expired(t0).await.expect("purge"), 1);
-    assert_eq!(repo.find_by_hash(&hash('e')).await.expect("find"), None);
+    assert_eq!(repo.find_by_hash(&hash('5')).await.expect("find"), None);
     assert!(repo.find_by_hash(&hash('a')).await.expect("find").is_some(), "unexpired tokens stay");
+    assert!(repo.find_by_hash(&hash('4')).await.expect("find").expect("exists").is_usable(at));
+}
+
+/// Theft detection under a race: `parallel` rotations of one token at once,
+/// each loser revoking the family as the auth service does. At most one
+/// rotation wins, and afterwards no token of the family is live — including
+/// the winner's freshly issued one. Runs `rounds` times, one family each.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn refresh_token_races(
+    users: &dyn UserRepository,
+    repo: &dyn RefreshTokenRepository,
+    parallel: usize,
+    rounds: usize,
+) {
+    let owner = user("racer@a.test");
+    users.insert(&owner).await.expect("user");
+    let policy = crate::session::SessionPolicy::default();
+    for round in 0..rounds {
+        let t0 = now();
+        let family = TokenFamilyId::new();
+        let token_hash = |n: usize| TokenHash::from_hex(&format!("{round:08x}{n:056x}")).expect("hex");
+        let stolen = RefreshToken::issue(owner.id, family, token_hash(usize::MAX >> 8), t0);
+        repo.start_family(&stolen).await.expect("start");
+        let successors: Vec<_> = (0..parallel).map(|n| stolen.successor(token_hash(n), t0, policy)).collect();
+        let outcomes = join_all(successors.iter().map(|next| async {
+            let won = repo.rotate(stolen.id, next, t0).await.expect("rotate");
+            if !won {
+                repo.revoke_family(family, t0).await.expect("revoke family");
+            }
+            won
+        }))
+        .await;
+        let winners = outcomes.iter().filter(|won| **won).count();
+        assert!(winners <= 1, "round {round}: {winners} rotations of one token won");
+        assert!(winners < parallel, "round {round}: someone lost, so the family was revoked");
+        for (n, next) in successors.iter().enumerate() {
+            if let Some(stored) = repo.find_by_hash(&next.token_hash).await.expect("find") {
+                assert!(stored.revoked_at.is_some(), "round {round}: successor {n} is live after reuse was detected");
+                let mut probe = stored.clone();
+                probe.revoked_at = None;
+                let again = probe.successor(token_hash(parallel + n), t0, policy);
+                assert!(
+                    !repo.rotate(stored.id, &again, t0).await.expect("rotate"),
+                    "round {round}: successor {n} rotates"
+                );
+            }
+        }
+        assert!(repo.find_by_hash(&stolen.token_hash).await.expect("find").expect("exists").revoked_at.is_some());
+    }
+}
+
+/// Polls every future to completion concurrently on the current task (the
+/// suites do not depend on a runtime; the adapters' I/O still overlaps).
+async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => {
+                        *output = Some(value);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    outputs.into_iter().map(|o| o.expect("every future completed")).collect()
 }
 
 /// Tenant lifecycle: creating with an owner is atomic, update, delete cascades memberships.
@@ -330,5 +470,10 @@ pub async fn audit_log(log: &dyn crate::audit::AuditLog) {
         log.record(entry).await.expect("record");
     }
     assert_eq!(log.recent(Some(tenant), 10).await.expect("recent"), [third.clone(), first]);
-    assert_eq!(log.recent(None, 2).await.expect("recent"), [third, second]);
+    assert_eq!(log.recent(None, 2).await.expect("recent"), [third.clone(), second]);
+
+    // Retention: only entries strictly older than the cut-off go.
+    assert_eq!(log.purge_before(t0 + Duration::seconds(2)).await.expect("purge"), 2);
+    assert_eq!(log.recent(None, 10).await.expect("recent"), [third]);
+    assert_eq!(log.purge_before(t0).await.expect("purge again"), 0);
 }

@@ -169,34 +169,81 @@ impl MembershipRepository for InMemoryMemberships {
     }
 }
 
-/// Refresh-token records in a `Vec`.
+/// Refresh-token records in a `Vec`, with their families (start, revoked mark).
+/// One mutex over both makes every method atomic, as the SQL transactions are.
 #[derive(Debug, Default)]
-pub struct InMemoryRefreshTokens(Mutex<Vec<RefreshToken>>);
+pub struct InMemoryRefreshTokens(Mutex<TokenState>);
+
+#[derive(Debug, Default)]
+struct TokenState {
+    tokens: Vec<RefreshToken>,
+    /// Family id → (started at, revoked at).
+    families: std::collections::HashMap<TokenFamilyId, (DateTime<Utc>, Option<DateTime<Utc>>)>,
+}
+
+impl TokenState {
+    fn with_family_start(&self, token: &RefreshToken) -> RefreshToken {
+        let started = self.families.get(&token.family_id).map_or(token.family_started_at, |(start, _)| *start);
+        RefreshToken { family_started_at: started, ..token.clone() }
+    }
+
+    fn revoke_families(&mut self, at: DateTime<Utc>, which: impl Fn(&RefreshToken) -> bool) -> u64 {
+        let mut revoked = 0;
+        let mut families = Vec::new();
+        for token in self.tokens.iter_mut().filter(|t| which(t)) {
+            families.push(token.family_id);
+            if token.revoked_at.is_none() {
+                token.revoked_at = Some(at);
+                revoked += 1;
+            }
+        }
+        for family in families {
+            if let Some((_, revoked_at)) = self.families.get_mut(&family) {
+                revoked_at.get_or_insert(at);
+            }
+        }
+        revoked
+    }
+}
 
 #[async_trait]
 impl RefreshTokenRepository for InMemoryRefreshTokens {
-    async fn insert(&self, token: &RefreshToken) -> Result<()> {
-        let mut all = lock(&self.0);
-        if all.iter().any(|t| t.token_hash == token.token_hash) {
+    async fn start_family(&self, token: &RefreshToken) -> Result<()> {
+        let mut state = lock(&self.0);
+        if state.families.contains_key(&token.family_id)
+            || state.tokens.iter().any(|t| t.token_hash == token.token_hash)
+        {
             return Err(TenancyError::Duplicate { field: "token" });
         }
-        all.push(token.clone());
+        state.families.insert(token.family_id, (token.family_started_at, None));
+        state.tokens.push(token.clone());
         Ok(())
     }
 
     async fn find_by_hash(&self, hash: &TokenHash) -> Result<Option<RefreshToken>> {
-        Ok(lock(&self.0).iter().find(|t| &t.token_hash == hash).cloned())
+        let state = lock(&self.0);
+        Ok(state.tokens.iter().find(|t| &t.token_hash == hash).map(|t| state.with_family_start(t)))
     }
 
-    async fn revoke(&self, id: crate::session::RefreshTokenId, at: DateTime<Utc>) -> Result<bool> {
-        let mut all = lock(&self.0);
-        match all.iter_mut().find(|t| t.id == id && t.revoked_at.is_none()) {
-            Some(token) => {
-                token.revoked_at = Some(at);
-                Ok(true)
-            }
-            None => Ok(false),
+    async fn rotate(
+        &self,
+        current: crate::session::RefreshTokenId,
+        next: &RefreshToken,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut state = lock(&self.0);
+        let family_live = matches!(state.families.get(&next.family_id), Some((_, None)));
+        let live = state
+            .tokens
+            .iter()
+            .position(|t| t.id == current && t.family_id == next.family_id && t.revoked_at.is_none());
+        let (true, Some(index)) = (family_live, live) else { return Ok(false) };
+        if state.tokens.iter().any(|t| t.token_hash == next.token_hash) {
+            return Err(TenancyError::Duplicate { field: "token" });
         }
+        state.tokens[index].revoked_at = Some(at);
+        state.tokens.push(next.clone());
+        Ok(true)
     }
 
     async fn revoke_other_families(
@@ -205,31 +252,25 @@ impl RefreshTokenRepository for InMemoryRefreshTokens {
         keep: Option<TokenFamilyId>,
         at: DateTime<Utc>,
     ) -> Result<u64> {
-        let mut revoked = 0;
-        for token in lock(&self.0)
-            .iter_mut()
-            .filter(|t| t.user_id == user_id && t.revoked_at.is_none() && Some(t.family_id) != keep)
-        {
-            token.revoked_at = Some(at);
-            revoked += 1;
-        }
-        Ok(revoked)
+        Ok(lock(&self.0).revoke_families(at, |t| t.user_id == user_id && Some(t.family_id) != keep))
     }
 
     async fn revoke_family(&self, family_id: TokenFamilyId, at: DateTime<Utc>) -> Result<u64> {
-        let mut revoked = 0;
-        for token in lock(&self.0).iter_mut().filter(|t| t.family_id == family_id && t.revoked_at.is_none()) {
-            token.revoked_at = Some(at);
-            revoked += 1;
+        let mut state = lock(&self.0);
+        if let Some((_, revoked_at)) = state.families.get_mut(&family_id) {
+            revoked_at.get_or_insert(at);
         }
-        Ok(revoked)
+        Ok(state.revoke_families(at, |t| t.family_id == family_id))
     }
 
     async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64> {
-        let mut all = lock(&self.0);
-        let count = all.len();
-        all.retain(|t| t.expires_at >= before);
-        Ok((count - all.len()) as u64)
+        let mut state = lock(&self.0);
+        let count = state.tokens.len();
+        state.tokens.retain(|t| t.expires_at >= before);
+        let purged = (count - state.tokens.len()) as u64;
+        let TokenState { tokens, families } = &mut *state;
+        families.retain(|family, _| tokens.iter().any(|t| t.family_id == *family));
+        Ok(purged)
     }
 }
 
@@ -273,18 +314,41 @@ impl crate::ports::LoginAttemptRepository for InMemoryLoginAttempts {
     async fn recent_failures(
         &self,
         email: &EmailAddress,
+        ip: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(crate::ports::LoginAttemptId, DateTime<Utc>)>> {
         let all = lock(&self.0);
-        let last_success = all.iter().filter(|a| &a.email == email && a.succeeded).map(|a| (a.at, a.id)).max();
+        let key = |a: &&crate::ports::LoginAttempt| &a.email == email && a.ip.as_deref() == ip;
+        let last_success = all.iter().filter(key).filter(|a| a.succeeded).map(|a| (a.at, a.id)).max();
         let mut failures: Vec<_> = all
             .iter()
-            .filter(|a| &a.email == email && !a.succeeded && last_success.is_none_or(|s| (a.at, a.id) > s))
+            .filter(key)
+            .filter(|a| !a.succeeded && last_success.is_none_or(|s| (a.at, a.id) > s))
             .map(|a| (a.id, a.at))
             .collect();
         failures.sort_by_key(|(id, at)| std::cmp::Reverse((*at, *id)));
         failures.truncate(limit);
         Ok(failures)
+    }
+
+    async fn failures_since(
+        &self,
+        email: &EmailAddress,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DateTime<Utc>>> {
+        let mut times: Vec<_> =
+            lock(&self.0).iter().filter(|a| &a.email == email && !a.succeeded && a.at > since).map(|a| a.at).collect();
+        times.sort_by_key(|at| std::cmp::Reverse(*at));
+        times.truncate(limit);
+        Ok(times)
+    }
+
+    async fn purge_before(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut all = lock(&self.0);
+        let count = all.len();
+        all.retain(|a| a.at >= before);
+        Ok((count - all.len()) as u64)
     }
 }
 
@@ -387,5 +451,12 @@ impl crate::audit::AuditLog for InMemoryAuditLog {
         entries.sort_by_key(|e| std::cmp::Reverse(e.at));
         entries.truncate(limit);
         Ok(entries)
+    }
+
+    async fn purge_before(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut all = lock(&self.0);
+        let count = all.len();
+        all.retain(|e| e.at >= before);
+        Ok((count - all.len()) as u64)
     }
 }

@@ -1,0 +1,246 @@
+//! The validation rules of request fields, written into the document.
+//!
+//! The domain's parsers are the rules; this table states each one as JSON
+//! Schema (required, lengths, enums, patterns, formats) next to the
+//! constant it comes from, so a contract fuzzer's schema-valid request is
+//! one the server accepts and a schema-violating one is refused. Rules that
+//! JSON Schema cannot state (a phone number valid for its numbering plan,
+//! a known time zone, a template's variables) are described in prose by the
+//! field's doc comment.
+
+use super::CLEAN_TEXT;
+use frontdesk_leads::status::{LeadSource, LeadStatus};
+use frontdesk_receptionist::template::KNOWN_VARIABLES;
+use frontdesk_receptionist::{PromptTemplate, Strategy};
+use serde_json::{Value, json};
+
+/// A name: trimmed, at least one visible character, no control character at all (`char::is_control`).
+pub const NAME: &str =
+    "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+
+/// Required text: at least one visible character; tab and line breaks allowed, other C0 controls and DEL not.
+pub const REQUIRED_TEXT: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$";
+
+/// A password: 8+ characters with a lower-case letter, an upper-case letter and a digit.
+pub const PASSWORD: &str = "^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[^\\u0000-\\u001f\\u007f]{8,}$";
+
+/// Blank: Unicode white space that is not a control character the api refuses (`str::trim` removes it).
+pub const BLANK: &str = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*";
+
+/// Request bodies that refuse members they do not define.
+const CLOSED: [&str; 2] = ["ExportBody", "ExportFilterBody"];
+
+/// A UUID, as every id in this api.
+pub const UUID: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// The IANA time zone names the server knows (`chrono-tz`, the database the
+/// domain parses with): `Area/Location` names and `UTC`. Legacy aliases
+/// (`EST5EDT`, `GMT+0`, `Etc/GMT-3`) are accepted too but not listed: several
+/// differ only in punctuation, which client generators cannot name apart.
+fn time_zones() -> Value {
+    let names: Vec<&str> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name())
+        .filter(|name| *name == "UTC" || (name.contains('/') && !name.starts_with("Etc/")))
+        .collect();
+    json!({"enum": names})
+}
+
+fn text(pattern: &str, max: usize) -> Value {
+    json!({"pattern": pattern, "maxLength": max})
+}
+
+fn names<T: Copy>(all: &[T], as_str: fn(T) -> &'static str) -> Value {
+    Value::Array(all.iter().map(|v| Value::String(as_str(*v).to_owned())).collect())
+}
+
+/// `(schema, field, required, constraints)` for every constrained request field.
+fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
+    let email = json!({"format": "email", "maxLength": 254});
+    let statuses = json!({"enum": names(LeadStatus::ALL, LeadStatus::as_str)});
+    let sources = json!({"enum": names(LeadSource::ALL, LeadSource::as_str)});
+    let roles = json!({"enum": ["manager", "agent"]});
+    let id = json!({"pattern": UUID});
+    let any = json!({"minLength": 1});
+    let mut rules = vec![
+        ("RegisterBody", "email", true, email.clone()),
+        ("RegisterBody", "password", true, json!({"pattern": PASSWORD, "maxLength": 72})),
+        ("RegisterBody", "name", true, text(NAME, 200)),
+        ("AdminRegisterBody", "email", true, email.clone()),
+        ("AdminRegisterBody", "password", true, json!({"pattern": PASSWORD, "maxLength": 72})),
+        ("AdminRegisterBody", "name", true, text(NAME, 200)),
+        ("AdminRegisterBody", "authCode", true, any.clone()),
+        ("LoginBody", "email", true, email.clone()),
+        ("LoginBody", "password", true, any.clone()),
+        ("RefreshBody", "refreshToken", true, any.clone()),
+        ("ChangePasswordBody", "currentPassword", true, any.clone()),
+        ("ChangePasswordBody", "newPassword", true, json!({"pattern": PASSWORD, "maxLength": 72})),
+        ("CreateSubAccountBody", "name", true, text(NAME, 120)),
+        ("CreateSubAccountBody", "timezone", false, time_zones()),
+        ("UpdateSubAccountBody", "timezone", false, time_zones()),
+        ("ExportBody", "format", false, json!({"enum": ["", "csv", "xlsx"]})),
+        ("UpdateSubAccountBody", "name", false, text(NAME, 120)),
+        ("InviteBody", "email", true, email.clone()),
+        ("InviteBody", "role", true, roles.clone()),
+        ("JoinBody", "code", true, any),
+        ("RoleBody", "role", true, roles),
+        ("ProfileBody", "name", true, text(NAME, 200)),
+        ("CreateLeadBody", "name", true, text(NAME, 200)),
+        ("CreateLeadBody", "email", false, email.clone()),
+        ("CreateLeadBody", "status", false, statuses.clone()),
+        ("CreateLeadBody", "source", false, sources),
+        ("CreateLeadBody", "assignedTo", false, id.clone()),
+        ("UpdateLeadBody", "name", false, text(NAME, 200)),
+        ("UpdateLeadBody", "status", false, statuses),
+        ("NoteBody", "content", true, text(REQUIRED_TEXT, 10_000)),
+        ("PreviewBody", "strategyId", false, id.clone()),
+        ("PreviewBody", "leadId", false, id),
+        ("CreateTemplateBody", "name", true, text(REQUIRED_TEXT, PromptTemplate::MAX_NAME_CHARS)),
+        ("CreateTemplateBody", "body", true, text(REQUIRED_TEXT, PromptTemplate::MAX_BODY_CHARS)),
+        ("UpdateTemplateBody", "name", false, text(REQUIRED_TEXT, PromptTemplate::MAX_NAME_CHARS)),
+        ("UpdateTemplateBody", "body", false, text(REQUIRED_TEXT, PromptTemplate::MAX_BODY_CHARS)),
+    ];
+    let variables = json!({"items": {"enum": KNOWN_VARIABLES}});
+    // The export filter takes the list's query parameters, with the same rules.
+    for (_, param, constraints) in
+        query_rules().into_iter().filter(|(op, p, _)| *op == "get_leads" && !["page", "limit", "sort"].contains(p))
+    {
+        rules.push(("ExportFilterBody", param, false, constraints));
+    }
+    rules.push(("CreateTemplateBody", "variables", false, variables.clone()));
+    rules.push(("UpdateTemplateBody", "variables", false, variables));
+    for (schema, required) in [("CreateStrategyBody", true), ("UpdateStrategyBody", false)] {
+        rules.push((schema, "name", required, text(REQUIRED_TEXT, Strategy::MAX_NAME_CHARS)));
+        rules.push((schema, "persona", required, text(REQUIRED_TEXT, Strategy::MAX_PERSONA_CHARS)));
+        rules.push((schema, "goal", required, text(REQUIRED_TEXT, Strategy::MAX_GOAL_CHARS)));
+        // A blank tone means the default tone.
+        rules.push((schema, "tone", false, text(CLEAN_TEXT, Strategy::MAX_TONE_CHARS)));
+        rules.push((
+            schema,
+            "qualificationQuestions",
+            false,
+            json!({"maxItems": Strategy::MAX_QUESTIONS,
+                   "items": {"type": "string", "pattern": REQUIRED_TEXT, "maxLength": Strategy::MAX_QUESTION_CHARS}}),
+        ));
+    }
+    rules
+}
+
+/// `(operationId, query parameter, constraints)`.
+fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
+    use frontdesk_kernel::page::{MAX_LIMIT, MAX_PAGE};
+    let page = json!({"minimum": 1, "maximum": MAX_PAGE});
+    let limit = json!({"minimum": 1, "maximum": MAX_LIMIT});
+    // Blank (no bound), a date, or an RFC 3339 instant.
+    let instant = json!({"anyOf": [{"pattern": format!("^{BLANK}$")}, {"format": "date"}, {"format": "date-time"}]});
+    let mut rules = Vec::new();
+    for op in
+        ["get_leads", "get_leads_id_timeline", "get_strategies", "get_prompt_templates", "get_users", "get_subaccounts"]
+    {
+        rules.push((op, "page", page.clone()));
+        rules.push((op, "limit", limit.clone()));
+    }
+    let blank_or = |values: Value| {
+        let mut all = vec![Value::String(String::new())];
+        all.extend(values.as_array().cloned().unwrap_or_default());
+        json!({"enum": all})
+    };
+    rules.extend([
+        ("get_leads", "status", blank_or(names(LeadStatus::ALL, LeadStatus::as_str))),
+        ("get_leads", "source", blank_or(names(LeadSource::ALL, LeadSource::as_str))),
+        ("get_leads", "sort", json!({"enum": ["", "createdAt", "-createdAt", "name", "updatedAt", "-updatedAt"]})),
+        ("get_leads", "assignedTo", json!({"pattern": format!("^{BLANK}$|{UUID}")})),
+        (
+            "get_leads",
+            "q",
+            json!({"maxLength": frontdesk_leads::filter::MAX_QUERY_CHARS, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}),
+        ),
+        ("get_leads", "createdFrom", instant.clone()),
+        ("get_leads", "createdTo", instant),
+    ]);
+    rules
+}
+
+fn apply_query_rules(doc: &mut Value) {
+    let rules = query_rules();
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for op in item.values_mut() {
+            let Some(id) = op.get("operationId").and_then(Value::as_str).map(str::to_owned) else { continue };
+            let Some(Value::Array(params)) = op.get_mut("parameters") else { continue };
+            for param in params {
+                let name = param.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+                for (_, _, constraints) in rules.iter().filter(|(o, p, _)| *o == id && *p == name) {
+                    if let (Some(Value::Object(schema)), Value::Object(extra)) = (param.get_mut("schema"), constraints)
+                    {
+                        for (key, value) in extra {
+                            schema.insert(key.clone(), value.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes every rule into `doc`'s component schemas and query parameters.
+pub fn apply(doc: &mut Value) {
+    apply_query_rules(doc);
+    for schema in CLOSED {
+        if let Some(Value::Object(target)) = doc.pointer_mut(&format!("/components/schemas/{schema}")) {
+            target.insert("additionalProperties".into(), Value::Bool(false));
+        }
+    }
+    // The upload is one part, `file`, which must not be empty.
+    if let Some(Value::Object(form)) = doc.pointer_mut("/components/schemas/ImportForm") {
+        form.insert("additionalProperties".into(), Value::Bool(false));
+        form.insert("required".into(), json!(["file"]));
+        if let Some(Value::Object(file)) = form.get_mut("properties").and_then(|p| p.get_mut("file")) {
+            file.insert("minLength".into(), json!(1));
+        }
+    }
+    // The upload's part is CSV or XLSX, said by its content type (or file name).
+    if let Some(Value::Object(media)) =
+        doc.pointer_mut("/paths/~1api~1v1~1leads~1import/post/requestBody/content/multipart~1form-data")
+    {
+        media.insert(
+            "encoding".into(),
+            json!({"file": {"contentType": "text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}}),
+        );
+    }
+    for (schema, field, required, constraints) in rules() {
+        let Some(target) = doc.pointer_mut(&format!("/components/schemas/{schema}")) else { continue };
+        if required {
+            let list = target.as_object_mut().map(|o| o.entry("required").or_insert_with(|| json!([])));
+            if let Some(Value::Array(list)) = list
+                && !list.iter().any(|f| f == field)
+            {
+                list.push(Value::String(field.to_owned()));
+            }
+        }
+        if let (Some(Value::Object(property)), Value::Object(extra)) =
+            (target.pointer_mut(&format!("/properties/{field}")), constraints)
+        {
+            for (key, value) in extra {
+                property.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_names_a_schema_and_field_of_the_document() {
+        let doc = super::super::document_json();
+        for (schema, field, _, _) in rules() {
+            assert!(
+                doc.pointer(&format!("/components/schemas/{schema}/properties/{field}")).is_some(),
+                "{schema}.{field} is not in the document: a renamed body or field?"
+            );
+        }
+    }
+}

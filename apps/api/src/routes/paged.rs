@@ -1,0 +1,39 @@
+//! The schema of every paged list (`{data, page, limit, total}`), for the OpenAPI document.
+//!
+//! Handlers serialize `frontdesk_kernel::Page<T>`; this mirror only
+//! describes it, generic over the item so each list names its items.
+
+use utoipa::ToSchema;
+
+/// One page of a list.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "describes frontdesk_kernel::Page for the OpenAPI document")]
+pub struct Paged<T: ToSchema> {
+    /// The items of this page.
+    data: Vec<T>,
+    /// The 1-based page number.
+    #[schema(minimum = 1)]
+    page: u32,
+    /// The page size asked for (1–100).
+    #[schema(minimum = 1, maximum = 100)]
+    limit: u32,
+    /// Items across all pages.
+    total: u64,
+}
+
+/// One page of prompt templates, with the variables a body may use.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code, reason = "describes the template list for the OpenAPI document")]
+pub struct TemplatePage {
+    /// The templates of this page.
+    data: Vec<crate::routes::receptionist::TemplateBody>,
+    /// The 1-based page number.
+    page: u32,
+    /// The page size asked for.
+    limit: u32,
+    /// Templates across all pages.
+    total: u64,
+    /// The `{{ name }}` variables a template body may use.
+    known_variables: Vec<String>,
+}
