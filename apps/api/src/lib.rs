@@ -6,6 +6,7 @@
 //! is no SQL and no business rule here.
 
 pub mod error;
+pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;

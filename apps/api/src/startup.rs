@@ -8,7 +8,7 @@
 
 use crate::middleware::api_key::{ApiKey, require_api_key};
 use crate::middleware::rate_limit::{RateLimits, rate_limit};
-use crate::middleware::{extractors, request_context, security_headers::security_headers};
+use crate::middleware::{request_context, security_headers::security_headers};
 use crate::routes::status::StatusProbe;
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -97,7 +97,7 @@ impl Application {
         let api_key = web::Data::new(ApiKey(settings.api_key.clone()));
         let admin_code = web::Data::new(crate::routes::auth::AdminAuthCode(settings.admin_auth_code.clone()));
         let trusted_proxies =
-            web::Data::new(crate::middleware::client_ip::TrustedProxies(settings.trusted_proxies.clone()));
+            web::Data::new(crate::extract::client_ip::TrustedProxies(settings.trusted_proxies.clone()));
         let rate_limits = web::Data::new(RateLimits {
             limiter: Arc::clone(&stores.rate_limiter),
             auth: settings.auth_rate,
@@ -122,9 +122,9 @@ impl Application {
                 .app_data(metrics.clone())
                 .app_data(openapi.clone())
                 .app_data(allowed.clone())
-                .app_data(extractors::json_config(body_limit))
-                .app_data(extractors::path_config())
-                .app_data(extractors::query_config())
+                .app_data(crate::extract::config::json_config(body_limit))
+                .app_data(crate::extract::config::path_config())
+                .app_data(crate::extract::config::query_config())
                 .route("/openapi.json", web::get().to(openapi_document))
                 .default_service(web::to(unknown_route))
                 .app_data(body_limit_data.clone())

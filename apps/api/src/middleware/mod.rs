@@ -1,13 +1,10 @@
-//! Cross-cutting HTTP concerns, each in its own module.
+//! Cross-cutting HTTP concerns that wrap every request, each in its own module.
+//! (Extractors a handler asks for by type are in `crate::extract`.)
 
 pub mod api_key;
-pub mod auth;
-pub mod client_ip;
-pub mod extractors;
 pub mod rate_limit;
 pub mod request_context;
 pub mod security_headers;
-pub mod tenant;
 pub mod text_guard;
 
 pub use request_context::{RequestId, request_context};

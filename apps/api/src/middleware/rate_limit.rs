@@ -6,7 +6,7 @@
 //! * Every other `/api/*` request: `API_RATE_LIMIT` per window per user
 //!   (the verified token's subject), or per IP without a valid token.
 //!
-//! The client IP is the one [`super::client_ip`] resolves: behind a trusted
+//! The client IP is the one [`crate::extract::client_ip`] resolves: behind a trusted
 //! proxy each client has its own bucket, and a forged `X-Forwarded-For`
 //! from anyone else buys no fresh one.
 //!
@@ -43,7 +43,7 @@ const LIMITED_AUTH_ROUTES: [&str; 4] =
     ["/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/admin/register", "/api/v1/auth/change-password"];
 
 fn client_key(req: &ServiceRequest) -> String {
-    super::client_ip::client_ip(req.request()).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    crate::extract::client_ip::client_ip(req.request()).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 fn subject(req: &ServiceRequest) -> Option<String> {

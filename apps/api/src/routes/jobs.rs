@@ -1,7 +1,7 @@
 //! `/api/v1/jobs/*`: a job's status (tenant-scoped) and an export's file.
 
 use crate::error::ApiError;
-use crate::middleware::tenant::TenantScope;
+use crate::extract::tenant::TenantScope;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};

@@ -9,6 +9,7 @@ pub mod receptionist;
 pub mod status;
 pub mod subaccounts;
 pub mod users;
+pub mod webhooks;
 
 use crate::error::ApiError;
 use frontdesk_kernel::Code;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     jobs::configure(cfg);
     leads::configure(cfg);
     receptionist::configure(cfg);
+    webhooks::configure(cfg);
 }
 
 /// Parses a path id; a malformed id names nothing, so it is a 404 like any

@@ -133,10 +133,15 @@ async fn templates_reject_unknown_variables_and_render_with_strategy_and_lead() 
         assert_eq!(app.call(&other, Method::GET, &path, None).await.0, 404);
         assert_eq!(app.call(&other, Method::POST, &preview, Some(json!({}))).await.0, 404);
         assert_eq!(app.call(&other, Method::DELETE, &path, None).await.0, 404);
-        // My template with another tenant's lead: the lead is not found.
+        // My template with another tenant's lead: the lead is not found, named as the body field.
         let (_, their_lead) = app
             .call(&other, Method::POST, "/api/v1/leads", Some(json!({"name": "Zed", "email": "z@other.test"})))
             .await;
-        assert_eq!(app.call(&token, Method::POST, &preview, Some(json!({"leadId": their_lead["id"]}))).await.0, 404);
+        let (status, err) = app.call(&token, Method::POST, &preview, Some(json!({"leadId": their_lead["id"]}))).await;
+        assert_eq!(
+            (status, err["message"][0].as_str()),
+            (400, Some("leadId: no such lead in this sub-account")),
+            "{err}"
+        );
     }
 }

@@ -7,7 +7,7 @@
 
 use super::register::SessionBody;
 use crate::error::ApiError;
-use crate::middleware::auth::client_info;
+use crate::extract::auth::client_info;
 use actix_web::{HttpResponse, post, web};
 use frontdesk_kernel::Code;
 use frontdesk_kernel::Role;

@@ -1,7 +1,7 @@
 //! `POST /api/v1/auth/register`.
 
 use crate::error::ApiError;
-use crate::middleware::auth::client_info;
+use crate::extract::auth::client_info;
 use actix_web::{HttpResponse, post, web};
 use frontdesk_kernel::{AccountType, Role};
 use frontdesk_tenancy::{AuthService, Membership, NewUser, Session, User};

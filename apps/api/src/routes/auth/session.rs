@@ -2,7 +2,7 @@
 
 use super::register::{SessionBody, UserBody};
 use crate::error::ApiError;
-use crate::middleware::auth::{Authenticated, client_info};
+use crate::extract::auth::{Authenticated, client_info};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use frontdesk_kernel::Code;
 use frontdesk_tenancy::AuthService;

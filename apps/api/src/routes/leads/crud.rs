@@ -4,7 +4,7 @@ use super::body::{CreateLeadBody, LeadBody, UpdateLeadBody};
 use super::lead_id;
 use super::query::ListQuery;
 use crate::error::ApiError;
-use crate::middleware::tenant::{ManagerScope, TenantScope};
+use crate::extract::tenant::{ManagerScope, TenantScope};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use frontdesk_kernel::Code;

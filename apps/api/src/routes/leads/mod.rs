@@ -1,5 +1,5 @@
 //! `/api/v1/leads/*`: the CRM core. Every route is tenant-scoped through
-//! [`TenantScope`](crate::middleware::tenant::TenantScope): another
+//! [`TenantScope`](crate::extract::tenant::TenantScope): another
 //! tenant's lead id answers 404, exactly like an unknown one.
 
 mod body;

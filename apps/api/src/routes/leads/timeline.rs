@@ -3,7 +3,7 @@
 use super::body::{NoteBody, TimelineEventBody};
 use super::lead_id;
 use crate::error::ApiError;
-use crate::middleware::tenant::TenantScope;
+use crate::extract::tenant::TenantScope;
 use crate::routes::subaccounts::PageQuery;
 use actix_web::{HttpResponse, get, post, web};
 use frontdesk_kernel::PageRequest;

@@ -4,7 +4,7 @@
 
 use super::query::ListQuery;
 use crate::error::ApiError;
-use crate::middleware::tenant::{ManagerScope, TenantScope};
+use crate::extract::tenant::{ManagerScope, TenantScope};
 use crate::routes::jobs::{AcceptedBody, JobsContext};
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, post, web};

@@ -1,7 +1,7 @@
 //! Prompt templates: a body with `{{variables}}` checked at save time, and a preview.
 
 use crate::error::ApiError;
-use crate::middleware::tenant::{ManagerScope, TenantScope};
+use crate::extract::tenant::{ManagerScope, TenantScope};
 use crate::routes::path_id;
 use crate::routes::subaccounts::PageQuery;
 use actix_web::{HttpResponse, delete, get, patch, post, web};

@@ -2,7 +2,7 @@
 
 use super::{SubAccountBody, tenant_id};
 use crate::error::ApiError;
-use crate::middleware::auth::{Authenticated, client_info};
+use crate::extract::auth::{Authenticated, client_info};
 use crate::routes::auth::TokensBody;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use frontdesk_kernel::{Page, PageRequest};

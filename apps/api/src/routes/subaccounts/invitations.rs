@@ -2,7 +2,7 @@
 
 use super::tenant_id;
 use crate::error::ApiError;
-use crate::middleware::auth::{Authenticated, client_info};
+use crate::extract::auth::{Authenticated, client_info};
 use crate::routes::auth::TokensBody;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};

@@ -1,8 +1,8 @@
 //! Members of the caller's sub-account: list, change role, remove.
 
 use crate::error::ApiError;
-use crate::middleware::auth::client_info;
-use crate::middleware::tenant::TenantScope;
+use crate::extract::auth::client_info;
+use crate::extract::tenant::TenantScope;
 use crate::routes::auth::UserBody;
 use crate::routes::subaccounts::PageQuery;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, web};

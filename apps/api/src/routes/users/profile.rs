@@ -1,7 +1,7 @@
 //! `GET|PATCH /api/v1/users/profile` (onboarding allowed).
 
 use crate::error::ApiError;
-use crate::middleware::auth::Authenticated;
+use crate::extract::auth::Authenticated;
 use crate::routes::auth::UserBody;
 use actix_web::{HttpResponse, get, patch, web};
 use frontdesk_tenancy::{AuthService, SubAccountService};

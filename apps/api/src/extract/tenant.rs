@@ -12,7 +12,7 @@
 //! The tenant id is recorded on the request span.
 
 use crate::error::ApiError;
-use crate::middleware::auth::Authenticated;
+use crate::extract::auth::Authenticated;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use frontdesk_kernel::Code;
