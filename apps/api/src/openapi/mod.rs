@@ -138,7 +138,7 @@ const OPTIONAL_BODIES: [&str; 1] = ["post_leads_export"];
 /// Adds the control-character rule to every string (and object key) a
 /// request can carry, unless the schema already says more (a pattern, a
 /// format or an enum), following `$ref`s into the components.
-fn constrain_strings(schema: &mut Value, components: &serde_json::Map<String, Value>, seen: &mut Vec<String>) {
+fn constrain_strings(schema: &mut Value, seen: &mut Vec<String>) {
     if let Some(target) =
         schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
     {
@@ -173,19 +173,19 @@ fn constrain_strings(schema: &mut Value, components: &serde_json::Map<String, Va
     for key in ["properties"] {
         if let Some(Value::Object(props)) = object.get_mut(key) {
             for prop in props.values_mut() {
-                constrain_strings(prop, components, seen);
+                constrain_strings(prop, seen);
             }
         }
     }
     for key in ["items", "additionalProperties"] {
         if let Some(child) = object.get_mut(key) {
-            constrain_strings(child, components, seen);
+            constrain_strings(child, seen);
         }
     }
     for key in ["oneOf", "anyOf", "allOf"] {
         if let Some(Value::Array(children)) = object.get_mut(key) {
             for child in children {
-                constrain_strings(child, components, seen);
+                constrain_strings(child, seen);
             }
         }
     }
@@ -209,7 +209,6 @@ fn constrain_requests(doc: &mut Value) {
             }),
         );
     }
-    let components = doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
     // Multipart forms are not JSON: the guard does not read them, and extra parts are ignored.
     let mut pending = Vec::new();
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
@@ -219,14 +218,14 @@ fn constrain_requests(doc: &mut Value) {
                 if let Some(content) = op.pointer_mut("/requestBody/content").and_then(Value::as_object_mut) {
                     for (_, media) in content.iter_mut().filter(|(kind, _)| kind.as_str() == "application/json") {
                         if let Some(schema) = media.get_mut("schema") {
-                            constrain_strings(schema, &components, &mut pending);
+                            constrain_strings(schema, &mut pending);
                         }
                     }
                 }
                 if let Some(Value::Array(params)) = op.get_mut("parameters") {
                     for param in params.iter_mut().filter(|p| p.get("in").and_then(Value::as_str) == Some("query")) {
                         if let Some(schema) = param.get_mut("schema") {
-                            constrain_strings(schema, &components, &mut pending);
+                            constrain_strings(schema, &mut pending);
                         }
                     }
                 }
@@ -239,7 +238,7 @@ fn constrain_requests(doc: &mut Value) {
         let name = pending[done].clone();
         done += 1;
         if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}")) {
-            constrain_strings(schema, &components, &mut pending);
+            constrain_strings(schema, &mut pending);
         }
     }
 }

@@ -8,8 +8,8 @@
 //! `… WHERE version = $read_version`, and zero rows means gone or changed.
 
 use crate::connection::SqlStore;
+use crate::entities::leads::lead::{ActiveModel, Column, Entity, Model};
 use crate::entities::leads::lead_events as events;
-use crate::entities::leads::leads::{ActiveModel, Column, Entity, Model};
 use crate::error::{CorruptRow, db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
