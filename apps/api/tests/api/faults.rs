@@ -4,7 +4,7 @@
 //! `dependency_unavailable` with `Retry-After`, never 500; a Redis outage
 //! must never fail a read that the database can serve.
 
-use crate::helpers::{Profile, TestApp, spawn_app_with};
+use crate::helpers::{Profile, TestApp};
 use reqwest::Method;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -74,12 +74,13 @@ async fn app_behind_proxies() -> (TestApp, Proxy, Proxy) {
     let redis = Proxy::start("127.0.0.1:6379").await;
     let database_url = format!("{}@127.0.0.1:{}/{rest}", url.split_once('@').unwrap().0, pg.port());
     let redis_url = format!("redis://127.0.0.1:{}", redis.port());
-    let app = spawn_app_with(
-        Profile::Production,
-        &[("DATABASE_URL", database_url.as_str()), ("REDIS_URL", redis_url.as_str()), ("EMBEDDED_WORKER", "false")],
-    )
-    .await
-    .keeping(db);
+    let app = TestApp::builder(Profile::Production)
+        .env("DATABASE_URL", &database_url)
+        .env("REDIS_URL", &redis_url)
+        .env("EMBEDDED_WORKER", "false")
+        .spawn()
+        .await
+        .keeping(db);
     (app, pg, redis)
 }
 

@@ -3,7 +3,7 @@
 //! unknown sub-accounts and multipart limits. Each ran red on the code
 //! before its fix.
 
-use crate::helpers::{ADMIN_CODE, Profile, TestApp, member, spawn_app, team};
+use crate::helpers::{Profile, Team, TestApp, admin, spawn_app, team};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -86,15 +86,22 @@ async fn nul_and_control_characters_are_400_naming_each_field_and_nothing_is_sto
 }
 
 async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist_or_export(profile: Profile) {
-    let app = spawn_app(profile).await;
-    let (owner, agent, _, _) = team(&app, "roles.test").await;
-    let manager = member(&app, &owner, "manager@roles.test", "manager").await;
-    let admin_body =
-        json!({"email": "root@roles.test", "password": "Admin1234", "name": "Root", "authCode": ADMIN_CODE});
-    let admin: Value = app.post_json("/api/v1/auth/admin/register", &admin_body).await.json().await.unwrap();
-    let admin = admin["accessToken"].as_str().unwrap().to_owned();
-    let (_, me) = app.call(&owner, Method::GET, "/api/v1/auth/me", None).await;
-    let tenant = format!("subAccountId={}", me["subAccountId"].as_str().unwrap());
+    let app = TestApp::builder(profile).spawn().await;
+    let team = Team::create(&app, "roles.test").await;
+    let (owner, manager, agent) = (team.owner.token.clone(), team.manager.token.clone(), team.agent.token.clone());
+    let admin = admin(&app, "root@roles.test").await;
+    assert_eq!((team.manager.email.as_str(), team.agent.email.as_str()), ("manager@roles.test", "agent@roles.test"));
+    let tenant = format!("subAccountId={}", team.owner.sub_account_id);
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Me {
+        id: String,
+        role: Option<String>,
+        sub_account_id: Option<String>,
+    }
+    let me: Me = app.expect_as(&owner, Method::GET, "/api/v1/auth/me", None, 200).await;
+    assert_eq!((me.id, me.role.as_deref()), (team.owner.user_id.clone(), Some("owner")));
+    assert_eq!(me.sub_account_id.as_deref(), Some(team.owner.sub_account_id.as_str()));
 
     // Fixtures the matrix acts on, created by the owner.
     let (_, strategy) = app.call(&owner, Method::POST, "/api/v1/strategies", Some(strategy_body("Base"))).await;
@@ -226,10 +233,7 @@ async fn unsupported_methods_answer_405_with_allow(profile: Profile) {
 
 async fn admins_naming_a_missing_sub_account_get_404_and_a_malformed_one_400(profile: Profile) {
     let app = spawn_app(profile).await;
-    let admin_body =
-        json!({"email": "root@missing.test", "password": "Admin1234", "name": "Root", "authCode": ADMIN_CODE});
-    let admin: Value = app.post_json("/api/v1/auth/admin/register", &admin_body).await.json().await.unwrap();
-    let admin = admin["accessToken"].as_str().unwrap().to_owned();
+    let admin = admin(&app, "root@missing.test").await;
     let unknown = "subAccountId=0190a000-0000-7000-8000-000000000000";
     for (method, path, body) in [
         (Method::POST, format!("/api/v1/leads?{unknown}"), Some(json!({"name": "A", "email": "a@missing.test"}))),

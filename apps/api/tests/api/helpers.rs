@@ -300,3 +300,127 @@ pub async fn member(app: &TestApp, owner: &str, email: &str, role: &str) -> Stri
     assert_eq!(status, 200, "{joined}");
     joined["accessToken"].as_str().unwrap().to_owned()
 }
+
+/// Builds a [`TestApp`]: a profile, then environment overrides and vendor
+/// base URLs (a Prism mock, a fault server), then `spawn`.
+pub struct TestAppBuilder {
+    profile: Profile,
+    env: Vec<(String, String)>,
+}
+
+impl TestApp {
+    /// A builder for an app in `profile`.
+    pub fn builder(profile: Profile) -> TestAppBuilder {
+        TestAppBuilder { profile, env: Vec::new() }
+    }
+
+    /// Sends the request and asserts the status; returns the JSON body (`null` when empty).
+    pub async fn expect(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        status: u16,
+    ) -> Value {
+        let (got, answer) = self.call(token, method.clone(), path, body).await;
+        assert_eq!(got, status, "{method} {path}: {answer}");
+        answer
+    }
+
+    /// As [`TestApp::expect`], deserialized into `T`.
+    pub async fn expect_as<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        status: u16,
+    ) -> T {
+        let answer = self.expect(token, method, path, body, status).await;
+        serde_json::from_value(answer.clone()).unwrap_or_else(|e| panic!("unexpected body {answer}: {e}"))
+    }
+}
+
+impl TestAppBuilder {
+    /// Sets (or overrides) one environment variable of the app.
+    #[must_use]
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Points a vendor adapter at `base_url` (`twilio` → `TWILIO_BASE_URL`).
+    #[must_use]
+    #[allow(dead_code, reason = "for the vendor adapters' tests (Prism, fault servers) of the next issues")]
+    pub fn vendor(self, vendor: &str, base_url: &str) -> Self {
+        let key = format!("{}_BASE_URL", vendor.to_ascii_uppercase());
+        self.env(&key, base_url)
+    }
+
+    /// Starts the app.
+    pub async fn spawn(self) -> TestApp {
+        let pairs: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        spawn_app_with(self.profile, &pairs).await
+    }
+}
+
+/// A user who created a sub-account and owns it.
+#[derive(Clone, Debug)]
+pub struct Owner {
+    pub token: String,
+    pub user_id: String,
+    pub sub_account_id: String,
+}
+
+impl Owner {
+    /// Registers `owner@{domain}` and creates the sub-account `{domain}`.
+    pub async fn create(app: &TestApp, domain: &str) -> Self {
+        let (token, user_id) = register(app, &format!("owner@{domain}")).await;
+        let created =
+            app.expect(&token, reqwest::Method::POST, "/api/v1/subaccounts", Some(json!({"name": domain})), 201).await;
+        Self {
+            token: created["accessToken"].as_str().expect("owner token").to_owned(),
+            user_id,
+            sub_account_id: created["subAccount"]["id"].as_str().expect("sub-account id").to_owned(),
+        }
+    }
+}
+
+/// A member of a sub-account other than its owner.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub token: String,
+    pub email: String,
+}
+
+/// An owner with a manager and an agent in the sub-account.
+#[derive(Clone, Debug)]
+pub struct Team {
+    pub owner: Owner,
+    pub manager: Member,
+    pub agent: Member,
+}
+
+impl Team {
+    /// The owner of `{domain}`, `manager@{domain}` and `agent@{domain}`.
+    pub async fn create(app: &TestApp, domain: &str) -> Self {
+        let owner = Owner::create(app, domain).await;
+        let mut members = Vec::new();
+        for role in ["manager", "agent"] {
+            let email = format!("{role}@{domain}");
+            let token = member(app, &owner.token, &email, role).await;
+            members.push(Member { token, email });
+        }
+        let agent = members.pop().expect("agent");
+        let manager = members.pop().expect("manager");
+        Self { owner, manager, agent }
+    }
+}
+
+/// A platform admin (signed up with the bootstrap code); returns its token.
+pub async fn admin(app: &TestApp, email: &str) -> String {
+    let body = json!({"email": email, "password": "Admin1234", "name": "Root", "authCode": ADMIN_CODE});
+    let created: Value = app.post_json("/api/v1/auth/admin/register", &body).await.json().await.expect("admin");
+    created["accessToken"].as_str().expect("admin token").to_owned()
+}

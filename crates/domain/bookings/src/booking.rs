@@ -6,12 +6,11 @@
 //! status change can never create a double booking: the overlap check
 //! lives in exactly one place, [`crate::BookingRepository::insert_if_free`].
 //!
-//! The lead is stored as a plain UUID (`lead_id`): bookings sits beside
-//! leads in the domain layer and must not depend on it (the receptionist
-//! depends on both). Use cases convert with `LeadId::as_uuid` and
-//! `LeadId::from_uuid`.
+//! The lead is a [`LeadId`], the kernel's: bookings sits beside leads in
+//! the domain layer and must not depend on it (the receptionist depends on
+//! both), yet a lead id stays typed everywhere.
 
-use frontdesk_kernel::string_enum;
+use frontdesk_kernel::{LeadId, string_enum};
 
 use crate::error::BookingsError;
 use crate::slot::TimeSlot;
@@ -59,8 +58,8 @@ pub struct Booking {
     pub id: BookingId,
     /// The tenant.
     pub tenant_id: TenantId,
-    /// The lead's id (a `LeadId` of the leads crate, as a UUID).
-    pub lead_id: uuid::Uuid,
+    /// The lead.
+    pub lead_id: LeadId,
     /// When it starts.
     pub starts_at: DateTime<Utc>,
     /// How long it lasts, 5–480 minutes.
@@ -77,7 +76,7 @@ pub struct Booking {
 #[derive(Clone, Debug)]
 pub struct NewBooking {
     /// The lead being booked.
-    pub lead_id: uuid::Uuid,
+    pub lead_id: LeadId,
     /// When it starts; must not be in the past.
     pub starts_at: DateTime<Utc>,
     /// 5–480 minutes.
@@ -156,12 +155,7 @@ mod tests {
     use BookingStatus::{Cancelled, Completed, Confirmed, NoShow};
 
     fn input(now: DateTime<Utc>) -> NewBooking {
-        NewBooking {
-            lead_id: uuid::Uuid::now_v7(),
-            starts_at: now + Duration::hours(2),
-            duration_minutes: 30,
-            notes: None,
-        }
+        NewBooking { lead_id: LeadId::new(), starts_at: now + Duration::hours(2), duration_minutes: 30, notes: None }
     }
 
     #[test]

@@ -47,7 +47,7 @@ mod contract_tests {
             .map(|i| {
                 let repo = Arc::clone(&repo);
                 let input = NewBooking {
-                    lead_id: uuid::Uuid::now_v7(),
+                    lead_id: frontdesk_kernel::LeadId::new(),
                     starts_at: start + Duration::minutes(i),
                     duration_minutes: 30,
                     notes: None,

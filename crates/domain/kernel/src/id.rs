@@ -75,6 +75,12 @@ define_id!(
     UserId,
     "user id"
 );
+define_id!(
+    /// A lead: held by leads, and by bookings, conversations and integrations
+    /// that refer to one without depending on the leads crate.
+    LeadId,
+    "lead id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -69,6 +69,62 @@ fn walk(value: &Value, path: &str, problems: &mut Vec<(String, String)>) {
     }
 }
 
+/// Declares a trimmed, length-bounded text value (a name, a title): 1 to
+/// `$max` characters after trimming, no control character at all, with
+/// serde going through the parser. Used by every domain crate so all such
+/// values accept and refuse the same input with the same messages.
+#[macro_export]
+macro_rules! bounded_text {
+    ($(#[$meta:meta])* $name:ident, $max:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Longest accepted value, in characters.
+            pub const MAX_CHARS: usize = $max;
+
+            /// Trims and checks the length (1 to `MAX_CHARS` characters, no control characters).
+            ///
+            /// # Errors
+            /// A message saying what is wrong.
+            pub fn parse(input: &str) -> Result<Self, String> {
+                let value = input.trim();
+                if value.is_empty() {
+                    return Err("is required".into());
+                }
+                if value.chars().count() > Self::MAX_CHARS {
+                    return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+                }
+                if value.chars().any(char::is_control) {
+                    return Err("must not contain control characters".into());
+                }
+                Ok(Self(value.to_owned()))
+            }
+
+            /// The text.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

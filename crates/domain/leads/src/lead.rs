@@ -15,14 +15,10 @@ use crate::status::{LeadSource, LeadStatus};
 use crate::timeline::TimelineEvent;
 use crate::values::{EmailAddress, JsonObject, LeadName, PhoneNumber};
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::{Country, TenantId, UserId, ValidationErrors, define_id};
+use frontdesk_kernel::{Country, TenantId, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
-define_id!(
-    /// A lead.
-    LeadId,
-    "lead id"
-);
+pub use frontdesk_kernel::LeadId;
 
 /// A lead of one tenant. Serializable for the cache, not for clients
 /// (the HTTP layer has its own DTO).

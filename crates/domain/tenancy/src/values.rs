@@ -3,7 +3,7 @@
 //! and well-formed, forever.
 
 pub use frontdesk_kernel::EmailAddress;
-use serde::{Deserialize, Serialize};
+
 use std::fmt;
 
 /// A plain-text password that meets the policy. Never logged: `Debug` is redacted.
@@ -53,64 +53,12 @@ impl fmt::Debug for Password {
     }
 }
 
-/// Declares a trimmed, length-bounded text value.
-macro_rules! bounded_text {
-    ($(#[$meta:meta])* $name:ident, $max:expr) => {
-        $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Longest accepted value, in characters.
-            pub const MAX_CHARS: usize = $max;
-
-            /// Trims and checks the length (1 to `MAX_CHARS` characters, no control characters).
-            ///
-            /// # Errors
-            /// A message saying what is wrong.
-            pub fn parse(input: &str) -> Result<Self, String> {
-                let value = input.trim();
-                if value.is_empty() {
-                    return Err("is required".into());
-                }
-                if value.chars().count() > Self::MAX_CHARS {
-                    return Err(format!("must be at most {} characters", Self::MAX_CHARS));
-                }
-                if value.chars().any(char::is_control) {
-                    return Err("must not contain control characters".into());
-                }
-                Ok(Self(value.to_owned()))
-            }
-
-            /// The text.
-            #[must_use]
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::parse(&value)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> Self {
-                value.0
-            }
-        }
-    };
-}
-
-bounded_text!(
+frontdesk_kernel::bounded_text!(
     /// A person's display name (1–200 characters).
     PersonName,
     200
 );
-bounded_text!(
+frontdesk_kernel::bounded_text!(
     /// A sub-account's name (1–120 characters).
     TenantName,
     120

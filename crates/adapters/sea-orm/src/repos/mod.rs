@@ -1,21 +1,13 @@
-//! Repositories: one file per port implementation.
+//! Repositories, one folder per domain, one file per port implementation.
+//! Database errors become domain errors in `crate::error` only.
 
-mod audit_log;
-mod invitations;
-mod leads;
-mod login_attempts;
-pub(crate) mod memberships;
-mod receptionist_config;
-mod refresh_tokens;
-mod tenants;
-mod users;
+pub(crate) mod leads;
+pub(crate) mod receptionist;
+pub(crate) mod tenancy;
 
-pub use audit_log::SeaOrmAuditLog;
-pub use invitations::SeaOrmInvitationRepository;
 pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
-pub use login_attempts::SeaOrmLoginAttemptRepository;
-pub use memberships::SeaOrmMembershipRepository;
-pub use receptionist_config::{SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};
-pub use refresh_tokens::SeaOrmRefreshTokenRepository;
-pub use tenants::SeaOrmTenantRepository;
-pub use users::SeaOrmUserRepository;
+pub use receptionist::{SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};
+pub use tenancy::{
+    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
+    SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
+};

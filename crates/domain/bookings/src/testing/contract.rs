@@ -19,7 +19,8 @@ fn base() -> DateTime<Utc> {
 }
 
 fn booking(tenant: TenantId, starts_at: DateTime<Utc>, minutes: u32) -> Booking {
-    let input = NewBooking { lead_id: uuid::Uuid::now_v7(), starts_at, duration_minutes: minutes, notes: None };
+    let input =
+        NewBooking { lead_id: frontdesk_kernel::LeadId::new(), starts_at, duration_minutes: minutes, notes: None };
     Booking::create(tenant, input, Utc::now() - Duration::minutes(1)).expect("valid booking")
 }
 

@@ -1,9 +1,9 @@
 //! [`TenantRepository`] on SeaORM.
 
 use crate::connection::SqlStore;
-use crate::entities::tenants::{ActiveModel, Column, Entity, Model};
+use crate::entities::tenancy::tenants::{ActiveModel, Column, Entity, Model};
 use crate::error::{corrupt, db, found, tenancy_err};
-use crate::repos::memberships::membership_row;
+use crate::repos::tenancy::memberships::membership_row;
 use async_trait::async_trait;
 use frontdesk_kernel::{Country, Page, PageRequest, TenantId};
 use frontdesk_tenancy::{Membership, Result, TenancyError, Tenant, TenantName, TenantRepository, TimeZone};
@@ -63,7 +63,7 @@ impl TenantRepository for SeaOrmTenantRepository {
         Entity::insert(tenant_row(tenant)).exec_without_returning(&txn).await.map_err(|e| tenancy_err(e, "id"))?;
         if let Some(owner) = owner {
             // On error the transaction is dropped uncommitted: no orphan tenant.
-            crate::entities::memberships::Entity::insert(membership_row(owner))
+            crate::entities::tenancy::memberships::Entity::insert(membership_row(owner))
                 .exec_without_returning(&txn)
                 .await
                 .map_err(|e| tenancy_err(e, "user"))?;

@@ -1,7 +1,7 @@
 //! [`AuditLog`] on SeaORM (append-only `audit_log` table).
 
 use crate::connection::SqlStore;
-use crate::entities::audit_log::{ActiveModel, Column, Entity, Model};
+use crate::entities::tenancy::audit_log::{ActiveModel, Column, Entity, Model};
 use crate::error::{corrupt, db};
 use async_trait::async_trait;
 use frontdesk_kernel::{TenantId, UserId};

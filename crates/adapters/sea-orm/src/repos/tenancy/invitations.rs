@@ -1,9 +1,9 @@
 //! [`InvitationRepository`] on SeaORM.
 
 use crate::connection::SqlStore;
-use crate::entities::invitations::{ActiveModel, Column, Entity, Model};
+use crate::entities::tenancy::invitations::{ActiveModel, Column, Entity, Model};
 use crate::error::{corrupt, db, tenancy_err};
-use crate::repos::memberships::membership_row;
+use crate::repos::tenancy::memberships::membership_row;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::{Role, TenantId, UserId};
@@ -82,7 +82,7 @@ impl InvitationRepository for SeaOrmInvitationRepository {
             txn.rollback().await.map_err(|e| TenancyError::Storage(db(e)))?;
             return Ok(false);
         }
-        crate::entities::memberships::Entity::insert(membership_row(membership))
+        crate::entities::tenancy::memberships::Entity::insert(membership_row(membership))
             .exec_without_returning(&txn)
             .await
             .map_err(|e| tenancy_err(e, "user"))?;

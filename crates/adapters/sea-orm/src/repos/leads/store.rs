@@ -8,8 +8,8 @@
 //! `… WHERE version = $read_version`, and zero rows means gone or changed.
 
 use crate::connection::SqlStore;
-use crate::entities::lead_events as events;
-use crate::entities::leads::{ActiveModel, Column, Entity, Model};
+use crate::entities::leads::lead::{ActiveModel, Column, Entity, Model};
+use crate::entities::leads::lead_events as events;
 use crate::error::{CorruptRow, db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -367,7 +367,7 @@ impl LeadRepository for SeaOrmLeadRepository {
     }
 
     async fn import_batch(&self, tenant: TenantId, job: JobId, batch: u32, leads: &[Lead]) -> Result<BatchOutcome> {
-        use crate::entities::job_effects;
+        use crate::entities::leads::job_effects;
         let step = format!("leads.import:batch:{batch}");
         let recorded = || async {
             let row = job_effects::Entity::find_by_id((job.as_uuid(), step.clone()))
@@ -481,7 +481,7 @@ impl SeaOrmTenantDirectory {
 #[async_trait]
 impl TenantDirectory for SeaOrmTenantDirectory {
     async fn default_region(&self, tenant: TenantId) -> Result<Option<Country>> {
-        use crate::entities::tenants;
+        use crate::entities::tenancy::tenants;
         let country = tenants::Entity::find_by_id(tenant.as_uuid())
             .select_only()
             .column(tenants::Column::Country)
@@ -494,7 +494,7 @@ impl TenantDirectory for SeaOrmTenantDirectory {
     }
 
     async fn is_member(&self, tenant: TenantId, user: UserId) -> Result<bool> {
-        use crate::entities::memberships;
+        use crate::entities::tenancy::memberships;
         let count = memberships::Entity::find()
             .filter(memberships::Column::TenantId.eq(tenant.as_uuid()))
             .filter(memberships::Column::UserId.eq(user.as_uuid()))

@@ -1,7 +1,7 @@
 //! [`UserRepository`] on SeaORM.
 
 use crate::connection::SqlStore;
-use crate::entities::users::{ActiveModel, Column, Entity, Model};
+use crate::entities::tenancy::users::{ActiveModel, Column, Entity, Model};
 use crate::error::{corrupt, db, found, tenancy_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -13,8 +13,8 @@
 //! snapshot it later cannot upgrade.
 
 use crate::connection::SqlStore;
-use crate::entities::refresh_token_families as families;
-use crate::entities::refresh_tokens::{ActiveModel, Column, Entity, Model};
+use crate::entities::tenancy::refresh_token_families as families;
+use crate::entities::tenancy::refresh_tokens::{ActiveModel, Column, Entity, Model};
 use crate::error::{corrupt, db, tenancy_err};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -9,7 +9,7 @@
 //! the loser's transaction is retried (it then clears the winner).
 
 use crate::connection::SqlStore;
-use crate::entities::{prompt_templates, strategies};
+use crate::entities::receptionist::{prompt_templates, strategies};
 use crate::error::{CorruptRow, db};
 use async_trait::async_trait;
 use frontdesk_kernel::{Page, PageRequest, TenantId};
@@ -83,7 +83,7 @@ fn not_found<E: Defaultable>() -> ReceptionistError {
 /// Without it, concurrent "make X the default" requests would each clear
 /// the defaults they can see and then collide on the unique index.
 async fn lock_tenant(txn: &DatabaseTransaction, tenant: Uuid) -> Result<(), DbErr> {
-    use crate::entities::tenants;
+    use crate::entities::tenancy::tenants;
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         tenants::Entity::find_by_id(tenant)
             .select_only()

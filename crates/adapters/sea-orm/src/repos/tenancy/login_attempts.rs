@@ -1,7 +1,7 @@
 //! [`LoginAttemptRepository`] on SeaORM.
 
 use crate::connection::SqlStore;
-use crate::entities::login_attempts::{ActiveModel, Column, Entity};
+use crate::entities::tenancy::login_attempts::{ActiveModel, Column, Entity};
 use crate::error::db;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,7 +1,7 @@
 //! [`MembershipRepository`] on SeaORM.
 
 use crate::connection::SqlStore;
-use crate::entities::memberships::{ActiveModel, Column, Entity, Model};
+use crate::entities::tenancy::memberships::{ActiveModel, Column, Entity, Model};
 use crate::error::{corrupt, db, found, tenancy_err};
 use async_trait::async_trait;
 use frontdesk_kernel::{Page, PageRequest, Role, TenantId, UserId};

@@ -1,0 +1,5 @@
+//! The receptionist's configuration ports: strategies and prompt templates.
+
+mod config;
+
+pub use config::{SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};
