@@ -1,6 +1,5 @@
 //! The worker loop against a real queue (the SQL queue on a SQLite file per
 //! test): handler panics, and jobs longer than their lease.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use async_trait::async_trait;
 use frontdesk_kernel::jobs::{

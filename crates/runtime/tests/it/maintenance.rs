@@ -1,5 +1,4 @@
 //! The file purge: exports expire after their TTL, uploads after a week.
-#![allow(clippy::unwrap_used, missing_docs)]
 
 use chrono::{Duration, Utc};
 use frontdesk_kernel::files::FileStorage;
