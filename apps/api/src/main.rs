@@ -9,7 +9,6 @@
 use frontdesk_api::Application;
 use frontdesk_runtime::{Settings, telemetry};
 use std::process::ExitCode;
-use std::time::Duration;
 
 const USAGE: &str = "usage: frontdesk-api [serve | migrate | create-admin --email EMAIL [--name NAME]]\n\n\
 create-admin reads the password from the first line of standard input.\n\
@@ -61,13 +60,9 @@ async fn serve(settings: Settings) -> ExitCode {
 
 async fn migrate(settings: &Settings) -> ExitCode {
     let outcome = async {
-        let store = frontdesk_sea_orm::SqlStore::connect(&frontdesk_sea_orm::DbConfig {
-            url: settings.database_url().to_owned(),
-            max_connections: 2,
-            acquire_timeout: Duration::from_secs(5),
-        })
-        .await?;
-        store.wait_until_ready(settings.database_startup_timeout).await?;
+        let config = frontdesk_sea_orm::DbConfig { max_connections: 2, ..settings.database.db_config() };
+        let store = frontdesk_sea_orm::SqlStore::connect(&config).await?;
+        store.wait_until_ready(settings.database.startup_timeout).await?;
         store.migrate_up().await?;
         store.close().await;
         Ok::<_, frontdesk_sea_orm::ConnectError>(())
@@ -103,7 +98,7 @@ async fn create_admin(mut settings: Settings) -> ExitCode {
         return ExitCode::from(2);
     }
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
-    settings.run_migrations = true;
+    settings.database.run_migrations = true;
     let outcome = async {
         let stores = frontdesk_runtime::Stores::connect(&settings).await.map_err(|e| e.to_string())?;
         let auth = frontdesk_api::startup::auth_service(&settings, &stores).map_err(|e| e.to_string())?;

@@ -67,7 +67,7 @@ impl Application {
     /// [`BuildError`] naming what failed.
     pub async fn build(settings: Settings) -> Result<Self, BuildError> {
         let stores = Stores::connect(&settings).await?;
-        let address = std::net::SocketAddr::new(settings.host, settings.port);
+        let address = std::net::SocketAddr::new(settings.http.host, settings.http.port);
         let bind_error = |source| BuildError::Bind { address: address.to_string(), source };
         let listener = TcpListener::bind(address).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
@@ -79,7 +79,7 @@ impl Application {
         let jobs = web::Data::new(crate::routes::jobs::JobsContext {
             queue: Arc::clone(&stores.jobs.queue),
             files: Arc::clone(&stores.files),
-            export_ttl: settings.export_ttl,
+            export_ttl: settings.files.export_ttl,
         });
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
@@ -91,17 +91,17 @@ impl Application {
         let openapi_json: Arc<str> = document.to_string().into();
         let openapi = web::Data::new(OpenApiJson(openapi_json));
         let production = settings.app_env == AppEnv::Production;
-        let body_limit = settings.body_limit_bytes;
+        let body_limit = settings.http.body_limit_bytes;
         let body_limit_data = web::Data::new(crate::middleware::text_guard::BodyLimit(body_limit));
-        let cors_origins = settings.cors_origins.clone();
-        let api_key = web::Data::new(ApiKey(settings.api_key.clone()));
-        let admin_code = web::Data::new(crate::routes::auth::AdminAuthCode(settings.admin_auth_code.clone()));
+        let cors_origins = settings.http.cors_origins.clone();
+        let api_key = web::Data::new(ApiKey(settings.http.api_key.clone()));
+        let admin_code = web::Data::new(crate::routes::auth::AdminAuthCode(settings.auth.admin_auth_code.clone()));
         let trusted_proxies =
-            web::Data::new(crate::extract::client_ip::TrustedProxies(settings.trusted_proxies.clone()));
+            web::Data::new(crate::extract::client_ip::TrustedProxies(settings.http.trusted_proxies.clone()));
         let rate_limits = web::Data::new(RateLimits {
             limiter: Arc::clone(&stores.rate_limiter),
-            auth: settings.auth_rate,
-            api: settings.api_rate,
+            auth: settings.http.auth_rate,
+            api: settings.http.api_rate,
         });
 
         let server = HttpServer::new(move || {
@@ -135,12 +135,12 @@ impl Application {
                 .wrap(security_headers(production))
                 .wrap(from_fn(request_context))
         })
-        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
         .listen(listener)
         .map_err(bind_error)?
         .run();
-        tracing::info!(host = %settings.host, port, "api listening");
-        let workers = settings.embedded_worker.then(|| {
+        tracing::info!(host = %settings.http.host, port, "api listening");
+        let workers = settings.jobs.embedded_worker.then(|| {
             let (stop, shutdown) = tokio::sync::watch::channel(false);
             let config = frontdesk_runtime::services::worker_config(&settings, "api");
             tracing::info!(concurrency = config.concurrency, "running the job worker in-process (EMBEDDED_WORKER)");
@@ -187,7 +187,7 @@ impl Application {
 /// A rejected bcrypt cost or JWT secret.
 pub fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService, BuildError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let secret = match &settings.jwt_secret {
+    let secret = match &settings.auth.jwt_secret {
         Some(secret) => secret.clone(),
         None => {
             tracing::warn!(
@@ -200,13 +200,13 @@ pub fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService,
         users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
         memberships: Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone())),
         refresh_tokens: Arc::new(SeaOrmRefreshTokenRepository::new(stores.sql.clone())),
-        hasher: Arc::new(BcryptPasswordHasher::new(settings.bcrypt_cost)?),
+        hasher: Arc::new(BcryptPasswordHasher::new(settings.auth.bcrypt_cost)?),
         signer: Arc::new(JwtTokenSigner::new(&secret, Arc::clone(&clock))?),
         generator: Arc::new(RefreshTokenIssuer::new()),
         attempts: Arc::new(SeaOrmLoginAttemptRepository::new(stores.sql.clone())),
         lockout: LockoutPolicy::default(),
         sessions: SessionPolicy {
-            absolute_lifetime: chrono::Duration::from_std(settings.refresh_absolute_ttl)
+            absolute_lifetime: chrono::Duration::from_std(settings.auth.refresh_absolute_ttl)
                 .unwrap_or(chrono::Duration::days(30)),
         },
         audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),

@@ -20,7 +20,7 @@ async fn main() {
     let count: u64 = args.get(1).expect("count").parse().expect("a count");
     let concurrency: u64 = args.get(2).map_or(16, |c| c.parse().expect("a concurrency"));
     let mut settings = Settings::from_env().expect("settings");
-    settings.run_migrations = false;
+    settings.database.run_migrations = false;
     let stores = Stores::connect(&settings).await.expect("stores");
     let next = Arc::new(AtomicU64::new(0));
     let started = std::time::Instant::now();

@@ -54,7 +54,7 @@ async fn main() -> ExitCode {
 /// Connects only the job backend (never migrates).
 async fn job_backend(settings: &Settings) -> Result<frontdesk_runtime::stores::JobBackend, ExitCode> {
     let mut settings = settings.clone();
-    settings.run_migrations = false;
+    settings.database.run_migrations = false;
     let stores = frontdesk_runtime::Stores::connect(&settings).await.map_err(|err| {
         eprintln!("frontdesk-worker: {err}");
         ExitCode::FAILURE
@@ -89,7 +89,7 @@ fn flags(args: &[String]) -> Result<Flags, String> {
 fn for_queue(settings: &Settings, queue: Option<String>) -> Settings {
     let mut settings = settings.clone();
     if let Some(queue) = queue {
-        settings.job_queue = queue;
+        settings.jobs.queue = queue;
     }
     settings
 }
@@ -111,7 +111,7 @@ async fn redrive(settings: &Settings, args: &[String]) -> ExitCode {
     };
     match jobs.source.redrive(limit).await {
         Ok(moved) => {
-            println!("re-queued {moved} dead job(s) of queue {:?}", settings.job_queue);
+            println!("re-queued {moved} dead job(s) of queue {:?}", settings.jobs.queue);
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -139,7 +139,7 @@ async fn status(settings: &Settings, args: &[String]) -> ExitCode {
         Ok(d) => {
             println!(
                 "queue {:?}: ready {} · delayed {} · running {} · dead {}",
-                settings.job_queue, d.ready, d.delayed, d.running, d.dead
+                settings.jobs.queue, d.ready, d.delayed, d.running, d.dead
             );
             ExitCode::SUCCESS
         }

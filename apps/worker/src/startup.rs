@@ -66,9 +66,9 @@ impl Worker {
         // several workers starting together cannot race on DDL, and a worker
         // facing a dead database starts degraded instead of exiting.
         let mut settings = settings.clone();
-        settings.run_migrations = false;
+        settings.database.run_migrations = false;
         let stores = Stores::connect(&settings).await?;
-        let address = std::net::SocketAddr::new(settings.host, settings.worker_port);
+        let address = std::net::SocketAddr::new(settings.http.host, settings.http.worker_port);
         let bind_error = |source| WorkerError::Bind { address: address.to_string(), source };
         let listener = TcpListener::bind(address).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
@@ -96,7 +96,7 @@ impl Worker {
         })
         .workers(1)
         .disable_signals()
-        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
         .listen(listener)
         .map_err(bind_error)?
         .run();

@@ -54,9 +54,9 @@ impl Retention {
     #[must_use]
     pub const fn from_settings(settings: &crate::Settings) -> Self {
         Self {
-            login_attempts: settings.login_attempt_retention,
-            audit: settings.audit_retention,
-            exports: settings.export_ttl,
+            login_attempts: settings.auth.login_attempt_retention,
+            audit: settings.auth.audit_retention,
+            exports: settings.files.export_ttl,
         }
     }
 }

@@ -56,13 +56,13 @@ pub fn job_handlers(stores: &Stores) -> crate::jobs::Handlers {
 pub fn worker_config(settings: &crate::Settings, role: &str) -> crate::jobs::WorkerConfig {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
     crate::jobs::WorkerConfig {
-        concurrency: settings.worker_concurrency,
+        concurrency: settings.jobs.worker_concurrency,
         consumer: format!("{role}-{host}-{}", std::process::id()),
         wait: std::time::Duration::from_secs(1),
-        grace: settings.shutdown_timeout,
+        grace: settings.http.shutdown_timeout,
         // Three beats per lease: one late or failed renewal does not lose it.
-        heartbeat: (settings.job_visibility_timeout / 3).max(std::time::Duration::from_millis(100)),
-        reconcile: settings.job_reconcile_interval,
+        heartbeat: (settings.jobs.visibility_timeout / 3).max(std::time::Duration::from_millis(100)),
+        reconcile: settings.jobs.reconcile_interval,
     }
 }
 

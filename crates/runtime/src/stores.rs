@@ -16,7 +16,7 @@ use frontdesk_kernel::{Cache, HealthCheck, RateLimiter};
 use frontdesk_memory::{InProcessCache, InProcessRateLimiter};
 use frontdesk_redis::{FredCache, FredRateLimiter, RedisConfig, RedisHealthCheck, RedisStore, RedisStoreError};
 use frontdesk_redis_queue::{RedisJobQueue, RedisQueueConfig};
-use frontdesk_sea_orm::{ConnectError, DbConfig, SqlHealthCheck, SqlStore};
+use frontdesk_sea_orm::{ConnectError, SqlHealthCheck, SqlStore};
 use frontdesk_sql_queue::{SqlJobQueue, SqlJobStore, SqlQueueConfig};
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,31 +78,31 @@ pub struct JobBackend {
 }
 
 impl JobBackend {
-    /// Connects the backend `settings.job_backend` names.
+    /// Connects the backend `settings.jobs.backend` names.
     ///
     /// # Errors
     /// [`StartupError::Jobs`] when the Redis queue cannot be set up.
     pub async fn connect(settings: &Settings, sql: &SqlStore) -> Result<Self, StartupError> {
-        let store = Arc::new(SqlJobStore::new(sql.connection()).with_queue(settings.job_queue.clone()));
-        match settings.job_backend {
+        let store = Arc::new(SqlJobStore::new(sql.connection()).with_queue(settings.jobs.queue.clone()));
+        match settings.jobs.backend {
             JobBackendKind::Sql => {
-                let mut config = SqlQueueConfig::new(settings.job_queue.clone());
-                config.visibility_timeout = settings.job_visibility_timeout;
-                config.max_interruptions = settings.job_max_interruptions;
+                let mut config = SqlQueueConfig::new(settings.jobs.queue.clone());
+                config.visibility_timeout = settings.jobs.visibility_timeout;
+                config.max_interruptions = settings.jobs.max_interruptions;
                 let queue = Arc::new(SqlJobQueue::new(sql.connection(), config));
-                tracing::info!(queue = %settings.job_queue, "jobs: SQL queue");
+                tracing::info!(queue = %settings.jobs.queue, "jobs: SQL queue");
                 Ok(Self { queue: queue.clone(), source: queue, store })
             }
             JobBackendKind::Redis => {
-                let url = settings.redis_url().unwrap_or_default().to_owned();
+                let url = settings.redis.url().unwrap_or_default().to_owned();
                 let mut config = RedisQueueConfig::new(url);
-                config.key_prefix = settings.redis_key_prefix.clone();
-                config.queue = settings.job_queue.clone();
-                config.visibility_timeout = settings.job_visibility_timeout;
-                config.max_interruptions = settings.job_max_interruptions;
-                config.pool_size = u32::try_from(settings.worker_concurrency + 4).unwrap_or(u32::MAX);
+                config.key_prefix = settings.redis.key_prefix.clone();
+                config.queue = settings.jobs.queue.clone();
+                config.visibility_timeout = settings.jobs.visibility_timeout;
+                config.max_interruptions = settings.jobs.max_interruptions;
+                config.pool_size = u32::try_from(settings.jobs.worker_concurrency + 4).unwrap_or(u32::MAX);
                 let queue = Arc::new(RedisJobQueue::connect(config, store.clone()).await.map_err(StartupError::Jobs)?);
-                tracing::info!(queue = %settings.job_queue, "jobs: Redis Streams queue, status in SQL");
+                tracing::info!(queue = %settings.jobs.queue, "jobs: Redis Streams queue, status in SQL");
                 Ok(Self { queue: queue.clone(), source: queue, store })
             }
         }
@@ -115,30 +115,25 @@ impl Stores {
     /// # Errors
     /// [`StartupError`] naming the store that failed.
     pub async fn connect(settings: &Settings) -> Result<Self, StartupError> {
-        if settings.database_is_embedded {
+        if settings.database.is_embedded {
             let path = std::path::Path::new("./data");
             std::fs::create_dir_all(path)
                 .map_err(|source| StartupError::DataDir { path: path.display().to_string(), source })?;
         }
-        let sql = SqlStore::connect(&DbConfig {
-            url: settings.database_url().to_owned(),
-            max_connections: settings.database_max_connections,
-            acquire_timeout: Duration::from_secs(5),
-        })
-        .await?;
+        let sql = SqlStore::connect(&settings.database.db_config()).await?;
         tracing::info!(
             backend = sql.backend().name(),
-            embedded = settings.database_is_embedded,
+            embedded = settings.database.is_embedded,
             "connecting to the database"
         );
-        match sql.wait_until_ready(settings.database_startup_timeout).await {
+        match sql.wait_until_ready(settings.database.startup_timeout).await {
             Ok(()) => {
-                if settings.run_migrations {
+                if settings.database.run_migrations {
                     sql.migrate_up().await?;
                     tracing::info!("database migrations applied");
                 }
             }
-            Err(err) if settings.run_migrations => return Err(err.into()),
+            Err(err) if settings.database.run_migrations => return Err(err.into()),
             Err(err) => tracing::error!(
                 error = %err,
                 "starting without a database (RUN_MIGRATIONS=false); readiness answers 503 until it answers"
@@ -147,12 +142,12 @@ impl Stores {
 
         let mut health_checks: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(SqlHealthCheck::new(sql.clone()))];
         let mut disabled_services = Vec::new();
-        let (cache, rate_limiter, redis): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) = match settings.redis_url() {
+        let (cache, rate_limiter, redis): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) = match settings.redis.url() {
             Some(url) => {
                 let store = RedisStore::connect(&RedisConfig {
                     url: url.to_owned(),
-                    pool_size: settings.redis_pool_size,
-                    key_prefix: settings.redis_key_prefix.clone(),
+                    pool_size: settings.redis.pool_size,
+                    key_prefix: settings.redis.key_prefix.clone(),
                     command_timeout: Duration::from_secs(2),
                 })?;
                 if let Err(err) = store.wait_until_ready(Duration::from_secs(5)).await {
@@ -168,8 +163,8 @@ impl Stores {
             }
         };
         let jobs = JobBackend::connect(settings, &sql).await?;
-        let files: Arc<dyn FileStorage> = Arc::new(LocalFileStorage::new(settings.files_dir.clone()));
-        let codec: Arc<dyn TabularCodec> = Arc::new(SpreadsheetCodec::new(settings.import_limits));
+        let files: Arc<dyn FileStorage> = Arc::new(LocalFileStorage::new(settings.files.dir.clone()));
+        let codec: Arc<dyn TabularCodec> = Arc::new(SpreadsheetCodec::new(settings.files.import_limits));
         Ok(Self { sql, cache, health_checks, disabled_services, rate_limiter, jobs, files, codec, redis })
     }
 

@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 ///
 /// Noisy dependencies are capped at `warn` unless `RUST_LOG` names them.
 pub fn init(settings: &Settings) {
-    init_with(settings.log_format, &settings.log_filter);
+    init_with(settings.log.format, &settings.log.filter);
 }
 
 /// Installs the subscriber with an explicit format and filter.
