@@ -59,15 +59,7 @@ async fn serve(settings: Settings) -> ExitCode {
 }
 
 async fn migrate(settings: &Settings) -> ExitCode {
-    let outcome = async {
-        let config = frontdesk_sea_orm::DbConfig { max_connections: 2, ..settings.database.db_config() };
-        let store = frontdesk_sea_orm::SqlStore::connect(&config).await?;
-        store.wait_until_ready(settings.database.startup_timeout).await?;
-        store.migrate_up().await?;
-        store.close().await;
-        Ok::<_, frontdesk_sea_orm::ConnectError>(())
-    }
-    .await;
+    let outcome = frontdesk_runtime::stores::migrate(settings).await;
     match outcome {
         Ok(()) => {
             tracing::info!("migrations applied");
@@ -101,7 +93,8 @@ async fn create_admin(mut settings: Settings) -> ExitCode {
     settings.database.run_migrations = true;
     let outcome = async {
         let stores = frontdesk_runtime::Stores::connect(&settings).await.map_err(|e| e.to_string())?;
-        let auth = frontdesk_api::startup::auth_service(&settings, &stores).map_err(|e| e.to_string())?;
+        let services = frontdesk_runtime::services::Services::build(&settings, &stores).map_err(|e| e.to_string())?;
+        let auth = services.auth;
         let input = frontdesk_tenancy::NewUser { email, password, name };
         let session = auth
             .register_admin(input, frontdesk_kernel::Role::SuperAdmin, &frontdesk_tenancy::ClientInfo::default())

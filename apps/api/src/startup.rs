@@ -15,15 +15,8 @@ use actix_web::dev::Server;
 use actix_web::http::{Method, header};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use frontdesk_crypto::{BcryptPasswordHasher, JwtTokenSigner, RefreshTokenIssuer};
-use frontdesk_kernel::{Clock, SystemClock};
+use frontdesk_runtime::services::Services;
 use frontdesk_runtime::{AppEnv, Settings, StartupError, Stores};
-use frontdesk_sea_orm::{
-    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
-    SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,
-};
-use frontdesk_tenancy::auth::AuthPorts;
-use frontdesk_tenancy::{AuthService, LockoutPolicy, SessionPolicy, SubAccountPorts, SubAccountService};
 use std::net::TcpListener;
 use std::sync::Arc;
 use utoipa_actix_web::AppExt;
@@ -43,9 +36,9 @@ pub enum BuildError {
     /// A store failed to connect.
     #[error(transparent)]
     Stores(#[from] StartupError),
-    /// A secret or crypto setting was rejected.
+    /// A use case could not be built (a rejected secret or crypto setting).
     #[error(transparent)]
-    Crypto(#[from] frontdesk_crypto::CryptoError),
+    Services(#[from] frontdesk_runtime::services::ServicesError),
     /// The listener could not be bound.
     #[error("cannot listen on {address}: {source} (set HOST/PORT)")]
     Bind {
@@ -72,14 +65,15 @@ impl Application {
         let listener = TcpListener::bind(address).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
 
-        let auth = web::Data::new(auth_service(&settings, &stores)?);
-        let subaccounts = web::Data::new(subaccount_service(&stores));
-        let leads = web::Data::new(frontdesk_runtime::services::lead_service(&stores));
-        let receptionist = web::Data::new(frontdesk_runtime::services::receptionist_config(&stores));
+        let services = Services::build(&settings, &stores)?;
+        let auth = web::Data::from(Arc::clone(&services.auth));
+        let subaccounts = web::Data::from(Arc::clone(&services.subaccounts));
+        let leads = web::Data::from(Arc::clone(&services.leads));
+        let receptionist = web::Data::from(Arc::clone(&services.receptionist));
         let jobs = web::Data::new(crate::routes::jobs::JobsContext {
-            queue: Arc::clone(&stores.jobs.queue),
-            files: Arc::clone(&stores.files),
-            export_ttl: settings.files.export_ttl,
+            queue: Arc::clone(&services.jobs),
+            files: Arc::clone(&services.files),
+            export_ttl: services.export_ttl,
         });
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
@@ -179,53 +173,6 @@ impl Application {
         self.stores.close().await;
         result
     }
-}
-
-/// Wires the authentication use cases to SeaORM repositories and the crypto adapters.
-///
-/// # Errors
-/// A rejected bcrypt cost or JWT secret.
-pub fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService, BuildError> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let secret = match &settings.auth.jwt_secret {
-        Some(secret) => secret.clone(),
-        None => {
-            tracing::warn!(
-                "JWT_SECRET unset: using a random per-process secret; sessions end when the process restarts"
-            );
-            frontdesk_crypto::random_secret(48)?
-        }
-    };
-    Ok(AuthService::new(AuthPorts {
-        users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
-        memberships: Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone())),
-        refresh_tokens: Arc::new(SeaOrmRefreshTokenRepository::new(stores.sql.clone())),
-        hasher: Arc::new(BcryptPasswordHasher::new(settings.auth.bcrypt_cost)?),
-        signer: Arc::new(JwtTokenSigner::new(&secret, Arc::clone(&clock))?),
-        generator: Arc::new(RefreshTokenIssuer::new()),
-        attempts: Arc::new(SeaOrmLoginAttemptRepository::new(stores.sql.clone())),
-        lockout: LockoutPolicy::default(),
-        sessions: SessionPolicy {
-            absolute_lifetime: chrono::Duration::from_std(settings.auth.refresh_absolute_ttl)
-                .unwrap_or(chrono::Duration::days(30)),
-        },
-        audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),
-        clock,
-    }))
-}
-
-/// Wires the sub-account use cases.
-fn subaccount_service(stores: &Stores) -> SubAccountService {
-    SubAccountService::new(SubAccountPorts {
-        tenants: Arc::new(SeaOrmTenantRepository::new(stores.sql.clone())),
-        memberships: Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone())),
-        invitations: Arc::new(SeaOrmInvitationRepository::new(stores.sql.clone())),
-        users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
-        codes: Arc::new(RefreshTokenIssuer::new()),
-        audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),
-        clock: Arc::new(SystemClock),
-    })
-    .with_eraser(Arc::new(frontdesk_runtime::services::TenantLeftovers::new(stores)))
 }
 
 async fn openapi_document(doc: web::Data<OpenApiJson>) -> HttpResponse {

@@ -1,15 +1,121 @@
-//! Use cases wired to the stores, for every binary that runs them (the api
-//! serves them, the worker runs their maintenance), so both build them the
-//! same way.
+//! Every use case of the product, built once from the stores ([`Services`]),
+//! for every binary that runs them: the api serves them, the worker runs
+//! their jobs and maintenance, the CLI (`create-admin`) calls them. Built
+//! in one place, so the three cannot wire them differently, and the apps
+//! never name a SQL or crypto adapter.
 
+use crate::Settings;
 use crate::stores::Stores;
-use frontdesk_kernel::SystemClock;
+use frontdesk_crypto::{BcryptPasswordHasher, JwtTokenSigner, RefreshTokenIssuer};
+use frontdesk_kernel::files::FileStorage;
+use frontdesk_kernel::jobs::JobQueue;
+use frontdesk_kernel::{Clock, SystemClock};
 use frontdesk_leads::LeadService;
 use frontdesk_receptionist::ReceptionistConfig;
 use frontdesk_sea_orm::{
-    SeaOrmLeadRepository, SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository, SeaOrmTenantDirectory,
+    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
+    SeaOrmMembershipRepository, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmStrategyRepository,
+    SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository,
 };
+use frontdesk_tenancy::auth::AuthPorts;
+use frontdesk_tenancy::{AuthService, LockoutPolicy, SessionPolicy, SubAccountPorts, SubAccountService};
 use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the use cases could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ServicesError {
+    /// A secret or crypto setting was rejected (`JWT_SECRET`, `BCRYPT_COST`).
+    #[error(transparent)]
+    Crypto(#[from] frontdesk_crypto::CryptoError),
+}
+
+/// The product's use cases, wired to the stores.
+#[derive(Clone)]
+pub struct Services {
+    /// Sign-up, login, sessions, admins.
+    pub auth: Arc<AuthService>,
+    /// Sub-accounts, members, invitations (erasing a deleted one's files and cache).
+    pub subaccounts: Arc<SubAccountService>,
+    /// Leads, their timeline and trash.
+    pub leads: Arc<LeadService>,
+    /// The receptionist's strategies and prompt templates.
+    pub receptionist: Arc<ReceptionistConfig>,
+    /// Producing jobs (import, export) and reading their status.
+    pub jobs: Arc<dyn JobQueue>,
+    /// Uploaded and exported files.
+    pub files: Arc<dyn FileStorage>,
+    /// How long an export can be downloaded (`EXPORT_TTL_HOURS`).
+    pub export_ttl: Duration,
+}
+
+impl Services {
+    /// Builds every use case over `stores`.
+    ///
+    /// # Errors
+    /// [`ServicesError`] naming the rejected setting.
+    pub fn build(settings: &Settings, stores: &Stores) -> Result<Self, ServicesError> {
+        Ok(Self {
+            auth: Arc::new(auth_service(settings, stores)?),
+            subaccounts: Arc::new(subaccount_service(stores)),
+            leads: Arc::new(lead_service(stores)),
+            receptionist: Arc::new(receptionist_config(stores)),
+            jobs: Arc::clone(&stores.jobs.queue),
+            files: Arc::clone(&stores.files),
+            export_ttl: settings.files.export_ttl,
+        })
+    }
+}
+
+/// The authentication use cases: SeaORM repositories and the crypto adapters.
+fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService, ServicesError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let secret = match &settings.auth.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => {
+            tracing::warn!(
+                "JWT_SECRET unset: using a random per-process secret; sessions end when the process restarts"
+            );
+            frontdesk_crypto::random_secret(48)?
+        }
+    };
+    Ok(AuthService::new(AuthPorts {
+        users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
+        memberships: Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone())),
+        refresh_tokens: Arc::new(SeaOrmRefreshTokenRepository::new(stores.sql.clone())),
+        hasher: Arc::new(BcryptPasswordHasher::new(settings.auth.bcrypt_cost)?),
+        signer: Arc::new(JwtTokenSigner::new(&secret, Arc::clone(&clock))?),
+        generator: Arc::new(RefreshTokenIssuer::new()),
+        attempts: Arc::new(SeaOrmLoginAttemptRepository::new(stores.sql.clone())),
+        lockout: LockoutPolicy::default(),
+        sessions: SessionPolicy {
+            absolute_lifetime: chrono::Duration::from_std(settings.auth.refresh_absolute_ttl)
+                .unwrap_or(chrono::Duration::days(30)),
+        },
+        audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),
+        clock,
+    }))
+}
+
+/// The sub-account use cases; a deleted sub-account's files and cache entries are erased with it.
+fn subaccount_service(stores: &Stores) -> SubAccountService {
+    SubAccountService::new(SubAccountPorts {
+        tenants: Arc::new(SeaOrmTenantRepository::new(stores.sql.clone())),
+        memberships: Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone())),
+        invitations: Arc::new(SeaOrmInvitationRepository::new(stores.sql.clone())),
+        users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
+        codes: Arc::new(RefreshTokenIssuer::new()),
+        audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),
+        clock: Arc::new(SystemClock),
+    })
+    .with_eraser(Arc::new(TenantLeftovers::new(stores)))
+}
+
+/// Constant-time comparison of secrets (API key, admin bootstrap code), for the apps.
+#[must_use]
+pub fn secrets_match(presented: &[u8], expected: &[u8]) -> bool {
+    frontdesk_crypto::constant_time_eq(presented, expected)
+}
 
 /// The leads use cases: SQL store, the configured cache (Redis or in-process), the tenant directory.
 #[must_use]

@@ -44,6 +44,19 @@ pub enum StartupError {
     },
 }
 
+/// Applies pending migrations to the configured database and closes it (`frontdesk-api migrate`).
+///
+/// # Errors
+/// The database could not be reached within `DATABASE_STARTUP_TIMEOUT_SECS`, or a migration failed.
+pub async fn migrate(settings: &Settings) -> Result<(), StartupError> {
+    let config = frontdesk_sea_orm::DbConfig { max_connections: 2, ..settings.database.db_config() };
+    let store = SqlStore::connect(&config).await?;
+    store.wait_until_ready(settings.database.startup_timeout).await?;
+    store.migrate_up().await?;
+    store.close().await;
+    Ok(())
+}
+
 /// The connected stores of one process.
 #[derive(Clone)]
 pub struct Stores {

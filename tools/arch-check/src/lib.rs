@@ -4,7 +4,9 @@
 //!    build dependency) on no I/O crate, and on tokio only without `net`.
 //! 2. A crate under `crates/adapters/` never depends on an app (`apps/*`),
 //!    and on no other adapter except `crypto`.
-//! 3. No source, script or manifest refers to a path outside the repository
+//! 3. A crate under `apps/` depends on no adapter: `crates/runtime` builds
+//!    the adapters and the use cases (`runtime::services::Services`); apps only wire.
+//! 4. No source, script or manifest refers to a path outside the repository
 //!    (tests must pass in a clone with nothing beside it): [`paths`].
 //!
 //! The check runs as a test (`cargo test -p frontdesk-arch-check`), so the
@@ -75,6 +77,7 @@ pub fn check(metadata: &Value) -> Vec<Violation> {
         let path = str_field(package, "manifest_path").replace('\\', "/");
         let is_domain = path.contains("/crates/domain/");
         let is_adapter = path.contains("/crates/adapters/");
+        let is_app = path.contains("/apps/");
         let deps = package.get("dependencies").and_then(Value::as_array).cloned().unwrap_or_default();
         for dep in deps {
             // Dev-dependencies may use real I/O (tests talk to real databases).
@@ -108,6 +111,15 @@ pub fn check(metadata: &Value) -> Vec<Violation> {
                         reason: "domain crate enables tokio's `net` feature".into(),
                     });
                 }
+            }
+            if is_app
+                && let Some(dep_path) = manifest_of(dep_name)
+                && dep_path.contains("/crates/adapters/")
+            {
+                violations.push(Violation {
+                    package: name.clone(),
+                    reason: format!("app depends on adapter {dep_name} (build it in crates/runtime)"),
+                });
             }
             if is_adapter && let Some(dep_path) = manifest_of(dep_name) {
                 if dep_path.contains("/apps/") {
@@ -216,6 +228,21 @@ mod tests {
                 "domain crate depends on non-domain workspace crate frontdesk-redis",
             ]
         );
+    }
+
+    #[test]
+    fn an_app_depending_on_an_adapter_is_flagged_but_not_in_its_tests() {
+        let metadata = json!({"packages": [
+            package("frontdesk-sea-orm", "crates/adapters/sea-orm", json!([])),
+            package("frontdesk-runtime", "crates/runtime", json!([])),
+            package("frontdesk-api", "apps/api", json!([
+                dep("frontdesk-runtime", None, &[]),
+                dep("frontdesk-sea-orm", None, &[]),
+                dep("frontdesk-sea-orm", Some("dev"), &["testing"]),
+            ])),
+        ]});
+        let reasons: Vec<String> = check(&metadata).into_iter().map(|v| v.reason).collect();
+        assert_eq!(reasons, ["app depends on adapter frontdesk-sea-orm (build it in crates/runtime)"]);
     }
 
     #[test]

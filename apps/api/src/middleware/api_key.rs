@@ -29,7 +29,7 @@ pub async fn require_api_key(
         && super::routed_path(&req).starts_with("/api/")
     {
         let presented = req.headers().get("x-api-key").map(|v| v.as_bytes()).unwrap_or_default();
-        if !frontdesk_crypto::constant_time_eq(presented, expected.expose_secret().as_bytes()) {
+        if !frontdesk_runtime::services::secrets_match(presented, expected.expose_secret().as_bytes()) {
             let message = if presented.is_empty() { "missing X-API-Key header" } else { "invalid X-API-Key" };
             return Err(ApiError::new(Code::Unauthorized, message).into());
         }

@@ -56,7 +56,7 @@ pub(super) async fn register_admin(
     let Some(expected) = &code.0 else {
         return Err(ApiError::not_found("no route for POST /api/v1/auth/admin/register"));
     };
-    if !frontdesk_crypto::constant_time_eq(body.auth_code.as_bytes(), expected.expose_secret().as_bytes()) {
+    if !frontdesk_runtime::services::secrets_match(body.auth_code.as_bytes(), expected.expose_secret().as_bytes()) {
         tracing::warn!("admin sign-up with a wrong auth code");
         return Err(ApiError::new(Code::Forbidden, "invalid authCode"));
     }
