@@ -135,8 +135,12 @@ async fn read_upload(req: &HttpRequest, mut form: Multipart) -> Result<(TabularF
     upload.ok_or_else(|| ApiError::validation(&ValidationErrors::single("file", "is required (a multipart part named `file`)")))
 }
 
-/// Export request. Documents the body for the OpenAPI document; the body is
-/// read by [`export_request`] (strictly: unknown members are refused).
+// `ExportBody` and `ExportFilterBody` only document the body (their doc
+// comments are the schemas' descriptions): [`export_request`] reads it,
+// strictly, into a format and the one serde [`LeadFilter`], whose wire form
+// `ExportFilterBody` states with every value as text.
+
+/// Export request.
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code, reason = "documents the export body for the OpenAPI document")]
@@ -144,12 +148,12 @@ pub struct ExportBody {
     /// `csv` (default) or `xlsx`.
     format: Option<String>,
     /// The list filter (`status, source, assignedTo, q, createdFrom, createdTo`, as on `GET /api/v1/leads`).
+    #[serde(default)]
     #[schema(value_type = Option<ExportFilterBody>)]
     filter: ExportFilterBody,
 }
 
-/// The filters an export accepts: the wire form of a [`LeadFilter`], each
-/// value as text and parsed by the list query's rules.
+/// The filters an export accepts.
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code, reason = "documents the export filter for the OpenAPI document")]
