@@ -132,7 +132,9 @@ async fn read_upload(req: &HttpRequest, mut form: Multipart) -> Result<(TabularF
         }
         upload = Some((format, bytes));
     }
-    upload.ok_or_else(|| ApiError::validation(&ValidationErrors::single("file", "is required (a multipart part named `file`)")))
+    upload.ok_or_else(|| {
+        ApiError::validation(&ValidationErrors::single("file", "is required (a multipart part named `file`)"))
+    })
 }
 
 // `ExportBody` and `ExportFilterBody` only document the body (their doc

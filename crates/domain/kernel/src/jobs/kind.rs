@@ -50,7 +50,8 @@ pub trait JobKind {
     /// # Errors
     /// A permanent failure when it cannot be written as JSON.
     fn encode(output: &Self::Output) -> Result<serde_json::Value, JobFailure> {
-        serde_json::to_value(output).map_err(|e| JobFailure::permanent(format!("unwritable {} result: {e}", Self::KIND)))
+        serde_json::to_value(output)
+            .map_err(|e| JobFailure::permanent(format!("unwritable {} result: {e}", Self::KIND)))
     }
 
     /// What `record` produced, when it is a completed job of this kind whose result parses.
@@ -97,7 +98,8 @@ mod tests {
 
     #[test]
     fn another_kind_or_a_bad_payload_is_a_permanent_failure() {
-        let mut job = NewJob::new(TenantId::new(), "greet", serde_json::json!({"nom": 1})).into_job(Utc::now(), Utc::now());
+        let mut job =
+            NewJob::new(TenantId::new(), "greet", serde_json::json!({"nom": 1})).into_job(Utc::now(), Utc::now());
         let failure = Greet::payload(&job).unwrap_err();
         assert!(!failure.retryable && failure.message.starts_with("bad greet payload"), "{failure}");
         job.kind = "other".into();
@@ -107,7 +109,8 @@ mod tests {
     #[test]
     fn only_a_completed_job_of_the_kind_has_an_output() {
         let result = Greet::encode(&Greeting { name: "Bob".into() }).unwrap();
-        let job = Greet::new_job(TenantId::new(), &Greeting { name: "x".into() }).unwrap().into_job(Utc::now(), Utc::now());
+        let job =
+            Greet::new_job(TenantId::new(), &Greeting { name: "x".into() }).unwrap().into_job(Utc::now(), Utc::now());
         let done = record(job.clone(), JobStatus::Completed, Some(result.clone()));
         assert_eq!(Greet::output(&done), Some(Greeting { name: "Bob".into() }));
         assert_eq!(Greet::output(&record(job.clone(), JobStatus::Running, Some(result.clone()))), None);

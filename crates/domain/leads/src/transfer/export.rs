@@ -6,9 +6,9 @@ use crate::filter::{LeadFilter, LeadSort};
 use crate::lead::Lead;
 use crate::ports::LeadRepository;
 use async_trait::async_trait;
+use frontdesk_kernel::PageRequest;
 use frontdesk_kernel::files::{FileStorage, Table, TabularCodec};
 use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, JobKind, ProgressSink};
-use frontdesk_kernel::PageRequest;
 use std::sync::Arc;
 
 /// Export columns, in order.

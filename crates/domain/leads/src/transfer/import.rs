@@ -6,9 +6,9 @@ use crate::lead::{Lead, NewLead};
 use crate::ports::{LeadRepository, TenantDirectory};
 use crate::status::LeadSource;
 use async_trait::async_trait;
+use frontdesk_kernel::Clock;
 use frontdesk_kernel::files::{FileStorage, TabularCodec};
 use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, JobKind, JobStatus, ProgressSink};
-use frontdesk_kernel::Clock;
 use std::sync::Arc;
 
 /// Columns an export writes that an import reads but does not set.

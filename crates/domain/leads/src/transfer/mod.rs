@@ -210,7 +210,10 @@ mod tests {
         let bare: ExportPayload = serde_json::from_value(json!({})).unwrap();
         assert_eq!((bare.format, bare.filter), (TabularFormat::Csv, LeadFilter::default()));
         let import = json!({"fileKey": "imports/t/x.csv", "format": "csv"});
-        assert_eq!(serde_json::to_value(serde_json::from_value::<ImportPayload>(import.clone()).unwrap()).unwrap(), import);
+        assert_eq!(
+            serde_json::to_value(serde_json::from_value::<ImportPayload>(import.clone()).unwrap()).unwrap(),
+            import
+        );
     }
 
     #[test]

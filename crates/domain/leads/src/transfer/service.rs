@@ -7,9 +7,7 @@
 //! when the enqueue fails, or an idempotency key returns an existing job,
 //! the new upload is deleted at once rather than left to the maintenance purge.
 
-use super::{
-    ExportLeadsJob, ExportPayload, ImportLeadsJob, ImportPayload, export_folder, upload_key,
-};
+use super::{ExportLeadsJob, ExportPayload, ImportLeadsJob, ImportPayload, export_folder, upload_key};
 use crate::error::{LeadsError, Result};
 use crate::filter::LeadFilter;
 use frontdesk_kernel::files::{FileError, FileStorage, TabularFormat};
@@ -196,7 +194,13 @@ mod tests {
 
     impl Harness {
         async fn uploads(&self) -> Vec<String> {
-            self.files.list(&super::super::upload_folder(self.tenant)).await.unwrap().into_iter().map(|f| f.key).collect()
+            self.files
+                .list(&super::super::upload_folder(self.tenant))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| f.key)
+                .collect()
         }
 
         /// Plays the worker: the export job `id` wrote `bytes` and completed now.
@@ -258,7 +262,10 @@ mod tests {
         let id = h.transfers.start_export(h.tenant, TabularFormat::Xlsx, filter.clone(), None).await.unwrap();
         let [record] = h.queue.all().try_into().unwrap();
         assert_eq!((record.job.id, record.job.kind.as_str()), (id, "leads.export"));
-        assert_eq!(ExportLeadsJob::payload(&record.job).unwrap(), ExportPayload { format: TabularFormat::Xlsx, filter });
+        assert_eq!(
+            ExportLeadsJob::payload(&record.job).unwrap(),
+            ExportPayload { format: TabularFormat::Xlsx, filter }
+        );
     }
 
     #[tokio::test]
@@ -284,7 +291,10 @@ mod tests {
         let result = serde_json::json!({"total": 0, "inserted": 0, "duplicates": 0, "invalid": 0, "errors": [],
             "errorsTruncated": false, "file": "exports/x/y.csv"});
         h.queue.finish(import, JobStatus::Completed, Some(result), h.clock.now()).await.unwrap();
-        assert!(matches!(h.transfers.download(h.tenant, import).await, Err(LeadsError::NothingToDownload)), "an import");
+        assert!(
+            matches!(h.transfers.download(h.tenant, import).await, Err(LeadsError::NothingToDownload)),
+            "an import"
+        );
     }
 
     #[tokio::test]
