@@ -221,7 +221,7 @@ mod tests {
         assert_eq!((record.job.id, record.job.tenant_id, record.job.kind.as_str()), (id, h.tenant, "leads.import"));
         let payload = ImportLeadsJob::payload(&record.job).unwrap();
         assert_eq!(payload.format, TabularFormat::Csv);
-        assert_eq!(h.uploads().await, [payload.file_key.clone()]);
+        assert_eq!(h.uploads().await, std::slice::from_ref(&payload.file_key));
         assert_eq!(h.files.get(&payload.file_key).await.unwrap(), b"name\nAna\n");
     }
 
