@@ -1,12 +1,15 @@
-//! `/api/v1/jobs/*`: a job's status (tenant-scoped) and an export's file.
+//! `/api/v1/jobs/*`: a job's status (tenant-scoped) and an export's file
+//! (through [`LeadTransfers::download`], which reads the export's typed result).
 
 use crate::error::ApiError;
 use crate::extract::tenant::TenantScope;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::files::{FileStorage, TabularFormat};
-use frontdesk_kernel::jobs::{JobId, JobQueue, JobRecord, JobStatus};
+use frontdesk_kernel::SystemClock;
+use frontdesk_kernel::files::FileStorage;
+use frontdesk_kernel::jobs::{JobId, JobQueue, JobRecord};
+use frontdesk_leads::LeadTransfers;
 use serde::Serialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
@@ -20,6 +23,16 @@ pub struct JobsContext {
     pub files: Arc<dyn FileStorage>,
     /// How long an export can be downloaded (`EXPORT_TTL_HOURS`); the maintenance purge deletes it after.
     pub export_ttl: std::time::Duration,
+}
+
+impl JobsContext {
+    /// The lead import/export use cases over this context's queue and files.
+    /// Built per request (three `Arc` clones) so the app keeps registering
+    /// only this context; a `web::Data<LeadTransfers>` can replace it.
+    #[must_use]
+    pub fn lead_transfers(&self) -> LeadTransfers {
+        LeadTransfers::new(Arc::clone(&self.queue), Arc::clone(&self.files), Arc::new(SystemClock), self.export_ttl)
+    }
 }
 
 /// Registers the routes.
@@ -104,36 +117,9 @@ pub(super) async fn download(
     scope: TenantScope,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = jobs.queue.status(scope.tenant, job_id(&id)?).await?;
-    let file = record
-        .result
-        .as_ref()
-        .filter(|_| record.status == JobStatus::Completed)
-        .and_then(|result| result.get("file").and_then(serde_json::Value::as_str).map(str::to_owned))
-        .ok_or_else(|| ApiError::not_found("this job has no file to download (not a finished export)"))?;
-    let format = if file.ends_with(".xlsx") { TabularFormat::Xlsx } else { TabularFormat::Csv };
-    let hours = jobs.export_ttl.as_secs() / 3600;
-    let expired = || {
-        ApiError::new(
-            frontdesk_kernel::Code::Gone,
-            format!("this export expired (exports are kept {hours} hours); start a new export"),
-        )
-    };
-    // Past its time the file is gone or about to be (the purge runs hourly): the same answer either way.
-    let age = (Utc::now() - record.updated_at).to_std().unwrap_or_default();
-    if age > jobs.export_ttl {
-        return Err(expired());
-    }
-    let bytes = match jobs.files.get(&file).await {
-        Ok(bytes) => bytes,
-        Err(frontdesk_kernel::files::FileError::NotFound) => return Err(expired()),
-        Err(err) => return Err(ApiError::from_domain(&err)),
-    };
+    let file = jobs.lead_transfers().download(scope.tenant, job_id(&id)?).await?;
     Ok(HttpResponse::Ok()
-        .content_type(format.content_type())
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"leads-{}.{}\"", record.job.id, format.as_str()),
-        ))
-        .body(bytes))
+        .content_type(file.content_type)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", file.file_name)))
+        .body(file.bytes))
 }

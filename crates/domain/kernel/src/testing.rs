@@ -17,10 +17,12 @@ use std::sync::Mutex;
 pub mod cache_contract;
 mod file_storage;
 pub mod file_storage_contract;
+mod job_queue;
 mod job_store;
 pub mod rate_limit_contract;
 
 pub use file_storage::InMemoryFileStorage;
+pub use job_queue::InMemoryJobQueue;
 pub use job_store::InMemoryJobStore;
 
 /// Locks a fake's mutex; a poisoned lock (a test panicked while holding it)

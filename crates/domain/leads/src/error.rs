@@ -2,6 +2,8 @@
 
 use crate::lead::LeadId;
 use crate::status::LeadStatus;
+use frontdesk_kernel::files::FileError;
+use frontdesk_kernel::jobs::JobError;
 use frontdesk_kernel::{Code, ErrorCode, ValidationErrors, storage_code};
 
 /// Errors of lead rules and ports.
@@ -39,6 +41,21 @@ pub enum LeadsError {
         /// The status asked for.
         to: LeadStatus,
     },
+    /// The job asked for has no file to download: not a finished export.
+    #[error("this job has no file to download (not a finished export)")]
+    NothingToDownload,
+    /// The export's file was deleted after its retention period.
+    #[error("this export expired (exports are kept {hours} hours); start a new export")]
+    ExportExpired {
+        /// How long exports are kept (`EXPORT_TTL_HOURS`).
+        hours: u64,
+    },
+    /// The job queue failed (or has no such job for the tenant).
+    #[error(transparent)]
+    Jobs(#[from] JobError),
+    /// File storage failed (or refused the key).
+    #[error(transparent)]
+    Files(#[from] FileError),
     /// The storage backend failed; the cause is kept for the logs.
     #[error("storage failure")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -68,6 +85,10 @@ impl ErrorCode for LeadsError {
             Self::Duplicate { .. } => Code::DuplicateLead,
             Self::Conflict { .. } => Code::Conflict,
             Self::InvalidTransition { .. } => Code::InvalidTransition,
+            Self::NothingToDownload => Code::NotFound,
+            Self::ExportExpired { .. } => Code::Gone,
+            Self::Jobs(e) => e.code(),
+            Self::Files(e) => e.code(),
             Self::Storage(e) => storage_code(e.as_ref()),
         }
     }
@@ -88,12 +109,27 @@ mod tests {
             LeadsError::Duplicate { field: "phone", existing: LeadId::new() },
             LeadsError::Conflict { entity: "lead" },
             LeadsError::InvalidTransition { from: LeadStatus::Won, to: LeadStatus::New },
+            LeadsError::NothingToDownload,
+            LeadsError::ExportExpired { hours: 24 },
+            LeadsError::Jobs(JobError::NotFound),
+            LeadsError::Files(FileError::unavailable(std::io::Error::other("disk"))),
             LeadsError::storage(std::io::Error::other("disk")),
         ];
         let codes: Vec<_> = errors.iter().map(|e| e.code().as_str()).collect();
         assert_eq!(
             codes,
-            ["validation_failed", "not_found", "duplicate_lead", "conflict", "invalid_transition", "storage_failure"]
+            [
+                "validation_failed",
+                "not_found",
+                "duplicate_lead",
+                "conflict",
+                "invalid_transition",
+                "not_found",
+                "gone",
+                "not_found",
+                "dependency_unavailable",
+                "storage_failure"
+            ]
         );
     }
 

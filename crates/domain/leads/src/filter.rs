@@ -51,7 +51,14 @@ impl LeadSort {
 }
 
 /// Criteria for listing a tenant's leads; the default lists all, newest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// It travels as JSON (an export job's payload) in the wire form of the
+/// list's parameters — `status, source, assignedTo, q, createdFrom,
+/// createdTo`, camelCase, each optional. The order and the trash switch are
+/// not part of it: they are the reader's choice, not which leads, so a
+/// stored filter can never ask for deleted leads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct LeadFilter {
     /// Only this status.
     pub status: Option<LeadStatus>,
@@ -65,9 +72,11 @@ pub struct LeadFilter {
     pub created_from: Option<DateTime<Utc>>,
     /// Created strictly before this instant.
     pub created_to: Option<DateTime<Utc>>,
-    /// The order.
+    /// The order (not serialised).
+    #[serde(skip)]
     pub sort: LeadSort,
-    /// List the trash (soft-deleted, still restorable leads) instead of live ones.
+    /// List the trash (soft-deleted, still restorable leads) instead of live ones (not serialised).
+    #[serde(skip)]
     pub deleted: bool,
 }
 
@@ -187,6 +196,28 @@ mod tests {
         assert!(!filter.matches(&ana), "source differs");
         let filter = LeadFilter { assigned_to: Some(UserId::new()), ..LeadFilter::default() };
         assert!(!filter.matches(&ana), "unassigned");
+    }
+
+    #[test]
+    fn the_filter_travels_as_the_list_parameters_without_order_or_trash() {
+        let at = "2026-11-24T09:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let filter = LeadFilter {
+            status: Some(LeadStatus::Won),
+            q: Some("ana".into()),
+            created_from: Some(at),
+            sort: LeadSort::Name,
+            deleted: true,
+            ..LeadFilter::default()
+        };
+        let json = serde_json::to_value(&filter).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"status": "won", "source": null, "assignedTo": null, "q": "ana",
+                "createdFrom": "2026-11-24T09:00:00Z", "createdTo": null})
+        );
+        let back: LeadFilter = serde_json::from_value(json).unwrap();
+        assert_eq!(back, LeadFilter { sort: LeadSort::default(), deleted: false, ..filter });
+        assert_eq!(serde_json::from_value::<LeadFilter>(serde_json::json!({})).unwrap(), LeadFilter::default());
     }
 
     #[test]

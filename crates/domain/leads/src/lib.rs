@@ -5,7 +5,8 @@
 //! timeline that records everything that happened to it, the ports the
 //! adapters implement (the lead store, the tenant directory) and the use
 //! cases over them ([`LeadService`]: CRUD with cache-aside reads, notes,
-//! soft delete, restore and purge).
+//! soft delete, restore and purge; [`LeadTransfers`]: import and export as
+//! background jobs, and the download of an export).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod error;
@@ -28,7 +29,7 @@ pub use ports::{LeadRepository, TenantDirectory};
 pub use service::LeadService;
 pub use status::{LeadSource, LeadStatus};
 pub use timeline::{Direction, EventKind, NewTimelineEvent, TimelineEvent, TimelineEventId};
-pub use transfer::{ExportLeads, ImportLeads};
+pub use transfer::{ExportLeads, ImportLeads, LeadTransfers};
 pub use values::{EmailAddress, JsonObject, LeadName, PhoneNumber};
 
 #[cfg(all(test, feature = "testing"))]

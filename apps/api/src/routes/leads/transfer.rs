@@ -1,6 +1,9 @@
 //! `POST /api/v1/leads/import` and `POST /api/v1/leads/export`: both start a
-//! background job and answer 202 `{jobId}`; `GET /api/v1/jobs/{id}` shows
-//! progress and the result.
+//! background job through [`LeadTransfers`](frontdesk_leads::LeadTransfers)
+//! and answer 202 `{jobId}`; `GET /api/v1/jobs/{id}` shows progress and the
+//! result. This module only reads HTTP: the multipart upload (size caps
+//! before anything is buffered) and the strict export body (every bad field
+//! named at once); keys, payloads and job kinds are the use case's.
 
 use super::query::ListQuery;
 use crate::error::ApiError;
@@ -11,10 +14,8 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use frontdesk_kernel::Code;
 use frontdesk_kernel::ValidationErrors;
 use frontdesk_kernel::files::TabularFormat;
-use frontdesk_kernel::jobs::NewJob;
-use frontdesk_leads::transfer::{EXPORT_KIND, ExportFilter, ExportPayload, IMPORT_KIND, ImportPayload, upload_folder};
+use frontdesk_leads::LeadFilter;
 use futures_util::StreamExt;
-use serde::Deserialize;
 use utoipa::ToSchema;
 
 /// Largest accepted import file.
@@ -78,17 +79,24 @@ pub(super) async fn import(
     jobs: web::Data<JobsContext>,
     scope: TenantScope,
     req: HttpRequest,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
+    let (format, bytes) = read_upload(&req, form).await?;
+    let job = jobs.lead_transfers().start_import(scope.tenant, format, bytes, key.as_deref()).await?;
+    Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: job.to_string() }))
+}
+
+/// The one `file` part of an import form, with the format its name or type
+/// says. The whole body is capped, not only the file part: junk parts beside
+/// a small file are read (to reach the next part) and counted too.
+async fn read_upload(req: &HttpRequest, mut form: Multipart) -> Result<(TabularFormat, Vec<u8>), ApiError> {
     let too_large = || {
         ApiError::new(
             Code::PayloadTooLarge,
             format!("import uploads are limited to {} MB in all; split the file", MAX_IMPORT_BYTES / (1024 * 1024)),
         )
     };
-    // The whole body is capped, not only the file part: junk parts beside a
-    // small file are read (to reach the next part) and counted too.
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
@@ -124,27 +132,20 @@ pub(super) async fn import(
         }
         upload = Some((format, bytes));
     }
-    let (format, bytes) = upload.ok_or_else(|| {
+    upload.ok_or_else(|| {
         ApiError::validation(&ValidationErrors::single("file", "is required (a multipart part named `file`)"))
-    })?;
-    if bytes.is_empty() {
-        return Err(ApiError::validation(&ValidationErrors::single("file", "is empty")));
-    }
-    let file_key = format!("{}/{}.{}", upload_folder(scope.tenant), uuid::Uuid::now_v7(), format.as_str());
-    jobs.files.put(&file_key, bytes, format.content_type()).await.map_err(|e| ApiError::from_domain(&e))?;
-    let payload = serde_json::to_value(ImportPayload { file_key, format }).map_err(|e| ApiError::internal(&e))?;
-    let mut job = NewJob::new(scope.tenant, IMPORT_KIND, payload);
-    if let Some(key) = key {
-        job = job.with_idempotency_key(format!("leads.import:{key}"));
-    }
-    let enqueued = jobs.queue.enqueue(job).await?;
-    tracing::info!(job.id = %enqueued.id(), "lead import queued");
-    Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: enqueued.id().to_string() }))
+    })
 }
 
+// `ExportBody` and `ExportFilterBody` only document the body (their doc
+// comments are the schemas' descriptions): [`export_request`] reads it,
+// strictly, into a format and the one serde [`LeadFilter`], whose wire form
+// `ExportFilterBody` states with every value as text.
+
 /// Export request.
-#[derive(Default, Deserialize, ToSchema)]
+#[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[allow(dead_code, reason = "documents the export body for the OpenAPI document")]
 pub struct ExportBody {
     /// `csv` (default) or `xlsx`.
     format: Option<String>,
@@ -155,8 +156,9 @@ pub struct ExportBody {
 }
 
 /// The filters an export accepts.
-#[derive(Default, Deserialize, ToSchema)]
+#[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[allow(dead_code, reason = "documents the export filter for the OpenAPI document")]
 pub struct ExportFilterBody {
     status: Option<String>,
     source: Option<String>,
@@ -166,13 +168,14 @@ pub struct ExportFilterBody {
     created_to: Option<String>,
 }
 
-/// The export body: none at all means "every lead as CSV"; anything sent must
-/// be a JSON object of the documented shape, or nothing is exported (a
-/// malformed body is 400, another content type 415, every bad field is listed).
-fn export_body(req: &HttpRequest, bytes: &[u8]) -> Result<ExportBody, ApiError> {
+/// The export body as the format and filter it asks for. No body at all means
+/// "every lead as CSV"; anything sent must be a JSON object of the documented
+/// shape, or nothing is exported (a malformed body is 400, another content
+/// type 415, and every bad or unknown field is listed, filter fields as `filter.x`).
+fn export_request(req: &HttpRequest, bytes: &[u8]) -> Result<(TabularFormat, LeadFilter), ApiError> {
     use serde_json::Value;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(ExportBody::default());
+        return Ok((TabularFormat::Csv, LeadFilter::default()));
     }
     let content_type = req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let essence = content_type.and_then(|ct| ct.split(';').next()).map(|ct| ct.trim().to_ascii_lowercase());
@@ -196,11 +199,11 @@ fn export_body(req: &HttpRequest, bytes: &[u8]) -> Result<ExportBody, ApiError> 
             None
         }
     };
-    let mut body = ExportBody::default();
+    let mut format = None;
     let mut filter_fields = serde_json::Map::new();
     for (name, value) in &map {
         match name.as_str() {
-            "format" => body.format = text(&mut errors, "format", value),
+            "format" => format = text(&mut errors, "format", value),
             "filter" => match value {
                 Value::Null => {}
                 Value::Object(fields) => filter_fields.clone_from(fields),
@@ -209,15 +212,17 @@ fn export_body(req: &HttpRequest, bytes: &[u8]) -> Result<ExportBody, ApiError> 
             other => errors.add(other, "unknown field (expected format, filter)"),
         }
     }
+    // The filter's members are the list's query parameters, read by the same parser.
+    let mut query = ListQuery::default();
     for (name, value) in &filter_fields {
         let field = format!("filter.{name}");
         let slot = match name.as_str() {
-            "status" => &mut body.filter.status,
-            "source" => &mut body.filter.source,
-            "assignedTo" => &mut body.filter.assigned_to,
-            "q" => &mut body.filter.q,
-            "createdFrom" => &mut body.filter.created_from,
-            "createdTo" => &mut body.filter.created_to,
+            "status" => &mut query.status,
+            "source" => &mut query.source,
+            "assignedTo" => &mut query.assigned_to,
+            "q" => &mut query.q,
+            "createdFrom" => &mut query.created_from,
+            "createdTo" => &mut query.created_to,
             _ => {
                 errors.add(field, "unknown filter (status, source, assignedTo, q, createdFrom, createdTo)");
                 continue;
@@ -225,8 +230,28 @@ fn export_body(req: &HttpRequest, bytes: &[u8]) -> Result<ExportBody, ApiError> 
         };
         *slot = text(&mut errors, &field, value);
     }
-    errors.into_result()?;
-    Ok(body)
+    if !errors.is_empty() {
+        return Err(ApiError::validation(&errors));
+    }
+    let format = match format.as_deref().map(str::trim) {
+        None | Some("") => Some(TabularFormat::Csv),
+        Some(raw) => {
+            errors.check("format", raw.to_ascii_lowercase().parse::<TabularFormat>().map_err(|_| "must be csv or xlsx"))
+        }
+    };
+    let filter = match query.parse() {
+        Ok((filter, _)) => Some(filter),
+        Err(filter_errors) => {
+            for e in filter_errors.errors() {
+                errors.add(format!("filter.{}", e.field), e.message.clone());
+            }
+            None
+        }
+    };
+    match (format, filter) {
+        (Some(format), Some(filter)) => Ok((format, filter)),
+        _ => Err(ApiError::validation(&errors)),
+    }
 }
 
 /// Exports the sub-account's leads (all, or those matching `filter`) to a file in the background.
@@ -241,52 +266,7 @@ pub(super) async fn export(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let body = export_body(&req, &body)?;
-    let mut errors = ValidationErrors::new();
-    let format = match body.format.as_deref().map(str::trim) {
-        None | Some("") => Some(TabularFormat::Csv),
-        Some(raw) => {
-            errors.check("format", raw.to_ascii_lowercase().parse::<TabularFormat>().map_err(|_| "must be csv or xlsx"))
-        }
-    };
-    let f = body.filter;
-    let query = ListQuery {
-        status: f.status,
-        source: f.source,
-        assigned_to: f.assigned_to,
-        q: f.q,
-        created_from: f.created_from,
-        created_to: f.created_to,
-        ..ListQuery::default()
-    };
-    let filter = match query.parse() {
-        Ok((filter, _)) => Some(filter),
-        Err(filter_errors) => {
-            for e in filter_errors.errors() {
-                errors.add(format!("filter.{}", e.field), e.message.clone());
-            }
-            None
-        }
-    };
-    let (Some(format), Some(filter)) = (format, filter) else {
-        return Err(ApiError::validation(&errors));
-    };
-    let payload = ExportPayload {
-        format: Some(format),
-        filter: ExportFilter {
-            status: filter.status,
-            source: filter.source,
-            assigned_to: filter.assigned_to,
-            q: filter.q,
-            created_from: filter.created_from,
-            created_to: filter.created_to,
-        },
-    };
-    let payload = serde_json::to_value(payload).map_err(|e| ApiError::internal(&e))?;
-    let mut job = NewJob::new(scope.tenant, EXPORT_KIND, payload);
-    if let Some(key) = key {
-        job = job.with_idempotency_key(format!("leads.export:{key}"));
-    }
-    let enqueued = jobs.queue.enqueue(job).await?;
-    Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: enqueued.id().to_string() }))
+    let (format, filter) = export_request(&req, &body)?;
+    let job = jobs.lead_transfers().start_export(scope.tenant, format, filter, key.as_deref()).await?;
+    Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: job.to_string() }))
 }
