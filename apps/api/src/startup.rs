@@ -70,11 +70,8 @@ impl Application {
         let subaccounts = web::Data::from(Arc::clone(&services.subaccounts));
         let leads = web::Data::from(Arc::clone(&services.leads));
         let receptionist = web::Data::from(Arc::clone(&services.receptionist));
-        let jobs = web::Data::new(crate::routes::jobs::JobsContext {
-            queue: Arc::clone(&services.jobs),
-            files: Arc::clone(&services.files),
-            export_ttl: services.export_ttl,
-        });
+        let jobs = web::Data::new(crate::routes::jobs::JobsContext { queue: Arc::clone(&services.jobs) });
+        let transfers = web::Data::from(Arc::clone(&services.transfers));
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let document = crate::openapi::document_json();
@@ -108,6 +105,7 @@ impl Application {
                 .app_data(leads.clone())
                 .app_data(receptionist.clone())
                 .app_data(jobs.clone())
+                .app_data(transfers.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())

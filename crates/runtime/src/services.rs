@@ -7,10 +7,9 @@
 use crate::Settings;
 use crate::stores::Stores;
 use frontdesk_crypto::{BcryptPasswordHasher, JwtTokenSigner, RefreshTokenIssuer};
-use frontdesk_kernel::files::FileStorage;
 use frontdesk_kernel::jobs::JobQueue;
 use frontdesk_kernel::{Clock, SystemClock};
-use frontdesk_leads::LeadService;
+use frontdesk_leads::{LeadService, LeadTransfers};
 use frontdesk_receptionist::ReceptionistConfig;
 use frontdesk_sea_orm::{
     SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
@@ -20,7 +19,6 @@ use frontdesk_sea_orm::{
 use frontdesk_tenancy::auth::AuthPorts;
 use frontdesk_tenancy::{AuthService, LockoutPolicy, SessionPolicy, SubAccountPorts, SubAccountService};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Why the use cases could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -41,12 +39,10 @@ pub struct Services {
     pub leads: Arc<LeadService>,
     /// The receptionist's strategies and prompt templates.
     pub receptionist: Arc<ReceptionistConfig>,
-    /// Producing jobs (import, export) and reading their status.
+    /// Lead imports and exports: uploads, typed jobs, downloads.
+    pub transfers: Arc<LeadTransfers>,
+    /// Reading a job's status.
     pub jobs: Arc<dyn JobQueue>,
-    /// Uploaded and exported files.
-    pub files: Arc<dyn FileStorage>,
-    /// How long an export can be downloaded (`EXPORT_TTL_HOURS`).
-    pub export_ttl: Duration,
 }
 
 impl Services {
@@ -60,9 +56,13 @@ impl Services {
             subaccounts: Arc::new(subaccount_service(stores)),
             leads: Arc::new(lead_service(stores)),
             receptionist: Arc::new(receptionist_config(stores)),
+            transfers: Arc::new(LeadTransfers::new(
+                Arc::clone(&stores.jobs.queue),
+                Arc::clone(&stores.files),
+                Arc::new(SystemClock),
+                settings.files.export_ttl,
+            )),
             jobs: Arc::clone(&stores.jobs.queue),
-            files: Arc::clone(&stores.files),
-            export_ttl: settings.files.export_ttl,
         })
     }
 }

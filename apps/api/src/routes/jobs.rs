@@ -6,8 +6,6 @@ use crate::extract::tenant::TenantScope;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::SystemClock;
-use frontdesk_kernel::files::FileStorage;
 use frontdesk_kernel::jobs::{JobId, JobQueue, JobRecord};
 use frontdesk_leads::LeadTransfers;
 use serde::Serialize;
@@ -15,24 +13,10 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-/// What job routes need: the queue (status, enqueue) and file storage.
+/// What the status route needs: the configured job queue (status is tenant-scoped).
 pub struct JobsContext {
     /// The configured job queue.
     pub queue: Arc<dyn JobQueue>,
-    /// Uploaded and exported files.
-    pub files: Arc<dyn FileStorage>,
-    /// How long an export can be downloaded (`EXPORT_TTL_HOURS`); the maintenance purge deletes it after.
-    pub export_ttl: std::time::Duration,
-}
-
-impl JobsContext {
-    /// The lead import/export use cases over this context's queue and files.
-    /// Built per request (three `Arc` clones) so the app keeps registering
-    /// only this context; a `web::Data<LeadTransfers>` can replace it.
-    #[must_use]
-    pub fn lead_transfers(&self) -> LeadTransfers {
-        LeadTransfers::new(Arc::clone(&self.queue), Arc::clone(&self.files), Arc::new(SystemClock), self.export_ttl)
-    }
 }
 
 /// Registers the routes.
@@ -113,11 +97,11 @@ pub(super) async fn status(
         (status = 410, description = "the export expired (`EXPORT_TTL_HOURS` after it finished); export again", body = crate::error::ErrorBody)))]
 #[get("/api/v1/jobs/{id}/download")]
 pub(super) async fn download(
-    jobs: web::Data<JobsContext>,
+    transfers: web::Data<LeadTransfers>,
     scope: TenantScope,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let file = jobs.lead_transfers().download(scope.tenant, job_id(&id)?).await?;
+    let file = transfers.download(scope.tenant, job_id(&id)?).await?;
     Ok(HttpResponse::Ok()
         .content_type(file.content_type)
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", file.file_name)))

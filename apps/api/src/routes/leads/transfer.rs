@@ -8,13 +8,14 @@
 use super::query::ListQuery;
 use crate::error::ApiError;
 use crate::extract::tenant::{ManagerScope, TenantScope};
-use crate::routes::jobs::{AcceptedBody, JobsContext};
+use crate::routes::jobs::AcceptedBody;
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use frontdesk_kernel::Code;
 use frontdesk_kernel::ValidationErrors;
 use frontdesk_kernel::files::TabularFormat;
 use frontdesk_leads::LeadFilter;
+use frontdesk_leads::LeadTransfers;
 use futures_util::StreamExt;
 use utoipa::ToSchema;
 
@@ -76,14 +77,14 @@ pub struct ImportForm {
         (status = 413, description = "file over 20 MB", body = crate::error::ErrorBody)))]
 #[post("/api/v1/leads/import")]
 pub(super) async fn import(
-    jobs: web::Data<JobsContext>,
+    transfers: web::Data<LeadTransfers>,
     scope: TenantScope,
     req: HttpRequest,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
     let (format, bytes) = read_upload(&req, form).await?;
-    let job = jobs.lead_transfers().start_import(scope.tenant, format, bytes, key.as_deref()).await?;
+    let job = transfers.start_import(scope.tenant, format, bytes, key.as_deref()).await?;
     Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: job.to_string() }))
 }
 
@@ -260,13 +261,13 @@ fn export_request(req: &HttpRequest, bytes: &[u8]) -> Result<(TabularFormat, Lea
         (status = 415, description = "a body that is not JSON", body = crate::error::ErrorBody)))]
 #[post("/api/v1/leads/export")]
 pub(super) async fn export(
-    jobs: web::Data<JobsContext>,
+    transfers: web::Data<LeadTransfers>,
     scope: ManagerScope,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
     let (format, filter) = export_request(&req, &body)?;
-    let job = jobs.lead_transfers().start_export(scope.tenant, format, filter, key.as_deref()).await?;
+    let job = transfers.start_export(scope.tenant, format, filter, key.as_deref()).await?;
     Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: job.to_string() }))
 }
