@@ -23,6 +23,85 @@ async fn settings(db: &TestDatabase) -> Settings {
     Settings::from_vars(&vars).unwrap()
 }
 
+/// A migrated database on `db` with one tenant named `name` (jobs reference tenants).
+async fn store_with_tenant(db: &TestDatabase, name: &str) -> (frontdesk_sea_orm::SqlStore, frontdesk_tenancy::Tenant) {
+    frontdesk_runtime::install_crypto_provider();
+    let config = frontdesk_sea_orm::DbConfig {
+        url: db.url().to_owned(),
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(5),
+    };
+    let store = frontdesk_sea_orm::SqlStore::connect(&config).await.unwrap();
+    store.migrate_up().await.unwrap();
+    let tenant = frontdesk_tenancy::Tenant::create(
+        frontdesk_tenancy::NewTenant { name: name.into(), timezone: None, country: None },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    frontdesk_tenancy::TenantRepository::insert(
+        &frontdesk_sea_orm::SeaOrmTenantRepository::new(store.clone()),
+        &tenant,
+    )
+    .await
+    .unwrap();
+    (store, tenant)
+}
+
+/// Writes a CSV of `rows` leads (`lead{i}@{domain}`) as the tenant's upload `file`; returns its storage key.
+fn write_upload(
+    files: &std::path::Path,
+    tenant: &frontdesk_tenancy::Tenant,
+    file: &str,
+    rows: u64,
+    domain: &str,
+) -> String {
+    let mut csv = String::from("name,email\n");
+    for i in 0..rows {
+        csv.push_str(&format!("Lead {i},lead{i}@{domain}\n"));
+    }
+    let key = format!("imports/{}/{file}", tenant.id);
+    std::fs::create_dir_all(files.join(format!("imports/{}", tenant.id))).unwrap();
+    std::fs::write(files.join(&key), csv).unwrap();
+    key
+}
+
+/// A `frontdesk-worker` process on the SQL queue `queue` of `db`, quiet, one job at a time.
+fn sql_worker(db: &TestDatabase, files: &std::path::Path, queue: &str, visibility_secs: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk-worker"));
+    command
+        .env("DATABASE_URL", db.url())
+        .env("JOB_BACKEND", "sql")
+        .env("JOB_QUEUE", queue)
+        .env("JOB_VISIBILITY_TIMEOUT_SECS", visibility_secs)
+        .env("WORKER_CONCURRENCY", "1")
+        .env("WORKER_PORT", "0")
+        .env("FILES_DIR", files)
+        .env("RUN_MIGRATIONS", "false")
+        .env("RUST_LOG", "warn")
+        .env_remove("REDIS_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+/// Polls `id` every 100 ms until it is completed or dead (at most `polls` times); its last record.
+async fn wait_until_final(
+    jobs: &frontdesk_sql_queue::SqlJobStore,
+    id: frontdesk_kernel::jobs::JobId,
+    polls: u32,
+) -> frontdesk_kernel::jobs::JobRecord {
+    use frontdesk_kernel::jobs::JobStore;
+    let mut record = jobs.find(id).await.unwrap();
+    for _ in 0..polls {
+        record = jobs.find(id).await.unwrap();
+        if record.status.is_final() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    record
+}
+
 #[tokio::test]
 async fn worker_serves_health_and_metrics_and_stops_when_asked() {
     frontdesk_runtime::install_crypto_provider();
@@ -55,60 +134,19 @@ async fn an_import_survives_kill_9_of_its_worker_with_every_lead_inserted_once()
     use frontdesk_kernel::jobs::{JobQueue, JobStatus, JobStore, NewJob};
     use frontdesk_leads::LeadRepository;
     use frontdesk_sql_queue::{SqlJobQueue, SqlJobStore, SqlQueueConfig};
-    use std::process::{Child, Command, Stdio};
+    use std::process::Child;
 
     const ROWS: u64 = 30_000;
-    frontdesk_runtime::install_crypto_provider();
     let db = TestDatabase::create().await;
-    let config = frontdesk_sea_orm::DbConfig {
-        url: db.url().to_owned(),
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(5),
-    };
-    let store = frontdesk_sea_orm::SqlStore::connect(&config).await.unwrap();
-    store.migrate_up().await.unwrap();
-    let tenant = frontdesk_tenancy::Tenant::create(
-        frontdesk_tenancy::NewTenant { name: "Kill Nine".into(), timezone: None, country: None },
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    frontdesk_tenancy::TenantRepository::insert(
-        &frontdesk_sea_orm::SeaOrmTenantRepository::new(store.clone()),
-        &tenant,
-    )
-    .await
-    .unwrap();
-
+    let (store, tenant) = store_with_tenant(&db, "Kill Nine").await;
     let files = tempfile::tempdir().unwrap();
-    let mut csv = String::from("name,email\n");
-    for i in 0..ROWS {
-        csv.push_str(&format!("Lead {i},lead{i}@kill9.test\n"));
-    }
-    let key = format!("imports/{}/big.csv", tenant.id);
-    std::fs::create_dir_all(files.path().join(format!("imports/{}", tenant.id))).unwrap();
-    std::fs::write(files.path().join(&key), csv).unwrap();
+    let key = write_upload(files.path(), &tenant, "big.csv", ROWS, "kill9.test");
     let queue = SqlJobQueue::new(store.connection(), SqlQueueConfig::new("kill9"));
     let payload = serde_json::json!({"fileKey": key, "format": "csv"});
     let job = queue.enqueue(NewJob::new(tenant.id, "leads.import", payload)).await.unwrap().id();
     let jobs = SqlJobStore::new(store.connection());
 
-    let spawn_worker = || -> Child {
-        Command::new(env!("CARGO_BIN_EXE_frontdesk-worker"))
-            .env("DATABASE_URL", db.url())
-            .env("JOB_BACKEND", "sql")
-            .env("JOB_QUEUE", "kill9")
-            .env("JOB_VISIBILITY_TIMEOUT_SECS", "2")
-            .env("WORKER_CONCURRENCY", "1")
-            .env("WORKER_PORT", "0")
-            .env("FILES_DIR", files.path())
-            .env("RUN_MIGRATIONS", "false")
-            .env("RUST_LOG", "warn")
-            .env_remove("REDIS_URL")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    let spawn_worker = || -> Child { sql_worker(&db, files.path(), "kill9", "2").spawn().unwrap() };
 
     // First worker: wait until it has committed a few batches, then SIGKILL it.
     let mut first = spawn_worker();
@@ -130,14 +168,7 @@ async fn an_import_survives_kill_9_of_its_worker_with_every_lead_inserted_once()
 
     // Second worker: takes the job over once the lease expires and finishes it.
     let mut second = spawn_worker();
-    let mut record = jobs.find(job).await.unwrap();
-    for _ in 0..1200 {
-        record = jobs.find(job).await.unwrap();
-        if record.status.is_final() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let record = wait_until_final(&jobs, job, 1200).await;
     second.kill().unwrap();
     second.wait().unwrap();
     assert_eq!(record.status, JobStatus::Completed, "{record:?}");
@@ -157,39 +188,14 @@ async fn an_import_survives_kill_9_of_its_worker_with_every_lead_inserted_once()
 /// being long.
 #[tokio::test]
 async fn a_sixty_thousand_row_import_longer_than_its_lease_runs_once_on_two_workers() {
-    use frontdesk_kernel::jobs::{JobQueue, JobStatus, JobStore, NewJob};
+    use frontdesk_kernel::jobs::{JobQueue, JobStatus, NewJob};
     use frontdesk_sql_queue::{SqlJobQueue, SqlJobStore, SqlQueueConfig};
-    use std::process::{Command, Stdio};
 
     const ROWS: u64 = 60_000;
-    frontdesk_runtime::install_crypto_provider();
     let db = TestDatabase::create().await;
-    let config = frontdesk_sea_orm::DbConfig {
-        url: db.url().to_owned(),
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(5),
-    };
-    let store = frontdesk_sea_orm::SqlStore::connect(&config).await.unwrap();
-    store.migrate_up().await.unwrap();
-    let tenant = frontdesk_tenancy::Tenant::create(
-        frontdesk_tenancy::NewTenant { name: "Long Import".into(), timezone: None, country: None },
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    frontdesk_tenancy::TenantRepository::insert(
-        &frontdesk_sea_orm::SeaOrmTenantRepository::new(store.clone()),
-        &tenant,
-    )
-    .await
-    .unwrap();
+    let (store, tenant) = store_with_tenant(&db, "Long Import").await;
     let files = tempfile::tempdir().unwrap();
-    let mut csv = String::from("name,email\n");
-    for i in 0..ROWS {
-        csv.push_str(&format!("Lead {i},lead{i}@long.test\n"));
-    }
-    let key = format!("imports/{}/long.csv", tenant.id);
-    std::fs::create_dir_all(files.path().join(format!("imports/{}", tenant.id))).unwrap();
-    std::fs::write(files.path().join(&key), csv).unwrap();
+    let key = write_upload(files.path(), &tenant, "long.csv", ROWS, "long.test");
     let queue = SqlJobQueue::new(store.connection(), SqlQueueConfig::new("long"));
     let payload = serde_json::json!({"fileKey": key, "format": "csv"});
     let started = std::time::Instant::now();
@@ -197,33 +203,9 @@ async fn a_sixty_thousand_row_import_longer_than_its_lease_runs_once_on_two_work
     let jobs = SqlJobStore::new(store.connection());
 
     let mut workers: Vec<_> = (0..2)
-        .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_frontdesk-worker"))
-                .env("DATABASE_URL", db.url())
-                .env("JOB_BACKEND", "sql")
-                .env("JOB_QUEUE", "long")
-                .env("JOB_VISIBILITY_TIMEOUT_SECS", "1")
-                .env("JOB_MAX_INTERRUPTIONS", "0")
-                .env("WORKER_CONCURRENCY", "1")
-                .env("WORKER_PORT", "0")
-                .env("FILES_DIR", files.path())
-                .env("RUN_MIGRATIONS", "false")
-                .env("RUST_LOG", "warn")
-                .env_remove("REDIS_URL")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap()
-        })
+        .map(|_| sql_worker(&db, files.path(), "long", "1").env("JOB_MAX_INTERRUPTIONS", "0").spawn().unwrap())
         .collect();
-    let mut record = jobs.find(job).await.unwrap();
-    for _ in 0..1800 {
-        record = jobs.find(job).await.unwrap();
-        if record.status.is_final() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let record = wait_until_final(&jobs, job, 1800).await;
     for worker in &mut workers {
         worker.kill().unwrap();
         worker.wait().unwrap();
@@ -247,26 +229,8 @@ async fn jobs_waiting_when_redis_restarts_empty_are_republished_by_the_worker_an
     use frontdesk_sql_queue::SqlJobStore;
     use std::process::{Command, Stdio};
 
-    frontdesk_runtime::install_crypto_provider();
     let db = TestDatabase::create().await;
-    let config = frontdesk_sea_orm::DbConfig {
-        url: db.url().to_owned(),
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(5),
-    };
-    let store = frontdesk_sea_orm::SqlStore::connect(&config).await.unwrap();
-    store.migrate_up().await.unwrap();
-    let tenant = frontdesk_tenancy::Tenant::create(
-        frontdesk_tenancy::NewTenant { name: "Redis Restart".into(), timezone: None, country: None },
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    frontdesk_tenancy::TenantRepository::insert(
-        &frontdesk_sea_orm::SeaOrmTenantRepository::new(store.clone()),
-        &tenant,
-    )
-    .await
-    .unwrap();
+    let (store, tenant) = store_with_tenant(&db, "Redis Restart").await;
 
     let redis_url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let prefix = format!("fdtest:worker:{}:", uuid::Uuid::now_v7().simple());
