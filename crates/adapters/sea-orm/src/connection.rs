@@ -225,6 +225,24 @@ impl SqlStore {
         &self.db
     }
 
+    /// Begins a transaction that will write.
+    ///
+    /// On SQLite a plain `BEGIN` is deferred: a transaction that reads first
+    /// and writes later fails with `SQLITE_BUSY` (no waiting helps) when
+    /// another connection — the embedded job worker, another request —
+    /// committed in between. Taking the write lock first (an `UPDATE` that
+    /// matches nothing acquires it, honouring the busy timeout) makes such
+    /// transactions queue behind each other instead, as `BEGIN IMMEDIATE`
+    /// would. PostgreSQL needs nothing: its row locks do the job.
+    pub(crate) async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+        use sea_orm::TransactionTrait;
+        let txn = self.db.begin().await?;
+        if self.db.get_database_backend() == DbBackend::Sqlite {
+            txn.execute_unprepared("UPDATE tenants SET id = id WHERE 1 = 0").await?;
+        }
+        Ok(txn)
+    }
+
     /// Pings once.
     pub(crate) async fn ping(&self) -> Result<(), DbErr> {
         self.db.ping().await

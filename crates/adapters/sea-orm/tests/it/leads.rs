@@ -185,3 +185,58 @@ async fn postgres_concurrent_defaults_leave_exactly_one() {
 async fn sqlite_concurrent_defaults_leave_exactly_one() {
     concurrent_defaults_leave_exactly_one(sqlite().await).await;
 }
+
+/// SQLite: deleting strategies (a transaction that reads, then writes) while
+/// another connection keeps committing writes. A deferred transaction would
+/// fail with SQLITE_BUSY whenever a write landed between its read and its
+/// write (seen as a 500 on `DELETE /api/v1/strategies/{id}` beside the
+/// embedded job worker); transactions that take the write lock first queue.
+#[tokio::test]
+async fn sqlite_read_then_write_transactions_wait_for_concurrent_writers() {
+    use frontdesk_receptionist::{NewStrategy, Strategy, StrategyRepository};
+    use frontdesk_sea_orm::SeaOrmStrategyRepository;
+    let fixture = sqlite().await;
+    let tenants = SeaOrmTenantRepository::new(fixture.store.clone());
+    let owner = tenant(&tenants, None).await;
+    let strategies = Arc::new(SeaOrmStrategyRepository::new(fixture.store.clone()));
+    let mut ids = Vec::new();
+    for n in 0..24 {
+        let input = NewStrategy {
+            name: format!("S{n}"),
+            persona: "You are the front desk.".into(),
+            goal: "Book a visit.".into(),
+            ..NewStrategy::default()
+        };
+        let strategy = Strategy::create(owner.id, input, Utc::now()).unwrap();
+        strategies.insert(&strategy).await.unwrap();
+        ids.push(strategy.id);
+    }
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, tenants) = (Arc::clone(&stop), SeaOrmTenantRepository::new(fixture.store.clone()));
+        tokio::spawn(async move {
+            let mut written = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                tenant(&tenants, None).await;
+                written += 1;
+            }
+            written
+        })
+    };
+    let mut deletes = tokio::task::JoinSet::new();
+    for id in ids {
+        let strategies = Arc::clone(&strategies);
+        deletes.spawn(async move { strategies.delete(owner.id, id).await });
+    }
+    let mut failures = Vec::new();
+    while let Some(outcome) = deletes.join_next().await {
+        if let Err(err) = outcome.unwrap() {
+            failures.push(format!("{err:?}"));
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.await.unwrap();
+    assert!(written > 0, "premise: another connection wrote meanwhile");
+    assert!(failures.is_empty(), "deletes failed beside a concurrent writer: {failures:?}");
+    assert_eq!(strategies.list(owner.id, frontdesk_kernel::PageRequest::default()).await.unwrap().total, 0);
+}

@@ -25,7 +25,7 @@ use frontdesk_leads::{
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, OnConflict, Order};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, SqlErr, TransactionTrait,
+    QuerySelect, QueryTrait, Select, SqlErr,
 };
 
 /// Leads and their timelines in `leads` and `lead_events`.
@@ -217,7 +217,7 @@ impl LeadRepository for SeaOrmLeadRepository {
                 Err(err) => Err(self.write_err(err, lead).await),
             };
         }
-        let txn = self.store.conn().begin().await.map_err(|e| LeadsError::Storage(db(e)))?;
+        let txn = self.store.begin_write().await.map_err(|e| LeadsError::Storage(db(e)))?;
         let written = match Entity::insert(lead_row(lead)).exec_without_returning(&txn).await {
             Ok(_) => Self::insert_events(&txn, events).await,
             Err(err) => Err(err),
@@ -248,7 +248,7 @@ impl LeadRepository for SeaOrmLeadRepository {
         if lead.tenant_id != tenant {
             return Err(NOT_FOUND);
         }
-        let txn = self.store.conn().begin().await.map_err(|e| LeadsError::Storage(db(e)))?;
+        let txn = self.store.begin_write().await.map_err(|e| LeadsError::Storage(db(e)))?;
         let result = Entity::update_many()
             .col_expr(Column::Name, Expr::value(lead.name.as_str()))
             .col_expr(Column::Phone, Expr::value(lead.phone.as_ref().map(|p| p.as_str().to_owned())))
@@ -377,7 +377,7 @@ impl LeadRepository for SeaOrmLeadRepository {
                 .ok_or_else(|| corrupt("job_effects", format!("{step} of job {job} vanished")))?;
             serde_json::from_value::<BatchOutcome>(row.outcome).map_err(|e| corrupt("job_effects", e))
         };
-        let txn = self.store.conn().begin().await.map_err(|e| LeadsError::Storage(db(e)))?;
+        let txn = self.store.begin_write().await.map_err(|e| LeadsError::Storage(db(e)))?;
         // Claim the step first: a concurrent or repeated run of the same job
         // waits here for the first to commit, then finds the step taken.
         let claim = job_effects::ActiveModel {

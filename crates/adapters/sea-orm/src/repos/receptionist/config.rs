@@ -21,7 +21,7 @@ use frontdesk_receptionist::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 use uuid::Uuid;
 
@@ -129,7 +129,7 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let txn = store.conn().begin().await.map_err(|e| ReceptionistError::Storage(db(e)))?;
+        let txn = store.begin_write().await.map_err(|e| ReceptionistError::Storage(db(e)))?;
         let cleared = if is_default {
             match lock_tenant(&txn, tenant).await {
                 Ok(()) => clear_other_defaults::<E>(&txn, tenant, id).await,
@@ -163,7 +163,7 @@ where
 
 /// Deletes `id` of `tenant`; if it was the default, promotes the oldest remaining row.
 async fn delete_and_promote<E: Defaultable>(store: &SqlStore, tenant: Uuid, id: Uuid) -> Result<Option<Uuid>> {
-    let txn = store.conn().begin().await.map_err(|e| ReceptionistError::Storage(db(e)))?;
+    let txn = store.begin_write().await.map_err(|e| ReceptionistError::Storage(db(e)))?;
     let was_default = E::find()
         .select_only()
         .column(E::is_default())

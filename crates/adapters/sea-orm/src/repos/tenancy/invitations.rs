@@ -11,7 +11,7 @@ use frontdesk_tenancy::{
     EmailAddress, Invitation, InvitationId, InvitationRepository, Membership, Result, TenancyError, TokenHash,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 /// Invitations in the `invitations` table.
 #[derive(Clone, Debug)]
@@ -69,7 +69,7 @@ impl InvitationRepository for SeaOrmInvitationRepository {
     }
 
     async fn accept(&self, id: InvitationId, membership: &Membership, at: DateTime<Utc>) -> Result<bool> {
-        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
+        let txn = self.store.begin_write().await.map_err(|e| TenancyError::Storage(db(e)))?;
         // Claim the invitation first: of two concurrent joins only one updates a row.
         let claimed = Entity::update_many()
             .col_expr(Column::UsedAt, Expr::value(at))

@@ -23,10 +23,7 @@ use frontdesk_tenancy::{
     RefreshToken, RefreshTokenId, RefreshTokenRepository, Result, TenancyError, TokenFamilyId, TokenHash,
 };
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect};
 
 /// Refresh-token hashes in the `refresh_tokens` table, families in `refresh_token_families`.
 #[derive(Clone, Debug)]
@@ -105,7 +102,7 @@ async fn revoke_families<C: ConnectionTrait>(
 #[async_trait]
 impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
     async fn start_family(&self, token: &RefreshToken) -> Result<()> {
-        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
+        let txn = self.store.begin_write().await.map_err(|e| TenancyError::Storage(db(e)))?;
         let family = families::ActiveModel {
             id: Set(token.family_id.as_uuid()),
             started_at: Set(token.family_started_at),
@@ -138,7 +135,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
 
     async fn rotate(&self, current: RefreshTokenId, next: &RefreshToken, at: DateTime<Utc>) -> Result<bool> {
         let family = next.family_id.as_uuid();
-        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
+        let txn = self.store.begin_write().await.map_err(|e| TenancyError::Storage(db(e)))?;
         if txn.get_database_backend() == DatabaseBackend::Postgres {
             // Waits for a revocation of this family in flight (and makes it wait for us).
             families::Entity::find_by_id(family)
@@ -186,7 +183,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
             families_of.and_where(Column::FamilyId.ne(keep.as_uuid()));
             tokens = tokens.add(Column::FamilyId.ne(keep.as_uuid()));
         }
-        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
+        let txn = self.store.begin_write().await.map_err(|e| TenancyError::Storage(db(e)))?;
         let revoked = revoke_families(&txn, families_of, tokens, at).await.map_err(|e| TenancyError::Storage(db(e)))?;
         txn.commit().await.map_err(|e| TenancyError::Storage(db(e)))?;
         Ok(revoked)
@@ -195,7 +192,7 @@ impl RefreshTokenRepository for SeaOrmRefreshTokenRepository {
     async fn revoke_family(&self, family_id: TokenFamilyId, at: DateTime<Utc>) -> Result<u64> {
         let family = family_id.as_uuid();
         let only = Query::select().expr(Expr::val(family)).to_owned();
-        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
+        let txn = self.store.begin_write().await.map_err(|e| TenancyError::Storage(db(e)))?;
         let tokens = sea_orm::Condition::all().add(Column::FamilyId.eq(family));
         let revoked = revoke_families(&txn, only, tokens, at).await.map_err(|e| TenancyError::Storage(db(e)))?;
         txn.commit().await.map_err(|e| TenancyError::Storage(db(e)))?;

@@ -8,9 +8,7 @@ use async_trait::async_trait;
 use frontdesk_kernel::{Country, Page, PageRequest, TenantId};
 use frontdesk_tenancy::{Membership, Result, TenancyError, Tenant, TenantName, TenantRepository, TimeZone};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Tenants in the `tenants` table.
 #[derive(Clone, Debug)]
@@ -59,7 +57,7 @@ impl TenantRepository for SeaOrmTenantRepository {
     }
 
     async fn create_with_owner(&self, tenant: &Tenant, owner: Option<&Membership>) -> Result<()> {
-        let txn = self.store.conn().begin().await.map_err(|e| TenancyError::Storage(db(e)))?;
+        let txn = self.store.begin_write().await.map_err(|e| TenancyError::Storage(db(e)))?;
         Entity::insert(tenant_row(tenant)).exec_without_returning(&txn).await.map_err(|e| tenancy_err(e, "id"))?;
         if let Some(owner) = owner {
             // On error the transaction is dropped uncommitted: no orphan tenant.
