@@ -1,6 +1,6 @@
 //! Rule 3: nothing in the repository reads a path outside it.
 //!
-//! Tests once read vectors from `../shared/` beside the clone, and failed in
+//! Tests once read vectors from the team's shared folder beside the clone, and failed in
 //! a clone with nothing beside it (CI's situation). Fixtures are copied into
 //! `tests/fixtures/`; this check keeps it that way. It scans sources, scripts
 //! and manifests for relative paths whose `..` segments climb above the
@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(longest_climb(r#"concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml")"#), 2);
         assert_eq!(longest_climb("cd ../.. && ls"), 2);
         assert_eq!(longest_climb("let x = &v[..]; (0..n).map(|_| ..Default::default())"), 0);
-        assert_eq!(longest_climb("see ../shared/design"), 1);
+        assert_eq!(longest_climb("see ../design"), 1);
     }
 
     #[test]

@@ -25,8 +25,10 @@ use futures_util::StreamExt;
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit(pub usize);
 
-fn is_json(req: &ServiceRequest) -> bool {
-    req.headers()
+/// Whether the headers declare a JSON body (`application/json`, `…+json`, any parameters).
+#[must_use]
+pub fn is_json(headers: &header::HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|ct| ct.split(';').next())
@@ -83,7 +85,7 @@ pub async fn text_guard(
     if !errors.is_empty() {
         return Ok(req.into_response(ApiError::validation(&errors).error_response()));
     }
-    if is_json(&req) {
+    if is_json(req.headers()) {
         let limit = req.app_data::<web::Data<BodyLimit>>().map_or(10 * 1024 * 1024, |l| l.0);
         let mut payload = req.take_payload();
         let mut body = BytesMut::new();

@@ -178,9 +178,7 @@ fn export_request(req: &HttpRequest, bytes: &[u8]) -> Result<(TabularFormat, Lea
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok((TabularFormat::Csv, LeadFilter::default()));
     }
-    let content_type = req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let essence = content_type.and_then(|ct| ct.split(';').next()).map(|ct| ct.trim().to_ascii_lowercase());
-    if !essence.is_some_and(|ct| ct == "application/json" || ct.ends_with("+json")) {
+    if !crate::middleware::text_guard::is_json(req.headers()) {
         return Err(ApiError::new(
             Code::UnsupportedMediaType,
             "send the body as JSON with Content-Type: application/json",
