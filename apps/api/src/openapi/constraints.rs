@@ -222,7 +222,17 @@ pub fn apply(doc: &mut Value) {
         if let (Some(Value::Object(property)), Value::Object(extra)) =
             (target.pointer_mut(&format!("/properties/{field}")), constraints)
         {
-            for (key, value) in extra {
+            // An optional field's `null` means "absent" to the server, so an
+            // enum laid on a nullable property keeps `null` among its values.
+            let nullable = property.get("type").and_then(Value::as_array).is_some_and(|t| t.contains(&json!("null")));
+            for (key, mut value) in extra {
+                if key == "enum"
+                    && nullable
+                    && let Value::Array(values) = &mut value
+                    && !values.contains(&Value::Null)
+                {
+                    values.push(Value::Null);
+                }
                 property.insert(key, value);
             }
         }
@@ -242,5 +252,14 @@ mod tests {
                 "{schema}.{field} is not in the document: a renamed body or field?"
             );
         }
+    }
+
+    #[test]
+    fn an_enum_on_a_nullable_field_still_allows_null() {
+        let doc = super::super::document_json();
+        let format = doc.pointer("/components/schemas/ExportBody/properties/format/enum").expect("format enum");
+        assert!(format.as_array().is_some_and(|v| v.contains(&Value::Null)), "{format}");
+        let status = doc.pointer("/components/schemas/ExportFilterBody/properties/status/enum").expect("status enum");
+        assert!(status.as_array().is_some_and(|v| v.contains(&Value::Null)), "{status}");
     }
 }
