@@ -15,13 +15,9 @@ use frontdesk_kernel::{LeadId, string_enum};
 use crate::error::BookingsError;
 use crate::slot::TimeSlot;
 use chrono::{DateTime, Duration, Utc};
-use frontdesk_kernel::{TenantId, ValidationErrors, define_id};
+use frontdesk_kernel::{TenantId, ValidationErrors};
 
-define_id!(
-    /// A booking.
-    BookingId,
-    "booking id"
-);
+pub use crate::ids::BookingId;
 
 string_enum!(
     /// Where a booking stands; new bookings are `confirmed`.

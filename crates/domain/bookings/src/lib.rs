@@ -10,17 +10,19 @@
 pub mod availability;
 pub mod booking;
 pub mod error;
-pub mod hours;
+pub mod ids;
 pub mod ports;
+pub mod schedule;
 pub mod slot;
+pub mod status;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use availability::available_slots;
 pub use booking::{Booking, BookingId, BookingStatus, NewBooking};
 pub use error::{BookingsError, Result};
-pub use hours::{BusinessHours, NewDayHours, OpeningHours};
+pub use ids::{AppointmentTypeId, HoldId, ResourceId};
+pub use schedule::{DateException, Schedule, TimeRange, WeeklyHours};
 pub use ports::BookingRepository;
 pub use slot::TimeSlot;
 
