@@ -20,7 +20,7 @@ from frontdesk_api_client.models import (
     GetLeadsStatus,
     CreateLeadBody,
     CreateSubAccountBody,
-    CreateSubAccountBodyTimezone,
+    CreateSubAccountBodyTimezoneType0,
     LeadBody,
     PagedLeadBody,
     RegisterBody,
@@ -39,7 +39,7 @@ def main(base_url: str) -> None:
     onboarding = AuthenticatedClient(base_url=base_url, token=session.access_token, raise_on_unexpected_status=True)
 
     created = post_subaccounts.sync(
-        client=onboarding, body=CreateSubAccountBody(name="Acme Roofing", timezone=CreateSubAccountBodyTimezone("America/Chicago"), country="US")
+        client=onboarding, body=CreateSubAccountBody(name="Acme Roofing", timezone=CreateSubAccountBodyTimezoneType0("America/Chicago"), country="US")
     )
     assert isinstance(created, CreatedSubAccountBody), created
     assert created.access_token, "the owner gets a token that carries the new sub-account"

@@ -76,4 +76,3 @@ pub struct Schedule {
     /// Nothing can be booked further ahead than this many days (1–730, default 60).
     pub horizon_days: u32,
 }
-
