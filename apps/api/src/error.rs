@@ -199,11 +199,18 @@ pub const fn status_of(code: Code) -> StatusCode {
         Code::NotFound => StatusCode::NOT_FOUND,
         Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Code::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-        Code::Duplicate | Code::DuplicateLead | Code::SlotTaken | Code::Conflict => StatusCode::CONFLICT,
+        Code::Duplicate | Code::DuplicateLead | Code::SlotTaken | Code::Conflict | Code::HoldExpired => {
+            StatusCode::CONFLICT
+        }
         Code::Gone => StatusCode::GONE,
         Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        Code::InvalidTransition | Code::DefaultRequired | Code::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+        Code::InvalidTransition
+        | Code::DefaultRequired
+        | Code::Unprocessable
+        | Code::OutsideHours
+        | Code::TooSoon
+        | Code::BeyondHorizon => StatusCode::UNPROCESSABLE_ENTITY,
         Code::AccountLocked => StatusCode::LOCKED,
         Code::RateLimited | Code::LoginThrottled => StatusCode::TOO_MANY_REQUESTS,
         Code::StorageFailure | Code::CryptoFailure | Code::CryptoMisconfigured | Code::InternalError => {

@@ -1,11 +1,5 @@
-//! In-memory adapters and port contract suites (feature `testing`).
-//!
-//! The in-memory repository follows the same rules as the SQL one
-//! (tenant scoping, half-open overlap, atomic check-and-insert) and is
-//! checked by the same contract suite in [`contract`], which the SeaORM
-//! adapter's tests run too.
+//! Test support: in-memory fakes of every port and the contract suite each
+//! adapter must pass (enabled by the `testing` feature).
 
 pub mod contract;
-mod memory;
-
-pub use memory::InMemoryBookings;
+pub mod memory;

@@ -67,6 +67,14 @@ pub enum Code {
     DefaultRequired,
     /// Well-formed but semantically unusable (422).
     Unprocessable,
+    /// The time is outside the schedule's opening hours (422).
+    OutsideHours,
+    /// The time is inside the minimum-notice window (422).
+    TooSoon,
+    /// The time is past the booking horizon (422).
+    BeyondHorizon,
+    /// The hold expired or was released before it was used (409).
+    HoldExpired,
     /// Too many failed logins (423).
     AccountLocked,
     /// Too many requests (429).
@@ -91,7 +99,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for documentation and exhaustiveness tests.
-    pub const ALL: [Self; 34] = [
+    pub const ALL: [Self; 38] = [
         Self::ValidationFailed,
         Self::InvalidId,
         Self::MalformedJson,
@@ -116,6 +124,10 @@ impl Code {
         Self::InvalidTransition,
         Self::DefaultRequired,
         Self::Unprocessable,
+        Self::OutsideHours,
+        Self::TooSoon,
+        Self::BeyondHorizon,
+        Self::HoldExpired,
         Self::AccountLocked,
         Self::RateLimited,
         Self::LoginThrottled,
@@ -156,6 +168,10 @@ impl Code {
             Self::InvalidTransition => "invalid_transition",
             Self::DefaultRequired => "default_required",
             Self::Unprocessable => "unprocessable",
+            Self::OutsideHours => "outside_hours",
+            Self::TooSoon => "too_soon",
+            Self::BeyondHorizon => "beyond_horizon",
+            Self::HoldExpired => "hold_expired",
             Self::AccountLocked => "account_locked",
             Self::RateLimited => "rate_limited",
             Self::LoginThrottled => "login_throttled",
