@@ -76,3 +76,21 @@ pub struct Schedule {
     /// Nothing can be booked further ahead than this many days (1–730, default 60).
     pub horizon_days: u32,
 }
+// TEMP signatures until the engine branch lands (replaced wholesale on merge).
+impl Schedule {
+    /// TEMP.
+    #[must_use]
+    pub fn default_in(_tz: Tz) -> Self { unimplemented!() }
+    /// TEMP.
+    /// # Errors
+    /// x
+    pub fn parse(_v: &serde_json::Value, _tz: Tz) -> Result<Self, frontdesk_kernel::ValidationErrors> { unimplemented!() }
+}
+impl WeeklyHours {
+    /// TEMP.
+    /// # Errors
+    /// x
+    pub fn parse_business_hours(_v: &serde_json::Value) -> Result<Self, frontdesk_kernel::ValidationErrors> { unimplemented!() }
+}
+impl Serialize for Schedule { fn serialize<S: serde::Serializer>(&self, _s: S) -> Result<S::Ok, S::Error> { unimplemented!() } }
+impl<'de> Deserialize<'de> for Schedule { fn deserialize<D: serde::Deserializer<'de>>(_d: D) -> Result<Self, D::Error> { unimplemented!() } }
