@@ -12,6 +12,7 @@
 //! * [`RefreshTokenIssuer`] draws 256-bit tokens from the OS and stores only their SHA-256;
 //! * [`constant_time_eq`] compares API keys and admin codes without timing leaks.
 
+mod booking_tokens;
 mod compare;
 mod error;
 mod password;
@@ -19,6 +20,7 @@ mod refresh;
 mod rsa_pem;
 mod token;
 
+pub use booking_tokens::BookingTokenIssuer;
 pub use compare::constant_time_eq;
 pub use error::{CryptoError, TokenRejection};
 pub use password::BcryptPasswordHasher;

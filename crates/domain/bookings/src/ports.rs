@@ -84,6 +84,12 @@ pub trait ResourceRepository: Send + Sync + 'static {
     /// `NotFound`; `Storage`.
     async fn update(&self, resource: &Resource) -> Result<()>;
 
+    /// Whether `user` is a member of `tenant` (a resource links to members only).
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn is_member(&self, tenant: TenantId, user: frontdesk_kernel::UserId) -> Result<bool>;
+
     /// Soft-deletes the resource, unless it has a confirmed booking ending after `now`.
     ///
     /// # Errors
@@ -301,7 +307,10 @@ impl ExternalCalendar for NoExternalCalendar {
 /// Issues the unguessable self-service tokens of bookings.
 pub trait ManageTokens: Send + Sync + 'static {
     /// A fresh token and its hash (the only form stored).
-    fn issue(&self) -> (String, String);
+    ///
+    /// # Errors
+    /// `Storage` when the random generator fails.
+    fn issue(&self) -> Result<(String, String)>;
     /// The hash of a presented token.
     fn hash(&self, token: &str) -> String;
 }

@@ -282,6 +282,7 @@ impl Bookings {
     /// # Errors
     /// `Validation`; `Storage`.
     pub async fn create_resource(&self, tenant: TenantId, input: ResourceInput) -> Result<Resource> {
+        self.check_member(tenant, &input).await?;
         let resource = Resource::create(tenant, input, self.clock.now())?;
         self.resources.insert(&resource).await?;
         Ok(resource)
@@ -293,6 +294,7 @@ impl Bookings {
     /// `Validation`; `NotFound`; `Storage`.
     pub async fn update_resource(&self, tenant: TenantId, id: ResourceId, input: ResourceInput) -> Result<Resource> {
         let mut resource = self.resource(tenant, id).await?;
+        self.check_member(tenant, &input).await?;
         resource.apply(input, self.clock.now())?;
         self.resources.update(&resource).await?;
         Ok(resource)
@@ -305,6 +307,15 @@ impl Bookings {
     pub async fn delete_resource(&self, tenant: TenantId, id: ResourceId) -> Result<()> {
         self.resource(tenant, id).await?;
         self.resources.delete(tenant, id, self.clock.now()).await
+    }
+
+    async fn check_member(&self, tenant: TenantId, input: &ResourceInput) -> Result<()> {
+        if let Some(Some(user)) = input.user_id
+            && !self.resources.is_member(tenant, user).await?
+        {
+            return Err(ValidationErrors::single("userId", "must be a user of this sub-account").into());
+        }
+        Ok(())
     }
 
     async fn ensure_default_resource(&self, tenant: TenantId) -> Result<()> {
@@ -670,7 +681,7 @@ impl Bookings {
         };
         let kind = self.type_or_default(tenant, kind_id).await?;
         let (zone, candidates) = self.candidates(tenant, &kind, only, request.starts_at).await?;
-        let (token, hash) = self.tokens.issue();
+        let (token, hash) = self.tokens.issue()?;
         let ends_at = request.starts_at + Duration::minutes(i64::from(kind.duration_minutes));
         let draft = Booking {
             id: BookingId::new(),
