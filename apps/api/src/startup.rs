@@ -72,6 +72,7 @@ impl Application {
         let receptionist = web::Data::from(Arc::clone(&services.receptionist));
         let jobs = web::Data::new(crate::routes::jobs::JobsContext { queue: Arc::clone(&services.jobs) });
         let transfers = web::Data::from(Arc::clone(&services.transfers));
+        let bookings = web::Data::from(Arc::clone(&services.bookings));
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let document = crate::openapi::document_json();
@@ -106,6 +107,7 @@ impl Application {
                 .app_data(receptionist.clone())
                 .app_data(jobs.clone())
                 .app_data(transfers.clone())
+                .app_data(bookings.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())

@@ -6,13 +6,15 @@
 
 use crate::Settings;
 use crate::stores::Stores;
-use frontdesk_crypto::{BcryptPasswordHasher, JwtTokenSigner, RefreshTokenIssuer};
+use frontdesk_bookings::NoExternalCalendar;
+use frontdesk_bookings::service::{BookingPorts, Bookings};
+use frontdesk_crypto::{BcryptPasswordHasher, BookingTokenIssuer, JwtTokenSigner, RefreshTokenIssuer};
 use frontdesk_kernel::jobs::JobQueue;
 use frontdesk_kernel::{Clock, SystemClock};
 use frontdesk_leads::{LeadService, LeadTransfers};
 use frontdesk_receptionist::ReceptionistConfig;
 use frontdesk_sea_orm::{
-    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
+    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
     SeaOrmMembershipRepository, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmStrategyRepository,
     SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository,
 };
@@ -43,6 +45,8 @@ pub struct Services {
     pub transfers: Arc<LeadTransfers>,
     /// Reading a job's status.
     pub jobs: Arc<dyn JobQueue>,
+    /// Schedules, availability, holds and bookings.
+    pub bookings: Arc<Bookings>,
 }
 
 impl Services {
@@ -63,8 +67,27 @@ impl Services {
                 settings.files.export_ttl,
             )),
             jobs: Arc::clone(&stores.jobs.queue),
+            bookings: Arc::new(bookings(settings, stores)),
         })
     }
+}
+
+/// The scheduling use cases: SeaORM repositories, no external calendar yet
+/// (Google Calendar and GoHighLevel come with integrations), CSPRNG tokens.
+fn bookings(settings: &Settings, stores: &Stores) -> Bookings {
+    let sql = &stores.sql;
+    Bookings::new(
+        BookingPorts {
+            schedules: Arc::new(SeaOrmSchedules::new(sql.clone())),
+            resources: Arc::new(SeaOrmResources::new(sql.clone())),
+            types: Arc::new(SeaOrmAppointmentTypes::new(sql.clone())),
+            bookings: Arc::new(SeaOrmBookings::new(sql.clone())),
+            calendar: Arc::new(NoExternalCalendar),
+            tokens: Arc::new(BookingTokenIssuer::default()),
+            clock: Arc::new(SystemClock),
+        },
+        settings.bookings.hold_ttl,
+    )
 }
 
 /// The authentication use cases: SeaORM repositories and the crypto adapters.

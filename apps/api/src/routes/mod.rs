@@ -1,6 +1,7 @@
 //! Route registration. One module per resource, one handler per file as resources grow.
 
 pub mod auth;
+pub mod bookings;
 pub mod jobs;
 pub mod leads;
 pub mod methods;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     jobs::configure(cfg);
     leads::configure(cfg);
     receptionist::configure(cfg);
+    bookings::configure(cfg);
     webhooks::configure(cfg);
 }
 

@@ -37,6 +37,20 @@ pub enum TimeBound {
     Instant(DateTime<Utc>),
 }
 
+impl TimeBound {
+    /// The bound as a window's start in `zone` (a date: its first instant).
+    #[must_use]
+    pub fn start(self, zone: Tz) -> DateTime<Utc> {
+        start_of(self, zone)
+    }
+
+    /// The bound as a window's end in `zone` (a date: the first instant after it).
+    #[must_use]
+    pub fn end(self, zone: Tz) -> DateTime<Utc> {
+        end_of(self, zone)
+    }
+}
+
 /// What availability is asked for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AvailabilityQuery {
@@ -120,6 +134,15 @@ pub enum Party {
     Staff,
     /// The customer, through the self-service link.
     Customer,
+}
+
+/// Open now, and the instant it was asked at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleStatusView {
+    /// When.
+    pub now: DateTime<Utc>,
+    /// The answer.
+    pub status: ScheduleStatus,
 }
 
 /// The bookings use cases.
@@ -217,8 +240,9 @@ impl Bookings {
     ///
     /// # Errors
     /// As [`Self::schedule`].
-    pub async fn status(&self, tenant: TenantId) -> Result<ScheduleStatus> {
-        Ok(status_at(&self.schedule(tenant).await?, self.clock.now()))
+    pub async fn status(&self, tenant: TenantId) -> Result<ScheduleStatusView> {
+        let now = self.clock.now();
+        Ok(ScheduleStatusView { now, status: status_at(&self.schedule(tenant).await?, now) })
     }
 
     /// A resource's own schedule (`None`: it follows the sub-account's) and the one that applies.

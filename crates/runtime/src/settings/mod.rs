@@ -10,6 +10,7 @@
 
 mod auth;
 mod database;
+mod bookings;
 mod files;
 mod http;
 mod jobs;
@@ -19,6 +20,7 @@ mod vendors;
 
 pub use auth::AuthSettings;
 pub use database::{DatabaseSettings, EMBEDDED_DATABASE_URL};
+pub use bookings::BookingSettings;
 pub use files::FileSettings;
 pub use http::HttpSettings;
 pub use jobs::{JobBackendKind, JobSettings};
@@ -77,6 +79,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Uploads, exports and import bounds.
     pub files: FileSettings,
+    /// Scheduling (hold lifetime).
+    pub bookings: BookingSettings,
     /// Twilio, once configured.
     pub twilio: Option<TwilioSettings>,
     /// OpenAI (or a compatible server), once configured.
@@ -149,6 +153,7 @@ impl Settings {
         let jobs = JobSettings::read(&mut r, redis.url().is_some());
         let auth = AuthSettings::read(&mut r, app_env);
         let files = FileSettings::read(&mut r);
+        let bookings = BookingSettings::read(&mut r);
         if !r.errors.is_empty() {
             return Err(SettingsError(r.errors));
         }
@@ -161,6 +166,7 @@ impl Settings {
             jobs,
             auth,
             files,
+            bookings,
             twilio: None,
             openai: None,
             postmark: None,
