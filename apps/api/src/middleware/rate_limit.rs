@@ -76,11 +76,14 @@ pub async fn rate_limit(
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let path = super::routed_path(&req).to_owned();
-    if !path.starts_with("/api/") {
+    let public = path.starts_with("/b/");
+    if !path.starts_with("/api/") && !public {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
-    let ((limit, window), key) =
-        if req.method() == actix_web::http::Method::POST && LIMITED_AUTH_ROUTES.contains(&path.as_str()) {
+    // The self-service booking links are public: limited per client address.
+    let ((limit, window), key) = if public {
+        (limits.api, format!("public:{}", client_key(&req)))
+    } else if req.method() == actix_web::http::Method::POST && LIMITED_AUTH_ROUTES.contains(&path.as_str()) {
             (limits.auth, format!("auth:{path}:{}", client_key(&req)))
         } else {
             let who = subject(&req).map_or_else(|| format!("ip:{}", client_key(&req)), |sub| format!("user:{sub}"));

@@ -4,6 +4,7 @@
 
 mod admins;
 mod api_key;
+mod bookings;
 mod errors;
 mod faults;
 mod hardening;

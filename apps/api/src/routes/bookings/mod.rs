@@ -15,6 +15,8 @@ mod resources;
 mod schedule;
 mod types;
 
+pub use body::WeeklyHoursBody;
+
 use crate::error::ApiError;
 use utoipa_actix_web::service_config::ServiceConfig;
 

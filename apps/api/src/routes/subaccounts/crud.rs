@@ -21,6 +21,11 @@ pub struct CreateSubAccountBody {
     timezone: Option<String>,
     /// ISO 3166-1 alpha-2 country (`US`): lead phone numbers written without `+` are read in it.
     country: Option<String>,
+    /// Weekly opening hours, `{"monday": [{"start": "08:00", "end": "12:00"}, …], …}` (days left
+    /// out are closed); the schedule's other rules start at their defaults
+    /// (`PUT /api/v1/subaccounts/{id}/schedule` changes them). Absent: Monday–Friday 09:00–17:00.
+    #[schema(value_type = Option<crate::routes::bookings::WeeklyHoursBody>)]
+    business_hours: Option<serde_json::Value>,
 }
 
 /// Create response: the sub-account and, for a user who became its owner, a fresh session whose token carries it.
@@ -80,11 +85,17 @@ pub struct OnboardingBody {
 pub(super) async fn create(
     service: web::Data<SubAccountService>,
     auth: web::Data<AuthService>,
+    bookings: web::Data<frontdesk_bookings::service::Bookings>,
     caller: Authenticated,
     req: HttpRequest,
     body: web::Json<CreateSubAccountBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    // Read before anything is stored, so bad hours store nothing.
+    let hours = match body.business_hours.as_ref().filter(|h| !h.is_null()) {
+        Some(raw) => Some(frontdesk_bookings::WeeklyHours::parse_business_hours(raw).map_err(|e| ApiError::validation(&e))?),
+        None => None,
+    };
     let tenant = service
         .create(
             &caller.actor,
@@ -93,6 +104,9 @@ pub(super) async fn create(
         )
         .await?;
     tracing::info!(tenant.id = %tenant.id, "sub-account created");
+    if let Some(hours) = hours {
+        bookings.set_weekly_hours(tenant.id, hours).await?;
+    }
     let session = if caller.actor.is_admin() {
         None
     } else {

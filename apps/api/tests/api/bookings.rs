@@ -1,0 +1,354 @@
+//! Scheduling over HTTP on both profiles: schedules, availability, holds,
+//! bookings, the self-service link, the rules' 422s, tenant isolation, the
+//! role matrix, and the races that must never produce a double booking.
+
+use crate::helpers::{Owner, Profile, Team, TestApp};
+use chrono::{DateTime, Duration, Utc};
+use futures_util::future::join_all;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Open every day, all day, in UTC, with one hour of notice: any slot from tomorrow on is bookable.
+fn always_open() -> Value {
+    let day = json!([{"start": "00:00", "end": "24:00"}]);
+    json!({"timeZone": "UTC", "granularityMinutes": 30, "minNoticeMinutes": 60, "horizonDays": 60,
+        "weeklyHours": {"monday": day, "tuesday": day, "wednesday": day, "thursday": day,
+            "friday": day, "saturday": day, "sunday": day}})
+}
+
+async fn open_all_day(app: &TestApp, owner: &Owner) {
+    let path = format!("/api/v1/subaccounts/{}/schedule", owner.sub_account_id);
+    app.expect(&owner.token, Method::PUT, &path, Some(always_open()), 200).await;
+}
+
+async fn lead(app: &TestApp, token: &str, phone: &str) -> String {
+    let created = app
+        .expect(token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana Lopez", "phone": phone})), 201)
+        .await;
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// The day after tomorrow (UTC) at `hour:00`: always past the one hour of notice.
+fn tomorrow_at(hour: u32) -> DateTime<Utc> {
+    let day = (Utc::now() + Duration::days(2)).date_naive();
+    day.and_hms_opt(hour, 0, 0).unwrap().and_utc()
+}
+
+fn at(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+async fn scheduling_walkthrough(profile: Profile) {
+    let app = TestApp::builder(profile).spawn().await;
+    let owner = Owner::create(&app, "walk.test").await;
+    let token = owner.token.as_str();
+    open_all_day(&app, &owner).await;
+    let lead_id = lead(&app, token, "+14155550101").await;
+
+    // The default appointment type and resource exist before anyone configures them.
+    let types = app.expect(token, Method::GET, "/api/v1/appointment-types", None, 200).await;
+    assert_eq!((types[0]["durationMinutes"].as_u64(), types.as_array().unwrap().len()), (Some(30), 1), "{types}");
+    let resources = app.expect(token, Method::GET, "/api/v1/resources", None, 200).await;
+    assert_eq!(resources["total"], 1, "{resources}");
+
+    // Availability: instants, local wall time, zone and free resources.
+    let day = tomorrow_at(0).date_naive();
+    let found = app.expect(token, Method::GET, &format!("/api/v1/availability?from={day}&to={day}"), None, 200).await;
+    let slots = found["slots"].as_array().unwrap();
+    assert_eq!(slots.len(), 48, "30-minute slots every 30 minutes of a 24-hour day: {found}");
+    assert_eq!(slots[20]["startsAt"], json!(at(tomorrow_at(10))));
+    assert_eq!(slots[20]["timeZone"], "UTC");
+    assert_eq!(slots[20]["resourceIds"].as_array().unwrap().len(), 1);
+
+    // Book 10:00; the same slot again is taken; it is gone from availability.
+    let ten = at(tomorrow_at(10));
+    let booking = app
+        .expect(token, Method::POST, "/api/v1/bookings", Some(json!({"leadId": lead_id, "startsAt": ten})), 201)
+        .await;
+    assert_eq!((booking["status"].as_str(), booking["endsAt"].as_str()), (Some("confirmed"), Some(&*at(tomorrow_at(10) + Duration::minutes(30)))));
+    let manage_token = booking["manageToken"].as_str().expect("token shown once").to_owned();
+    let again = app
+        .expect(token, Method::POST, "/api/v1/bookings", Some(json!({"leadId": lead_id, "startsAt": ten})), 409)
+        .await;
+    assert_eq!(again["code"], "slot_taken", "{again}");
+    let found = app.expect(token, Method::GET, &format!("/api/v1/availability?from={day}&to={day}"), None, 200).await;
+    assert!(found["slots"].as_array().unwrap().iter().all(|s| s["startsAt"] != json!(ten)), "{found}");
+
+    // The lead is booked and the booking is on its timeline.
+    let stored = app.expect(token, Method::GET, &format!("/api/v1/leads/{lead_id}"), None, 200).await;
+    assert_eq!(stored["status"], "booked");
+    let timeline = app.expect(token, Method::GET, &format!("/api/v1/leads/{lead_id}/timeline"), None, 200).await;
+    assert!(timeline["data"].as_array().unwrap().iter().any(|e| e["type"] == "booking"), "{timeline}");
+
+    // A hold blocks everyone else; its conversion books it.
+    let eleven = at(tomorrow_at(11));
+    let hold =
+        app.expect(token, Method::POST, "/api/v1/holds", Some(json!({"startsAt": eleven, "leadId": lead_id})), 201).await;
+    let expires: DateTime<Utc> = hold["expiresAt"].as_str().unwrap().parse().unwrap();
+    assert!(expires > Utc::now() + Duration::minutes(4) && expires <= Utc::now() + Duration::minutes(5));
+    let blocked = app
+        .expect(token, Method::POST, "/api/v1/bookings", Some(json!({"leadId": lead_id, "startsAt": eleven})), 409)
+        .await;
+    assert_eq!(blocked["code"], "slot_taken");
+    app.expect(token, Method::POST, "/api/v1/holds", Some(json!({"startsAt": eleven})), 409).await;
+    let converted = app
+        .expect(
+            token,
+            Method::POST,
+            "/api/v1/bookings",
+            Some(json!({"leadId": lead_id, "startsAt": eleven, "holdId": hold["id"]})),
+            201,
+        )
+        .await;
+    let hold_path = format!("/api/v1/holds/{}", hold["id"].as_str().unwrap());
+    app.expect(token, Method::GET, &hold_path, None, 404).await;
+    let reused = app
+        .expect(
+            token,
+            Method::POST,
+            "/api/v1/bookings",
+            Some(json!({"leadId": lead_id, "startsAt": eleven, "holdId": hold["id"]})),
+            409,
+        )
+        .await;
+    assert_eq!(reused["code"], "hold_expired", "a converted hold is gone: {reused}");
+
+    // Reschedule into a taken slot → 409, nothing changes; into a free one → moved, same id.
+    let converted_path = format!("/api/v1/bookings/{}", converted["id"].as_str().unwrap());
+    let taken = app.expect(token, Method::PATCH, &converted_path, Some(json!({"startsAt": ten})), 409).await;
+    assert_eq!(taken["code"], "slot_taken");
+    let noon = at(tomorrow_at(12));
+    let moved = app.expect(token, Method::PATCH, &converted_path, Some(json!({"startsAt": noon})), 200).await;
+    assert_eq!((moved["startsAt"].as_str(), moved["rescheduleCount"].as_u64()), (Some(&*noon), Some(1)));
+    assert_eq!(moved["id"], converted["id"]);
+    // 11:00 is free again, 12:00 is not.
+    app.expect(token, Method::POST, "/api/v1/holds", Some(json!({"startsAt": noon})), 409).await;
+    let freed = app.expect(token, Method::POST, "/api/v1/holds", Some(json!({"startsAt": eleven})), 201).await;
+    app.expect(token, Method::DELETE, &format!("/api/v1/holds/{}", freed["id"].as_str().unwrap()), None, 204).await;
+
+    // Cancel frees the slot at once.
+    let booking_path = format!("/api/v1/bookings/{}", booking["id"].as_str().unwrap());
+    let cancelled = app
+        .expect(token, Method::POST, &format!("{booking_path}/cancel"), Some(json!({"reason": "sick"})), 200)
+        .await;
+    assert_eq!((cancelled["status"].as_str(), cancelled["cancelReason"].as_str()), (Some("cancelled"), Some("sick")));
+    app.expect(token, Method::POST, &format!("{booking_path}/cancel"), None, 422).await;
+    let rebooked = app
+        .expect(token, Method::POST, "/api/v1/bookings", Some(json!({"leadId": lead_id, "startsAt": ten})), 201)
+        .await;
+
+    // The list filters by status and lead.
+    let list = app.expect(token, Method::GET, "/api/v1/bookings?status=confirmed", None, 200).await;
+    assert_eq!(list["total"], 2, "{list}");
+    let list = app.expect(token, Method::GET, &format!("/api/v1/bookings?leadId={lead_id}&status=cancelled"), None, 200).await;
+    assert_eq!(list["total"], 1, "{list}");
+
+    // Self-service: the customer sees, moves and cancels with the token alone.
+    let link = format!("/b/{}", rebooked["manageToken"].as_str().unwrap());
+    let seen: Value = app.get(&link).await.json().await.unwrap();
+    assert_eq!((seen["status"].as_str(), seen["startsAt"].as_str()), (Some("confirmed"), Some(&*ten)), "{seen}");
+    assert!(seen.get("leadId").is_none() && seen.get("notes").is_none(), "no internals on the public page: {seen}");
+    let thirteen = at(tomorrow_at(13));
+    let response = app.post_json(&format!("{link}/reschedule"), &json!({"startsAt": thirteen})).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let response = app.post_json(&format!("{link}/cancel"), &json!({})).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let response = app.post_json(&format!("{link}/cancel"), &json!({})).await;
+    assert_eq!(response.status().as_u16(), 422, "already cancelled");
+    // The first booking's token still names only the first booking (cancelled).
+    let first: Value = app.get(&format!("/b/{manage_token}")).await.json().await.unwrap();
+    assert_eq!(first["status"], "cancelled");
+    assert_eq!(app.get("/b/not-a-token").await.status().as_u16(), 404);
+}
+
+async fn rules_answer_422_naming_the_rule(profile: Profile) {
+    let app = TestApp::builder(profile).spawn().await;
+    let owner = Owner::create(&app, "rules.test").await;
+    let token = owner.token.as_str();
+    let mut schedule = always_open();
+    let closed_day = tomorrow_at(0).date_naive() + Duration::days(2);
+    schedule["exceptions"] = json!([{"date": closed_day.to_string(), "hours": [], "label": "Holiday"}]);
+    let path = format!("/api/v1/subaccounts/{}/schedule", owner.sub_account_id);
+    let stored = app.expect(token, Method::PUT, &path, Some(schedule), 200).await;
+    assert_eq!(stored["exceptions"][0]["label"], "Holiday");
+    let lead_id = lead(&app, token, "+14155550102").await;
+    let book = |starts: DateTime<Utc>| json!({"leadId": lead_id, "startsAt": at(starts)});
+
+    let holiday = closed_day.and_hms_opt(10, 0, 0).unwrap().and_utc();
+    let err = app.expect(token, Method::POST, "/api/v1/bookings", Some(book(holiday)), 422).await;
+    assert_eq!(err["code"], "outside_hours", "{err}");
+    let err = app.expect(token, Method::POST, "/api/v1/bookings", Some(book(Utc::now() + Duration::minutes(10))), 422).await;
+    assert_eq!(err["code"], "too_soon", "{err}");
+    let err = app.expect(token, Method::POST, "/api/v1/bookings", Some(book(Utc::now() + Duration::days(90))), 422).await;
+    assert_eq!(err["code"], "beyond_horizon", "{err}");
+
+    // Every bad field at once, nothing stored.
+    let err = app
+        .expect(
+            token,
+            Method::POST,
+            "/api/v1/bookings",
+            Some(json!({"leadId": "nope", "startsAt": "tomorrow", "resourceId": "x"})),
+            400,
+        )
+        .await;
+    let message = err["message"].to_string();
+    for field in ["leadId", "startsAt", "resourceId"] {
+        assert!(message.contains(field), "{field} in {message}");
+    }
+    let err = app
+        .expect(
+            token,
+            Method::PUT,
+            &path,
+            Some(json!({"timeZone": "Mars/Olympus", "weeklyHours": {"monday": [{"start": "18:00", "end": "09:00"}]},
+                "granularityMinutes": 0})),
+            400,
+        )
+        .await;
+    let message = err["message"].to_string();
+    for field in ["timeZone", "weeklyHours.monday.0", "granularityMinutes"] {
+        assert!(message.contains(field), "{field} in {message}");
+    }
+    let unknown_lead = json!({"leadId": uuid::Uuid::now_v7().to_string(), "startsAt": at(tomorrow_at(10))});
+    app.expect(token, Method::POST, "/api/v1/bookings", Some(unknown_lead), 404).await;
+    let list = app.expect(token, Method::GET, "/api/v1/bookings", None, 200).await;
+    assert_eq!(list["total"], 0, "nothing was stored: {list}");
+
+    // Open now follows the schedule.
+    let status = app.expect(token, Method::GET, "/api/v1/schedule/status", None, 200).await;
+    assert_eq!((status["open"].as_bool(), status["timeZone"].as_str()), (Some(true), Some("UTC")), "{status}");
+}
+
+async fn tenants_and_roles(profile: Profile) {
+    let app = TestApp::builder(profile).spawn().await;
+    let team = Team::create(&app, "roles.test").await;
+    let other = Owner::create(&app, "other.test").await;
+    open_all_day(&app, &team.owner).await;
+    let owner = team.owner.token.as_str();
+    let lead_id = lead(&app, owner, "+14155550103").await;
+
+    // Configuration is for owners and managers; booking is for every member.
+    let resource = app.expect(owner, Method::POST, "/api/v1/resources", Some(json!({"name": "Dr. Lee"})), 201).await;
+    app.expect(&team.manager.token, Method::POST, "/api/v1/resources", Some(json!({"name": "Room 2", "kind": "room"})), 201)
+        .await;
+    app.expect(&team.agent.token, Method::POST, "/api/v1/resources", Some(json!({"name": "Nope"})), 403).await;
+    app.expect(&team.agent.token, Method::POST, "/api/v1/appointment-types", Some(json!({"name": "X", "durationMinutes": 30})), 403)
+        .await;
+    let path = format!("/api/v1/subaccounts/{}/schedule", team.owner.sub_account_id);
+    app.expect(&team.agent.token, Method::PUT, &path, Some(always_open()), 403).await;
+    app.expect(&team.agent.token, Method::GET, &path, None, 200).await;
+    let resource_path = format!("/api/v1/resources/{}", resource["id"].as_str().unwrap());
+    let booking = app
+        .expect(
+            &team.agent.token,
+            Method::POST,
+            "/api/v1/bookings",
+            Some(json!({"leadId": lead_id, "startsAt": at(tomorrow_at(9)), "resourceId": resource["id"]})),
+            201,
+        )
+        .await;
+    // A resource with an upcoming booking cannot be deleted.
+    let err = app.expect(owner, Method::DELETE, &resource_path, None, 409).await;
+    assert_eq!(err["code"], "conflict", "{err}");
+
+    // Another tenant sees none of it: 404 everywhere, and its own schedule path is not ours.
+    let booking_path = format!("/api/v1/bookings/{}", booking["id"].as_str().unwrap());
+    for (method, path) in [
+        (Method::GET, booking_path.clone()),
+        (Method::PATCH, booking_path.clone()),
+        (Method::POST, format!("{booking_path}/cancel")),
+        (Method::GET, resource_path.clone()),
+        (Method::PATCH, resource_path.clone()),
+        (Method::DELETE, resource_path.clone()),
+        (Method::GET, format!("{resource_path}/schedule")),
+        (Method::GET, path.clone()),
+        (Method::PUT, path.clone()),
+    ] {
+        let body = (method == Method::PATCH || method == Method::PUT).then(|| json!({"startsAt": at(tomorrow_at(15))}));
+        let (status, answer) = app.call(&other.token, method.clone(), &path, body).await;
+        assert_eq!(status, 404, "{method} {path}: {answer}");
+    }
+    let foreign = app
+        .expect(
+            &other.token,
+            Method::POST,
+            "/api/v1/bookings",
+            Some(json!({"leadId": lead_id, "startsAt": at(tomorrow_at(9))})),
+            404,
+        )
+        .await;
+    assert_eq!(foreign["message"], "lead not found", "{foreign}");
+    let list = app.expect(&other.token, Method::GET, "/api/v1/bookings", None, 200).await;
+    assert_eq!(list["total"], 0);
+    let (status, _) = app.call("not-a-token", Method::GET, "/api/v1/bookings", None).await;
+    assert_eq!(status, 401);
+}
+
+/// `n` clients at once; returns the statuses.
+async fn stampede(app: &Arc<TestApp>, token: &str, path: &str, bodies: Vec<Value>) -> Vec<u16> {
+    let calls = bodies.into_iter().map(|body| {
+        let app = Arc::clone(app);
+        let (token, path) = (token.to_owned(), path.to_owned());
+        tokio::spawn(async move { app.call(&token, Method::POST, &path, Some(body)).await.0 })
+    });
+    join_all(calls).await.into_iter().map(|r| r.unwrap()).collect()
+}
+
+fn count(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+async fn two_hundred_clients_never_double_book(profile: Profile) {
+    let app = Arc::new(TestApp::builder(profile).env("API_RATE_LIMIT", "100000").spawn().await);
+    let owner = Owner::create(&app, "race.test").await;
+    let token = owner.token.as_str();
+    open_all_day(&app, &owner).await;
+    let lead_id = lead(&app, token, "+14155550104").await;
+
+    // One slot, one resource: exactly one winner.
+    let one = json!({"leadId": lead_id, "startsAt": at(tomorrow_at(9))});
+    let statuses = stampede(&app, token, "/api/v1/bookings", vec![one; 200]).await;
+    assert_eq!((count(&statuses, 201), count(&statuses, 409)), (1, 199), "{statuses:?}");
+
+    // Holds: exactly one winner too.
+    let held = json!({"startsAt": at(tomorrow_at(10))});
+    let statuses = stampede(&app, token, "/api/v1/holds", vec![held; 200]).await;
+    assert_eq!((count(&statuses, 201), count(&statuses, 409)), (1, 199), "{statuses:?}");
+
+    // Any resource, three resources (the default + two): exactly three winners, on three resources.
+    for name in ["Bay 2", "Bay 3"] {
+        app.expect(token, Method::POST, "/api/v1/resources", Some(json!({"name": name, "kind": "room"})), 201).await;
+    }
+    let any = json!({"leadId": lead_id, "startsAt": at(tomorrow_at(14))});
+    let statuses = stampede(&app, token, "/api/v1/bookings", vec![any; 200]).await;
+    assert_eq!((count(&statuses, 201), count(&statuses, 409)), (3, 197), "{statuses:?}");
+    let from = at(tomorrow_at(14));
+    let list = app
+        .expect(token, Method::GET, &format!("/api/v1/bookings?from={from}&status=confirmed&limit=100"), None, 200)
+        .await;
+    let mut resources: Vec<&str> =
+        list["data"].as_array().unwrap().iter().filter(|b| b["startsAt"] == json!(from)).map(|b| b["resourceId"].as_str().unwrap()).collect();
+    resources.sort_unstable();
+    resources.dedup();
+    assert_eq!(resources.len(), 3, "three distinct resources: {list}");
+    // And the whole tenant has no two overlapping confirmed bookings of one resource.
+    let all = app.expect(token, Method::GET, "/api/v1/bookings?status=confirmed&limit=100", None, 200).await;
+    let rows = all["data"].as_array().unwrap();
+    for (i, a) in rows.iter().enumerate() {
+        for b in &rows[i + 1..] {
+            let overlap = a["resourceId"] == b["resourceId"]
+                && a["startsAt"].as_str() < b["endsAt"].as_str()
+                && b["startsAt"].as_str() < a["endsAt"].as_str();
+            assert!(!overlap, "double booking: {a} {b}");
+        }
+    }
+}
+
+crate::per_profile!(
+    scheduling_walkthrough,
+    rules_answer_422_naming_the_rule,
+    tenants_and_roles,
+    two_hundred_clients_never_double_book
+);
