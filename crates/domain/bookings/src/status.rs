@@ -1,1 +1,114 @@
 //! Open now: whether a schedule is open at an instant, and when it next opens and closes.
+//!
+//! The receptionist says "we're open until 5" or "we open Monday at 9", so
+//! this works on continuous openings: ranges that touch in real time (12:00–13:00
+//! then 13:00–15:00, or a day ending at 24:00 and the next starting at
+//! 00:00) count as one. Ranges become instants exactly as in
+//! [`crate::availability`], so "open" here and "bookable" there agree
+//! across DST changes.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::availability::real_interval;
+use crate::schedule::Schedule;
+
+/// How far ahead [`status_at`] looks for the next opening or closing, in local days.
+const SEARCH_DAYS: u64 = 400;
+
+/// A real opening interval `[open, close)`.
+type Opening = (DateTime<Utc>, DateTime<Utc>);
+
+/// Whether a schedule is open at an instant, and its next change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleStatus {
+    /// Whether the instant falls inside an opening.
+    pub open: bool,
+    /// The instant on the schedule's wall clock.
+    pub local_time: NaiveDateTime,
+    /// The schedule's zone.
+    pub time_zone: Tz,
+    /// When open: the opening after the current one closes; when closed: the next opening.
+    pub next_open: Option<DateTime<Utc>>,
+    /// When open: the end of the current opening; when closed: the end of the next opening.
+    pub next_close: Option<DateTime<Utc>>,
+}
+
+/// The state of `schedule` at `now`, looking at most 400 local days ahead
+/// (`None` for what is not found in that time).
+#[must_use]
+pub fn status_at(schedule: &Schedule, now: DateTime<Utc>) -> ScheduleStatus {
+    let tz = schedule.time_zone;
+    let local_time = now.with_timezone(&tz).naive_local();
+    let today = local_time.date();
+    let mut answer = Answer::default();
+    for days in [8, 64, SEARCH_DAYS] {
+        let (openings, horizon) = openings(schedule, today, days);
+        answer = resolve(&openings, now, horizon);
+        if answer.complete {
+            break;
+        }
+    }
+    ScheduleStatus {
+        open: answer.open,
+        local_time,
+        time_zone: tz,
+        next_open: answer.next_open,
+        next_close: answer.next_close,
+    }
+}
+
+/// What [`resolve`] found; `complete` when nothing later could change it.
+#[derive(Default)]
+struct Answer {
+    open: bool,
+    next_open: Option<DateTime<Utc>>,
+    next_close: Option<DateTime<Utc>>,
+    complete: bool,
+}
+
+/// The continuous openings (sorted, merged where they touch or overlap)
+/// of the local days from the day before `today` to `days` after it, and
+/// the instant from which later days could still extend or add to them.
+fn openings(schedule: &Schedule, today: NaiveDate, days: u64) -> (Vec<Opening>, Option<DateTime<Utc>>) {
+    let tz = schedule.time_zone;
+    let first = today.pred_opt().unwrap_or(today);
+    let mut intervals: Vec<Opening> = first
+        .iter_days()
+        .take(usize::try_from(days + 2).unwrap_or(usize::MAX))
+        .flat_map(|date| schedule.ranges_on(date).iter().filter_map(move |range| real_interval(tz, date, *range)))
+        .collect();
+    intervals.sort_unstable();
+    let mut merged: Vec<Opening> = Vec::with_capacity(intervals.len());
+    for (open, close) in intervals {
+        match merged.last_mut() {
+            Some(last) if open <= last.1 => last.1 = last.1.max(close),
+            _ => merged.push((open, close)),
+        }
+    }
+    // Days past the last one generated start no earlier than its midnight
+    // less a day (no zone is more than a day off UTC, even across a change).
+    let horizon = first
+        .checked_add_days(chrono::Days::new(days + 2))
+        .map(|end| end.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::days(2));
+    (merged, horizon)
+}
+
+/// Reads the status at `now` off `openings`; an opening reaching
+/// `horizon` might continue or be followed by later days, so the answer is
+/// then incomplete (and those values are `None`).
+fn resolve(openings: &[Opening], now: DateTime<Utc>, horizon: Option<DateTime<Utc>>) -> Answer {
+    let known = |at: DateTime<Utc>| horizon.is_some_and(|limit| at < limit);
+    let index = openings.partition_point(|(open, _)| *open <= now);
+    let current = index.checked_sub(1).map(|i| openings[i]).filter(|(_, close)| now < *close);
+    let next = openings.get(index).copied();
+    let open = current.is_some();
+    let (next_open, next_close) = match current {
+        Some((_, close)) => (next.map(|(start, _)| start).filter(|_| known(close)), Some(close)),
+        None => (next.map(|(start, _)| start), next.map(|(_, close)| close)),
+    };
+    let next_open = next_open.filter(|at| known(*at));
+    let next_close = next_close.filter(|at| known(*at));
+    let complete = next_open.is_some() && next_close.is_some();
+    Answer { open, next_open, next_close, complete }
+}
