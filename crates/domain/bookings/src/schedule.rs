@@ -688,3 +688,335 @@ impl<'de> Deserialize<'de> for Schedule {
         Self::try_from(repr).map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn range(start: &str, end: &str) -> TimeRange {
+        TimeRange::new(parse_clock(start, false).unwrap(), parse_clock(end, true).unwrap()).unwrap()
+    }
+
+    fn fields(errors: &ValidationErrors) -> Vec<&str> {
+        errors.errors().iter().map(|e| e.field.as_str()).collect()
+    }
+
+    fn good_body() -> Value {
+        json!({
+            "timeZone": "America/New_York",
+            "weeklyHours": {
+                "monday": [{"start": "13:00", "end": "17:00"}, {"start": "08:00", "end": "12:00"}],
+                "Tuesday": [{"start": "09:00", "end": "24:00"}],
+                "wednesday": null,
+                "saturday": [{"start": "10:00:00", "end": "14:00"}]
+            },
+            "exceptions": [
+                {"date": "2026-12-31", "hours": [{"start": "09:00", "end": "12:00"}], "label": "  New Year's Eve "},
+                {"date": "2026-12-25", "label": "Christmas"}
+            ],
+            "granularityMinutes": 30,
+            "bufferBeforeMinutes": 5,
+            "bufferAfterMinutes": 10,
+            "minNoticeMinutes": 60,
+            "horizonDays": 90
+        })
+    }
+
+    #[test]
+    fn a_good_body_parses_sorted_and_trimmed() {
+        let schedule = Schedule::parse(&good_body(), Tz::UTC).unwrap();
+        assert_eq!(schedule.time_zone, chrono_tz::America::New_York);
+        assert_eq!(schedule.weekly_hours.on(Weekday::Mon), [range("08:00", "12:00"), range("13:00", "17:00")]);
+        assert_eq!(schedule.weekly_hours.on(Weekday::Tue), [range("09:00", "24:00")]);
+        assert!(schedule.weekly_hours.on(Weekday::Wed).is_empty());
+        assert!(schedule.weekly_hours.on(Weekday::Thu).is_empty(), "a missing day is closed");
+        assert_eq!(schedule.weekly_hours.on(Weekday::Sat), [range("10:00", "14:00")]);
+        let dates: Vec<String> = schedule.exceptions.iter().map(|e| e.date.to_string()).collect();
+        assert_eq!(dates, ["2026-12-25", "2026-12-31"]);
+        assert!(schedule.exceptions[0].hours.is_empty());
+        assert_eq!(schedule.exceptions[1].label.as_deref(), Some("New Year's Eve"));
+        assert_eq!(
+            (schedule.granularity_minutes, schedule.buffer_before_minutes, schedule.buffer_after_minutes),
+            (30, 5, 10)
+        );
+        assert_eq!((schedule.min_notice_minutes, schedule.horizon_days), (60, 90));
+    }
+
+    #[test]
+    fn a_parsed_schedule_round_trips_through_the_wire_form() {
+        let schedule = Schedule::parse(&good_body(), Tz::UTC).unwrap();
+        let wire = serde_json::to_value(&schedule).unwrap();
+        assert_eq!(wire["timeZone"], "America/New_York");
+        assert_eq!(wire["weeklyHours"]["tuesday"], json!([{"start": "09:00", "end": "24:00"}]));
+        assert_eq!(wire["weeklyHours"]["sunday"], json!([]));
+        assert_eq!(wire["exceptions"][0], json!({"date": "2026-12-25", "hours": [], "label": "Christmas"}));
+        assert_eq!(wire["granularityMinutes"], 30);
+        assert_eq!(wire.as_object().unwrap().len(), 8);
+        assert_eq!(serde_json::from_value::<Schedule>(wire.clone()).unwrap(), schedule);
+        assert_eq!(Schedule::parse(&wire, Tz::UTC).unwrap(), schedule, "the wire form is valid client input");
+        let plain = Schedule::default_in(chrono_tz::Asia::Tokyo);
+        let wire = serde_json::to_value(&plain).unwrap();
+        assert_eq!(wire["exceptions"], json!([]));
+        assert_eq!(serde_json::from_value::<Schedule>(wire).unwrap(), plain);
+    }
+
+    #[test]
+    fn a_null_label_is_serialized_as_null() {
+        let mut schedule = Schedule::default_in(Tz::UTC);
+        schedule.exceptions.push(DateException {
+            date: NaiveDate::from_ymd_opt(2026, 7, 4).unwrap(),
+            hours: vec![],
+            label: None,
+        });
+        let wire = serde_json::to_value(&schedule).unwrap();
+        assert_eq!(wire["exceptions"][0], json!({"date": "2026-07-04", "hours": [], "label": null}));
+        assert_eq!(serde_json::from_value::<Schedule>(wire).unwrap(), schedule);
+    }
+
+    #[test]
+    fn deserializing_refuses_invalid_stored_data() {
+        let good = serde_json::to_value(Schedule::default_in(Tz::UTC)).unwrap();
+        let broken = |path: &[&str], value: Value| {
+            let mut wire = good.clone();
+            let mut target = &mut wire;
+            for key in &path[..path.len() - 1] {
+                target = &mut target[*key];
+            }
+            target[path[path.len() - 1]] = value;
+            serde_json::from_value::<Schedule>(wire).is_err()
+        };
+        assert!(broken(&["timeZone"], json!("Mars/Olympus")));
+        assert!(broken(&["granularityMinutes"], json!(0)));
+        assert!(broken(&["horizonDays"], json!(0)));
+        assert!(broken(&["weeklyHours", "monday"], json!([{"start": "10:00", "end": "09:00"}])));
+        assert!(broken(
+            &["weeklyHours", "monday"],
+            json!([{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}])
+        ));
+        assert!(broken(&["weeklyHours", "monday"], json!([{"start": "24:00", "end": "24:00"}])));
+        assert!(broken(
+            &["exceptions"],
+            json!([{"date": "2026-01-01", "hours": []}, {"date": "2026-01-01", "hours": []}])
+        ));
+        assert!(!broken(&["granularityMinutes"], json!(60)));
+    }
+
+    #[test]
+    fn an_empty_body_takes_every_default() {
+        let schedule = Schedule::parse(&json!({}), chrono_tz::Europe::Paris).unwrap();
+        assert_eq!(schedule, Schedule::default_in(chrono_tz::Europe::Paris));
+        assert_eq!(schedule.weekly_hours.on(Weekday::Fri), [range("09:00", "17:00")]);
+        assert!(schedule.weekly_hours.on(Weekday::Sun).is_empty());
+        assert_eq!(schedule.granularity_minutes, 15);
+        assert_eq!(schedule.min_notice_minutes, 120);
+        assert_eq!(schedule.horizon_days, 60);
+        let nulls = json!({"timeZone": null, "weeklyHours": null, "exceptions": null, "horizonDays": null});
+        assert_eq!(Schedule::parse(&nulls, chrono_tz::Europe::Paris).unwrap(), schedule);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let body = json!({
+            "timeZone": "Mars/Olympus",
+            "weeklyHours": {
+                "monday": [{"start": "09:00", "end": "12:00"}, {"start": "9am", "end": "25:00"}],
+                "funday": [],
+                "friday": "9-5",
+                "sunday": [{"start": "12:00", "end": "10:00"}, {"start": "08:00"}]
+            },
+            "exceptions": [
+                {"date": "2026-01-01"},
+                {"date": "2026-02-30"},
+                {"date": "2026-01-02", "hours": [{"start": "09:00", "end": "11:00"}, {"start": "10:00", "end": "12:00"}]},
+                {"date": "2026-01-01", "label": "again"},
+                {"date": "2026-03-01", "label": "bell\u{7}"},
+                {"date": "2026-03-02", "label": "x".repeat(121)},
+                {"date": "2026-03-03", "hours": [], "colour": "red"},
+                "2026-03-04"
+            ],
+            "granularityMinutes": "15",
+            "bufferBeforeMinutes": -5,
+            "bufferAfterMinutes": 241,
+            "minNoticeMinutes": 1.5,
+            "horizonDays": 0,
+            "colour": "blue"
+        });
+        let errors = Schedule::parse(&body, Tz::UTC).unwrap_err();
+        let mut got = fields(&errors);
+        got.sort_unstable();
+        let mut want = vec![
+            "colour",
+            "timeZone",
+            "weeklyHours.monday.1.start",
+            "weeklyHours.monday.1.end",
+            "weeklyHours.funday",
+            "weeklyHours.friday",
+            "weeklyHours.sunday.0.end",
+            "weeklyHours.sunday.1.end",
+            "exceptions.1.date",
+            "exceptions.2.hours.1",
+            "exceptions.3.date",
+            "exceptions.4.label",
+            "exceptions.5.label",
+            "exceptions.6.colour",
+            "exceptions.7",
+            "granularityMinutes",
+            "bufferBeforeMinutes",
+            "bufferAfterMinutes",
+            "minNoticeMinutes",
+            "horizonDays",
+        ];
+        want.sort_unstable();
+        assert_eq!(got, want, "{errors}");
+        let message = |field: &str| errors.errors().iter().find(|e| e.field == field).unwrap().message.clone();
+        assert!(message("timeZone").contains("IANA"));
+        assert!(message("granularityMinutes").contains("5 to 240"));
+        assert!(message("horizonDays").contains("1 to 730"));
+        assert!(message("colour").contains("unknown field"));
+        assert!(message("exceptions.2.hours.1").contains("overlaps 09:00–11:00"));
+        assert!(message("exceptions.4.label").contains("U+0007"));
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_named_body() {
+        for body in [json!([]), json!("x"), json!(null), json!(3)] {
+            assert_eq!(fields(&Schedule::parse(&body, Tz::UTC).unwrap_err()), ["body"]);
+        }
+    }
+
+    #[test]
+    fn touching_ranges_merge_and_overlapping_ones_are_refused() {
+        let day = |ranges: Value| Schedule::parse(&json!({"weeklyHours": {"monday": ranges}}), Tz::UTC);
+        let merged = day(json!([
+            {"start": "13:00", "end": "15:00"},
+            {"start": "09:00", "end": "12:00"},
+            {"start": "12:00", "end": "13:00"},
+            {"start": "16:00", "end": "17:00"}
+        ]))
+        .unwrap();
+        assert_eq!(merged.weekly_hours.on(Weekday::Mon), [range("09:00", "15:00"), range("16:00", "17:00")]);
+        let errors = day(json!([{"start": "09:00", "end": "12:00"}, {"start": "11:59", "end": "13:00"}])).unwrap_err();
+        assert_eq!(fields(&errors), ["weeklyHours.monday.1"]);
+        let nested = day(json!([{"start": "08:00", "end": "18:00"}, {"start": "09:00", "end": "10:00"}])).unwrap_err();
+        assert_eq!(fields(&nested), ["weeklyHours.monday.1"]);
+        let same = day(json!([{"start": "09:00", "end": "10:00"}, {"start": "09:00", "end": "10:00"}])).unwrap_err();
+        assert_eq!(same.errors().len(), 1);
+    }
+
+    #[test]
+    fn times_accept_24_00_only_as_an_end() {
+        assert_eq!(parse_clock("24:00", true), Ok(1440));
+        assert!(parse_clock("24:00", false).is_err());
+        assert_eq!(parse_clock("00:00", false), Ok(0));
+        assert_eq!(parse_clock("23:59", false), Ok(1439));
+        assert_eq!(parse_clock("07:30:00", false), Ok(450));
+        for bad in ["24:01", "7:30", "07:60", "07:30:15", "0730", "07-30", "", "25:00", "ab:cd", "07:30:0"] {
+            assert!(parse_clock(bad, true).is_err(), "{bad}");
+        }
+        let body = json!({"weeklyHours": {"monday": [{"start": "24:00", "end": "24:00"}], "sunday": [{"start": "00:00", "end": "24:00"}]}});
+        let errors = Schedule::parse(&body, Tz::UTC).unwrap_err();
+        assert_eq!(fields(&errors), ["weeklyHours.monday.0.start"]);
+    }
+
+    #[test]
+    fn limits_on_ranges_and_exceptions() {
+        let many: Vec<Value> =
+            (0..13).map(|h| json!({"start": format!("{h:02}:00"), "end": format!("{h:02}:30")})).collect();
+        let errors = Schedule::parse(&json!({"weeklyHours": {"monday": many}}), Tz::UTC).unwrap_err();
+        assert_eq!(fields(&errors), ["weeklyHours.monday"]);
+        let dates: Vec<Value> = NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .iter_days()
+            .take(367)
+            .map(|d| json!({"date": d.to_string()}))
+            .collect();
+        let errors = Schedule::parse(&json!({"exceptions": dates}), Tz::UTC).unwrap_err();
+        assert_eq!(fields(&errors), ["exceptions"]);
+        let ok: Vec<Value> = dates_json(366);
+        assert_eq!(Schedule::parse(&json!({"exceptions": ok}), Tz::UTC).unwrap().exceptions.len(), 366);
+    }
+
+    fn dates_json(count: usize) -> Vec<Value> {
+        NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .iter_days()
+            .take(count)
+            .map(|d| json!({"date": d.to_string()}))
+            .collect()
+    }
+
+    #[test]
+    fn labels_are_trimmed_and_bounded() {
+        let with_label = |label: Value| {
+            Schedule::parse(&json!({"exceptions": [{"date": "2026-05-01", "label": label}]}), Tz::UTC)
+                .map(|s| s.exceptions[0].label.clone())
+        };
+        assert_eq!(with_label(json!("   ")).unwrap(), None);
+        assert_eq!(with_label(json!(" May Day ")).unwrap().as_deref(), Some("May Day"));
+        assert_eq!(with_label(json!("é".repeat(120))).unwrap().map(|l| l.chars().count()), Some(120));
+        assert!(with_label(json!("é".repeat(121))).is_err());
+        assert!(with_label(json!(5)).is_err());
+        assert!(with_label(json!("nul\u{0}")).is_err());
+    }
+
+    #[test]
+    fn integers_are_checked_against_their_ranges() {
+        let field = |key: &str, value: Value| Schedule::parse(&json!({ key: value }), Tz::UTC);
+        assert_eq!(field("granularityMinutes", json!(5)).unwrap().granularity_minutes, 5);
+        assert_eq!(field("granularityMinutes", json!(240)).unwrap().granularity_minutes, 240);
+        assert!(field("granularityMinutes", json!(4)).is_err());
+        assert!(field("granularityMinutes", json!(241)).is_err());
+        assert_eq!(field("minNoticeMinutes", json!(43_200)).unwrap().min_notice_minutes, 43_200);
+        assert!(field("minNoticeMinutes", json!(43_201)).is_err());
+        assert_eq!(field("horizonDays", json!(730)).unwrap().horizon_days, 730);
+        assert!(field("horizonDays", json!(731)).is_err());
+        assert!(field("bufferAfterMinutes", json!(u64::MAX)).is_err());
+        assert!(field("bufferAfterMinutes", json!(true)).is_err());
+        assert_eq!(field("bufferAfterMinutes", json!(240)).unwrap().buffer_after_minutes, 240);
+    }
+
+    #[test]
+    fn weekday_keys_ignore_case_but_not_twice() {
+        let hours =
+            WeeklyHours::parse_business_hours(&json!({"SUNDAY": [{"start": "10:00", "end": "12:00"}]})).unwrap();
+        assert_eq!(hours.on(Weekday::Sun), [range("10:00", "12:00")]);
+        assert!(hours.on(Weekday::Mon).is_empty());
+        let errors = WeeklyHours::parse_business_hours(&json!({"monday": [], "Monday": []})).unwrap_err();
+        assert_eq!(errors.errors().len(), 1);
+    }
+
+    #[test]
+    fn business_hours_use_their_own_prefix() {
+        let errors = WeeklyHours::parse_business_hours(&json!({
+            "monday": [{"start": "09:00", "end": "08:00"}],
+            "noday": [],
+            "tuesday": [{"start": "x", "end": "10:00"}]
+        }))
+        .unwrap_err();
+        let mut got = fields(&errors);
+        got.sort_unstable();
+        assert_eq!(got, ["businessHours.monday.0.end", "businessHours.noday", "businessHours.tuesday.0.start"]);
+        assert_eq!(fields(&WeeklyHours::parse_business_hours(&json!([])).unwrap_err()), ["businessHours"]);
+        assert_eq!(WeeklyHours::parse_business_hours(&Value::Null).unwrap(), WeeklyHours::weekdays_nine_to_five());
+    }
+
+    #[test]
+    fn ranges_on_prefers_the_exception() {
+        let schedule = Schedule::parse(&good_body(), Tz::UTC).unwrap();
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(schedule.ranges_on(date("2026-12-25")).is_empty(), "a Friday, closed");
+        assert_eq!(schedule.ranges_on(date("2026-12-31")), [range("09:00", "12:00")]);
+        assert_eq!(schedule.ranges_on(date("2026-12-28")), [range("08:00", "12:00"), range("13:00", "17:00")]);
+    }
+
+    #[test]
+    fn minutes_format_as_clock_times() {
+        assert_eq!(TimeRange::format_minute(0), "00:00");
+        assert_eq!(TimeRange::format_minute(545), "09:05");
+        assert_eq!(TimeRange::format_minute(1440), "24:00");
+        assert_eq!(range("09:00", "24:00").to_string(), "09:00–24:00");
+        assert!(TimeRange::new(600, 600).is_none());
+        assert!(TimeRange::new(0, 1441).is_none());
+    }
+}
