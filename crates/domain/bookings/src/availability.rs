@@ -316,3 +316,431 @@ fn range_starts(
         minute += step;
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::schedule::{DateException, WeeklyHours};
+    use chrono::Timelike;
+    use chrono_tz::{America, Asia, Australia, Europe, Pacific};
+
+    pub(crate) fn hm(text: &str) -> WallMinute {
+        crate::schedule::parse_clock(text, true).unwrap()
+    }
+
+    pub(crate) fn ranges(list: &[(&str, &str)]) -> Vec<TimeRange> {
+        list.iter().map(|(s, e)| TimeRange::new(hm(s), hm(e)).unwrap()).collect()
+    }
+
+    /// The same hours every day, no notice, a long horizon.
+    pub(crate) fn every_day(tz: Tz, list: &[(&str, &str)], granularity: u32) -> Schedule {
+        let day = ranges(list);
+        Schedule {
+            time_zone: tz,
+            weekly_hours: WeeklyHours { days: std::array::from_fn(|_| day.clone()) },
+            exceptions: Vec::new(),
+            granularity_minutes: granularity,
+            buffer_before_minutes: 0,
+            buffer_after_minutes: 0,
+            min_notice_minutes: 0,
+            horizon_days: 730,
+        }
+    }
+
+    pub(crate) fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn date(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn query(from: &str, to: &str, duration: u32) -> SlotQuery {
+        SlotQuery {
+            from: utc(from),
+            to: utc(to),
+            duration_minutes: duration,
+            buffer_before_minutes: 0,
+            buffer_after_minutes: 0,
+            now: utc("2025-12-01T00:00:00Z"),
+        }
+    }
+
+    fn starts(schedule: &Schedule, query: &SlotQuery, busy: &[TimeSlot]) -> Vec<String> {
+        let calendar = ResourceCalendar { resource_id: ResourceId::new(), schedule, busy };
+        available_slots(query, &[calendar])
+            .iter()
+            .map(|slot| slot.starts_at.format("%Y-%m-%dT%H:%MZ").to_string())
+            .collect()
+    }
+
+    fn walls(schedule: &Schedule, query: &SlotQuery) -> Vec<String> {
+        let calendar = ResourceCalendar { resource_id: ResourceId::new(), schedule, busy: &[] };
+        let tz = schedule.time_zone;
+        available_slots(query, &[calendar])
+            .iter()
+            .map(|slot| slot.starts_at.with_timezone(&tz).format("%H:%M").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn new_york_spring_forward_offers_nothing_in_the_gap() {
+        let schedule = every_day(America::New_York, &[("01:00", "05:00")], 30);
+        let q = query("2026-03-08T05:00:00Z", "2026-03-08T12:00:00Z", 30);
+        assert_eq!(
+            starts(&schedule, &q, &[]),
+            [
+                "2026-03-08T06:00Z",
+                "2026-03-08T06:30Z",
+                "2026-03-08T07:00Z",
+                "2026-03-08T07:30Z",
+                "2026-03-08T08:00Z",
+                "2026-03-08T08:30Z"
+            ]
+        );
+        assert_eq!(walls(&schedule, &q), ["01:00", "01:30", "03:00", "03:30", "04:00", "04:30"]);
+    }
+
+    #[test]
+    fn new_york_fall_back_offers_the_repeated_hour_once() {
+        let schedule = every_day(America::New_York, &[("00:00", "04:00")], 30);
+        let q = query("2026-11-01T03:00:00Z", "2026-11-01T12:00:00Z", 30);
+        assert_eq!(
+            starts(&schedule, &q, &[]),
+            [
+                "2026-11-01T04:00Z",
+                "2026-11-01T04:30Z",
+                "2026-11-01T05:00Z",
+                "2026-11-01T05:30Z",
+                "2026-11-01T07:00Z",
+                "2026-11-01T07:30Z",
+                "2026-11-01T08:00Z",
+                "2026-11-01T08:30Z"
+            ]
+        );
+        assert_eq!(walls(&schedule, &q), ["00:00", "00:30", "01:00", "01:30", "02:00", "02:30", "03:00", "03:30"]);
+    }
+
+    #[test]
+    fn london_both_changes() {
+        let schedule = every_day(Europe::London, &[("00:00", "04:00")], 30);
+        let spring = query("2026-03-28T23:30:00Z", "2026-03-29T05:00:00Z", 30);
+        assert_eq!(
+            starts(&schedule, &spring, &[]),
+            [
+                "2026-03-29T00:00Z",
+                "2026-03-29T00:30Z",
+                "2026-03-29T01:00Z",
+                "2026-03-29T01:30Z",
+                "2026-03-29T02:00Z",
+                "2026-03-29T02:30Z"
+            ]
+        );
+        assert_eq!(walls(&schedule, &spring), ["00:00", "00:30", "02:00", "02:30", "03:00", "03:30"]);
+        let autumn = query("2026-10-24T22:00:00Z", "2026-10-25T05:00:00Z", 30);
+        assert_eq!(
+            starts(&schedule, &autumn, &[]),
+            [
+                "2026-10-24T23:00Z",
+                "2026-10-24T23:30Z",
+                "2026-10-25T00:00Z",
+                "2026-10-25T00:30Z",
+                "2026-10-25T02:00Z",
+                "2026-10-25T02:30Z",
+                "2026-10-25T03:00Z",
+                "2026-10-25T03:30Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn lord_howe_shifts_by_thirty_minutes() {
+        let tz = Australia::Lord_Howe;
+        // What chrono-tz says about the two changes.
+        let local = |d: &str, t: &str| date(d).and_time(NaiveTime::parse_from_str(t, "%H:%M").unwrap());
+        assert!(matches!(tz.from_local_datetime(&local("2026-10-04", "02:15")), LocalResult::None));
+        assert_eq!(earliest_instant(tz, local("2026-10-04", "02:30")), Some(utc("2026-10-03T15:30:00Z")));
+        assert!(matches!(tz.from_local_datetime(&local("2026-04-05", "01:45")), LocalResult::Ambiguous(..)));
+        assert_eq!(earliest_instant(tz, local("2026-04-05", "01:45")), Some(utc("2026-04-04T14:45:00Z")));
+
+        let schedule = every_day(tz, &[("01:00", "04:00")], 30);
+        let spring = query("2026-10-03T14:00:00Z", "2026-10-03T18:00:00Z", 30);
+        assert_eq!(
+            starts(&schedule, &spring, &[]),
+            ["2026-10-03T14:30Z", "2026-10-03T15:00Z", "2026-10-03T15:30Z", "2026-10-03T16:00Z", "2026-10-03T16:30Z"]
+        );
+        assert_eq!(walls(&schedule, &spring), ["01:00", "01:30", "02:30", "03:00", "03:30"]);
+        let schedule = every_day(tz, &[("01:00", "03:00")], 15);
+        let autumn = query("2026-04-04T13:00:00Z", "2026-04-04T17:00:00Z", 15);
+        assert_eq!(walls(&schedule, &autumn), ["01:00", "01:15", "01:30", "01:45", "02:00", "02:15", "02:30", "02:45"]);
+        assert_eq!(
+            starts(&schedule, &autumn, &[])[2..5],
+            ["2026-04-04T14:30Z", "2026-04-04T14:45Z", "2026-04-04T15:30Z"]
+        );
+    }
+
+    #[test]
+    fn quarter_and_half_hour_zones_land_on_exact_instants() {
+        let cases = [
+            (Asia::Kathmandu, "2026-06-15", ["2026-06-15T03:15Z", "2026-06-15T03:45Z"]),
+            (Asia::Kolkata, "2026-06-15", ["2026-06-15T03:30Z", "2026-06-15T04:00Z"]),
+            (Pacific::Chatham, "2026-06-15", ["2026-06-14T20:15Z", "2026-06-14T20:45Z"]),
+            (Pacific::Chatham, "2026-01-15", ["2026-01-14T19:15Z", "2026-01-14T19:45Z"]),
+        ];
+        for (tz, day, want) in cases {
+            let schedule = every_day(tz, &[("09:00", "10:00")], 30);
+            let midnight = date(day).and_time(NaiveTime::MIN).and_utc();
+            let q = SlotQuery {
+                from: midnight - Duration::hours(14),
+                to: midnight + Duration::hours(10),
+                ..query("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", 30)
+            };
+            assert_eq!(starts(&schedule, &q, &[]), want, "{tz} {day}");
+        }
+    }
+
+    fn office() -> Schedule {
+        let mut schedule = Schedule::default_in(America::New_York);
+        let day = ranges(&[("09:00", "12:00"), ("13:00", "17:00")]);
+        schedule.weekly_hours =
+            WeeklyHours { days: std::array::from_fn(|i| if i < 5 { day.clone() } else { Vec::new() }) };
+        schedule.granularity_minutes = 60;
+        schedule.min_notice_minutes = 0;
+        schedule.horizon_days = 730;
+        schedule
+    }
+
+    #[test]
+    fn a_typical_day_skips_lunch() {
+        let q = query("2026-05-04T00:00:00Z", "2026-05-05T00:00:00Z", 60);
+        assert_eq!(
+            starts(&office(), &q, &[]),
+            [
+                "2026-05-04T13:00Z",
+                "2026-05-04T14:00Z",
+                "2026-05-04T15:00Z",
+                "2026-05-04T17:00Z",
+                "2026-05-04T18:00Z",
+                "2026-05-04T19:00Z",
+                "2026-05-04T20:00Z"
+            ]
+        );
+        let long = query("2026-05-04T00:00:00Z", "2026-05-05T00:00:00Z", 150);
+        assert_eq!(walls(&office(), &long), ["09:00", "13:00", "14:00"], "no slot runs into lunch or past close");
+        let weekend = query("2026-05-02T00:00:00Z", "2026-05-04T04:00:00Z", 60);
+        assert!(starts(&office(), &weekend, &[]).is_empty());
+    }
+
+    #[test]
+    fn exceptions_close_shorten_and_open_days() {
+        let mut schedule = office();
+        schedule.exceptions = vec![
+            DateException { date: date("2026-05-04"), hours: vec![], label: Some("closed".into()) },
+            DateException { date: date("2026-05-05"), hours: ranges(&[("09:00", "12:00")]), label: None },
+            DateException { date: date("2026-05-10"), hours: ranges(&[("10:00", "12:00")]), label: None },
+        ];
+        let day = |d: &str| {
+            let midnight = date(d).and_time(NaiveTime::MIN).and_utc();
+            SlotQuery {
+                from: midnight,
+                to: midnight + Duration::days(1),
+                ..query("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", 60)
+            }
+        };
+        assert!(walls(&schedule, &day("2026-05-04")).is_empty());
+        assert_eq!(walls(&schedule, &day("2026-05-05")), ["09:00", "10:00", "11:00"]);
+        assert_eq!(walls(&schedule, &day("2026-05-06")).len(), 7);
+        assert_eq!(walls(&schedule, &day("2026-05-10")), ["10:00", "11:00"], "an extra Sunday opening");
+    }
+
+    #[test]
+    fn buffers_keep_time_free_around_bookings() {
+        let mut schedule = office();
+        schedule.granularity_minutes = 15;
+        let booked = occupied(utc("2026-05-04T14:00:00Z"), utc("2026-05-04T14:30:00Z"), 0, 15);
+        assert_eq!((booked.start(), booked.end()), (utc("2026-05-04T14:00:00Z"), utc("2026-05-04T14:45:00Z")));
+        let q = query("2026-05-04T13:00:00Z", "2026-05-04T16:00:00Z", 30);
+        let offered = walls_with(&schedule, &q, &[booked]);
+        assert_eq!(offered, ["09:00", "09:15", "09:30", "10:45", "11:00", "11:15", "11:30"]);
+        let padded = SlotQuery { buffer_before_minutes: 15, buffer_after_minutes: 10, ..q };
+        let offered = walls_with(&schedule, &padded, &[booked]);
+        assert_eq!(offered, ["09:00", "09:15", "11:00", "11:15", "11:30"]);
+    }
+
+    fn walls_with(schedule: &Schedule, query: &SlotQuery, busy: &[TimeSlot]) -> Vec<String> {
+        let calendar = ResourceCalendar { resource_id: ResourceId::new(), schedule, busy };
+        available_slots(query, &[calendar])
+            .iter()
+            .map(|slot| slot.starts_at.with_timezone(&schedule.time_zone).format("%H:%M").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn notice_and_horizon_bound_the_starts() {
+        let mut schedule = office();
+        schedule.min_notice_minutes = 120;
+        schedule.horizon_days = 1;
+        let q =
+            SlotQuery { now: utc("2026-05-04T12:00:00Z"), ..query("2026-05-04T00:00:00Z", "2026-05-08T00:00:00Z", 60) };
+        // now is 08:00 in New York: nothing before 10:00 today, nothing after 08:00 tomorrow.
+        assert_eq!(
+            starts(&schedule, &q, &[]),
+            [
+                "2026-05-04T14:00Z",
+                "2026-05-04T15:00Z",
+                "2026-05-04T17:00Z",
+                "2026-05-04T18:00Z",
+                "2026-05-04T19:00Z",
+                "2026-05-04T20:00Z"
+            ]
+        );
+        let start = utc("2026-05-04T13:00:00Z");
+        assert_eq!(
+            check_slot(&schedule, start, start + Duration::hours(1), q.now),
+            Err(SlotRule::TooSoon { earliest: utc("2026-05-04T14:00:00Z") })
+        );
+        let far = utc("2026-05-05T13:00:00Z");
+        assert_eq!(
+            check_slot(&schedule, far, far + Duration::hours(1), q.now),
+            Err(SlotRule::BeyondHorizon { latest: utc("2026-05-05T12:00:00Z") })
+        );
+    }
+
+    #[test]
+    fn resources_merge_into_one_slot_per_start() {
+        let a = office();
+        let mut b = office();
+        b.weekly_hours = WeeklyHours { days: std::array::from_fn(|_| ranges(&[("10:00", "12:00")])) };
+        let busy_a = [occupied(utc("2026-05-04T14:00:00Z"), utc("2026-05-04T15:00:00Z"), 0, 0)];
+        let (id_a, id_b) = (ResourceId::new(), ResourceId::new());
+        let calendars = [
+            ResourceCalendar { resource_id: id_b, schedule: &b, busy: &[] },
+            ResourceCalendar { resource_id: id_a, schedule: &a, busy: &busy_a },
+        ];
+        let slots = available_slots(&query("2026-05-04T12:00:00Z", "2026-05-04T16:00:00Z", 60), &calendars);
+        let got: Vec<(String, Vec<ResourceId>)> =
+            slots.iter().map(|s| (s.starts_at.format("%H:%M").to_string(), s.resource_ids.clone())).collect();
+        assert_eq!(
+            got,
+            [("13:00".into(), vec![id_a]), ("14:00".into(), vec![id_b]), ("15:00".into(), vec![id_b, id_a])]
+        );
+        assert!(slots.iter().all(|s| s.ends_at - s.starts_at == Duration::hours(1)));
+    }
+
+    #[test]
+    fn absurd_durations_find_nothing() {
+        let q = query("2026-05-04T00:00:00Z", "2026-05-05T00:00:00Z", 0);
+        assert!(starts(&office(), &q, &[]).is_empty());
+        assert!(starts(&office(), &SlotQuery { duration_minutes: 1441, ..q }, &[]).is_empty());
+        assert!(starts(&office(), &SlotQuery { to: q.from, duration_minutes: 30, ..q }, &[]).is_empty());
+    }
+
+    #[test]
+    fn check_slot_needs_one_range_but_not_the_grid() {
+        let schedule = office();
+        let now = utc("2026-05-01T00:00:00Z");
+        let at = |from: &str, to: &str| check_slot(&schedule, utc(from), utc(to), now);
+        assert_eq!(at("2026-05-04T13:07:00Z", "2026-05-04T13:52:00Z"), Ok(()));
+        assert_eq!(at("2026-05-04T15:30:00Z", "2026-05-04T16:00:00Z"), Ok(()), "ends exactly at noon");
+        assert_eq!(at("2026-05-04T15:30:00Z", "2026-05-04T17:30:00Z"), Err(SlotRule::OutsideHours), "spans lunch");
+        assert_eq!(at("2026-05-04T12:30:00Z", "2026-05-04T13:30:00Z"), Err(SlotRule::OutsideHours), "before opening");
+        assert_eq!(at("2026-05-09T14:00:00Z", "2026-05-09T15:00:00Z"), Err(SlotRule::OutsideHours), "Saturday");
+        assert_eq!(at("2026-05-04T14:00:00Z", "2026-05-04T14:00:00Z"), Err(SlotRule::OutsideHours), "empty");
+        // Notice is checked before hours.
+        let soon = check_slot(&schedule, utc("2026-05-01T01:00:00Z"), utc("2026-05-01T02:00:00Z"), now);
+        assert!(matches!(soon, Ok(()) | Err(SlotRule::OutsideHours)));
+        let mut strict = office();
+        strict.min_notice_minutes = 600;
+        assert!(matches!(
+            check_slot(&strict, utc("2026-05-01T02:00:00Z"), utc("2026-05-01T03:00:00Z"), now),
+            Err(SlotRule::TooSoon { .. })
+        ));
+    }
+
+    #[test]
+    fn a_range_ending_in_a_gap_closes_when_the_gap_ends() {
+        let tz = America::New_York;
+        let range = TimeRange::new(hm("00:00"), hm("02:30")).unwrap();
+        assert_eq!(
+            real_interval(tz, date("2026-03-08"), range),
+            Some((utc("2026-03-08T05:00:00Z"), utc("2026-03-08T07:00:00Z")))
+        );
+        let inside = TimeRange::new(hm("02:00"), hm("02:30")).unwrap();
+        assert_eq!(real_interval(tz, date("2026-03-08"), inside), None);
+        let fall = TimeRange::new(hm("00:00"), hm("01:30")).unwrap();
+        assert_eq!(
+            real_interval(tz, date("2026-11-01"), fall),
+            Some((utc("2026-11-01T04:00:00Z"), utc("2026-11-01T06:30:00Z")))
+        );
+        let midnight = TimeRange::new(hm("22:00"), hm("24:00")).unwrap();
+        assert_eq!(
+            real_interval(tz, date("2026-06-30"), midnight).map(|(_, close)| close),
+            Some(utc("2026-07-01T04:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn gaps_of_a_whole_day_and_of_seconds_are_crossed() {
+        // Samoa skipped 2011-12-30 entirely.
+        let apia = Pacific::Apia;
+        let lost = date("2011-12-30").and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap());
+        assert_eq!(after_gap(apia, lost), Some(utc("2011-12-30T10:00:00Z")));
+        // Amsterdam went from +00:19:32 to +00:20 in 1937.
+        let ams = Europe::Amsterdam;
+        let odd = date("1937-07-01").and_time(NaiveTime::from_hms_opt(0, 0, 10).unwrap());
+        if tz_gap(ams, odd) {
+            let after = after_gap(ams, odd).unwrap();
+            assert_eq!(after.with_timezone(&ams).naive_local().second() % 60, after.with_timezone(&ams).second());
+            assert!(after.with_timezone(&ams).naive_local() > odd);
+        }
+    }
+
+    fn tz_gap(tz: Tz, at: NaiveDateTime) -> bool {
+        matches!(tz.from_local_datetime(&at), LocalResult::None)
+    }
+
+    #[test]
+    fn many_resources_and_bookings_stay_fast_and_agree_with_a_plain_scan() {
+        let schedule = office();
+        let now = utc("2026-05-01T00:00:00Z");
+        let mut busy = Vec::new();
+        for i in 0..2_000_i64 {
+            let start = now + Duration::minutes(i * 43 % (60 * 24 * 60));
+            busy.push(occupied(start, start + Duration::minutes(20 + i % 50), 0, 5));
+        }
+        let q = SlotQuery {
+            from: now,
+            to: now + Duration::days(60),
+            duration_minutes: 30,
+            buffer_before_minutes: 5,
+            buffer_after_minutes: 5,
+            now,
+        };
+        let started = std::time::Instant::now();
+        let mut schedule15 = schedule.clone();
+        schedule15.granularity_minutes = 15;
+        let calendars15: Vec<ResourceCalendar<'_>> = (0..10)
+            .map(|_| ResourceCalendar { resource_id: ResourceId::new(), schedule: &schedule15, busy: &busy })
+            .collect();
+        let slots = available_slots(&q, &calendars15);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(!slots.is_empty());
+        for slot in &slots {
+            assert_eq!(slot.resource_ids.len(), 10);
+            let taken = occupied(slot.starts_at, slot.ends_at, 5, 5);
+            assert!(busy.iter().all(|b| !b.overlaps(&taken)));
+            assert_eq!(check_slot(&schedule15, slot.starts_at, slot.ends_at, now), Ok(()));
+        }
+        // Every grid start inside hours that the plain scan finds free is offered.
+        let offered: std::collections::HashSet<DateTime<Utc>> = slots.iter().map(|s| s.starts_at).collect();
+        let mut at = q.from;
+        while at + Duration::minutes(30) <= q.to {
+            let local = at.with_timezone(&schedule15.time_zone);
+            let on_grid = local.minute() % 15 == 0 && local.second() == 0;
+            let fits = check_slot(&schedule15, at, at + Duration::minutes(30), now).is_ok();
+            let free = busy.iter().all(|b| !b.overlaps(&occupied(at, at + Duration::minutes(30), 5, 5)));
+            assert_eq!(offered.contains(&at), on_grid && fits && free, "{at}");
+            at += Duration::minutes(15);
+        }
+    }
+}
