@@ -736,11 +736,193 @@ pub(crate) mod tests {
         let mut at = q.from;
         while at + Duration::minutes(30) <= q.to {
             let local = at.with_timezone(&schedule15.time_zone);
-            let on_grid = local.minute() % 15 == 0 && local.second() == 0;
+            let on_grid = local.minute().is_multiple_of(15) && local.second() == 0;
             let fits = check_slot(&schedule15, at, at + Duration::minutes(30), now).is_ok();
             let free = busy.iter().all(|b| !b.overlaps(&occupied(at, at + Duration::minutes(30), 5, 5)));
             assert_eq!(offered.contains(&at), on_grid && fits && free, "{at}");
             at += Duration::minutes(15);
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod properties {
+    //! Soundness of every offered slot, over every zone chrono-tz knows.
+    use super::tests::{every_day, hm, utc};
+    use super::*;
+    use crate::schedule::{DateException, WeeklyHours};
+    use crate::status::status_at;
+    use chrono::{Offset, Timelike};
+    use proptest::prelude::*;
+
+    /// Asserts (a)–(e): on the grid inside one range, free, maps back to
+    /// its wall time, strictly increasing, accepted by `check_slot`.
+    pub(crate) fn assert_sound(schedule: &Schedule, query: &SlotQuery, busy: &[TimeSlot], slots: &[Slot]) {
+        let tz = schedule.time_zone;
+        for pair in slots.windows(2) {
+            assert!(pair[0].starts_at < pair[1].starts_at, "{tz}: not strictly increasing");
+        }
+        for slot in slots {
+            let (start, end) = (slot.starts_at, slot.ends_at);
+            let local = start.with_timezone(&tz).naive_local();
+            assert_eq!(earliest_instant(tz, local), Some(start), "{tz}: {start} does not map back from {local}");
+            assert_eq!(local.second(), 0);
+            let (day, minute) = (local.date(), local.hour() * 60 + local.minute());
+            let range = schedule
+                .ranges_on(day)
+                .iter()
+                .find(|r| {
+                    (u32::from(r.start)..u32::from(r.end)).contains(&minute)
+                        && (minute - u32::from(r.start)).is_multiple_of(schedule.granularity_minutes)
+                })
+                .unwrap_or_else(|| panic!("{tz}: {local} is not a grid start of {day}'s hours"));
+            let (open, close) = real_interval(tz, day, *range).unwrap();
+            assert!(open <= start && end <= close, "{tz}: {start}–{end} leaves {range} on {day}");
+            assert_eq!(end - start, minutes(query.duration_minutes));
+            assert!(query.from <= start && end <= query.to);
+            let taken = occupied(start, end, query.buffer_before_minutes, query.buffer_after_minutes);
+            assert!(busy.iter().all(|b| !b.overlaps(&taken)), "{tz}: {start} overlaps a busy block");
+            assert_eq!(check_slot(schedule, start, end, query.now), Ok(()), "{tz}: {start}");
+        }
+    }
+
+    /// `status_at`'s promises at `now`.
+    pub(crate) fn assert_status_consistent(schedule: &Schedule, now: DateTime<Utc>) {
+        let status = status_at(schedule, now);
+        let tz = schedule.time_zone;
+        assert_eq!(status.local_time, now.with_timezone(&tz).naive_local());
+        if status.open {
+            if let Some(close) = status.next_close {
+                assert!(close > now, "{tz} {now}");
+                assert!(!status_at(schedule, close).open, "{tz}: still open at its close {close}");
+                if let Some(next) = status.next_open {
+                    assert!(next > close);
+                }
+            }
+        } else if let Some(next) = status.next_open {
+            assert!(next > now, "{tz} {now}");
+            assert!(status_at(schedule, next).open, "{tz}: not open at its next opening {next}");
+            let close = status.next_close.unwrap();
+            assert!(close > next);
+        }
+    }
+
+    fn day_ranges() -> impl Strategy<Value = Vec<TimeRange>> {
+        prop::collection::btree_set(0_u16..=288, 2..=6).prop_map(|points| {
+            let minutes: Vec<WallMinute> = points.into_iter().map(|p| p * 5).collect();
+            minutes.chunks_exact(2).filter_map(|pair| TimeRange::new(pair[0], pair[1])).collect()
+        })
+    }
+
+    fn schedules() -> impl Strategy<Value = Schedule> {
+        let zone = 0..chrono_tz::TZ_VARIANTS.len();
+        let week = prop::array::uniform7(day_ranges());
+        let granularity = prop::sample::select(vec![5_u32, 10, 15, 20, 30, 45, 60]);
+        let rules = (0_u32..600, 1_u32..=10);
+        let exception = prop::option::of((0_u64..730, day_ranges()));
+        (zone, week, granularity, rules, exception).prop_map(
+            |(zone, days, granularity, (notice, horizon), exception)| {
+                let exceptions = exception
+                    .into_iter()
+                    .map(|(offset, hours)| DateException { date: base_date(offset), hours, label: None })
+                    .collect();
+                Schedule {
+                    time_zone: chrono_tz::TZ_VARIANTS[zone],
+                    weekly_hours: WeeklyHours { days },
+                    exceptions,
+                    granularity_minutes: granularity,
+                    buffer_before_minutes: 0,
+                    buffer_after_minutes: 0,
+                    min_notice_minutes: notice,
+                    horizon_days: horizon,
+                }
+            },
+        )
+    }
+
+    fn base_date(offset: u64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap().checked_add_days(chrono::Days::new(offset)).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn every_offered_slot_is_sound(
+            schedule in schedules(),
+            day in 0_u64..730,
+            duration in 15_u32..=120,
+            buffers in (0_u32..60, 0_u32..60),
+            early in 0_i64..2880,
+            blocks in prop::collection::vec((0_i64..3600, 5_i64..180), 0..8),
+        ) {
+            let from = base_date(day).and_time(NaiveTime::MIN).and_utc() - Duration::hours(12);
+            let busy: Vec<TimeSlot> = blocks
+                .iter()
+                .map(|(at, length)| {
+                    let start = from + Duration::minutes(*at);
+                    TimeSlot::new(start, start + Duration::minutes(*length)).unwrap()
+                })
+                .collect();
+            let query = SlotQuery {
+                from,
+                to: from + Duration::days(2) + Duration::hours(12),
+                duration_minutes: duration,
+                buffer_before_minutes: buffers.0,
+                buffer_after_minutes: buffers.1,
+                now: from - Duration::minutes(early),
+            };
+            let calendar = ResourceCalendar { resource_id: ResourceId::new(), schedule: &schedule, busy: &busy };
+            let slots = available_slots(&query, &[calendar]);
+            assert_sound(&schedule, &query, &busy, &slots);
+            prop_assert!(slots.iter().all(|s| s.resource_ids == [calendar.resource_id]));
+        }
+
+        #[test]
+        fn status_keeps_its_promises(schedule in schedules(), minute in 0_i64..(730 * 1440)) {
+            let now = utc("2026-01-01T00:00:00Z") + Duration::minutes(minute);
+            assert_status_consistent(&schedule, now);
+        }
+    }
+
+    /// UTC days of 2026–2027 on which `tz`'s offset changes.
+    fn transition_days(tz: Tz) -> Vec<DateTime<Utc>> {
+        let start = utc("2026-01-01T00:00:00Z");
+        let offset = |at: DateTime<Utc>| tz.offset_from_utc_datetime(&at.naive_utc()).fix();
+        (0..730)
+            .map(|d| start + Duration::days(d))
+            .filter(|day| offset(*day) != offset(*day + Duration::days(1)))
+            .collect()
+    }
+
+    #[test]
+    fn every_zone_around_each_of_its_changes() {
+        let mut changes = 0;
+        for tz in chrono_tz::TZ_VARIANTS {
+            let all_day = every_day(tz, &[("00:00", "24:00")], 15);
+            let split = every_day(tz, &[("00:30", "02:45"), ("03:00", "24:00")], 20);
+            let mut days = transition_days(tz);
+            changes += days.len();
+            days.push(utc("2026-06-15T00:00:00Z"));
+            for day in days {
+                let query = SlotQuery {
+                    from: day - Duration::days(1),
+                    to: day + Duration::days(2),
+                    duration_minutes: 30,
+                    buffer_before_minutes: 0,
+                    buffer_after_minutes: 0,
+                    now: day - Duration::days(3),
+                };
+                for schedule in [&all_day, &split] {
+                    let calendar = ResourceCalendar { resource_id: ResourceId::new(), schedule, busy: &[] };
+                    let slots = available_slots(&query, &[calendar]);
+                    assert_sound(schedule, &query, &[], &slots);
+                    assert!(!slots.is_empty(), "{tz} {day}");
+                }
+                for hours in (0..72).step_by(5) {
+                    assert_status_consistent(&split, day - Duration::days(1) + Duration::hours(hours));
+                }
+            }
+        }
+        assert!(changes > 300, "only {changes} changes found");
+        assert_eq!(hm("24:00"), 1440);
     }
 }
