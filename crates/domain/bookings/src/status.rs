@@ -112,3 +112,120 @@ fn resolve(openings: &[Opening], now: DateTime<Utc>, horizon: Option<DateTime<Ut
     let complete = next_open.is_some() && next_close.is_some();
     Answer { open, next_open, next_close, complete }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::availability::tests::{every_day, ranges, utc};
+    use crate::schedule::{DateException, WeeklyHours};
+    use chrono_tz::America::New_York;
+
+    fn office() -> Schedule {
+        let mut schedule = Schedule::default_in(New_York);
+        let day = ranges(&[("09:00", "12:00"), ("13:00", "17:00")]);
+        schedule.weekly_hours =
+            WeeklyHours { days: std::array::from_fn(|i| if i < 5 { day.clone() } else { Vec::new() }) };
+        schedule
+    }
+
+    fn at(schedule: &Schedule, now: &str) -> (bool, Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        let status = status_at(schedule, utc(now));
+        (status.open, status.next_open, status.next_close)
+    }
+
+    #[test]
+    fn open_on_friday_afternoon_until_five_then_monday() {
+        let status = status_at(&office(), utc("2026-05-08T20:00:00Z"));
+        assert!(status.open);
+        assert_eq!(status.local_time.to_string(), "2026-05-08 16:00:00");
+        assert_eq!(status.time_zone, New_York);
+        assert_eq!(status.next_close, Some(utc("2026-05-08T21:00:00Z")));
+        assert_eq!(status.next_open, Some(utc("2026-05-11T13:00:00Z")));
+    }
+
+    #[test]
+    fn closed_at_the_weekend_and_at_lunch() {
+        assert_eq!(
+            at(&office(), "2026-05-09T16:00:00Z"),
+            (false, Some(utc("2026-05-11T13:00:00Z")), Some(utc("2026-05-11T16:00:00Z")))
+        );
+        assert_eq!(
+            at(&office(), "2026-05-11T16:30:00Z"),
+            (false, Some(utc("2026-05-11T17:00:00Z")), Some(utc("2026-05-11T21:00:00Z")))
+        );
+        assert_eq!(
+            at(&office(), "2026-05-11T16:00:00Z"),
+            (false, Some(utc("2026-05-11T17:00:00Z")), Some(utc("2026-05-11T21:00:00Z"))),
+            "closing time itself is closed"
+        );
+        assert!(at(&office(), "2026-05-11T13:00:00Z").0, "opening time itself is open");
+    }
+
+    #[test]
+    fn a_closed_exception_day_is_skipped() {
+        let mut schedule = office();
+        schedule.exceptions = vec![DateException {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 5, 11).unwrap(),
+            hours: vec![],
+            label: Some("Inventory".into()),
+        }];
+        assert_eq!(
+            at(&schedule, "2026-05-08T20:00:00Z"),
+            (true, Some(utc("2026-05-12T13:00:00Z")), Some(utc("2026-05-08T21:00:00Z")))
+        );
+    }
+
+    #[test]
+    fn touching_ranges_are_one_opening() {
+        let mut schedule = every_day(New_York, &[("12:00", "13:00")], 15);
+        schedule.weekly_hours.days[0] = ranges(&[("12:00", "13:00"), ("13:00", "15:00")]);
+        // Monday 2026-05-11, 12:30 EDT.
+        assert_eq!(at(&schedule, "2026-05-11T16:30:00Z").2, Some(utc("2026-05-11T19:00:00Z")));
+        let night = every_day(New_York, &[("00:00", "02:00"), ("20:00", "24:00")], 15);
+        assert_eq!(
+            at(&night, "2026-05-11T03:00:00Z"),
+            (true, Some(utc("2026-05-12T00:00:00Z")), Some(utc("2026-05-11T06:00:00Z"))),
+            "23:00 on Sunday: open until 02:00 on Monday"
+        );
+    }
+
+    #[test]
+    fn across_dst_changes() {
+        // Saturday 2026-03-07 in New York; the clocks change on Sunday.
+        assert_eq!(
+            at(&office(), "2026-03-07T17:00:00Z"),
+            (false, Some(utc("2026-03-09T13:00:00Z")), Some(utc("2026-03-09T16:00:00Z")))
+        );
+        let early = every_day(New_York, &[("01:00", "05:00")], 30);
+        assert_eq!(
+            at(&early, "2026-03-08T06:30:00Z"),
+            (true, Some(utc("2026-03-09T05:00:00Z")), Some(utc("2026-03-08T09:00:00Z"))),
+            "four wall hours are three real ones"
+        );
+        assert_eq!(
+            at(&early, "2026-11-01T04:00:00Z"),
+            (false, Some(utc("2026-11-01T05:00:00Z")), Some(utc("2026-11-01T10:00:00Z"))),
+            "four wall hours are five real ones"
+        );
+    }
+
+    #[test]
+    fn always_open_and_never_open() {
+        assert_eq!(at(&every_day(New_York, &[("00:00", "24:00")], 15), "2026-05-11T03:00:00Z"), (true, None, None));
+        let mut never = office();
+        never.weekly_hours = WeeklyHours::default();
+        assert_eq!(at(&never, "2026-05-11T03:00:00Z"), (false, None, None));
+        let mut yearly = never.clone();
+        yearly.exceptions = vec![DateException {
+            date: chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
+            hours: ranges(&[("10:00", "11:00")]),
+            label: None,
+        }];
+        assert_eq!(
+            at(&yearly, "2026-05-11T03:00:00Z"),
+            (false, Some(utc("2027-03-01T15:00:00Z")), Some(utc("2027-03-01T16:00:00Z"))),
+            "found up to 400 days ahead"
+        );
+        assert_eq!(at(&yearly, "2026-01-11T03:00:00Z"), (false, None, None), "but no further");
+    }
+}
