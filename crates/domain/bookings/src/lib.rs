@@ -22,8 +22,8 @@ pub mod testing;
 pub use booking::{Booking, BookingId, BookingStatus, NewBooking};
 pub use error::{BookingsError, Result};
 pub use ids::{AppointmentTypeId, HoldId, ResourceId};
-pub use schedule::{DateException, Schedule, TimeRange, WeeklyHours};
 pub use ports::BookingRepository;
+pub use schedule::{DateException, Schedule, TimeRange, WeeklyHours};
 pub use slot::TimeSlot;
 
 #[cfg(all(test, feature = "testing"))]
