@@ -14,9 +14,10 @@ use frontdesk_kernel::{Clock, SystemClock};
 use frontdesk_leads::{LeadService, LeadTransfers};
 use frontdesk_receptionist::ReceptionistConfig;
 use frontdesk_sea_orm::{
-    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
-    SeaOrmMembershipRepository, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmStrategyRepository,
-    SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmInvitationRepository, SeaOrmLeadRepository,
+    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmPromptTemplateRepository,
+    SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmTenantDirectory,
+    SeaOrmTenantRepository, SeaOrmUserRepository,
 };
 use frontdesk_tenancy::auth::AuthPorts;
 use frontdesk_tenancy::{AuthService, LockoutPolicy, SessionPolicy, SubAccountPorts, SubAccountService};
@@ -84,10 +85,24 @@ fn bookings(settings: &Settings, stores: &Stores) -> Bookings {
             bookings: Arc::new(SeaOrmBookings::new(sql.clone())),
             calendar: Arc::new(NoExternalCalendar),
             tokens: Arc::new(BookingTokenIssuer::default()),
+            leads: Arc::new(LeadCacheEviction(Arc::clone(&stores.cache))),
             clock: Arc::new(SystemClock),
         },
         settings.bookings.hold_ttl,
     )
+}
+
+/// Drops a lead's cache entry after a booking write changed its status or timeline.
+struct LeadCacheEviction(Arc<dyn frontdesk_kernel::Cache>);
+
+#[async_trait::async_trait]
+impl frontdesk_bookings::LeadChanged for LeadCacheEviction {
+    async fn lead_changed(&self, tenant: frontdesk_kernel::TenantId, lead: frontdesk_kernel::LeadId) {
+        let key = frontdesk_leads::service::cache_key(tenant, lead);
+        if let Err(err) = self.0.delete(&key).await {
+            tracing::warn!(%key, error = %err, "could not drop a booked lead from the cache; it expires with its TTL");
+        }
+    }
 }
 
 /// The authentication use cases: SeaORM repositories and the crypto adapters.

@@ -84,11 +84,11 @@ pub async fn rate_limit(
     let ((limit, window), key) = if public {
         (limits.api, format!("public:{}", client_key(&req)))
     } else if req.method() == actix_web::http::Method::POST && LIMITED_AUTH_ROUTES.contains(&path.as_str()) {
-            (limits.auth, format!("auth:{path}:{}", client_key(&req)))
-        } else {
-            let who = subject(&req).map_or_else(|| format!("ip:{}", client_key(&req)), |sub| format!("user:{sub}"));
-            (limits.api, format!("api:{who}"))
-        };
+        (limits.auth, format!("auth:{path}:{}", client_key(&req)))
+    } else {
+        let who = subject(&req).map_or_else(|| format!("ip:{}", client_key(&req)), |sub| format!("user:{sub}"));
+        (limits.api, format!("api:{who}"))
+    };
     let decision = match limits.limiter.hit(&key, limit, window).await {
         Ok(decision) => decision,
         Err(err) => {

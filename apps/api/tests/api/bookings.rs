@@ -23,9 +23,8 @@ async fn open_all_day(app: &TestApp, owner: &Owner) {
 }
 
 async fn lead(app: &TestApp, token: &str, phone: &str) -> String {
-    let created = app
-        .expect(token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana Lopez", "phone": phone})), 201)
-        .await;
+    let created =
+        app.expect(token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana Lopez", "phone": phone})), 201).await;
     created["id"].as_str().unwrap().to_owned()
 }
 
@@ -66,7 +65,10 @@ async fn scheduling_walkthrough(profile: Profile) {
     let booking = app
         .expect(token, Method::POST, "/api/v1/bookings", Some(json!({"leadId": lead_id, "startsAt": ten})), 201)
         .await;
-    assert_eq!((booking["status"].as_str(), booking["endsAt"].as_str()), (Some("confirmed"), Some(&*at(tomorrow_at(10) + Duration::minutes(30)))));
+    assert_eq!(
+        (booking["status"].as_str(), booking["endsAt"].as_str()),
+        (Some("confirmed"), Some(&*at(tomorrow_at(10) + Duration::minutes(30))))
+    );
     let manage_token = booking["manageToken"].as_str().expect("token shown once").to_owned();
     let again = app
         .expect(token, Method::POST, "/api/v1/bookings", Some(json!({"leadId": lead_id, "startsAt": ten})), 409)
@@ -83,8 +85,9 @@ async fn scheduling_walkthrough(profile: Profile) {
 
     // A hold blocks everyone else; its conversion books it.
     let eleven = at(tomorrow_at(11));
-    let hold =
-        app.expect(token, Method::POST, "/api/v1/holds", Some(json!({"startsAt": eleven, "leadId": lead_id})), 201).await;
+    let hold = app
+        .expect(token, Method::POST, "/api/v1/holds", Some(json!({"startsAt": eleven, "leadId": lead_id})), 201)
+        .await;
     let expires: DateTime<Utc> = hold["expiresAt"].as_str().unwrap().parse().unwrap();
     assert!(expires > Utc::now() + Duration::minutes(4) && expires <= Utc::now() + Duration::minutes(5));
     let blocked = app
@@ -129,9 +132,8 @@ async fn scheduling_walkthrough(profile: Profile) {
 
     // Cancel frees the slot at once.
     let booking_path = format!("/api/v1/bookings/{}", booking["id"].as_str().unwrap());
-    let cancelled = app
-        .expect(token, Method::POST, &format!("{booking_path}/cancel"), Some(json!({"reason": "sick"})), 200)
-        .await;
+    let cancelled =
+        app.expect(token, Method::POST, &format!("{booking_path}/cancel"), Some(json!({"reason": "sick"})), 200).await;
     assert_eq!((cancelled["status"].as_str(), cancelled["cancelReason"].as_str()), (Some("cancelled"), Some("sick")));
     app.expect(token, Method::POST, &format!("{booking_path}/cancel"), None, 422).await;
     let rebooked = app
@@ -141,7 +143,8 @@ async fn scheduling_walkthrough(profile: Profile) {
     // The list filters by status and lead.
     let list = app.expect(token, Method::GET, "/api/v1/bookings?status=confirmed", None, 200).await;
     assert_eq!(list["total"], 2, "{list}");
-    let list = app.expect(token, Method::GET, &format!("/api/v1/bookings?leadId={lead_id}&status=cancelled"), None, 200).await;
+    let list =
+        app.expect(token, Method::GET, &format!("/api/v1/bookings?leadId={lead_id}&status=cancelled"), None, 200).await;
     assert_eq!(list["total"], 1, "{list}");
 
     // Self-service: the customer sees, moves and cancels with the token alone.
@@ -178,9 +181,11 @@ async fn rules_answer_422_naming_the_rule(profile: Profile) {
     let holiday = closed_day.and_hms_opt(10, 0, 0).unwrap().and_utc();
     let err = app.expect(token, Method::POST, "/api/v1/bookings", Some(book(holiday)), 422).await;
     assert_eq!(err["code"], "outside_hours", "{err}");
-    let err = app.expect(token, Method::POST, "/api/v1/bookings", Some(book(Utc::now() + Duration::minutes(10))), 422).await;
+    let err =
+        app.expect(token, Method::POST, "/api/v1/bookings", Some(book(Utc::now() + Duration::minutes(10))), 422).await;
     assert_eq!(err["code"], "too_soon", "{err}");
-    let err = app.expect(token, Method::POST, "/api/v1/bookings", Some(book(Utc::now() + Duration::days(90))), 422).await;
+    let err =
+        app.expect(token, Method::POST, "/api/v1/bookings", Some(book(Utc::now() + Duration::days(90))), 422).await;
     assert_eq!(err["code"], "beyond_horizon", "{err}");
 
     // Every bad field at once, nothing stored.
@@ -231,11 +236,23 @@ async fn tenants_and_roles(profile: Profile) {
 
     // Configuration is for owners and managers; booking is for every member.
     let resource = app.expect(owner, Method::POST, "/api/v1/resources", Some(json!({"name": "Dr. Lee"})), 201).await;
-    app.expect(&team.manager.token, Method::POST, "/api/v1/resources", Some(json!({"name": "Room 2", "kind": "room"})), 201)
-        .await;
+    app.expect(
+        &team.manager.token,
+        Method::POST,
+        "/api/v1/resources",
+        Some(json!({"name": "Room 2", "kind": "room"})),
+        201,
+    )
+    .await;
     app.expect(&team.agent.token, Method::POST, "/api/v1/resources", Some(json!({"name": "Nope"})), 403).await;
-    app.expect(&team.agent.token, Method::POST, "/api/v1/appointment-types", Some(json!({"name": "X", "durationMinutes": 30})), 403)
-        .await;
+    app.expect(
+        &team.agent.token,
+        Method::POST,
+        "/api/v1/appointment-types",
+        Some(json!({"name": "X", "durationMinutes": 30})),
+        403,
+    )
+    .await;
     let path = format!("/api/v1/subaccounts/{}/schedule", team.owner.sub_account_id);
     app.expect(&team.agent.token, Method::PUT, &path, Some(always_open()), 403).await;
     app.expect(&team.agent.token, Method::GET, &path, None, 200).await;
@@ -328,8 +345,13 @@ async fn two_hundred_clients_never_double_book(profile: Profile) {
     let list = app
         .expect(token, Method::GET, &format!("/api/v1/bookings?from={from}&status=confirmed&limit=100"), None, 200)
         .await;
-    let mut resources: Vec<&str> =
-        list["data"].as_array().unwrap().iter().filter(|b| b["startsAt"] == json!(from)).map(|b| b["resourceId"].as_str().unwrap()).collect();
+    let mut resources: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["startsAt"] == json!(from))
+        .map(|b| b["resourceId"].as_str().unwrap())
+        .collect();
     resources.sort_unstable();
     resources.dedup();
     assert_eq!(resources.len(), 3, "three distinct resources: {list}");

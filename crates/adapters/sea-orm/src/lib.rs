@@ -18,7 +18,8 @@ pub mod testing;
 pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
-    SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
-    SeaOrmMembershipRepository, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmStrategyRepository,
-    SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmInvitationRepository, SeaOrmLeadRepository,
+    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmPromptTemplateRepository,
+    SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmTenantDirectory,
+    SeaOrmTenantRepository, SeaOrmUserRepository,
 };

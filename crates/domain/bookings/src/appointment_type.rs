@@ -66,7 +66,11 @@ impl AppointmentType {
     ///
     /// # Errors
     /// Every bad field (`name` and `durationMinutes` are required).
-    pub fn create(tenant_id: TenantId, input: AppointmentTypeInput, now: DateTime<Utc>) -> Result<Self, ValidationErrors> {
+    pub fn create(
+        tenant_id: TenantId,
+        input: AppointmentTypeInput,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         if input.name.is_none() {
             errors.add("name", "is required");
@@ -125,9 +129,9 @@ impl AppointmentType {
         let duration = input
             .duration_minutes
             .and_then(|v| minutes(&mut errors, "durationMinutes", v, Self::MIN_MINUTES, Self::MAX_MINUTES));
-        let before = input.buffer_before_minutes.map(|v| {
-            v.and_then(|v| minutes(&mut errors, "bufferBeforeMinutes", v, 0, Self::MAX_BUFFER_MINUTES))
-        });
+        let before = input
+            .buffer_before_minutes
+            .map(|v| v.and_then(|v| minutes(&mut errors, "bufferBeforeMinutes", v, 0, Self::MAX_BUFFER_MINUTES)));
         let after = input
             .buffer_after_minutes
             .map(|v| v.and_then(|v| minutes(&mut errors, "bufferAfterMinutes", v, 0, Self::MAX_BUFFER_MINUTES)));

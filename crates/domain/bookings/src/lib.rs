@@ -31,8 +31,8 @@ pub use error::{BookingsError, Result};
 pub use hold::Hold;
 pub use ids::{AppointmentTypeId, HoldId, ResourceId};
 pub use ports::{
-    AppointmentTypeRepository, BookingFilter, BookingRepository, Busy, Candidate, ExternalCalendar, ManageTokens,
-    NoExternalCalendar, ResourceRepository, ScheduleRepository, TimelineEntry,
+    AppointmentTypeRepository, BookingFilter, BookingRepository, Busy, Candidate, ExternalCalendar, LeadChanged,
+    ManageTokens, NoExternalCalendar, NoLeadCache, ResourceRepository, ScheduleRepository, TimelineEntry,
 };
 pub use resource::{Resource, ResourceInput, ResourceKind};
 pub use schedule::{DateException, Schedule, TimeRange, WeeklyHours};

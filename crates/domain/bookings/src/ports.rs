@@ -314,3 +314,21 @@ pub trait ManageTokens: Send + Sync + 'static {
     /// The hash of a presented token.
     fn hash(&self, token: &str) -> String;
 }
+
+/// Lets the leads side drop what it cached about a lead whose status or
+/// timeline a booking write just changed (the write itself is one SQL
+/// transaction; caches are the leads crate's business, so this is a port).
+#[async_trait]
+pub trait LeadChanged: Send + Sync + 'static {
+    /// `lead` of `tenant` changed; never fails the caller (a failure is logged).
+    async fn lead_changed(&self, tenant: TenantId, lead: LeadId);
+}
+
+/// Nothing cached: nothing to drop.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoLeadCache;
+
+#[async_trait]
+impl LeadChanged for NoLeadCache {
+    async fn lead_changed(&self, _: TenantId, _: LeadId) {}
+}

@@ -122,7 +122,13 @@ impl Resource {
             }
         }
         let kind = input.kind.as_deref().and_then(|k| {
-            errors.check("kind", k.trim().to_ascii_lowercase().parse::<ResourceKind>().map_err(|_| "must be staff, room, equipment or other"))
+            errors.check(
+                "kind",
+                k.trim()
+                    .to_ascii_lowercase()
+                    .parse::<ResourceKind>()
+                    .map_err(|_| "must be staff, room, equipment or other"),
+            )
         });
         errors.into_result()?;
         if let Some(name) = name {
@@ -157,7 +163,11 @@ mod tests {
         .unwrap_err();
         let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "kind"]);
-        let bad = Resource::create(TenantId::new(), ResourceInput { name: Some("a\u{0}b".into()), ..Default::default() }, now);
+        let bad = Resource::create(
+            TenantId::new(),
+            ResourceInput { name: Some("a\u{0}b".into()), ..Default::default() },
+            now,
+        );
         assert!(bad.is_err());
         let ok = Resource::create(
             TenantId::new(),

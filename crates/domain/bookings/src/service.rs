@@ -14,8 +14,8 @@ use crate::error::{BookingsError, Result};
 use crate::hold::Hold;
 use crate::ids::{AppointmentTypeId, HoldId, ResourceId};
 use crate::ports::{
-    AppointmentTypeRepository, BookingFilter, BookingRepository, Busy, Candidate, ExternalCalendar, ManageTokens,
-    ResourceRepository, ScheduleRepository, TimelineEntry,
+    AppointmentTypeRepository, BookingFilter, BookingRepository, Busy, Candidate, ExternalCalendar, LeadChanged,
+    ManageTokens, ResourceRepository, ScheduleRepository, TimelineEntry,
 };
 use crate::resource::{Resource, ResourceInput};
 use crate::schedule::{Schedule, WeeklyHours};
@@ -154,6 +154,7 @@ pub struct Bookings {
     bookings: Arc<dyn BookingRepository>,
     calendar: Arc<dyn ExternalCalendar>,
     tokens: Arc<dyn ManageTokens>,
+    leads: Arc<dyn LeadChanged>,
     clock: Arc<dyn Clock>,
     hold_ttl: Duration,
 }
@@ -173,6 +174,8 @@ pub struct BookingPorts {
     pub calendar: Arc<dyn ExternalCalendar>,
     /// Self-service tokens.
     pub tokens: Arc<dyn ManageTokens>,
+    /// Told when a booking write changed a lead.
+    pub leads: Arc<dyn LeadChanged>,
     /// Now.
     pub clock: Arc<dyn Clock>,
 }
@@ -191,8 +194,8 @@ impl Bookings {
     /// The use cases over `ports`; holds last `hold_ttl`.
     #[must_use]
     pub fn new(ports: BookingPorts, hold_ttl: Duration) -> Self {
-        let BookingPorts { schedules, resources, types, bookings, calendar, tokens, clock } = ports;
-        Self { schedules, resources, types, bookings, calendar, tokens, clock, hold_ttl }
+        let BookingPorts { schedules, resources, types, bookings, calendar, tokens, leads, clock } = ports;
+        Self { schedules, resources, types, bookings, calendar, tokens, leads, clock, hold_ttl }
     }
 
     /// How long holds last.
@@ -437,17 +440,13 @@ impl Bookings {
         let chosen = match id {
             Some(id) => self.appointment_type(tenant, id).await.map_err(|e| match e {
                 BookingsError::NotFound { .. } => {
-                    ValidationErrors::single("appointmentTypeId", "no such appointment type in this sub-account")
-                        .into()
+                    ValidationErrors::single("appointmentTypeId", "no such appointment type in this sub-account").into()
                 }
                 other => other,
             })?,
-            None => self
-                .appointment_types(tenant)
-                .await?
-                .into_iter()
-                .find(|t| t.active)
-                .ok_or_else(|| ValidationErrors::single("appointmentTypeId", "no active appointment type: create one"))?,
+            None => self.appointment_types(tenant).await?.into_iter().find(|t| t.active).ok_or_else(|| {
+                ValidationErrors::single("appointmentTypeId", "no active appointment type: create one")
+            })?,
         };
         if !chosen.active {
             return Err(ValidationErrors::single("appointmentTypeId", "this appointment type is inactive").into());
@@ -681,7 +680,9 @@ impl Bookings {
                     Ok(hold) if hold.is_live(now) => hold,
                     Ok(_) => return Err(BookingsError::HoldExpired(format!("hold {hold_id} has expired"))),
                     Err(BookingsError::NotFound { .. }) => {
-                        return Err(BookingsError::HoldExpired(format!("hold {hold_id} was released or never existed")));
+                        return Err(BookingsError::HoldExpired(format!(
+                            "hold {hold_id} was released or never existed"
+                        )));
                     }
                     Err(other) => return Err(other),
                 };
@@ -730,6 +731,7 @@ impl Bookings {
             true,
         )?;
         let booking = self.bookings.insert_booking(&draft, &candidates, request.hold_id, &entry, now).await?;
+        self.leads.lead_changed(tenant, booking.lead_id).await;
         Ok(Booked { booking, manage_token: token })
     }
 
@@ -754,7 +756,13 @@ impl Bookings {
     /// # Errors
     /// `Validation` (nothing asked, or `confirmed` asked); `NotFound`; the rules of
     /// [`Self::book`] for a new time; `InvalidTransition`; `Storage`.
-    pub async fn change(&self, tenant: TenantId, id: BookingId, change: BookingChange, party: Party) -> Result<Booking> {
+    pub async fn change(
+        &self,
+        tenant: TenantId,
+        id: BookingId,
+        change: BookingChange,
+        party: Party,
+    ) -> Result<Booking> {
         if change.starts_at.is_none() && change.status.is_none() {
             return Err(ValidationErrors::single("body", "send startsAt (to move it) or status").into());
         }
@@ -775,7 +783,13 @@ impl Bookings {
     ///
     /// # Errors
     /// `Validation` (`reason`); `NotFound`; `InvalidTransition`; `Storage`.
-    pub async fn cancel(&self, tenant: TenantId, id: BookingId, reason: Option<String>, party: Party) -> Result<Booking> {
+    pub async fn cancel(
+        &self,
+        tenant: TenantId,
+        id: BookingId,
+        reason: Option<String>,
+        party: Party,
+    ) -> Result<Booking> {
         let reason = clean_text("reason", reason.as_deref(), Booking::MAX_REASON_CHARS)?;
         let booking = self.bookings.get(tenant, id).await?;
         self.close(booking, BookingStatus::Cancelled, reason, party).await
@@ -823,7 +837,10 @@ impl Bookings {
             entry_meta,
             false,
         )?;
-        self.bookings.reschedule(tenant, booking.id, starts_at, ends_at, candidate.blocks, &entry, now).await
+        let moved =
+            self.bookings.reschedule(tenant, booking.id, starts_at, ends_at, candidate.blocks, &entry, now).await?;
+        self.leads.lead_changed(tenant, moved.lead_id).await;
+        Ok(moved)
     }
 
     async fn close(
@@ -858,7 +875,9 @@ impl Bookings {
             entry_meta,
             false,
         )?;
-        self.bookings.set_status(booking.tenant_id, booking.id, to, reason, &entry, now).await
+        let closed = self.bookings.set_status(booking.tenant_id, booking.id, to, reason, &entry, now).await?;
+        self.leads.lead_changed(closed.tenant_id, closed.lead_id).await;
+        Ok(closed)
     }
 }
 
@@ -904,7 +923,11 @@ fn meta(booking: &Booking, action: &str, reason: Option<&str>) -> serde_json::Ma
 }
 
 /// A timeline entry (its meta holds ids, instants and checked text, so it always fits).
-fn entry(content: String, meta: serde_json::Map<String, serde_json::Value>, mark_booked: bool) -> Result<TimelineEntry> {
+fn entry(
+    content: String,
+    meta: serde_json::Map<String, serde_json::Value>,
+    mark_booked: bool,
+) -> Result<TimelineEntry> {
     let meta = JsonObject::parse(serde_json::Value::Object(meta)).map_err(|e| ValidationErrors::single("meta", e))?;
     Ok(TimelineEntry { content, meta, mark_booked })
 }
@@ -938,4 +961,3 @@ fn local_midnight(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
         .find_map(|m| zone.from_local_datetime(&(midnight + Duration::minutes(m))).earliest())
         .map_or_else(|| Utc.from_utc_datetime(&midnight), |at| at.with_timezone(&Utc))
 }
-

@@ -9,8 +9,8 @@
 //! a log line.
 
 mod auth;
-mod database;
 mod bookings;
+mod database;
 mod files;
 mod http;
 mod jobs;
@@ -19,8 +19,8 @@ mod redis;
 mod vendors;
 
 pub use auth::AuthSettings;
-pub use database::{DatabaseSettings, EMBEDDED_DATABASE_URL};
 pub use bookings::BookingSettings;
+pub use database::{DatabaseSettings, EMBEDDED_DATABASE_URL};
 pub use files::FileSettings;
 pub use http::HttpSettings;
 pub use jobs::{JobBackendKind, JobSettings};

@@ -35,7 +35,8 @@ pub struct BookingListParams {
 
 fn status(errors: &mut ValidationErrors, raw: Option<&str>) -> Option<BookingStatus> {
     let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
-    errors.check("status", raw.parse::<BookingStatus>().map_err(|_| "must be confirmed, cancelled, completed or no_show"))
+    errors
+        .check("status", raw.parse::<BookingStatus>().map_err(|_| "must be confirmed, cancelled, completed or no_show"))
 }
 
 /// The sub-account's bookings by start time, filtered and paged.
@@ -102,8 +103,7 @@ pub(super) async fn create(
     let (Some(lead_id), Some(starts_at), true) = (lead_id, starts_at, errors.is_empty()) else {
         return Err(ApiError::validation(&errors));
     };
-    let request =
-        BookingRequest { lead_id, starts_at, appointment_type_id, resource_id, hold_id, notes: body.notes };
+    let request = BookingRequest { lead_id, starts_at, appointment_type_id, resource_id, hold_id, notes: body.notes };
     let booked = service.book(scope.tenant, request).await?;
     let booking = &booked.booking;
     tracing::info!(booking.id = %booking.id, lead.id = %booking.lead_id, resource.id = %booking.resource_id, "booked");

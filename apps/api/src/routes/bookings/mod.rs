@@ -6,10 +6,10 @@
 //! booking is for every member.
 
 mod availability;
-mod parse;
 mod body;
 mod bookings;
 mod holds;
+mod parse;
 mod public;
 mod resources;
 mod schedule;

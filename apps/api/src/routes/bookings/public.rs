@@ -33,7 +33,9 @@ pub(super) async fn get(service: web::Data<Bookings>, token: web::Path<String>) 
 #[post("/b/{token}/cancel")]
 pub(super) async fn cancel(service: web::Data<Bookings>, token: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let booking = service.by_token(&token).await?;
-    let booking = service.cancel(booking.tenant_id, booking.id, Some("cancelled by the customer".into()), Party::Customer).await?;
+    let booking = service
+        .cancel(booking.tenant_id, booking.id, Some("cancelled by the customer".into()), Party::Customer)
+        .await?;
     shown(&service, &booking).await
 }
 

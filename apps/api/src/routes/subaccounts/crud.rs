@@ -93,7 +93,9 @@ pub(super) async fn create(
     let body = body.into_inner();
     // Read before anything is stored, so bad hours store nothing.
     let hours = match body.business_hours.as_ref().filter(|h| !h.is_null()) {
-        Some(raw) => Some(frontdesk_bookings::WeeklyHours::parse_business_hours(raw).map_err(|e| ApiError::validation(&e))?),
+        Some(raw) => {
+            Some(frontdesk_bookings::WeeklyHours::parse_business_hours(raw).map_err(|e| ApiError::validation(&e))?)
+        }
         None => None,
     };
     let tenant = service

@@ -1,10 +1,12 @@
 //! Repositories, one folder per domain, one file per port implementation.
 //! Database errors become domain errors in `crate::error` only.
 
+pub(crate) mod bookings;
 pub(crate) mod leads;
 pub(crate) mod receptionist;
 pub(crate) mod tenancy;
 
+pub use bookings::{SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules};
 pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
 pub use receptionist::{SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};
 pub use tenancy::{
