@@ -231,6 +231,7 @@ async fn tenants_and_roles(profile: Profile) {
     let team = Team::create(&app, "roles.test").await;
     let other = Owner::create(&app, "other.test").await;
     open_all_day(&app, &team.owner).await;
+    open_all_day(&app, &other).await;
     let owner = team.owner.token.as_str();
     let lead_id = lead(&app, owner, "+14155550103").await;
 
@@ -283,7 +284,12 @@ async fn tenants_and_roles(profile: Profile) {
         (Method::GET, path.clone()),
         (Method::PUT, path.clone()),
     ] {
-        let body = (method == Method::PATCH || method == Method::PUT).then(|| json!({"startsAt": at(tomorrow_at(15))}));
+        let body = match (&method, path.contains("/resources/"), path.ends_with("/schedule")) {
+            (&Method::PUT, _, true) => Some(always_open()),
+            (&Method::PATCH, true, _) => Some(json!({"name": "Mine now"})),
+            (&Method::PATCH, false, _) => Some(json!({"startsAt": at(tomorrow_at(15))})),
+            _ => None,
+        };
         let (status, answer) = app.call(&other.token, method.clone(), &path, body).await;
         assert_eq!(status, 404, "{method} {path}: {answer}");
     }
