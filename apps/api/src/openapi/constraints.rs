@@ -28,7 +28,21 @@ pub const PASSWORD: &str = "^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[^\\u0000-\\u001f\
 pub const BLANK: &str = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*";
 
 /// Request bodies that refuse members they do not define.
-const CLOSED: [&str; 2] = ["ExportBody", "ExportFilterBody"];
+const CLOSED: [&str; 13] = [
+    "ExportBody",
+    "ExportFilterBody",
+    "CreateResourceBody",
+    "UpdateResourceBody",
+    "AppointmentTypeRequest",
+    "HoldRequestBody",
+    "CreateBookingBody",
+    "UpdateBookingBody",
+    "CancelBody",
+    "RescheduleBody",
+    "ScheduleRequest",
+    "TimeRangeRequest",
+    "DateExceptionRequest",
+];
 
 /// A UUID, as every id in this api.
 pub const UUID: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
@@ -107,6 +121,7 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
     {
         rules.push(("ExportFilterBody", param, false, constraints));
     }
+    rules.extend(booking_rules());
     rules.push(("CreateTemplateBody", "variables", false, variables.clone()));
     rules.push(("UpdateTemplateBody", "variables", false, variables));
     for (schema, required) in [("CreateStrategyBody", true), ("UpdateStrategyBody", false)] {
@@ -126,6 +141,73 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
     rules
 }
 
+/// The scheduling bodies. Cross-field and referential rules (an end after
+/// its start, ranges that do not overlap, ids of this sub-account, the
+/// booking rules) are prose in the fields' doc comments.
+fn booking_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
+    use frontdesk_bookings::{AppointmentType, Booking, Resource, Schedule};
+    let id = json!({"pattern": UUID});
+    let id_or_blank = json!({"pattern": format!("^{BLANK}$|{UUID}")});
+    let instant = json!({"format": "date-time"});
+    let kinds = json!({"enum": ["staff", "room", "equipment", "other"]});
+    let range = |min: u32, max: u32| json!({"minimum": min, "maximum": max});
+    let buffer = range(0, AppointmentType::MAX_BUFFER_MINUTES);
+    let mut rules = vec![
+        ("CreateResourceBody", "name", true, text(NAME, Resource::MAX_NAME_CHARS)),
+        ("CreateResourceBody", "kind", false, kinds.clone()),
+        ("CreateResourceBody", "userId", false, id.clone()),
+        ("UpdateResourceBody", "name", false, text(NAME, Resource::MAX_NAME_CHARS)),
+        ("UpdateResourceBody", "kind", false, kinds),
+        ("UpdateResourceBody", "userId", false, id.clone()),
+        ("AppointmentTypeRequest", "name", false, text(NAME, AppointmentType::MAX_NAME_CHARS)),
+        (
+            "AppointmentTypeRequest",
+            "durationMinutes",
+            false,
+            range(AppointmentType::MIN_MINUTES, AppointmentType::MAX_MINUTES),
+        ),
+        ("AppointmentTypeRequest", "bufferBeforeMinutes", false, buffer.clone()),
+        ("AppointmentTypeRequest", "bufferAfterMinutes", false, buffer.clone()),
+        (
+            "AppointmentTypeRequest",
+            "resourceIds",
+            false,
+            json!({"maxItems": AppointmentType::MAX_RESOURCES, "uniqueItems": true,
+                   "items": {"type": "string", "pattern": UUID}}),
+        ),
+        ("HoldRequestBody", "startsAt", true, instant.clone()),
+        ("HoldRequestBody", "appointmentTypeId", false, id_or_blank.clone()),
+        ("HoldRequestBody", "resourceId", false, id_or_blank.clone()),
+        ("HoldRequestBody", "leadId", false, id_or_blank.clone()),
+        ("CreateBookingBody", "leadId", true, id),
+        ("CreateBookingBody", "startsAt", true, instant.clone()),
+        ("CreateBookingBody", "appointmentTypeId", false, id_or_blank.clone()),
+        ("CreateBookingBody", "resourceId", false, id_or_blank.clone()),
+        ("CreateBookingBody", "holdId", false, id_or_blank),
+        ("CreateBookingBody", "notes", false, json!({"maxLength": Booking::MAX_NOTES_CHARS})),
+        ("UpdateBookingBody", "startsAt", false, instant.clone()),
+        ("UpdateBookingBody", "status", false, json!({"enum": ["", "cancelled", "completed", "no_show"]})),
+        ("CancelBody", "reason", false, json!({"maxLength": Booking::MAX_REASON_CHARS})),
+        ("RescheduleBody", "startsAt", true, instant),
+        ("ScheduleRequest", "timeZone", false, time_zones()),
+        ("ScheduleRequest", "granularityMinutes", false, range(5, 240)),
+        ("ScheduleRequest", "bufferBeforeMinutes", false, buffer.clone()),
+        ("ScheduleRequest", "bufferAfterMinutes", false, buffer),
+        ("ScheduleRequest", "minNoticeMinutes", false, range(0, 43_200)),
+        ("ScheduleRequest", "horizonDays", false, range(1, 730)),
+        ("ScheduleRequest", "exceptions", false, json!({"maxItems": Schedule::MAX_EXCEPTIONS})),
+        ("TimeRangeRequest", "start", true, json!({"pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"})),
+        ("TimeRangeRequest", "end", true, json!({"pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)(:00)?$"})),
+        ("DateExceptionRequest", "date", true, json!({"format": "date"})),
+        ("DateExceptionRequest", "hours", false, json!({"maxItems": Schedule::MAX_RANGES_PER_DAY})),
+        ("DateExceptionRequest", "label", false, json!({"maxLength": Schedule::MAX_LABEL_CHARS})),
+    ];
+    for day in ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] {
+        rules.push(("WeeklyHoursRequest", day, false, json!({"maxItems": Schedule::MAX_RANGES_PER_DAY})));
+    }
+    rules
+}
+
 /// `(operationId, query parameter, constraints)`.
 fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
     use frontdesk_kernel::page::{MAX_LIMIT, MAX_PAGE};
@@ -134,9 +216,16 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
     // Blank (no bound), a date, or an RFC 3339 instant.
     let instant = json!({"anyOf": [{"pattern": format!("^{BLANK}$")}, {"format": "date"}, {"format": "date-time"}]});
     let mut rules = Vec::new();
-    for op in
-        ["get_leads", "get_leads_id_timeline", "get_strategies", "get_prompt_templates", "get_users", "get_subaccounts"]
-    {
+    for op in [
+        "get_leads",
+        "get_leads_id_timeline",
+        "get_strategies",
+        "get_prompt_templates",
+        "get_users",
+        "get_subaccounts",
+        "get_resources",
+        "get_bookings",
+    ] {
         rules.push((op, "page", page.clone()));
         rules.push((op, "limit", limit.clone()));
     }
@@ -156,7 +245,16 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
             json!({"maxLength": frontdesk_leads::filter::MAX_QUERY_CHARS, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}),
         ),
         ("get_leads", "createdFrom", instant.clone()),
-        ("get_leads", "createdTo", instant),
+        ("get_leads", "createdTo", instant.clone()),
+        ("get_availability", "from", instant.clone()),
+        ("get_availability", "to", instant.clone()),
+        ("get_availability", "appointmentTypeId", json!({"pattern": format!("^{BLANK}$|{UUID}")})),
+        ("get_availability", "resourceId", json!({"pattern": format!("^{BLANK}$|{UUID}")})),
+        ("get_bookings", "from", instant.clone()),
+        ("get_bookings", "to", instant),
+        ("get_bookings", "leadId", json!({"pattern": format!("^{BLANK}$|{UUID}")})),
+        ("get_bookings", "resourceId", json!({"pattern": format!("^{BLANK}$|{UUID}")})),
+        ("get_bookings", "status", blank_or(json!(["confirmed", "cancelled", "completed", "no_show"]))),
     ]);
     rules
 }
@@ -212,6 +310,16 @@ pub fn apply(doc: &mut Value) {
     for (schema, field, required, constraints) in rules() {
         let Some(target) = doc.pointer_mut(&format!("/components/schemas/{schema}")) else { continue };
         if required {
+            // A required member is never null (the server reads null as absent).
+            if let Some(Value::Array(types)) = target.pointer_mut(&format!("/properties/{field}/type")) {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let only = types[0].clone();
+                    if let Some(Value::Object(property)) = target.pointer_mut(&format!("/properties/{field}")) {
+                        property.insert("type".into(), only);
+                    }
+                }
+            }
             let list = target.as_object_mut().map(|o| o.entry("required").or_insert_with(|| json!([])));
             if let Some(Value::Array(list)) = list
                 && !list.iter().any(|f| f == field)

@@ -224,6 +224,10 @@ pub trait BookingRepository: Send + Sync + 'static {
     ///
     /// # Errors
     /// `NotFound`; `InvalidTransition` when it is not confirmed; `SlotTaken`; `Storage`.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one guarded write: the booking, its new times and blocks, the event and now"
+    )]
     async fn reschedule(
         &self,
         tenant: TenantId,

@@ -192,6 +192,64 @@ pub struct ScheduleBody {
     horizon_days: u32,
 }
 
+/// One opening range as sent.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "documents the request form")]
+pub struct TimeRangeRequest {
+    /// `HH:MM` (`HH:MM:SS` with `:00` accepted).
+    start: String,
+    /// `HH:MM`, after `start`; `24:00` = midnight.
+    end: String,
+}
+
+/// A date exception as sent; no `hours` (or `[]`/`null`) = closed that day.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "documents the request form")]
+pub struct DateExceptionRequest {
+    /// `YYYY-MM-DD`.
+    date: String,
+    hours: Option<Vec<TimeRangeRequest>>,
+    /// At most 120 characters.
+    label: Option<String>,
+}
+
+/// Weekly hours as sent: day names in any case; a day left out (or `null`) is closed.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "documents the request form")]
+pub struct WeeklyHoursRequest {
+    monday: Option<Vec<TimeRangeRequest>>,
+    tuesday: Option<Vec<TimeRangeRequest>>,
+    wednesday: Option<Vec<TimeRangeRequest>>,
+    thursday: Option<Vec<TimeRangeRequest>>,
+    friday: Option<Vec<TimeRangeRequest>>,
+    saturday: Option<Vec<TimeRangeRequest>>,
+    sunday: Option<Vec<TimeRangeRequest>>,
+}
+
+/// A schedule as sent (`PUT`): every member optional — `timeZone` defaults to
+/// the sub-account's, `weeklyHours` to Monday–Friday 09:00–17:00, the rules to
+/// their defaults. Every bad field is listed in one 400.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code, reason = "documents the request form")]
+pub struct ScheduleRequest {
+    /// IANA time zone.
+    time_zone: Option<String>,
+    weekly_hours: Option<WeeklyHoursRequest>,
+    /// At most 366, one per date.
+    exceptions: Option<Vec<DateExceptionRequest>>,
+    /// 5–240.
+    granularity_minutes: Option<i64>,
+    /// 0–240.
+    buffer_before_minutes: Option<i64>,
+    /// 0–240.
+    buffer_after_minutes: Option<i64>,
+    /// 0–43200.
+    min_notice_minutes: Option<i64>,
+    /// 1–730.
+    horizon_days: Option<i64>,
+}
+
 /// A resource's schedule: its own (or `null`) and the one that applies.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -5,9 +5,9 @@
 //! resources, appointment types, schedules — is for owners and managers,
 //! booking is for every member.
 
+mod appointments;
 mod availability;
 mod body;
-mod bookings;
 mod holds;
 mod parse;
 mod public;
@@ -15,7 +15,7 @@ mod resources;
 mod schedule;
 mod types;
 
-pub use body::WeeklyHoursBody;
+pub use body::WeeklyHoursRequest;
 
 use crate::error::ApiError;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -42,11 +42,11 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(holds::create)
         .service(holds::get)
         .service(holds::delete)
-        .service(bookings::list)
-        .service(bookings::create)
-        .service(bookings::get)
-        .service(bookings::update)
-        .service(bookings::cancel)
+        .service(appointments::list)
+        .service(appointments::create)
+        .service(appointments::get)
+        .service(appointments::update)
+        .service(appointments::cancel)
         .service(public::get)
         .service(public::cancel)
         .service(public::reschedule);

@@ -2,7 +2,7 @@
 //! resource's own (`/api/v1/resources/{id}/schedule`), and "open now"
 //! (`/api/v1/schedule/status`).
 
-use super::body::{ResourceScheduleBody, ScheduleBody, ScheduleStatusBody};
+use super::body::{ResourceScheduleBody, ScheduleBody, ScheduleRequest, ScheduleStatusBody};
 use super::id;
 use crate::error::ApiError;
 use crate::extract::tenant::{ManagerScope, TenantScope};
@@ -33,7 +33,7 @@ pub(super) async fn get_subaccount(
 }
 
 /// Replaces the sub-account's hours and booking rules (owners and managers).
-#[utoipa::path(tag = "bookings", request_body = ScheduleBody, security(("bearer" = [])),
+#[utoipa::path(tag = "bookings", request_body = ScheduleRequest, security(("bearer" = [])),
     responses((status = 200, body = ScheduleBody), (status = 400, description = "every bad field", body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 #[put("/api/v1/subaccounts/{id}/schedule")]
@@ -63,7 +63,7 @@ pub(super) async fn get_resource(
 }
 
 /// Gives a resource its own hours and rules (owners and managers).
-#[utoipa::path(tag = "bookings", request_body = ScheduleBody, security(("bearer" = [])),
+#[utoipa::path(tag = "bookings", request_body = ScheduleRequest, security(("bearer" = [])),
     responses((status = 200, body = ResourceScheduleBody), (status = 400, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 #[put("/api/v1/resources/{id}/schedule")]

@@ -24,7 +24,7 @@ pub struct CreateSubAccountBody {
     /// Weekly opening hours, `{"monday": [{"start": "08:00", "end": "12:00"}, …], …}` (days left
     /// out are closed); the schedule's other rules start at their defaults
     /// (`PUT /api/v1/subaccounts/{id}/schedule` changes them). Absent: Monday–Friday 09:00–17:00.
-    #[schema(value_type = Option<crate::routes::bookings::WeeklyHoursBody>)]
+    #[schema(value_type = Option<crate::routes::bookings::WeeklyHoursRequest>)]
     business_hours: Option<serde_json::Value>,
 }
 

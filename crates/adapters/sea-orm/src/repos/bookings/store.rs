@@ -298,6 +298,10 @@ impl BookingRepository for SeaOrmBookings {
         Ok(stored)
     }
 
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one guarded write: the booking, its new times and blocks, the event and now"
+    )]
     async fn reschedule(
         &self,
         tenant: TenantId,

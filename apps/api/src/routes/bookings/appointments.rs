@@ -1,4 +1,4 @@
-//! Bookings: list, book, read, move or close, cancel.
+//! Bookings (the appointments themselves): list, book, read, move or close, cancel.
 
 use super::body::{BookingBody, CancelBody, CreateBookingBody, UpdateBookingBody};
 use super::{id, parse};
