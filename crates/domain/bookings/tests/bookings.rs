@@ -1,0 +1,256 @@
+//! The bookings use cases on the in-memory fakes: the port contract suite
+//! on [`InMemoryBookingStore`], then the rules only the service knows —
+//! hold expiry with an injected clock, hold conversion, external busy
+//! blocks, the notice and horizon refusals, reschedules and cancellations.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono_tz::Tz;
+use frontdesk_bookings::BookingsError;
+use frontdesk_bookings::booking::BookingStatus;
+use frontdesk_bookings::ports::{ExternalCalendar, LeadChanged, NoLeadCache};
+use frontdesk_bookings::resource::ResourceInput;
+use frontdesk_bookings::service::{
+    AvailabilityQuery, BookingChange, BookingPorts, BookingRequest, Bookings, HoldRequest, Party,
+};
+use frontdesk_bookings::slot::TimeSlot;
+use frontdesk_bookings::testing::contract::{self, Fixtures, Stores};
+use frontdesk_bookings::testing::memory::{InMemoryBookingStore, InMemoryCalendar, SequentialTokens};
+use frontdesk_kernel::testing::ManualClock;
+use frontdesk_kernel::{LeadId, PageRequest, TenantId, UserId};
+use std::sync::Arc;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_in_memory_store_keeps_the_contract() {
+    let store = Arc::new(InMemoryBookingStore::new());
+    let zone = Tz::Europe__London;
+    let tenants: Vec<TenantId> = (0..10).map(|_| TenantId::new()).collect();
+    let leads: Vec<LeadId> = (0..10).map(|_| LeadId::new()).collect();
+    let member = UserId::new();
+    for (tenant, lead) in tenants.iter().zip(&leads) {
+        store.add_tenant(*tenant, zone);
+        store.add_lead(*tenant, *lead);
+    }
+    store.add_member(tenants[2], member);
+    let stores = Stores { schedules: store.clone(), resources: store.clone(), types: store.clone(), bookings: store };
+    contract::bookings(&stores, &Fixtures { tenants, leads, member, zone }).await;
+}
+
+/// A sub-account open every day 08:00–18:00 in New York, 2 h notice, 60-day horizon.
+struct World {
+    service: Bookings,
+    store: Arc<InMemoryBookingStore>,
+    calendar: Arc<InMemoryCalendar>,
+    clock: Arc<ManualClock>,
+    tenant: TenantId,
+    lead: LeadId,
+    other_lead: LeadId,
+}
+
+const ZONE: Tz = Tz::America__New_York;
+
+/// Monday 7 December 2026, 06:00 in New York.
+fn monday_morning() -> DateTime<Utc> {
+    ZONE.with_ymd_and_hms(2026, 12, 7, 6, 0, 0).unwrap().with_timezone(&Utc)
+}
+
+/// `h:m` on Monday 7 December 2026, New York time.
+fn monday(h: u32, m: u32) -> DateTime<Utc> {
+    ZONE.with_ymd_and_hms(2026, 12, 7, h, m, 0).unwrap().with_timezone(&Utc)
+}
+
+async fn world() -> World {
+    let store = Arc::new(InMemoryBookingStore::new());
+    let calendar = Arc::new(InMemoryCalendar::default());
+    let clock = Arc::new(ManualClock::at(monday_morning()));
+    let tenant = TenantId::new();
+    let (lead, other_lead) = (LeadId::new(), LeadId::new());
+    store.add_tenant(tenant, ZONE);
+    store.add_lead(tenant, lead);
+    store.add_lead(tenant, other_lead);
+    let leads: Arc<dyn LeadChanged> = Arc::new(NoLeadCache);
+    let external: Arc<dyn ExternalCalendar> = calendar.clone();
+    let service = Bookings::new(
+        BookingPorts {
+            schedules: store.clone(),
+            resources: store.clone(),
+            types: store.clone(),
+            bookings: store.clone(),
+            calendar: external,
+            tokens: Arc::new(SequentialTokens::default()),
+            leads,
+            clock: clock.clone(),
+        },
+        Duration::minutes(5),
+    );
+    let day = serde_json::json!([{ "start": "08:00", "end": "18:00" }]);
+    let week = serde_json::json!({
+        "monday": day, "tuesday": day, "wednesday": day, "thursday": day,
+        "friday": day, "saturday": day, "sunday": day,
+    });
+    service.put_schedule(tenant, &serde_json::json!({ "timeZone": ZONE.name(), "weeklyHours": week })).await.unwrap();
+    World { service, store, calendar, clock, tenant, lead, other_lead }
+}
+
+fn book(lead: LeadId, starts_at: DateTime<Utc>) -> BookingRequest {
+    BookingRequest {
+        lead_id: lead,
+        starts_at,
+        appointment_type_id: None,
+        resource_id: None,
+        hold_id: None,
+        notes: None,
+    }
+}
+
+fn hold_at(starts_at: DateTime<Utc>) -> HoldRequest {
+    HoldRequest { starts_at, appointment_type_id: None, resource_id: None, lead_id: None }
+}
+
+async fn free_starts(w: &World) -> Vec<DateTime<Utc>> {
+    let query = AvailabilityQuery {
+        from: Some(frontdesk_bookings::service::TimeBound::Instant(monday(8, 0))),
+        to: Some(frontdesk_bookings::service::TimeBound::Instant(monday(18, 0))),
+        ..AvailabilityQuery::default()
+    };
+    w.service.availability(w.tenant, query).await.unwrap().slots.iter().map(|s| s.starts_at).collect()
+}
+
+#[tokio::test]
+async fn a_live_hold_blocks_others_and_an_expired_one_blocks_nothing_without_cleanup() {
+    let w = world().await;
+    let ten = monday(10, 0);
+    assert!(free_starts(&w).await.contains(&ten));
+    let hold = w.service.hold(w.tenant, hold_at(ten)).await.unwrap();
+    assert_eq!(hold.expires_at, monday_morning() + Duration::minutes(5));
+    assert!(!free_starts(&w).await.contains(&ten), "a live hold hides the slot");
+    assert!(matches!(w.service.book(w.tenant, book(w.other_lead, ten)).await, Err(BookingsError::SlotTaken { .. })));
+    assert!(matches!(w.service.hold(w.tenant, hold_at(ten)).await, Err(BookingsError::SlotTaken { .. })));
+
+    // Past its expiry the hold is still stored, yet blocks nothing.
+    w.clock.advance(Duration::minutes(5));
+    assert_eq!(w.store.holds().len(), 1, "no cleanup ran");
+    assert!(free_starts(&w).await.contains(&ten));
+    let late = BookingRequest { hold_id: Some(hold.id), ..book(w.lead, ten) };
+    assert!(matches!(w.service.book(w.tenant, late).await, Err(BookingsError::HoldExpired(_))));
+    let booked = w.service.book(w.tenant, book(w.other_lead, ten)).await.unwrap();
+    assert_eq!(booked.booking.starts_at, ten);
+}
+
+#[tokio::test]
+async fn a_hold_converts_once_into_the_held_slot() {
+    let w = world().await;
+    let ten = monday(10, 0);
+    let hold = w.service.hold(w.tenant, HoldRequest { lead_id: Some(w.lead), ..hold_at(ten) }).await.unwrap();
+    // Someone else's booking with the hold id is refused; so is another start.
+    let stolen = BookingRequest { hold_id: Some(hold.id), ..book(w.other_lead, ten) };
+    assert!(matches!(w.service.book(w.tenant, stolen).await, Err(BookingsError::Validation(_))));
+    let moved = BookingRequest { hold_id: Some(hold.id), ..book(w.lead, monday(11, 0)) };
+    assert!(matches!(w.service.book(w.tenant, moved).await, Err(BookingsError::Validation(_))));
+
+    let converted =
+        w.service.book(w.tenant, BookingRequest { hold_id: Some(hold.id), ..book(w.lead, ten) }).await.unwrap();
+    assert_eq!(converted.booking.resource_id, hold.resource_id);
+    assert!(w.store.holds().is_empty(), "the hold is consumed by the booking");
+    assert!(w.store.is_booked(w.lead), "booking sets the lead's status");
+    let again = BookingRequest { hold_id: Some(hold.id), ..book(w.lead, ten) };
+    assert!(matches!(w.service.book(w.tenant, again).await, Err(BookingsError::HoldExpired(_))));
+    assert!(matches!(w.service.book(w.tenant, book(w.other_lead, ten)).await, Err(BookingsError::SlotTaken { .. })));
+}
+
+#[tokio::test]
+async fn notice_horizon_and_hours_are_named_refusals() {
+    let w = world().await;
+    w.clock.advance(Duration::hours(1));
+    let too_soon = w.service.book(w.tenant, book(w.lead, monday(8, 0))).await.unwrap_err();
+    assert!(matches!(too_soon, BookingsError::TooSoon { earliest } if earliest == monday(9, 0)), "{too_soon:?}");
+    let evening = w.service.book(w.tenant, book(w.lead, monday(18, 0))).await.unwrap_err();
+    assert!(matches!(evening, BookingsError::OutsideHours { .. }), "{evening:?}");
+    let far = monday(10, 0) + Duration::days(61);
+    assert!(matches!(
+        w.service.book(w.tenant, book(w.lead, far)).await.unwrap_err(),
+        BookingsError::BeyondHorizon { .. }
+    ));
+    // As the clock moves, the notice window moves with it.
+    w.clock.advance(Duration::hours(2));
+    assert!(matches!(
+        w.service.book(w.tenant, book(w.lead, monday(10, 0))).await.unwrap_err(),
+        BookingsError::TooSoon { .. }
+    ));
+    w.service.book(w.tenant, book(w.lead, monday(11, 0))).await.unwrap();
+}
+
+#[tokio::test]
+async fn external_busy_blocks_hide_slots_and_refuse_bookings() {
+    let w = world().await;
+    let kind = w.service.appointment_types(w.tenant).await.unwrap().remove(0);
+    let resource = w.service.list_resources(w.tenant, PageRequest::default()).await.unwrap().data.remove(0);
+    assert_eq!(kind.duration_minutes, 30, "the default type");
+    let busy = TimeSlot::new(monday(12, 0), monday(13, 0)).unwrap();
+    w.calendar.add_busy(w.tenant, resource.id, busy);
+    let free = free_starts(&w).await;
+    assert!(free.contains(&monday(11, 30)) && free.contains(&monday(13, 0)));
+    assert!(!free.contains(&monday(12, 0)) && !free.contains(&monday(12, 30)) && !free.contains(&monday(11, 45)));
+    assert!(matches!(
+        w.service.book(w.tenant, book(w.lead, monday(12, 15))).await.unwrap_err(),
+        BookingsError::SlotTaken { .. }
+    ));
+    // An unreachable calendar is an error, never "all free".
+    w.calendar.set_down(true);
+    let query = AvailabilityQuery::default();
+    assert!(matches!(w.service.availability(w.tenant, query).await.unwrap_err(), BookingsError::Storage(_)));
+}
+
+#[tokio::test]
+async fn a_second_resource_serves_when_the_first_is_taken() {
+    let w = world().await;
+    let mut named = Vec::new();
+    for name in ["Bay 1", "Bay 2"] {
+        let input = ResourceInput { name: Some(name.into()), ..ResourceInput::default() };
+        named.push(w.service.create_resource(w.tenant, input).await.unwrap().id);
+    }
+    let ten = monday(10, 0);
+    let first = w.service.book(w.tenant, book(w.lead, ten)).await.unwrap().booking;
+    let other = w.service.book(w.tenant, book(w.other_lead, ten)).await.unwrap().booking;
+    assert_ne!(first.resource_id, other.resource_id);
+    assert_eq!((first.resource_id, other.resource_id), (named[0], named[1]), "in order, first free first");
+    let third = w.service.book(w.tenant, book(w.lead, ten)).await.unwrap_err();
+    assert!(matches!(third, BookingsError::SlotTaken { any: true }), "{third:?}");
+}
+
+#[tokio::test]
+async fn reschedule_is_guarded_and_cancel_frees_the_slot() {
+    let w = world().await;
+    let (ten, eleven) = (monday(10, 0), monday(11, 0));
+    let a = w.service.book(w.tenant, book(w.lead, ten)).await.unwrap().booking;
+    let b = w.service.book(w.tenant, book(w.other_lead, eleven)).await.unwrap().booking;
+    let into_taken = BookingChange { starts_at: Some(eleven), status: None };
+    assert!(matches!(
+        w.service.change(w.tenant, a.id, into_taken, Party::Staff).await.unwrap_err(),
+        BookingsError::SlotTaken { .. }
+    ));
+    // Moving within its own old slot (an overlap with itself) is allowed.
+    let moved = w
+        .service
+        .change(w.tenant, a.id, BookingChange { starts_at: Some(monday(10, 15)), status: None }, Party::Staff)
+        .await
+        .unwrap();
+    assert_eq!((moved.id, moved.starts_at, moved.reschedule_count), (a.id, monday(10, 15), 1));
+    assert!(free_starts(&w).await.contains(&monday(9, 30)));
+    assert!(!free_starts(&w).await.contains(&ten));
+
+    let cancelled = w.service.cancel(w.tenant, b.id, Some("car broke down".into()), Party::Customer).await.unwrap();
+    assert_eq!(cancelled.status, BookingStatus::Cancelled);
+    assert!(free_starts(&w).await.contains(&eleven), "a cancelled booking frees its slot");
+    assert!(matches!(
+        w.service.cancel(w.tenant, b.id, None, Party::Staff).await.unwrap_err(),
+        BookingsError::InvalidTransition { .. }
+    ));
+    let actions: Vec<String> =
+        w.store.entries().iter().map(|(_, _, e)| e.meta.as_map()["action"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(actions, ["booked", "booked", "rescheduled", "cancelled"]);
+    // Another tenant sees none of it.
+    let stranger = TenantId::new();
+    assert!(matches!(w.service.booking(stranger, a.id).await, Err(BookingsError::NotFound { .. })));
+    assert!(matches!(w.service.cancel(stranger, a.id, None, Party::Staff).await, Err(BookingsError::NotFound { .. })));
+}
