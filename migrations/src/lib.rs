@@ -19,6 +19,7 @@ mod m20261204_100001_refresh_token_families;
 mod m20261204_100002_login_attempt_keys;
 mod m20261204_200001_job_interruptions;
 mod m20261205_000001_bookings;
+mod m20261205_000002_outbox;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_100002_login_attempt_keys::Migration),
             Box::new(m20261204_200001_job_interruptions::Migration),
             Box::new(m20261205_000001_bookings::Migration),
+            Box::new(m20261205_000002_outbox::Migration),
         ]
     }
 }

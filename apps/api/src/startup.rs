@@ -73,6 +73,7 @@ impl Application {
         let jobs = web::Data::new(crate::routes::jobs::JobsContext { queue: Arc::clone(&services.jobs) });
         let transfers = web::Data::from(Arc::clone(&services.transfers));
         let bookings = web::Data::from(Arc::clone(&services.bookings));
+        let outbox = web::Data::new(crate::routes::outbox::OutboxContext { outbox: Arc::clone(&services.outbox) });
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
         let document = crate::openapi::document_json();
@@ -108,6 +109,7 @@ impl Application {
                 .app_data(jobs.clone())
                 .app_data(transfers.clone())
                 .app_data(bookings.clone())
+                .app_data(outbox.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())
@@ -138,7 +140,7 @@ impl Application {
             let (stop, shutdown) = tokio::sync::watch::channel(false);
             let config = frontdesk_runtime::services::worker_config(&settings, "api");
             tracing::info!(concurrency = config.concurrency, "running the job worker in-process (EMBEDDED_WORKER)");
-            let mut tasks = frontdesk_runtime::services::spawn_workers(&stores, config, &shutdown);
+            let mut tasks = frontdesk_runtime::services::spawn_workers(&settings, &stores, config, &shutdown);
             // No separate worker process in this mode: run its purges here too.
             frontdesk_runtime::maintenance::spawn_purges(
                 &stores,

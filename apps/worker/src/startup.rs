@@ -78,7 +78,7 @@ impl Worker {
         let retention = frontdesk_runtime::maintenance::Retention::from_settings(&settings);
         frontdesk_runtime::maintenance::spawn_purges(&stores, retention, PURGE_EVERY, &receiver, &mut tasks);
         let config = frontdesk_runtime::services::worker_config(&settings, "worker");
-        let mut jobs = frontdesk_runtime::services::spawn_workers(&stores, config, &receiver);
+        let mut jobs = frontdesk_runtime::services::spawn_workers(&settings, &stores, config, &receiver);
         tasks.spawn(async move { while jobs.join_next().await.is_some() {} });
 
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());

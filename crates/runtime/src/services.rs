@@ -6,16 +6,17 @@
 
 use crate::Settings;
 use crate::stores::Stores;
-use frontdesk_bookings::NoExternalCalendar;
 use frontdesk_bookings::service::{BookingPorts, Bookings};
+use frontdesk_bookings::{LeadContact, NoExternalCalendar, QueuedNotices, Recipients, SendBookingMessages};
 use frontdesk_crypto::{BcryptPasswordHasher, BookingTokenIssuer, JwtTokenSigner, RefreshTokenIssuer};
 use frontdesk_kernel::jobs::JobQueue;
+use frontdesk_kernel::messaging::Outbox;
 use frontdesk_kernel::{Clock, SystemClock};
 use frontdesk_leads::{LeadService, LeadTransfers};
 use frontdesk_receptionist::ReceptionistConfig;
 use frontdesk_sea_orm::{
     SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmInvitationRepository, SeaOrmLeadRepository,
-    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmPromptTemplateRepository,
+    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmOutbox, SeaOrmPromptTemplateRepository,
     SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmTenantDirectory,
     SeaOrmTenantRepository, SeaOrmUserRepository,
 };
@@ -48,6 +49,8 @@ pub struct Services {
     pub jobs: Arc<dyn JobQueue>,
     /// Schedules, availability, holds and bookings.
     pub bookings: Arc<Bookings>,
+    /// What was sent (or, without a provider, would have been): `GET /api/v1/outbox`.
+    pub outbox: Arc<dyn Outbox>,
 }
 
 impl Services {
@@ -69,6 +72,7 @@ impl Services {
             )),
             jobs: Arc::clone(&stores.jobs.queue),
             bookings: Arc::new(bookings(settings, stores)),
+            outbox: Arc::new(SeaOrmOutbox::new(stores.sql.clone())),
         })
     }
 }
@@ -86,10 +90,47 @@ fn bookings(settings: &Settings, stores: &Stores) -> Bookings {
             calendar: Arc::new(NoExternalCalendar),
             tokens: Arc::new(BookingTokenIssuer::default()),
             leads: Arc::new(LeadCacheEviction(Arc::clone(&stores.cache))),
+            notices: Arc::new(QueuedNotices::new(
+                Arc::clone(&stores.jobs.queue),
+                settings.bookings.reminder_minutes.clone(),
+                Arc::new(SystemClock),
+            )),
             clock: Arc::new(SystemClock),
         },
         settings.bookings.hold_ttl,
     )
+}
+
+/// Lead contacts and business names for booking messages, from the leads and sub-accounts tables.
+struct SqlRecipients {
+    leads: SeaOrmLeadRepository,
+    tenants: SeaOrmTenantRepository,
+}
+
+#[async_trait::async_trait]
+impl Recipients for SqlRecipients {
+    async fn lead(
+        &self,
+        tenant: frontdesk_kernel::TenantId,
+        lead: frontdesk_kernel::LeadId,
+    ) -> frontdesk_bookings::Result<Option<LeadContact>> {
+        use frontdesk_leads::LeadRepository;
+        match self.leads.get(tenant, lead).await {
+            Ok(lead) => Ok(Some(LeadContact {
+                name: lead.name.as_str().to_owned(),
+                phone: lead.phone.map(|p| p.as_str().to_owned()),
+                email: lead.email.map(|e| e.as_str().to_owned()),
+            })),
+            Err(frontdesk_leads::LeadsError::NotFound { .. }) => Ok(None),
+            Err(err) => Err(frontdesk_bookings::BookingsError::storage(err)),
+        }
+    }
+
+    async fn business_name(&self, tenant: frontdesk_kernel::TenantId) -> frontdesk_bookings::Result<String> {
+        use frontdesk_tenancy::TenantRepository;
+        let tenant = self.tenants.get(tenant).await.map_err(frontdesk_bookings::BookingsError::storage)?;
+        Ok(tenant.name.as_str().to_owned())
+    }
 }
 
 /// Drops a lead's cache entry after a booking write changed its status or timeline.
@@ -178,7 +219,7 @@ pub fn receptionist_config(stores: &Stores) -> ReceptionistConfig {
 
 /// Every job handler this build knows, wired to the stores.
 #[must_use]
-pub fn job_handlers(stores: &Stores) -> crate::jobs::Handlers {
+pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handlers {
     use frontdesk_leads::{ExportLeads, ImportLeads};
     let repo = Arc::new(SeaOrmLeadRepository::new(stores.sql.clone()));
     let directory = Arc::new(SeaOrmTenantDirectory::new(stores.sql.clone()));
@@ -193,6 +234,16 @@ pub fn job_handlers(stores: &Stores) -> crate::jobs::Handlers {
             Arc::new(SystemClock),
         )))
         .with(Arc::new(ExportLeads::new(repo, Arc::clone(&stores.files), codec)))
+        .with(Arc::new(SendBookingMessages::new(
+            Arc::new(SeaOrmBookings::new(stores.sql.clone())),
+            Arc::new(SqlRecipients {
+                leads: SeaOrmLeadRepository::new(stores.sql.clone()),
+                tenants: SeaOrmTenantRepository::new(stores.sql.clone()),
+            }),
+            Arc::new(SeaOrmOutbox::new(stores.sql.clone())),
+            Arc::new(SystemClock),
+            &settings.bookings.public_base_url,
+        )))
 }
 
 /// The worker loop's settings from the process settings.
@@ -214,6 +265,7 @@ pub fn worker_config(settings: &crate::Settings, role: &str) -> crate::jobs::Wor
 /// flip `shutdown` to stop them, then await the returned set.
 #[must_use]
 pub fn spawn_workers(
+    settings: &Settings,
     stores: &Stores,
     config: crate::jobs::WorkerConfig,
     shutdown: &tokio::sync::watch::Receiver<bool>,
@@ -227,7 +279,7 @@ pub fn spawn_workers(
     tasks.spawn(crate::jobs::run_workers(
         Arc::clone(&stores.jobs.source),
         Arc::clone(&stores.jobs.store),
-        job_handlers(stores),
+        job_handlers(settings, stores),
         config,
         shutdown.clone(),
     ));

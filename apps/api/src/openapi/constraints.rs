@@ -225,6 +225,7 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         "get_subaccounts",
         "get_resources",
         "get_bookings",
+        "get_outbox",
     ] {
         rules.push((op, "page", page.clone()));
         rules.push((op, "limit", limit.clone()));
@@ -255,6 +256,7 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("get_bookings", "leadId", json!({"pattern": format!("^{BLANK}$|{UUID}")})),
         ("get_bookings", "resourceId", json!({"pattern": format!("^{BLANK}$|{UUID}")})),
         ("get_bookings", "status", blank_or(json!(["confirmed", "cancelled", "completed", "no_show"]))),
+        ("get_outbox", "channel", blank_or(json!(["sms", "email", "staff"]))),
     ]);
     rules
 }

@@ -5,6 +5,7 @@ pub mod bookings;
 pub mod jobs;
 pub mod leads;
 pub mod methods;
+pub mod outbox;
 pub mod paged;
 pub mod receptionist;
 pub mod status;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     leads::configure(cfg);
     receptionist::configure(cfg);
     bookings::configure(cfg);
+    outbox::configure(cfg);
     webhooks::configure(cfg);
 }
 

@@ -374,7 +374,63 @@ async fn two_hundred_clients_never_double_book(profile: Profile) {
     }
 }
 
+/// Polls the outbox until it holds `n` messages (or 60 s pass); returns them, newest first.
+async fn outbox_with(app: &TestApp, token: &str, n: usize) -> Vec<Value> {
+    for _ in 0..600 {
+        let page = app.expect(token, Method::GET, "/api/v1/outbox?limit=100", None, 200).await;
+        let data = page["data"].as_array().unwrap().clone();
+        if data.len() >= n {
+            assert_eq!(data.len(), n, "no more messages than expected: {page}");
+            return data;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the outbox never held {n} messages");
+}
+
+async fn messages_reach_the_outbox(profile: Profile) {
+    let app = TestApp::builder(profile).env("PUBLIC_BASE_URL", "https://book.example.com").spawn().await;
+    let team = Team::create(&app, "outbox.test").await;
+    let other = Owner::create(&app, "elsewhere.test").await;
+    open_all_day(&app, &team.owner).await;
+    let owner = team.owner.token.as_str();
+    let lead_id = lead(&app, owner, "+14155550109").await;
+    let starts = tomorrow_at(10);
+    let booking = app
+        .expect(owner, Method::POST, "/api/v1/bookings", Some(json!({"leadId": lead_id, "startsAt": at(starts)})), 201)
+        .await;
+    let token = booking["manageToken"].as_str().unwrap();
+
+    // The worker sends the confirmation (an SMS: the lead has a phone) and tells the staff.
+    let sent = outbox_with(&app, owner, 2).await;
+    let sms = sent.iter().find(|m| m["channel"] == "sms").expect("an SMS to the lead");
+    assert_eq!(sms["to"], "+14155550109");
+    let body = sms["body"].as_str().unwrap();
+    assert!(body.starts_with("Hi Ana, your Appointment with "), "{body}");
+    assert!(body.ends_with(&format!("Manage it: https://book.example.com/b/{token}")), "{body}");
+    let staff = sent.iter().find(|m| m["channel"] == "staff").expect("a staff notice");
+    assert!(staff["body"].as_str().unwrap().starts_with("New booking: Ana Lopez, Appointment, "), "{staff}");
+
+    // Cancelling sends the cancellation to both; the reminders will find it cancelled and send nothing.
+    let path = format!("/api/v1/bookings/{}/cancel", booking["id"].as_str().unwrap());
+    app.expect(owner, Method::POST, &path, Some(json!({"reason": "storm"})), 200).await;
+    let sent = outbox_with(&app, owner, 4).await;
+    assert!(sent[..2].iter().all(|m| m["body"].as_str().unwrap().contains("cancelled")), "{sent:?}");
+
+    // Every member reads it; one channel at a time; other tenants see nothing; bad filters are named.
+    let sms_only = app.expect(&team.agent.token, Method::GET, "/api/v1/outbox?channel=sms", None, 200).await;
+    assert_eq!(sms_only["total"], 2, "{sms_only}");
+    assert_eq!(app.expect(&other.token, Method::GET, "/api/v1/outbox", None, 200).await["total"], 0);
+    let bad = app.expect(owner, Method::GET, "/api/v1/outbox?channel=fax&limit=0", None, 400).await;
+    let fields: Vec<_> =
+        bad["message"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().split(':').next().unwrap()).collect();
+    assert_eq!(fields, ["channel", "limit"], "{bad}");
+    let (status, _) = app.call("not-a-token", Method::GET, "/api/v1/outbox", None).await;
+    assert_eq!(status, 401);
+}
+
 crate::per_profile!(
+    messages_reach_the_outbox,
     scheduling_walkthrough,
     rules_answer_422_naming_the_rule,
     tenants_and_roles,

@@ -19,7 +19,7 @@ pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
     SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmInvitationRepository, SeaOrmLeadRepository,
-    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmPromptTemplateRepository,
+    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmOutbox, SeaOrmPromptTemplateRepository,
     SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmTenantDirectory,
     SeaOrmTenantRepository, SeaOrmUserRepository,
 };

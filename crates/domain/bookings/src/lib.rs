@@ -15,6 +15,7 @@ pub mod booking;
 pub mod error;
 pub mod hold;
 pub mod ids;
+pub mod messages;
 pub mod ports;
 pub mod resource;
 pub mod schedule;
@@ -30,6 +31,9 @@ pub use booking::{Booking, BookingId, BookingStatus};
 pub use error::{BookingsError, Result};
 pub use hold::Hold;
 pub use ids::{AppointmentTypeId, HoldId, ResourceId};
+pub use messages::{
+    BookingMessage, BookingNotices, LeadContact, MESSAGE_JOB, NoNotices, QueuedNotices, Recipients, SendBookingMessages,
+};
 pub use ports::{
     AppointmentTypeRepository, BookingFilter, BookingRepository, Busy, Candidate, ExternalCalendar, LeadChanged,
     ManageTokens, NoExternalCalendar, NoLeadCache, ResourceRepository, ScheduleRepository, TimelineEntry,

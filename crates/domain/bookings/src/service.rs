@@ -13,6 +13,7 @@ use crate::booking::{Booking, BookingId, BookingStatus};
 use crate::error::{BookingsError, Result};
 use crate::hold::Hold;
 use crate::ids::{AppointmentTypeId, HoldId, ResourceId};
+use crate::messages::{BookingMessage, BookingNotices};
 use crate::ports::{
     AppointmentTypeRepository, BookingFilter, BookingRepository, Busy, Candidate, ExternalCalendar, LeadChanged,
     ManageTokens, ResourceRepository, ScheduleRepository, TimelineEntry,
@@ -155,6 +156,7 @@ pub struct Bookings {
     calendar: Arc<dyn ExternalCalendar>,
     tokens: Arc<dyn ManageTokens>,
     leads: Arc<dyn LeadChanged>,
+    notices: Arc<dyn BookingNotices>,
     clock: Arc<dyn Clock>,
     hold_ttl: Duration,
 }
@@ -176,6 +178,8 @@ pub struct BookingPorts {
     pub tokens: Arc<dyn ManageTokens>,
     /// Told when a booking write changed a lead.
     pub leads: Arc<dyn LeadChanged>,
+    /// Told after bookings are made, moved or cancelled (confirmations, reminders).
+    pub notices: Arc<dyn BookingNotices>,
     /// Now.
     pub clock: Arc<dyn Clock>,
 }
@@ -194,8 +198,8 @@ impl Bookings {
     /// The use cases over `ports`; holds last `hold_ttl`.
     #[must_use]
     pub fn new(ports: BookingPorts, hold_ttl: Duration) -> Self {
-        let BookingPorts { schedules, resources, types, bookings, calendar, tokens, leads, clock } = ports;
-        Self { schedules, resources, types, bookings, calendar, tokens, leads, clock, hold_ttl }
+        let BookingPorts { schedules, resources, types, bookings, calendar, tokens, leads, notices, clock } = ports;
+        Self { schedules, resources, types, bookings, calendar, tokens, leads, notices, clock, hold_ttl }
     }
 
     /// How long holds last.
@@ -732,6 +736,7 @@ impl Bookings {
         )?;
         let booking = self.bookings.insert_booking(&draft, &candidates, request.hold_id, &entry, now).await?;
         self.leads.lead_changed(tenant, booking.lead_id).await;
+        self.notices.changed(&booking, BookingMessage::Confirmation, zone, &kind.name, Some(&token)).await;
         Ok(Booked { booking, manage_token: token })
     }
 
@@ -840,6 +845,7 @@ impl Bookings {
         let moved =
             self.bookings.reschedule(tenant, booking.id, starts_at, ends_at, candidate.blocks, &entry, now).await?;
         self.leads.lead_changed(tenant, moved.lead_id).await;
+        self.notices.changed(&moved, BookingMessage::Rescheduled, zone, &kind.name, None).await;
         Ok(moved)
     }
 
@@ -877,6 +883,13 @@ impl Bookings {
         )?;
         let closed = self.bookings.set_status(booking.tenant_id, booking.id, to, reason, &entry, now).await?;
         self.leads.lead_changed(closed.tenant_id, closed.lead_id).await;
+        if to == BookingStatus::Cancelled {
+            let name = match self.types.get(closed.tenant_id, closed.appointment_type_id).await {
+                Ok(kind) => kind.name,
+                Err(_) => AppointmentType::default_for(closed.tenant_id, now).name,
+            };
+            self.notices.changed(&closed, BookingMessage::Cancelled, zone, &name, None).await;
+        }
         Ok(closed)
     }
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 use frontdesk_bookings::BookingsError;
 use frontdesk_bookings::booking::BookingStatus;
+use frontdesk_bookings::messages::{BookingMessage, LeadContact, MessageJob, QueuedNotices, SendBookingMessages};
 use frontdesk_bookings::ports::{ExternalCalendar, LeadChanged, NoLeadCache};
 use frontdesk_bookings::resource::ResourceInput;
 use frontdesk_bookings::service::{
@@ -15,9 +16,12 @@ use frontdesk_bookings::service::{
 };
 use frontdesk_bookings::slot::TimeSlot;
 use frontdesk_bookings::testing::contract::{self, Fixtures, Stores};
+use frontdesk_bookings::testing::memory::InMemoryRecipients;
 use frontdesk_bookings::testing::memory::{InMemoryBookingStore, InMemoryCalendar, SequentialTokens};
-use frontdesk_kernel::testing::ManualClock;
-use frontdesk_kernel::{LeadId, PageRequest, TenantId, UserId};
+use frontdesk_kernel::jobs::JobRecord;
+use frontdesk_kernel::messaging::MessageChannel;
+use frontdesk_kernel::testing::{InMemoryJobQueue, InMemoryOutbox, ManualClock};
+use frontdesk_kernel::{Clock, LeadId, PageRequest, TenantId, UserId};
 use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -45,6 +49,9 @@ struct World {
     tenant: TenantId,
     lead: LeadId,
     other_lead: LeadId,
+    queue: Arc<InMemoryJobQueue>,
+    outbox: Arc<InMemoryOutbox>,
+    sender: SendBookingMessages,
 }
 
 const ZONE: Tz = Tz::America__New_York;
@@ -63,6 +70,7 @@ async fn world() -> World {
     let store = Arc::new(InMemoryBookingStore::new());
     let calendar = Arc::new(InMemoryCalendar::default());
     let clock = Arc::new(ManualClock::at(monday_morning()));
+    let queue = Arc::new(InMemoryJobQueue::default());
     let tenant = TenantId::new();
     let (lead, other_lead) = (LeadId::new(), LeadId::new());
     store.add_tenant(tenant, ZONE);
@@ -79,17 +87,27 @@ async fn world() -> World {
             calendar: external,
             tokens: Arc::new(SequentialTokens::default()),
             leads,
+            notices: Arc::new(QueuedNotices::new(queue.clone(), vec![24 * 60, 60], clock.clone())),
             clock: clock.clone(),
         },
         Duration::minutes(5),
     );
+    let recipients = Arc::new(InMemoryRecipients::default());
+    recipients.set_business(tenant, "Acme Roofing");
+    let texts = LeadContact { name: "Ana Diaz".into(), phone: Some("+12125550100".into()), email: None };
+    recipients.set_lead(tenant, lead, texts);
+    let mails = LeadContact { name: "Bo Li".into(), phone: None, email: Some("bo@example.com".into()) };
+    recipients.set_lead(tenant, other_lead, mails);
+    let outbox = Arc::new(InMemoryOutbox::default());
+    let sender =
+        SendBookingMessages::new(store.clone(), recipients, outbox.clone(), clock.clone(), "https://book.example.com/");
     let day = serde_json::json!([{ "start": "08:00", "end": "18:00" }]);
     let week = serde_json::json!({
         "monday": day, "tuesday": day, "wednesday": day, "thursday": day,
         "friday": day, "saturday": day, "sunday": day,
     });
     service.put_schedule(tenant, &serde_json::json!({ "timeZone": ZONE.name(), "weeklyHours": week })).await.unwrap();
-    World { service, store, calendar, clock, tenant, lead, other_lead }
+    World { service, store, calendar, clock, tenant, lead, other_lead, queue, outbox, sender }
 }
 
 fn book(lead: LeadId, starts_at: DateTime<Utc>) -> BookingRequest {
@@ -253,4 +271,120 @@ async fn reschedule_is_guarded_and_cancel_frees_the_slot() {
     let stranger = TenantId::new();
     assert!(matches!(w.service.booking(stranger, a.id).await, Err(BookingsError::NotFound { .. })));
     assert!(matches!(w.service.cancel(stranger, a.id, None, Party::Staff).await, Err(BookingsError::NotFound { .. })));
+}
+
+/// The message jobs enqueued so far, in order, with their due times.
+fn message_jobs(w: &World) -> Vec<(MessageJob, DateTime<Utc>)> {
+    w.queue
+        .all()
+        .into_iter()
+        .map(|r: JobRecord| (serde_json::from_value(r.job.payload).unwrap(), r.job.run_at))
+        .collect()
+}
+
+/// Plays the worker: runs every job due by the clock that has not run yet (`done` counts them).
+async fn run_due(w: &World, done: &mut usize) -> Vec<serde_json::Value> {
+    let mut results = Vec::new();
+    let jobs = message_jobs(w);
+    for (job, run_at) in jobs.iter().skip(*done) {
+        if *run_at > w.clock.now() {
+            break;
+        }
+        results.push(w.sender.deliver(w.tenant, job).await.unwrap());
+        *done += 1;
+    }
+    results
+}
+
+#[tokio::test]
+async fn bookings_send_confirmations_and_reminders_that_never_outlive_a_change() {
+    let w = world().await;
+    // Tuesday 10:00: the 24 h and 1 h reminders are both in the future.
+    let tuesday_ten = monday(10, 0) + Duration::days(1);
+    let booked = w.service.book(w.tenant, book(w.lead, tuesday_ten)).await.unwrap();
+    let jobs = message_jobs(&w);
+    // (The confirmation is due at once; the fake queue stamps it with the real time.)
+    let kinds: Vec<_> =
+        jobs.iter().map(|(j, at)| (j.message, j.reminder_minutes, j.reminder_minutes.map(|_| *at))).collect();
+    assert_eq!(
+        kinds,
+        [
+            (BookingMessage::Confirmation, None, None),
+            (BookingMessage::Reminder, Some(1440), Some(tuesday_ten - Duration::days(1))),
+            (BookingMessage::Reminder, Some(60), Some(tuesday_ten - Duration::hours(1))),
+        ]
+    );
+    // The confirmation carries the self-service link; the lead has a phone, so it is an SMS.
+    let mut done = 0;
+    run_due(&w, &mut done).await;
+    let sent = w.outbox.all();
+    assert_eq!(sent.len(), 2, "the lead and the staff");
+    assert_eq!((sent[0].message.channel, sent[0].message.to.as_str()), (MessageChannel::Sms, "+12125550100"));
+    assert_eq!(
+        sent[0].message.body,
+        format!(
+            "Hi Ana, your Appointment with Acme Roofing is booked for Tue 8 Dec 2026, 10:00 \
+             (America/New_York). Manage it: https://book.example.com/b/{}",
+            booked.manage_token
+        )
+    );
+    assert_eq!(sent[1].message.channel, MessageChannel::Staff);
+    assert!(sent[1].message.body.starts_with("New booking: Ana Diaz, "), "{}", sent[1].message.body);
+    // A redelivered job sends nothing twice.
+    w.sender.deliver(w.tenant, &jobs[0].0).await.unwrap();
+    assert_eq!(w.outbox.all().len(), 2);
+
+    // Moved to Wednesday: the old reminders are skipped when they come due, the new ones go out.
+    let wednesday = tuesday_ten + Duration::days(1);
+    let change = BookingChange { starts_at: Some(wednesday), status: None };
+    w.service.change(w.tenant, booked.booking.id, change, Party::Staff).await.unwrap();
+    w.clock.advance(Duration::days(1) + Duration::hours(3)); // Tuesday 09:00
+    let results = run_due(&w, &mut done).await;
+    assert_eq!(results[0]["skipped"], "the booking has moved since", "old 24 h reminder");
+    assert_eq!(results[1]["skipped"], "the booking has moved since", "old 1 h reminder");
+    assert_eq!(results[2]["sent"].as_array().unwrap().len(), 2, "the reschedule notice");
+    w.clock.advance(Duration::days(1)); // Wednesday 09:00: the new 24 h reminder is due, the 1 h one too
+    let results = run_due(&w, &mut done).await;
+    assert_eq!(results.len(), 2);
+    let reminders: Vec<_> = w.outbox.all().into_iter().filter(|m| m.message.body.starts_with("Reminder:")).collect();
+    assert_eq!(reminders.len(), 2, "the 24 h and the 1 h reminder of the new time");
+    assert!(reminders[0].message.body.contains("Wed 9 Dec 2026, 10:00"), "{}", reminders[0].message.body);
+}
+
+#[tokio::test]
+async fn a_cancelled_booking_gets_a_cancellation_and_no_reminder() {
+    let w = world().await;
+    let tuesday_ten = monday(10, 0) + Duration::days(1);
+    let booked = w.service.book(w.tenant, book(w.other_lead, tuesday_ten)).await.unwrap().booking;
+    w.service.cancel(w.tenant, booked.id, Some("found another roofer".into()), Party::Customer).await.unwrap();
+    w.clock.advance(Duration::days(2));
+    let mut done = 0;
+    let results = run_due(&w, &mut done).await;
+    assert_eq!(results.len(), 4, "confirmation, two reminders, cancellation");
+    assert_eq!(results[0]["skipped"], "the booking is no longer confirmed", "cancelled before the worker ran");
+    assert_eq!(results[1]["skipped"], "the booking is no longer confirmed");
+    assert_eq!(results[2]["skipped"], "the booking is no longer confirmed");
+    let sent = w.outbox.all();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    // No phone: the lead gets an email with a subject.
+    assert_eq!((sent[0].message.channel, sent[0].message.to.as_str()), (MessageChannel::Email, "bo@example.com"));
+    assert_eq!(sent[0].message.subject.as_deref(), Some("Your Appointment with Acme Roofing is cancelled"));
+    assert!(sent[1].message.body.ends_with("(found another roofer)"), "{}", sent[1].message.body);
+}
+
+#[tokio::test]
+async fn an_outbox_outage_fails_the_job_for_a_retry_and_the_queue_outage_never_fails_the_booking() {
+    let w = world().await;
+    let tuesday_ten = monday(10, 0) + Duration::days(1);
+    w.queue.set_down(true);
+    w.service.book(w.tenant, book(w.lead, tuesday_ten)).await.expect("the booking stands without its messages");
+    w.queue.set_down(false);
+    assert!(message_jobs(&w).is_empty());
+    w.service.book(w.tenant, book(w.lead, tuesday_ten + Duration::hours(1))).await.unwrap();
+    w.outbox.set_down(true);
+    let job = message_jobs(&w).remove(0).0;
+    assert!(matches!(w.sender.deliver(w.tenant, &job).await, Err(BookingsError::Storage(_))));
+    w.outbox.set_down(false);
+    w.sender.deliver(w.tenant, &job).await.unwrap();
+    assert_eq!(w.outbox.all().len(), 2);
 }

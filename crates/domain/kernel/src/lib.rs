@@ -17,10 +17,12 @@ pub mod health;
 pub mod id;
 pub mod jobs;
 pub mod json;
+pub mod messaging;
 pub mod page;
 pub mod phone;
 pub mod rate_limit;
 mod string_enum;
+pub mod template;
 pub mod text;
 pub mod validation;
 

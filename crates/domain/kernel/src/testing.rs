@@ -19,11 +19,14 @@ mod file_storage;
 pub mod file_storage_contract;
 mod job_queue;
 mod job_store;
+mod outbox;
+pub mod outbox_contract;
 pub mod rate_limit_contract;
 
 pub use file_storage::InMemoryFileStorage;
 pub use job_queue::InMemoryJobQueue;
 pub use job_store::InMemoryJobStore;
+pub use outbox::InMemoryOutbox;
 
 /// Locks a fake's mutex; a poisoned lock (a test panicked while holding it)
 /// still yields the data, so one failing test cannot cascade into others.

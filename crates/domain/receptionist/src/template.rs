@@ -21,6 +21,7 @@
 
 use crate::strategy::{Strategy, bounded};
 use chrono::{DateTime, Utc};
+use frontdesk_kernel::template::{Piece, pieces};
 use frontdesk_kernel::{TenantId, ValidationErrors, define_id};
 use frontdesk_leads::Lead;
 use serde_json::Value;
@@ -179,87 +180,6 @@ fn fact_text(value: &Value) -> Cow<'_, str> {
     }
 }
 
-/// One piece of a body, in order.
-#[derive(Debug, PartialEq, Eq)]
-enum Piece<'a> {
-    /// Literal text.
-    Text(&'a str),
-    /// A well-formed placeholder (the name, trimmed).
-    Variable(&'a str),
-    /// Malformed placeholder text, kept literally when rendering; `problem` says what and where.
-    Invalid {
-        /// The text as written.
-        raw: &'a str,
-        /// The message for the `body` field.
-        problem: String,
-    },
-}
-
-/// Longest placeholder text quoted back in an error message, in characters.
-const MAX_QUOTED_CHARS: usize = 40;
-
-/// Splits `body` into pieces. Never fails: malformed placeholders become
-/// [`Piece::Invalid`], so validation can report them and rendering can keep them as text.
-fn pieces(body: &str) -> Vec<Piece<'_>> {
-    let mut pieces = Vec::new();
-    let mut cursor = 0;
-    while let Some(found) = body[cursor..].find("{{") {
-        let open = cursor + found;
-        if open > cursor {
-            pieces.push(Piece::Text(&body[cursor..open]));
-        }
-        let inner_start = open + 2;
-        let close = body[inner_start..].find("}}").map(|i| inner_start + i);
-        let reopen = body[inner_start..].find("{{").map(|i| inner_start + i);
-        let at = body[..open].chars().count();
-        match close {
-            Some(close) if reopen.is_none_or(|reopen| reopen > close) => {
-                let raw = &body[open..close + 2];
-                let name = body[inner_start..close].trim();
-                pieces.push(if name.is_empty() {
-                    Piece::Invalid { raw, problem: format!("has an empty placeholder at character offset {at}") }
-                } else if is_dotted_identifier(name) {
-                    Piece::Variable(name)
-                } else {
-                    let mut quoted: String = raw.chars().take(MAX_QUOTED_CHARS).collect();
-                    if raw.chars().count() > MAX_QUOTED_CHARS {
-                        quoted.push('…');
-                    }
-                    Piece::Invalid {
-                        raw,
-                        problem: format!(
-                            "has an invalid placeholder {quoted} at character offset {at}: \
-                             a name is a dotted identifier such as lead.firstName"
-                        ),
-                    }
-                });
-                cursor = close + 2;
-            }
-            _ => {
-                let end = reopen.unwrap_or(body.len());
-                pieces.push(Piece::Invalid {
-                    raw: &body[open..end],
-                    problem: format!("has an unclosed {{{{ at character offset {at}"),
-                });
-                cursor = end;
-            }
-        }
-    }
-    if cursor < body.len() {
-        pieces.push(Piece::Text(&body[cursor..]));
-    }
-    pieces
-}
-
-/// `lead.firstName`: identifiers (a letter or `_`, then letters, digits or `_`) joined by dots.
-fn is_dotted_identifier(name: &str) -> bool {
-    name.split('.').all(|part| {
-        let mut chars = part.chars();
-        chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
-}
-
 /// `unknown variables: a, b (known: …)` for the distinct `names` not in
 /// [`KNOWN_VARIABLES`], in the order given; `Ok` when all are known.
 fn reject_unknown<'n>(names: impl IntoIterator<Item = &'n str>) -> Result<(), String> {
@@ -375,14 +295,7 @@ impl PromptTemplate {
     /// possible in a body that bypassed validation) is kept as written.
     #[must_use]
     pub fn render(&self, ctx: &RenderContext<'_>) -> String {
-        let mut out = String::with_capacity(self.body.len());
-        for piece in pieces(&self.body) {
-            match piece {
-                Piece::Text(text) | Piece::Invalid { raw: text, .. } => out.push_str(text),
-                Piece::Variable(name) => out.push_str(&ctx.value(name)),
-            }
-        }
-        out
+        frontdesk_kernel::template::render(&self.body, |name| ctx.value(name))
     }
 }
 
@@ -448,7 +361,10 @@ mod tests {
     fn the_known_variables_are_distinct_dotted_identifiers() {
         assert_eq!(KNOWN_VARIABLES.len(), 20);
         for (i, name) in KNOWN_VARIABLES.iter().enumerate() {
-            assert!(is_dotted_identifier(name) && !KNOWN_VARIABLES[..i].contains(name), "{name}");
+            assert!(
+                frontdesk_kernel::template::is_dotted_identifier(name) && !KNOWN_VARIABLES[..i].contains(name),
+                "{name}"
+            );
         }
     }
 

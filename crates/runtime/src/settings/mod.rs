@@ -153,7 +153,7 @@ impl Settings {
         let jobs = JobSettings::read(&mut r, redis.url().is_some());
         let auth = AuthSettings::read(&mut r, app_env);
         let files = FileSettings::read(&mut r);
-        let bookings = BookingSettings::read(&mut r);
+        let bookings = BookingSettings::read(&mut r, http.port);
         if !r.errors.is_empty() {
             return Err(SettingsError(r.errors));
         }

@@ -3,11 +3,13 @@
 
 pub(crate) mod bookings;
 pub(crate) mod leads;
+pub(crate) mod outbox;
 pub(crate) mod receptionist;
 pub(crate) mod tenancy;
 
 pub use bookings::{SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules};
 pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
+pub use outbox::SeaOrmOutbox;
 pub use receptionist::{SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};
 pub use tenancy::{
     SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,

@@ -1,6 +1,7 @@
 //! The bookings contract suite on PostgreSQL (the exclusion constraint on
 //! `slot_claims`) and SQLite (the serialized check-then-insert): the same
-//! checks the in-memory fake passes, including parallel claims of one slot.
+//! checks the in-memory fake passes, including parallel claims of one slot;
+//! and the outbox contract (idempotent sends, newest-first tenant listing).
 
 use crate::support::{Fixture, postgres, sqlite};
 use chrono::Utc;
@@ -9,8 +10,8 @@ use frontdesk_bookings::testing::contract::{self, Fixtures, Stores};
 use frontdesk_kernel::Role;
 use frontdesk_leads::{Lead, LeadRepository, NewLead};
 use frontdesk_sea_orm::{
-    SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmLeadRepository, SeaOrmMembershipRepository, SeaOrmResources,
-    SeaOrmSchedules, SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmLeadRepository, SeaOrmMembershipRepository, SeaOrmOutbox,
+    SeaOrmResources, SeaOrmSchedules, SeaOrmTenantRepository, SeaOrmUserRepository,
 };
 use frontdesk_tenancy::{
     Membership, MembershipRepository, NewTenant, NewUser, PasswordHash, Tenant, TenantRepository, User, UserRepository,
@@ -60,6 +61,9 @@ async fn bookings_contract(fixture: Fixture) {
         bookings: Arc::new(SeaOrmBookings::new(sql)),
     };
     contract::bookings(&stores, &fixtures).await;
+    let outbox = SeaOrmOutbox::new(fixture.store.clone());
+    frontdesk_kernel::testing::outbox_contract::outbox(&outbox, &outbox, [fixtures.tenants[0], fixtures.tenants[1]])
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -501,3 +501,33 @@ impl ManageTokens for SequentialTokens {
         format!("hash:{token}")
     }
 }
+
+/// Lead contacts and business names set by a test.
+#[derive(Default)]
+pub struct InMemoryRecipients {
+    leads: Mutex<HashMap<(TenantId, LeadId), crate::messages::LeadContact>>,
+    names: Mutex<HashMap<TenantId, String>>,
+}
+
+impl InMemoryRecipients {
+    /// Sets how `lead` of `tenant` is reached.
+    pub fn set_lead(&self, tenant: TenantId, lead: LeadId, contact: crate::messages::LeadContact) {
+        lock(&self.leads).insert((tenant, lead), contact);
+    }
+
+    /// Names a sub-account.
+    pub fn set_business(&self, tenant: TenantId, name: &str) {
+        lock(&self.names).insert(tenant, name.to_owned());
+    }
+}
+
+#[async_trait]
+impl crate::messages::Recipients for InMemoryRecipients {
+    async fn lead(&self, tenant: TenantId, lead: LeadId) -> Result<Option<crate::messages::LeadContact>> {
+        Ok(lock(&self.leads).get(&(tenant, lead)).cloned())
+    }
+
+    async fn business_name(&self, tenant: TenantId) -> Result<String> {
+        Ok(lock(&self.names).get(&tenant).cloned().unwrap_or_default())
+    }
+}
