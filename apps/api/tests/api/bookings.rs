@@ -34,6 +34,12 @@ fn tomorrow_at(hour: u32) -> DateTime<Utc> {
     day.and_hms_opt(hour, 0, 0).unwrap().and_utc()
 }
 
+/// `t` without its seconds: starts must fall on a whole minute.
+fn whole_minute(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::DurationRound;
+    t.duration_trunc(Duration::minutes(1)).unwrap()
+}
+
 fn at(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -181,11 +187,19 @@ async fn rules_answer_422_naming_the_rule(profile: Profile) {
     let holiday = closed_day.and_hms_opt(10, 0, 0).unwrap().and_utc();
     let err = app.expect(token, Method::POST, "/api/v1/bookings", Some(book(holiday)), 422).await;
     assert_eq!(err["code"], "outside_hours", "{err}");
-    let err =
-        app.expect(token, Method::POST, "/api/v1/bookings", Some(book(Utc::now() + Duration::minutes(10))), 422).await;
+    let err = app
+        .expect(
+            token,
+            Method::POST,
+            "/api/v1/bookings",
+            Some(book(whole_minute(Utc::now() + Duration::minutes(10)))),
+            422,
+        )
+        .await;
     assert_eq!(err["code"], "too_soon", "{err}");
-    let err =
-        app.expect(token, Method::POST, "/api/v1/bookings", Some(book(Utc::now() + Duration::days(90))), 422).await;
+    let err = app
+        .expect(token, Method::POST, "/api/v1/bookings", Some(book(whole_minute(Utc::now() + Duration::days(90)))), 422)
+        .await;
     assert_eq!(err["code"], "beyond_horizon", "{err}");
 
     // Every bad field at once, nothing stored.

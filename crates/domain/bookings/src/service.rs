@@ -314,8 +314,10 @@ impl Bookings {
     /// `Validation`; `Storage`.
     pub async fn create_resource(&self, tenant: TenantId, input: ResourceInput) -> Result<Resource> {
         self.check_member(tenant, &input).await?;
-        let resource = Resource::create(tenant, input, self.clock.now())?;
+        let now = self.clock.now();
+        let resource = Resource::create(tenant, input, now)?;
         self.resources.insert(&resource).await?;
+        self.retire_default_resource(tenant, now).await?;
         Ok(resource)
     }
 
@@ -345,6 +347,22 @@ impl Bookings {
             && !self.resources.is_member(tenant, user).await?
         {
             return Err(ValidationErrors::single("userId", "must be a user of this sub-account").into());
+        }
+        Ok(())
+    }
+
+    /// The automatic "Main calendar" stands in until the sub-account has
+    /// resources of its own: once it has, the default goes (unless it has
+    /// upcoming bookings, which keep it until they are done or moved), so
+    /// bookings never land on a resource nobody staffs.
+    async fn retire_default_resource(&self, tenant: TenantId, now: DateTime<Utc>) -> Result<()> {
+        let default_id = Resource::default_for(tenant, now).id;
+        let all = self.resources.all(tenant).await?;
+        if all.len() > 1 && all.iter().any(|r| r.id == default_id) {
+            match self.resources.delete(tenant, default_id, now).await {
+                Ok(()) | Err(BookingsError::Conflict(_) | BookingsError::NotFound { .. }) => {}
+                Err(other) => return Err(other),
+            }
         }
         Ok(())
     }
@@ -576,6 +594,11 @@ impl Bookings {
         starts_at: DateTime<Utc>,
     ) -> Result<(Tz, Vec<Candidate>)> {
         let now = self.clock.now();
+        if starts_at.timestamp_subsec_nanos() != 0 || starts_at.timestamp() % 60 != 0 {
+            return Err(
+                ValidationErrors::single("startsAt", "must be on a whole minute (no seconds or fractions)").into()
+            );
+        }
         let ends_at = starts_at + Duration::minutes(i64::from(kind.duration_minutes));
         let (default, servers) = self.servers(tenant, kind, only).await?;
         if servers.is_empty() {

@@ -388,3 +388,38 @@ async fn an_outbox_outage_fails_the_job_for_a_retry_and_the_queue_outage_never_f
     w.sender.deliver(w.tenant, &job).await.unwrap();
     assert_eq!(w.outbox.all().len(), 2);
 }
+
+#[tokio::test]
+async fn the_default_resource_steps_aside_for_the_first_real_one_unless_it_has_bookings() {
+    let w = world().await;
+    let listed = w.service.list_resources(w.tenant, PageRequest::default()).await.unwrap();
+    assert_eq!(listed.data.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Main calendar"]);
+    let chair = ResourceInput { name: Some("Chair 1".into()), ..ResourceInput::default() };
+    let chair = w.service.create_resource(w.tenant, chair).await.unwrap();
+    let listed = w.service.list_resources(w.tenant, PageRequest::default()).await.unwrap();
+    assert_eq!(listed.data.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Chair 1"]);
+    assert_eq!(w.service.book(w.tenant, book(w.lead, monday(10, 0))).await.unwrap().booking.resource_id, chair.id);
+
+    // A default that already carries an upcoming booking stays until it is done.
+    let v = world().await;
+    let booked = v.service.book(v.tenant, book(v.lead, monday(10, 0))).await.unwrap().booking;
+    v.service
+        .create_resource(v.tenant, ResourceInput { name: Some("Chair 1".into()), ..ResourceInput::default() })
+        .await
+        .unwrap();
+    let listed = v.service.list_resources(v.tenant, PageRequest::default()).await.unwrap();
+    assert_eq!(listed.total, 2);
+    assert!(listed.data.iter().any(|r| r.id == booked.resource_id));
+}
+
+#[tokio::test]
+async fn starts_off_the_whole_minute_are_refused_by_name() {
+    let w = world().await;
+    for late in [Duration::milliseconds(500), Duration::seconds(7)] {
+        let err = w.service.book(w.tenant, book(w.lead, monday(10, 0) + late)).await.unwrap_err();
+        assert!(matches!(&err, BookingsError::Validation(e) if e.to_string().contains("startsAt")), "{err:?}");
+        let err = w.service.hold(w.tenant, hold_at(monday(10, 0) + late)).await.unwrap_err();
+        assert!(matches!(err, BookingsError::Validation(_)), "{err:?}");
+    }
+    assert!(w.store.holds().is_empty());
+}
