@@ -97,50 +97,11 @@ else
 fi
 
 WORK=$(mktemp -d)
-API_PID=""
-cleanup() {
-  local status=$?
-  if [ -n "$API_PID" ]; then
-    kill "$API_PID" 2>/dev/null || true
-    wait "$API_PID" 2>/dev/null || true
-  fi
-  if [ "$status" -ne 0 ] && [ -s "$WORK/api.log" ]; then
-    say "last api log lines:"
-    tail -n 20 "$WORK/api.log" >&2
-  fi
-  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "$KEY_PREFIX*" 2>/dev/null |
-    xargs -r redis-cli -h 127.0.0.1 -p 6379 unlink >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
+# shellcheck source=scripts/bench/api_lib.sh
+. scripts/bench/api_lib.sh
 trap cleanup EXIT
 psql "$PG_ADMIN" -qc "CREATE DATABASE $DB"
-
-# Rate limits raised so the load generator measures the work, not the 429 path.
-# The api applies its migrations at start-up.
-DATABASE_URL="$PG_URL" REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX="$KEY_PREFIX" PORT="$PORT" \
-  DATABASE_MAX_CONNECTIONS=16 RUST_LOG=warn BCRYPT_COST=4 \
-  AUTH_RATE_LIMIT=1000000 API_RATE_LIMIT=100000000 "$API_BIN" >"$WORK/api.log" 2>&1 &
-API_PID=$!
-for _ in $(seq 1 150); do
-  curl -fs "$BASE/health/live" >/dev/null 2>&1 && break
-  kill -0 "$API_PID" 2>/dev/null || die "the api exited at start-up"
-  sleep 0.2
-done
-curl -fs "$BASE/health/live" >/dev/null || die "the api did not answer on $BASE/health/live within 30 s"
-
-TOKEN=""
-api() { # method path [json body] -> response body on stdout; dies (with the body) on non-2xx
-  local method=$1 path=$2 body=${3:-} code
-  local args=(-s -o "$WORK/response" -w '%{http_code}' -X "$method" -H 'Content-Type: application/json')
-  if [ -n "$TOKEN" ]; then args+=(-H "Authorization: Bearer $TOKEN"); fi
-  if [ -n "$body" ]; then args+=(-d "$body"); fi
-  code=$(curl "${args[@]}" "$BASE$path") || die "$method $path: no answer from the api"
-  case "$code" in
-    2??) cat "$WORK/response" ;;
-    *) die "$method $path -> HTTP $code: $(cat "$WORK/response")" ;;
-  esac
-}
+start_api "$API_BIN"
 api_code() { # method path json-body -> "HTTP-code body" (any status)
   local code
   code=$(curl -s -o "$WORK/response" -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' \

@@ -23,13 +23,17 @@ fn json_error(err: &JsonPayloadError, limit: usize) -> ApiError {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
             ApiError::new(Code::PayloadTooLarge, format!("request body exceeds the limit of {limit} bytes"))
         }
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::validation(&frontdesk_kernel::ValidationErrors::single("body", e.to_string()))
-        }
-        JsonPayloadError::Deserialize(e) => {
-            ApiError::new(Code::MalformedJson, format!("request body is not valid JSON: {e}"))
-        }
+        JsonPayloadError::Deserialize(e) => deserialize_error(e),
         other => ApiError::new(Code::BadRequest, other.to_string()),
+    }
+}
+
+/// A body that did not decode: 400 naming `body` for a wrong shape, `malformed_json` for bad syntax.
+pub(crate) fn deserialize_error(e: &serde_json::Error) -> ApiError {
+    if e.is_data() {
+        ApiError::validation(&frontdesk_kernel::ValidationErrors::single("body", e.to_string()))
+    } else {
+        ApiError::new(Code::MalformedJson, format!("request body is not valid JSON: {e}"))
     }
 }
 

@@ -8,7 +8,8 @@
 //! * [`auth::Authenticated`] — the verified bearer token's actor;
 //! * [`tenant::TenantScope`] / [`tenant::ManagerScope`] — the tenant a request acts in, and the role it needs;
 //! * [`client_ip`] — the client address behind trusted proxies;
-//! * [`config`] — JSON, path and query extractor configuration (limits and error mapping).
+//! * [`config`] — JSON, path and query extractor configuration (limits and error mapping);
+//! * [`optional_json::OptionalJson`] — a body that may be absent, but is checked when sent.
 //!
 //! Vendor webhook signature checks (Twilio, Postmark, GoHighLevel) belong
 //! here too, as extractors of the verified payload.
@@ -16,4 +17,5 @@
 pub mod auth;
 pub mod client_ip;
 pub mod config;
+pub mod optional_json;
 pub mod tenant;

@@ -9,8 +9,8 @@ use crate::error::ApiError;
 use crate::extract::tenant::TenantScope;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
+use frontdesk_kernel::ValidationErrors;
 use frontdesk_kernel::messaging::{MessageChannel, Outbox, SentMessage};
-use frontdesk_kernel::{PageRequest, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -85,13 +85,7 @@ pub(crate) async fn list(
     let channel = params.channel.as_deref().map(str::trim).filter(|c| !c.is_empty()).and_then(|raw| {
         errors.check("channel", raw.parse::<MessageChannel>().map_err(|_| "must be sms, email or staff"))
     });
-    let page = match PageRequest::new(params.page, params.limit) {
-        Ok(page) => Some(page),
-        Err(more) => {
-            errors.extend(more);
-            None
-        }
-    };
+    let page = crate::routes::paged::page_or_report(&mut errors, params.page, params.limit);
     let (Some(page), true) = (page, errors.is_empty()) else { return Err(ApiError::validation(&errors)) };
     let messages = context.outbox.list(scope.tenant, channel, page).await?;
     Ok(HttpResponse::Ok().json(messages.map(|m| MessageBody::from(&m))))

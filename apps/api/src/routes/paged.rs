@@ -3,7 +3,14 @@
 //! Handlers serialize `frontdesk_kernel::Page<T>`; this mirror only
 //! describes it, generic over the item so each list names its items.
 
+use frontdesk_kernel::{PageRequest, ValidationErrors};
 use utoipa::ToSchema;
+
+/// The page asked for, its problems added to `errors` with the filters'
+/// (so one 400 names every bad parameter).
+pub fn page_or_report(errors: &mut ValidationErrors, page: Option<u32>, limit: Option<u32>) -> Option<PageRequest> {
+    PageRequest::new(page, limit).map_err(|more| errors.extend(more)).ok()
+}
 
 /// One page of a list.
 #[derive(ToSchema)]

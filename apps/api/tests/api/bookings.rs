@@ -425,8 +425,23 @@ async fn messages_reach_the_outbox(profile: Profile) {
     let staff = sent.iter().find(|m| m["channel"] == "staff").expect("a staff notice");
     assert!(staff["body"].as_str().unwrap().starts_with("New booking: Ana Lopez, Appointment, "), "{staff}");
 
-    // Cancelling sends the cancellation to both; the reminders will find it cancelled and send nothing.
+    // A cancel body is optional, but one that is sent must be right: nothing is cancelled otherwise.
     let path = format!("/api/v1/bookings/{}/cancel", booking["id"].as_str().unwrap());
+    for (content_type, bad, code) in [
+        ("application/json", &b"{\"reason\": 42}"[..], "validation_failed"),
+        ("application/json", &b" "[..], "malformed_json"),
+        ("application/json", &b"\x93garbage"[..], "malformed_json"),
+        ("text/plain", &b"storm"[..], "unsupported_media_type"),
+    ] {
+        let (status, err) = app.post_bytes(owner, &path, content_type, bad).await;
+        assert_eq!(((400..500).contains(&status), err["code"].as_str()), (true, Some(code)), "{err}");
+    }
+    let still = app
+        .expect(owner, Method::GET, &format!("/api/v1/bookings/{}", booking["id"].as_str().unwrap()), None, 200)
+        .await;
+    assert_eq!(still["status"], "confirmed");
+
+    // Cancelling sends the cancellation to both; the reminders will find it cancelled and send nothing.
     app.expect(owner, Method::POST, &path, Some(json!({"reason": "storm"})), 200).await;
     let sent = outbox_with(&app, owner, 4).await;
     assert!(sent[..2].iter().all(|m| m["body"].as_str().unwrap().contains("cancelled")), "{sent:?}");

@@ -116,6 +116,27 @@ impl TestApp {
         (status, if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).expect("json") })
     }
 
+    /// POSTs raw `body` bytes as `content_type` with `token` as bearer; returns the status and the JSON answer.
+    pub async fn post_bytes(
+        &self,
+        token: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.address))

@@ -165,6 +165,10 @@ async fn jobs_are_tenant_scoped_and_bad_requests_say_what_to_fix() {
         "{err}"
     );
 
+    // Only a body of zero bytes means "everything as CSV": whitespace is not JSON.
+    let (status, err) = app.post_bytes(&mine, "/api/v1/leads/export", "application/json", b" ").await;
+    assert_eq!((status, err["code"].as_str()), (400, Some("malformed_json")), "{err}");
+
     // A file without a name column: the job fails permanently, saying why.
     let (_, accepted) = app.upload(&mine, "/api/v1/leads/import", "x.csv", b"email\na@b.test\n").await;
     let job = app.wait_for_job(&mine, accepted["jobId"].as_str().unwrap()).await;

@@ -105,24 +105,33 @@ pub fn render<'a>(body: &str, value: impl Fn(&str) -> Cow<'a, str>) -> String {
     out
 }
 
+/// The distinct variable names of `body`, in first-appearance order.
+///
+/// # Errors
+/// The first malformed placeholder, with its offset.
+pub fn variables(body: &str) -> Result<Vec<&str>, String> {
+    let mut names: Vec<&str> = Vec::new();
+    for piece in pieces(body) {
+        match piece {
+            Piece::Text(_) => {}
+            Piece::Invalid { problem, .. } => return Err(problem),
+            Piece::Variable(name) => {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    Ok(names)
+}
+
 /// Checks `body` against the names in `known`: the first syntax error, or
 /// one message listing every unknown name.
 ///
 /// # Errors
 /// The problem, worded for the field that holds the body.
 pub fn check(body: &str, known: &[&str]) -> Result<(), String> {
-    let mut unknown: Vec<&str> = Vec::new();
-    for piece in pieces(body) {
-        match piece {
-            Piece::Text(_) => {}
-            Piece::Invalid { problem, .. } => return Err(problem),
-            Piece::Variable(name) => {
-                if !known.contains(&name) && !unknown.contains(&name) {
-                    unknown.push(name);
-                }
-            }
-        }
-    }
+    let unknown: Vec<&str> = variables(body)?.into_iter().filter(|name| !known.contains(name)).collect();
     if unknown.is_empty() {
         Ok(())
     } else {

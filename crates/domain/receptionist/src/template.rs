@@ -21,7 +21,6 @@
 
 use crate::strategy::{Strategy, bounded};
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::template::{Piece, pieces};
 use frontdesk_kernel::{TenantId, ValidationErrors, define_id};
 use frontdesk_leads::Lead;
 use serde_json::Value;
@@ -205,18 +204,7 @@ fn parse_body(raw: &str) -> Result<(String, Vec<String>), String> {
     if raw.chars().count() > PromptTemplate::MAX_BODY_CHARS {
         return Err(format!("must be at most {} characters", PromptTemplate::MAX_BODY_CHARS));
     }
-    let mut variables: Vec<&str> = Vec::new();
-    for piece in pieces(raw) {
-        match piece {
-            Piece::Text(_) => {}
-            Piece::Invalid { problem, .. } => return Err(problem),
-            Piece::Variable(name) => {
-                if !variables.contains(&name) {
-                    variables.push(name);
-                }
-            }
-        }
-    }
+    let variables = frontdesk_kernel::template::variables(raw)?;
     reject_unknown(variables.iter().copied())?;
     Ok((raw.to_owned(), variables.into_iter().map(str::to_owned).collect()))
 }

@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use frontdesk_bookings::service::{BookingChange, BookingRequest, Bookings, Party};
 use frontdesk_bookings::{BookingFilter, BookingId, BookingStatus};
-use frontdesk_kernel::{LeadId, PageRequest, ValidationErrors};
+use frontdesk_kernel::{LeadId, ValidationErrors};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -60,13 +60,7 @@ pub(super) async fn list(
         resource_id: parse::id(&mut errors, "resourceId", params.resource_id.as_deref()),
         status: status(&mut errors, params.status.as_deref()),
     };
-    let page = match PageRequest::new(params.page, params.limit) {
-        Ok(page) => Some(page),
-        Err(more) => {
-            errors.extend(more);
-            None
-        }
-    };
+    let page = crate::routes::paged::page_or_report(&mut errors, params.page, params.limit);
     let (Some(page), true) = (page, errors.is_empty()) else { return Err(ApiError::validation(&errors)) };
     let bookings = service.list(scope.tenant, &filter, page).await?;
     Ok(HttpResponse::Ok().json(bookings.map(|b| BookingBody::new(&b, None))))
@@ -161,10 +155,10 @@ pub(super) async fn cancel(
     service: web::Data<Bookings>,
     scope: TenantScope,
     path: web::Path<String>,
-    body: Option<web::Json<CancelBody>>,
+    body: crate::extract::optional_json::OptionalJson<CancelBody>,
 ) -> Result<HttpResponse, ApiError> {
     let booking_id = id::<BookingId>(&path, "booking")?;
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = body.0.and_then(|b| b.reason);
     let booking = service.cancel(scope.tenant, booking_id, reason, Party::Staff).await?;
     tracing::info!(booking.id = %booking.id, "booking cancelled");
     Ok(HttpResponse::Ok().json(BookingBody::new(&booking, None)))

@@ -169,13 +169,13 @@ pub struct ExportFilterBody {
     created_to: Option<String>,
 }
 
-/// The export body as the format and filter it asks for. No body at all means
+/// The export body as the format and filter it asks for. No body at all (zero bytes) means
 /// "every lead as CSV"; anything sent must be a JSON object of the documented
 /// shape, or nothing is exported (a malformed body is 400, another content
 /// type 415, and every bad or unknown field is listed, filter fields as `filter.x`).
 fn export_request(req: &HttpRequest, bytes: &[u8]) -> Result<(TabularFormat, LeadFilter), ApiError> {
     use serde_json::Value;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    if bytes.is_empty() {
         return Ok((TabularFormat::Csv, LeadFilter::default()));
     }
     if !crate::middleware::text_guard::is_json(req.headers()) {
