@@ -20,6 +20,7 @@ mod m20261204_100002_login_attempt_keys;
 mod m20261204_200001_job_interruptions;
 mod m20261205_000001_bookings;
 mod m20261205_000002_outbox;
+mod m20261205_000003_booking_wording;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_200001_job_interruptions::Migration),
             Box::new(m20261205_000001_bookings::Migration),
             Box::new(m20261205_000002_outbox::Migration),
+            Box::new(m20261205_000003_booking_wording::Migration),
         ]
     }
 }

@@ -73,6 +73,7 @@ impl Application {
         let jobs = web::Data::new(crate::routes::jobs::JobsContext { queue: Arc::clone(&services.jobs) });
         let transfers = web::Data::from(Arc::clone(&services.transfers));
         let bookings = web::Data::from(Arc::clone(&services.bookings));
+        let wordings = web::Data::from(Arc::clone(&services.wordings));
         let outbox = web::Data::new(crate::routes::outbox::OutboxContext { outbox: Arc::clone(&services.outbox) });
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
@@ -110,6 +111,7 @@ impl Application {
                 .app_data(transfers.clone())
                 .app_data(bookings.clone())
                 .app_data(outbox.clone())
+                .app_data(wordings.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())

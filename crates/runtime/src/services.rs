@@ -7,7 +7,9 @@
 use crate::Settings;
 use crate::stores::Stores;
 use frontdesk_bookings::service::{BookingPorts, Bookings};
-use frontdesk_bookings::{LeadContact, NoExternalCalendar, QueuedNotices, Recipients, SendBookingMessages};
+use frontdesk_bookings::{
+    LeadContact, MessageWordings, NoExternalCalendar, QueuedNotices, Recipients, SendBookingMessages,
+};
 use frontdesk_crypto::{BcryptPasswordHasher, BookingTokenIssuer, JwtTokenSigner, RefreshTokenIssuer};
 use frontdesk_kernel::jobs::JobQueue;
 use frontdesk_kernel::messaging::Outbox;
@@ -18,7 +20,7 @@ use frontdesk_sea_orm::{
     SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmInvitationRepository, SeaOrmLeadRepository,
     SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmOutbox, SeaOrmPromptTemplateRepository,
     SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmTenantDirectory,
-    SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWording,
 };
 use frontdesk_tenancy::auth::AuthPorts;
 use frontdesk_tenancy::{AuthService, LockoutPolicy, SessionPolicy, SubAccountPorts, SubAccountService};
@@ -49,6 +51,8 @@ pub struct Services {
     pub jobs: Arc<dyn JobQueue>,
     /// Schedules, availability, holds and bookings.
     pub bookings: Arc<Bookings>,
+    /// The tenant's wording of booking messages.
+    pub wordings: Arc<MessageWordings>,
     /// What was sent (or, without a provider, would have been): `GET /api/v1/outbox`.
     pub outbox: Arc<dyn Outbox>,
 }
@@ -72,6 +76,7 @@ impl Services {
             )),
             jobs: Arc::clone(&stores.jobs.queue),
             bookings: Arc::new(bookings(settings, stores)),
+            wordings: Arc::new(MessageWordings::new(Arc::new(SeaOrmWording::new(stores.sql.clone())))),
             outbox: Arc::new(SeaOrmOutbox::new(stores.sql.clone())),
         })
     }
@@ -236,6 +241,7 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
         .with(Arc::new(ExportLeads::new(repo, Arc::clone(&stores.files), codec)))
         .with(Arc::new(SendBookingMessages::new(
             Arc::new(SeaOrmBookings::new(stores.sql.clone())),
+            Arc::new(SeaOrmWording::new(stores.sql.clone())),
             Arc::new(SqlRecipients {
                 leads: SeaOrmLeadRepository::new(stores.sql.clone()),
                 tenants: SeaOrmTenantRepository::new(stores.sql.clone()),

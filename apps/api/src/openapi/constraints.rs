@@ -28,7 +28,7 @@ pub const PASSWORD: &str = "^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[^\\u0000-\\u001f\
 pub const BLANK: &str = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*";
 
 /// Request bodies that refuse members they do not define.
-const CLOSED: [&str; 13] = [
+const CLOSED: [&str; 14] = [
     "ExportBody",
     "ExportFilterBody",
     "CreateResourceBody",
@@ -42,6 +42,7 @@ const CLOSED: [&str; 13] = [
     "ScheduleRequest",
     "TimeRangeRequest",
     "DateExceptionRequest",
+    "WordingRequest",
 ];
 
 /// A UUID, as every id in this api.
@@ -145,7 +146,9 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
 /// its start, ranges that do not overlap, ids of this sub-account, the
 /// booking rules) are prose in the fields' doc comments.
 fn booking_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
-    use frontdesk_bookings::{AppointmentType, Booking, Resource, Schedule};
+    use frontdesk_bookings::{AppointmentType, Booking, Resource, Schedule, Wording};
+    // One line with something on it (line breaks, tabs and blank text are refused).
+    let one_line = |max: usize| json!({"maxLength": max, "pattern": "^[^\\n\\r\\t]*[^\\s][^\\n\\r\\t]*$"});
     let id = json!({"pattern": UUID});
     let id_or_blank = json!({"pattern": format!("^{BLANK}$|{UUID}")});
     let instant = json!({"format": "date-time"});
@@ -201,6 +204,10 @@ fn booking_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
         ("DateExceptionRequest", "date", true, json!({"format": "date"})),
         ("DateExceptionRequest", "hours", false, json!({"maxItems": Schedule::MAX_RANGES_PER_DAY})),
         ("DateExceptionRequest", "label", false, json!({"maxLength": Schedule::MAX_LABEL_CHARS})),
+        ("WordingRequest", "sms", false, one_line(Wording::MAX_SMS_CHARS)),
+        ("WordingRequest", "emailSubject", false, one_line(Wording::MAX_SUBJECT_CHARS)),
+        ("WordingRequest", "emailBody", false, json!({"maxLength": Wording::MAX_BODY_CHARS, "pattern": "\\S"})),
+        ("WordingRequest", "staff", false, json!({"maxLength": Wording::MAX_BODY_CHARS})),
     ];
     for day in ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] {
         rules.push(("WeeklyHoursRequest", day, false, json!({"maxItems": Schedule::MAX_RANGES_PER_DAY})));

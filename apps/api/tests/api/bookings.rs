@@ -458,8 +458,52 @@ async fn messages_reach_the_outbox(profile: Profile) {
     assert_eq!(status, 401);
 }
 
+async fn tenants_word_their_own_messages(profile: Profile) {
+    let app = TestApp::builder(profile).spawn().await;
+    let team = Team::create(&app, "wording.test").await;
+    let other = Owner::create(&app, "plain.test").await;
+    open_all_day(&app, &team.owner).await;
+    let owner = team.owner.token.as_str();
+    let path = "/api/v1/booking-messages/confirmation";
+
+    let listed = app.expect(&team.agent.token, Method::GET, "/api/v1/booking-messages", None, 200).await;
+    let messages: Vec<_> = listed["data"].as_array().unwrap().iter().map(|m| m["message"].as_str().unwrap()).collect();
+    assert_eq!(messages, ["confirmation", "rescheduled", "cancelled", "reminder"]);
+    assert!(listed["variables"].as_array().unwrap().contains(&json!("appointment.manageUrl")));
+    let mine = json!({"sms": "{{business.name}}: {{lead.firstName}}, see you {{appointment.when}}", "staff": ""});
+    app.expect(&team.agent.token, Method::PUT, path, Some(mine.clone()), 403).await;
+    let bad = app
+        .expect(owner, Method::PUT, path, Some(json!({"sms": "Hi {{lead.fristName}}", "emailSubject": " "})), 400)
+        .await;
+    let fields: Vec<_> =
+        bad["message"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().split(':').next().unwrap()).collect();
+    assert_eq!(fields, ["sms", "emailSubject"], "{bad}");
+    let unchanged = app.expect(owner, Method::GET, "/api/v1/booking-messages", None, 200).await;
+    assert_eq!(unchanged["data"][0]["custom"], false, "nothing stored");
+    app.expect(owner, Method::PUT, "/api/v1/booking-messages/welcome", Some(mine.clone()), 404).await;
+    let saved = app.expect(&team.manager.token, Method::PUT, path, Some(mine), 200).await;
+    assert_eq!((saved["custom"].as_bool(), saved["staff"].as_str()), (Some(true), Some("")), "{saved}");
+
+    // The confirmation goes out in the tenant's words; the staff notice is off.
+    let lead_id = lead(&app, owner, "+14155550110").await;
+    let starts = tomorrow_at(11);
+    app.expect(owner, Method::POST, "/api/v1/bookings", Some(json!({"leadId": lead_id, "startsAt": at(starts)})), 201)
+        .await;
+    let sent = outbox_with(&app, owner, 1).await;
+    let expected = format!("wording.test: Ana, see you {} (UTC)", starts.format("%a %-d %b %Y, %H:%M"));
+    assert_eq!(sent[0]["body"], json!(expected), "{sent:?}");
+
+    // Another tenant still has the built-in wording; a reset brings it back here.
+    let theirs = app.expect(&other.token, Method::GET, "/api/v1/booking-messages", None, 200).await;
+    assert_eq!(theirs["data"][0]["custom"], false);
+    let reset = app.expect(owner, Method::DELETE, path, None, 200).await;
+    assert_eq!(reset["custom"], false);
+    assert!(reset["sms"].as_str().unwrap().starts_with("Hi {{lead.firstName}}"), "{reset}");
+}
+
 crate::per_profile!(
     messages_reach_the_outbox,
+    tenants_word_their_own_messages,
     scheduling_walkthrough,
     rules_answer_422_naming_the_rule,
     tenants_and_roles,

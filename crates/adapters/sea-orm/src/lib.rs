@@ -21,5 +21,5 @@ pub use repos::{
     SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmInvitationRepository, SeaOrmLeadRepository,
     SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmOutbox, SeaOrmPromptTemplateRepository,
     SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmTenantDirectory,
-    SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWording,
 };

@@ -22,6 +22,7 @@ pub mod schedule;
 pub mod service;
 pub mod slot;
 pub mod status;
+pub mod wording;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -41,3 +42,4 @@ pub use ports::{
 pub use resource::{Resource, ResourceInput, ResourceKind};
 pub use schedule::{DateException, Schedule, TimeRange, WeeklyHours};
 pub use slot::TimeSlot;
+pub use wording::{MESSAGE_VARIABLES, MessageWording, MessageWordings, Wording, WordingInput, WordingRepository};

@@ -13,12 +13,13 @@
 //!
 //! The lead gets an SMS when a phone number is known, else an email; the
 //! sub-account's staff get a notice of every booking, move and
-//! cancellation. Wording is a `{{ variable }}` template
-//! ([`frontdesk_kernel::template`]) per message and audience.
+//! cancellation. Wording is the tenant's own or the built-in
+//! ([`crate::wording`]), rendered when the job runs.
 
 use crate::booking::{Booking, BookingStatus};
 use crate::error::{BookingsError, Result};
 use crate::ports::BookingRepository;
+use crate::wording::{WordingRepository, in_force};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -196,52 +197,10 @@ pub trait Recipients: Send + Sync + 'static {
     async fn business_name(&self, tenant: TenantId) -> Result<String>;
 }
 
-/// The variables booking message templates may use.
-pub const MESSAGE_VARIABLES: &[&str] = &[
-    "lead.name",
-    "lead.firstName",
-    "business.name",
-    "appointment.type",
-    "appointment.when",
-    "appointment.manageUrl",
-    "appointment.reason",
-];
-
-/// The default wording: (message, SMS body, email subject, email body, staff notice).
-const WORDING: &[(BookingMessage, &str, &str, &str, &str)] = &[
-    (
-        BookingMessage::Confirmation,
-        "Hi {{lead.firstName}}, your {{appointment.type}} with {{business.name}} is booked for {{appointment.when}}. Manage it: {{appointment.manageUrl}}",
-        "Your {{appointment.type}} with {{business.name}} is booked",
-        "Hi {{lead.firstName}},\n\nyour {{appointment.type}} with {{business.name}} is booked for {{appointment.when}}.\nTo cancel or move it: {{appointment.manageUrl}}\n\n{{business.name}}",
-        "New booking: {{lead.name}}, {{appointment.type}}, {{appointment.when}}",
-    ),
-    (
-        BookingMessage::Rescheduled,
-        "Hi {{lead.firstName}}, your {{appointment.type}} with {{business.name}} has moved to {{appointment.when}}.",
-        "Your {{appointment.type}} with {{business.name}} has moved",
-        "Hi {{lead.firstName}},\n\nyour {{appointment.type}} with {{business.name}} is now on {{appointment.when}}.\n\n{{business.name}}",
-        "Booking moved: {{lead.name}}, {{appointment.type}}, now {{appointment.when}}",
-    ),
-    (
-        BookingMessage::Cancelled,
-        "Hi {{lead.firstName}}, your {{appointment.type}} with {{business.name}} on {{appointment.when}} is cancelled.",
-        "Your {{appointment.type}} with {{business.name}} is cancelled",
-        "Hi {{lead.firstName}},\n\nyour {{appointment.type}} with {{business.name}} on {{appointment.when}} is cancelled.\n\n{{business.name}}",
-        "Booking cancelled: {{lead.name}}, {{appointment.type}}, {{appointment.when}} {{appointment.reason}}",
-    ),
-    (
-        BookingMessage::Reminder,
-        "Reminder: your {{appointment.type}} with {{business.name}} is on {{appointment.when}}.",
-        "Reminder: {{appointment.type}} with {{business.name}}",
-        "Hi {{lead.firstName}},\n\na reminder that your {{appointment.type}} with {{business.name}} is on {{appointment.when}}.\n\n{{business.name}}",
-        "",
-    ),
-];
-
 /// Runs `bookings.message` jobs.
 pub struct SendBookingMessages {
     bookings: Arc<dyn BookingRepository>,
+    wording: Arc<dyn WordingRepository>,
     recipients: Arc<dyn Recipients>,
     messenger: Arc<dyn OutboundMessenger>,
     clock: Arc<dyn Clock>,
@@ -253,6 +212,7 @@ impl SendBookingMessages {
     #[must_use]
     pub fn new(
         bookings: Arc<dyn BookingRepository>,
+        wording: Arc<dyn WordingRepository>,
         recipients: Arc<dyn Recipients>,
         messenger: Arc<dyn OutboundMessenger>,
         clock: Arc<dyn Clock>,
@@ -260,6 +220,7 @@ impl SendBookingMessages {
     ) -> Self {
         Self {
             bookings,
+            wording,
             recipients,
             messenger,
             clock,
@@ -315,9 +276,9 @@ impl SendBookingMessages {
                 .to_owned(),
             )
         };
-        let Some(&(_, sms, subject, email, staff)) = WORDING.iter().find(|w| w.0 == job.message) else {
-            return Ok(serde_json::json!({ "skipped": "no wording" }));
-        };
+        let wording = in_force(self.wording.as_ref(), tenant, job.message).await?;
+        let (sms, subject, email, staff) =
+            (wording.sms.as_str(), wording.email_subject.as_str(), wording.email_body.as_str(), wording.staff.as_str());
         let render = |template: &str| frontdesk_kernel::template::render(template, value).trim().to_owned();
         let key = dedupe_key(job);
         let mut sent = Vec::new();

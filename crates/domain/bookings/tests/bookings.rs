@@ -16,8 +16,9 @@ use frontdesk_bookings::service::{
 };
 use frontdesk_bookings::slot::TimeSlot;
 use frontdesk_bookings::testing::contract::{self, Fixtures, Stores};
-use frontdesk_bookings::testing::memory::InMemoryRecipients;
 use frontdesk_bookings::testing::memory::{InMemoryBookingStore, InMemoryCalendar, SequentialTokens};
+use frontdesk_bookings::testing::memory::{InMemoryRecipients, InMemoryWording};
+use frontdesk_bookings::{MessageWordings, WordingInput};
 use frontdesk_kernel::jobs::JobRecord;
 use frontdesk_kernel::messaging::MessageChannel;
 use frontdesk_kernel::testing::{InMemoryJobQueue, InMemoryOutbox, ManualClock};
@@ -36,7 +37,13 @@ async fn the_in_memory_store_keeps_the_contract() {
         store.add_lead(*tenant, *lead);
     }
     store.add_member(tenants[2], member);
-    let stores = Stores { schedules: store.clone(), resources: store.clone(), types: store.clone(), bookings: store };
+    let stores = Stores {
+        schedules: store.clone(),
+        resources: store.clone(),
+        types: store.clone(),
+        bookings: store,
+        wording: Arc::new(InMemoryWording::default()),
+    };
     contract::bookings(&stores, &Fixtures { tenants, leads, member, zone }).await;
 }
 
@@ -52,6 +59,7 @@ struct World {
     queue: Arc<InMemoryJobQueue>,
     outbox: Arc<InMemoryOutbox>,
     sender: SendBookingMessages,
+    wordings: MessageWordings,
 }
 
 const ZONE: Tz = Tz::America__New_York;
@@ -99,15 +107,23 @@ async fn world() -> World {
     let mails = LeadContact { name: "Bo Li".into(), phone: None, email: Some("bo@example.com".into()) };
     recipients.set_lead(tenant, other_lead, mails);
     let outbox = Arc::new(InMemoryOutbox::default());
-    let sender =
-        SendBookingMessages::new(store.clone(), recipients, outbox.clone(), clock.clone(), "https://book.example.com/");
+    let wording = Arc::new(InMemoryWording::default());
+    let wordings = MessageWordings::new(wording.clone());
+    let sender = SendBookingMessages::new(
+        store.clone(),
+        wording,
+        recipients,
+        outbox.clone(),
+        clock.clone(),
+        "https://book.example.com/",
+    );
     let day = serde_json::json!([{ "start": "08:00", "end": "18:00" }]);
     let week = serde_json::json!({
         "monday": day, "tuesday": day, "wednesday": day, "thursday": day,
         "friday": day, "saturday": day, "sunday": day,
     });
     service.put_schedule(tenant, &serde_json::json!({ "timeZone": ZONE.name(), "weeklyHours": week })).await.unwrap();
-    World { service, store, calendar, clock, tenant, lead, other_lead, queue, outbox, sender }
+    World { service, store, calendar, clock, tenant, lead, other_lead, queue, outbox, sender, wordings }
 }
 
 fn book(lead: LeadId, starts_at: DateTime<Utc>) -> BookingRequest {
@@ -422,4 +438,30 @@ async fn starts_off_the_whole_minute_are_refused_by_name() {
         assert!(matches!(err, BookingsError::Validation(_)), "{err:?}");
     }
     assert!(w.store.holds().is_empty());
+}
+
+#[tokio::test]
+async fn the_tenants_own_wording_is_used_and_a_reset_brings_back_the_built_in() {
+    let w = world().await;
+    let input = WordingInput {
+        sms: Some("{{business.name}}: see you {{appointment.when}}, {{lead.firstName}}!".into()),
+        staff: Some(String::new()),
+        ..WordingInput::default()
+    };
+    let saved = w.wordings.put(w.tenant, BookingMessage::Confirmation, input).await.unwrap();
+    assert!(saved.custom);
+    let bad = WordingInput { sms: Some("{{lead.phone}}".into()), ..WordingInput::default() };
+    assert!(matches!(w.wordings.put(w.tenant, BookingMessage::Reminder, bad).await, Err(BookingsError::Validation(_))));
+    w.service.book(w.tenant, book(w.lead, monday(10, 0) + Duration::days(1))).await.unwrap();
+    let mut done = 0;
+    run_due(&w, &mut done).await;
+    let sent = w.outbox.all();
+    assert_eq!(sent.len(), 1, "the staff notice is switched off: {sent:?}");
+    assert_eq!(sent[0].message.body, "Acme Roofing: see you Tue 8 Dec 2026, 10:00 (America/New_York), Ana!");
+
+    let reset = w.wordings.reset(w.tenant, BookingMessage::Confirmation).await.unwrap();
+    assert!(!reset.custom);
+    let all = w.wordings.all(w.tenant).await.unwrap();
+    assert_eq!(all.len(), 4);
+    assert!(all.iter().all(|m| !m.custom));
 }

@@ -1,4 +1,4 @@
-//! `/api/v1/{resources,appointment-types,availability,holds,bookings,schedule}`
+//! `/api/v1/{resources,appointment-types,availability,holds,bookings,schedule,booking-messages}`
 //! and the public self-service `/b/{token}`: scheduling. Every tenant route
 //! is scoped through [`TenantScope`](crate::extract::tenant::TenantScope)
 //! (another tenant's id answers 404 like an unknown one); configuration —
@@ -14,6 +14,7 @@ mod public;
 mod resources;
 mod schedule;
 mod types;
+mod wording;
 
 pub use body::WeeklyHoursRequest;
 
@@ -49,7 +50,10 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(appointments::cancel)
         .service(public::get)
         .service(public::cancel)
-        .service(public::reschedule);
+        .service(public::reschedule)
+        .service(wording::list)
+        .service(wording::put)
+        .service(wording::reset);
 }
 
 /// Parses a path id (malformed → 404, like an unknown id).

@@ -7,7 +7,7 @@ pub(crate) mod outbox;
 pub(crate) mod receptionist;
 pub(crate) mod tenancy;
 
-pub use bookings::{SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules};
+pub use bookings::{SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules, SeaOrmWording};
 pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
 pub use outbox::SeaOrmOutbox;
 pub use receptionist::{SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};

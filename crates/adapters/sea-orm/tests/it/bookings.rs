@@ -11,7 +11,7 @@ use frontdesk_kernel::Role;
 use frontdesk_leads::{Lead, LeadRepository, NewLead};
 use frontdesk_sea_orm::{
     SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmLeadRepository, SeaOrmMembershipRepository, SeaOrmOutbox,
-    SeaOrmResources, SeaOrmSchedules, SeaOrmTenantRepository, SeaOrmUserRepository,
+    SeaOrmResources, SeaOrmSchedules, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWording,
 };
 use frontdesk_tenancy::{
     Membership, MembershipRepository, NewTenant, NewUser, PasswordHash, Tenant, TenantRepository, User, UserRepository,
@@ -58,7 +58,8 @@ async fn bookings_contract(fixture: Fixture) {
         schedules: Arc::new(SeaOrmSchedules::new(sql.clone())),
         resources: Arc::new(SeaOrmResources::new(sql.clone())),
         types: Arc::new(SeaOrmAppointmentTypes::new(sql.clone())),
-        bookings: Arc::new(SeaOrmBookings::new(sql)),
+        bookings: Arc::new(SeaOrmBookings::new(sql.clone())),
+        wording: Arc::new(SeaOrmWording::new(sql)),
     };
     contract::bookings(&stores, &fixtures).await;
     let outbox = SeaOrmOutbox::new(fixture.store.clone());

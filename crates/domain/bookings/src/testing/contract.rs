@@ -51,6 +51,8 @@ pub struct Stores {
     pub types: Arc<dyn AppointmentTypeRepository>,
     /// Bookings and holds.
     pub bookings: Arc<dyn BookingRepository>,
+    /// Message wording.
+    pub wording: Arc<dyn crate::wording::WordingRepository>,
 }
 
 /// Runs every check.
@@ -63,6 +65,30 @@ pub async fn bookings(stores: &Stores, fixtures: &Fixtures) {
     holds_convert_once_and_expire(stores, fixtures).await;
     status_changes_free_the_slot_and_reschedules_are_guarded(stores, fixtures).await;
     parallel_claims_of_one_slot_have_one_winner(stores, fixtures, 24).await;
+    wording_round_trips_per_tenant_and_message(stores, fixtures).await;
+}
+
+/// Wording is stored as given, per tenant and message, replaced by a second put, and deleted.
+pub async fn wording_round_trips_per_tenant_and_message(stores: &Stores, fixtures: &Fixtures) {
+    use crate::messages::BookingMessage::{Confirmation, Reminder};
+    use crate::wording::Wording;
+    let (mine, theirs) = (fixtures.tenants[0], fixtures.tenants[1]);
+    let repo = &stores.wording;
+    assert_eq!(repo.get(mine, Confirmation).await.unwrap(), None);
+    let mut own = Wording::default_for(Confirmation);
+    own.sms = "Hola {{lead.firstName}} — «{{appointment.when}}» ✓".into();
+    own.email_body = "línea 1\nlínea 2\t{{business.name}}".into();
+    own.staff = String::new();
+    repo.put(mine, Confirmation, &own).await.unwrap();
+    assert_eq!(repo.get(mine, Confirmation).await.unwrap(), Some(own.clone()), "stored as given");
+    assert_eq!(repo.get(mine, Reminder).await.unwrap(), None, "per message");
+    assert_eq!(repo.get(theirs, Confirmation).await.unwrap(), None, "per tenant");
+    let again = Wording { sms: "second".into(), ..own };
+    repo.put(mine, Confirmation, &again).await.unwrap();
+    assert_eq!(repo.get(mine, Confirmation).await.unwrap(), Some(again));
+    assert!(repo.delete(mine, Confirmation).await.unwrap());
+    assert!(!repo.delete(mine, Confirmation).await.unwrap(), "nothing left to delete");
+    assert_eq!(repo.get(mine, Confirmation).await.unwrap(), None);
 }
 
 /// Milliseconds: what every backend stores exactly.

@@ -531,3 +531,32 @@ impl crate::messages::Recipients for InMemoryRecipients {
         Ok(lock(&self.names).get(&tenant).cloned().unwrap_or_default())
     }
 }
+
+/// Booking message wording in memory.
+#[derive(Default)]
+pub struct InMemoryWording(Mutex<HashMap<(TenantId, crate::messages::BookingMessage), crate::wording::Wording>>);
+
+#[async_trait]
+impl crate::wording::WordingRepository for InMemoryWording {
+    async fn get(
+        &self,
+        tenant: TenantId,
+        message: crate::messages::BookingMessage,
+    ) -> Result<Option<crate::wording::Wording>> {
+        Ok(lock(&self.0).get(&(tenant, message)).cloned())
+    }
+
+    async fn put(
+        &self,
+        tenant: TenantId,
+        message: crate::messages::BookingMessage,
+        wording: &crate::wording::Wording,
+    ) -> Result<()> {
+        lock(&self.0).insert((tenant, message), wording.clone());
+        Ok(())
+    }
+
+    async fn delete(&self, tenant: TenantId, message: crate::messages::BookingMessage) -> Result<bool> {
+        Ok(lock(&self.0).remove(&(tenant, message)).is_some())
+    }
+}

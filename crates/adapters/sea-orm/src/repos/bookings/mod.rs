@@ -11,6 +11,8 @@
 mod rows;
 mod schedules;
 mod store;
+mod wording;
 
 pub use schedules::{SeaOrmAppointmentTypes, SeaOrmResources, SeaOrmSchedules};
 pub use store::SeaOrmBookings;
+pub use wording::SeaOrmWording;
