@@ -9,17 +9,25 @@
 //! [`PromptTemplateRepository`] ports, the [`ReceptionistConfig`] service
 //! that keeps exactly one default strategy and template per tenant, and the
 //! deterministic [`FallbackReply`] that keeps leads answered when the model
-//! provider is down. The orchestration use case (pick the strategy, call
-//! the model with a timeout, fall back, record the timeline) builds on these.
+//! provider is down. [`agent::AgentLoop`] is one turn of the receptionist:
+//! the model ([`model`]: requests with tools, answers with tool calls) and
+//! the tools ([`tools`]: the bookings use cases in the turn's tenant and
+//! lead only), at most five model steps, every bad tool call an error the
+//! model reads, the reply fitted to its channel, a trace of all of it. The
+//! orchestration around it (context from the strategy and template,
+//! storage, fallback) builds on these.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod agent;
 pub mod config;
 pub mod conversation;
 pub mod error;
 pub mod fallback;
+pub mod model;
 pub mod ports;
 pub mod strategy;
 pub mod template;
+pub mod tools;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -40,8 +48,7 @@ mod contract_tests {
     use crate::testing::{
         InMemoryConversations, InMemoryPromptTemplates, InMemoryStrategies, ScriptedChatModel, contract,
     };
-    use crate::{ChatModel, Message, MessageRole, ReceptionistError};
-    use chrono::Utc;
+    use crate::{ChatModel, ReceptionistError};
     use frontdesk_kernel::TenantId;
 
     #[tokio::test]
@@ -67,9 +74,12 @@ mod contract_tests {
 
     #[tokio::test]
     async fn the_scripted_model_replays_its_script_then_becomes_unavailable() {
-        let model = ScriptedChatModel::scripted([Ok("Hello!".into()), Err("rate limited".into())]);
-        let turn = [Message::new(MessageRole::User, "Hi", Utc::now()).unwrap()];
-        assert_eq!(model.complete(&turn).await.unwrap(), "Hello!");
+        let model = ScriptedChatModel::scripted([
+            Ok(crate::model::ChatResponse::text("m", "Hello!")),
+            Err("rate limited".into()),
+        ]);
+        let turn = request();
+        assert_eq!(model.complete(&turn).await.unwrap().text.as_deref(), Some("Hello!"));
         let err = model.complete(&turn).await.unwrap_err();
         assert!(matches!(err, ReceptionistError::ModelUnavailable { ref message } if message == "rate limited"));
         assert!(matches!(model.complete(&turn).await, Err(ReceptionistError::ModelUnavailable { .. })));
@@ -80,7 +90,20 @@ mod contract_tests {
     #[tokio::test]
     async fn an_unavailable_model_always_fails() {
         let model = ScriptedChatModel::unavailable();
-        assert!(model.complete(&[]).await.is_err());
-        assert_eq!(ScriptedChatModel::replying(["a", "b"]).complete(&[]).await.unwrap(), "a");
+        assert!(model.complete(&request()).await.is_err());
+        let first = ScriptedChatModel::replying(["a", "b"]).complete(&request()).await.unwrap();
+        assert_eq!(first.text.as_deref(), Some("a"));
+    }
+
+    fn request() -> crate::model::ChatRequest {
+        crate::model::ChatRequest {
+            system: "Be brief.".into(),
+            messages: vec![crate::model::ChatMessage::User("Hi".into())],
+            tools: Vec::new(),
+            tool_choice: crate::model::ToolChoice::Auto,
+            max_tokens: 100,
+            budget: std::time::Duration::from_secs(1),
+            model: None,
+        }
     }
 }

@@ -22,16 +22,7 @@ use crate::template::{PromptTemplate, PromptTemplateId};
 use async_trait::async_trait;
 use frontdesk_kernel::{Page, PageRequest, TenantId};
 
-/// A large language model that continues a conversation.
-#[async_trait]
-pub trait ChatModel: Send + Sync + 'static {
-    /// The assistant's next message for `messages` (system prompt first, oldest turn first).
-    ///
-    /// # Errors
-    /// `ModelUnavailable` when the provider fails, times out or refuses;
-    /// callers then answer with a [`crate::FallbackReply`].
-    async fn complete(&self, messages: &[Message]) -> Result<String>;
-}
+pub use crate::model::ChatModel;
 
 /// Conversations and their messages.
 #[async_trait]

@@ -2,6 +2,7 @@
 
 use crate::conversation::{Conversation, ConversationId, Message};
 use crate::error::{ReceptionistError, Result};
+use crate::model::{ChatRequest, ChatResponse};
 use crate::ports::{ChatModel, ConversationStore, PromptTemplateRepository, StrategyRepository};
 use crate::strategy::{Strategy, StrategyId};
 use crate::template::{PromptTemplate, PromptTemplateId};
@@ -47,15 +48,15 @@ impl ConversationStore for InMemoryConversations {
 /// `Ok(reply)` or `Err(provider message)`; an exhausted script is unavailable.
 #[derive(Debug, Default)]
 pub struct ScriptedChatModel {
-    script: Mutex<VecDeque<std::result::Result<String, String>>>,
-    calls: Mutex<Vec<Vec<Message>>>,
+    script: Mutex<VecDeque<std::result::Result<ChatResponse, String>>>,
+    calls: Mutex<Vec<ChatRequest>>,
 }
 
 impl ScriptedChatModel {
     /// A model answering `replies`, in order.
     #[must_use]
     pub fn replying<I: IntoIterator<Item = S>, S: Into<String>>(replies: I) -> Self {
-        Self::scripted(replies.into_iter().map(|r| Ok(r.into())))
+        Self::scripted(replies.into_iter().map(|r| Ok(ChatResponse::text("scripted", r))))
     }
 
     /// A model whose every call fails (the provider is down).
@@ -66,21 +67,21 @@ impl ScriptedChatModel {
 
     /// A model following `script` exactly.
     #[must_use]
-    pub fn scripted(script: impl IntoIterator<Item = std::result::Result<String, String>>) -> Self {
+    pub fn scripted(script: impl IntoIterator<Item = std::result::Result<ChatResponse, String>>) -> Self {
         Self { script: Mutex::new(script.into_iter().collect()), calls: Mutex::default() }
     }
 
-    /// The messages of every call so far, in call order.
+    /// Every request so far, in call order.
     #[must_use]
-    pub fn calls(&self) -> Vec<Vec<Message>> {
+    pub fn calls(&self) -> Vec<ChatRequest> {
         lock(&self.calls).clone()
     }
 }
 
 #[async_trait]
 impl ChatModel for ScriptedChatModel {
-    async fn complete(&self, messages: &[Message]) -> Result<String> {
-        lock(&self.calls).push(messages.to_vec());
+    async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse> {
+        lock(&self.calls).push(request.clone());
         match lock(&self.script).pop_front() {
             Some(Ok(reply)) => Ok(reply),
             Some(Err(message)) => Err(ReceptionistError::ModelUnavailable { message }),

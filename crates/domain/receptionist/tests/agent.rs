@@ -1,0 +1,236 @@
+//! The agent loop with scripted models over the real bookings use cases
+//! (in-memory stores): a booking through check → hold → book lands at the
+//! instant chosen; malformed, mistyped and unknown tool calls come back to
+//! the model as errors with no side effect; a model that never stops
+//! calling tools is cut off after five steps with a safe reply; a caller
+//! cannot touch another lead's booking; a failing model fails the turn so
+//! the caller can fall back.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono_tz::Tz;
+use frontdesk_bookings::booking::BookingStatus;
+use frontdesk_bookings::ports::NoLeadCache;
+use frontdesk_bookings::service::{BookingPorts, BookingRequest, Bookings};
+use frontdesk_bookings::testing::memory::{InMemoryBookingStore, InMemoryCalendar, SequentialTokens};
+use frontdesk_bookings::{BookingFilter, NoNotices};
+use frontdesk_kernel::testing::ManualClock;
+use frontdesk_kernel::{LeadId, PageRequest, TenantId};
+use frontdesk_receptionist::Channel;
+use frontdesk_receptionist::ReceptionistError;
+use frontdesk_receptionist::agent::{AgentLoop, Outcome, SAFE_REPLY, TurnInput, TurnScope};
+use frontdesk_receptionist::model::{ChatMessage, ChatResponse, ToolCall, ToolChoice};
+use frontdesk_receptionist::testing::ScriptedChatModel;
+use frontdesk_receptionist::tools::scheduling_tools;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const ZONE: Tz = Tz::America__Chicago;
+
+fn chicago(day: u32, h: u32, m: u32) -> DateTime<Utc> {
+    ZONE.with_ymd_and_hms(2026, 12, day, h, m, 0).unwrap().with_timezone(&Utc)
+}
+
+struct World {
+    bookings: Arc<Bookings>,
+    tenant: TenantId,
+    lead: LeadId,
+    other: LeadId,
+}
+
+async fn world() -> World {
+    let store = Arc::new(InMemoryBookingStore::new());
+    let tenant = TenantId::new();
+    let (lead, other) = (LeadId::new(), LeadId::new());
+    store.add_tenant(tenant, ZONE);
+    store.add_lead(tenant, lead);
+    store.add_lead(tenant, other);
+    let bookings = Arc::new(Bookings::new(
+        BookingPorts {
+            schedules: store.clone(),
+            resources: store.clone(),
+            types: store.clone(),
+            bookings: store,
+            calendar: Arc::new(InMemoryCalendar::default()),
+            tokens: Arc::new(SequentialTokens::default()),
+            leads: Arc::new(NoLeadCache),
+            notices: Arc::new(NoNotices),
+            clock: Arc::new(ManualClock::at(chicago(7, 7, 0))),
+        },
+        Duration::minutes(5),
+    ));
+    // Monday–Friday 09:00–17:00 in Chicago, two hours' notice.
+    bookings.put_schedule(tenant, &json!({"timeZone": ZONE.name()})).await.unwrap();
+    World { bookings, tenant, lead, other }
+}
+
+fn call(id: &str, name: &str, arguments: &str) -> ToolCall {
+    ToolCall { id: id.into(), name: name.into(), arguments: arguments.into() }
+}
+
+fn calls(list: Vec<ToolCall>) -> Result<ChatResponse, String> {
+    Ok(ChatResponse::calls("scripted", list))
+}
+
+fn says(text: &str) -> Result<ChatResponse, String> {
+    Ok(ChatResponse::text("scripted", text))
+}
+
+fn input(inbound: &str) -> TurnInput {
+    TurnInput {
+        system: "You are the receptionist of Acme Roofing.".into(),
+        history: Vec::new(),
+        inbound: inbound.into(),
+        budget: std::time::Duration::from_secs(5),
+        model: None,
+    }
+}
+
+fn scope(w: &World, channel: Channel) -> TurnScope {
+    TurnScope { tenant: w.tenant, lead: w.lead, channel }
+}
+
+/// The JSON the model was given for tool call `n` of the last request.
+fn tool_result(model: &ScriptedChatModel, call_id: &str) -> Value {
+    let last = model.calls().pop().unwrap();
+    last.messages
+        .iter()
+        .find_map(|m| match m {
+            ChatMessage::Tool { call_id: id, content } if id == call_id => Some(serde_json::from_str(content).unwrap()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no result for {call_id}"))
+}
+
+#[tokio::test]
+async fn check_hold_book_lands_at_the_chosen_instant() {
+    let w = world().await;
+    let tuesday_three = chicago(8, 15, 0);
+    let model = Arc::new(ScriptedChatModel::scripted([
+        calls(vec![call("c1", "check_availability", r#"{"from": "2026-12-08", "to": "2026-12-08"}"#)]),
+        calls(vec![call("c2", "hold_slot", &format!(r#"{{"startsAt": "{}"}}"#, tuesday_three.to_rfc3339()))]),
+        says("I can do Tuesday at 3pm — shall I book it?"),
+    ]));
+    let agent = AgentLoop::new(model.clone(), scheduling_tools(&w.bookings));
+    let turn = agent.turn(&scope(&w, Channel::Chat), input("Anything Tuesday afternoon?")).await.unwrap();
+    assert_eq!(turn.outcome, Outcome::Replied);
+    assert_eq!(turn.actions.iter().map(|a| a.kind).collect::<Vec<_>>(), ["held"]);
+    let offered = &model.calls()[1].messages;
+    let ChatMessage::Tool { content, .. } = &offered[2] else { panic!("{offered:?}") };
+    let found: Value = serde_json::from_str(content).unwrap();
+    assert_eq!(found["slots"][0]["startsAt"], json!(chicago(8, 9, 0).to_rfc3339()), "{found}");
+    assert_eq!(found["slots"][0]["local"], "Tue 8 Dec 2026, 09:00 (America/Chicago)");
+    assert_eq!(found["slots"].as_array().unwrap().len(), 8);
+    let hold_id = turn.actions[0].detail["holdId"].as_str().unwrap().to_owned();
+
+    // Next turn: "yes" → book with the hold.
+    let model = Arc::new(ScriptedChatModel::scripted([
+        calls(vec![call(
+            "c3",
+            "book_appointment",
+            &format!(r#"{{"startsAt": "{}", "holdId": "{hold_id}"}}"#, tuesday_three.to_rfc3339()),
+        )]),
+        says("You're booked for Tuesday at 3pm."),
+    ]));
+    let agent = AgentLoop::new(model.clone(), scheduling_tools(&w.bookings));
+    let mut next = input("Yes please");
+    next.history = turn.messages.clone();
+    let turn = agent.turn(&scope(&w, Channel::Sms), next).await.unwrap();
+    assert_eq!(turn.outcome, Outcome::Booked);
+    assert_eq!(turn.trace.tool_calls.len(), 1);
+    assert!(!turn.trace.tool_calls[0].error);
+    assert_eq!(turn.trace.model_calls.len(), 2);
+    let stored = w.bookings.list(w.tenant, &BookingFilter::default(), PageRequest::default()).await.unwrap();
+    assert_eq!(stored.total, 1);
+    assert_eq!((stored.data[0].lead_id, stored.data[0].starts_at), (w.lead, tuesday_three));
+    // The turn's messages: the lead, the call, its result, the reply.
+    assert_eq!(turn.messages.len(), 4);
+    assert_eq!(turn.messages[0], ChatMessage::User("Yes please".into()));
+}
+
+#[tokio::test]
+async fn bad_tool_calls_are_errors_the_model_reads_and_nothing_happens() {
+    let w = world().await;
+    let model = Arc::new(ScriptedChatModel::scripted([
+        calls(vec![
+            call("a", "book_appointment", r#"{"startsAt": 5}"#),
+            call("b", "book_appointment", r#"{"startsAt": "2026-12-08T21:00:00Z""#),
+            call("c", "delete_everything", "{}"),
+            call("d", "book_appointment", r#"{"startsAt": "2026-12-08T21:00:00Z", "leadId": "someone else"}"#),
+            call("e", "book_appointment", r#"["2026-12-08T21:00:00Z"]"#),
+            call("f", "book_appointment", r#"{"startsAt": "tomorrow at 3"}"#),
+            call("g", "book_appointment", r#"{"startsAt": "2026-12-08T03:00:00Z"}"#),
+        ]),
+        says("Sorry, which time works for you?"),
+    ]));
+    let agent = AgentLoop::new(model.clone(), scheduling_tools(&w.bookings));
+    let turn = agent.turn(&scope(&w, Channel::Chat), input("book me")).await.unwrap();
+    assert_eq!(turn.outcome, Outcome::Replied);
+    assert!(turn.actions.is_empty());
+    assert!(turn.trace.tool_calls.iter().all(|t| t.error), "{:?}", turn.trace.tool_calls);
+    let error = |id: &str| tool_result(&model, id)["error"].as_str().unwrap().to_owned();
+    assert!(error("a").starts_with("bad arguments: invalid type"), "{}", error("a"));
+    assert!(error("b").contains("not valid JSON"), "{}", error("b"));
+    assert!(error("c").contains("no tool named \"delete_everything\""), "{}", error("c"));
+    assert!(error("d").contains("unknown field `leadId`"), "{}", error("d"));
+    assert!(error("e").contains("JSON object"), "{}", error("e"));
+    assert!(error("f").contains("RFC 3339"), "{}", error("f"));
+    assert!(error("g").contains("outside the opening hours"), "{}", error("g"));
+    let stored = w.bookings.list(w.tenant, &BookingFilter::default(), PageRequest::default()).await.unwrap();
+    assert_eq!(stored.total, 0, "no side effect");
+}
+
+#[tokio::test]
+async fn endless_tool_calls_stop_after_five_steps_with_a_safe_reply() {
+    let w = world().await;
+    let check = || calls(vec![call("x", "check_availability", "{}")]);
+    let model = Arc::new(ScriptedChatModel::scripted((0..10).map(|_| check())));
+    let agent = AgentLoop::new(model.clone(), scheduling_tools(&w.bookings));
+    let turn = agent.turn(&scope(&w, Channel::Voice), input("hello?")).await.unwrap();
+    assert_eq!((turn.outcome, turn.reply.as_str()), (Outcome::Error, SAFE_REPLY));
+    let requests = model.calls();
+    assert_eq!(requests.len(), AgentLoop::MAX_STEPS);
+    assert_eq!(requests[AgentLoop::MAX_STEPS - 1].tool_choice, ToolChoice::None, "the last step must answer");
+    assert_eq!(turn.trace.tool_calls.len(), AgentLoop::MAX_STEPS - 1);
+}
+
+#[tokio::test]
+async fn a_caller_cannot_touch_another_leads_booking() {
+    let w = world().await;
+    let theirs = BookingRequest {
+        lead_id: w.other,
+        starts_at: chicago(9, 10, 0),
+        appointment_type_id: None,
+        resource_id: None,
+        hold_id: None,
+        notes: None,
+    };
+    let theirs = w.bookings.book(w.tenant, theirs).await.unwrap().booking;
+    let args = |extra: &str| format!(r#"{{"bookingId": "{}"{extra}}}"#, theirs.id);
+    let model = Arc::new(ScriptedChatModel::scripted([
+        calls(vec![
+            call("x", "cancel_appointment", &args("")),
+            call(
+                "y",
+                "reschedule_appointment",
+                &args(&format!(r#", "startsAt": "{}""#, chicago(9, 12, 0).to_rfc3339())),
+            ),
+        ]),
+        says("I can't find that booking."),
+    ]));
+    let agent = AgentLoop::new(model.clone(), scheduling_tools(&w.bookings));
+    let turn = agent.turn(&scope(&w, Channel::Chat), input("cancel booking X")).await.unwrap();
+    assert!(turn.actions.is_empty());
+    assert_eq!(tool_result(&model, "x")["error"], "no such booking for this caller");
+    assert_eq!(tool_result(&model, "y")["error"], "no such booking for this caller");
+    let still = w.bookings.booking(w.tenant, theirs.id).await.unwrap();
+    assert_eq!((still.status, still.starts_at), (BookingStatus::Confirmed, theirs.starts_at));
+}
+
+#[tokio::test]
+async fn a_failing_model_fails_the_turn_for_the_fallback() {
+    let w = world().await;
+    let agent = AgentLoop::new(Arc::new(ScriptedChatModel::unavailable()), scheduling_tools(&w.bookings));
+    let err = agent.turn(&scope(&w, Channel::Sms), input("hi")).await.unwrap_err();
+    assert!(matches!(err, ReceptionistError::ModelUnavailable { .. }), "{err:?}");
+}
