@@ -519,6 +519,12 @@ impl Bookings {
         )
     }
 
+    /// The use cases' clock (tools and callers that must agree with it on "now").
+    #[must_use]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     /// Confirmed bookings, live holds and external busy blocks of `resources` around `window`.
     async fn busy(&self, tenant: TenantId, resources: &[ResourceId], window: TimeSlot) -> Result<Vec<Busy>> {
         if resources.is_empty() {

@@ -63,6 +63,18 @@ pub struct CheckAvailability(pub Arc<Bookings>);
 struct AvailabilityArgs {
     from: Option<String>,
     to: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
+}
+
+fn local_time(raw: Option<&str>, field: &str) -> Result<Option<chrono::NaiveTime>, ToolError> {
+    raw.map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            chrono::NaiveTime::parse_from_str(r, "%H:%M")
+                .map_err(|_| ToolError(format!("{field} must be a local time such as 13:00")))
+        })
+        .transpose()
 }
 
 #[async_trait]
@@ -73,7 +85,9 @@ impl AgentTool for CheckAvailability {
             description: "Free appointment slots between two dates (YYYY-MM-DD, the business's local dates) or instants; at most 8 are returned, earliest first.",
             parameters: json!({"type": "object", "additionalProperties": false, "properties": {
                 "from": {"type": "string", "description": "first day (YYYY-MM-DD) or instant; default now"},
-                "to": {"type": "string", "description": "last day (YYYY-MM-DD) or instant; default a week after from"}}}),
+                "to": {"type": "string", "description": "last day (YYYY-MM-DD) or instant; default a week after from"},
+                "after": {"type": "string", "description": "only slots starting at or after this local time (HH:MM)"},
+                "before": {"type": "string", "description": "only slots starting before this local time (HH:MM)"}}}),
         }
     }
 
@@ -84,18 +98,28 @@ impl AgentTool for CheckAvailability {
             to: bound(args.to.as_deref(), "to")?,
             ..AvailabilityQuery::default()
         };
+        let (after, before) =
+            (local_time(args.after.as_deref(), "after")?, local_time(args.before.as_deref(), "before")?);
         let found = self.0.availability(scope.tenant, query).await.map_err(refusal)?;
-        let slots: Vec<Value> = found
-            .slots
+        let zone = found.time_zone;
+        let fits = |s: &&frontdesk_bookings::availability::Slot| {
+            let local = s.starts_at.with_timezone(&zone).time();
+            after.is_none_or(|a| local >= a) && before.is_none_or(|b| local < b)
+        };
+        let matching: Vec<_> = found.slots.iter().filter(fits).collect();
+        let slots: Vec<Value> = matching
             .iter()
             .take(MAX_OFFERED)
-            .map(|s| json!({"startsAt": s.starts_at.to_rfc3339(), "local": local_label(s.starts_at, found.time_zone)}))
+            .map(|s| {
+                json!({"startsAt": s.starts_at.to_rfc3339(), "endsAt": s.ends_at.to_rfc3339(),
+                    "local": local_label(s.starts_at, zone)})
+            })
             .collect();
         Ok(ToolOutput::read(json!({
             "timeZone": found.time_zone.name(),
             "appointment": found.appointment_type.name,
             "slots": slots,
-            "more": found.slots.len() > MAX_OFFERED,
+            "more": matching.len() > MAX_OFFERED,
         })))
     }
 }
@@ -249,6 +273,45 @@ impl AgentTool for ChangeAppointment {
     }
 }
 
+/// Lists the caller's own upcoming bookings.
+pub struct MyAppointments(pub Arc<Bookings>);
+
+#[async_trait]
+impl AgentTool for MyAppointments {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "my_appointments",
+            description: "This caller's upcoming confirmed bookings, earliest first (ids for reschedule/cancel).",
+            parameters: json!({"type": "object", "additionalProperties": false, "properties": {}}),
+        }
+    }
+
+    async fn run(&self, scope: &TurnScope, arguments: Value) -> Result<ToolOutput, ToolError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct NoArgs {}
+        let NoArgs {} = parse(arguments)?;
+        let zone = self.0.schedule(scope.tenant).await.map_err(refusal)?.time_zone;
+        let filter = frontdesk_bookings::BookingFilter {
+            lead_id: Some(scope.lead),
+            status: Some(frontdesk_bookings::BookingStatus::Confirmed),
+            from: Some(self.0.now()),
+            ..frontdesk_bookings::BookingFilter::default()
+        };
+        let page = frontdesk_kernel::PageRequest::new(Some(1), Some(10)).map_err(|e| ToolError(e.to_string()))?;
+        let found = self.0.list(scope.tenant, &filter, page).await.map_err(refusal)?;
+        let bookings: Vec<Value> = found
+            .data
+            .iter()
+            .map(|b| {
+                json!({"bookingId": b.id.to_string(), "startsAt": b.starts_at.to_rfc3339(),
+                "local": local_label(b.starts_at, zone)})
+            })
+            .collect();
+        Ok(ToolOutput::read(json!({ "bookings": bookings })))
+    }
+}
+
 /// The scheduling tools over `bookings`.
 #[must_use]
 pub fn scheduling_tools(bookings: &Arc<Bookings>) -> Vec<Arc<dyn AgentTool>> {
@@ -258,5 +321,6 @@ pub fn scheduling_tools(bookings: &Arc<Bookings>) -> Vec<Arc<dyn AgentTool>> {
         Arc::new(BookAppointment(Arc::clone(bookings))),
         Arc::new(ChangeAppointment::reschedule(Arc::clone(bookings))),
         Arc::new(ChangeAppointment::cancel(Arc::clone(bookings))),
+        Arc::new(MyAppointments(Arc::clone(bookings))),
     ]
 }

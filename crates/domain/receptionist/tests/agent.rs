@@ -234,3 +234,96 @@ async fn a_failing_model_fails_the_turn_for_the_fallback() {
     let err = agent.turn(&scope(&w, Channel::Sms), input("hi")).await.unwrap_err();
     assert!(matches!(err, ReceptionistError::ModelUnavailable { .. }), "{err:?}");
 }
+
+/// A conversation with the fallback receptionist: each line a turn, history carried.
+async fn talk(w: &World, lines: &[&str]) -> Vec<frontdesk_receptionist::agent::Turn> {
+    use frontdesk_receptionist::fallback_model::{Facts, FallbackModel};
+    let facts = Facts {
+        business: Some("Acme Roofing".into()),
+        hours: Some("Monday to Friday, 9am to 5pm".into()),
+        location: Some("12 Elm St, Springfield".into()),
+        ..Facts::default()
+    };
+    let mut history = Vec::new();
+    let mut turns = Vec::new();
+    for line in lines {
+        let model = Arc::new(FallbackModel::new(facts.clone(), ZONE, w.bookings.now()));
+        let agent = AgentLoop::new(model, scheduling_tools(&w.bookings));
+        let mut next = input(line);
+        next.history = history.clone();
+        let turn = agent.turn(&scope(w, Channel::Sms), next).await.unwrap();
+        history.extend(turn.messages.clone());
+        turns.push(turn);
+    }
+    turns
+}
+
+async fn booked(w: &World) -> Vec<DateTime<Utc>> {
+    let all = w.bookings.list(w.tenant, &BookingFilter::default(), PageRequest::default()).await.unwrap();
+    all.data.iter().filter(|b| b.status == BookingStatus::Confirmed).map(|b| b.starts_at).collect()
+}
+
+#[tokio::test]
+async fn the_fallback_offers_held_slots_and_books_the_one_chosen() {
+    let w = world().await;
+    let turns = talk(&w, &["Can I come in Tuesday afternoon?", "the second one"]).await;
+    assert_eq!(
+        turns[0].reply,
+        "I can offer 1) Tue 8 Dec, 12:00 PM, 2) Tue 8 Dec, 12:30 PM, 3) Tue 8 Dec, 1:00 PM. Which one works for you?"
+    );
+    assert_eq!(turns[0].actions.iter().filter(|a| a.kind == "held").count(), 3);
+    assert_eq!(turns[1].outcome, Outcome::Booked);
+    assert_eq!(turns[1].reply, "You're booked for Tue 8 Dec, 12:30 PM. You'll get a confirmation shortly.");
+    assert_eq!(booked(&w).await, [chicago(8, 12, 30)]);
+}
+
+#[tokio::test]
+async fn the_fallback_books_a_named_time_and_never_books_without_a_clear_choice() {
+    let w = world().await;
+    let turns = talk(&w, &["anything tomorrow at 3pm?", "hmm, maybe", "yes please"]).await;
+    assert_eq!(turns[0].reply, "I can offer Tue 8 Dec, 3:00 PM. Shall I book it?");
+    assert!(booked(&w).await.is_empty() || turns[1].outcome != Outcome::Booked);
+    assert_eq!(turns[1].outcome, Outcome::Replied, "no clear choice: {}", turns[1].reply);
+    assert_eq!(turns[2].outcome, Outcome::Booked, "{}", turns[2].reply);
+    assert_eq!(booked(&w).await, [chicago(8, 15, 0)]);
+}
+
+#[tokio::test]
+async fn the_fallback_cancels_and_moves_the_callers_own_booking() {
+    let w = world().await;
+    let mine = BookingRequest {
+        lead_id: w.lead,
+        starts_at: chicago(9, 10, 0),
+        appointment_type_id: None,
+        resource_id: None,
+        hold_id: None,
+        notes: None,
+    };
+    w.bookings.book(w.tenant, mine).await.unwrap();
+    let turns = talk(&w, &["Can I move my appointment to Thursday at 11am?"]).await;
+    assert_eq!(turns[0].outcome, Outcome::Booked, "{}", turns[0].reply);
+    assert_eq!(turns[0].reply, "Done — your appointment is now Thu 10 Dec, 11:00 AM.");
+    assert_eq!(booked(&w).await, [chicago(10, 11, 0)]);
+    let turns = talk(&w, &["I need to cancel my appointment"]).await;
+    assert_eq!(turns[0].reply, "Your appointment on Thu 10 Dec, 11:00 AM is cancelled. Anything else I can help with?");
+    assert!(booked(&w).await.is_empty());
+    let turns = talk(&w, &["cancel it please"]).await;
+    assert!(turns[0].reply.starts_with("I can't find an upcoming appointment"), "{}", turns[0].reply);
+}
+
+#[tokio::test]
+async fn the_fallback_answers_from_the_facts_and_says_when_nothing_is_free() {
+    let w = world().await;
+    let turns = talk(
+        &w,
+        &["what are your hours?", "where are you located", "anything on Saturday?", "I want a human", "thanks, bye"],
+    )
+    .await;
+    let replies: Vec<&str> = turns.iter().map(|t| t.reply.as_str()).collect();
+    assert_eq!(replies[0], "Our hours are Monday to Friday, 9am to 5pm. Would you like to book a time?");
+    assert_eq!(replies[1], "You'll find us at 12 Elm St, Springfield.");
+    assert_eq!(replies[2], "Sorry, nothing is free then. Would another day or time work for you?");
+    assert!(replies[3].starts_with("Of course"), "{}", replies[3]);
+    assert_eq!(replies[4], "Thanks for contacting Acme Roofing. Have a great day!");
+    assert!(booked(&w).await.is_empty());
+}
