@@ -188,7 +188,7 @@ impl AgentLoop {
     pub async fn turn(&self, scope: &TurnScope, input: TurnInput) -> Result<Turn> {
         let specs: Vec<ToolSpec> = self.tools.iter().map(|t| t.spec()).collect();
         let mut messages = input.history.clone();
-        messages.push(ChatMessage::User(input.inbound.clone()));
+        messages.push(ChatMessage::User { text: input.inbound.clone() });
         let added_from = input.history.len();
         let mut trace = TurnTrace::default();
         let mut actions = Vec::new();

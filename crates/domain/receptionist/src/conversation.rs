@@ -79,6 +79,51 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
 }
 
+define_id!(
+    /// One turn of the receptionist (a lead's message and everything done to answer it).
+    TurnId,
+    "turn id"
+);
+
+/// A turn as stored: what came in, what went out, and everything in between.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TurnRecord {
+    /// Its id.
+    pub id: TurnId,
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// What the lead said.
+    pub inbound: String,
+    /// What was answered.
+    pub reply: String,
+    /// How it ended.
+    pub outcome: crate::agent::Outcome,
+    /// The model that answered (`fallback` for the fallback).
+    pub model: String,
+    /// The strategy used, if the tenant has one.
+    pub strategy_id: Option<crate::strategy::StrategyId>,
+    /// The prompt template used, if any.
+    pub template_id: Option<crate::template::PromptTemplateId>,
+    /// SHA-free fingerprint of the rendered instructions (64-bit FNV-1a, hex): same prompt, same hash.
+    pub prompt_hash: String,
+    /// The messages the turn added (user, assistant, tool), the model's next context.
+    pub messages: Vec<crate::model::ChatMessage>,
+    /// Model calls and tool calls with their timings.
+    pub trace: serde_json::Value,
+    /// What the tools did.
+    pub actions: serde_json::Value,
+    /// Tokens in.
+    pub prompt_tokens: u32,
+    /// Tokens out.
+    pub completion_tokens: u32,
+    /// Wall time of the turn.
+    pub duration_ms: u64,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
 impl Message {
     /// Longest accepted message, in characters.
     pub const MAX_CHARS: usize = 10_000;

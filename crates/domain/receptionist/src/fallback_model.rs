@@ -191,7 +191,7 @@ impl FallbackModel {
         let mut offer: Vec<(String, String)> = Vec::new();
         for message in history {
             match message {
-                ChatMessage::User(_) => {}
+                ChatMessage::User { .. } => {}
                 ChatMessage::Assistant { tool_calls, .. } => {
                     if tool_calls.iter().any(|c| c.name == "hold_slot") {
                         offer.clear();
@@ -214,9 +214,11 @@ impl FallbackModel {
     }
 
     fn decide(&self, request: &ChatRequest) -> ChatResponse {
-        let last_user = request.messages.iter().rposition(|m| matches!(m, ChatMessage::User(_)));
+        let last_user = request.messages.iter().rposition(|m| matches!(m, ChatMessage::User { .. }));
         let Some(at) = last_user else { return Self::text(self.answer(Intent::Other)) };
-        let ChatMessage::User(inbound) = &request.messages[at] else { return Self::text(self.answer(Intent::Other)) };
+        let ChatMessage::User { text: inbound } = &request.messages[at] else {
+            return Self::text(self.answer(Intent::Other));
+        };
         let (history, turn) = (&request.messages[..at], &request.messages[at + 1..]);
         let step = turn.iter().filter(|m| matches!(m, ChatMessage::Assistant { .. })).count();
         let mut names = std::collections::HashMap::new();
@@ -232,7 +234,7 @@ impl FallbackModel {
                     name: names.get(call_id).cloned().unwrap_or_default(),
                     value: serde_json::from_str(content).unwrap_or_default(),
                 }),
-                ChatMessage::User(_) => {}
+                ChatMessage::User { .. } => {}
             }
         }
         let wants = intent(inbound);

@@ -100,7 +100,7 @@ mod contract_tests {
     fn request() -> crate::model::ChatRequest {
         crate::model::ChatRequest {
             system: "Be brief.".into(),
-            messages: vec![crate::model::ChatMessage::User("Hi".into())],
+            messages: vec![crate::model::ChatMessage::User { text: "Hi".into() }],
             tools: Vec::new(),
             tool_choice: crate::model::ToolChoice::Auto,
             max_tokens: 100,

@@ -46,7 +46,8 @@ pub enum ToolChoice {
 }
 
 /// A tool call the model asked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ToolCall {
     /// The model's id for it (tool results refer to it).
     pub id: String,
@@ -56,12 +57,17 @@ pub struct ToolCall {
     pub arguments: String,
 }
 
-/// One message of the conversation as the model sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One message of the conversation as the model sees it (stored with each turn, as JSON).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "role", rename_all = "camelCase")]
 pub enum ChatMessage {
     /// What the lead said.
-    User(String),
+    User {
+        /// The text.
+        text: String,
+    },
     /// What the receptionist said, and the tools it called.
+    #[serde(rename_all = "camelCase")]
     Assistant {
         /// Its text (may be empty when it only called tools).
         text: String,
@@ -69,6 +75,7 @@ pub enum ChatMessage {
         tool_calls: Vec<ToolCall>,
     },
     /// The result of one tool call.
+    #[serde(rename_all = "camelCase")]
     Tool {
         /// The call it answers.
         call_id: String,

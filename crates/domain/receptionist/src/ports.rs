@@ -15,12 +15,12 @@
 //! on `(tenant_id) WHERE is_default`). The rule that the current default
 //! cannot simply be unset is the service's ([`crate::ReceptionistConfig`]).
 
-use crate::conversation::{Conversation, ConversationId, Message};
+use crate::conversation::{Channel, Conversation, ConversationId, Message, TurnRecord};
 use crate::error::Result;
 use crate::strategy::{Strategy, StrategyId};
 use crate::template::{PromptTemplate, PromptTemplateId};
 use async_trait::async_trait;
-use frontdesk_kernel::{Page, PageRequest, TenantId};
+use frontdesk_kernel::{LeadId, Page, PageRequest, TenantId};
 
 pub use crate::model::ChatModel;
 
@@ -51,6 +51,42 @@ pub trait ConversationStore: Send + Sync + 'static {
     /// # Errors
     /// `NotFound` as for [`Self::get`]; `Storage`.
     async fn history(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<Message>>;
+
+    /// The most recent conversation of `lead` on `channel`, if any.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn latest(&self, tenant: TenantId, lead: LeadId, channel: Channel) -> Result<Option<Conversation>>;
+
+    /// Conversations of `tenant`, newest first, optionally of one lead and/or channel.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn list(
+        &self,
+        tenant: TenantId,
+        lead: Option<LeadId>,
+        channel: Option<Channel>,
+        page: PageRequest,
+    ) -> Result<Page<Conversation>>;
+
+    /// A page of the conversation's messages, oldest first.
+    ///
+    /// # Errors
+    /// `NotFound` as for [`Self::get`]; `Storage`.
+    async fn messages(&self, tenant: TenantId, id: ConversationId, page: PageRequest) -> Result<Page<Message>>;
+
+    /// Stores a turn.
+    ///
+    /// # Errors
+    /// `NotFound` when its conversation is missing or another tenant's; `Storage`.
+    async fn record_turn(&self, turn: &TurnRecord) -> Result<()>;
+
+    /// The last `limit` turns of the conversation, oldest first.
+    ///
+    /// # Errors
+    /// `NotFound` as for [`Self::get`]; `Storage`.
+    async fn turns(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<TurnRecord>>;
 }
 
 /// Receptionist strategies.

@@ -145,7 +145,7 @@ async fn check_hold_book_lands_at_the_chosen_instant() {
     assert_eq!((stored.data[0].lead_id, stored.data[0].starts_at), (w.lead, tuesday_three));
     // The turn's messages: the lead, the call, its result, the reply.
     assert_eq!(turn.messages.len(), 4);
-    assert_eq!(turn.messages[0], ChatMessage::User("Yes please".into()));
+    assert_eq!(turn.messages[0], ChatMessage::User { text: "Yes please".into() });
 }
 
 #[tokio::test]

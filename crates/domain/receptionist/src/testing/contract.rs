@@ -7,8 +7,10 @@
 //! for their foreign keys) and have no strategies or templates yet.
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "a contract suite panics to report a broken contract")]
 
-use crate::conversation::{Channel, Conversation, ConversationId, Message, MessageRole};
+use crate::agent::Outcome;
+use crate::conversation::{Channel, Conversation, ConversationId, Message, MessageRole, TurnId, TurnRecord};
 use crate::error::ReceptionistError;
+use crate::model::{ChatMessage, ToolCall};
 use crate::ports::{ConversationStore, PromptTemplateRepository, StrategyRepository};
 use crate::strategy::{NewStrategy, Strategy, StrategyChanges, StrategyId};
 use crate::template::{NewPromptTemplate, PromptTemplate, PromptTemplateChanges, PromptTemplateId};
@@ -71,6 +73,66 @@ pub async fn conversations(store: &dyn ConversationStore) {
     assert!(not_found(store.append(other, conversation.id, &elsewhere).await), "cross-tenant append");
     assert!(not_found(store.history(other, conversation.id, 50).await), "cross-tenant history");
     assert_eq!(store.history(tenant, conversation.id, 50).await.expect("history").len(), 4, "nothing leaked in");
+
+    // Paged messages, oldest first.
+    let second = store.messages(tenant, conversation.id, page(2, 3)).await.expect("messages");
+    assert_eq!((second.total, second.data.clone()), (4, messages[3..].to_vec()));
+    assert!(not_found(store.messages(other, conversation.id, page(1, 10)).await), "cross-tenant messages");
+
+    // The latest conversation of a lead on a channel; lists newest first, filtered.
+    assert_eq!(
+        store.latest(tenant, conversation.lead_id, Channel::Sms).await.expect("latest"),
+        Some(conversation.clone())
+    );
+    assert_eq!(store.latest(tenant, conversation.lead_id, Channel::Chat).await.expect("latest"), None);
+    assert_eq!(store.latest(other, conversation.lead_id, Channel::Sms).await.expect("latest"), None);
+    let later = Conversation::start(tenant, conversation.lead_id, Channel::Sms, t0 + Duration::seconds(60));
+    store.create(&later).await.expect("create");
+    assert_eq!(store.latest(tenant, conversation.lead_id, Channel::Sms).await.expect("latest"), Some(later.clone()));
+    let all = store.list(tenant, None, None, page(1, 10)).await.expect("list");
+    assert_eq!(all.total, 3);
+    assert_eq!(all.data[0], later, "newest first");
+    let theirs = store.list(tenant, Some(conversation.lead_id), Some(Channel::Sms), page(1, 10)).await.expect("list");
+    assert_eq!(theirs.data, vec![later.clone(), conversation.clone()]);
+    assert_eq!(store.list(other, None, None, page(1, 10)).await.expect("list").total, 0);
+
+    // Turns round-trip, latest `limit` oldest first, per conversation and tenant.
+    let turn = |n: i64, id: ConversationId| TurnRecord {
+        id: TurnId::new(),
+        tenant_id: tenant,
+        conversation_id: id,
+        inbound: format!("message {n} — «ünïcode»"),
+        reply: "Sure!\nTuesday?".into(),
+        outcome: Outcome::Booked,
+        model: "gpt-4o-mini".into(),
+        strategy_id: None,
+        template_id: None,
+        prompt_hash: "00ff00ff00ff00ff".into(),
+        messages: vec![
+            ChatMessage::User { text: format!("message {n}") },
+            ChatMessage::Assistant {
+                text: String::new(),
+                tool_calls: vec![ToolCall { id: "c1".into(), name: "hold_slot".into(), arguments: "{\"a\":1}".into() }],
+            },
+            ChatMessage::Tool { call_id: "c1".into(), content: "{\"ok\":true}".into() },
+        ],
+        trace: serde_json::json!({"modelCalls": [{"latencyMs": 12}]}),
+        actions: serde_json::json!([{"kind": "held"}]),
+        prompt_tokens: 321,
+        completion_tokens: 12,
+        duration_ms: 40,
+        created_at: t0 + Duration::seconds(n),
+    };
+    let turns: Vec<_> = (0..3).map(|n| turn(n, conversation.id)).collect();
+    for t in &turns {
+        store.record_turn(t).await.expect("record");
+    }
+    store.record_turn(&turn(9, later.id)).await.expect("record");
+    assert_eq!(store.turns(tenant, conversation.id, 10).await.expect("turns"), turns);
+    assert_eq!(store.turns(tenant, conversation.id, 2).await.expect("turns"), turns[1..]);
+    assert!(not_found(store.turns(other, conversation.id, 10).await), "cross-tenant turns");
+    let foreign = TurnRecord { tenant_id: other, ..turn(5, conversation.id) };
+    assert!(not_found(store.record_turn(&foreign).await), "a turn in another tenant's conversation");
 }
 
 fn strategy(tenant: TenantId, name: &str, is_default: bool, at: DateTime<Utc>) -> Strategy {

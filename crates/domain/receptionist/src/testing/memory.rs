@@ -1,6 +1,6 @@
 //! In-memory implementations of the receptionist ports.
 
-use crate::conversation::{Conversation, ConversationId, Message};
+use crate::conversation::{Channel, Conversation, ConversationId, Message, TurnRecord};
 use crate::error::{ReceptionistError, Result};
 use crate::model::{ChatRequest, ChatResponse};
 use crate::ports::{ChatModel, ConversationStore, PromptTemplateRepository, StrategyRepository};
@@ -9,15 +9,15 @@ use crate::template::{PromptTemplate, PromptTemplateId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::testing::{lock, page_of};
-use frontdesk_kernel::{Page, PageRequest, TenantId};
+use frontdesk_kernel::{LeadId, Page, PageRequest, TenantId};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
 const NOT_FOUND: ReceptionistError = ReceptionistError::NotFound { entity: "conversation" };
 
-/// Conversations with their messages, in a `Vec`.
+/// Conversations with their messages and turns, in `Vec`s.
 #[derive(Debug, Default)]
-pub struct InMemoryConversations(Mutex<Vec<(Conversation, Vec<Message>)>>);
+pub struct InMemoryConversations(Mutex<Vec<(Conversation, Vec<Message>)>>, Mutex<Vec<TurnRecord>>);
 
 #[async_trait]
 impl ConversationStore for InMemoryConversations {
@@ -41,6 +41,51 @@ impl ConversationStore for InMemoryConversations {
         let all = lock(&self.0);
         let (_, messages) = all.iter().find(|(c, _)| c.tenant_id == tenant && c.id == id).ok_or(NOT_FOUND)?;
         Ok(messages[messages.len().saturating_sub(limit)..].to_vec())
+    }
+
+    async fn latest(&self, tenant: TenantId, lead: LeadId, channel: Channel) -> Result<Option<Conversation>> {
+        Ok(lock(&self.0)
+            .iter()
+            .rev()
+            .find(|(c, _)| c.tenant_id == tenant && c.lead_id == lead && c.channel == channel)
+            .map(|(c, _)| c.clone()))
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        lead: Option<LeadId>,
+        channel: Option<Channel>,
+        page: PageRequest,
+    ) -> Result<Page<Conversation>> {
+        let mine: Vec<Conversation> = lock(&self.0)
+            .iter()
+            .rev()
+            .filter(|(c, _)| {
+                c.tenant_id == tenant && lead.is_none_or(|l| l == c.lead_id) && channel.is_none_or(|ch| ch == c.channel)
+            })
+            .map(|(c, _)| c.clone())
+            .collect();
+        Ok(page_of(&mine, page))
+    }
+
+    async fn messages(&self, tenant: TenantId, id: ConversationId, page: PageRequest) -> Result<Page<Message>> {
+        let all = lock(&self.0);
+        let (_, messages) = all.iter().find(|(c, _)| c.tenant_id == tenant && c.id == id).ok_or(NOT_FOUND)?;
+        Ok(page_of(messages, page))
+    }
+
+    async fn record_turn(&self, turn: &TurnRecord) -> Result<()> {
+        self.get(turn.tenant_id, turn.conversation_id).await?;
+        lock(&self.1).push(turn.clone());
+        Ok(())
+    }
+
+    async fn turns(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<TurnRecord>> {
+        self.get(tenant, id).await?;
+        let mine: Vec<TurnRecord> =
+            lock(&self.1).iter().filter(|t| t.tenant_id == tenant && t.conversation_id == id).cloned().collect();
+        Ok(mine[mine.len().saturating_sub(limit)..].to_vec())
     }
 }
 
