@@ -27,6 +27,7 @@ pub mod fallback_model;
 pub mod model;
 pub mod phrases;
 pub mod ports;
+pub mod receptionist;
 pub mod strategy;
 pub mod template;
 pub mod tools;

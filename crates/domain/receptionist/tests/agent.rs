@@ -33,6 +33,7 @@ fn chicago(day: u32, h: u32, m: u32) -> DateTime<Utc> {
 
 struct World {
     bookings: Arc<Bookings>,
+    store: Arc<InMemoryBookingStore>,
     tenant: TenantId,
     lead: LeadId,
     other: LeadId,
@@ -50,7 +51,7 @@ async fn world() -> World {
             schedules: store.clone(),
             resources: store.clone(),
             types: store.clone(),
-            bookings: store,
+            bookings: store.clone(),
             calendar: Arc::new(InMemoryCalendar::default()),
             tokens: Arc::new(SequentialTokens::default()),
             leads: Arc::new(NoLeadCache),
@@ -61,7 +62,7 @@ async fn world() -> World {
     ));
     // Monday–Friday 09:00–17:00 in Chicago, two hours' notice.
     bookings.put_schedule(tenant, &json!({"timeZone": ZONE.name()})).await.unwrap();
-    World { bookings, tenant, lead, other }
+    World { bookings, store, tenant, lead, other }
 }
 
 fn call(id: &str, name: &str, arguments: &str) -> ToolCall {
@@ -326,4 +327,100 @@ async fn the_fallback_answers_from_the_facts_and_says_when_nothing_is_free() {
     assert!(replies[3].starts_with("Of course"), "{}", replies[3]);
     assert_eq!(replies[4], "Thanks for contacting Acme Roofing. Have a great day!");
     assert!(booked(&w).await.is_empty());
+}
+
+mod use_case {
+    use super::*;
+    use frontdesk_kernel::testing::ManualClock;
+    use frontdesk_leads::testing::InMemoryLeadStore;
+    use frontdesk_leads::{Lead, LeadRepository, NewLead};
+    use frontdesk_receptionist::ReceptionistConfig;
+    use frontdesk_receptionist::ports::ConversationStore;
+    use frontdesk_receptionist::receptionist::Receptionist;
+    use frontdesk_receptionist::strategy::NewStrategy;
+    use frontdesk_receptionist::testing::{InMemoryConversations, InMemoryPromptTemplates, InMemoryStrategies};
+
+    struct Desk {
+        w: World,
+        conversations: Arc<InMemoryConversations>,
+        config: Arc<ReceptionistConfig>,
+        leads: Arc<InMemoryLeadStore>,
+        lead: LeadId,
+    }
+
+    async fn desk() -> Desk {
+        let mut w = world().await;
+        let leads = Arc::new(InMemoryLeadStore::default());
+        let input = NewLead { name: "Ana Diaz".into(), phone: Some("+13125550100".into()), ..NewLead::default() };
+        let lead = Lead::create(w.tenant, input, None, Utc::now()).unwrap();
+        leads.insert(&lead, &[]).await.unwrap();
+        let config = Arc::new(ReceptionistConfig::new(
+            Arc::new(InMemoryStrategies::default()),
+            Arc::new(InMemoryPromptTemplates::default()),
+            Arc::new(ManualClock::at(Utc::now())),
+        ));
+        // The bookings fake knows this lead too.
+        w.store.add_lead(w.tenant, lead.id);
+        w.lead = lead.id;
+        Desk { w, conversations: Arc::new(InMemoryConversations::default()), config, leads, lead: lead.id }
+    }
+
+    fn receptionist(d: &Desk, model: Option<Arc<dyn frontdesk_receptionist::ports::ChatModel>>) -> Receptionist {
+        Receptionist::new(d.conversations.clone(), d.config.clone(), d.leads.clone(), d.w.bookings.clone(), model)
+    }
+
+    #[tokio::test]
+    async fn without_a_model_the_fallback_answers_and_books_and_everything_is_stored() {
+        let d = desk().await;
+        d.config
+            .create_strategy(
+                d.w.tenant,
+                NewStrategy {
+                    name: "Main".into(),
+                    persona: "You are Sam.".into(),
+                    goal: "Book inspections.".into(),
+                    ..NewStrategy::default()
+                },
+            )
+            .await
+            .unwrap();
+        let desk = receptionist(&d, None);
+        let first = desk.handle(d.w.tenant, d.lead, Channel::Sms, "Can I come in Tuesday afternoon?").await.unwrap();
+        assert_eq!(first.outcome, Outcome::Fallback);
+        assert!(first.reply.starts_with("I can offer 1) Tue 8 Dec, 12:00 PM"), "{}", first.reply);
+        let second = desk.handle(d.w.tenant, d.lead, Channel::Sms, "the second one").await.unwrap();
+        assert_eq!(second.outcome, Outcome::Booked);
+        assert_eq!(first.conversation_id, second.conversation_id, "one conversation per lead and channel");
+        assert_eq!(booked(&d.w).await, [chicago(8, 12, 30)]);
+
+        let turns = d.conversations.turns(d.w.tenant, first.conversation_id, 10).await.unwrap();
+        assert_eq!(turns.last().unwrap().model, "fallback");
+        assert_eq!(turns.last().unwrap().outcome, Outcome::Booked);
+        assert!(turns[0].trace["toolCalls"].as_array().unwrap().iter().any(|t| t["name"] == "hold_slot"));
+        let messages = d.conversations.history(d.w.tenant, first.conversation_id, 100).await.unwrap();
+        assert_eq!(messages[0].content, "Can I come in Tuesday afternoon?");
+        assert_eq!(messages.len(), turns.len() * 2, "each turn: the lead's message and the reply");
+    }
+
+    #[tokio::test]
+    async fn a_failing_model_hands_the_turn_to_the_fallback_and_a_foreign_lead_is_not_found() {
+        let d = desk().await;
+        let down: Arc<dyn frontdesk_receptionist::ports::ChatModel> = Arc::new(ScriptedChatModel::unavailable());
+        let desk = receptionist(&d, Some(down));
+        let answer = desk.handle(d.w.tenant, d.lead, Channel::Chat, "anything tomorrow at 3pm?").await.unwrap();
+        assert_eq!(answer.reply, "I can offer Tue 8 Dec, 3:00 PM. Shall I book it?");
+        let up: Arc<dyn frontdesk_receptionist::ports::ChatModel> =
+            Arc::new(ScriptedChatModel::replying(["Happy to help!"]));
+        let answer = receptionist(&d, Some(up)).handle(d.w.tenant, d.lead, Channel::Chat, "hello").await.unwrap();
+        assert_eq!((answer.outcome, answer.reply.as_str()), (Outcome::Replied, "Happy to help!"));
+        let stranger = TenantId::new();
+        assert!(matches!(
+            desk.handle(stranger, d.lead, Channel::Chat, "hi").await,
+            Err(ReceptionistError::NotFound { entity: "lead" })
+        ));
+        assert!(matches!(
+            desk.handle(d.w.tenant, d.lead, Channel::Chat, "bad \u{0} byte").await,
+            Err(ReceptionistError::Validation(_))
+        ));
+    }
 }
