@@ -21,6 +21,7 @@ mod m20261204_200001_job_interruptions;
 mod m20261205_000001_bookings;
 mod m20261205_000002_outbox;
 mod m20261205_000003_booking_wording;
+mod m20261205_000004_conversations;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_bookings::Migration),
             Box::new(m20261205_000002_outbox::Migration),
             Box::new(m20261205_000003_booking_wording::Migration),
+            Box::new(m20261205_000004_conversations::Migration),
         ]
     }
 }

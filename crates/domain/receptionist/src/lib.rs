@@ -56,7 +56,7 @@ mod contract_tests {
 
     #[tokio::test]
     async fn in_memory_conversations_meet_the_contract() {
-        contract::conversations(&InMemoryConversations::default()).await;
+        contract::conversations(&InMemoryConversations::default(), [TenantId::new(), TenantId::new()]).await;
     }
 
     #[tokio::test]

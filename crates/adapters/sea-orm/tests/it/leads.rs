@@ -134,6 +134,8 @@ async fn receptionist_config_contracts(fixture: Fixture) {
     config::strategies(&SeaOrmStrategyRepository::new(fixture.store.clone()), pair(&a, &b)).await;
     let (c, d) = (tenant(&tenants, None).await, tenant(&tenants, None).await);
     config::prompt_templates(&SeaOrmPromptTemplateRepository::new(fixture.store.clone()), pair(&c, &d)).await;
+    let (e, f) = (tenant(&tenants, None).await, tenant(&tenants, None).await);
+    config::conversations(&frontdesk_sea_orm::SeaOrmConversations::new(fixture.store.clone()), pair(&e, &f)).await;
 }
 
 #[tokio::test]

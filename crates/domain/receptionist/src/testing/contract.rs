@@ -37,8 +37,9 @@ fn page(page: u32, limit: u32) -> PageRequest {
 ///
 /// # Panics
 /// When the adapter breaks the contract.
-pub async fn conversations(store: &dyn ConversationStore) {
-    let (tenant, other) = (TenantId::new(), TenantId::new());
+/// `tenants` are two existing tenants without conversations.
+pub async fn conversations(store: &dyn ConversationStore, tenants: [TenantId; 2]) {
+    let [tenant, other] = tenants;
     let t0 = now();
     let conversation = Conversation::start(tenant, LeadId::new(), Channel::Sms, t0);
     let unrelated = Conversation::start(tenant, LeadId::new(), Channel::Chat, t0);

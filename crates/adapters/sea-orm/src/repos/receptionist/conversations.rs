@@ -1,0 +1,285 @@
+//! [`ConversationStore`] on SQL: conversations, their messages in
+//! `position` order, and the stored turns (messages, trace and actions as
+//! JSON text). Instants are epoch microseconds, so what is read back equals
+//! what was written on both backends.
+
+use crate::connection::SqlStore;
+use crate::error::db;
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use frontdesk_kernel::{LeadId, Page, PageRequest, TenantId};
+use frontdesk_receptionist::conversation::{TurnId, TurnRecord};
+use frontdesk_receptionist::ports::ConversationStore;
+use frontdesk_receptionist::{Channel, Conversation, ConversationId, Message, ReceptionistError, Result};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+use uuid::Uuid;
+
+/// Conversations, messages and turns in SQL.
+#[derive(Clone, Debug)]
+pub struct SeaOrmConversations {
+    store: SqlStore,
+}
+
+impl SeaOrmConversations {
+    /// A store over `store`.
+    #[must_use]
+    pub const fn new(store: SqlStore) -> Self {
+        Self { store }
+    }
+}
+
+const NOT_FOUND: ReceptionistError = ReceptionistError::NotFound { entity: "conversation" };
+
+fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+fn storage(err: DbErr) -> ReceptionistError {
+    ReceptionistError::Storage(db(err))
+}
+
+fn corrupt(what: &str, err: impl std::fmt::Display) -> ReceptionistError {
+    ReceptionistError::storage(std::io::Error::other(format!("corrupt {what}: {err}")))
+}
+
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+fn at(us: i64) -> DateTime<Utc> {
+    Utc.timestamp_micros(us).single().unwrap_or_default()
+}
+
+fn col<T: sea_orm::TryGetable>(row: &QueryResult, name: &str) -> Result<T> {
+    row.try_get("", name).map_err(|e| corrupt(name, e))
+}
+
+fn conversation(row: &QueryResult) -> Result<Conversation> {
+    Ok(Conversation {
+        id: ConversationId::from_uuid(col(row, "id")?),
+        tenant_id: TenantId::from_uuid(col(row, "tenant_id")?),
+        lead_id: LeadId::from_uuid(col(row, "lead_id")?),
+        channel: col::<String>(row, "channel")?.parse().map_err(|e| corrupt("channel", e))?,
+        created_at: at(col(row, "created_at")?),
+    })
+}
+
+fn message(row: &QueryResult) -> Result<Message> {
+    Ok(Message {
+        role: col::<String>(row, "role")?.parse().map_err(|e| corrupt("role", e))?,
+        content: col(row, "content")?,
+        created_at: at(col(row, "created_at")?),
+    })
+}
+
+fn json(row: &QueryResult, name: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(&col::<String>(row, name)?).map_err(|e| corrupt(name, e))
+}
+
+fn turn(row: &QueryResult) -> Result<TurnRecord> {
+    let id = |name: &str| -> Result<Option<Uuid>> { col(row, name) };
+    Ok(TurnRecord {
+        id: TurnId::from_uuid(col(row, "id")?),
+        tenant_id: TenantId::from_uuid(col(row, "tenant_id")?),
+        conversation_id: ConversationId::from_uuid(col(row, "conversation_id")?),
+        inbound: col(row, "inbound")?,
+        reply: col(row, "reply")?,
+        outcome: col::<String>(row, "outcome")?.parse().map_err(|e| corrupt("outcome", e))?,
+        model: col(row, "model")?,
+        strategy_id: id("strategy_id")?.map(frontdesk_receptionist::strategy::StrategyId::from_uuid),
+        template_id: id("template_id")?.map(frontdesk_receptionist::template::PromptTemplateId::from_uuid),
+        prompt_hash: col(row, "prompt_hash")?,
+        messages: serde_json::from_value(json(row, "messages")?).map_err(|e| corrupt("messages", e))?,
+        trace: json(row, "trace")?,
+        actions: json(row, "actions")?,
+        prompt_tokens: u32::try_from(col::<i32>(row, "prompt_tokens")?).unwrap_or(0),
+        completion_tokens: u32::try_from(col::<i32>(row, "completion_tokens")?).unwrap_or(0),
+        duration_ms: u64::try_from(col::<i64>(row, "duration_ms")?).unwrap_or(0),
+        created_at: at(col(row, "created_at")?),
+    })
+}
+
+const CONVERSATION_COLUMNS: &str = "id, tenant_id, lead_id, channel, created_at";
+const TURN_COLUMNS: &str = "id, tenant_id, conversation_id, inbound, reply, outcome, model, strategy_id, template_id, \
+    prompt_hash, messages, trace, actions, prompt_tokens, completion_tokens, duration_ms, created_at";
+
+impl SeaOrmConversations {
+    async fn exists(&self, tenant: TenantId, id: ConversationId) -> Result<()> {
+        self.get(tenant, id).await.map(|_| ())
+    }
+
+    async fn count(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
+        let db = self.store.connection();
+        let row = db.query_one_raw(stmt(db.get_database_backend(), sql, values)).await.map_err(storage)?;
+        let n: i64 = row.map(|r| col(&r, "n")).transpose()?.unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+#[async_trait]
+impl ConversationStore for SeaOrmConversations {
+    async fn create(&self, c: &Conversation) -> Result<()> {
+        let db = self.store.connection();
+        let sql = "INSERT INTO conversations (id, tenant_id, lead_id, channel, created_at) VALUES ($1, $2, $3, $4, $5)";
+        let values = vec![
+            c.id.as_uuid().into(),
+            c.tenant_id.as_uuid().into(),
+            c.lead_id.as_uuid().into(),
+            c.channel.as_str().into(),
+            micros(c.created_at).into(),
+        ];
+        db.execute_raw(stmt(db.get_database_backend(), sql, values)).await.map_err(storage)?;
+        Ok(())
+    }
+
+    async fn get(&self, tenant: TenantId, id: ConversationId) -> Result<Conversation> {
+        let db = self.store.connection();
+        let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND id = $2");
+        let row = db
+            .query_one_raw(stmt(db.get_database_backend(), &sql, vec![tenant.as_uuid().into(), id.as_uuid().into()]))
+            .await
+            .map_err(storage)?
+            .ok_or(NOT_FOUND)?;
+        conversation(&row)
+    }
+
+    async fn append(&self, tenant: TenantId, id: ConversationId, message: &Message) -> Result<()> {
+        self.exists(tenant, id).await?;
+        let db = self.store.connection();
+        let sql = "INSERT INTO conversation_messages (conversation_id, position, tenant_id, role, content, created_at)
+            SELECT $1, COALESCE(MAX(position), 0) + 1, $2, $3, $4, $5 FROM conversation_messages WHERE conversation_id = $1";
+        let values = vec![
+            id.as_uuid().into(),
+            tenant.as_uuid().into(),
+            message.role.as_str().into(),
+            message.content.clone().into(),
+            micros(message.created_at).into(),
+        ];
+        db.execute_raw(stmt(db.get_database_backend(), sql, values)).await.map_err(storage)?;
+        Ok(())
+    }
+
+    async fn history(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<Message>> {
+        self.exists(tenant, id).await?;
+        let db = self.store.connection();
+        let sql =
+            "SELECT role, content, created_at FROM conversation_messages WHERE conversation_id = $1 AND tenant_id = $2
+            ORDER BY position DESC LIMIT $3";
+        let values =
+            vec![id.as_uuid().into(), tenant.as_uuid().into(), i64::try_from(limit).unwrap_or(i64::MAX).into()];
+        let rows = db.query_all_raw(stmt(db.get_database_backend(), sql, values)).await.map_err(storage)?;
+        let mut messages = rows.iter().map(message).collect::<Result<Vec<_>>>()?;
+        messages.reverse();
+        Ok(messages)
+    }
+
+    async fn latest(&self, tenant: TenantId, lead: LeadId, channel: Channel) -> Result<Option<Conversation>> {
+        let db = self.store.connection();
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND lead_id = $2 AND channel = $3
+             ORDER BY created_at DESC, id DESC LIMIT 1"
+        );
+        let values = vec![tenant.as_uuid().into(), lead.as_uuid().into(), channel.as_str().into()];
+        let row = db.query_one_raw(stmt(db.get_database_backend(), &sql, values)).await.map_err(storage)?;
+        row.as_ref().map(conversation).transpose()
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        lead: Option<LeadId>,
+        channel: Option<Channel>,
+        page: PageRequest,
+    ) -> Result<Page<Conversation>> {
+        let mut filter = String::from("tenant_id = $1");
+        let mut values: Vec<Value> = vec![tenant.as_uuid().into()];
+        if let Some(lead) = lead {
+            values.push(lead.as_uuid().into());
+            filter.push_str(&format!(" AND lead_id = ${}", values.len()));
+        }
+        if let Some(channel) = channel {
+            values.push(channel.as_str().into());
+            filter.push_str(&format!(" AND channel = ${}", values.len()));
+        }
+        let total =
+            self.count(&format!("SELECT COUNT(*) AS n FROM conversations WHERE {filter}"), values.clone()).await?;
+        let n = values.len();
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE {filter} ORDER BY created_at DESC, id DESC
+             LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        values.push(i64::from(page.limit()).into());
+        values.push(i64::try_from(page.offset()).unwrap_or(i64::MAX).into());
+        let db = self.store.connection();
+        let rows = db.query_all_raw(stmt(db.get_database_backend(), &sql, values)).await.map_err(storage)?;
+        Ok(Page::new(rows.iter().map(conversation).collect::<Result<_>>()?, page, total))
+    }
+
+    async fn messages(&self, tenant: TenantId, id: ConversationId, page: PageRequest) -> Result<Page<Message>> {
+        self.exists(tenant, id).await?;
+        let scope = vec![id.as_uuid().into(), tenant.as_uuid().into()];
+        let total = self
+            .count(
+                "SELECT COUNT(*) AS n FROM conversation_messages WHERE conversation_id = $1 AND tenant_id = $2",
+                scope.clone(),
+            )
+            .await?;
+        let sql =
+            "SELECT role, content, created_at FROM conversation_messages WHERE conversation_id = $1 AND tenant_id = $2
+            ORDER BY position LIMIT $3 OFFSET $4";
+        let mut values = scope;
+        values.push(i64::from(page.limit()).into());
+        values.push(i64::try_from(page.offset()).unwrap_or(i64::MAX).into());
+        let db = self.store.connection();
+        let rows = db.query_all_raw(stmt(db.get_database_backend(), sql, values)).await.map_err(storage)?;
+        Ok(Page::new(rows.iter().map(message).collect::<Result<_>>()?, page, total))
+    }
+
+    async fn record_turn(&self, t: &TurnRecord) -> Result<()> {
+        self.exists(t.tenant_id, t.conversation_id).await?;
+        let messages = serde_json::to_value(&t.messages).map_err(ReceptionistError::storage)?;
+        let db = self.store.connection();
+        let sql = format!(
+            "INSERT INTO conversation_turns ({TURN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        );
+        let values: Vec<Value> = vec![
+            t.id.as_uuid().into(),
+            t.tenant_id.as_uuid().into(),
+            t.conversation_id.as_uuid().into(),
+            t.inbound.clone().into(),
+            t.reply.clone().into(),
+            t.outcome.as_str().into(),
+            t.model.clone().into(),
+            t.strategy_id.map(|s| s.as_uuid()).into(),
+            t.template_id.map(|s| s.as_uuid()).into(),
+            t.prompt_hash.clone().into(),
+            messages.to_string().into(),
+            t.trace.to_string().into(),
+            t.actions.to_string().into(),
+            i32::try_from(t.prompt_tokens).unwrap_or(i32::MAX).into(),
+            i32::try_from(t.completion_tokens).unwrap_or(i32::MAX).into(),
+            i64::try_from(t.duration_ms).unwrap_or(i64::MAX).into(),
+            micros(t.created_at).into(),
+        ];
+        db.execute_raw(stmt(db.get_database_backend(), &sql, values)).await.map_err(storage)?;
+        Ok(())
+    }
+
+    async fn turns(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<TurnRecord>> {
+        self.exists(tenant, id).await?;
+        let db = self.store.connection();
+        let sql = format!(
+            "SELECT {TURN_COLUMNS} FROM conversation_turns WHERE conversation_id = $1 AND tenant_id = $2
+             ORDER BY created_at DESC, id DESC LIMIT $3"
+        );
+        let values =
+            vec![id.as_uuid().into(), tenant.as_uuid().into(), i64::try_from(limit).unwrap_or(i64::MAX).into()];
+        let rows = db.query_all_raw(stmt(db.get_database_backend(), &sql, values)).await.map_err(storage)?;
+        let mut turns = rows.iter().map(turn).collect::<Result<Vec<_>>>()?;
+        turns.reverse();
+        Ok(turns)
+    }
+}
