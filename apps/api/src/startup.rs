@@ -74,6 +74,7 @@ impl Application {
         let transfers = web::Data::from(Arc::clone(&services.transfers));
         let bookings = web::Data::from(Arc::clone(&services.bookings));
         let wordings = web::Data::from(Arc::clone(&services.wordings));
+        let desk = web::Data::from(Arc::clone(&services.desk));
         let outbox = web::Data::new(crate::routes::outbox::OutboxContext { outbox: Arc::clone(&services.outbox) });
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
@@ -112,6 +113,7 @@ impl Application {
                 .app_data(bookings.clone())
                 .app_data(outbox.clone())
                 .app_data(wordings.clone())
+                .app_data(desk.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())

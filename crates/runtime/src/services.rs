@@ -17,10 +17,10 @@ use frontdesk_kernel::{Clock, SystemClock};
 use frontdesk_leads::{LeadService, LeadTransfers};
 use frontdesk_receptionist::ReceptionistConfig;
 use frontdesk_sea_orm::{
-    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmInvitationRepository, SeaOrmLeadRepository,
-    SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmOutbox, SeaOrmPromptTemplateRepository,
-    SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmTenantDirectory,
-    SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWording,
+    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmConversations, SeaOrmInvitationRepository,
+    SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmOutbox,
+    SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules,
+    SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWording,
 };
 use frontdesk_tenancy::auth::AuthPorts;
 use frontdesk_tenancy::{AuthService, LockoutPolicy, SessionPolicy, SubAccountPorts, SubAccountService};
@@ -51,6 +51,8 @@ pub struct Services {
     pub jobs: Arc<dyn JobQueue>,
     /// Schedules, availability, holds and bookings.
     pub bookings: Arc<Bookings>,
+    /// The receptionist itself: a lead's message in, the reply out (the fallback model until a provider is configured).
+    pub desk: Arc<frontdesk_receptionist::receptionist::Receptionist>,
     /// The tenant's wording of booking messages.
     pub wordings: Arc<MessageWordings>,
     /// What was sent (or, without a provider, would have been): `GET /api/v1/outbox`.
@@ -63,11 +65,20 @@ impl Services {
     /// # Errors
     /// [`ServicesError`] naming the rejected setting.
     pub fn build(settings: &Settings, stores: &Stores) -> Result<Self, ServicesError> {
+        let receptionist = Arc::new(receptionist_config(stores));
+        let bookings = Arc::new(bookings(settings, stores));
+        let desk = Arc::new(frontdesk_receptionist::receptionist::Receptionist::new(
+            Arc::new(SeaOrmConversations::new(stores.sql.clone())),
+            Arc::clone(&receptionist),
+            Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
+            Arc::clone(&bookings),
+            None,
+        ));
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
             subaccounts: Arc::new(subaccount_service(stores)),
             leads: Arc::new(lead_service(stores)),
-            receptionist: Arc::new(receptionist_config(stores)),
+            receptionist,
             transfers: Arc::new(LeadTransfers::new(
                 Arc::clone(&stores.jobs.queue),
                 Arc::clone(&stores.files),
@@ -75,7 +86,8 @@ impl Services {
                 settings.files.export_ttl,
             )),
             jobs: Arc::clone(&stores.jobs.queue),
-            bookings: Arc::new(bookings(settings, stores)),
+            bookings,
+            desk,
             wordings: Arc::new(MessageWordings::new(Arc::new(SeaOrmWording::new(stores.sql.clone())))),
             outbox: Arc::new(SeaOrmOutbox::new(stores.sql.clone())),
         })

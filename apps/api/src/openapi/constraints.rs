@@ -28,7 +28,7 @@ pub const PASSWORD: &str = "^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[^\\u0000-\\u001f\
 pub const BLANK: &str = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*";
 
 /// Request bodies that refuse members they do not define.
-const CLOSED: [&str; 14] = [
+const CLOSED: [&str; 15] = [
     "ExportBody",
     "ExportFilterBody",
     "CreateResourceBody",
@@ -43,6 +43,7 @@ const CLOSED: [&str; 14] = [
     "TimeRangeRequest",
     "DateExceptionRequest",
     "WordingRequest",
+    "ChatRequest",
 ];
 
 /// A UUID, as every id in this api.
@@ -208,6 +209,13 @@ fn booking_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
         ("WordingRequest", "emailSubject", false, one_line(Wording::MAX_SUBJECT_CHARS)),
         ("WordingRequest", "emailBody", false, json!({"maxLength": Wording::MAX_BODY_CHARS, "pattern": "\\S"})),
         ("WordingRequest", "staff", false, json!({"maxLength": Wording::MAX_BODY_CHARS})),
+        (
+            "ChatRequest",
+            "content",
+            true,
+            json!({"maxLength": frontdesk_receptionist::Message::MAX_CHARS, "pattern": "\\S"}),
+        ),
+        ("ChatRequest", "channel", false, json!({"enum": ["", "voice", "sms", "email", "chat"]})),
     ];
     for day in ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] {
         rules.push(("WeeklyHoursRequest", day, false, json!({"maxItems": Schedule::MAX_RANGES_PER_DAY})));
@@ -233,6 +241,8 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         "get_resources",
         "get_bookings",
         "get_outbox",
+        "get_conversations",
+        "get_conversations_id_messages",
     ] {
         rules.push((op, "page", page.clone()));
         rules.push((op, "limit", limit.clone()));
@@ -264,6 +274,8 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("get_bookings", "resourceId", json!({"pattern": format!("^{BLANK}$|{UUID}")})),
         ("get_bookings", "status", blank_or(json!(["confirmed", "cancelled", "completed", "no_show"]))),
         ("get_outbox", "channel", blank_or(json!(["sms", "email", "staff"]))),
+        ("get_conversations", "channel", blank_or(json!(["voice", "sms", "email", "chat"]))),
+        ("get_conversations", "leadId", json!({"pattern": format!("^{BLANK}$|{UUID}")})),
     ]);
     rules
 }

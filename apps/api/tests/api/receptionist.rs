@@ -145,3 +145,85 @@ async fn templates_reject_unknown_variables_and_render_with_strategy_and_lead() 
         );
     }
 }
+
+/// The receptionist over HTTP with no model configured: the fallback
+/// offers a real slot, books it on "yes", and every turn is stored and
+/// traced; conversations are the tenant's own; bad input is named.
+async fn chatting_with_the_fallback_books_and_is_traced(profile: crate::helpers::Profile) {
+    use crate::helpers::{Owner, Team};
+    let app = TestApp::builder(profile).spawn().await;
+    let team = Team::create(&app, "chat.test").await;
+    let other = Owner::create(&app, "elsewhere-chat.test").await;
+    let owner = team.owner.token.as_str();
+    let day = json!([{"start": "00:00", "end": "24:00"}]);
+    let schedule = json!({"timeZone": "UTC", "granularityMinutes": 30, "minNoticeMinutes": 60, "weeklyHours": {
+        "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day, "saturday": day, "sunday": day}});
+    let path = format!("/api/v1/subaccounts/{}/schedule", team.owner.sub_account_id);
+    app.expect(owner, Method::PUT, &path, Some(schedule), 200).await;
+    let lead = app
+        .expect(owner, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana Lopez", "phone": "+14155550177"})), 201)
+        .await;
+    let chat = format!("/api/v1/chat/{}/messages", lead["id"].as_str().unwrap());
+
+    let first = app
+        .expect(&team.agent.token, Method::POST, &chat, Some(json!({"content": "Can I come in tomorrow at 3pm?"})), 200)
+        .await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).date_naive();
+    let label = tomorrow.and_hms_opt(15, 0, 0).unwrap().format("%a %-d %b, %-I:%M %p").to_string();
+    assert_eq!(first["reply"], json!(format!("I can offer {label}. Shall I book it?")), "{first}");
+    assert_eq!(first["outcome"], "fallback");
+    assert_eq!(first["actions"][0]["kind"], "held");
+    let second = app.expect(owner, Method::POST, &chat, Some(json!({"content": "yes please"})), 200).await;
+    assert_eq!(
+        (second["outcome"].as_str(), second["conversationId"].clone()),
+        (Some("booked"), first["conversationId"].clone()),
+        "{second}"
+    );
+    let bookings = app.expect(owner, Method::GET, "/api/v1/bookings", None, 200).await;
+    assert_eq!(bookings["total"], 1);
+    assert_eq!(bookings["data"][0]["startsAt"], json!(format!("{tomorrow}T15:00:00Z")), "{bookings}");
+    assert_eq!(bookings["data"][0]["leadId"], lead["id"]);
+
+    let conversation = format!("/api/v1/conversations/{}", first["conversationId"].as_str().unwrap());
+    let listed = app
+        .expect(
+            owner,
+            Method::GET,
+            &format!("/api/v1/conversations?leadId={}&channel=chat", lead["id"].as_str().unwrap()),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(listed["total"], 1, "{listed}");
+    let messages = app.expect(owner, Method::GET, &format!("{conversation}/messages"), None, 200).await;
+    let said: Vec<_> = messages["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["role"].as_str().unwrap(), m["content"].as_str().unwrap()))
+        .collect();
+    assert_eq!(said[0], ("user", "Can I come in tomorrow at 3pm?"));
+    assert_eq!(said.len(), 4);
+    let turns = app.expect(owner, Method::GET, &format!("{conversation}/turns"), None, 200).await;
+    let turns = turns["data"].as_array().unwrap();
+    assert_eq!(turns.len(), 2);
+    assert_eq!(turns[1]["model"], "fallback");
+    let tools: Vec<_> =
+        turns[0]["trace"]["toolCalls"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(tools, ["check_availability", "hold_slot"]);
+
+    // Another tenant: the lead and the conversation do not exist.
+    app.expect(&other.token, Method::POST, &chat, Some(json!({"content": "hi"})), 404).await;
+    app.expect(&other.token, Method::GET, &conversation, None, 404).await;
+    app.expect(&other.token, Method::GET, &format!("{conversation}/turns"), None, 404).await;
+    assert_eq!(app.expect(&other.token, Method::GET, "/api/v1/conversations", None, 200).await["total"], 0);
+    // Bad input is named; nothing is stored.
+    let bad = app.expect(owner, Method::POST, &chat, Some(json!({"content": "hi", "channel": "fax"})), 400).await;
+    assert!(bad["message"][0].as_str().unwrap().starts_with("channel:"), "{bad}");
+    app.expect(owner, Method::POST, &chat, Some(json!({"content": "  "})), 400).await;
+    app.expect(owner, Method::POST, &chat, Some(json!({"content": "hi", "leadId": "x"})), 400).await;
+    let again = app.expect(owner, Method::GET, &format!("{conversation}/messages"), None, 200).await;
+    assert_eq!(again["total"], 4);
+}
+
+crate::per_profile!(chatting_with_the_fallback_books_and_is_traced);

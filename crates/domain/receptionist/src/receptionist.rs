@@ -183,6 +183,51 @@ impl Receptionist {
     }
 }
 
+impl Receptionist {
+    /// Conversations of the tenant, newest first.
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub async fn conversations(
+        &self,
+        tenant: TenantId,
+        lead: Option<LeadId>,
+        channel: Option<Channel>,
+        page: frontdesk_kernel::PageRequest,
+    ) -> Result<frontdesk_kernel::Page<Conversation>> {
+        self.conversations.list(tenant, lead, channel, page).await
+    }
+
+    /// One conversation.
+    ///
+    /// # Errors
+    /// `NotFound`; `Storage`.
+    pub async fn conversation(&self, tenant: TenantId, id: ConversationId) -> Result<Conversation> {
+        self.conversations.get(tenant, id).await
+    }
+
+    /// A page of its messages, oldest first.
+    ///
+    /// # Errors
+    /// `NotFound`; `Storage`.
+    pub async fn messages(
+        &self,
+        tenant: TenantId,
+        id: ConversationId,
+        page: frontdesk_kernel::PageRequest,
+    ) -> Result<frontdesk_kernel::Page<Message>> {
+        self.conversations.messages(tenant, id, page).await
+    }
+
+    /// Its last `limit` turns, oldest first.
+    ///
+    /// # Errors
+    /// `NotFound`; `Storage`.
+    pub async fn turns(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<TurnRecord>> {
+        self.conversations.turns(tenant, id, limit).await
+    }
+}
+
 /// The instructions when the tenant has no prompt template.
 fn built_in_prompt(strategy: Option<&crate::strategy::Strategy>) -> String {
     match strategy {

@@ -1,7 +1,9 @@
 //! `/api/v1/strategies/*` and `/api/v1/prompt-templates/*`: the
-//! receptionist's per-tenant configuration. Exactly one of each is the
+//! receptionist's per-tenant configuration; `/api/v1/chat/*` and
+//! `/api/v1/conversations/*`: talking to it and reading what it did. Exactly one of each is the
 //! tenant's default; another tenant's ids answer 404.
 
+mod chat;
 mod strategies;
 mod templates;
 
@@ -21,5 +23,10 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(templates::get)
         .service(templates::update)
         .service(templates::delete)
-        .service(templates::preview);
+        .service(templates::preview)
+        .service(chat::chat)
+        .service(chat::list)
+        .service(chat::get)
+        .service(chat::messages)
+        .service(chat::turns);
 }
