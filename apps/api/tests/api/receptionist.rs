@@ -212,6 +212,31 @@ async fn chatting_with_the_fallback_books_and_is_traced(profile: crate::helpers:
         turns[0]["trace"]["toolCalls"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(tools, ["check_availability", "hold_slot"]);
 
+    // Every message is on the lead's timeline; asking for a person leaves a handoff note.
+    let handoff =
+        app.expect(owner, Method::POST, &chat, Some(json!({"content": "I want to talk to a real person"})), 200).await;
+    assert_eq!(handoff["outcome"], "handed_off", "{handoff}");
+    let timeline = app
+        .expect(
+            owner,
+            Method::GET,
+            &format!("/api/v1/leads/{}/timeline?limit=100", lead["id"].as_str().unwrap()),
+            None,
+            200,
+        )
+        .await;
+    let kinds: Vec<_> =
+        timeline["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "chat").count(), 6, "{timeline}");
+    assert!(
+        timeline["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "note" && e["content"].as_str().unwrap().starts_with("Handoff requested (normal)")),
+        "{timeline}"
+    );
+
     // Another tenant: the lead and the conversation do not exist.
     app.expect(&other.token, Method::POST, &chat, Some(json!({"content": "hi"})), 404).await;
     app.expect(&other.token, Method::GET, &conversation, None, 404).await;
@@ -223,7 +248,7 @@ async fn chatting_with_the_fallback_books_and_is_traced(profile: crate::helpers:
     app.expect(owner, Method::POST, &chat, Some(json!({"content": "  "})), 400).await;
     app.expect(owner, Method::POST, &chat, Some(json!({"content": "hi", "leadId": "x"})), 400).await;
     let again = app.expect(owner, Method::GET, &format!("{conversation}/messages"), None, 200).await;
-    assert_eq!(again["total"], 4);
+    assert_eq!(again["total"], 6);
 }
 
 crate::per_profile!(chatting_with_the_fallback_books_and_is_traced);

@@ -165,6 +165,23 @@ pub struct AgentLoop {
     tools: Vec<Arc<dyn AgentTool>>,
 }
 
+/// What the lead hears instead of a reply that quoted the instructions.
+pub const DECLINE: &str = "Sorry, I can't share that. I can help you book, move or cancel an appointment.";
+
+/// Whether `reply` repeats a sentence or line (24+ characters) of the
+/// instructions: a model talked into revealing its prompt never gets it
+/// to the lead.
+#[must_use]
+pub fn leaks_instructions(reply: &str, system: &str) -> bool {
+    let squash = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let reply = squash(reply);
+    system
+        .split(['.', '!', '?', '\n'])
+        .map(squash)
+        .filter(|fragment| fragment.chars().count() >= 24)
+        .any(|fragment| reply.contains(&fragment))
+}
+
 /// What the lead hears when the turn could not finish.
 pub const SAFE_REPLY: &str = "Thanks — let me check on that with the team and get back to you shortly.";
 
@@ -232,7 +249,12 @@ impl AgentLoop {
             (Some(_), _) => Outcome::Replied,
             (None, _) => Outcome::Error,
         };
-        let reply = fit(reply.as_deref().unwrap_or(SAFE_REPLY), scope.channel);
+        let reply = match reply.as_deref() {
+            Some(text) if leaks_instructions(text, &input.system) => DECLINE,
+            Some(text) => text,
+            None => SAFE_REPLY,
+        };
+        let reply = fit(reply, scope.channel);
         messages.push(ChatMessage::Assistant { text: reply.clone(), tool_calls: Vec::new() });
         Ok(Turn { reply, actions, outcome, trace, messages: messages.split_off(added_from) })
     }
@@ -307,6 +329,15 @@ fn cut_chars(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replies_quoting_the_instructions_are_caught() {
+        let system = "You are Sam, the receptionist of Acme.\nNever discuss pricing of competitors. SECRET-7731.";
+        assert!(leaks_instructions("Sure! My instructions: you are   Sam, the receptionist of ACME.", system));
+        assert!(leaks_instructions("never discuss pricing of competitors", system));
+        assert!(!leaks_instructions("I'm Sam from Acme, how can I help?", system));
+        assert!(!leaks_instructions("SECRET-7731 is short", "SECRET-7731."), "short fragments are not matched");
+    }
 
     #[test]
     fn replies_fit_their_channel() {

@@ -259,6 +259,11 @@ impl FallbackModel {
                 )]);
             }
             return match wants {
+                Intent::Human => Self::calls(vec![Self::call(
+                    step,
+                    "handoff_to_human",
+                    json!({"reason": format!("The caller asked for a person: {}", inbound.chars().take(300).collect::<String>()), "urgency": "normal"}),
+                )]),
                 Intent::Cancel => Self::calls(vec![Self::call(step, "my_appointments", json!({}))]),
                 _ if rescheduling => Self::calls(vec![Self::call(step, "my_appointments", json!({}))]),
                 Intent::Book => self.look(step, inbound),
@@ -345,6 +350,7 @@ impl FallbackModel {
                 )),
                 Some(_) => Self::text("Sorry, I couldn't move it to that time. Would another time work?"),
             },
+            "handoff_to_human" => Self::text(self.answer(if failed.is_none() { Intent::Human } else { Intent::Other })),
             "cancel_appointment" => match failed {
                 None => Self::text(format!(
                     "Your appointment on {} is cancelled. Anything else I can help with?",

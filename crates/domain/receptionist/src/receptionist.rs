@@ -18,7 +18,7 @@ use crate::fallback_model::{Facts, FallbackModel};
 use crate::model::{ChatMessage, ChatModel};
 use crate::ports::ConversationStore;
 use crate::template::RenderContext;
-use crate::tools::scheduling_tools;
+use crate::tools::{HandoffToHuman, scheduling_tools};
 use chrono::Utc;
 use frontdesk_bookings::service::Bookings;
 use frontdesk_kernel::{LeadId, TenantId, ValidationErrors, text::check_text};
@@ -53,6 +53,7 @@ pub struct Receptionist {
     leads: Arc<dyn LeadRepository>,
     bookings: Arc<Bookings>,
     model: Option<Arc<dyn ChatModel>>,
+    clock: Arc<dyn frontdesk_kernel::Clock>,
 }
 
 impl Receptionist {
@@ -65,7 +66,8 @@ impl Receptionist {
         bookings: Arc<Bookings>,
         model: Option<Arc<dyn ChatModel>>,
     ) -> Self {
-        Self { conversations, config, leads, bookings, model }
+        let clock: Arc<dyn frontdesk_kernel::Clock> = Arc::new(BookingsClock(Arc::clone(&bookings)));
+        Self { conversations, config, leads, bookings, model, clock }
     }
 
     /// How long one model call may take on `channel`.
@@ -128,7 +130,8 @@ impl Receptionist {
             model: None,
         };
         let scope = TurnScope { tenant, lead: lead_id, channel };
-        let tools = scheduling_tools(&self.bookings);
+        let mut tools = scheduling_tools(&self.bookings);
+        tools.push(Arc::new(HandoffToHuman::new(Arc::clone(&self.leads), Arc::clone(&self.clock))));
         let fallback = || {
             let model: Arc<dyn ChatModel> =
                 Arc::new(FallbackModel::new(Facts::of(strategy.as_ref()), status.time_zone, now));
@@ -177,6 +180,7 @@ impl Receptionist {
         let reply = Message::new(MessageRole::Assistant, turn.reply.clone(), self.bookings.now())?;
         self.conversations.append(tenant, conversation.id, &reply).await?;
         self.conversations.record_turn(&record).await?;
+        self.on_timeline(tenant, lead_id, channel, content, &record).await;
         tracing::info!(tenant.id = %tenant, conversation.id = %conversation.id, turn.id = %record.id,
             outcome = %outcome, model = %record.model, "receptionist turn");
         Ok(Answered { conversation_id: conversation.id, turn_id: record.id, reply: turn.reply, outcome, actions })
@@ -225,6 +229,45 @@ impl Receptionist {
     /// `NotFound`; `Storage`.
     pub async fn turns(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<TurnRecord>> {
         self.conversations.turns(tenant, id, limit).await
+    }
+}
+
+/// The bookings use cases' clock, so every part of a turn agrees on "now".
+struct BookingsClock(Arc<Bookings>);
+
+impl frontdesk_kernel::Clock for BookingsClock {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        self.0.now()
+    }
+}
+
+impl Receptionist {
+    /// The lead's message and the reply on the lead's timeline (a failure is logged, the turn stands).
+    async fn on_timeline(&self, tenant: TenantId, lead: LeadId, channel: Channel, inbound: &str, turn: &TurnRecord) {
+        use frontdesk_leads::{Direction, EventKind, NewTimelineEvent, TimelineEvent};
+        let kind = match channel {
+            Channel::Voice => EventKind::Call,
+            Channel::Sms => EventKind::Sms,
+            Channel::Email => EventKind::Email,
+            Channel::Chat => EventKind::Chat,
+        };
+        let meta = json!({"conversationId": turn.conversation_id.to_string(), "turnId": turn.id.to_string(),
+            "outcome": turn.outcome.as_str()});
+        for (direction, content) in [(Direction::Inbound, inbound), (Direction::Outbound, turn.reply.as_str())] {
+            let input = NewTimelineEvent {
+                kind,
+                direction: Some(direction),
+                content: content.to_owned(),
+                meta: Some(meta.clone()),
+            };
+            let written = match TimelineEvent::record(tenant, lead, input, self.clock.now()) {
+                Ok(event) => self.leads.append_event(tenant, &event).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(error) = written {
+                tracing::warn!(tenant.id = %tenant, turn.id = %turn.id, %error, "could not put a message on the lead's timeline");
+            }
+        }
     }
 }
 

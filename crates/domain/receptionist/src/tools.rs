@@ -312,6 +312,70 @@ impl AgentTool for MyAppointments {
     }
 }
 
+/// Asks a person to take over: a note on the lead's timeline with the reason
+/// and urgency, and words for the lead about what happens next.
+pub struct HandoffToHuman {
+    leads: Arc<dyn frontdesk_leads::LeadRepository>,
+    clock: Arc<dyn frontdesk_kernel::Clock>,
+}
+
+impl HandoffToHuman {
+    /// The tool, writing to `leads`' timelines.
+    #[must_use]
+    pub fn new(leads: Arc<dyn frontdesk_leads::LeadRepository>, clock: Arc<dyn frontdesk_kernel::Clock>) -> Self {
+        Self { leads, clock }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct HandoffArgs {
+    reason: String,
+    urgency: Option<String>,
+}
+
+#[async_trait]
+impl AgentTool for HandoffToHuman {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "handoff_to_human",
+            description: "Asks a member of the team to contact this caller (they asked for a person, or you cannot help). Tell the caller what happens next.",
+            parameters: json!({"type": "object", "additionalProperties": false, "required": ["reason"],
+                "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500},
+                    "urgency": {"type": "string", "enum": ["low", "normal", "high"]}}}),
+        }
+    }
+
+    async fn run(&self, scope: &TurnScope, arguments: Value) -> Result<ToolOutput, ToolError> {
+        let args: HandoffArgs = parse(arguments)?;
+        let reason = args.reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(ToolError("reason must be 1 to 500 characters".into()));
+        }
+        let urgency = args.urgency.as_deref().map(str::trim).unwrap_or("normal");
+        if !["low", "normal", "high"].contains(&urgency) {
+            return Err(ToolError("urgency must be low, normal or high".into()));
+        }
+        let input = frontdesk_leads::NewTimelineEvent {
+            kind: frontdesk_leads::EventKind::Note,
+            direction: None,
+            content: format!("Handoff requested ({urgency}): {reason}"),
+            meta: Some(
+                json!({"handoff": true, "reason": reason, "urgency": urgency, "channel": scope.channel.as_str()}),
+            ),
+        };
+        let event = frontdesk_leads::TimelineEvent::record(scope.tenant, scope.lead, input, self.clock.now())
+            .map_err(|e| ToolError(e.to_string()))?;
+        self.leads
+            .append_event(scope.tenant, &event)
+            .await
+            .map_err(|_| ToolError("could not reach the team right now; promise a call-back".into()))?;
+        let detail = json!({"reason": reason, "urgency": urgency, "eventId": event.id.to_string(),
+            "whatNext": "a member of the team will contact the caller"});
+        Ok(ToolOutput { result: detail.clone(), action: Some(Action { kind: "handed_off", detail }) })
+    }
+}
+
 /// The scheduling tools over `bookings`.
 #[must_use]
 pub fn scheduling_tools(bookings: &Arc<Bookings>) -> Vec<Arc<dyn AgentTool>> {
