@@ -7,6 +7,9 @@
 //! the caller can fall back.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
+#[path = "support/scenarios.rs"]
+mod scenarios;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 use frontdesk_bookings::booking::BookingStatus;
