@@ -21,7 +21,7 @@
 
 use crate::error::Result;
 use crate::model::{ChatMessage, ChatModel, ChatRequest, ChatResponse, ToolCall};
-use crate::phrases::{Intent, choice, days, intent, part_of_day, time_of};
+use crate::phrases::{Intent, choice, days, intent, names_someone_else, part_of_day, time_of};
 use crate::strategy::Strategy;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -193,7 +193,7 @@ impl FallbackModel {
             match message {
                 ChatMessage::User { .. } => {}
                 ChatMessage::Assistant { tool_calls, .. } => {
-                    if tool_calls.iter().any(|c| c.name == "hold_slot") {
+                    if tool_calls.iter().any(|c| matches!(c.name.as_str(), "hold_slot" | "book_appointment")) {
                         offer.clear();
                     }
                     for call in tool_calls {
@@ -257,6 +257,9 @@ impl FallbackModel {
                     "book_appointment",
                     json!({"startsAt": start, "holdId": hold}),
                 )]);
+            }
+            if matches!(wants, Intent::Cancel | Intent::Reschedule) && names_someone_else(inbound) {
+                return Self::text("I can only help with your own appointments. Is there anything I can do for yours?");
             }
             return match wants {
                 Intent::Human => Self::calls(vec![Self::call(

@@ -6,6 +6,26 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
 
+/// Whether the message points at someone else's details (a phone number,
+/// an email address, or a name with a possessive): the caller may act on
+/// their own bookings only.
+#[must_use]
+pub fn names_someone_else(message: &str) -> bool {
+    let digits = message.chars().filter(char::is_ascii_digit).count();
+    let text = message.to_lowercase();
+    digits >= 7
+        || message.contains('@')
+        || message.split_whitespace().any(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
+            let stem = w.trim_end_matches("'s").trim_end_matches("’s");
+            stem.len() < w.len()
+                && w.chars().next().is_some_and(char::is_uppercase)
+                && !["what", "it", "that", "there", "here", "who", "where", "how", "let", "he", "she"]
+                    .contains(&stem.to_lowercase().as_str())
+        })
+        || has_any(&text, &["someone else", "another customer", "my neighbour", "my neighbor", "his", "her"])
+}
+
 /// What the caller wants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Intent {
@@ -57,13 +77,47 @@ fn contains_word(text: &str, phrase: &str) -> bool {
 pub fn intent(message: &str) -> Intent {
     let text = message.to_lowercase();
     let text = text.as_str();
-    if has_any(text, &["stop", "unsubscribe", "opt out", "opt-out", "don't contact", "do not contact", "remove me"]) {
+    let keyword = text.trim().trim_end_matches(['.', '!']);
+    // "STOP" is the SMS opt-out keyword; in a short message it means that too ("ok stop"),
+    // in a sentence it may not ("stop wasting my time").
+    let short_stop = contains_word(text, "stop") && text.split_whitespace().count() <= 3;
+    if ["stop", "stop all", "end", "quit", "unsubscribe", "stopall"].contains(&keyword)
+        || short_stop
+        || has_any(
+            text,
+            &[
+                "unsubscribe",
+                "opt out",
+                "opt-out",
+                "don't contact",
+                "do not contact",
+                "remove me",
+                "stop texting",
+                "stop messaging",
+                "stop contacting",
+                "stop calling",
+                "stop sending",
+            ],
+        )
+    {
         Intent::OptOut
     } else if has_any(text, &["human", "person", "real person", "agent", "manager", "speak to", "talk to", "call me"]) {
         Intent::Human
     } else if has_any(text, &["cancel", "call off"]) {
         Intent::Cancel
-    } else if has_any(text, &["reschedule", "move my", "change my", "different time", "another time"]) {
+    } else if has_any(
+        text,
+        &[
+            "reschedule",
+            "move",
+            "postpone",
+            "push back",
+            "bring forward",
+            "change my",
+            "different time",
+            "another time",
+        ],
+    ) {
         Intent::Reschedule
     } else if has_any(
         text,
@@ -227,6 +281,28 @@ pub fn time_of(message: &str) -> Option<NaiveTime> {
 #[must_use]
 pub fn choice(message: &str, offered: &[chrono::NaiveDateTime]) -> Option<usize> {
     let text = message.to_lowercase();
+    // Several at once, or a refusal, is not a choice.
+    if has_any(
+        &text,
+        &[
+            "all",
+            "every",
+            "both",
+            "each",
+            "no",
+            "not",
+            "never",
+            "stop",
+            "don't",
+            "dont",
+            "wait",
+            "cancel",
+            "never mind",
+            "nevermind",
+        ],
+    ) {
+        return None;
+    }
     // Ordinals before "one": "the second one" is the second.
     let positions = [
         (&["second", "2nd", "two", "#2", "option 2", "number 2"][..], 1),
@@ -286,10 +362,22 @@ mod tests {
             ("thanks, bye", Intent::Goodbye),
             ("my gutter is weird", Intent::Other),
             ("stopwatch", Intent::Other),
+            ("stop wasting my time", Intent::Other),
+            ("Stop!", Intent::OptOut),
+            ("please stop texting me", Intent::OptOut),
         ];
         for (text, expected) in cases {
             assert_eq!(intent(text), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn someone_elses_details_are_noticed() {
+        assert!(names_someone_else("cancel the booking of +13125550199"));
+        assert!(names_someone_else("what time is Bo Li's appointment?"));
+        assert!(names_someone_else("move bo@example.com to Friday"));
+        assert!(!names_someone_else("I need to cancel my appointment"));
+        assert!(!names_someone_else("What's free on Tuesday? It's urgent"));
     }
 
     #[test]
@@ -329,5 +417,8 @@ mod tests {
         assert_eq!(choice("yes please", &offered[..1]), Some(0));
         assert_eq!(choice("the fourth", &offered), None);
         assert_eq!(choice("5pm", &offered), None);
+        assert_eq!(choice("confirm all three", &offered), None, "not one choice");
+        assert_eq!(choice("ok stop, never mind", &offered[..1]), None, "a refusal");
+        assert_eq!(choice("no, not the second one", &offered), None, "a refusal");
     }
 }
