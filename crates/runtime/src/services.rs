@@ -72,7 +72,7 @@ impl Services {
             Arc::clone(&receptionist),
             Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
             Arc::clone(&bookings),
-            None,
+            chat_model(settings),
         ));
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
@@ -116,6 +116,29 @@ fn bookings(settings: &Settings, stores: &Stores) -> Bookings {
         },
         settings.bookings.hold_ttl,
     )
+}
+
+/// The configured chat model, or `None`: the receptionist then answers with its fallback.
+fn chat_model(settings: &Settings) -> Option<Arc<dyn frontdesk_receptionist::ports::ChatModel>> {
+    use secrecy::ExposeSecret;
+    let openai = settings.openai.as_ref()?;
+    let config = frontdesk_openai::OpenAiConfig {
+        base_url: openai.base_url.clone(),
+        api_key: openai.api_key.expose_secret().to_owned(),
+        model: openai.model.clone(),
+        ..frontdesk_openai::OpenAiConfig::openai("")
+    };
+    let http = reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(5)).build();
+    match http {
+        Ok(http) => {
+            tracing::info!(base_url = %openai.base_url, model = %openai.model, "the receptionist's chat model is configured");
+            Some(Arc::new(frontdesk_openai::OpenAiChatModel::new(http, config)))
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "could not build the chat model's HTTP client; the fallback answers");
+            None
+        }
+    }
 }
 
 /// Lead contacts and business names for booking messages, from the leads and sub-accounts tables.

@@ -154,6 +154,7 @@ impl Settings {
         let auth = AuthSettings::read(&mut r, app_env);
         let files = FileSettings::read(&mut r);
         let bookings = BookingSettings::read(&mut r, http.port);
+        let openai = OpenAiSettings::read(&mut r);
         if !r.errors.is_empty() {
             return Err(SettingsError(r.errors));
         }
@@ -168,7 +169,7 @@ impl Settings {
             files,
             bookings,
             twilio: None,
-            openai: None,
+            openai,
             postmark: None,
             s3: None,
             google: None,
@@ -306,5 +307,30 @@ mod tests {
         assert!(settings.twilio.is_none() && settings.openai.is_none(), "vendors are off until configured");
         let config = settings.database.db_config();
         assert_eq!(config.url, EMBEDDED_DATABASE_URL);
+    }
+
+    #[test]
+    fn the_model_and_booking_settings_are_read_and_checked() {
+        let settings = Settings::from_vars(&vars(&[
+            ("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1/"),
+            ("OPENAI_MODEL", "llama3.1"),
+            ("BOOKING_REMINDER_MINUTES", "60, 1440,60"),
+            ("PUBLIC_BASE_URL", "https://book.example.com/"),
+        ]))
+        .unwrap();
+        let openai = settings.openai.expect("a base URL alone configures a local model");
+        assert_eq!((openai.base_url.as_str(), openai.model.as_str()), ("http://127.0.0.1:11434/v1", "llama3.1"));
+        assert_eq!(settings.bookings.reminder_minutes, [1440, 60], "sorted, deduplicated");
+        assert_eq!(settings.bookings.public_base_url, "https://book.example.com");
+        let err = Settings::from_vars(&vars(&[
+            ("OPENAI_BASE_URL", "ftp://x"),
+            ("BOOKING_REMINDER_MINUTES", "1"),
+            ("PUBLIC_BASE_URL", "book.example.com"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        for name in ["OPENAI_BASE_URL", "BOOKING_REMINDER_MINUTES", "PUBLIC_BASE_URL"] {
+            assert!(err.contains(name), "{name} named in {err}");
+        }
     }
 }
