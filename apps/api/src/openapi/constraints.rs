@@ -18,6 +18,9 @@ use serde_json::{Value, json};
 pub const NAME: &str =
     "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
 
+/// Text that may be empty: tab and line breaks allowed, other C0 controls and DEL not.
+pub const TEXT_OR_EMPTY: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$";
+
 /// Required text: at least one visible character; tab and line breaks allowed, other C0 controls and DEL not.
 pub const REQUIRED_TEXT: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$";
 
@@ -149,7 +152,7 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
 fn booking_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
     use frontdesk_bookings::{AppointmentType, Booking, Resource, Schedule, Wording};
     // One line with something on it (line breaks, tabs and blank text are refused).
-    let one_line = |max: usize| json!({"maxLength": max, "pattern": "^[^\\n\\r\\t]*[^\\s][^\\n\\r\\t]*$"});
+    let one_line = |max: usize| json!({"maxLength": max, "pattern": NAME});
     let id = json!({"pattern": UUID});
     let id_or_blank = json!({"pattern": format!("^{BLANK}$|{UUID}")});
     let instant = json!({"format": "date-time"});
@@ -207,13 +210,13 @@ fn booking_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
         ("DateExceptionRequest", "label", false, json!({"maxLength": Schedule::MAX_LABEL_CHARS})),
         ("WordingRequest", "sms", false, one_line(Wording::MAX_SMS_CHARS)),
         ("WordingRequest", "emailSubject", false, one_line(Wording::MAX_SUBJECT_CHARS)),
-        ("WordingRequest", "emailBody", false, json!({"maxLength": Wording::MAX_BODY_CHARS, "pattern": "\\S"})),
-        ("WordingRequest", "staff", false, json!({"maxLength": Wording::MAX_BODY_CHARS})),
+        ("WordingRequest", "emailBody", false, json!({"maxLength": Wording::MAX_BODY_CHARS, "pattern": REQUIRED_TEXT})),
+        ("WordingRequest", "staff", false, json!({"maxLength": Wording::MAX_BODY_CHARS, "pattern": TEXT_OR_EMPTY})),
         (
             "ChatRequest",
             "content",
             true,
-            json!({"maxLength": frontdesk_receptionist::Message::MAX_CHARS, "pattern": "\\S"}),
+            json!({"maxLength": frontdesk_receptionist::Message::MAX_CHARS, "pattern": REQUIRED_TEXT}),
         ),
         ("ChatRequest", "channel", false, json!({"enum": ["", "voice", "sms", "email", "chat"]})),
     ];
