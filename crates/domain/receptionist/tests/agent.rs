@@ -442,3 +442,50 @@ async fn a_model_talked_into_quoting_its_instructions_never_gets_them_to_the_lea
         .unwrap();
     assert_eq!(turn.reply, frontdesk_receptionist::agent::DECLINE);
 }
+
+mod model_down_mid_conversation {
+    use super::*;
+    use frontdesk_kernel::testing::ManualClock;
+    use frontdesk_leads::testing::InMemoryLeadStore;
+    use frontdesk_leads::{Lead, LeadRepository, NewLead};
+    use frontdesk_receptionist::ReceptionistConfig;
+    use frontdesk_receptionist::receptionist::Receptionist;
+    use frontdesk_receptionist::testing::{InMemoryConversations, InMemoryPromptTemplates, InMemoryStrategies};
+
+    /// The model offers a held slot in the first turn; then the provider goes
+    /// down and the fallback, reading the stored turn, books the slot the
+    /// caller picks.
+    #[tokio::test]
+    async fn the_fallback_finishes_a_booking_the_model_started() {
+        let w = world().await;
+        let leads = Arc::new(InMemoryLeadStore::default());
+        let input = NewLead { name: "Ana Diaz".into(), phone: Some("+13125550100".into()), ..NewLead::default() };
+        let lead = Lead::create(w.tenant, input, None, Utc::now()).unwrap();
+        leads.insert(&lead, &[]).await.unwrap();
+        w.store.add_lead(w.tenant, lead.id);
+        let three = chicago(8, 15, 0);
+        let model = Arc::new(ScriptedChatModel::scripted([
+            calls(vec![call("m1", "hold_slot", &format!(r#"{{"startsAt": "{}"}}"#, three.to_rfc3339()))]),
+            says("I can hold Tuesday at 3pm for you. Shall I book it?"),
+            Err("HTTP 503: overloaded".into()),
+        ]));
+        let config = Arc::new(ReceptionistConfig::new(
+            Arc::new(InMemoryStrategies::default()),
+            Arc::new(InMemoryPromptTemplates::default()),
+            Arc::new(ManualClock::at(Utc::now())),
+        ));
+        let desk = Receptionist::new(
+            Arc::new(InMemoryConversations::default()),
+            config,
+            leads,
+            w.bookings.clone(),
+            Some(model),
+        );
+        let first = desk.handle(w.tenant, lead.id, Channel::Sms, "Tuesday at 3?").await.unwrap();
+        assert_eq!(first.outcome, Outcome::Replied);
+        let second = desk.handle(w.tenant, lead.id, Channel::Sms, "yes please").await.unwrap();
+        assert_eq!(second.outcome, Outcome::Booked, "{}", second.reply);
+        assert_eq!(second.reply, "You're booked for Tue 8 Dec, 3:00 PM. You'll get a confirmation shortly.");
+        assert_eq!(booked(&w).await, [three]);
+    }
+}
