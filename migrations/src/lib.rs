@@ -23,6 +23,24 @@ mod m20261205_000002_outbox;
 mod m20261205_000003_booking_wording;
 mod m20261205_000004_conversations;
 
+/// Runs `statements` in order, `{uuid}` replaced by the backend's uuid column type.
+pub(crate) async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::DbBackend;
+    let uuid = if manager.get_database_backend() == DbBackend::Postgres { "uuid" } else { "uuid_text" };
+    for sql in statements {
+        manager.get_connection().execute_unprepared(&sql.replace("{uuid}", uuid)).await?;
+    }
+    Ok(())
+}
+
+/// Drops `tables`, in order.
+pub(crate) async fn drop_all(manager: &SchemaManager<'_>, tables: &[&str]) -> Result<(), DbErr> {
+    for table in tables {
+        manager.get_connection().execute_unprepared(&format!("DROP TABLE IF EXISTS {table}")).await?;
+    }
+    Ok(())
+}
+
 /// The ordered list of migrations.
 #[derive(Debug)]
 pub struct Migrator;

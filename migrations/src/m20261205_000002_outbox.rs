@@ -5,7 +5,6 @@
 //! time. Listed newest first per tenant (`idx_outbox_tenant_created`).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -23,16 +22,10 @@ const TABLES: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        let uuid = if manager.get_database_backend() == DbBackend::Postgres { "uuid" } else { "uuid_text" };
-        for sql in TABLES {
-            db.execute_unprepared(&sql.replace("{uuid}", uuid)).await?;
-        }
-        Ok(())
+        crate::run_all(manager, TABLES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared("DROP TABLE IF EXISTS outbox_messages").await?;
-        Ok(())
+        crate::drop_all(manager, &["outbox_messages"]).await
     }
 }

@@ -6,7 +6,6 @@
 //! microseconds.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -32,19 +31,10 @@ const TABLES: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        let uuid = if manager.get_database_backend() == DbBackend::Postgres { "uuid" } else { "uuid_text" };
-        for sql in TABLES {
-            db.execute_unprepared(&sql.replace("{uuid}", uuid)).await?;
-        }
-        Ok(())
+        crate::run_all(manager, TABLES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for table in ["conversation_turns", "conversation_messages", "conversations"] {
-            db.execute_unprepared(&format!("DROP TABLE IF EXISTS {table}")).await?;
-        }
-        Ok(())
+        crate::drop_all(manager, &["conversation_turns", "conversation_messages", "conversations"]).await
     }
 }

@@ -49,6 +49,13 @@ async fn world() -> World {
     store.add_tenant(tenant, ZONE);
     store.add_lead(tenant, lead);
     store.add_lead(tenant, other);
+    let bookings = bookings_over(&store, tenant).await;
+    World { bookings, store, tenant, lead, other }
+}
+
+/// The bookings use cases over `store` at Monday 7 December 2026, 07:00 in
+/// Chicago, for `tenant` open Monday–Friday 09:00–17:00 with two hours' notice.
+async fn bookings_over(store: &Arc<InMemoryBookingStore>, tenant: TenantId) -> Arc<Bookings> {
     let bookings = Arc::new(Bookings::new(
         BookingPorts {
             schedules: store.clone(),
@@ -63,9 +70,8 @@ async fn world() -> World {
         },
         Duration::minutes(5),
     ));
-    // Monday–Friday 09:00–17:00 in Chicago, two hours' notice.
     bookings.put_schedule(tenant, &json!({"timeZone": ZONE.name()})).await.unwrap();
-    World { bookings, store, tenant, lead, other }
+    bookings
 }
 
 fn call(id: &str, name: &str, arguments: &str) -> ToolCall {

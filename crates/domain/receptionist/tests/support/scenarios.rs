@@ -8,10 +8,9 @@
 
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use frontdesk_bookings::ports::NoLeadCache;
-use frontdesk_bookings::service::{BookingPorts, BookingRequest, Bookings};
-use frontdesk_bookings::testing::memory::{InMemoryBookingStore, InMemoryCalendar, SequentialTokens};
-use frontdesk_bookings::{BookingFilter, BookingStatus, NoNotices};
+use frontdesk_bookings::service::BookingRequest;
+use frontdesk_bookings::testing::memory::InMemoryBookingStore;
+use frontdesk_bookings::{BookingFilter, BookingStatus};
 use frontdesk_kernel::testing::ManualClock;
 use frontdesk_kernel::{LeadId, PageRequest, TenantId};
 use frontdesk_leads::testing::InMemoryLeadStore;
@@ -76,21 +75,10 @@ async fn play(scenario: &Scenario) -> Result<(), String> {
     let store = Arc::new(InMemoryBookingStore::new());
     let tenant = TenantId::new();
     store.add_tenant(tenant, ZONE);
-    let bookings = Arc::new(Bookings::new(
-        BookingPorts {
-            schedules: store.clone(),
-            resources: store.clone(),
-            types: store.clone(),
-            bookings: store.clone(),
-            calendar: Arc::new(InMemoryCalendar::default()),
-            tokens: Arc::new(SequentialTokens::default()),
-            leads: Arc::new(NoLeadCache),
-            notices: Arc::new(NoNotices),
-            clock: Arc::new(ManualClock::at(now)),
-        },
-        chrono::Duration::minutes(5),
-    ));
-    bookings.put_schedule(tenant, &json!({"timeZone": ZONE.name()})).await.map_err(|e| e.to_string())?;
+    let bookings = super::bookings_over(&store, tenant).await;
+    if bookings.now() != now {
+        return Err("the shared world's clock moved".into());
+    }
     let leads = Arc::new(InMemoryLeadStore::default());
     let mut ids = std::collections::HashMap::new();
     for (key, name, phone) in [("caller", "Ana Diaz", "+13125550100"), ("other", "Bo Li", "+13125550199")] {
