@@ -66,18 +66,24 @@ impl Services {
     /// [`ServicesError`] naming the rejected setting.
     pub fn build(settings: &Settings, stores: &Stores) -> Result<Self, ServicesError> {
         let receptionist = Arc::new(receptionist_config(stores));
+        let leads = Arc::new(lead_service(stores));
         let bookings = Arc::new(bookings(settings, stores));
-        let desk = Arc::new(frontdesk_receptionist::receptionist::Receptionist::new(
+        let desk = frontdesk_receptionist::receptionist::Receptionist::new(
             Arc::new(SeaOrmConversations::new(stores.sql.clone())),
             Arc::clone(&receptionist),
             Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
             Arc::clone(&bookings),
             chat_model(settings),
-        ));
+        );
+        let clock = desk.clock();
+        let desk = Arc::new(desk.with_tools(vec![
+            Arc::new(frontdesk_receptionist::lead_tools::UpdateLead(Arc::clone(&leads))),
+            Arc::new(frontdesk_receptionist::lead_tools::RecordQualification::new(Arc::clone(&leads), clock)),
+        ]));
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
             subaccounts: Arc::new(subaccount_service(stores)),
-            leads: Arc::new(lead_service(stores)),
+            leads,
             receptionist,
             transfers: Arc::new(LeadTransfers::new(
                 Arc::clone(&stores.jobs.queue),

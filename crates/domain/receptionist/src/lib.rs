@@ -24,6 +24,7 @@ pub mod conversation;
 pub mod error;
 pub mod fallback;
 pub mod fallback_model;
+pub mod lead_tools;
 pub mod model;
 pub mod phrases;
 pub mod ports;

@@ -54,6 +54,7 @@ pub struct Receptionist {
     bookings: Arc<Bookings>,
     model: Option<Arc<dyn ChatModel>>,
     clock: Arc<dyn frontdesk_kernel::Clock>,
+    extra_tools: Vec<Arc<dyn crate::agent::AgentTool>>,
 }
 
 impl Receptionist {
@@ -67,7 +68,20 @@ impl Receptionist {
         model: Option<Arc<dyn ChatModel>>,
     ) -> Self {
         let clock: Arc<dyn frontdesk_kernel::Clock> = Arc::new(BookingsClock(Arc::clone(&bookings)));
-        Self { conversations, config, leads, bookings, model, clock }
+        Self { conversations, config, leads, bookings, model, clock, extra_tools: Vec::new() }
+    }
+
+    /// Adds tools beyond scheduling and handoff (the lead tools, built over the leads use cases).
+    #[must_use]
+    pub fn with_tools(mut self, tools: Vec<Arc<dyn crate::agent::AgentTool>>) -> Self {
+        self.extra_tools.extend(tools);
+        self
+    }
+
+    /// The clock every part of a turn agrees on.
+    #[must_use]
+    pub fn clock(&self) -> Arc<dyn frontdesk_kernel::Clock> {
+        Arc::clone(&self.clock)
     }
 
     /// How long one model call may take on `channel`.
@@ -132,6 +146,7 @@ impl Receptionist {
         let scope = TurnScope { tenant, lead: lead_id, channel };
         let mut tools = scheduling_tools(&self.bookings);
         tools.push(Arc::new(HandoffToHuman::new(Arc::clone(&self.leads), Arc::clone(&self.clock))));
+        tools.extend(self.extra_tools.iter().cloned());
         let fallback = || {
             let model: Arc<dyn ChatModel> =
                 Arc::new(FallbackModel::new(Facts::of(strategy.as_ref()), status.time_zone, now));

@@ -495,3 +495,74 @@ mod model_down_mid_conversation {
         assert_eq!(booked(&w).await, [three]);
     }
 }
+
+mod lead_tools {
+    use super::*;
+    use frontdesk_kernel::testing::{ManualClock, MapCache};
+    use frontdesk_leads::testing::{InMemoryDirectory, InMemoryLeadStore};
+    use frontdesk_leads::{Lead, LeadRepository, LeadService, NewLead};
+    use frontdesk_receptionist::agent::AgentTool;
+    use frontdesk_receptionist::lead_tools::{RecordQualification, UpdateLead};
+
+    #[tokio::test]
+    async fn the_model_saves_contact_details_and_qualification_of_the_caller_only() {
+        let w = world().await;
+        let store = Arc::new(InMemoryLeadStore::default());
+        let clock = Arc::new(ManualClock::at(chicago(7, 7, 0)));
+        let leads = Arc::new(LeadService::new(
+            store.clone(),
+            Arc::new(MapCache::default()),
+            Arc::new(InMemoryDirectory::default()),
+            clock.clone(),
+        ));
+        let ana = Lead::create(
+            w.tenant,
+            NewLead { name: "Caller".into(), phone: Some("+13125550100".into()), ..NewLead::default() },
+            None,
+            Utc::now(),
+        )
+        .unwrap();
+        let bo = Lead::create(
+            w.tenant,
+            NewLead { name: "Bo Li".into(), email: Some("bo@example.com".into()), ..NewLead::default() },
+            None,
+            Utc::now(),
+        )
+        .unwrap();
+        store.insert(&ana, &[]).await.unwrap();
+        store.insert(&bo, &[]).await.unwrap();
+        let tools: Vec<Arc<dyn AgentTool>> =
+            vec![Arc::new(UpdateLead(leads.clone())), Arc::new(RecordQualification::new(leads.clone(), clock))];
+        let model = Arc::new(ScriptedChatModel::scripted([
+            calls(vec![
+                call("u1", "update_lead", r#"{"name": "Ana Diaz", "notes": "leak over the kitchen"}"#),
+                call("u2", "update_lead", r#"{"email": "bo@example.com"}"#),
+                call(
+                    "q1",
+                    "record_qualification",
+                    r#"{"budget": "about $2k", "timeline": "this week", "decisionMaker": true, "stage": "qualified"}"#,
+                ),
+                call("q2", "record_qualification", r#"{"stage": "vip"}"#),
+            ]),
+            says("Thanks Ana, noted."),
+        ]));
+        let agent = AgentLoop::new(model.clone(), tools);
+        let scope = TurnScope { tenant: w.tenant, lead: ana.id, channel: Channel::Sms };
+        let turn = agent.turn(&scope, input("I'm Ana Diaz, budget about 2k, need it this week")).await.unwrap();
+        assert_eq!(turn.actions.iter().map(|a| a.kind).collect::<Vec<_>>(), ["lead_updated", "qualified"]);
+        let dup = tool_result(&model, "u2")["error"].as_str().unwrap().to_owned();
+        assert!(dup.contains("already on file for another contact") && !dup.contains(&bo.id.to_string()), "{dup}");
+        assert!(tool_result(&model, "q2")["error"].as_str().unwrap().contains("stage must be one of"));
+        let stored = store.get(w.tenant, ana.id).await.unwrap();
+        assert_eq!(stored.name.as_str(), "Ana Diaz");
+        assert_eq!(stored.notes.as_deref(), Some("leak over the kitchen"));
+        let q = &stored.metadata.as_map()["qualification"];
+        assert_eq!(
+            (q["budget"]["value"].as_str(), q["decisionMaker"]["value"].as_bool()),
+            (Some("about $2k"), Some(true))
+        );
+        assert_eq!((q["stage"]["value"].as_str(), q["timeline"]["channel"].as_str()), (Some("qualified"), Some("sms")));
+        let untouched = store.get(w.tenant, bo.id).await.unwrap();
+        assert_eq!((untouched.name.as_str(), untouched.metadata.as_map().len()), ("Bo Li", 0));
+    }
+}
