@@ -18,6 +18,9 @@ use serde_json::{Value, json};
 pub const NAME: &str =
     "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
 
+/// Blank, or one line without control characters.
+pub const NAME_OR_BLANK: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+
 /// Text that may be empty: tab and line breaks allowed, other C0 controls and DEL not.
 pub const TEXT_OR_EMPTY: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$";
 
@@ -31,7 +34,7 @@ pub const PASSWORD: &str = "^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[^\\u0000-\\u001f\
 pub const BLANK: &str = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*";
 
 /// Request bodies that refuse members they do not define.
-const CLOSED: [&str; 15] = [
+const CLOSED: [&str; 16] = [
     "ExportBody",
     "ExportFilterBody",
     "CreateResourceBody",
@@ -47,6 +50,7 @@ const CLOSED: [&str; 15] = [
     "DateExceptionRequest",
     "WordingRequest",
     "ChatRequest",
+    "ReplayRequest",
 ];
 
 /// A UUID, as every id in this api.
@@ -218,6 +222,9 @@ fn booking_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
             true,
             json!({"maxLength": frontdesk_receptionist::Message::MAX_CHARS, "pattern": REQUIRED_TEXT}),
         ),
+        ("ReplayRequest", "strategyId", false, json!({"pattern": format!("^{BLANK}$|{UUID}")})),
+        ("ReplayRequest", "promptTemplateId", false, json!({"pattern": format!("^{BLANK}$|{UUID}")})),
+        ("ReplayRequest", "model", false, json!({"maxLength": 100, "pattern": NAME_OR_BLANK})),
         ("ChatRequest", "channel", false, json!({"enum": ["", "voice", "sms", "email", "chat"]})),
     ];
     for day in ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] {

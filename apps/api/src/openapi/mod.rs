@@ -133,7 +133,8 @@ fn implied_errors(method: &str, path: &str, op: &Value) -> Vec<(&'static str, &'
 pub const CLEAN_TEXT: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$";
 
 /// Operations whose request body may be left out.
-const OPTIONAL_BODIES: [&str; 2] = ["post_leads_export", "post_bookings_id_cancel"];
+const OPTIONAL_BODIES: [&str; 3] =
+    ["post_leads_export", "post_bookings_id_cancel", "post_conversations_id_turns_turnid_replay"];
 
 /// Adds the control-character rule to every string (and object key) a
 /// request can carry, unless the schema already says more (a pattern, a

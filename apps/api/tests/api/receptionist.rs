@@ -212,6 +212,29 @@ async fn chatting_with_the_fallback_books_and_is_traced(profile: crate::helpers:
         turns[0]["trace"]["toolCalls"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(tools, ["check_availability", "hold_slot"]);
 
+    // Replay: the first turn again, against today's configuration, writing nothing.
+    let replay = format!("{conversation}/turns/{}/replay", turns[0]["id"].as_str().unwrap());
+    let replayed = app.expect(owner, Method::POST, &replay, None, 200).await;
+    assert_eq!(replayed["stored"]["id"], turns[0]["id"]);
+    assert_eq!(replayed["stored"]["reply"], first["reply"]);
+    assert_eq!(replayed["replayed"]["model"], "fallback");
+    assert_eq!(
+        replayed["replayed"]["reply"], "Sorry, nothing is free then. Would another day or time work for you?",
+        "the slot is booked now: {replayed}"
+    );
+    app.expect(&team.agent.token, Method::POST, &replay, None, 403).await;
+    app.expect(owner, Method::POST, &replay, Some(json!({"strategyId": "nope"})), 400).await;
+    app.expect(owner, Method::POST, &format!("{conversation}/turns/{}/replay", uuid::Uuid::now_v7()), None, 404).await;
+    assert_eq!(app.expect(owner, Method::GET, "/api/v1/bookings", None, 200).await["total"], 1, "nothing booked");
+    assert_eq!(
+        app.expect(owner, Method::GET, &format!("{conversation}/turns"), None, 200).await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "nothing stored"
+    );
+
     // Every message is on the lead's timeline; asking for a person leaves a handoff note.
     let handoff =
         app.expect(owner, Method::POST, &chat, Some(json!({"content": "I want to talk to a real person"})), 200).await;
@@ -241,6 +264,7 @@ async fn chatting_with_the_fallback_books_and_is_traced(profile: crate::helpers:
     app.expect(&other.token, Method::POST, &chat, Some(json!({"content": "hi"})), 404).await;
     app.expect(&other.token, Method::GET, &conversation, None, 404).await;
     app.expect(&other.token, Method::GET, &format!("{conversation}/turns"), None, 404).await;
+    app.expect(&other.token, Method::POST, &replay, None, 404).await;
     assert_eq!(app.expect(&other.token, Method::GET, "/api/v1/conversations", None, 200).await["total"], 0);
     // Bad input is named; nothing is stored.
     let bad = app.expect(owner, Method::POST, &chat, Some(json!({"content": "hi", "channel": "fax"})), 400).await;

@@ -70,6 +70,12 @@ pub trait AgentTool: Send + Sync + 'static {
     /// Its definition for the model.
     fn spec(&self) -> ToolSpec;
 
+    /// Whether it changes anything (a booking, a hold, a lead). In a dry run
+    /// (a replay) such a tool is not run: the model is told it succeeded.
+    fn writes(&self) -> bool {
+        true
+    }
+
     /// Runs it with `arguments` (already JSON, not yet checked against the schema).
     ///
     /// # Errors
@@ -163,6 +169,7 @@ pub struct TurnInput {
 pub struct AgentLoop {
     model: Arc<dyn ChatModel>,
     tools: Vec<Arc<dyn AgentTool>>,
+    dry_run: bool,
 }
 
 /// What the lead hears instead of a reply that quoted the instructions.
@@ -194,7 +201,14 @@ impl AgentLoop {
     /// A loop calling `model` with `tools`.
     #[must_use]
     pub fn new(model: Arc<dyn ChatModel>, tools: Vec<Arc<dyn AgentTool>>) -> Self {
-        Self { model, tools }
+        Self { model, tools, dry_run: false }
+    }
+
+    /// The same loop with every writing tool in dry-run: not run, reported to the model as done.
+    #[must_use]
+    pub fn dry_run(mut self) -> Self {
+        self.dry_run = true;
+        self
     }
 
     /// Runs one turn.
@@ -272,6 +286,17 @@ impl AgentLoop {
             } else {
                 &call.arguments
             }) {
+                Ok(arguments @ serde_json::Value::Object(_)) if self.dry_run && tool.writes() => {
+                    let mut result = arguments.clone();
+                    result["dryRun"] = serde_json::Value::Bool(true);
+                    Ok(ToolOutput {
+                        result,
+                        action: Some(Action {
+                            kind: "dry_run",
+                            detail: serde_json::json!({"tool": call.name, "arguments": arguments}),
+                        }),
+                    })
+                }
                 Ok(arguments @ serde_json::Value::Object(_)) => tool.run(scope, arguments).await,
                 Ok(_) => Err(ToolError("the arguments must be a JSON object".into())),
                 Err(e) => Err(ToolError(format!("the arguments are not valid JSON ({e}); send a JSON object"))),

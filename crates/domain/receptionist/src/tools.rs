@@ -79,6 +79,10 @@ fn local_time(raw: Option<&str>, field: &str) -> Result<Option<chrono::NaiveTime
 
 #[async_trait]
 impl AgentTool for CheckAvailability {
+    fn writes(&self) -> bool {
+        false
+    }
+
     fn spec(&self) -> ToolSpec {
         ToolSpec {
             name: "check_availability",
@@ -278,6 +282,10 @@ pub struct MyAppointments(pub Arc<Bookings>);
 
 #[async_trait]
 impl AgentTool for MyAppointments {
+    fn writes(&self) -> bool {
+        false
+    }
+
     fn spec(&self) -> ToolSpec {
         ToolSpec {
             name: "my_appointments",

@@ -566,3 +566,24 @@ mod lead_tools {
         assert_eq!((untouched.name.as_str(), untouched.metadata.as_map().len()), ("Bo Li", 0));
     }
 }
+
+#[tokio::test]
+async fn a_dry_run_reads_but_never_writes() {
+    let w = world().await;
+    let three = chicago(8, 15, 0).to_rfc3339();
+    let model = Arc::new(ScriptedChatModel::scripted([
+        calls(vec![
+            call("r", "check_availability", r#"{"from": "2026-12-08", "to": "2026-12-08"}"#),
+            call("h", "hold_slot", &format!(r#"{{"startsAt": "{three}"}}"#)),
+            call("b", "book_appointment", &format!(r#"{{"startsAt": "{three}"}}"#)),
+        ]),
+        says("Booked (not really)."),
+    ]));
+    let agent = AgentLoop::new(model.clone(), scheduling_tools(&w.bookings)).dry_run();
+    let turn = agent.turn(&scope(&w, Channel::Chat), input("book Tuesday 3pm")).await.unwrap();
+    assert!(tool_result(&model, "r")["slots"].as_array().is_some_and(|s| !s.is_empty()), "reads run");
+    assert_eq!(tool_result(&model, "b")["dryRun"], true);
+    assert_eq!(turn.actions.iter().map(|a| a.kind).collect::<Vec<_>>(), ["dry_run", "dry_run"]);
+    assert!(booked(&w).await.is_empty());
+    assert!(w.store.holds().is_empty(), "nothing held");
+}

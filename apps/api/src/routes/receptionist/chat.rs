@@ -245,3 +245,94 @@ pub(super) async fn turns(
     let found = desk.turns(scope.tenant, conversation_id(&path)?, 50).await?;
     Ok(HttpResponse::Ok().json(TurnList { data: found.iter().map(TurnBody::from).collect() }))
 }
+
+/// What to replay against (all optional: today's defaults and model).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplayRequest {
+    strategy_id: Option<String>,
+    prompt_template_id: Option<String>,
+    /// A model name for the configured provider (ignored by the fallback).
+    model: Option<String>,
+}
+
+/// A replayed turn beside the stored one.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplayBody {
+    stored: TurnBody,
+    replayed: ReplayedBody,
+}
+
+/// The new run (nothing of it was stored or carried out).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplayedBody {
+    reply: String,
+    outcome: String,
+    model: String,
+    prompt_hash: String,
+    #[schema(value_type = Vec<Object>)]
+    actions: serde_json::Value,
+    #[schema(value_type = Object)]
+    trace: serde_json::Value,
+}
+
+/// Re-runs a stored turn against today's (or the given) strategy, template
+/// and model with writing tools in dry-run (owners and managers); nothing is
+/// booked or stored.
+#[utoipa::path(tag = "receptionist", request_body(content = Option<ReplayRequest>), security(("bearer" = [])),
+    responses((status = 200, body = ReplayBody), (status = 400, description = "every bad field", body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+#[post("/api/v1/conversations/{id}/turns/{turnId}/replay")]
+pub(super) async fn replay(
+    desk: web::Data<Receptionist>,
+    scope: crate::extract::tenant::ManagerScope,
+    path: web::Path<(String, String)>,
+    body: crate::extract::optional_json::OptionalJson<ReplayRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (conversation, turn) = path.into_inner();
+    let conversation = conversation_id(&conversation)?;
+    let turn: frontdesk_receptionist::conversation::TurnId = crate::routes::path_id(&turn, "turn")?;
+    let body = body.0.unwrap_or(ReplayRequest { strategy_id: None, prompt_template_id: None, model: None });
+    let mut errors = ValidationErrors::new();
+    let mut id_of = |field: &str, raw: Option<&str>| {
+        raw.map(str::trim)
+            .filter(|r| !r.is_empty())
+            .and_then(|r| errors.check(field, r.parse::<uuid_like::Id>().map_err(|_| "must be an id")))
+    };
+    let strategy = id_of("strategyId", body.strategy_id.as_deref())
+        .map(|id| frontdesk_receptionist::strategy::StrategyId::from_uuid(id.0));
+    let template = id_of("promptTemplateId", body.prompt_template_id.as_deref())
+        .map(|id| frontdesk_receptionist::template::PromptTemplateId::from_uuid(id.0));
+    let model = body.model.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+    if model.as_ref().is_some_and(|m| m.chars().count() > 100) {
+        errors.add("model", "must be at most 100 characters");
+    }
+    errors.into_result()?;
+    let replayed = desk.replay(scope.tenant, conversation, turn, strategy, template, model).await?;
+    Ok(HttpResponse::Ok().json(ReplayBody {
+        stored: TurnBody::from(&replayed.stored),
+        replayed: ReplayedBody {
+            reply: replayed.reply,
+            outcome: replayed.outcome.as_str().to_owned(),
+            model: replayed.model,
+            prompt_hash: replayed.prompt_hash,
+            actions: replayed.actions,
+            trace: replayed.trace,
+        },
+    }))
+}
+
+/// A UUID as a client wrote it.
+mod uuid_like {
+    /// A parsed UUID.
+    pub struct Id(pub uuid::Uuid);
+
+    impl std::str::FromStr for Id {
+        type Err = uuid::Error;
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            uuid::Uuid::parse_str(s).map(Id)
+        }
+    }
+}

@@ -28,5 +28,6 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(chat::list)
         .service(chat::get)
         .service(chat::messages)
-        .service(chat::turns);
+        .service(chat::turns)
+        .service(chat::replay);
 }
