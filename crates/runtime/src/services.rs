@@ -261,6 +261,7 @@ pub fn receptionist_config(stores: &Stores) -> ReceptionistConfig {
         Arc::new(SeaOrmPromptTemplateRepository::new(stores.sql.clone())),
         Arc::new(SystemClock),
     )
+    .with_cache(Arc::clone(&stores.cache))
 }
 
 /// Every job handler this build knows, wired to the stores.

@@ -26,12 +26,35 @@ use frontdesk_kernel::{Clock, Page, PageRequest, TenantId};
 use frontdesk_leads::Lead;
 use std::sync::Arc;
 
+/// How long a stamp lives untouched (a safety net: a lost stamp only means a re-read).
+const STAMP_TTL: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
 /// Strategy and prompt-template management for the dashboard and API.
 #[derive(Clone)]
 pub struct ReceptionistConfig {
     strategies: Arc<dyn StrategyRepository>,
     templates: Arc<dyn PromptTemplateRepository>,
     clock: Arc<dyn Clock>,
+    stamps: Option<Arc<dyn frontdesk_kernel::Cache>>,
+    built: Arc<std::sync::Mutex<Built>>,
+}
+
+/// This process's built configurations, each with the stamp it was built under.
+type Built = std::collections::HashMap<TenantId, (String, Arc<AgentConfig>)>;
+
+/// What a turn of the receptionist is configured by: the tenant's default
+/// strategy and prompt template (either may be missing).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AgentConfig {
+    /// The default strategy.
+    pub strategy: Option<Strategy>,
+    /// The default prompt template.
+    pub template: Option<PromptTemplate>,
+}
+
+/// The shared-cache key of a tenant's configuration version stamp.
+fn stamp_key(tenant: TenantId) -> String {
+    format!("receptionist:config:{tenant}")
 }
 
 impl std::fmt::Debug for ReceptionistConfig {
@@ -48,7 +71,71 @@ impl ReceptionistConfig {
         templates: Arc<dyn PromptTemplateRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { strategies, templates, clock }
+        Self { strategies, templates, clock, stamps: None, built: Arc::default() }
+    }
+
+    /// Caches the built configuration in this process, keyed by a version
+    /// stamp kept in `stamps` (Redis in production, shared by every process):
+    /// any change to a strategy or template writes a new stamp, so every
+    /// process rebuilds on its next turn — no TTL, no stale prompt.
+    #[must_use]
+    pub fn with_cache(mut self, stamps: Arc<dyn frontdesk_kernel::Cache>) -> Self {
+        self.stamps = Some(stamps);
+        self
+    }
+
+    /// A fresh stamp after a change (best effort: a cache outage is logged,
+    /// and then no process trusts its copy, see [`Self::agent_config`]).
+    async fn changed(&self, tenant: TenantId) {
+        let Some(stamps) = &self.stamps else { return };
+        let stamp = uuid::Uuid::now_v7().to_string();
+        if let Err(err) = stamps.set(&stamp_key(tenant), stamp.as_bytes(), STAMP_TTL).await {
+            tracing::warn!(tenant.id = %tenant, error = %err, "could not stamp a receptionist configuration change");
+            if let Err(err) = stamps.delete(&stamp_key(tenant)).await {
+                tracing::warn!(tenant.id = %tenant, error = %err, "could not drop the configuration stamp either");
+            }
+        }
+        if let Ok(mut built) = self.built.lock() {
+            built.remove(&tenant);
+        }
+    }
+
+    /// The tenant's default strategy and template, from this process's copy
+    /// while the shared stamp is unchanged, else read again (and stamped).
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub async fn agent_config(&self, tenant: TenantId) -> Result<Arc<AgentConfig>> {
+        let Some(stamps) = &self.stamps else { return Ok(Arc::new(self.load(tenant).await?)) };
+        let stamp = match stamps.get(&stamp_key(tenant)).await {
+            Ok(Some(bytes)) => String::from_utf8(bytes).ok(),
+            Ok(None) => {
+                let fresh = uuid::Uuid::now_v7().to_string();
+                match stamps.set_if_absent(&stamp_key(tenant), fresh.as_bytes(), STAMP_TTL).await {
+                    Ok(true) => Some(fresh),
+                    _ => None,
+                }
+            }
+            Err(_) => None,
+        };
+        let Some(stamp) = stamp else { return Ok(Arc::new(self.load(tenant).await?)) };
+        if let Some((seen, config)) = self.built.lock().ok().and_then(|b| b.get(&tenant).cloned())
+            && seen == stamp
+        {
+            return Ok(config);
+        }
+        let config = Arc::new(self.load(tenant).await?);
+        if let Ok(mut built) = self.built.lock() {
+            built.insert(tenant, (stamp, Arc::clone(&config)));
+        }
+        Ok(config)
+    }
+
+    async fn load(&self, tenant: TenantId) -> Result<AgentConfig> {
+        Ok(AgentConfig {
+            strategy: self.strategies.default_for(tenant).await?,
+            template: self.templates.default_for(tenant).await?,
+        })
     }
 
     /// Now, to the microsecond: what every backend stores, so an entity
@@ -68,6 +155,7 @@ impl ReceptionistConfig {
             strategy.is_default = true;
         }
         self.strategies.insert(&strategy).await?;
+        self.changed(tenant).await;
         Ok(strategy)
     }
 
@@ -106,6 +194,7 @@ impl ReceptionistConfig {
             return Err(ReceptionistError::DefaultRequired { entity: "strategy" });
         }
         self.strategies.update(tenant, &strategy).await?;
+        self.changed(tenant).await;
         Ok(strategy)
     }
 
@@ -115,7 +204,9 @@ impl ReceptionistConfig {
     /// # Errors
     /// `NotFound`; `Storage`.
     pub async fn delete_strategy(&self, tenant: TenantId, id: StrategyId) -> Result<Option<StrategyId>> {
-        self.strategies.delete(tenant, id).await
+        let promoted = self.strategies.delete(tenant, id).await?;
+        self.changed(tenant).await;
+        Ok(promoted)
     }
 
     /// The tenant's default strategy; `None` only while it has no strategy.
@@ -137,6 +228,7 @@ impl ReceptionistConfig {
             template.is_default = true;
         }
         self.templates.insert(&template).await?;
+        self.changed(tenant).await;
         Ok(template)
     }
 
@@ -175,6 +267,7 @@ impl ReceptionistConfig {
             return Err(ReceptionistError::DefaultRequired { entity: "prompt template" });
         }
         self.templates.update(tenant, &template).await?;
+        self.changed(tenant).await;
         Ok(template)
     }
 
@@ -184,7 +277,9 @@ impl ReceptionistConfig {
     /// # Errors
     /// `NotFound`; `Storage`.
     pub async fn delete_template(&self, tenant: TenantId, id: PromptTemplateId) -> Result<Option<PromptTemplateId>> {
-        self.templates.delete(tenant, id).await
+        let promoted = self.templates.delete(tenant, id).await?;
+        self.changed(tenant).await;
+        Ok(promoted)
     }
 
     /// The tenant's default prompt template; `None` only while it has no template.

@@ -116,8 +116,8 @@ impl Receptionist {
                 started
             }
         };
-        let strategy = self.config.default_strategy(tenant).await?;
-        let template = self.config.default_template(tenant).await?;
+        let config = self.config.agent_config(tenant).await?;
+        let (strategy, template) = (&config.strategy, &config.template);
         let history: Vec<ChatMessage> = self
             .conversations
             .turns(tenant, conversation.id, HISTORY_TURNS)

@@ -587,3 +587,64 @@ async fn a_dry_run_reads_but_never_writes() {
     assert!(booked(&w).await.is_empty());
     assert!(w.store.holds().is_empty(), "nothing held");
 }
+
+mod config_cache {
+    use super::*;
+    use frontdesk_kernel::testing::{ManualClock, MapCache};
+    use frontdesk_receptionist::ReceptionistConfig;
+    use frontdesk_receptionist::ports::StrategyRepository;
+    use frontdesk_receptionist::strategy::{NewStrategy, Strategy, StrategyChanges};
+    use frontdesk_receptionist::testing::{InMemoryPromptTemplates, InMemoryStrategies};
+
+    fn new(name: &str) -> NewStrategy {
+        NewStrategy {
+            name: name.into(),
+            persona: format!("You are {name}."),
+            goal: "Book.".into(),
+            is_default: true,
+            ..NewStrategy::default()
+        }
+    }
+
+    /// The built configuration is served from the process's copy until a
+    /// strategy changes through the use case: the change writes a new stamp
+    /// and the very next read sees it. A write behind the use case's back (a
+    /// row changed directly) is not seen: the stamp, not a TTL, decides.
+    #[tokio::test]
+    async fn the_agent_configuration_is_cached_until_a_strategy_changes() {
+        let tenant = TenantId::new();
+        let strategies = Arc::new(InMemoryStrategies::default());
+        let cache = Arc::new(MapCache::default());
+        let config = ReceptionistConfig::new(
+            strategies.clone(),
+            Arc::new(InMemoryPromptTemplates::default()),
+            Arc::new(ManualClock::at(Utc::now())),
+        )
+        .with_cache(cache.clone());
+        let first = config.create_strategy(tenant, new("Sam")).await.unwrap();
+        assert_eq!(config.agent_config(tenant).await.unwrap().strategy.as_ref().unwrap().name, "Sam");
+
+        // Behind the use case's back: not seen, the copy is served.
+        let sneaky = Strategy::create(tenant, new("Eve"), Utc::now()).unwrap();
+        strategies.insert(&sneaky).await.unwrap();
+        assert_eq!(config.agent_config(tenant).await.unwrap().strategy.as_ref().unwrap().name, "Sam", "cached");
+
+        // Through the use case: the stamp changes and the next read is fresh.
+        let changes = StrategyChanges { name: Some("Sam 2".into()), ..StrategyChanges::default() };
+        config.update_strategy(tenant, first.id, changes).await.unwrap();
+        let fresh = config.agent_config(tenant).await.unwrap();
+        assert_eq!(fresh.strategy.as_ref().unwrap().name, "Eve", "re-read: Eve is the default in the store now");
+
+        // A cache outage: every read goes to the store.
+        cache.set_down(true);
+        config
+            .update_strategy(
+                tenant,
+                sneaky.id,
+                StrategyChanges { name: Some("Eve 2".into()), ..StrategyChanges::default() },
+            )
+            .await
+            .unwrap();
+        assert_eq!(config.agent_config(tenant).await.unwrap().strategy.as_ref().unwrap().name, "Eve 2");
+    }
+}
