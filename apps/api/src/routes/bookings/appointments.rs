@@ -147,7 +147,7 @@ pub(super) async fn update(
 }
 
 /// Cancels a booking; its slot is free at once.
-#[utoipa::path(tag = "bookings", request_body(content = Option<CancelBody>), security(("bearer" = [])),
+#[utoipa::path(tag = "bookings", request_body(content = CancelBody), security(("bearer" = [])),
     responses((status = 200, body = BookingBody), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 422, description = "invalid_transition", body = crate::error::ErrorBody)))]
 #[post("/api/v1/bookings/{id}/cancel")]

@@ -281,7 +281,7 @@ pub struct ReplayedBody {
 /// Re-runs a stored turn against today's (or the given) strategy, template
 /// and model with writing tools in dry-run (owners and managers); nothing is
 /// booked or stored.
-#[utoipa::path(tag = "receptionist", request_body(content = Option<ReplayRequest>), security(("bearer" = [])),
+#[utoipa::path(tag = "receptionist", request_body(content = ReplayRequest), security(("bearer" = [])),
     responses((status = 200, body = ReplayBody), (status = 400, description = "every bad field", body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 #[post("/api/v1/conversations/{id}/turns/{turnId}/replay")]
