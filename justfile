@@ -28,9 +28,10 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
     cargo run -q -p frontdesk-arch-check
 
-# Load-test the status, auth, leads, bookings and jobs paths against raw PostgreSQL/Redis baselines of the same run (figures for docs/benchmarks.md on stdout)
+# Load-test the status, auth, leads, bookings, receptionist and jobs paths against raw PostgreSQL/Redis baselines of the same run (figures for docs/benchmarks.md on stdout)
 bench:
     ./scripts/bench.sh
     ./scripts/bench_leads.sh
     ./scripts/bench_bookings.sh
+    ./scripts/bench_receptionist.sh
     ./scripts/bench_jobs.sh
