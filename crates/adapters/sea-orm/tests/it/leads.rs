@@ -242,3 +242,39 @@ async fn sqlite_read_then_write_transactions_wait_for_concurrent_writers() {
     assert!(failures.is_empty(), "deletes failed beside a concurrent writer: {failures:?}");
     assert_eq!(strategies.list(owner.id, frontdesk_kernel::PageRequest::default()).await.unwrap().total, 0);
 }
+
+/// Eight messages appended to one conversation at once: all stored, each at its own position.
+async fn parallel_appends_all_land(fixture: Fixture) {
+    use frontdesk_receptionist::ports::ConversationStore;
+    use frontdesk_receptionist::{Channel, Conversation, Message, MessageRole};
+    let tenant = tenant(&SeaOrmTenantRepository::new(fixture.store.clone()), None).await.id;
+    let store = Arc::new(frontdesk_sea_orm::SeaOrmConversations::new(fixture.store.clone()));
+    let conversation = Conversation::start(tenant, frontdesk_kernel::LeadId::new(), Channel::Chat, Utc::now());
+    store.create(&conversation).await.unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let message = Message::new(MessageRole::User, format!("message {n}"), Utc::now()).unwrap();
+                store.append(tenant, conversation.id, &message).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().expect("every append lands");
+    }
+    let stored = store.history(tenant, conversation.id, 100).await.unwrap();
+    let mut said: Vec<_> = stored.iter().map(|m| m.content.clone()).collect();
+    said.sort();
+    assert_eq!(said, (0..8).map(|n| format!("message {n}")).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_parallel_appends_all_land() {
+    parallel_appends_all_land(postgres().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_parallel_appends_all_land() {
+    parallel_appends_all_land(sqlite().await).await;
+}

@@ -156,8 +156,19 @@ impl ConversationStore for SeaOrmConversations {
             message.content.clone().into(),
             micros(message.created_at).into(),
         ];
-        db.execute_raw(stmt(db.get_database_backend(), sql, values)).await.map_err(storage)?;
-        Ok(())
+        // Two turns of one conversation at once compute the same next
+        // position; the primary key refuses the second, which takes the next.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match db.execute_raw(stmt(db.get_database_backend(), sql, values.clone())).await {
+                Ok(_) => return Ok(()),
+                Err(err)
+                    if attempt < 20 && matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+                }
+                Err(err) => return Err(storage(err)),
+            }
+        }
     }
 
     async fn history(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<Message>> {
