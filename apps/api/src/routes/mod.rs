@@ -31,6 +31,17 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     webhooks::configure(cfg);
 }
 
+/// An id sent in a body or query, its problem added to `errors` under
+/// `field`; blank is absent.
+pub(crate) fn field_id<T: std::str::FromStr>(
+    errors: &mut frontdesk_kernel::ValidationErrors,
+    field: &str,
+    raw: Option<&str>,
+) -> Option<T> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    errors.check(field, raw.parse::<T>().map_err(|_| "must be an id (UUID)"))
+}
+
 /// Parses a path id; a malformed id names nothing, so it is a 404 like any
 /// unknown id (`"{entity} not found"`), never a 400 that would tell ids apart.
 pub(crate) fn path_id<T: std::str::FromStr>(raw: &str, entity: &str) -> Result<T, ApiError> {

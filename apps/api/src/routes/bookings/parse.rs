@@ -32,8 +32,4 @@ pub fn bound(errors: &mut ValidationErrors, field: &str, raw: Option<&str>) -> O
     )
 }
 
-/// An id sent in a body or query; blank is absent.
-pub fn id<T: std::str::FromStr>(errors: &mut ValidationErrors, field: &str, raw: Option<&str>) -> Option<T> {
-    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
-    errors.check(field, raw.parse::<T>().map_err(|_| "must be an id (UUID)"))
-}
+pub(crate) use crate::routes::field_id as id;

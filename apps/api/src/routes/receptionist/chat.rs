@@ -5,6 +5,7 @@
 
 use crate::error::ApiError;
 use crate::extract::tenant::TenantScope;
+use crate::routes::field_id;
 use crate::routes::paged::page_or_report;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -190,12 +191,7 @@ pub(super) async fn list(
     params: web::Query<ConversationParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = ValidationErrors::new();
-    let lead = params
-        .lead_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .and_then(|raw| errors.check("leadId", raw.parse::<LeadId>().map_err(|_| "must be a lead id")));
+    let lead: Option<LeadId> = field_id(&mut errors, "leadId", params.lead_id.as_deref());
     let channel = channel(&mut errors, params.channel.as_deref());
     let page = page_or_report(&mut errors, params.page, params.limit);
     let (Some(page), true) = (page, errors.is_empty()) else { return Err(ApiError::validation(&errors)) };
@@ -296,15 +292,8 @@ pub(super) async fn replay(
     let turn: frontdesk_receptionist::conversation::TurnId = crate::routes::path_id(&turn, "turn")?;
     let body = body.0.unwrap_or(ReplayRequest { strategy_id: None, prompt_template_id: None, model: None });
     let mut errors = ValidationErrors::new();
-    let mut id_of = |field: &str, raw: Option<&str>| {
-        raw.map(str::trim)
-            .filter(|r| !r.is_empty())
-            .and_then(|r| errors.check(field, r.parse::<uuid_like::Id>().map_err(|_| "must be an id")))
-    };
-    let strategy = id_of("strategyId", body.strategy_id.as_deref())
-        .map(|id| frontdesk_receptionist::strategy::StrategyId::from_uuid(id.0));
-    let template = id_of("promptTemplateId", body.prompt_template_id.as_deref())
-        .map(|id| frontdesk_receptionist::template::PromptTemplateId::from_uuid(id.0));
+    let strategy = field_id(&mut errors, "strategyId", body.strategy_id.as_deref());
+    let template = field_id(&mut errors, "promptTemplateId", body.prompt_template_id.as_deref());
     let model = body.model.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
     if model.as_ref().is_some_and(|m| m.chars().count() > 100) {
         errors.add("model", "must be at most 100 characters");
@@ -322,17 +311,4 @@ pub(super) async fn replay(
             trace: replayed.trace,
         },
     }))
-}
-
-/// A UUID as a client wrote it.
-mod uuid_like {
-    /// A parsed UUID.
-    pub struct Id(pub uuid::Uuid);
-
-    impl std::str::FromStr for Id {
-        type Err = uuid::Error;
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            uuid::Uuid::parse_str(s).map(Id)
-        }
-    }
 }
