@@ -5,6 +5,7 @@ pub(crate) mod bookings;
 pub(crate) mod leads;
 pub(crate) mod outbox;
 pub(crate) mod receptionist;
+mod sql;
 pub(crate) mod tenancy;
 
 pub use bookings::{SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules, SeaOrmWording};

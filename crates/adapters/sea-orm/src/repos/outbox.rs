@@ -8,13 +8,14 @@
 
 use crate::connection::SqlStore;
 use crate::error::db;
+use crate::repos::sql::stmt;
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use frontdesk_kernel::messaging::{
     MessageChannel, MessageId, MessagingError, OutboundMessage, OutboundMessenger, Outbox, Sent, SentMessage,
 };
 use frontdesk_kernel::{Page, PageRequest, TenantId};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
 /// Messages in `outbox_messages`.
@@ -29,11 +30,6 @@ impl SeaOrmOutbox {
     pub const fn new(store: SqlStore) -> Self {
         Self { store }
     }
-}
-
-fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
-    Statement::from_sql_and_values(backend, sql, values)
 }
 
 fn unavailable(err: sea_orm::DbErr) -> MessagingError {

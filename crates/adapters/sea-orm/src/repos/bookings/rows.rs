@@ -4,13 +4,9 @@
 use crate::error::db;
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_bookings::BookingsError;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 
-/// A statement written with `$1…` placeholders, for `backend` (`?1…` on SQLite).
-pub(super) fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
-    Statement::from_sql_and_values(backend, sql, values)
-}
+pub(super) use crate::repos::sql::stmt;
 
 /// Epoch milliseconds.
 pub(super) fn ms(at: DateTime<Utc>) -> i64 {

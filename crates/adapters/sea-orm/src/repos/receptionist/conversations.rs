@@ -5,13 +5,14 @@
 
 use crate::connection::SqlStore;
 use crate::error::db;
+use crate::repos::sql::stmt;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_kernel::{LeadId, Page, PageRequest, TenantId};
 use frontdesk_receptionist::conversation::{TurnId, TurnRecord};
 use frontdesk_receptionist::ports::ConversationStore;
 use frontdesk_receptionist::{Channel, Conversation, ConversationId, Message, ReceptionistError, Result};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
 use uuid::Uuid;
 
 /// Conversations, messages and turns in SQL.
@@ -29,11 +30,6 @@ impl SeaOrmConversations {
 }
 
 const NOT_FOUND: ReceptionistError = ReceptionistError::NotFound { entity: "conversation" };
-
-fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
-    Statement::from_sql_and_values(backend, sql, values)
-}
 
 fn storage(err: DbErr) -> ReceptionistError {
     ReceptionistError::Storage(db(err))
@@ -145,10 +141,13 @@ impl ConversationStore for SeaOrmConversations {
     }
 
     async fn append(&self, tenant: TenantId, id: ConversationId, message: &Message) -> Result<()> {
-        self.exists(tenant, id).await?;
         let db = self.store.connection();
+        // The conversation's ownership is checked by the insert itself: no row of
+        // `tenant`'s, nothing inserted, `NotFound` (one round trip, not two).
         let sql = "INSERT INTO conversation_messages (conversation_id, position, tenant_id, role, content, created_at)
-            SELECT $1, COALESCE(MAX(position), 0) + 1, $2, $3, $4, $5 FROM conversation_messages WHERE conversation_id = $1";
+            SELECT c.id, (SELECT COALESCE(MAX(m.position), 0) + 1 FROM conversation_messages m WHERE m.conversation_id = c.id),
+                c.tenant_id, $3, $4, $5
+            FROM conversations c WHERE c.id = $1 AND c.tenant_id = $2";
         let values = vec![
             id.as_uuid().into(),
             tenant.as_uuid().into(),
@@ -162,6 +161,7 @@ impl ConversationStore for SeaOrmConversations {
         loop {
             attempt += 1;
             match db.execute_raw(stmt(db.get_database_backend(), sql, values.clone())).await {
+                Ok(done) if done.rows_affected() == 0 => return Err(NOT_FOUND),
                 Ok(_) => return Ok(()),
                 Err(err)
                     if attempt < 20 && matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
@@ -250,11 +250,12 @@ impl ConversationStore for SeaOrmConversations {
     }
 
     async fn record_turn(&self, t: &TurnRecord) -> Result<()> {
-        self.exists(t.tenant_id, t.conversation_id).await?;
         let messages = serde_json::to_value(&t.messages).map_err(ReceptionistError::storage)?;
         let db = self.store.connection();
         let sql = format!(
-            "INSERT INTO conversation_turns ({TURN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+            "INSERT INTO conversation_turns ({TURN_COLUMNS})
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
+             FROM conversations WHERE id = $3 AND tenant_id = $2"
         );
         let values: Vec<Value> = vec![
             t.id.as_uuid().into(),
@@ -275,8 +276,8 @@ impl ConversationStore for SeaOrmConversations {
             i64::try_from(t.duration_ms).unwrap_or(i64::MAX).into(),
             micros(t.created_at).into(),
         ];
-        db.execute_raw(stmt(db.get_database_backend(), &sql, values)).await.map_err(storage)?;
-        Ok(())
+        let done = db.execute_raw(stmt(db.get_database_backend(), &sql, values)).await.map_err(storage)?;
+        if done.rows_affected() == 0 { Err(NOT_FOUND) } else { Ok(()) }
     }
 
     async fn turns(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<TurnRecord>> {
