@@ -60,4 +60,19 @@ ensure_services() {
   ensure_postgres_login
   ensure_redis
   log "PostgreSQL and Redis answer on 127.0.0.1"
+  ensure_prism
+}
+
+# Stoplight Prism serves the vendors' own API descriptions in adapter tests
+# (crates/adapters/*/tests/fixtures). Installed once from npm into
+# $HOME/.cache/frontdesk-tools; tests find it through FRONTDESK_PRISM.
+ensure_prism() {
+  local root="$HOME/.cache/frontdesk-tools/prism"
+  if [ ! -x "$root/node_modules/.bin/prism" ]; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    log "installing Stoplight Prism 5 into $root"
+    mkdir -p "$root"
+    (cd "$root" && npm install --silent --no-audit --no-fund @stoplight/prism-cli@5.14.2 >/dev/null)
+  fi
+  export FRONTDESK_PRISM="$root/node_modules/.bin/prism"
 }

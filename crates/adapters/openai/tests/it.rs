@@ -6,6 +6,9 @@
 //! chat-completions shape (system first, tools as functions, tool choice).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
+#[path = "it/prism.rs"]
+mod prism;
+
 use frontdesk_openai::{OpenAiChatModel, OpenAiConfig};
 use frontdesk_receptionist::ReceptionistError;
 use frontdesk_receptionist::model::{
@@ -111,6 +114,7 @@ fn model(server: &FaultServer) -> OpenAiChatModel {
         model: "gpt-4o-mini".into(),
         max_attempts: 4,
         backoff: Duration::from_millis(5),
+        extra_headers: Vec::new(),
     };
     OpenAiChatModel::new(reqwest::Client::new(), config)
 }
@@ -231,4 +235,83 @@ async fn the_breaker_opens_after_repeated_failures_and_then_sends_nothing() {
         "{err:?}"
     );
     assert_eq!(server.requests.lock().unwrap().len(), 5, "no request while open");
+}
+
+fn sse(chunks: &[Value]) -> Answer {
+    let mut body: String = chunks.iter().map(|c| format!("data: {c}\n\n")).collect();
+    body.push_str("data: [DONE]\n\n");
+    Answer::Reply { status: 200, headers: vec![("content-type", "text/event-stream".into())], body }
+}
+
+fn delta(delta: Value, finish: Option<&str>) -> Value {
+    json!({"id": "chatcmpl-2", "object": "chat.completion.chunk", "created": 1_764_000_000,
+        "model": "gpt-4o-mini-2024-07-18", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+}
+
+#[tokio::test]
+async fn a_streamed_answer_yields_text_as_written_then_whole_tool_calls_and_usage() {
+    use frontdesk_receptionist::model::{ChatResponse, StreamEvent};
+    use futures_util::StreamExt;
+    let chunks = [
+        delta(json!({"role": "assistant", "content": "One "}), None),
+        delta(json!({"content": "moment."}), None),
+        delta(
+            json!({"tool_calls": [{"index": 0, "id": "call_7", "type": "function",
+            "function": {"name": "check_availability", "arguments": "{\"af"}}]}),
+            None,
+        ),
+        delta(json!({"tool_calls": [{"index": 0, "function": {"arguments": "ter\":\"15:00\"}"}}]}), None),
+        delta(json!({}), Some("tool_calls")),
+        json!({"id": "chatcmpl-2", "object": "chat.completion.chunk", "created": 1_764_000_000,
+            "model": "gpt-4o-mini-2024-07-18", "choices": [],
+            "usage": {"prompt_tokens": 80, "completion_tokens": 9, "total_tokens": 89}}),
+    ];
+    let server = serve(vec![sse(&chunks), sse(&chunks)]).await;
+    let model = model(&server);
+    let events: Vec<StreamEvent> =
+        model.stream(&request(Duration::from_secs(5))).await.unwrap().map(Result::unwrap).collect().await;
+    assert_eq!(events[0], StreamEvent::Text("One ".into()), "text arrives before the answer is complete");
+    assert_eq!(events[1], StreamEvent::Text("moment.".into()));
+    assert_eq!(
+        events[2],
+        StreamEvent::ToolCall(ToolCall {
+            id: "call_7".into(),
+            name: "check_availability".into(),
+            arguments: "{\"after\":\"15:00\"}".into()
+        })
+    );
+    assert!(matches!(&events[3], StreamEvent::Done { finish: FinishReason::ToolCalls, usage, .. }
+        if usage.prompt_tokens == 80 && usage.completion_tokens == 9));
+    let sent = server.requests.lock().unwrap()[0].clone();
+    assert_eq!(sent["stream"], true);
+    assert_eq!(sent["stream_options"]["include_usage"], true);
+
+    let collected = ChatResponse::collect(model.stream(&request(Duration::from_secs(5))).await.unwrap()).await.unwrap();
+    assert_eq!(collected.text.as_deref(), Some("One moment."));
+    assert_eq!(collected.tool_calls.len(), 1);
+}
+
+#[tokio::test]
+async fn a_stream_that_stalls_or_is_cut_ends_with_an_error_not_a_partial_answer() {
+    use frontdesk_receptionist::model::ChatResponse;
+    let server = serve(vec![Answer::Hang]).await;
+    let model_a = model(&server);
+    let err =
+        ChatResponse::collect(model_a.stream(&request(Duration::from_millis(500))).await.unwrap()).await.unwrap_err();
+    assert!(matches!(&err, ReceptionistError::ModelUnavailable { message } if message.contains("stalled")), "{err:?}");
+
+    let cut = Answer::Reply {
+        status: 200,
+        headers: Vec::new(),
+        body: format!("data: {}\n\n", delta(json!({"content": "Half"}), None)),
+    };
+    let server = serve(vec![cut, status(503), status(503)]).await;
+    let model_b = model(&server);
+    let err = ChatResponse::collect(model_b.stream(&request(Duration::from_secs(5))).await.unwrap()).await.unwrap_err();
+    assert!(
+        matches!(&err, ReceptionistError::ModelUnavailable { message } if message.contains("ended before")),
+        "{err:?}"
+    );
+    let err = model_b.stream(&request(Duration::from_millis(800))).await.err().unwrap();
+    assert!(matches!(&err, ReceptionistError::ModelUnavailable { message } if message.contains("HTTP 5")), "{err:?}");
 }

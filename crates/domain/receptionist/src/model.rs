@@ -8,10 +8,74 @@
 //! Tool-call arguments stay the raw JSON text the model wrote: models do
 //! write malformed or wrongly-typed arguments, and the agent loop must be
 //! able to hand that back to the model as a tool error rather than fail.
+//!
+//! [`ChatModel::stream`] is the same call as a stream of [`StreamEvent`]s —
+//! text deltas as the model writes them and each tool call once it is
+//! complete — so the voice channel can speak while the model still writes.
+//! Models that cannot stream get the default: one delta with the whole
+//! text, then the calls.
 
 use crate::error::Result;
 use async_trait::async_trait;
+use futures_util::stream::{self, BoxStream, StreamExt};
 use std::time::Duration;
+
+/// What a streaming call yields, in order: deltas and calls, then one `Done`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamEvent {
+    /// More of the answer's text.
+    Text(String),
+    /// A tool call whose name and arguments are complete.
+    ToolCall(ToolCall),
+    /// The end: why it stopped, what it cost, which model answered.
+    Done {
+        /// Why it stopped.
+        finish: FinishReason,
+        /// What it cost.
+        usage: Usage,
+        /// The model that answered.
+        model: String,
+    },
+}
+
+/// A streaming answer; an `Err` item ends it (`ModelUnavailable`).
+pub type ChatStream = BoxStream<'static, Result<StreamEvent>>;
+
+impl ChatResponse {
+    /// This answer as the events a stream of it would yield.
+    #[must_use]
+    pub fn into_events(self) -> Vec<StreamEvent> {
+        let mut events = Vec::with_capacity(self.tool_calls.len() + 2);
+        if let Some(text) = self.text.filter(|t| !t.is_empty()) {
+            events.push(StreamEvent::Text(text));
+        }
+        events.extend(self.tool_calls.into_iter().map(StreamEvent::ToolCall));
+        events.push(StreamEvent::Done { finish: self.finish, usage: self.usage, model: self.model });
+        events
+    }
+
+    /// Collects a stream back into one answer (what `complete` would have returned).
+    ///
+    /// # Errors
+    /// The stream's first error; `ModelUnavailable` when it ends without `Done`.
+    pub async fn collect(mut events: ChatStream) -> Result<Self> {
+        let mut text = String::new();
+        let mut tool_calls = Vec::new();
+        while let Some(event) = events.next().await {
+            match event? {
+                StreamEvent::Text(delta) => text.push_str(&delta),
+                StreamEvent::ToolCall(call) => tool_calls.push(call),
+                StreamEvent::Done { finish, usage, model } => {
+                    let text = Some(text).filter(|t| !t.trim().is_empty());
+                    return Ok(Self { text, tool_calls, finish, usage, model });
+                }
+            }
+        }
+        Err(crate::error::ReceptionistError::ModelUnavailable {
+            message: "the stream ended before the answer did".into(),
+        })
+    }
+}
 
 /// A large language model that continues a conversation, with tools.
 #[async_trait]
@@ -22,6 +86,17 @@ pub trait ChatModel: Send + Sync + 'static {
     /// `ModelUnavailable` when the provider fails, times out, refuses or
     /// the budget runs out; callers then answer with the fallback.
     async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse>;
+
+    /// The same answer as a stream: text deltas as they are written, each
+    /// tool call once complete, then `Done`. The default streams the
+    /// finished [`complete`](Self::complete) answer.
+    ///
+    /// # Errors
+    /// As `complete`, before the first event; later failures end the stream with an `Err` item.
+    async fn stream(&self, request: &ChatRequest) -> Result<ChatStream> {
+        let answer = self.complete(request).await?;
+        Ok(stream::iter(answer.into_events().into_iter().map(Ok)).boxed())
+    }
 }
 
 /// A tool the model may call.
