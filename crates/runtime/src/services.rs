@@ -76,10 +76,7 @@ impl Services {
             chat_model(settings),
         );
         let clock = desk.clock();
-        let desk = Arc::new(desk.with_tools(vec![
-            Arc::new(frontdesk_receptionist::lead_tools::UpdateLead(Arc::clone(&leads))),
-            Arc::new(frontdesk_receptionist::lead_tools::RecordQualification::new(Arc::clone(&leads), clock)),
-        ]));
+        let desk = Arc::new(desk.with_tools(frontdesk_receptionist::lead_tools::lead_tools(&leads, clock)));
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
             subaccounts: Arc::new(subaccount_service(stores)),

@@ -28,6 +28,12 @@ fn refusal(err: LeadsError) -> ToolError {
     }
 }
 
+/// Both lead tools over `leads`, qualification stamped by `clock` (as the live receptionist and a sandbox use them).
+#[must_use]
+pub fn lead_tools(leads: &Arc<LeadService>, clock: Arc<dyn Clock>) -> Vec<Arc<dyn AgentTool>> {
+    vec![Arc::new(UpdateLead(Arc::clone(leads))), Arc::new(RecordQualification::new(Arc::clone(leads), clock))]
+}
+
 /// Corrects or completes the caller's contact details.
 pub struct UpdateLead(pub Arc<LeadService>);
 

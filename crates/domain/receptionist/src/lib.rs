@@ -15,16 +15,20 @@
 //! lead only), at most five model steps, every bad tool call an error the
 //! model reads, the reply fitted to its channel, a trace of all of it. The
 //! orchestration around it (context from the strategy and template,
-//! storage, fallback) builds on these.
+//! storage, fallback) builds on these; [`evaluation`] plays a tenant's
+//! scenarios against all of it in a sandbox of in-memory stores
+//! ([`memory`]).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod agent;
 pub mod config;
 pub mod conversation;
 pub mod error;
+pub mod evaluation;
 pub mod fallback;
 pub mod fallback_model;
 pub mod lead_tools;
+pub mod memory;
 pub mod model;
 pub mod phrases;
 pub mod ports;

@@ -1,5 +1,5 @@
-//! In-memory adapters, a scripted chat model and the contract suites of the
-//! storage ports (feature `testing`).
+//! The in-memory adapters and scripted chat model (re-exported from
+//! [`crate::memory`]) and the contract suites of the storage ports (feature `testing`).
 //!
 //! [`ScriptedChatModel`] replays canned replies (or failures) and records
 //! what it was sent, so use cases can be tested without a provider,
@@ -8,6 +8,5 @@
 //! as the SQL repositories, and both are checked by the suites in [`contract`].
 
 pub mod contract;
-mod memory;
 
-pub use memory::{InMemoryConversations, InMemoryPromptTemplates, InMemoryStrategies, ScriptedChatModel};
+pub use crate::memory::{InMemoryConversations, InMemoryPromptTemplates, InMemoryStrategies, ScriptedChatModel};

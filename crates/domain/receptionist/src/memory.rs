@@ -1,4 +1,8 @@
 //! In-memory implementations of the receptionist ports.
+//!
+//! Not only for tests: an evaluation runs a tenant's scenarios in a sandbox
+//! built on these (see [`crate::evaluation`] and ADR 0012), so they are
+//! compiled into every build.
 
 use crate::conversation::{Channel, Conversation, ConversationId, Message, TurnRecord};
 use crate::error::{ReceptionistError, Result};
