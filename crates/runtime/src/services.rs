@@ -278,6 +278,12 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
             Arc::new(SystemClock),
         )))
         .with(Arc::new(ExportLeads::new(repo, Arc::clone(&stores.files), codec)))
+        .with(Arc::new(frontdesk_receptionist::evaluation::Evaluations::new(
+            Arc::new(receptionist_config(stores)),
+            Arc::new(bookings(settings, stores)),
+            chat_model(settings),
+            Arc::new(SystemClock),
+        )))
         .with(Arc::new(SendBookingMessages::new(
             Arc::new(SeaOrmBookings::new(stores.sql.clone())),
             Arc::new(SeaOrmWording::new(stores.sql.clone())),

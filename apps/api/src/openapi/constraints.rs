@@ -34,7 +34,7 @@ pub const PASSWORD: &str = "^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[^\\u0000-\\u001f\
 pub const BLANK: &str = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*";
 
 /// Request bodies that refuse members they do not define.
-const CLOSED: [&str; 16] = [
+const CLOSED: [&str; 22] = [
     "ExportBody",
     "ExportFilterBody",
     "CreateResourceBody",
@@ -51,6 +51,12 @@ const CLOSED: [&str; 16] = [
     "WordingRequest",
     "ChatRequest",
     "ReplayRequest",
+    "EvaluationBody",
+    "ScenarioSchema",
+    "CallerSchema",
+    "PlannedSchema",
+    "ExpectSchema",
+    "ReplyCheckSchema",
 ];
 
 /// A UUID, as every id in this api.
@@ -131,6 +137,7 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
         rules.push(("ExportFilterBody", param, false, constraints));
     }
     rules.extend(booking_rules());
+    rules.extend(evaluation_rules());
     rules.push(("CreateTemplateBody", "variables", false, variables.clone()));
     rules.push(("UpdateTemplateBody", "variables", false, variables));
     for (schema, required) in [("CreateStrategyBody", true), ("UpdateStrategyBody", false)] {
@@ -231,6 +238,48 @@ fn booking_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
         rules.push(("WeeklyHoursRequest", day, false, json!({"maxItems": Schedule::MAX_RANGES_PER_DAY})));
     }
     rules
+}
+
+/// The evaluation body. Cross-field rules (scenarios or a suite, a reply
+/// check naming a turn the scenario has, local times that exist, a phone
+/// valid for its plan, ids of this sub-account) are prose.
+fn evaluation_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
+    use frontdesk_receptionist::evaluation::scenario::{
+        MAX_CHECKS, MAX_EXISTING, MAX_SCENARIOS, MAX_TRIALS, MAX_TURNS,
+    };
+    let local = json!({"pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$"});
+    let id_or_blank = json!({"pattern": format!("^{BLANK}$|{UUID}")});
+    let check = |max: usize| json!({"type": "string", "pattern": REQUIRED_TEXT, "maxLength": max});
+    let planned = |max: usize| json!({"maxItems": max});
+    vec![
+        ("EvaluationBody", "scenarios", false, json!({"maxItems": MAX_SCENARIOS})),
+        ("EvaluationBody", "suite", false, json!({"enum": ["", "starter"]})),
+        ("EvaluationBody", "trials", false, json!({"minimum": 1, "maximum": MAX_TRIALS})),
+        ("EvaluationBody", "strategyId", false, id_or_blank.clone()),
+        ("EvaluationBody", "promptTemplateId", false, id_or_blank),
+        ("ScenarioSchema", "name", true, text(REQUIRED_TEXT, 200)),
+        ("ScenarioSchema", "category", false, text(REQUIRED_TEXT, 200)),
+        ("ScenarioSchema", "channel", false, json!({"enum": ["voice", "sms", "email", "chat"]})),
+        ("ScenarioSchema", "now", false, local.clone()),
+        ("ScenarioSchema", "existing", false, planned(MAX_EXISTING)),
+        (
+            "ScenarioSchema",
+            "turns",
+            true,
+            json!({"minItems": 1, "maxItems": MAX_TURNS, "items": check(frontdesk_receptionist::Message::MAX_CHARS)}),
+        ),
+        ("CallerSchema", "name", false, text(REQUIRED_TEXT, 200)),
+        ("CallerSchema", "phone", false, text(REQUIRED_TEXT, 200)),
+        ("CallerSchema", "email", false, json!({"format": "email", "maxLength": 200})),
+        ("PlannedSchema", "lead", true, json!({"enum": ["caller", "other"]})),
+        ("PlannedSchema", "startsAt", true, local),
+        ("ExpectSchema", "bookings", false, planned(MAX_EXISTING)),
+        ("ExpectSchema", "callerBookings", false, json!({"minimum": 0, "maximum": 1000})),
+        ("ExpectSchema", "replies", false, json!({"maxItems": MAX_CHECKS})),
+        ("ExpectSchema", "forbidden", false, json!({"maxItems": MAX_CHECKS, "items": check(500)})),
+        ("ReplyCheckSchema", "turn", true, json!({"minimum": 0, "maximum": MAX_TURNS - 1})),
+        ("ReplyCheckSchema", "contains", true, text(REQUIRED_TEXT, 500)),
+    ]
 }
 
 /// `(operationId, query parameter, constraints)`.

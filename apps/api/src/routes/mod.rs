@@ -47,3 +47,20 @@ pub(crate) fn field_id<T: std::str::FromStr>(
 pub(crate) fn path_id<T: std::str::FromStr>(raw: &str, entity: &str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| ApiError::new(Code::NotFound, format!("{entity} not found")))
 }
+
+/// The `Idempotency-Key` header, when sent (a retried request then returns the same job).
+pub(crate) fn idempotency_key(req: &actix_web::HttpRequest) -> Result<Option<String>, ApiError> {
+    match req.headers().get("idempotency-key") {
+        None => Ok(None),
+        Some(value) => {
+            let key = value
+                .to_str()
+                .map_err(|_| ApiError::new(Code::BadRequest, "Idempotency-Key must be visible ASCII"))?
+                .trim();
+            if key.is_empty() || key.len() > 200 {
+                return Err(ApiError::new(Code::BadRequest, "Idempotency-Key must be 1-200 characters"));
+            }
+            Ok(Some(key.to_owned()))
+        }
+    }
+}

@@ -121,6 +121,7 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         (Method::POST, "/api/v1/prompt-templates".into(), Some(json!({"name": "Y", "body": "b"})), false),
         (Method::PATCH, format!("/api/v1/prompt-templates/{template}"), Some(json!({"body": "b2"})), false),
         (Method::POST, "/api/v1/leads/export".into(), None, false),
+        (Method::POST, "/api/v1/evaluations".into(), Some(json!({"suite": "starter"})), false),
         (Method::GET, "/api/v1/leads?deleted=true".into(), None, false),
         (Method::GET, "/api/v1/leads".into(), None, true),
     ];

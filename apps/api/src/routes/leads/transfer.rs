@@ -40,20 +40,6 @@ fn format_of(file_name: Option<&str>, content_type: Option<&str>) -> Option<Tabu
     }
 }
 
-/// The `Idempotency-Key` header, when sent (a retried upload then returns the same job).
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    match req.headers().get("idempotency-key") {
-        None => Ok(None),
-        Some(value) => {
-            let key = value.to_str().map_err(|_| bad_request("Idempotency-Key must be visible ASCII"))?.trim();
-            if key.is_empty() || key.len() > 200 {
-                return Err(bad_request("Idempotency-Key must be 1-200 characters"));
-            }
-            Ok(Some(key.to_owned()))
-        }
-    }
-}
-
 /// Upload form: one `file` part (CSV or XLSX, at most 20 MB).
 #[derive(ToSchema)]
 #[allow(dead_code, reason = "documents the multipart form for the OpenAPI document")]
@@ -82,7 +68,7 @@ pub(super) async fn import(
     req: HttpRequest,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req)?;
+    let key = crate::routes::idempotency_key(&req)?;
     let (format, bytes) = read_upload(&req, form).await?;
     let job = transfers.start_import(scope.tenant, format, bytes, key.as_deref()).await?;
     Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: job.to_string() }))
@@ -264,7 +250,7 @@ pub(super) async fn export(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req)?;
+    let key = crate::routes::idempotency_key(&req)?;
     let (format, filter) = export_request(&req, &body)?;
     let job = transfers.start_export(scope.tenant, format, filter, key.as_deref()).await?;
     Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: job.to_string() }))

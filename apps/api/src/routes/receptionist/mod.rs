@@ -1,9 +1,11 @@
 //! `/api/v1/strategies/*` and `/api/v1/prompt-templates/*`: the
 //! receptionist's per-tenant configuration; `/api/v1/chat/*` and
-//! `/api/v1/conversations/*`: talking to it and reading what it did. Exactly one of each is the
+//! `/api/v1/conversations/*`: talking to it and reading what it did;
+//! `/api/v1/evaluations`: testing it on scenarios in a sandbox. Exactly one of each is the
 //! tenant's default; another tenant's ids answer 404.
 
 mod chat;
+mod evaluations;
 mod strategies;
 mod templates;
 
@@ -29,5 +31,6 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(chat::get)
         .service(chat::messages)
         .service(chat::turns)
-        .service(chat::replay);
+        .service(chat::replay)
+        .service(evaluations::evaluate);
 }

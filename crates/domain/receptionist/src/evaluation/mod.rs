@@ -29,7 +29,7 @@ use crate::template::PromptTemplateId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_bookings::service::Bookings;
-use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, JobKind, ProgressSink};
+use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, JobId, JobKind, JobQueue, ProgressSink};
 use frontdesk_kernel::{Clock, TenantId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -103,6 +103,39 @@ impl EvaluationRequest {
 pub fn suite(name: &str) -> Option<Vec<Scenario>> {
     let (_, text) = SUITES.iter().find(|(n, _)| *n == name)?;
     serde_json::from_str(text).ok()
+}
+
+/// Queues an evaluation of `tenant`'s receptionist (`key`: a retried request gets the same job).
+///
+/// # Errors
+/// `Validation` naming every bad field — a strategy or template that is not
+/// the tenant's included — nothing queued; `Storage` when the queue fails.
+pub async fn start(
+    queue: &dyn JobQueue,
+    config: &ReceptionistConfig,
+    tenant: TenantId,
+    request: &EvaluationRequest,
+    key: Option<&str>,
+) -> crate::Result<JobId> {
+    let mut errors = request.problems();
+    if let Some(id) = request.strategy_id
+        && let Err(crate::ReceptionistError::NotFound { .. }) = config.get_strategy(tenant, id).await
+    {
+        errors.add("strategyId", "names no strategy of this sub-account");
+    }
+    if let Some(id) = request.prompt_template_id
+        && let Err(crate::ReceptionistError::NotFound { .. }) = config.get_template(tenant, id).await
+    {
+        errors.add("promptTemplateId", "names no prompt template of this sub-account");
+    }
+    errors.into_result()?;
+    let mut job = EvaluateJob::new_job(tenant, request).map_err(crate::ReceptionistError::storage)?;
+    if let Some(key) = key {
+        job = job.with_idempotency_key(format!("{}:{key}", EvaluateJob::KIND));
+    }
+    let id = queue.enqueue(job).await.map_err(crate::ReceptionistError::storage)?.id();
+    tracing::info!(job.id = %id, "evaluation queued");
+    Ok(id)
 }
 
 /// The verdict of one play of one scenario.

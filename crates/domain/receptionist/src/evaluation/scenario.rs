@@ -207,6 +207,12 @@ impl Scenario {
                     text_field(&mut errors, &format!("{at}.{who}.{field}"), value, MAX_NAME);
                 }
             }
+            if let Some(Err(e)) = caller.phone.as_deref().map(frontdesk_kernel::PhoneNumber::parse) {
+                errors.add(format!("{at}.{who}.phone"), e);
+            }
+            if let Some(Err(e)) = caller.email.as_deref().map(frontdesk_kernel::EmailAddress::parse) {
+                errors.add(format!("{at}.{who}.email"), e);
+            }
         }
         if let Some(facts) = &self.facts
             && let Err(e) = frontdesk_kernel::JsonObject::parse(Value::Object(facts.clone()))
