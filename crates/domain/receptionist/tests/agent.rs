@@ -7,6 +7,8 @@
 //! the caller can fall back.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
+#[path = "support/replay.rs"]
+mod replay;
 #[path = "support/scenarios.rs"]
 mod scenarios;
 

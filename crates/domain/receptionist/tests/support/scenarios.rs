@@ -22,13 +22,33 @@ use std::sync::Arc;
 
 const MARKER: &str = "SECRET-PROMPT-MARKER-7731";
 
-/// The live tenant the corpus is evaluated against, and the runner.
-async fn tenant() -> (Evaluations, Base) {
+/// The live tenant the corpus is evaluated against.
+pub struct World {
+    pub config: Arc<ReceptionistConfig>,
+    pub bookings: Arc<frontdesk_bookings::service::Bookings>,
+    pub clock: Arc<ManualClock>,
+    pub base: Base,
+    /// The strategy's business facts.
+    pub facts: serde_json::Value,
+    pub zone: chrono_tz::Tz,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl World {
+    /// The evaluation runner over this tenant with `model` (`None`: the fallback).
+    pub fn runner(&self, model: Option<Arc<dyn frontdesk_receptionist::ChatModel>>) -> Evaluations {
+        Evaluations::new(self.config.clone(), self.bookings.clone(), model, self.clock.clone())
+    }
+}
+
+/// Acme Roofing: its strategy, a prompt template carrying a marker, Monday–Friday 9–5 in Chicago.
+pub async fn world() -> World {
     let store = Arc::new(InMemoryBookingStore::new());
     let tenant = TenantId::new();
     store.add_tenant(tenant, super::ZONE);
     let bookings = super::bookings_over(&store, tenant).await;
-    let clock = Arc::new(ManualClock::at(bookings.now()));
+    let now = bookings.now();
+    let clock = Arc::new(ManualClock::at(now));
     let config = Arc::new(ReceptionistConfig::new(
         Arc::new(InMemoryStrategies::default()),
         Arc::new(InMemoryPromptTemplates::default()),
@@ -40,7 +60,7 @@ async fn tenant() -> (Evaluations, Base) {
         name: "Main".into(),
         persona: "You are Sam.".into(),
         goal: "Book inspections.".into(),
-        business_facts: Some(facts),
+        business_facts: Some(facts.clone()),
         ..NewStrategy::default()
     };
     config.create_strategy(tenant, strategy).await.unwrap();
@@ -54,17 +74,24 @@ async fn tenant() -> (Evaluations, Base) {
     };
     config.create_template(tenant, template).await.unwrap();
     let base = Base::load(&config, &bookings, tenant, None, None).await.unwrap();
-    (Evaluations::new(config, bookings, None, clock), base)
+    World { config, bookings, clock, base, facts, zone: super::ZONE, now }
 }
 
-#[tokio::test]
-async fn every_scenario_of_the_corpus_holds_against_the_fallback() {
+/// The corpus's files, sorted.
+pub fn corpus() -> Vec<std::path::PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut files: Vec<_> = std::fs::read_dir(&dir).expect("tests/scenarios").map(|e| e.unwrap().path()).collect();
     files.retain(|p| p.extension().is_some_and(|e| e == "json"));
     files.sort();
+    files
+}
+
+#[tokio::test]
+async fn every_scenario_of_the_corpus_holds_against_the_fallback() {
+    let files = corpus();
     assert!(files.len() >= 30, "the corpus has {} scenarios; it needs at least 30", files.len());
-    let (runner, base) = tenant().await;
+    let w = world().await;
+    let (runner, base) = (w.runner(None), &w.base);
     let mut failures = Vec::new();
     let mut categories = BTreeSet::new();
     for file in &files {
@@ -78,7 +105,7 @@ async fn every_scenario_of_the_corpus_holds_against_the_fallback() {
             file.display()
         );
         categories.extend(scenario.category.clone());
-        let trial = runner.play(&base, &scenario, chrono::Utc::now()).await;
+        let trial = runner.play(base, &scenario, chrono::Utc::now()).await;
         assert!(
             trial.expectations.iter().any(|v| v.expectation == "bookings"),
             "{}: the bookings were not checked",
@@ -120,7 +147,8 @@ async fn every_scenario_of_the_corpus_holds_against_the_fallback() {
 
 #[tokio::test]
 async fn a_broken_expectation_fails_with_what_was_found() {
-    let (runner, base) = tenant().await;
+    let w = world().await;
+    let (runner, base) = (w.runner(None), &w.base);
     let scenario: Scenario = serde_json::from_value(json!({
         "name": "Expects a booking that cannot happen", "now": "2026-12-07T07:00", "channel": "sms",
         "turns": ["what are your opening hours?"],
@@ -129,7 +157,7 @@ async fn a_broken_expectation_fails_with_what_was_found() {
             "lead": {"email": "ana@example.com"}, "qualification": {"budget": "5000"}}
     }))
     .unwrap();
-    let trial = runner.play(&base, &scenario, chrono::Utc::now()).await;
+    let trial = runner.play(base, &scenario, chrono::Utc::now()).await;
     assert!(!trial.passed);
     let failed: Vec<&str> = trial.expectations.iter().filter(|v| !v.passed).map(|v| v.expectation.as_str()).collect();
     assert_eq!(
@@ -147,7 +175,8 @@ async fn a_broken_expectation_fails_with_what_was_found() {
 #[tokio::test]
 async fn the_starter_suite_passes_against_the_fallback_and_reports_progress() {
     use frontdesk_receptionist::evaluation::EvaluationRequest;
-    let (runner, base) = tenant().await;
+    let w = world().await;
+    let (runner, base) = (w.runner(None), &w.base);
     let request: EvaluationRequest = serde_json::from_value(json!({"suite": "starter", "trials": 2})).unwrap();
     assert!(request.problems().is_empty());
     let progress = Progress::default();
