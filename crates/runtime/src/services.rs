@@ -11,6 +11,7 @@ use frontdesk_bookings::{
     LeadContact, MessageWordings, NoExternalCalendar, QueuedNotices, Recipients, SendBookingMessages,
 };
 use frontdesk_crypto::{BcryptPasswordHasher, BookingTokenIssuer, JwtTokenSigner, RefreshTokenIssuer};
+use frontdesk_kernel::events::{EventDispatcher, QueuedEvents};
 use frontdesk_kernel::jobs::JobQueue;
 use frontdesk_kernel::messaging::Outbox;
 use frontdesk_kernel::{Clock, SystemClock};
@@ -76,7 +77,10 @@ impl Services {
             chat_model(settings),
         );
         let clock = desk.clock();
-        let desk = Arc::new(desk.with_tools(frontdesk_receptionist::lead_tools::lead_tools(&leads, clock)));
+        let desk = Arc::new(
+            desk.with_tools(frontdesk_receptionist::lead_tools::lead_tools(&leads, clock))
+                .with_events(Arc::new(QueuedEvents::new(Arc::clone(&stores.jobs.queue)))),
+        );
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
             subaccounts: Arc::new(subaccount_service(stores)),
@@ -278,6 +282,10 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
             Arc::new(SystemClock),
         )))
         .with(Arc::new(ExportLeads::new(repo, Arc::clone(&stores.files), codec)))
+        .with(Arc::new(EventDispatcher::new(vec![Arc::new(frontdesk_receptionist::handoff::StaffHandoffNotice::new(
+            Arc::new(SeaOrmOutbox::new(stores.sql.clone())),
+            Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
+        ))])))
         .with(Arc::new(frontdesk_receptionist::evaluation::Evaluations::new(
             Arc::new(receptionist_config(stores)),
             Arc::new(bookings(settings, stores)),

@@ -408,7 +408,38 @@ async fn evaluations_run_in_a_sandbox_and_report_every_verdict(profile: crate::h
     assert!(first["jobId"].is_string(), "{first}");
 }
 
+/// Asking for a person over HTTP: the reply says what happens next, the
+/// turn is `handed_off`, and the worker turns the `handoff.requested` event
+/// into one staff notice in the outbox.
+async fn a_handoff_notifies_the_staff(profile: crate::helpers::Profile) {
+    use crate::helpers::Team;
+    let app = TestApp::builder(profile).spawn().await;
+    let team = Team::create(&app, "handoff.test").await;
+    let owner = team.owner.token.as_str();
+    let lead = app
+        .expect(owner, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana Lopez", "phone": "+14155550177"})), 201)
+        .await;
+    let chat = format!("/api/v1/chat/{}/messages", lead["id"].as_str().unwrap());
+    let answer =
+        app.expect(owner, Method::POST, &chat, Some(json!({"content": "Can I speak to a real person?"})), 200).await;
+    assert_eq!(answer["outcome"], "handed_off", "{answer}");
+    assert_eq!(answer["actions"][0]["kind"], "handed_off", "{answer}");
+    let mut notices = Value::Null;
+    for _ in 0..300 {
+        notices = app.expect(owner, Method::GET, "/api/v1/outbox?channel=staff", None, 200).await;
+        if notices["total"] != 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(notices["total"], 1, "{notices}");
+    let body = notices["data"][0]["body"].as_str().unwrap();
+    assert!(body.starts_with("Ana Lopez (+14155550177) asked for a person on chat"), "{body}");
+    assert!(body.contains(answer["conversationId"].as_str().unwrap()), "{body}");
+}
+
 crate::per_profile!(
     chatting_with_the_fallback_books_and_is_traced,
-    evaluations_run_in_a_sandbox_and_report_every_verdict
+    evaluations_run_in_a_sandbox_and_report_every_verdict,
+    a_handoff_notifies_the_staff
 );

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod country;
 pub mod email;
 pub mod error;
+pub mod events;
 pub mod files;
 pub mod health;
 pub mod id;

@@ -31,6 +31,10 @@ pub struct TurnScope {
     pub lead: LeadId,
     /// Where.
     pub channel: Channel,
+    /// The conversation the turn belongs to.
+    pub conversation: crate::conversation::ConversationId,
+    /// The turn (what a tool records names the message it came from by this id).
+    pub turn: crate::conversation::TurnId,
 }
 
 /// Something a tool did that the caller of the turn should know about.

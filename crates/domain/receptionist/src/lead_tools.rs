@@ -4,7 +4,8 @@
 //! them at), both through the leads use cases for the turn's lead only.
 //!
 //! Qualification is kept under `metadata.qualification`, one entry per
-//! field with its value, the channel and the instant it was said, so a
+//! field with its value, the channel, the instant it was said and the
+//! conversation and turn (the caller's message) it came from, so a
 //! dashboard can show where each answer came from. Nothing about another
 //! lead ever comes back: a duplicate email is refused without naming whose.
 
@@ -148,8 +149,11 @@ impl AgentTool for RecordQualification {
         let mut qualification = metadata.get("qualification").and_then(Value::as_object).cloned().unwrap_or_default();
         let at = self.clock.now().to_rfc3339();
         for (field, value) in &said {
-            qualification
-                .insert((*field).to_owned(), json!({"value": value, "channel": scope.channel.as_str(), "at": at}));
+            qualification.insert(
+                (*field).to_owned(),
+                json!({"value": value, "channel": scope.channel.as_str(), "at": at,
+                    "conversationId": scope.conversation.to_string(), "turnId": scope.turn.to_string()}),
+            );
         }
         metadata.insert("qualification".into(), Value::Object(qualification.clone()));
         let changes = LeadChanges { metadata: Some(Value::Object(metadata)), ..LeadChanges::default() };

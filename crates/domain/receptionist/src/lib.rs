@@ -27,6 +27,7 @@ pub mod error;
 pub mod evaluation;
 pub mod fallback;
 pub mod fallback_model;
+pub mod handoff;
 pub mod lead_tools;
 pub mod memory;
 pub mod model;

@@ -55,6 +55,7 @@ pub struct Receptionist {
     model: Option<Arc<dyn ChatModel>>,
     clock: Arc<dyn frontdesk_kernel::Clock>,
     extra_tools: Vec<Arc<dyn crate::agent::AgentTool>>,
+    events: Arc<dyn frontdesk_kernel::events::EventPublisher>,
 }
 
 impl Receptionist {
@@ -68,13 +69,21 @@ impl Receptionist {
         model: Option<Arc<dyn ChatModel>>,
     ) -> Self {
         let clock: Arc<dyn frontdesk_kernel::Clock> = Arc::new(BookingsClock(Arc::clone(&bookings)));
-        Self { conversations, config, leads, bookings, model, clock, extra_tools: Vec::new() }
+        let events = Arc::new(frontdesk_kernel::events::NoEvents);
+        Self { conversations, config, leads, bookings, model, clock, extra_tools: Vec::new(), events }
     }
 
     /// Adds tools beyond scheduling and handoff (the lead tools, built over the leads use cases).
     #[must_use]
     pub fn with_tools(mut self, tools: Vec<Arc<dyn crate::agent::AgentTool>>) -> Self {
         self.extra_tools.extend(tools);
+        self
+    }
+
+    /// Publishes `handoff.requested` through `events` (by default events are dropped).
+    #[must_use]
+    pub fn with_events(mut self, events: Arc<dyn frontdesk_kernel::events::EventPublisher>) -> Self {
+        self.events = events;
         self
     }
 
@@ -125,7 +134,7 @@ impl Receptionist {
             .into_iter()
             .flat_map(|t| t.messages)
             .collect();
-        let scope = TurnScope { tenant, lead: lead_id, channel };
+        let scope = TurnScope { tenant, lead: lead_id, channel, conversation: conversation.id, turn: TurnId::new() };
         let run =
             Run { strategy: strategy.as_ref(), template: template.as_ref(), lead: &lead, model: None, dry_run: false };
         let (turn, fell_back, system) = self.run(&scope, conversation.id, history, content, &run).await?;
@@ -138,7 +147,7 @@ impl Receptionist {
             .iter()
             .fold((0, 0), |(p, c), m| (p + m.usage.prompt_tokens, c + m.usage.completion_tokens));
         let record = TurnRecord {
-            id: TurnId::new(),
+            id: scope.turn,
             tenant_id: tenant,
             conversation_id: conversation.id,
             inbound: content.to_owned(),
@@ -270,7 +279,11 @@ impl Receptionist {
             model: run.model.clone(),
         };
         let mut tools = scheduling_tools(&self.bookings);
-        tools.push(Arc::new(HandoffToHuman::new(Arc::clone(&self.leads), Arc::clone(&self.clock))));
+        tools.push(Arc::new(HandoffToHuman::new(
+            Arc::clone(&self.leads),
+            Arc::clone(&self.events),
+            Arc::clone(&self.clock),
+        )));
         tools.extend(self.extra_tools.iter().cloned());
         let with_mode = |agent: AgentLoop| if run.dry_run { agent.dry_run() } else { agent };
         let fallback = || {
@@ -330,7 +343,14 @@ impl Receptionist {
             Err(other) => return Err(ReceptionistError::storage(other)),
         };
         let stored = turns[at].clone();
-        let scope = TurnScope { tenant, lead: conversation.lead_id, channel: conversation.channel };
+        // A dry run under a turn id of its own: nothing it does is stored.
+        let scope = TurnScope {
+            tenant,
+            lead: conversation.lead_id,
+            channel: conversation.channel,
+            conversation: conversation_id,
+            turn: TurnId::new(),
+        };
         let run = Run { strategy: strategy.as_ref(), template: template.as_ref(), lead: &lead, model, dry_run: true };
         let (turn, fell_back, system) = self.run(&scope, conversation_id, history, &stored.inbound, &run).await?;
         let outcome = if fell_back && turn.outcome == Outcome::Replied { Outcome::Fallback } else { turn.outcome };

@@ -16,6 +16,7 @@ use frontdesk_bookings::service::{
     AvailabilityQuery, BookingChange, BookingRequest, Bookings, HoldRequest, Party, TimeBound, local_label,
 };
 use frontdesk_bookings::{BookingId, BookingsError, HoldId};
+use frontdesk_kernel::events::{DomainEvent, EventPublisher};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -321,17 +322,26 @@ impl AgentTool for MyAppointments {
 }
 
 /// Asks a person to take over: a note on the lead's timeline with the reason
-/// and urgency, and words for the lead about what happens next.
+/// and urgency, a `handoff.requested` event (the team is notified from it),
+/// and words for the lead about what happens next.
 pub struct HandoffToHuman {
     leads: Arc<dyn frontdesk_leads::LeadRepository>,
+    events: Arc<dyn EventPublisher>,
     clock: Arc<dyn frontdesk_kernel::Clock>,
 }
 
+/// The kind of the event a handoff publishes.
+pub const HANDOFF_REQUESTED: &str = "handoff.requested";
+
 impl HandoffToHuman {
-    /// The tool, writing to `leads`' timelines.
+    /// The tool, writing to `leads`' timelines and publishing through `events`.
     #[must_use]
-    pub fn new(leads: Arc<dyn frontdesk_leads::LeadRepository>, clock: Arc<dyn frontdesk_kernel::Clock>) -> Self {
-        Self { leads, clock }
+    pub fn new(
+        leads: Arc<dyn frontdesk_leads::LeadRepository>,
+        events: Arc<dyn EventPublisher>,
+        clock: Arc<dyn frontdesk_kernel::Clock>,
+    ) -> Self {
+        Self { leads, events, clock }
     }
 }
 
@@ -378,8 +388,17 @@ impl AgentTool for HandoffToHuman {
             .append_event(scope.tenant, &event)
             .await
             .map_err(|_| ToolError("could not reach the team right now; promise a call-back".into()))?;
+        let data = json!({"leadId": scope.lead.to_string(), "conversationId": scope.conversation.to_string(),
+            "turnId": scope.turn.to_string(), "channel": scope.channel.as_str(), "reason": reason, "urgency": urgency,
+            "timelineEventId": event.id.to_string()});
+        let published = DomainEvent::new(scope.tenant, HANDOFF_REQUESTED, data, self.clock.now());
+        self.events.publish(&published).await.map_err(|e| {
+            tracing::error!(tenant.id = %scope.tenant, conversation.id = %scope.conversation, error = %e,
+                "handoff not published; the team will not be notified");
+            ToolError("could not reach the team right now; take a message and promise a call-back".into())
+        })?;
         let detail = json!({"reason": reason, "urgency": urgency, "eventId": event.id.to_string(),
-            "whatNext": "a member of the team will contact the caller"});
+            "handoffEventId": published.id.to_string(), "whatNext": "a member of the team will contact the caller"});
         Ok(ToolOutput { result: detail.clone(), action: Some(Action { kind: "handed_off", detail }) })
     }
 }

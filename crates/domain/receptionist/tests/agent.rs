@@ -24,6 +24,7 @@ use frontdesk_kernel::{LeadId, PageRequest, TenantId};
 use frontdesk_receptionist::Channel;
 use frontdesk_receptionist::ReceptionistError;
 use frontdesk_receptionist::agent::{AgentLoop, Outcome, SAFE_REPLY, TurnInput, TurnScope};
+use frontdesk_receptionist::conversation::{ConversationId, TurnId};
 use frontdesk_receptionist::model::{ChatMessage, ChatResponse, ToolCall, ToolChoice};
 use frontdesk_receptionist::testing::ScriptedChatModel;
 use frontdesk_receptionist::tools::scheduling_tools;
@@ -99,7 +100,7 @@ fn input(inbound: &str) -> TurnInput {
 }
 
 fn scope(w: &World, channel: Channel) -> TurnScope {
-    TurnScope { tenant: w.tenant, lead: w.lead, channel }
+    TurnScope { tenant: w.tenant, lead: w.lead, channel, conversation: ConversationId::new(), turn: TurnId::new() }
 }
 
 /// The JSON the model was given for tool call `n` of the last request.
@@ -415,6 +416,62 @@ mod use_case {
         assert_eq!(messages.len(), turns.len() * 2, "each turn: the lead's message and the reply");
     }
 
+    /// A handoff is structured: the caller hears what happens next, the
+    /// lead's timeline carries the note, a `handoff.requested` event is
+    /// published (a durable job), and dispatching it notifies the staff once
+    /// however often the job is delivered.
+    #[tokio::test]
+    async fn a_handoff_publishes_an_event_that_notifies_the_staff_once() {
+        use frontdesk_kernel::events::{DomainEvent, EventDispatcher, QueuedEvents};
+        use frontdesk_kernel::jobs::{JobHandler, JobKind, ProgressSink};
+        use frontdesk_kernel::testing::{InMemoryJobQueue, InMemoryOutbox};
+        struct Quiet;
+        #[async_trait::async_trait]
+        impl ProgressSink for Quiet {
+            async fn report(&self, _: u64, _: u64) {}
+        }
+        let d = desk().await;
+        let queue = Arc::new(InMemoryJobQueue::default());
+        let desk = receptionist(&d, None).with_events(Arc::new(QueuedEvents::new(queue.clone())));
+        let answer =
+            desk.handle(d.w.tenant, d.lead, Channel::Sms, "Can I talk to a real person please?").await.unwrap();
+        assert_eq!(answer.outcome, Outcome::HandedOff);
+        assert!(answer.reply.contains("contact you"), "the caller hears what happens next: {}", answer.reply);
+        let timeline = d.leads.timeline(d.w.tenant, d.lead, frontdesk_kernel::PageRequest::default()).await.unwrap();
+        assert!(timeline.data.iter().any(|e| e.content.starts_with("Handoff requested")), "{:?}", timeline.data);
+
+        let jobs = queue.all();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].job.kind, "events.publish");
+        let event: DomainEvent = serde_json::from_value(jobs[0].job.payload.clone()).unwrap();
+        assert_eq!((event.kind.as_str(), event.tenant_id), ("handoff.requested", d.w.tenant));
+        assert_eq!(event.data["leadId"], json!(d.lead.to_string()));
+        assert_eq!(event.data["conversationId"], json!(answer.conversation_id.to_string()));
+        assert_eq!(event.data["turnId"], json!(answer.turn_id.to_string()));
+
+        let outbox = Arc::new(InMemoryOutbox::default());
+        let notice = frontdesk_receptionist::handoff::StaffHandoffNotice::new(outbox.clone(), d.leads.clone());
+        let dispatcher = EventDispatcher::new(vec![Arc::new(notice)]);
+        for _ in 0..2 {
+            let done = dispatcher.run(&jobs[0].job, &Quiet).await.unwrap();
+            assert_eq!(
+                done,
+                frontdesk_kernel::events::PublishEventJob::encode(&frontdesk_kernel::events::PublishedTo {
+                    subscribers: vec!["staff-handoff-notice".into()]
+                })
+                .unwrap()
+            );
+        }
+        let sent = outbox.all();
+        assert_eq!(sent.len(), 1, "a redelivered event notifies once");
+        assert_eq!(sent[0].message.to, "staff");
+        assert!(
+            sent[0].message.body.starts_with("Ana Diaz (+13125550100) asked for a person on sms"),
+            "{}",
+            sent[0].message.body
+        );
+    }
+
     #[tokio::test]
     async fn a_failing_model_hands_the_turn_to_the_fallback_and_a_foreign_lead_is_not_found() {
         let d = desk().await;
@@ -549,7 +606,13 @@ mod lead_tools {
             says("Thanks Ana, noted."),
         ]));
         let agent = AgentLoop::new(model.clone(), tools);
-        let scope = TurnScope { tenant: w.tenant, lead: ana.id, channel: Channel::Sms };
+        let scope = TurnScope {
+            tenant: w.tenant,
+            lead: ana.id,
+            channel: Channel::Sms,
+            conversation: ConversationId::new(),
+            turn: TurnId::new(),
+        };
         let turn = agent.turn(&scope, input("I'm Ana Diaz, budget about 2k, need it this week")).await.unwrap();
         assert_eq!(turn.actions.iter().map(|a| a.kind).collect::<Vec<_>>(), ["lead_updated", "qualified"]);
         let dup = tool_result(&model, "u2")["error"].as_str().unwrap().to_owned();
@@ -564,6 +627,12 @@ mod lead_tools {
             (Some("about $2k"), Some(true))
         );
         assert_eq!((q["stage"]["value"].as_str(), q["timeline"]["channel"].as_str()), (Some("qualified"), Some("sms")));
+        let (turn_id, conversation_id) = (scope.turn.to_string(), scope.conversation.to_string());
+        assert_eq!(
+            (q["budget"]["turnId"].as_str(), q["budget"]["conversationId"].as_str()),
+            (Some(turn_id.as_str()), Some(conversation_id.as_str())),
+            "each answer names the message it came from"
+        );
         let untouched = store.get(w.tenant, bo.id).await.unwrap();
         assert_eq!((untouched.name.as_str(), untouched.metadata.as_map().len()), ("Bo Li", 0));
     }

@@ -1,0 +1,163 @@
+//! Domain events: facts one part of the product announces and others act
+//! on (`handoff.requested` now; lead, booking and call events with the
+//! outbound webhooks of issue 14).
+//!
+//! Publishing goes through the job queue ([`QueuedEvents`]): the event is a
+//! durable `events.publish` job keyed by the event's id, so it survives a
+//! crash of the process that raised it and a retried publish is one event.
+//! The [`EventDispatcher`] job handler hands each event to the
+//! [`EventSubscriber`]s of its kind; a subscriber must be idempotent (the
+//! job is delivered at least once), which the messaging port's dedupe key
+//! makes easy.
+
+use crate::jobs::{Job, JobFailure, JobHandler, JobKind, JobQueue, ProgressSink};
+use crate::{TenantId, define_id};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+define_id!(
+    /// A domain event.
+    EventId,
+    "event id"
+);
+
+/// Something that happened in a sub-account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainEvent {
+    /// Its id (the dedupe key of everything done about it).
+    pub id: EventId,
+    /// The sub-account.
+    pub tenant_id: TenantId,
+    /// What happened (`handoff.requested`).
+    pub kind: String,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+    /// The facts, as the event's kind defines them.
+    pub data: serde_json::Value,
+}
+
+impl DomainEvent {
+    /// A new event of `kind` in `tenant`.
+    #[must_use]
+    pub fn new(tenant_id: TenantId, kind: &str, data: serde_json::Value, occurred_at: DateTime<Utc>) -> Self {
+        Self { id: EventId::new(), tenant_id, kind: kind.to_owned(), occurred_at, data }
+    }
+}
+
+/// The event could not be published.
+#[derive(Debug, thiserror::Error)]
+#[error("event not published: {0}")]
+pub struct PublishError(pub String);
+
+/// Announces events.
+#[async_trait]
+pub trait EventPublisher: Send + Sync + 'static {
+    /// Publishes `event` durably (at least once to every subscriber).
+    ///
+    /// # Errors
+    /// [`PublishError`] when it could not be recorded: nothing will act on it.
+    async fn publish(&self, event: &DomainEvent) -> Result<(), PublishError>;
+}
+
+/// Drops every event (sandboxes, dry runs, tests that do not look).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoEvents;
+
+#[async_trait]
+impl EventPublisher for NoEvents {
+    async fn publish(&self, _: &DomainEvent) -> Result<(), PublishError> {
+        Ok(())
+    }
+}
+
+/// The `events.publish` job kind: one job per event.
+#[derive(Debug)]
+pub struct PublishEventJob;
+
+impl JobKind for PublishEventJob {
+    const KIND: &'static str = "events.publish";
+    type Payload = DomainEvent;
+    type Output = PublishedTo;
+}
+
+/// Which subscribers acted on an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedTo {
+    /// Their names.
+    pub subscribers: Vec<String>,
+}
+
+/// Publishes by queueing an `events.publish` job keyed by the event id.
+pub struct QueuedEvents(Arc<dyn JobQueue>);
+
+impl QueuedEvents {
+    /// Events through `queue`.
+    #[must_use]
+    pub fn new(queue: Arc<dyn JobQueue>) -> Self {
+        Self(queue)
+    }
+}
+
+#[async_trait]
+impl EventPublisher for QueuedEvents {
+    async fn publish(&self, event: &DomainEvent) -> Result<(), PublishError> {
+        let job = PublishEventJob::new_job(event.tenant_id, event)
+            .map_err(|e| PublishError(e.to_string()))?
+            .with_idempotency_key(format!("event:{}", event.id));
+        self.0.enqueue(job).await.map_err(|e| PublishError(e.to_string()))?;
+        tracing::info!(tenant.id = %event.tenant_id, event.id = %event.id, event.kind = %event.kind, "event published");
+        Ok(())
+    }
+}
+
+/// Acts on events of some kinds.
+#[async_trait]
+pub trait EventSubscriber: Send + Sync + 'static {
+    /// Its name, for logs and the job's result.
+    fn name(&self) -> &'static str;
+
+    /// The kinds it acts on.
+    fn kinds(&self) -> &'static [&'static str];
+
+    /// Acts on `event` (possibly again: be idempotent).
+    ///
+    /// # Errors
+    /// [`JobFailure`]: retryable failures run the whole event again.
+    async fn on(&self, event: &DomainEvent) -> Result<(), JobFailure>;
+}
+
+/// The `events.publish` handler: every subscriber of the event's kind, in order.
+pub struct EventDispatcher(Vec<Arc<dyn EventSubscriber>>);
+
+impl EventDispatcher {
+    /// A dispatcher to `subscribers`.
+    #[must_use]
+    pub fn new(subscribers: Vec<Arc<dyn EventSubscriber>>) -> Self {
+        Self(subscribers)
+    }
+}
+
+#[async_trait]
+impl JobHandler for EventDispatcher {
+    fn kind(&self) -> &'static str {
+        PublishEventJob::KIND
+    }
+
+    async fn run(&self, job: &Job, _progress: &dyn ProgressSink) -> Result<serde_json::Value, JobFailure> {
+        let event = PublishEventJob::payload(job)?;
+        if event.tenant_id != job.tenant_id {
+            return Err(JobFailure::permanent("an event of another sub-account"));
+        }
+        let mut subscribers = Vec::new();
+        for subscriber in self.0.iter().filter(|s| s.kinds().contains(&event.kind.as_str())) {
+            subscriber.on(&event).await?;
+            subscribers.push(subscriber.name().to_owned());
+        }
+        tracing::info!(tenant.id = %event.tenant_id, event.id = %event.id, event.kind = %event.kind,
+            subscribers = subscribers.len(), "event dispatched");
+        PublishEventJob::encode(&PublishedTo { subscribers })
+    }
+}
