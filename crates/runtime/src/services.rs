@@ -79,7 +79,8 @@ impl Services {
         let clock = desk.clock();
         let desk = Arc::new(
             desk.with_tools(frontdesk_receptionist::lead_tools::lead_tools(&leads, clock))
-                .with_events(Arc::new(QueuedEvents::new(Arc::clone(&stores.jobs.queue)))),
+                .with_events(Arc::new(QueuedEvents::new(Arc::clone(&stores.jobs.queue))))
+                .with_flags(Arc::new(frontdesk_receptionist::lead_tools::ServiceFlags(Arc::clone(&leads)))),
         );
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),

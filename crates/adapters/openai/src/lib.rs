@@ -174,7 +174,7 @@ impl OpenAiChatModel {
             match self.attempt(body, time_left, stream).await {
                 Ok(attempted) => return Ok(attempted),
                 Err(failure) => {
-                    tracing::warn!(model = %model, attempt = n + 1, error = %failure.message, "chat model call failed");
+                    tracing::warn!(model = %model, attempt = n + 1, error = %frontdesk_kernel::redact::mask_pii(&failure.message), "chat model call failed");
                     last = failure.message;
                     if !failure.retry {
                         break;
@@ -304,7 +304,7 @@ impl Reading {
                     self.response = None;
                     self.pending.clear();
                     self.breaker.record(false);
-                    tracing::warn!(error = %message, "chat model stream failed");
+                    tracing::warn!(error = %frontdesk_kernel::redact::mask_pii(&message), "chat model stream failed");
                     return Some((Err(unavailable(message)), self));
                 }
             }

@@ -324,7 +324,8 @@ impl SendBookingMessages {
             Ok(Sent::New(id)) => Ok(serde_json::json!({ "channel": message.channel, "messageId": id.to_string() })),
             Ok(Sent::Duplicate) => Ok(serde_json::json!({ "channel": message.channel, "duplicate": true })),
             Err(MessagingError::Rejected(why)) => {
-                tracing::warn!(tenant.id = %message.tenant_id, channel = %message.channel, %why, "message rejected");
+                let masked = frontdesk_kernel::redact::mask_pii(&why);
+                tracing::warn!(tenant.id = %message.tenant_id, channel = %message.channel, why = %masked, "message rejected");
                 Ok(serde_json::json!({ "channel": message.channel, "rejected": why }))
             }
             Err(err @ MessagingError::Unavailable(_)) => Err(BookingsError::storage(err)),

@@ -22,6 +22,7 @@ pub mod messaging;
 pub mod page;
 pub mod phone;
 pub mod rate_limit;
+pub mod redact;
 mod string_enum;
 pub mod template;
 pub mod text;

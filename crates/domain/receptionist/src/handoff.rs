@@ -79,6 +79,7 @@ impl EventSubscriber for StaffHandoffNotice {
             Ok(_) => Ok(()),
             Err(MessagingError::Unavailable(e)) => Err(JobFailure::retry(format!("messaging unavailable: {e}"))),
             Err(MessagingError::Rejected(why)) => {
+                let why = frontdesk_kernel::redact::mask_pii(&why);
                 tracing::warn!(tenant.id = %event.tenant_id, event.id = %event.id, %why, "the staff notice of a handoff was refused");
                 Ok(())
             }

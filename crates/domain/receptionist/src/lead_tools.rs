@@ -165,3 +165,30 @@ impl AgentTool for RecordQualification {
         })
     }
 }
+
+/// Lead flags kept under `metadata.flags.<name>`, written through the leads use cases.
+pub struct ServiceFlags(pub Arc<LeadService>);
+
+#[async_trait]
+impl crate::ports::LeadFlags for ServiceFlags {
+    async fn flag(
+        &self,
+        tenant: frontdesk_kernel::TenantId,
+        lead: frontdesk_kernel::LeadId,
+        name: &str,
+        detail: Value,
+    ) -> crate::Result<()> {
+        let storage = |e: LeadsError| match e {
+            LeadsError::NotFound { .. } => crate::ReceptionistError::NotFound { entity: "lead" },
+            other => crate::ReceptionistError::storage(other),
+        };
+        let current = self.0.get(tenant, lead).await.map_err(storage)?;
+        let mut metadata: Map<String, Value> = current.metadata.as_map().clone();
+        let mut flags = metadata.get("flags").and_then(Value::as_object).cloned().unwrap_or_default();
+        flags.insert(name.to_owned(), detail);
+        metadata.insert("flags".into(), Value::Object(flags));
+        let changes = LeadChanges { metadata: Some(Value::Object(metadata)), ..LeadChanges::default() };
+        self.0.update(tenant, lead, changes).await.map_err(storage)?;
+        Ok(())
+    }
+}

@@ -72,6 +72,49 @@ fn contains_word(text: &str, phrase: &str) -> bool {
     false
 }
 
+/// Insults aimed at a person, slurs and threats. Swearing about a
+/// situation ("these times are shit") is frustration, not abuse: it gets an
+/// answer, not a close.
+const ABUSE: &[&str] = &[
+    "fuck you",
+    "fuck off",
+    "f off",
+    "screw you",
+    "piss off",
+    "go to hell",
+    "go die",
+    "you bitch",
+    "stupid bitch",
+    "you idiot",
+    "you moron",
+    "you stupid",
+    "you're stupid",
+    "you are stupid",
+    "you're an idiot",
+    "you are an idiot",
+    "asshole",
+    "cunt",
+    "motherfucker",
+    "dickhead",
+    "retard",
+    "whore",
+    "slut",
+    "kill you",
+    "hurt you",
+    "kill yourself",
+    "i'll find you",
+    "i will find you",
+    "i know where you",
+];
+
+/// Whether `message` insults, slurs or threatens (the receptionist then
+/// closes politely and flags the lead instead of answering).
+#[must_use]
+pub fn is_abusive(message: &str) -> bool {
+    let text = message.to_lowercase().replace('’', "'");
+    has_any(&text, ABUSE)
+}
+
 /// The intent of `message` (lower-cased inside).
 #[must_use]
 pub fn intent(message: &str) -> Intent {
@@ -420,5 +463,22 @@ mod tests {
         assert_eq!(choice("confirm all three", &offered), None, "not one choice");
         assert_eq!(choice("ok stop, never mind", &offered[..1]), None, "a refusal");
         assert_eq!(choice("no, not the second one", &offered), None, "a refusal");
+    }
+
+    #[test]
+    fn insults_and_threats_are_abuse_but_swearing_about_a_situation_is_not() {
+        for abusive in ["Fuck you", "you're an IDIOT", "I know where you live", "you’re stupid", "f off bot"] {
+            assert!(is_abusive(abusive), "{abusive}");
+        }
+        for frustrated in [
+            "these times are shit",
+            "this is fucking useless",
+            "what the hell",
+            "Cunningham Rd",
+            "Scunthorpe",
+            "can you shoot me a text",
+        ] {
+            assert!(!is_abusive(frustrated), "{frustrated}");
+        }
     }
 }

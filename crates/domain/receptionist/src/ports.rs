@@ -190,3 +190,14 @@ pub trait PromptTemplateRepository: Send + Sync + 'static {
     /// `Storage`.
     async fn count(&self, tenant: TenantId) -> Result<u64>;
 }
+
+/// Flags on a lead the team should see (`abuse`), written through the
+/// leads use cases so caches and the timeline stay right.
+#[async_trait]
+pub trait LeadFlags: Send + Sync + 'static {
+    /// Sets flag `name` on the lead with `detail` (when, where, which turn).
+    ///
+    /// # Errors
+    /// `NotFound`; `Storage`.
+    async fn flag(&self, tenant: TenantId, lead: LeadId, name: &str, detail: serde_json::Value) -> Result<()>;
+}

@@ -56,6 +56,7 @@ pub struct Receptionist {
     clock: Arc<dyn frontdesk_kernel::Clock>,
     extra_tools: Vec<Arc<dyn crate::agent::AgentTool>>,
     events: Arc<dyn frontdesk_kernel::events::EventPublisher>,
+    flags: Option<Arc<dyn crate::ports::LeadFlags>>,
 }
 
 impl Receptionist {
@@ -70,7 +71,7 @@ impl Receptionist {
     ) -> Self {
         let clock: Arc<dyn frontdesk_kernel::Clock> = Arc::new(BookingsClock(Arc::clone(&bookings)));
         let events = Arc::new(frontdesk_kernel::events::NoEvents);
-        Self { conversations, config, leads, bookings, model, clock, extra_tools: Vec::new(), events }
+        Self { conversations, config, leads, bookings, model, clock, extra_tools: Vec::new(), events, flags: None }
     }
 
     /// Adds tools beyond scheduling and handoff (the lead tools, built over the leads use cases).
@@ -84,6 +85,13 @@ impl Receptionist {
     #[must_use]
     pub fn with_events(mut self, events: Arc<dyn frontdesk_kernel::events::EventPublisher>) -> Self {
         self.events = events;
+        self
+    }
+
+    /// Flags abusive callers' leads through `flags` (without it, abuse is only logged).
+    #[must_use]
+    pub fn with_flags(mut self, flags: Arc<dyn crate::ports::LeadFlags>) -> Self {
+        self.flags = Some(flags);
         self
     }
 
@@ -137,7 +145,11 @@ impl Receptionist {
         let scope = TurnScope { tenant, lead: lead_id, channel, conversation: conversation.id, turn: TurnId::new() };
         let run =
             Run { strategy: strategy.as_ref(), template: template.as_ref(), lead: &lead, model: None, dry_run: false };
-        let (turn, fell_back, system) = self.run(&scope, conversation.id, history, content, &run).await?;
+        let (turn, fell_back, system) = if crate::phrases::is_abusive(content) {
+            (self.close_abusive(&scope, content).await, false, String::new())
+        } else {
+            self.run(&scope, conversation.id, history, content, &run).await?
+        };
         let outcome = if fell_back && turn.outcome == Outcome::Replied { Outcome::Fallback } else { turn.outcome };
         let actions =
             json!(turn.actions.iter().map(|a| json!({"kind": a.kind, "detail": a.detail})).collect::<Vec<_>>());
@@ -296,6 +308,7 @@ impl Receptionist {
                 match with_mode(AgentLoop::new(Arc::clone(model), tools.clone())).turn(scope, input.clone()).await {
                     Ok(turn) => (turn, false),
                     Err(ReceptionistError::ModelUnavailable { message }) => {
+                        let message = frontdesk_kernel::redact::mask_pii(&message);
                         tracing::warn!(tenant.id = %scope.tenant, conversation.id = %conversation, %message,
                         "chat model unavailable; the fallback answers");
                         (fallback().turn(scope, input).await?, true)
@@ -403,6 +416,40 @@ impl Receptionist {
             if let Err(error) = written {
                 tracing::warn!(tenant.id = %tenant, turn.id = %turn.id, %error, "could not put a message on the lead's timeline");
             }
+        }
+    }
+}
+
+/// What an abusive caller hears: no argument, no model, the door left open.
+pub const ABUSE_CLOSE: &str = "I'm going to end our conversation here. If you'd like help later, we're happy to assist when we can keep things respectful.";
+
+impl Receptionist {
+    /// Insults, slurs and threats get a polite close, not the model, and
+    /// the lead is flagged (`metadata.flags.abuse`) for the team to see.
+    async fn close_abusive(&self, scope: &TurnScope, content: &str) -> Turn {
+        let detail = json!({"at": self.clock.now().to_rfc3339(), "channel": scope.channel.as_str(),
+            "conversationId": scope.conversation.to_string(), "turnId": scope.turn.to_string()});
+        match &self.flags {
+            Some(flags) => {
+                if let Err(error) = flags.flag(scope.tenant, scope.lead, "abuse", detail.clone()).await {
+                    tracing::warn!(tenant.id = %scope.tenant, turn.id = %scope.turn, %error, "could not flag an abusive lead");
+                }
+            }
+            None => {
+                tracing::warn!(tenant.id = %scope.tenant, turn.id = %scope.turn, "abusive message; no flag store configured")
+            }
+        }
+        tracing::info!(tenant.id = %scope.tenant, conversation.id = %scope.conversation, turn.id = %scope.turn,
+            "abusive message: closed politely and flagged");
+        Turn {
+            reply: ABUSE_CLOSE.to_owned(),
+            actions: vec![crate::agent::Action { kind: "abuse_flagged", detail }],
+            outcome: Outcome::Replied,
+            trace: crate::agent::TurnTrace::default(),
+            messages: vec![
+                ChatMessage::User { text: content.to_owned() },
+                ChatMessage::Assistant { text: ABUSE_CLOSE.to_owned(), tool_calls: Vec::new() },
+            ],
         }
     }
 }

@@ -472,6 +472,37 @@ mod use_case {
         );
     }
 
+    /// Abuse never reaches the model: a polite close, the lead flagged
+    /// through the leads use cases, the turn stored like any other.
+    #[tokio::test]
+    async fn abuse_gets_a_polite_close_and_a_flag_without_the_model() {
+        use frontdesk_kernel::testing::MapCache;
+        use frontdesk_leads::LeadService;
+        use frontdesk_leads::testing::InMemoryDirectory;
+        let d = desk().await;
+        let model = Arc::new(ScriptedChatModel::replying(["Happy to help!"]));
+        let service = Arc::new(LeadService::new(
+            d.leads.clone(),
+            Arc::new(MapCache::default()),
+            Arc::new(InMemoryDirectory::default()),
+            Arc::new(ManualClock::at(Utc::now())),
+        ));
+        let desk = receptionist(&d, Some(model.clone()))
+            .with_flags(Arc::new(frontdesk_receptionist::lead_tools::ServiceFlags(service)));
+        let answer = desk.handle(d.w.tenant, d.lead, Channel::Sms, "fuck you, you stupid bot").await.unwrap();
+        assert_eq!(answer.reply, frontdesk_receptionist::receptionist::ABUSE_CLOSE);
+        assert_eq!(answer.actions[0]["kind"], "abuse_flagged");
+        assert!(model.calls().is_empty(), "the model never saw it");
+        let lead = d.leads.get(d.w.tenant, d.lead).await.unwrap();
+        let flag = &lead.metadata.as_map()["flags"]["abuse"];
+        assert_eq!(flag["turnId"], json!(answer.turn_id.to_string()), "{flag}");
+        assert_eq!(flag["channel"], "sms");
+        let turns = d.conversations.turns(d.w.tenant, answer.conversation_id, 10).await.unwrap();
+        assert_eq!(turns.len(), 1);
+        let next = desk.handle(d.w.tenant, d.lead, Channel::Sms, "sorry, what are your hours?").await.unwrap();
+        assert_eq!(next.reply, "Happy to help!", "the caller is still answered afterwards");
+    }
+
     #[tokio::test]
     async fn a_failing_model_hands_the_turn_to_the_fallback_and_a_foreign_lead_is_not_found() {
         let d = desk().await;

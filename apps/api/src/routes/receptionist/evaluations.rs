@@ -98,6 +98,8 @@ pub struct ExpectSchema {
     forbidden: Option<Vec<String>>,
     /// Whether a person was asked to take over.
     handoff: Option<bool>,
+    /// Whether the caller was flagged as abusive (insults, slurs, threats get a polite close and a flag).
+    abuse_flagged: Option<bool>,
     /// The caller's record afterwards.
     lead: Option<CallerSchema>,
     /// Qualification values recorded (`{"budget": "5000", "decisionMaker": true}`).

@@ -71,7 +71,7 @@ pub(super) async fn verdicts(
         let handed = outcomes.iter().any(|o| o == Outcome::HandedOff.as_str());
         found.push(verdict("handoff", handed == wanted, format!("outcomes were {outcomes:?}")));
     }
-    if expect.lead.is_some() || expect.qualification.is_some() {
+    if expect.lead.is_some() || expect.qualification.is_some() || expect.abuse_flagged.is_some() {
         found.extend(lead(sandbox, scenario).await);
     }
     let leaked: Vec<usize> =
@@ -160,6 +160,11 @@ async fn lead(sandbox: &Sandbox, scenario: &Scenario) -> Vec<Verdict> {
             let got = lead.email.as_ref().map(EmailAddress::as_str);
             found.push(verdict("lead.email", got == Some(want.as_str()), format!("the email is {got:?}")));
         }
+    }
+    if let Some(wanted) = scenario.expect.abuse_flagged {
+        let flag = lead.metadata.as_map().get("flags").and_then(|f| f.get("abuse"));
+        let detail = flag.map_or_else(|| "not flagged".to_owned(), |f| format!("flagged: {f}"));
+        found.push(verdict("abuseFlagged", flag.is_some() == wanted, detail));
     }
     for (field, wanted) in scenario.expect.qualification.iter().flatten() {
         let got = lead.metadata.as_map().get("qualification").and_then(|q| q.get(field)).and_then(|e| e.get("value"));

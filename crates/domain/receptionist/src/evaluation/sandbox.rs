@@ -204,7 +204,9 @@ impl Sandbox {
         ));
         let desk =
             Receptionist::new(Arc::new(InMemoryConversations::default()), config, lead_store, bookings.clone(), model);
-        let desk = desk.with_tools(crate::lead_tools::lead_tools(&leads, clock));
+        let desk = desk
+            .with_tools(crate::lead_tools::lead_tools(&leads, clock))
+            .with_flags(Arc::new(crate::lead_tools::ServiceFlags(leads.clone())));
         Ok(Self { desk, bookings, leads, tenant, caller, other, zone, instructions: base.instructions() })
     }
 

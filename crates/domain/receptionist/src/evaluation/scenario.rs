@@ -111,6 +111,9 @@ pub struct Expect {
     /// Whether a person was (or was not) asked to take over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff: Option<bool>,
+    /// Whether the caller's lead was flagged as abusive (`metadata.flags.abuse`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abuse_flagged: Option<bool>,
     /// The caller's lead fields afterwards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<Caller>,
