@@ -29,6 +29,7 @@ pub mod fallback;
 pub mod fallback_model;
 pub mod handoff;
 pub mod lead_tools;
+pub mod locks;
 pub mod memory;
 pub mod model;
 pub mod phrases;

@@ -57,6 +57,7 @@ pub struct Receptionist {
     extra_tools: Vec<Arc<dyn crate::agent::AgentTool>>,
     events: Arc<dyn frontdesk_kernel::events::EventPublisher>,
     flags: Option<Arc<dyn crate::ports::LeadFlags>>,
+    locks: Arc<crate::locks::TurnLocks>,
 }
 
 impl Receptionist {
@@ -71,7 +72,18 @@ impl Receptionist {
     ) -> Self {
         let clock: Arc<dyn frontdesk_kernel::Clock> = Arc::new(BookingsClock(Arc::clone(&bookings)));
         let events = Arc::new(frontdesk_kernel::events::NoEvents);
-        Self { conversations, config, leads, bookings, model, clock, extra_tools: Vec::new(), events, flags: None }
+        Self {
+            conversations,
+            config,
+            leads,
+            bookings,
+            model,
+            clock,
+            extra_tools: Vec::new(),
+            events,
+            flags: None,
+            locks: Arc::default(),
+        }
     }
 
     /// Adds tools beyond scheduling and handoff (the lead tools, built over the leads use cases).
@@ -92,6 +104,13 @@ impl Receptionist {
     #[must_use]
     pub fn with_flags(mut self, flags: Arc<dyn crate::ports::LeadFlags>) -> Self {
         self.flags = Some(flags);
+        self
+    }
+
+    /// Serializes each caller's turns across processes through `cache` too (in-process they always are).
+    #[must_use]
+    pub fn with_shared_turn_locks(mut self, cache: Arc<dyn frontdesk_kernel::Cache>) -> Self {
+        self.locks = Arc::new(crate::locks::TurnLocks::shared(cache));
         self
     }
 
@@ -116,6 +135,20 @@ impl Receptionist {
     /// # Errors
     /// `Validation` (`content`); `NotFound` (`lead`, also another tenant's); `Storage`.
     pub async fn handle(&self, tenant: TenantId, lead_id: LeadId, channel: Channel, content: &str) -> Result<Answered> {
+        // One turn at a time per caller and channel: one conversation, and a history with every reply in it.
+        let guard = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel)).await;
+        let answered = self.handle_in_turn(tenant, lead_id, channel, content).await;
+        self.locks.release(guard).await;
+        answered
+    }
+
+    async fn handle_in_turn(
+        &self,
+        tenant: TenantId,
+        lead_id: LeadId,
+        channel: Channel,
+        content: &str,
+    ) -> Result<Answered> {
         let started = Instant::now();
         let now = self.bookings.now();
         let inbound = Message::new(MessageRole::User, content, now)?;

@@ -503,6 +503,46 @@ mod use_case {
         assert_eq!(next.reply, "Happy to help!", "the caller is still answered afterwards");
     }
 
+    /// Eight messages from one caller at once, through two receptionists
+    /// sharing a cache (two processes): one conversation, eight turns, and
+    /// every turn's history holds the replies before it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_turns_of_one_caller_share_one_conversation_in_order() {
+        use frontdesk_kernel::testing::MapCache;
+        let d = desk().await;
+        let cache = Arc::new(MapCache::default());
+        let desks = [
+            Arc::new(receptionist(&d, None).with_shared_turn_locks(cache.clone())),
+            Arc::new(receptionist(&d, None).with_shared_turn_locks(cache.clone())),
+        ];
+        let mut running = Vec::new();
+        for i in 0..8 {
+            let desk = Arc::clone(&desks[i % 2]);
+            let (tenant, lead) = (d.w.tenant, d.lead);
+            running.push(tokio::spawn(async move {
+                desk.handle(tenant, lead, Channel::Chat, &format!("what are your hours? ({i})")).await.unwrap()
+            }));
+        }
+        let mut conversations = std::collections::BTreeSet::new();
+        for task in running {
+            conversations.insert(task.await.unwrap().conversation_id);
+        }
+        assert_eq!(conversations.len(), 1, "one conversation per caller and channel");
+        let id = *conversations.first().unwrap();
+        let turns = d.conversations.turns(d.w.tenant, id, 20).await.unwrap();
+        assert_eq!(turns.len(), 8);
+        let messages = d.conversations.history(d.w.tenant, id, 100).await.unwrap();
+        let roles: Vec<_> = messages.iter().map(|m| m.role).collect();
+        let alternating: Vec<_> = (0..8)
+            .flat_map(|_| [frontdesk_receptionist::MessageRole::User, frontdesk_receptionist::MessageRole::Assistant])
+            .collect();
+        assert_eq!(roles, alternating, "no turn interleaved with another");
+        assert!(
+            cache.peek(&format!("receptionist:turn:{}:{}:chat", d.w.tenant, d.lead)).is_none(),
+            "the lease is released"
+        );
+    }
+
     #[tokio::test]
     async fn a_failing_model_hands_the_turn_to_the_fallback_and_a_foreign_lead_is_not_found() {
         let d = desk().await;
