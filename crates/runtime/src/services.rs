@@ -81,7 +81,7 @@ impl Services {
             desk.with_tools(frontdesk_receptionist::lead_tools::lead_tools(&leads, clock))
                 .with_events(Arc::new(QueuedEvents::new(Arc::clone(&stores.jobs.queue))))
                 .with_flags(Arc::new(frontdesk_receptionist::lead_tools::ServiceFlags(Arc::clone(&leads))))
-                .with_shared_turn_locks(Arc::clone(&stores.cache)),
+                .with_shared_cache(Arc::clone(&stores.cache)),
         );
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),

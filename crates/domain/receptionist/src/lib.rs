@@ -22,6 +22,7 @@
 
 pub mod agent;
 pub mod config;
+pub mod context;
 pub mod conversation;
 pub mod error;
 pub mod evaluation;

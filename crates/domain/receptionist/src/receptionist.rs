@@ -12,6 +12,7 @@
 
 use crate::agent::{AgentLoop, Outcome, Turn, TurnInput, TurnScope};
 use crate::config::ReceptionistConfig;
+use crate::context::Context;
 use crate::conversation::{Channel, Conversation, ConversationId, Message, MessageRole, TurnId, TurnRecord};
 use crate::error::{ReceptionistError, Result};
 use crate::fallback_model::{Facts, FallbackModel};
@@ -26,9 +27,6 @@ use frontdesk_leads::{LeadRepository, LeadsError};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Turns of history given to the model.
-const HISTORY_TURNS: usize = 10;
 
 /// A finished turn, as the caller sees it.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,6 +56,7 @@ pub struct Receptionist {
     events: Arc<dyn frontdesk_kernel::events::EventPublisher>,
     flags: Option<Arc<dyn crate::ports::LeadFlags>>,
     locks: Arc<crate::locks::TurnLocks>,
+    context: crate::context::ContextCache,
 }
 
 impl Receptionist {
@@ -83,6 +82,7 @@ impl Receptionist {
             events,
             flags: None,
             locks: Arc::default(),
+            context: crate::context::ContextCache::default(),
         }
     }
 
@@ -107,10 +107,13 @@ impl Receptionist {
         self
     }
 
-    /// Serializes each caller's turns across processes through `cache` too (in-process they always are).
+    /// Serializes each caller's turns across processes through `cache` too
+    /// (in-process they always are), and keeps conversations' short-term
+    /// context there, so a turn does not re-read its history.
     #[must_use]
-    pub fn with_shared_turn_locks(mut self, cache: Arc<dyn frontdesk_kernel::Cache>) -> Self {
-        self.locks = Arc::new(crate::locks::TurnLocks::shared(cache));
+    pub fn with_shared_cache(mut self, cache: Arc<dyn frontdesk_kernel::Cache>) -> Self {
+        self.locks = Arc::new(crate::locks::TurnLocks::shared(Arc::clone(&cache)));
+        self.context = crate::context::ContextCache::new(cache);
         self
     }
 
@@ -158,26 +161,35 @@ impl Receptionist {
             Err(LeadsError::NotFound { .. }) => return Err(ReceptionistError::NotFound { entity: "lead" }),
             Err(other) => return Err(ReceptionistError::storage(other)),
         };
-        let conversation = match self.conversations.latest(tenant, lead_id, channel).await? {
-            Some(found) => found,
+        let (conversation, context) = match self.conversations.latest(tenant, lead_id, channel).await? {
+            Some(found) => {
+                let context = match self.context.get(tenant, found.id).await {
+                    Some(cached) => cached,
+                    None => Context::from_turns(
+                        &self.conversations.turns(tenant, found.id, crate::context::REBUILD_TURNS).await?,
+                    ),
+                };
+                (found, context)
+            }
             None => {
                 let started = Conversation::start(tenant, lead_id, channel, now);
                 self.conversations.create(&started).await?;
-                started
+                (started, Context::default())
             }
         };
         let config = self.config.agent_config(tenant).await?;
         let (strategy, template) = (&config.strategy, &config.template);
-        let history: Vec<ChatMessage> = self
-            .conversations
-            .turns(tenant, conversation.id, HISTORY_TURNS)
-            .await?
-            .into_iter()
-            .flat_map(|t| t.messages)
-            .collect();
+        let history = context.history();
         let scope = TurnScope { tenant, lead: lead_id, channel, conversation: conversation.id, turn: TurnId::new() };
-        let run =
-            Run { strategy: strategy.as_ref(), template: template.as_ref(), lead: &lead, model: None, dry_run: false };
+        let summary = context.summary_text();
+        let run = Run {
+            strategy: strategy.as_ref(),
+            template: template.as_ref(),
+            lead: &lead,
+            model: None,
+            dry_run: false,
+            summary: summary.as_deref(),
+        };
         let (turn, fell_back, system) = if crate::phrases::is_abusive(content) {
             (self.close_abusive(&scope, content).await, false, String::new())
         } else {
@@ -214,6 +226,9 @@ impl Receptionist {
         let reply = Message::new(MessageRole::Assistant, turn.reply.clone(), self.bookings.now())?;
         self.conversations.append(tenant, conversation.id, &reply).await?;
         self.conversations.record_turn(&record).await?;
+        let mut context = context;
+        context.push(&record);
+        self.context.put(tenant, conversation.id, &context).await;
         self.on_timeline(tenant, lead_id, channel, content, &record).await;
         tracing::info!(tenant.id = %tenant, conversation.id = %conversation.id, turn.id = %record.id,
             outcome = %outcome, model = %record.model, "receptionist turn");
@@ -273,6 +288,8 @@ struct Run<'a> {
     lead: &'a frontdesk_leads::Lead,
     model: Option<String>,
     dry_run: bool,
+    /// The rolling summary of turns older than the history.
+    summary: Option<&'a str>,
 }
 
 /// A turn re-run against today's (or the given) configuration, beside the stored one.
@@ -316,6 +333,10 @@ impl Receptionist {
             status.time_zone.name(),
             if status.open { "open" } else { "closed" },
         ));
+        if let Some(summary) = run.summary {
+            system.push_str("\n\n");
+            system.push_str(summary);
+        }
         let input = TurnInput {
             system: system.clone(),
             history,
@@ -373,8 +394,10 @@ impl Receptionist {
         let conversation = self.conversations.get(tenant, conversation_id).await?;
         let turns = self.conversations.turns(tenant, conversation_id, 500).await?;
         let at = turns.iter().position(|t| t.id == turn_id).ok_or(ReceptionistError::NotFound { entity: "turn" })?;
-        let history: Vec<ChatMessage> =
-            turns[at.saturating_sub(HISTORY_TURNS)..at].iter().flat_map(|t| t.messages.clone()).collect();
+        // The context that turn had: its recent turns verbatim, the older ones summarised.
+        let context = Context::from_turns(&turns[at.saturating_sub(crate::context::REBUILD_TURNS)..at]);
+        let history = context.history();
+        let summary = context.summary_text();
         let strategy = match strategy_id {
             Some(id) => Some(self.config.get_strategy(tenant, id).await?),
             None => self.config.default_strategy(tenant).await?,
@@ -397,7 +420,14 @@ impl Receptionist {
             conversation: conversation_id,
             turn: TurnId::new(),
         };
-        let run = Run { strategy: strategy.as_ref(), template: template.as_ref(), lead: &lead, model, dry_run: true };
+        let run = Run {
+            strategy: strategy.as_ref(),
+            template: template.as_ref(),
+            lead: &lead,
+            model,
+            dry_run: true,
+            summary: summary.as_deref(),
+        };
         let (turn, fell_back, system) = self.run(&scope, conversation_id, history, &stored.inbound, &run).await?;
         let outcome = if fell_back && turn.outcome == Outcome::Replied { Outcome::Fallback } else { turn.outcome };
         Ok(Replayed {

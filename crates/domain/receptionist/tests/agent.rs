@@ -512,8 +512,8 @@ mod use_case {
         let d = desk().await;
         let cache = Arc::new(MapCache::default());
         let desks = [
-            Arc::new(receptionist(&d, None).with_shared_turn_locks(cache.clone())),
-            Arc::new(receptionist(&d, None).with_shared_turn_locks(cache.clone())),
+            Arc::new(receptionist(&d, None).with_shared_cache(cache.clone())),
+            Arc::new(receptionist(&d, None).with_shared_cache(cache.clone())),
         ];
         let mut running = Vec::new();
         for i in 0..8 {
@@ -541,6 +541,48 @@ mod use_case {
             cache.peek(&format!("receptionist:turn:{}:{}:chat", d.w.tenant, d.lead)).is_none(),
             "the lease is released"
         );
+    }
+
+    /// The context a turn gets is the same whether it comes from the cache
+    /// or is rebuilt from the stored turns; past ten turns the older ones
+    /// reach the model as a summary in its instructions.
+    #[tokio::test]
+    async fn the_cached_context_equals_the_rebuilt_one_and_old_turns_are_summarised() {
+        use frontdesk_kernel::testing::MapCache;
+        use frontdesk_receptionist::context::Context;
+        let d = desk().await;
+        let cache = Arc::new(MapCache::default());
+        let replies: Vec<String> = (0..12).map(|i| format!("reply {i}")).collect();
+        let model = Arc::new(ScriptedChatModel::replying(replies.iter().map(String::as_str)));
+        let cached = receptionist(&d, Some(model.clone())).with_shared_cache(cache.clone());
+        let mut conversation = None;
+        for i in 0..12 {
+            let said = format!("question number {i}");
+            conversation = Some(cached.handle(d.w.tenant, d.lead, Channel::Chat, &said).await.unwrap().conversation_id);
+        }
+        let id = conversation.unwrap();
+        let key = format!("receptionist:context:{}:{id}", d.w.tenant);
+        let entry: Context = serde_json::from_slice(&cache.peek(&key).expect("the context is cached")).unwrap();
+        let stored = d.conversations.turns(d.w.tenant, id, 50).await.unwrap();
+        assert_eq!(entry, Context::from_turns(&stored), "cache and database agree");
+        assert_eq!((entry.recent.len(), entry.summary.len()), (10, 2));
+
+        let last = model.calls().pop().unwrap();
+        assert!(last.system.contains("Earlier in this conversation"), "{}", last.system);
+        assert!(last.system.contains("question number 0"), "{}", last.system);
+        let history_users = last.messages.iter().filter(|m| matches!(m, ChatMessage::User { .. })).count();
+        assert_eq!(history_users, 11, "ten turns of history and the new message");
+
+        // Without the entry (evicted, or another process), the turn rebuilds the same context.
+        cache.set_down(true);
+        let rebuilt = Arc::new(ScriptedChatModel::replying(["again"]));
+        receptionist(&d, Some(rebuilt.clone()))
+            .with_shared_cache(cache.clone())
+            .handle(d.w.tenant, d.lead, Channel::Chat, "one more")
+            .await
+            .unwrap();
+        let request = rebuilt.calls().pop().unwrap();
+        assert!(request.system.contains("question number 1"), "{}", request.system);
     }
 
     #[tokio::test]

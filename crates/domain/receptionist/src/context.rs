@@ -1,0 +1,209 @@
+//! A conversation's short-term context: the messages of its last
+//! [`RECENT_TURNS`] turns, verbatim, and a rolling summary of the turns
+//! before them (what the caller said, what was done), so a long
+//! conversation neither loses its beginning nor grows the prompt without end.
+//!
+//! It is cached (Redis when configured, in-process otherwise) under
+//! `receptionist:context:{tenant}:{conversation}` and rebuilt from the
+//! stored turns on a miss, an unreadable entry or a cache outage. Only the
+//! holder of the caller's turn lock ([`crate::locks`]) writes it, right
+//! after storing its turn, so the entry follows the database turn by turn.
+//! A write that fails deletes the entry (the next turn rebuilds it); if the
+//! delete fails too (the cache is down), the entry can lag one turn until
+//! it expires — which is why it expires after 30 idle minutes, not days.
+
+use crate::conversation::{ConversationId, TurnRecord};
+use crate::model::ChatMessage;
+use frontdesk_kernel::{Cache, TenantId};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Turns given to the model verbatim.
+pub const RECENT_TURNS: usize = 10;
+/// Turns read to rebuild a context (the older ones only feed the summary).
+pub const REBUILD_TURNS: usize = 50;
+/// Longest summary, in characters (its oldest lines go first).
+pub const MAX_SUMMARY_CHARS: usize = 1_500;
+/// How long an idle conversation's context stays cached.
+const TTL: Duration = Duration::from_secs(30 * 60);
+
+/// What the model is given of the past.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Context {
+    /// Turns folded in (since the last rebuild, which reads at most [`REBUILD_TURNS`]).
+    pub turns: u64,
+    /// One line per older turn, oldest first.
+    pub summary: Vec<String>,
+    /// The recent turns' messages, one list per turn, oldest first.
+    pub recent: Vec<Vec<ChatMessage>>,
+}
+
+fn clip(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max { text } else { format!("{}…", text.chars().take(max).collect::<String>()) }
+}
+
+impl Context {
+    /// Adds a finished turn; the oldest recent turn moves into the summary.
+    pub fn push(&mut self, turn: &TurnRecord) {
+        self.turns += 1;
+        self.recent.push(turn.messages.clone());
+        while self.recent.len() > RECENT_TURNS {
+            let oldest = self.recent.remove(0);
+            self.summary.push(Self::line(&oldest));
+        }
+        while self.summary.iter().map(|l| l.chars().count() + 1).sum::<usize>() > MAX_SUMMARY_CHARS
+            && !self.summary.is_empty()
+        {
+            self.summary.remove(0);
+        }
+    }
+
+    /// A turn in one line: what the caller said and which tools ran.
+    fn line(messages: &[ChatMessage]) -> String {
+        let said: Vec<&str> = messages
+            .iter()
+            .filter_map(|m| match m {
+                ChatMessage::User { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        let tools: Vec<&str> = messages
+            .iter()
+            .flat_map(|m| match m {
+                ChatMessage::Assistant { tool_calls, .. } => tool_calls.iter().map(|c| c.name.as_str()).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let mut line = format!("caller: \"{}\"", clip(&said.join(" "), 120));
+        if !tools.is_empty() {
+            line.push_str(&format!("; tools: {}", tools.join(", ")));
+        }
+        line
+    }
+
+    /// Built from stored turns, oldest first.
+    #[must_use]
+    pub fn from_turns(turns: &[TurnRecord]) -> Self {
+        let mut context = Self::default();
+        for turn in turns {
+            context.push(turn);
+        }
+        context
+    }
+
+    /// The history messages for the model.
+    #[must_use]
+    pub fn history(&self) -> Vec<ChatMessage> {
+        self.recent.iter().flatten().cloned().collect()
+    }
+
+    /// The summary as a paragraph of the instructions, if there is one.
+    #[must_use]
+    pub fn summary_text(&self) -> Option<String> {
+        (!self.summary.is_empty())
+            .then(|| format!("Earlier in this conversation (oldest first):\n- {}", self.summary.join("\n- ")))
+    }
+}
+
+/// Where contexts are kept.
+#[derive(Clone, Default)]
+pub struct ContextCache(Option<Arc<dyn Cache>>);
+
+fn key(tenant: TenantId, conversation: ConversationId) -> String {
+    format!("receptionist:context:{tenant}:{conversation}")
+}
+
+impl ContextCache {
+    /// Contexts in `cache`.
+    #[must_use]
+    pub fn new(cache: Arc<dyn Cache>) -> Self {
+        Self(Some(cache))
+    }
+
+    /// The cached context, when there is a readable one.
+    pub async fn get(&self, tenant: TenantId, conversation: ConversationId) -> Option<Context> {
+        let cache = self.0.as_ref()?;
+        match cache.get(&key(tenant, conversation)).await {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(tenant.id = %tenant, conversation.id = %conversation, %error, "context cache unreachable; reading the turns");
+                None
+            }
+        }
+    }
+
+    /// Stores `context` (best effort: a failed write means a rebuild next turn).
+    pub async fn put(&self, tenant: TenantId, conversation: ConversationId, context: &Context) {
+        let Some(cache) = &self.0 else { return };
+        let Ok(bytes) = serde_json::to_vec(context) else { return };
+        if let Err(error) = cache.set(&key(tenant, conversation), &bytes, TTL).await {
+            tracing::warn!(tenant.id = %tenant, conversation.id = %conversation, %error, "could not cache the context; deleting it");
+            let _ = cache.delete(&key(tenant, conversation)).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::Outcome;
+    use crate::model::ToolCall;
+
+    fn turn(i: usize) -> TurnRecord {
+        TurnRecord {
+            id: crate::conversation::TurnId::new(),
+            tenant_id: TenantId::new(),
+            conversation_id: ConversationId::new(),
+            inbound: format!("message {i}"),
+            reply: "ok".into(),
+            outcome: Outcome::Replied,
+            model: "m".into(),
+            strategy_id: None,
+            template_id: None,
+            prompt_hash: String::new(),
+            messages: vec![
+                ChatMessage::User { text: format!("message {i}   with  spaces") },
+                ChatMessage::Assistant {
+                    text: String::new(),
+                    tool_calls: vec![ToolCall {
+                        id: "c".into(),
+                        name: "check_availability".into(),
+                        arguments: "{}".into(),
+                    }],
+                },
+                ChatMessage::Assistant { text: "ok".into(), tool_calls: Vec::new() },
+            ],
+            trace: serde_json::Value::Null,
+            actions: serde_json::Value::Null,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            duration_ms: 0,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn older_turns_roll_into_a_bounded_summary() {
+        let turns: Vec<TurnRecord> = (0..12).map(turn).collect();
+        let context = Context::from_turns(&turns);
+        assert_eq!((context.turns, context.recent.len(), context.summary.len()), (12, RECENT_TURNS, 2));
+        assert_eq!(context.summary[0], "caller: \"message 0 with spaces\"; tools: check_availability");
+        assert_eq!(context.history().len(), RECENT_TURNS * 3);
+        assert!(context.summary_text().unwrap().starts_with("Earlier in this conversation"));
+        let long: Vec<TurnRecord> = (0..400).map(turn).collect();
+        let context = Context::from_turns(&long);
+        let size: usize = context.summary.iter().map(|l| l.chars().count() + 1).sum();
+        assert!(size <= MAX_SUMMARY_CHARS && context.summary.last().unwrap().contains("message 389"), "{size}");
+        assert!(Context::default().summary_text().is_none());
+    }
+
+    #[test]
+    fn a_context_survives_the_cache_round_trip() {
+        let context = Context::from_turns(&(0..11).map(turn).collect::<Vec<_>>());
+        let back: Context = serde_json::from_slice(&serde_json::to_vec(&context).unwrap()).unwrap();
+        assert_eq!(back, context);
+    }
+}
