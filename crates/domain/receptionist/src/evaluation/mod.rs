@@ -82,6 +82,16 @@ impl EvaluationRequest {
         if self.scenarios.len() > scenario::MAX_SCENARIOS {
             errors.add("scenarios", format!("must hold at most {} scenarios", scenario::MAX_SCENARIOS));
         }
+        let total: usize = self.resolve().iter().map(|s| s.turns.len()).sum::<usize>() * self.trials as usize;
+        if total > scenario::MAX_TOTAL_TURNS {
+            errors.add(
+                "trials",
+                format!(
+                    "the evaluation would play {total} turns; at most {} (scenarios × turns × trials)",
+                    scenario::MAX_TOTAL_TURNS
+                ),
+            );
+        }
         for (i, s) in self.scenarios.iter().enumerate() {
             errors.extend(s.problems(&format!("scenarios[{i}]")));
         }

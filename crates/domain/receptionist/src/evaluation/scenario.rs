@@ -24,6 +24,8 @@ pub const MAX_TURNS: usize = 20;
 pub const MAX_TRIALS: u32 = 5;
 /// Bookings in a scenario's starting state, at most.
 pub const MAX_EXISTING: usize = 20;
+/// Caller turns one evaluation plays in all (scenarios × turns × trials), at most: each may cost model calls.
+pub const MAX_TOTAL_TURNS: usize = 500;
 /// Strings in one expectation list, at most.
 pub const MAX_CHECKS: usize = 50;
 const MAX_NAME: usize = 200;
