@@ -204,15 +204,9 @@ async fn every_scenario_of_the_corpus_holds_when_a_model_replays_its_recorded_to
         let left = replayer.steps.lock().unwrap().len();
         let fell_back = trial.outcomes.iter().any(|o| o == "fallback");
         if !trial.passed || left > 0 || fell_back {
-            let broken: Vec<String> = trial
-                .expectations
-                .iter()
-                .filter(|v| !v.passed)
-                .map(|v| format!("{}: {}", v.expectation, v.detail))
-                .collect();
             failures.push(format!(
                 "{name}: {}; {left} steps unplayed; outcomes {:?}; replies {:?}",
-                broken.join("; "),
+                super::scenarios::broken(&trial),
                 trial.outcomes,
                 trial.replies
             ));

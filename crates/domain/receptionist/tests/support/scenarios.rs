@@ -77,6 +77,13 @@ pub async fn world() -> World {
     World { config, bookings, clock, base, facts, zone: super::ZONE, now }
 }
 
+/// The expectations `trial` broke, with what was found.
+pub fn broken(trial: &frontdesk_receptionist::evaluation::Trial) -> String {
+    let broken: Vec<String> =
+        trial.expectations.iter().filter(|v| !v.passed).map(|v| format!("{}: {}", v.expectation, v.detail)).collect();
+    broken.join("; ")
+}
+
 /// The corpus's files, sorted.
 pub fn corpus() -> Vec<std::path::PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
@@ -112,17 +119,11 @@ async fn every_scenario_of_the_corpus_holds_against_the_fallback() {
             file.display()
         );
         if !trial.passed {
-            let broken: Vec<String> = trial
-                .expectations
-                .iter()
-                .filter(|v| !v.passed)
-                .map(|v| format!("{}: {}", v.expectation, v.detail))
-                .collect();
             failures.push(format!(
                 "{} ({}): {}; replies: {:?}",
                 file.file_name().unwrap().to_string_lossy(),
                 scenario.name,
-                broken.join("; "),
+                broken(&trial),
                 trial.replies
             ));
         }
