@@ -159,26 +159,23 @@ pub(super) async fn evaluate(
     let key = crate::routes::idempotency_key(&req)?;
     let body = body.into_inner();
     let mut errors = ValidationErrors::new();
-    let mut scenarios = Vec::new();
-    let mut unreadable = ValidationErrors::new();
+    let mut parsed = Vec::new();
     for (i, mut raw) in body.scenarios.unwrap_or_default().into_iter().enumerate() {
         drop_nulls(&mut raw);
         match serde_json::from_value::<Scenario>(raw) {
-            Ok(scenario) => {
-                // Named now too, so one answer lists what is wrong with every scenario.
-                errors.extend(scenario.problems(&format!("scenarios[{i}]")));
-                scenarios.push(scenario);
-            }
-            Err(e) => unreadable.add(format!("scenarios[{i}]"), e.to_string()),
+            Ok(scenario) => parsed.push((i, scenario)),
+            Err(e) => errors.add(format!("scenarios[{i}]"), e.to_string()),
         }
     }
-    if unreadable.is_empty() {
-        // Every rule is the use case's; it names these again with the rest.
-        errors = ValidationErrors::new();
-    } else {
-        unreadable.extend(errors);
-        errors = unreadable;
+    if !errors.is_empty() {
+        // The use case checks the rules of every scenario, but is not reached
+        // when one is unreadable: name the readable ones' problems here, so one
+        // answer lists what is wrong with all of them.
+        for (i, scenario) in &parsed {
+            errors.extend(scenario.problems(&format!("scenarios[{i}]")));
+        }
     }
+    let scenarios: Vec<Scenario> = parsed.into_iter().map(|(_, scenario)| scenario).collect();
     let strategy_id = crate::routes::field_id(&mut errors, "strategyId", body.strategy_id.as_deref());
     let prompt_template_id =
         crate::routes::field_id(&mut errors, "promptTemplateId", body.prompt_template_id.as_deref());

@@ -82,7 +82,12 @@ impl EvaluationRequest {
         if self.scenarios.len() > scenario::MAX_SCENARIOS {
             errors.add("scenarios", format!("must hold at most {} scenarios", scenario::MAX_SCENARIOS));
         }
-        let total: usize = self.resolve().iter().map(|s| s.turns.len()).sum::<usize>() * self.trials as usize;
+        let turns = |scenarios: &[Scenario]| scenarios.iter().map(|s| s.turns.len()).sum::<usize>();
+        let per_trial = match &self.suite {
+            Some(name) => suite(name).map_or(0, |s| turns(&s)),
+            None => turns(&self.scenarios),
+        };
+        let total = per_trial * self.trials as usize;
         if total > scenario::MAX_TOTAL_TURNS {
             errors.add(
                 "trials",
