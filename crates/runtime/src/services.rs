@@ -14,13 +14,21 @@ use frontdesk_crypto::{BcryptPasswordHasher, BookingTokenIssuer, JwtTokenSigner,
 use frontdesk_kernel::events::{EventDispatcher, QueuedEvents};
 use frontdesk_kernel::jobs::JobQueue;
 use frontdesk_kernel::messaging::Outbox;
+use frontdesk_kernel::messaging::{LedgerMessenger, MessageChannel, OutboundMessenger};
 use frontdesk_kernel::{Clock, SystemClock};
 use frontdesk_leads::{LeadService, LeadTransfers};
 use frontdesk_receptionist::ReceptionistConfig;
+use frontdesk_receptionist::channels::inbound::{Inbound, InboundParts, SmsReplies};
+use frontdesk_receptionist::channels::routing::Routes;
+use frontdesk_receptionist::channels::sms::OptOutGuard;
+use frontdesk_receptionist::channels::summary::CallSummaries;
+use frontdesk_receptionist::channels::voice::Markup;
+use frontdesk_receptionist::channels::webhook::SignedRequests;
+use frontdesk_receptionist::receptionist::Receptionist;
 use frontdesk_sea_orm::{
-    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmConversations, SeaOrmInvitationRepository,
-    SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmOutbox,
-    SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules,
+    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations,
+    SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
+    SeaOrmOutbox, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules,
     SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWording,
 };
 use frontdesk_tenancy::auth::AuthPorts;
@@ -33,6 +41,9 @@ pub enum ServicesError {
     /// A secret or crypto setting was rejected (`JWT_SECRET`, `BCRYPT_COST`).
     #[error(transparent)]
     Crypto(#[from] frontdesk_crypto::CryptoError),
+    /// The Twilio messenger could not be built.
+    #[error("twilio messenger: {0}")]
+    Messenger(String),
 }
 
 /// The product's use cases, wired to the stores.
@@ -58,6 +69,14 @@ pub struct Services {
     pub wordings: Arc<MessageWordings>,
     /// What was sent (or, without a provider, would have been): `GET /api/v1/outbox`.
     pub outbox: Arc<dyn Outbox>,
+    /// Calls and texts in: routing, blocks, turns, the reply jobs.
+    pub inbound: Arc<Inbound>,
+    /// Twilio's request signatures (refuses everything without `TWILIO_AUTH_TOKEN`).
+    pub signatures: Arc<dyn SignedRequests>,
+    /// TwiML.
+    pub markup: Arc<dyn Markup>,
+    /// Every outbound message: recorded, opt-outs enforced, sent by the channel's provider.
+    pub messenger: Arc<dyn OutboundMessenger>,
 }
 
 impl Services {
@@ -69,20 +88,23 @@ impl Services {
         let receptionist = Arc::new(receptionist_config(stores));
         let leads = Arc::new(lead_service(stores));
         let bookings = Arc::new(bookings(settings, stores));
-        let desk = frontdesk_receptionist::receptionist::Receptionist::new(
-            Arc::new(SeaOrmConversations::new(stores.sql.clone())),
-            Arc::clone(&receptionist),
-            Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
-            Arc::clone(&bookings),
-            chat_model(settings),
-        );
-        let clock = desk.clock();
-        let desk = Arc::new(
-            desk.with_tools(frontdesk_receptionist::lead_tools::lead_tools(&leads, clock))
-                .with_events(Arc::new(QueuedEvents::new(Arc::clone(&stores.jobs.queue))))
-                .with_flags(Arc::new(frontdesk_receptionist::lead_tools::ServiceFlags(Arc::clone(&leads))))
-                .with_shared_cache(Arc::clone(&stores.cache)),
-        );
+        let desk = desk(settings, stores, &leads, &bookings, &receptionist);
+        let routes =
+            Arc::new(Routes::new(Arc::new(SeaOrmChannels::new(stores.sql.clone())), Arc::clone(&receptionist)));
+        let messenger = messenger(settings, stores, &routes)?;
+        let inbound = Arc::new(Inbound::new(InboundParts {
+            routes,
+            desk: desk.clone(),
+            leads: Arc::clone(&leads),
+            bookings: Arc::clone(&bookings),
+            config: Arc::clone(&receptionist),
+            opt_outs: Arc::new(SeaOrmChannels::new(stores.sql.clone())),
+            cache: Arc::clone(&stores.cache),
+            limiter: Arc::clone(&stores.rate_limiter),
+            jobs: Arc::clone(&stores.jobs.queue),
+            voice: voice_settings(settings),
+        }));
+        let desk = Arc::new(desk);
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
             subaccounts: Arc::new(subaccount_service(stores)),
@@ -99,7 +121,73 @@ impl Services {
             desk,
             wordings: Arc::new(MessageWordings::new(Arc::new(SeaOrmWording::new(stores.sql.clone())))),
             outbox: Arc::new(SeaOrmOutbox::new(stores.sql.clone())),
+            inbound,
+            signatures: Arc::new(frontdesk_twilio::TwilioSignatures::new(
+                settings.twilio.as_ref().map(|t| &t.auth_token),
+            )),
+            markup: Arc::new(frontdesk_twilio::TwiMl),
+            messenger,
         })
+    }
+}
+
+/// The receptionist use case: the configured model (or the fallback), the
+/// lead tools, handoff events as jobs, flags, turn locks and context in the shared cache.
+fn desk(
+    settings: &Settings,
+    stores: &Stores,
+    leads: &Arc<LeadService>,
+    bookings: &Arc<Bookings>,
+    receptionist: &Arc<ReceptionistConfig>,
+) -> Receptionist {
+    let desk = Receptionist::new(
+        Arc::new(SeaOrmConversations::new(stores.sql.clone())),
+        Arc::clone(receptionist),
+        Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
+        Arc::clone(bookings),
+        chat_model(settings),
+    );
+    let clock = desk.clock();
+    desk.with_tools(frontdesk_receptionist::lead_tools::lead_tools(leads, clock))
+        .with_events(Arc::new(QueuedEvents::new(Arc::clone(&stores.jobs.queue))))
+        .with_flags(Arc::new(frontdesk_receptionist::lead_tools::ServiceFlags(Arc::clone(leads))))
+        .with_shared_cache(Arc::clone(&stores.cache))
+}
+
+/// Every outbound message goes through this: no text to a number that
+/// said STOP, each one recorded in the outbox first (one send per key),
+/// then sent by Twilio when it is configured to send.
+fn messenger(
+    settings: &Settings,
+    stores: &Stores,
+    routes: &Arc<Routes>,
+) -> Result<Arc<dyn OutboundMessenger>, ServicesError> {
+    let mut ledger = LedgerMessenger::new(Arc::new(SeaOrmOutbox::new(stores.sql.clone())));
+    if let Some(twilio) = &settings.twilio
+        && let Some(account_sid) = &twilio.account_sid
+    {
+        let config = frontdesk_twilio::TwilioConfig {
+            account_sid: account_sid.clone(),
+            auth_token: twilio.auth_token.clone(),
+            base_url: twilio.api_base_url.clone(),
+            per_number_per_minute: twilio.sms_per_minute,
+            timeout: std::time::Duration::from_secs(10),
+        };
+        let sms = frontdesk_twilio::TwilioMessenger::new(config, Arc::clone(routes), Arc::clone(&stores.rate_limiter))
+            .map_err(ServicesError::Messenger)?;
+        tracing::info!(base_url = %twilio.api_base_url, "texts are sent through Twilio");
+        ledger = ledger.with_provider(MessageChannel::Sms, Arc::new(sms));
+    }
+    Ok(Arc::new(OptOutGuard::new(Arc::new(ledger), Arc::new(SeaOrmChannels::new(stores.sql.clone())))))
+}
+
+fn voice_settings(settings: &Settings) -> frontdesk_receptionist::channels::inbound::VoiceSettings {
+    frontdesk_receptionist::channels::inbound::VoiceSettings {
+        turn_budget: settings.voice.turn_budget,
+        continue_wait: std::time::Duration::from_secs(10),
+        max_voicemail_secs: settings.voice.max_voicemail_secs,
+        calls_per_hour: settings.voice.calls_per_hour,
+        public_base: settings.bookings.public_base_url.clone(),
     }
 }
 
@@ -274,7 +362,22 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
     let repo = Arc::new(SeaOrmLeadRepository::new(stores.sql.clone()));
     let directory = Arc::new(SeaOrmTenantDirectory::new(stores.sql.clone()));
     let codec = Arc::clone(&stores.codec);
+    let receptionist = Arc::new(receptionist_config(stores));
+    let leads = Arc::new(lead_service(stores));
+    let booking_service = Arc::new(bookings(settings, stores));
+    let desk = desk(settings, stores, &leads, &booking_service, &receptionist);
+    let routes = Arc::new(Routes::new(Arc::new(SeaOrmChannels::new(stores.sql.clone())), receptionist));
+    let messenger = match messenger(settings, stores, &routes) {
+        Ok(messenger) => messenger,
+        Err(error) => {
+            // Services::build refused the same settings already; the outbox keeps messages meanwhile.
+            tracing::error!(%error, "messenger not built; messages stay in the outbox");
+            Arc::new(SeaOrmOutbox::new(stores.sql.clone()))
+        }
+    };
     crate::jobs::Handlers::new()
+        .with(Arc::new(SmsReplies::new(desk, Arc::clone(&messenger), Arc::clone(&stores.cache))))
+        .with(Arc::new(CallSummaries::new(Arc::new(SeaOrmConversations::new(stores.sql.clone())), leads)))
         .with(Arc::new(crate::jobs::NoopHandler))
         .with(Arc::new(ImportLeads::new(
             repo.clone(),
@@ -285,7 +388,7 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
         )))
         .with(Arc::new(ExportLeads::new(repo, Arc::clone(&stores.files), codec)))
         .with(Arc::new(EventDispatcher::new(vec![Arc::new(frontdesk_receptionist::handoff::StaffHandoffNotice::new(
-            Arc::new(SeaOrmOutbox::new(stores.sql.clone())),
+            Arc::clone(&messenger),
             Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
         ))])))
         .with(Arc::new(frontdesk_receptionist::evaluation::Evaluations::new(
@@ -301,7 +404,7 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
                 leads: SeaOrmLeadRepository::new(stores.sql.clone()),
                 tenants: SeaOrmTenantRepository::new(stores.sql.clone()),
             }),
-            Arc::new(SeaOrmOutbox::new(stores.sql.clone())),
+            messenger,
             Arc::new(SystemClock),
             &settings.bookings.public_base_url,
         )))

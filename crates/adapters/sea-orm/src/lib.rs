@@ -18,8 +18,8 @@ pub mod testing;
 pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
-    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmConversations, SeaOrmInvitationRepository,
-    SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmOutbox,
-    SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules,
+    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations,
+    SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
+    SeaOrmOutbox, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules,
     SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWording,
 };

@@ -122,3 +122,64 @@ pub trait Outbox: Send + Sync + 'static {
         page: PageRequest,
     ) -> Result<Page<SentMessage>, MessagingError>;
 }
+
+/// A record of sends that can forget one (a provider failed before sending it).
+#[async_trait]
+pub trait MessageLedger: OutboundMessenger {
+    /// Forgets the send of `dedupe_key` by `tenant`, so a retry may send it.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn forget(&self, tenant: TenantId, dedupe_key: &str) -> Result<(), MessagingError>;
+}
+
+/// Records every message in a [`MessageLedger`] first (the outbox), then
+/// hands it to the provider of its channel when one is configured.
+///
+/// The record is the idempotency: a key already recorded sends nothing,
+/// so a job redelivered after a crash never texts or emails twice. When
+/// the provider fails with `Unavailable` the record is forgotten and the
+/// error returned, so the job's retry sends it; a provider's `Rejected`
+/// keeps the record (retrying would be refused again). A crash between
+/// the record and the provider's answer loses that one message rather
+/// than risking a second copy — at most once, by design. Channels without
+/// a provider (the embedded profile; staff notices) end at the record,
+/// which `GET /api/v1/outbox` lists.
+pub struct LedgerMessenger {
+    ledger: std::sync::Arc<dyn MessageLedger>,
+    providers: Vec<(MessageChannel, std::sync::Arc<dyn OutboundMessenger>)>,
+}
+
+impl LedgerMessenger {
+    /// Records in `ledger`; no provider yet.
+    #[must_use]
+    pub fn new(ledger: std::sync::Arc<dyn MessageLedger>) -> Self {
+        Self { ledger, providers: Vec::new() }
+    }
+
+    /// Sends `channel`'s messages through `provider` after recording them.
+    #[must_use]
+    pub fn with_provider(mut self, channel: MessageChannel, provider: std::sync::Arc<dyn OutboundMessenger>) -> Self {
+        self.providers.push((channel, provider));
+        self
+    }
+}
+
+#[async_trait]
+impl OutboundMessenger for LedgerMessenger {
+    async fn send(&self, message: &OutboundMessage) -> Result<Sent, MessagingError> {
+        let recorded = self.ledger.send(message).await?;
+        let Sent::New(id) = recorded else { return Ok(Sent::Duplicate) };
+        let Some((_, provider)) = self.providers.iter().find(|(c, _)| *c == message.channel) else {
+            return Ok(recorded);
+        };
+        match provider.send(message).await {
+            Ok(_) => Ok(Sent::New(id)),
+            Err(MessagingError::Unavailable(cause)) => {
+                self.ledger.forget(message.tenant_id, &message.dedupe_key).await?;
+                Err(MessagingError::Unavailable(cause))
+            }
+            Err(rejected) => Err(rejected),
+        }
+    }
+}

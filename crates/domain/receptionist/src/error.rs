@@ -21,6 +21,13 @@ pub enum ReceptionistError {
         /// What was being changed (`strategy`, `prompt template`).
         entity: &'static str,
     },
+    /// Another record already holds this value (a phone number routed to
+    /// some sub-account, an inbound address, a blocked number).
+    #[error("{entity} already exists")]
+    AlreadyExists {
+        /// What was being added (`phone number`, `inbound address`, `blocked number`).
+        entity: &'static str,
+    },
     /// The chat model failed or timed out; callers answer with a
     /// [`crate::FallbackReply`] instead of failing the conversation.
     #[error("chat model unavailable: {message}")]
@@ -55,6 +62,7 @@ impl ErrorCode for ReceptionistError {
             Self::Validation(_) => Code::ValidationFailed,
             Self::NotFound { .. } => Code::NotFound,
             Self::DefaultRequired { .. } => Code::DefaultRequired,
+            Self::AlreadyExists { .. } => Code::Conflict,
             Self::ModelUnavailable { .. } => Code::ModelUnavailable,
             Self::Storage(e) => storage_code(e.as_ref()),
         }
@@ -74,13 +82,14 @@ mod tests {
             ReceptionistError::Validation(ValidationErrors::single("content", "is required")),
             ReceptionistError::NotFound { entity: "conversation" },
             ReceptionistError::DefaultRequired { entity: "strategy" },
+            ReceptionistError::AlreadyExists { entity: "phone number" },
             ReceptionistError::ModelUnavailable { message: "timeout".into() },
             ReceptionistError::storage(std::io::Error::other("disk")),
         ];
         let codes: Vec<_> = errors.iter().map(|e| e.code().as_str()).collect();
         assert_eq!(
             codes,
-            ["validation_failed", "not_found", "default_required", "model_unavailable", "storage_failure"]
+            ["validation_failed", "not_found", "default_required", "conflict", "model_unavailable", "storage_failure"]
         );
         assert_eq!(errors[2].to_string(), "this strategy is the default: make another strategy the default instead");
     }

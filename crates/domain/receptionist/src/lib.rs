@@ -21,6 +21,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod agent;
+pub mod channels;
 pub mod config;
 pub mod context;
 pub mod conversation;

@@ -138,9 +138,26 @@ impl Receptionist {
     /// # Errors
     /// `Validation` (`content`); `NotFound` (`lead`, also another tenant's); `Storage`.
     pub async fn handle(&self, tenant: TenantId, lead_id: LeadId, channel: Channel, content: &str) -> Result<Answered> {
+        self.handle_with(tenant, lead_id, channel, content, None).await
+    }
+
+    /// Answers as [`Self::handle`], under the strategy `strategy` instead
+    /// of the default one (a phone number's own strategy); the default
+    /// answers when it no longer exists.
+    ///
+    /// # Errors
+    /// As [`Self::handle`].
+    pub async fn handle_with(
+        &self,
+        tenant: TenantId,
+        lead_id: LeadId,
+        channel: Channel,
+        content: &str,
+        strategy: Option<crate::strategy::StrategyId>,
+    ) -> Result<Answered> {
         // One turn at a time per caller and channel: one conversation, and a history with every reply in it.
         let guard = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel)).await;
-        let answered = self.handle_in_turn(tenant, lead_id, channel, content).await;
+        let answered = self.handle_in_turn(tenant, lead_id, channel, content, strategy).await;
         self.locks.release(guard).await;
         answered
     }
@@ -151,6 +168,7 @@ impl Receptionist {
         lead_id: LeadId,
         channel: Channel,
         content: &str,
+        strategy_override: Option<crate::strategy::StrategyId>,
     ) -> Result<Answered> {
         let started = Instant::now();
         let now = self.bookings.now();
@@ -177,7 +195,17 @@ impl Receptionist {
                 (started, Context::default())
             }
         };
-        let config = self.config.agent_config(tenant).await?;
+        let mut config = self.config.agent_config(tenant).await?;
+        if let Some(id) = strategy_override.filter(|id| config.strategy.as_ref().is_none_or(|s| s.id != *id)) {
+            match self.config.get_strategy(tenant, id).await {
+                Ok(own) => {
+                    config =
+                        Arc::new(crate::config::AgentConfig { strategy: Some(own), template: config.template.clone() });
+                }
+                Err(ReceptionistError::NotFound { .. }) => {}
+                Err(other) => return Err(other),
+            }
+        }
         let (strategy, template) = (&config.strategy, &config.template);
         let history = context.history();
         let scope = TurnScope { tenant, lead: lead_id, channel, conversation: conversation.id, turn: TurnId::new() };

@@ -25,7 +25,9 @@ pub use files::FileSettings;
 pub use http::HttpSettings;
 pub use jobs::{JobBackendKind, JobSettings};
 pub use redis::RedisSettings;
-pub use vendors::{GoHighLevelSettings, GoogleSettings, OpenAiSettings, PostmarkSettings, S3Settings, TwilioSettings};
+pub use vendors::{
+    GoHighLevelSettings, GoogleSettings, OpenAiSettings, PostmarkSettings, S3Settings, TwilioSettings, VoiceSettings,
+};
 
 use reader::Reader;
 use std::collections::HashMap;
@@ -83,6 +85,8 @@ pub struct Settings {
     pub bookings: BookingSettings,
     /// Twilio, once configured.
     pub twilio: Option<TwilioSettings>,
+    /// How calls are answered.
+    pub voice: VoiceSettings,
     /// OpenAI (or a compatible server), once configured.
     pub openai: Option<OpenAiSettings>,
     /// Postmark, once configured.
@@ -155,6 +159,8 @@ impl Settings {
         let files = FileSettings::read(&mut r);
         let bookings = BookingSettings::read(&mut r, http.port);
         let openai = OpenAiSettings::read(&mut r);
+        let twilio = TwilioSettings::read(&mut r);
+        let voice = VoiceSettings::read(&mut r);
         if !r.errors.is_empty() {
             return Err(SettingsError(r.errors));
         }
@@ -168,7 +174,8 @@ impl Settings {
             auth,
             files,
             bookings,
-            twilio: None,
+            twilio,
+            voice,
             openai,
             postmark: None,
             s3: None,

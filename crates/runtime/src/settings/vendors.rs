@@ -4,10 +4,77 @@
 //! lands and reads its variables here (`TWILIO_*`, `OPENAI_*`, …), so a
 //! deployment sees in one place which vendors are configured.
 
-/// Twilio: calls and SMS (`TWILIO_*`, with the channels issue).
-#[derive(Clone, Debug, Default)]
+/// Twilio: calls and SMS. Configured when `TWILIO_AUTH_TOKEN` is set: the
+/// webhooks are verified with it (without it every Twilio webhook is
+/// refused, 403). Texts go out through Twilio's Messages API when
+/// `TWILIO_ACCOUNT_SID` is set too; otherwise they stay in the outbox.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct TwilioSettings {}
+pub struct TwilioSettings {
+    /// `TWILIO_ACCOUNT_SID` (`AC…`), to send texts.
+    pub account_sid: Option<String>,
+    /// `TWILIO_AUTH_TOKEN`: verifies `X-Twilio-Signature`, authenticates API calls.
+    pub auth_token: secrecy::SecretString,
+    /// `TWILIO_API_BASE_URL`, default `https://api.twilio.com`.
+    pub api_base_url: String,
+    /// `TWILIO_SMS_PER_MINUTE`: texts a minute from one number (default 60).
+    pub sms_per_minute: u32,
+}
+
+impl TwilioSettings {
+    pub(super) fn read(r: &mut super::reader::Reader<'_>) -> Option<Self> {
+        let token = r.raw("TWILIO_AUTH_TOKEN").map(str::trim).filter(|t| !t.is_empty())?.to_owned();
+        let account_sid = r.raw("TWILIO_ACCOUNT_SID").map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        if let Some(sid) = &account_sid
+            && !(sid.starts_with("AC") && sid.len() == 34 && sid.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            r.error("TWILIO_ACCOUNT_SID", format!("expected AC followed by 32 characters, got {sid:?}"));
+        }
+        let api_base_url = r
+            .raw("TWILIO_API_BASE_URL")
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .unwrap_or("https://api.twilio.com")
+            .trim_end_matches('/')
+            .to_owned();
+        if !(api_base_url.starts_with("https://") || api_base_url.starts_with("http://")) {
+            r.error("TWILIO_API_BASE_URL", format!("expected an http(s) URL, got {api_base_url:?}"));
+        }
+        let sms_per_minute: u32 = r.parsed("TWILIO_SMS_PER_MINUTE", 60u32, "a number of texts");
+        Some(Self { account_sid, auth_token: secrecy::SecretString::from(token), api_base_url, sms_per_minute })
+    }
+}
+
+/// How calls are answered (`VOICE_*`).
+#[derive(Clone, Debug)]
+pub struct VoiceSettings {
+    /// `VOICE_TURN_BUDGET_MS`: how long a call's webhook waits for the
+    /// receptionist before a filler and a redirect (default 2500, 200–10000).
+    pub turn_budget: std::time::Duration,
+    /// `VOICE_MAX_VOICEMAIL_SECONDS`: longest voicemail (default 120, 10–600).
+    pub max_voicemail_secs: u32,
+    /// `VOICE_CALLS_PER_HOUR`: calls one number may make to a sub-account per hour (default 20).
+    pub calls_per_hour: u32,
+}
+
+impl VoiceSettings {
+    pub(super) fn read(r: &mut super::reader::Reader<'_>) -> Self {
+        let budget: u64 = r.parsed("VOICE_TURN_BUDGET_MS", 2500u64, "milliseconds");
+        if !(200..=10_000).contains(&budget) {
+            r.error("VOICE_TURN_BUDGET_MS", format!("expected 200 to 10000 milliseconds, got {budget}"));
+        }
+        let voicemail: u32 = r.parsed("VOICE_MAX_VOICEMAIL_SECONDS", 120u32, "seconds");
+        if !(10..=600).contains(&voicemail) {
+            r.error("VOICE_MAX_VOICEMAIL_SECONDS", format!("expected 10 to 600 seconds, got {voicemail}"));
+        }
+        let calls_per_hour: u32 = r.parsed("VOICE_CALLS_PER_HOUR", 20u32, "a number of calls");
+        Self {
+            turn_budget: std::time::Duration::from_millis(budget.clamp(200, 10_000)),
+            max_voicemail_secs: voicemail.clamp(10, 600),
+            calls_per_hour: calls_per_hour.max(1),
+        }
+    }
+}
 
 /// OpenAI or a compatible server: the receptionist's model. Configured when
 /// `OPENAI_API_KEY` or `OPENAI_BASE_URL` is set (a local vLLM/Ollama needs no key).

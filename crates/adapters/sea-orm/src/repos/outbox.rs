@@ -12,7 +12,8 @@ use crate::repos::sql::stmt;
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use frontdesk_kernel::messaging::{
-    MessageChannel, MessageId, MessagingError, OutboundMessage, OutboundMessenger, Outbox, Sent, SentMessage,
+    MessageChannel, MessageId, MessageLedger, MessagingError, OutboundMessage, OutboundMessenger, Outbox, Sent,
+    SentMessage,
 };
 use frontdesk_kernel::{Page, PageRequest, TenantId};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
@@ -79,6 +80,17 @@ impl OutboundMessenger for SeaOrmOutbox {
         ];
         let done = db.execute_raw(stmt(db.get_database_backend(), sql, values)).await.map_err(unavailable)?;
         Ok(if done.rows_affected() == 1 { Sent::New(id) } else { Sent::Duplicate })
+    }
+}
+
+#[async_trait]
+impl MessageLedger for SeaOrmOutbox {
+    async fn forget(&self, tenant: TenantId, dedupe_key: &str) -> Result<(), MessagingError> {
+        let db = self.store.connection();
+        let sql = "DELETE FROM outbox_messages WHERE tenant_id = $1 AND dedupe_key = $2";
+        let values: Vec<Value> = vec![tenant.as_uuid().into(), dedupe_key.to_owned().into()];
+        db.execute_raw(stmt(db.get_database_backend(), sql, values)).await.map_err(unavailable)?;
+        Ok(())
     }
 }
 

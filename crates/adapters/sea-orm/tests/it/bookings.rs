@@ -65,6 +65,8 @@ async fn bookings_contract(fixture: Fixture) {
     let outbox = SeaOrmOutbox::new(fixture.store.clone());
     frontdesk_kernel::testing::outbox_contract::outbox(&outbox, &outbox, [fixtures.tenants[0], fixtures.tenants[1]])
         .await;
+    frontdesk_kernel::testing::outbox_contract::ledger(Arc::new(outbox), [fixtures.tenants[0], fixtures.tenants[1]])
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

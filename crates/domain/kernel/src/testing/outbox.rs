@@ -2,7 +2,8 @@
 //! idempotent per tenant and dedupe key like the SQL outbox.
 
 use crate::messaging::{
-    MessageChannel, MessageId, MessagingError, OutboundMessage, OutboundMessenger, Outbox, Sent, SentMessage,
+    MessageChannel, MessageId, MessageLedger, MessagingError, OutboundMessage, OutboundMessenger, Outbox, Sent,
+    SentMessage,
 };
 use crate::testing::{lock, page_of};
 use crate::{Page, PageRequest, TenantId};
@@ -48,6 +49,14 @@ impl OutboundMessenger for InMemoryOutbox {
 }
 
 #[async_trait]
+impl MessageLedger for InMemoryOutbox {
+    async fn forget(&self, tenant: TenantId, dedupe_key: &str) -> Result<(), MessagingError> {
+        lock(&self.sent).retain(|m| !(m.message.tenant_id == tenant && m.message.dedupe_key == dedupe_key));
+        Ok(())
+    }
+}
+
+#[async_trait]
 impl Outbox for InMemoryOutbox {
     async fn list(
         &self,
@@ -74,5 +83,7 @@ mod tests {
     async fn the_in_memory_outbox_keeps_the_contract() {
         let outbox = InMemoryOutbox::default();
         crate::testing::outbox_contract::outbox(&outbox, &outbox, [TenantId::new(), TenantId::new()]).await;
+        let ledger = std::sync::Arc::new(InMemoryOutbox::default());
+        crate::testing::outbox_contract::ledger(ledger, [TenantId::new(), TenantId::new()]).await;
     }
 }

@@ -51,3 +51,33 @@ pub async fn outbox(messenger: &dyn OutboundMessenger, outbox: &dyn Outbox, tena
         0
     );
 }
+
+/// The [`crate::messaging::MessageLedger`] contract: a forgotten send can
+/// be sent again, only in its own tenant; and the [`crate::messaging::LedgerMessenger`]
+/// over it sends through the provider once per key, forgetting the record
+/// when the provider is unavailable. `tenants` are two stored sub-accounts.
+pub async fn ledger(ledger: std::sync::Arc<dyn crate::messaging::MessageLedger>, tenants: [TenantId; 2]) {
+    use crate::messaging::{LedgerMessenger, MessagingError};
+    let [a, b] = tenants;
+    let sms = message(a, MessageChannel::Sms, "ledger:1");
+    let theirs = message(b, MessageChannel::Sms, "ledger:1");
+    assert!(matches!(ledger.send(&sms).await.unwrap(), Sent::New(_)));
+    assert!(matches!(ledger.send(&theirs).await.unwrap(), Sent::New(_)));
+    ledger.forget(a, "ledger:1").await.unwrap();
+    assert!(matches!(ledger.send(&sms).await.unwrap(), Sent::New(_)), "forgotten: sent again");
+    assert_eq!(ledger.send(&theirs).await.unwrap(), Sent::Duplicate, "the other tenant's record stays");
+
+    let provider = std::sync::Arc::new(crate::testing::InMemoryOutbox::default());
+    let messenger = LedgerMessenger::new(std::sync::Arc::clone(&ledger))
+        .with_provider(MessageChannel::Sms, std::sync::Arc::clone(&provider) as _);
+    let text = message(a, MessageChannel::Sms, "ledger:2");
+    provider.set_down(true);
+    assert!(matches!(messenger.send(&text).await, Err(MessagingError::Unavailable(_))));
+    provider.set_down(false);
+    assert!(matches!(messenger.send(&text).await.unwrap(), Sent::New(_)), "the retry sends it");
+    assert_eq!(messenger.send(&text).await.unwrap(), Sent::Duplicate);
+    let staff = message(a, MessageChannel::Staff, "ledger:3");
+    assert!(matches!(messenger.send(&staff).await.unwrap(), Sent::New(_)), "no provider: the record is the send");
+    let through: Vec<_> = provider.all().into_iter().map(|m| m.message.dedupe_key).collect();
+    assert_eq!(through, ["ledger:2"], "the provider got the text once, the staff notice never");
+}

@@ -1,7 +1,9 @@
-//! The receptionist's ports: strategies, prompt templates, and conversations with their turns.
+//! The receptionist's ports: strategies, prompt templates, conversations with their turns, and the channels' routing.
 
+mod channels;
 mod config;
 mod conversations;
 
+pub use channels::SeaOrmChannels;
 pub use config::{SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};
 pub use conversations::SeaOrmConversations;
