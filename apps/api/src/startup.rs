@@ -75,6 +75,16 @@ impl Application {
         let bookings = web::Data::from(Arc::clone(&services.bookings));
         let wordings = web::Data::from(Arc::clone(&services.wordings));
         let desk = web::Data::from(Arc::clone(&services.desk));
+        let inbound = web::Data::from(Arc::clone(&services.inbound));
+        let twilio = web::Data::new(crate::routes::webhooks::TwilioContext {
+            inbound: Arc::clone(&services.inbound),
+            markup: Arc::clone(&services.markup),
+            messenger: Arc::clone(&services.messenger),
+        });
+        let twilio_verifier = web::Data::new(crate::extract::twilio::TwilioVerifier {
+            signatures: Arc::clone(&services.signatures),
+            public_base: settings.bookings.public_base_url.clone(),
+        });
         let outbox = web::Data::new(crate::routes::outbox::OutboxContext { outbox: Arc::clone(&services.outbox) });
         let probe = web::Data::new(StatusProbe::new(stores.clone()));
         let metrics = web::Data::new(frontdesk_runtime::metrics::install());
@@ -114,6 +124,9 @@ impl Application {
                 .app_data(outbox.clone())
                 .app_data(wordings.clone())
                 .app_data(desk.clone())
+                .app_data(inbound.clone())
+                .app_data(twilio.clone())
+                .app_data(twilio_verifier.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())

@@ -19,3 +19,4 @@ pub mod client_ip;
 pub mod config;
 pub mod optional_json;
 pub mod tenant;
+pub mod twilio;

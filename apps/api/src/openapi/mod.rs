@@ -28,7 +28,9 @@ use utoipa_actix_web::AppExt;
         (name = "users", description = "Members of a sub-account"),
         (name = "leads", description = "Leads, their timeline and notes"),
         (name = "receptionist", description = "Strategies and prompt templates"),
-        (name = "jobs", description = "Background job status and export downloads")
+        (name = "jobs", description = "Background job status and export downloads"),
+        (name = "channels", description = "Phone numbers, inbound addresses and blocked callers of the receptionist"),
+        (name = "webhooks", description = "Vendor webhooks (Twilio), authenticated by the vendor's signature")
     )
 )]
 struct ApiDoc;

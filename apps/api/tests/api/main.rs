@@ -5,6 +5,7 @@
 mod admins;
 mod api_key;
 mod bookings;
+mod channels;
 mod errors;
 mod faults;
 mod hardening;

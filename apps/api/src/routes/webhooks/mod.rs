@@ -5,10 +5,21 @@
 //! closed, 403), resolve the tenant from the payload (`To`, the inbound
 //! address, the integration id), and are idempotent by the vendor's own
 //! event id because vendors retry. Each vendor gets a module here; the
-//! signature check is an extractor in `crate::extract`. None is mounted yet:
-//! the channels and integrations issues add Twilio, Postmark and GoHighLevel.
+//! signature check is an extractor in `crate::extract`.
+
+mod twilio;
+
+pub use twilio::TwilioContext;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-/// Registers the webhook routes (none yet).
-pub fn configure(_cfg: &mut ServiceConfig<'_>) {}
+/// Registers the webhook routes.
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(twilio::voice)
+        .service(twilio::gather)
+        .service(twilio::continue_turn)
+        .service(twilio::dial)
+        .service(twilio::recording)
+        .service(twilio::status)
+        .service(twilio::sms);
+}

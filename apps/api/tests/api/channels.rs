@@ -1,0 +1,418 @@
+//! The receptionist's channels over real HTTP on both profiles: numbers
+//! and blocks, Twilio's signed webhooks (Gather-mode calls, texts), STOP
+//! enforced on every later message, a slow model covered by a filler, a
+//! transfer nobody answers ending in a voicemail the staff hear of.
+
+use crate::helpers::{Owner, Profile, TestApp};
+use frontdesk_twilio::TwilioSignatures;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+const BASE: &str = "https://frontdesk.test";
+const BUSINESS: &str = "+14155550199";
+const CALLER: &str = "+14155550123";
+
+async fn app(profile: Profile, extra: &[(&str, &str)]) -> TestApp {
+    let mut builder = TestApp::builder(profile).env("TWILIO_AUTH_TOKEN", TOKEN).env("PUBLIC_BASE_URL", BASE);
+    for (key, value) in extra {
+        builder = builder.env(key, value);
+    }
+    builder.spawn().await
+}
+
+/// Posts Twilio's form to `path` (with its query), signed as Twilio would sign it (or with `signature`).
+async fn twilio(app: &TestApp, path: &str, params: &[(&str, &str)], signature: Option<&str>) -> (u16, String) {
+    let owned: Vec<(String, String)> = params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let signer = TwilioSignatures::new(Some(&secrecy::SecretString::from(TOKEN.to_owned())));
+    let signed = signer.sign(&format!("{BASE}{path}"), &owned).unwrap();
+    let body = serde_urlencoded::to_string(&owned).unwrap();
+    let response = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", signature.unwrap_or(&signed))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn open_all_week(app: &TestApp, owner: &Owner) {
+    let day = json!([{"start": "00:00", "end": "24:00"}]);
+    let schedule = json!({"timeZone": "UTC", "granularityMinutes": 30, "minNoticeMinutes": 60, "weeklyHours": {
+        "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day, "saturday": day, "sunday": day}});
+    let path = format!("/api/v1/subaccounts/{}/schedule", owner.sub_account_id);
+    app.expect(&owner.token, Method::PUT, &path, Some(schedule), 200).await;
+}
+
+fn call(sid: &str) -> Vec<(&str, &str)> {
+    vec![("CallSid", sid), ("From", CALLER), ("To", BUSINESS), ("AccountSid", "AC00000000000000000000000000000001")]
+}
+
+fn with<'a>(mut params: Vec<(&'a str, &'a str)>, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    params.extend_from_slice(extra);
+    params
+}
+
+async fn total(app: &TestApp, token: &str, path: &str) -> u64 {
+    app.expect(token, Method::GET, path, None, 200).await["total"].as_u64().unwrap()
+}
+
+/// Waits (up to 30 s) until `ready` holds for the JSON at `path`.
+async fn eventually(app: &TestApp, token: &str, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..300 {
+        last = app.expect(token, Method::GET, path, None, 200).await;
+        if ready(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never ready: {path}: {last}");
+}
+
+/// Numbers, addresses and blocks: validation naming each field, one owner
+/// per number across sub-accounts, agents read but do not change, another
+/// sub-account's ids are 404.
+async fn numbers_addresses_and_blocks_belong_to_one_sub_account(profile: Profile) {
+    use crate::helpers::Team;
+    let app = app(profile, &[]).await;
+    let team = Team::create(&app, "routing.test").await;
+    let other = Owner::create(&app, "other-routing.test").await;
+    let owner = team.owner.token.as_str();
+    let bad = app
+        .expect(
+            owner,
+            Method::POST,
+            "/api/v1/phone-numbers",
+            Some(json!({"number": "12", "channel": "fax", "strategyId": "x"})),
+            400,
+        )
+        .await;
+    assert_eq!(bad["message"].as_array().unwrap().len(), 1, "the malformed id first: {bad}");
+    let bad = app
+        .expect(
+            owner,
+            Method::POST,
+            "/api/v1/phone-numbers",
+            Some(json!({"number": "12", "channel": "fax", "strategyId": uuid::Uuid::now_v7().to_string()})),
+            400,
+        )
+        .await;
+    let fields: Vec<_> =
+        bad["message"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().split(':').next().unwrap()).collect();
+    assert_eq!(fields, ["number", "channel", "strategyId"], "{bad}");
+    let number = app
+        .expect(owner, Method::POST, "/api/v1/phone-numbers", Some(json!({"number": "+1 (415) 555-0199"})), 201)
+        .await;
+    assert_eq!((number["number"].as_str(), number["channel"].as_str()), (Some(BUSINESS), Some("both")));
+    app.expect(&other.token, Method::POST, "/api/v1/phone-numbers", Some(json!({"number": BUSINESS})), 409).await;
+    app.expect(owner, Method::POST, "/api/v1/phone-numbers", Some(json!({"number": BUSINESS})), 409).await;
+    app.expect(&team.agent.token, Method::POST, "/api/v1/phone-numbers", Some(json!({"number": "+14155550100"})), 403)
+        .await;
+    assert_eq!(total(&app, &team.agent.token, "/api/v1/phone-numbers").await, 1);
+    assert_eq!(total(&app, &other.token, "/api/v1/phone-numbers").await, 0);
+    let path = format!("/api/v1/phone-numbers/{}", number["id"].as_str().unwrap());
+    app.expect(&other.token, Method::DELETE, &path, None, 404).await;
+
+    let address = app
+        .expect(owner, Method::POST, "/api/v1/inbound-addresses", Some(json!({"address": "Desk@Acme.Example"})), 201)
+        .await;
+    assert_eq!(address["address"], "desk@acme.example");
+    app.expect(
+        &other.token,
+        Method::POST,
+        "/api/v1/inbound-addresses",
+        Some(json!({"address": "desk@acme.example"})),
+        409,
+    )
+    .await;
+    app.expect(owner, Method::POST, "/api/v1/inbound-addresses", Some(json!({"address": "not an address"})), 400).await;
+    let blocked = app
+        .expect(
+            owner,
+            Method::POST,
+            "/api/v1/blocked-numbers",
+            Some(json!({"number": CALLER, "reason": "prank calls"})),
+            201,
+        )
+        .await;
+    app.expect(owner, Method::POST, "/api/v1/blocked-numbers", Some(json!({"number": CALLER})), 409).await;
+    let bad = app
+        .expect(
+            owner,
+            Method::POST,
+            "/api/v1/blocked-numbers",
+            Some(json!({"number": "x", "reason": "y".repeat(201)})),
+            400,
+        )
+        .await;
+    assert_eq!(bad["message"].as_array().unwrap().len(), 2, "{bad}");
+    // The other sub-account may block the same caller for itself.
+    app.expect(&other.token, Method::POST, "/api/v1/blocked-numbers", Some(json!({"number": CALLER})), 201).await;
+    let unblock = format!("/api/v1/blocked-numbers/{}", blocked["id"].as_str().unwrap());
+    app.expect(&other.token, Method::DELETE, &unblock, None, 404).await;
+    app.expect(owner, Method::DELETE, &unblock, None, 204).await;
+    app.expect(owner, Method::DELETE, &path, None, 204).await;
+    assert_eq!(total(&app, owner, "/api/v1/phone-numbers").await, 0);
+    // Freed, the number can be routed elsewhere.
+    app.expect(&other.token, Method::POST, "/api/v1/phone-numbers", Some(json!({"number": BUSINESS})), 201).await;
+}
+
+/// A signed call books an appointment in three turns of Gather mode; a
+/// retried webhook runs nothing twice; the call's record and summary reach
+/// the lead's timeline; a forged signature, an unknown number and a
+/// blocked caller store nothing; the number never routes to another tenant.
+async fn a_signed_call_books_in_three_turns(profile: Profile) {
+    let app = app(profile, &[]).await;
+    let owner = Owner::create(&app, "calls.test").await;
+    let other = Owner::create(&app, "other-calls.test").await;
+    let token = owner.token.as_str();
+    open_all_week(&app, &owner).await;
+    app.expect(
+        token,
+        Method::POST,
+        "/api/v1/phone-numbers",
+        Some(json!({"number": BUSINESS, "channel": "voice"})),
+        201,
+    )
+    .await;
+
+    // Forged, missing, or for an unknown number: nothing stored.
+    let (status, _) = twilio(&app, "/webhooks/twilio/voice", &call("CA1"), Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA=")).await;
+    assert_eq!(status, 403);
+    let unsigned = app
+        .client
+        .post(format!("{}/webhooks/twilio/voice", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("CallSid=CA1&From=%2B14155550123&To=%2B14155550199")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 403);
+    let mut elsewhere = call("CA0");
+    elsewhere[2] = ("To", "+14155550000");
+    assert_eq!(twilio(&app, "/webhooks/twilio/voice", &elsewhere, None).await.0, 404);
+    assert_eq!(total(&app, token, "/api/v1/leads").await, 0, "nothing stored");
+
+    let (status, greeting) = twilio(&app, "/webhooks/twilio/voice", &call("CA1"), None).await;
+    assert_eq!(status, 200, "{greeting}");
+    assert!(greeting.contains("<Gather input=\"speech\""), "{greeting}");
+    assert!(greeting.contains("action=\"https://frontdesk.test/webhooks/twilio/voice/gather?turn=1\""), "{greeting}");
+    assert!(greeting.contains("<Say>Thanks for calling. How can I help you today?</Say>"), "{greeting}");
+
+    let first = with(call("CA1"), &[("SpeechResult", "Can I come in tomorrow at 3pm?")]);
+    let (status, offer) = twilio(&app, "/webhooks/twilio/voice/gather?turn=1", &first, None).await;
+    assert_eq!(status, 200, "{offer}");
+    assert!(offer.contains("I can offer"), "{offer}");
+    assert!(offer.contains("gather?turn=2"), "{offer}");
+    let second = with(call("CA1"), &[("SpeechResult", "yes please")]);
+    let (_, booked) = twilio(&app, "/webhooks/twilio/voice/gather?turn=2", &second, None).await;
+    assert!(booked.contains("gather?turn=3"), "{booked}");
+    // Twilio retries the same turn: the turn is not run again.
+    let (status, retried) = twilio(&app, "/webhooks/twilio/voice/gather?turn=2", &second, None).await;
+    assert_eq!((status, &retried), (200, &booked));
+    let third = with(call("CA1"), &[("SpeechResult", "thanks, bye")]);
+    let (_, goodbye) = twilio(&app, "/webhooks/twilio/voice/gather?turn=3", &third, None).await;
+    assert!(goodbye.contains("<Hangup/>"), "{goodbye}");
+
+    let bookings = app.expect(token, Method::GET, "/api/v1/bookings", None, 200).await;
+    assert_eq!(bookings["total"], 1, "{bookings}");
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).date_naive();
+    assert_eq!(bookings["data"][0]["startsAt"], json!(format!("{tomorrow}T15:00:00Z")));
+    let leads = app.expect(token, Method::GET, "/api/v1/leads", None, 200).await;
+    assert_eq!((leads["total"].as_u64(), leads["data"][0]["phone"].as_str()), (Some(1), Some(CALLER)));
+    assert_eq!(leads["data"][0]["source"], "call");
+    assert_eq!(bookings["data"][0]["leadId"], leads["data"][0]["id"]);
+    let conversations = app.expect(token, Method::GET, "/api/v1/conversations?channel=voice", None, 200).await;
+    assert_eq!(conversations["total"], 1);
+    let turns = format!("/api/v1/conversations/{}/turns", conversations["data"][0]["id"].as_str().unwrap());
+    assert_eq!(app.expect(token, Method::GET, &turns, None, 200).await["data"].as_array().unwrap().len(), 3);
+
+    // The status callback: the call's record, then the summary job on the lead.
+    let ended = with(call("CA1"), &[("CallStatus", "completed"), ("CallDuration", "42")]);
+    assert_eq!(twilio(&app, "/webhooks/twilio/voice/status", &ended, None).await.0, 204);
+    let timeline = format!("/api/v1/leads/{}/timeline?limit=100", leads["data"][0]["id"].as_str().unwrap());
+    let events = eventually(&app, token, &timeline, |t| {
+        t["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["content"].as_str().unwrap_or("").starts_with("Call of 3 turn(s)"))
+    })
+    .await;
+    let contents: Vec<_> = events["data"].as_array().unwrap().iter().map(|e| e["content"].as_str().unwrap()).collect();
+    assert!(contents.contains(&"Call completed (42 s)"), "{contents:?}");
+    let summary = contents.iter().find(|c| c.starts_with("Call of 3")).unwrap();
+    assert!(summary.contains("An appointment was booked."), "{summary}");
+
+    // A blocked caller hears a rejection; nothing reaches the receptionist.
+    app.expect(token, Method::POST, "/api/v1/blocked-numbers", Some(json!({"number": CALLER})), 201).await;
+    let (_, rejected) = twilio(&app, "/webhooks/twilio/voice", &call("CA2"), None).await;
+    assert!(
+        rejected.contains("<Say>Sorry, we can&apos;t take your call. Goodbye.</Say><Hangup/>")
+            || rejected.contains("<Say>Sorry, we can't take your call. Goodbye.</Say><Hangup/>"),
+        "{rejected}"
+    );
+    // The other tenant was never involved.
+    assert_eq!(total(&app, &other.token, "/api/v1/leads").await, 0);
+    assert_eq!(total(&app, &other.token, "/api/v1/conversations").await, 0);
+}
+
+/// Texts: the reply comes from a job, once per `MessageSid`; STOP is
+/// answered before the receptionist and afterwards no message of any kind
+/// (a booking confirmation included) goes to that number until START.
+async fn texts_are_answered_once_and_stop_means_stop(profile: Profile) {
+    let app = app(profile, &[]).await;
+    let owner = Owner::create(&app, "texts.test").await;
+    let token = owner.token.as_str();
+    open_all_week(&app, &owner).await;
+    app.expect(token, Method::POST, "/api/v1/phone-numbers", Some(json!({"number": BUSINESS, "channel": "sms"})), 201)
+        .await;
+    let text = |sid: &'static str, body: &'static str| {
+        vec![("MessageSid", sid), ("From", CALLER), ("To", BUSINESS), ("Body", body)]
+    };
+    let (status, ack) = twilio(&app, "/webhooks/twilio/sms", &text("SM1", "What are your hours?"), None).await;
+    assert_eq!((status, ack.as_str()), (200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"));
+    // The same MessageSid again (Twilio retried): one job, one reply.
+    assert_eq!(twilio(&app, "/webhooks/twilio/sms", &text("SM1", "What are your hours?"), None).await.0, 200);
+    let replies = eventually(&app, token, "/api/v1/outbox?channel=sms", |o| o["total"] == 1).await;
+    assert_eq!(replies["data"][0]["to"], CALLER);
+    assert_eq!(replies["data"][0]["dedupeKey"], "sms-reply:SM1");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(total(&app, token, "/api/v1/outbox?channel=sms").await, 1, "one reply for one MessageSid");
+
+    let (_, stopped) = twilio(&app, "/webhooks/twilio/sms", &text("SM2", "STOP"), None).await;
+    assert!(stopped.ends_with("<Response/>"), "{stopped}");
+    // After STOP: a text is not answered, and a booking's confirmation is not texted.
+    assert_eq!(twilio(&app, "/webhooks/twilio/sms", &text("SM3", "hello?"), None).await.0, 200);
+    let lead = app.expect(token, Method::GET, "/api/v1/leads", None, 200).await["data"][0].clone();
+    let starts = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive().and_hms_opt(10, 0, 0).unwrap().and_utc();
+    let booking = app
+        .expect(
+            token,
+            Method::POST,
+            "/api/v1/bookings",
+            Some(json!({"leadId": lead["id"], "startsAt": starts.to_rfc3339()})),
+            201,
+        )
+        .await;
+    let key = format!("booking:{}", booking["id"].as_str().unwrap());
+    // The confirmation job ran (its staff copy is in the outbox) and texted nobody.
+    eventually(&app, token, "/api/v1/outbox?channel=staff", |o| {
+        o["data"].as_array().unwrap().iter().any(|m| m["dedupeKey"].as_str().unwrap_or("").starts_with(&key))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(total(&app, token, "/api/v1/outbox?channel=sms").await, 1, "nothing texted after STOP");
+
+    let (_, started) = twilio(&app, "/webhooks/twilio/sms", &text("SM4", "start"), None).await;
+    assert!(
+        started.contains("<Message>You&apos;re subscribed") || started.contains("<Message>You're subscribed"),
+        "{started}"
+    );
+    let (_, help) = twilio(&app, "/webhooks/twilio/sms", &text("SM5", "HELP"), None).await;
+    assert!(help.contains("Reply STOP to unsubscribe."), "{help}");
+    assert_eq!(twilio(&app, "/webhooks/twilio/sms", &text("SM6", "What are your hours?"), None).await.0, 200);
+    eventually(&app, token, "/api/v1/outbox?channel=sms", |o| o["total"] == 2).await;
+}
+
+/// A model that never answers: the caller hears a filler and is redirected
+/// at once, and the continue endpoint answers with the fallback's reply.
+async fn a_slow_model_gets_a_filler_then_the_answer(profile: Profile) {
+    // A "model server" that accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let app = app(profile, &[("OPENAI_BASE_URL", &address), ("VOICE_TURN_BUDGET_MS", "300")]).await;
+    let owner = Owner::create(&app, "slow.test").await;
+    let token = owner.token.as_str();
+    open_all_week(&app, &owner).await;
+    app.expect(token, Method::POST, "/api/v1/phone-numbers", Some(json!({"number": BUSINESS})), 201).await;
+    assert_eq!(twilio(&app, "/webhooks/twilio/voice", &call("CA9"), None).await.0, 200);
+    let said = with(call("CA9"), &[("SpeechResult", "What are your hours?")]);
+    let (status, filler) = twilio(&app, "/webhooks/twilio/voice/gather?turn=1", &said, None).await;
+    assert_eq!(status, 200);
+    assert!(filler.contains("<Say>One moment while I check that for you.</Say>"), "{filler}");
+    assert!(
+        filler.contains(
+            "<Redirect method=\"POST\">https://frontdesk.test/webhooks/twilio/voice/continue?turn=1</Redirect>"
+        ),
+        "{filler}"
+    );
+    let (status, answer) = twilio(&app, "/webhooks/twilio/voice/continue?turn=1", &call("CA9"), None).await;
+    assert_eq!(status, 200);
+    assert!(answer.contains("gather?turn=2"), "the conversation goes on: {answer}");
+    assert!(!answer.contains("One moment"), "{answer}");
+    let turns = app.expect(token, Method::GET, "/api/v1/conversations?channel=voice", None, 200).await;
+    let path = format!("/api/v1/conversations/{}/turns", turns["data"][0]["id"].as_str().unwrap());
+    let stored = app.expect(token, Method::GET, &path, None, 200).await;
+    assert_eq!(stored["data"][0]["outcome"], "fallback", "{stored}");
+}
+
+/// Asking for a person during open hours dials the strategy's handoff
+/// number; nobody answers, so the caller leaves a voicemail, which lands
+/// on the timeline and in a staff notice.
+async fn an_unanswered_transfer_ends_in_a_voicemail_the_staff_hear_of(profile: Profile) {
+    let app = app(profile, &[]).await;
+    let owner = Owner::create(&app, "handoff-calls.test").await;
+    let token = owner.token.as_str();
+    open_all_week(&app, &owner).await;
+    let strategy = json!({"name": "Main", "persona": "You are Sam.", "goal": "Book.", "qualificationQuestions": [],
+        "businessFacts": {"name": "Acme Roofing"}, "handoffPhone": "+14155552699"});
+    app.expect(token, Method::POST, "/api/v1/strategies", Some(strategy), 201).await;
+    app.expect(token, Method::POST, "/api/v1/phone-numbers", Some(json!({"number": BUSINESS})), 201).await;
+    let (_, greeting) = twilio(&app, "/webhooks/twilio/voice", &call("CA5"), None).await;
+    assert!(greeting.contains("Thanks for calling Acme Roofing."), "{greeting}");
+    let said = with(call("CA5"), &[("SpeechResult", "I want to talk to a real person")]);
+    let (_, dial) = twilio(&app, "/webhooks/twilio/voice/gather?turn=1", &said, None).await;
+    assert!(
+        dial.contains("<Dial timeout=\"20\" action=\"https://frontdesk.test/webhooks/twilio/voice/dial\""),
+        "{dial}"
+    );
+    assert!(dial.contains("<Number>+14155552699</Number>"), "{dial}");
+    let missed = with(call("CA5"), &[("DialCallStatus", "no-answer")]);
+    let (_, record) = twilio(&app, "/webhooks/twilio/voice/dial", &missed, None).await;
+    assert!(record.contains("<Record action=\"https://frontdesk.test/webhooks/twilio/voice/recording\""), "{record}");
+    assert!(record.contains("maxLength=\"120\""), "{record}");
+    let left = with(
+        call("CA5"),
+        &[
+            ("RecordingUrl", "https://api.twilio.com/rec/RE1"),
+            ("TranscriptionText", "Please call me back about the roof"),
+        ],
+    );
+    let (status, thanks) = twilio(&app, "/webhooks/twilio/voice/recording", &left, None).await;
+    assert_eq!(status, 200);
+    assert!(thanks.contains("<Hangup/>"), "{thanks}");
+    let notices = eventually(&app, token, "/api/v1/outbox?channel=staff", |o| {
+        o["data"].as_array().unwrap().iter().any(|m| m["subject"].as_str().unwrap_or("").starts_with("Voicemail"))
+    })
+    .await;
+    let voicemail =
+        notices["data"].as_array().unwrap().iter().find(|m| m["subject"] == "Voicemail from +14155550123").unwrap();
+    assert!(voicemail["body"].as_str().unwrap().contains("Please call me back about the roof"), "{voicemail}");
+    let lead =
+        app.expect(token, Method::GET, "/api/v1/leads", None, 200).await["data"][0]["id"].as_str().unwrap().to_owned();
+    let timeline = app.expect(token, Method::GET, &format!("/api/v1/leads/{lead}/timeline?limit=100"), None, 200).await;
+    let contents: Vec<_> =
+        timeline["data"].as_array().unwrap().iter().map(|e| e["content"].as_str().unwrap()).collect();
+    assert!(contents.contains(&"Transfer not answered; voicemail offered"), "{contents:?}");
+    assert!(contents.contains(&"Voicemail: Please call me back about the roof"), "{contents:?}");
+}
+
+crate::per_profile!(
+    numbers_addresses_and_blocks_belong_to_one_sub_account,
+    a_signed_call_books_in_three_turns,
+    texts_are_answered_once_and_stop_means_stop,
+    a_slow_model_gets_a_filler_then_the_answer,
+    an_unanswered_transfer_ends_in_a_voicemail_the_staff_hear_of
+);
