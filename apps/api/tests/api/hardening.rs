@@ -124,6 +124,9 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         (Method::POST, "/api/v1/evaluations".into(), Some(json!({"suite": "starter"})), false),
         (Method::GET, "/api/v1/leads?deleted=true".into(), None, false),
         (Method::GET, "/api/v1/leads".into(), None, true),
+        (Method::GET, "/api/v1/phone-numbers".into(), None, true),
+        (Method::GET, "/api/v1/inbound-addresses".into(), None, true),
+        (Method::GET, "/api/v1/blocked-numbers".into(), None, true),
     ];
     for (who, token, is_agent) in
         [("agent", &agent, true), ("manager", &manager, false), ("owner", &owner, false), ("admin", &admin, false)]
@@ -170,6 +173,28 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         }
         let (status, answer) = app.call(token, Method::POST, &format!("/api/v1/leads/{lead}/restore"), None).await;
         assert_eq!(status == 200, allowed, "{who} restore: {status} {answer}");
+
+        // The channels' routing: adding and removing are for owners and managers.
+        let digit = match who { "agent" => '1', "manager" => '2', _ => '3' };
+        let number = format!("+1415555070{digit}");
+        let routing = [
+            ("/api/v1/phone-numbers", json!({"number": number})),
+            ("/api/v1/blocked-numbers", json!({"number": number})),
+            ("/api/v1/inbound-addresses", json!({"address": format!("{who}@inbound.roles.test")})),
+        ];
+        for (path, body) in routing {
+            let (status, created) = app.call(token, Method::POST, path, Some(body.clone())).await;
+            let created = if allowed {
+                assert_eq!(status, 201, "{who} POST {path}: {created}");
+                created
+            } else {
+                assert_eq!((status, created["code"].as_str()), (403, Some("forbidden")), "{who} POST {path}: {created}");
+                app.call(&owner, Method::POST, path, Some(body)).await.1
+            };
+            let item = format!("{path}/{}", created["id"].as_str().unwrap());
+            let (status, answer) = app.call(token, Method::DELETE, &item, None).await;
+            assert_eq!(status, if allowed { 204 } else { 403 }, "{who} DELETE {item}: {answer}");
+        }
     }
 }
 
