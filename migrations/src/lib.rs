@@ -23,6 +23,7 @@ mod m20261205_000002_outbox;
 mod m20261205_000003_booking_wording;
 mod m20261205_000004_conversations;
 mod m20261205_000005_channels;
+mod m20261205_000006_email_threads;
 
 /// Runs `statements` in order, `{uuid}` replaced by the backend's uuid column type.
 pub(crate) async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000003_booking_wording::Migration),
             Box::new(m20261205_000004_conversations::Migration),
             Box::new(m20261205_000005_channels::Migration),
+            Box::new(m20261205_000006_email_threads::Migration),
         ]
     }
 }

@@ -81,6 +81,13 @@ impl Application {
             markup: Arc::clone(&services.markup),
             messenger: Arc::clone(&services.messenger),
         });
+        let postmark = web::Data::new(crate::routes::webhooks::PostmarkContext::new(
+            Arc::clone(&services.inbound),
+            settings.postmark.as_ref().and_then(|p| p.inbound.as_ref()).map(|(user, password)| {
+                use secrecy::ExposeSecret;
+                (user.as_str(), password.expose_secret())
+            }),
+        ));
         let twilio_verifier = web::Data::new(crate::extract::twilio::TwilioVerifier {
             signatures: Arc::clone(&services.signatures),
             public_base: settings.bookings.public_base_url.clone(),
@@ -127,6 +134,7 @@ impl Application {
                 .app_data(inbound.clone())
                 .app_data(twilio.clone())
                 .app_data(twilio_verifier.clone())
+                .app_data(postmark.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())

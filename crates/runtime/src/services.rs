@@ -26,7 +26,7 @@ use frontdesk_receptionist::channels::voice::Markup;
 use frontdesk_receptionist::channels::webhook::SignedRequests;
 use frontdesk_receptionist::receptionist::Receptionist;
 use frontdesk_sea_orm::{
-    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations,
+    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads,
     SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
     SeaOrmOutbox, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules,
     SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWording,
@@ -178,6 +178,19 @@ fn messenger(
         tracing::info!(base_url = %twilio.api_base_url, "texts are sent through Twilio");
         ledger = ledger.with_provider(MessageChannel::Sms, Arc::new(sms));
     }
+    if let Some(postmark) = &settings.postmark
+        && let (Some(token), Some(from)) = (&postmark.server_token, &postmark.from)
+    {
+        let config = frontdesk_postmark::PostmarkConfig {
+            server_token: token.clone(),
+            from: from.clone(),
+            base_url: postmark.api_base_url.clone(),
+            timeout: std::time::Duration::from_secs(10),
+        };
+        let email = frontdesk_postmark::PostmarkMessenger::new(config).map_err(ServicesError::Messenger)?;
+        tracing::info!(base_url = %postmark.api_base_url, "email is sent through Postmark");
+        ledger = ledger.with_provider(MessageChannel::Email, Arc::new(email));
+    }
     Ok(Arc::new(OptOutGuard::new(Arc::new(ledger), Arc::new(SeaOrmChannels::new(stores.sql.clone())))))
 }
 
@@ -327,7 +340,7 @@ fn subaccount_service(stores: &Stores) -> SubAccountService {
     .with_eraser(Arc::new(TenantLeftovers::new(stores)))
 }
 
-/// Constant-time comparison of secrets (API key, admin bootstrap code), for the apps.
+/// Constant-time comparison of secrets (API key, admin bootstrap code, webhook credentials), for the apps.
 #[must_use]
 pub fn secrets_match(presented: &[u8], expected: &[u8]) -> bool {
     frontdesk_crypto::constant_time_eq(presented, expected)
@@ -376,7 +389,13 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
         }
     };
     crate::jobs::Handlers::new()
-        .with(Arc::new(SmsReplies::new(desk, Arc::clone(&messenger), Arc::clone(&stores.cache))))
+        .with(Arc::new(SmsReplies::new(desk.clone(), Arc::clone(&messenger), Arc::clone(&stores.cache))))
+        .with(Arc::new(frontdesk_receptionist::channels::mailbox::EmailReplies::new(
+            desk,
+            Arc::new(SeaOrmEmailThreads::new(stores.sql.clone())),
+            Arc::clone(&messenger),
+            Arc::clone(&stores.cache),
+        )))
         .with(Arc::new(CallSummaries::new(Arc::new(SeaOrmConversations::new(stores.sql.clone())), leads)))
         .with(Arc::new(crate::jobs::NoopHandler))
         .with(Arc::new(ImportLeads::new(

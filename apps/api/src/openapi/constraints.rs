@@ -34,7 +34,10 @@ pub const PASSWORD: &str = "^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[^\\u0000-\\u001f\
 pub const BLANK: &str = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*";
 
 /// Request bodies that refuse members they do not define.
-const CLOSED: [&str; 22] = [
+const CLOSED: [&str; 25] = [
+    "CreatePhoneNumberBody",
+    "CreateInboundAddressBody",
+    "CreateBlockedNumberBody",
     "ExportBody",
     "ExportFilterBody",
     "CreateResourceBody",
@@ -137,6 +140,7 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
         rules.push(("ExportFilterBody", param, false, constraints));
     }
     rules.extend(booking_rules());
+    rules.extend(channel_rules());
     rules.extend(evaluation_rules());
     rules.push(("CreateTemplateBody", "variables", false, variables.clone()));
     rules.push(("UpdateTemplateBody", "variables", false, variables));
@@ -155,6 +159,24 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
         ));
     }
     rules
+}
+
+/// The channels' routing bodies. A number valid for its numbering plan and a
+/// strategy of this sub-account are prose (400 naming the field).
+fn channel_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
+    // An international number as people write it: `+`, digits and separators, 7–15 digits.
+    let phone = json!({"pattern": "^[ \\t]*\\+?[0-9 ().-]*[0-9][0-9 ().-]*$", "minLength": 7, "maxLength": 40});
+    let id_or_blank = json!({"pattern": format!("^{BLANK}$|{UUID}")});
+    // An email address, or a mailbox hash (letters, digits, `.`, `_`, `-`; at most 64).
+    let address = json!({"anyOf": [{"format": "email", "maxLength": 254}, {"pattern": "^[A-Za-z0-9._-]{1,64}$"}]});
+    vec![
+        ("CreatePhoneNumberBody", "number", true, phone.clone()),
+        ("CreatePhoneNumberBody", "channel", false, json!({"enum": ["", "voice", "sms", "both"]})),
+        ("CreatePhoneNumberBody", "strategyId", false, id_or_blank),
+        ("CreateInboundAddressBody", "address", true, address),
+        ("CreateBlockedNumberBody", "number", true, phone),
+        ("CreateBlockedNumberBody", "reason", false, text(TEXT_OR_EMPTY, 200)),
+    ]
 }
 
 /// The scheduling bodies. Cross-field and referential rules (an end after
@@ -302,6 +324,9 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         "get_outbox",
         "get_conversations",
         "get_conversations_id_messages",
+        "get_phone_numbers",
+        "get_inbound_addresses",
+        "get_blocked_numbers",
     ] {
         rules.push((op, "page", page.clone()));
         rules.push((op, "limit", limit.clone()));

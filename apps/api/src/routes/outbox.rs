@@ -54,7 +54,16 @@ pub struct MessageBody {
     body: String,
     /// What the message is (`booking:{id}:{message}:{start}:{audience}`); one message per key.
     dedupe_key: String,
+    /// An email's threading headers (`In-Reply-To`, `References`).
+    headers: Vec<HeaderBody>,
     created_at: DateTime<Utc>,
+}
+
+/// A header of a sent email.
+#[derive(Serialize, ToSchema)]
+pub struct HeaderBody {
+    name: String,
+    value: String,
 }
 
 impl From<&SentMessage> for MessageBody {
@@ -66,6 +75,12 @@ impl From<&SentMessage> for MessageBody {
             subject: m.message.subject.clone(),
             body: m.message.body.clone(),
             dedupe_key: m.message.dedupe_key.clone(),
+            headers: m
+                .message
+                .headers
+                .iter()
+                .map(|(name, value)| HeaderBody { name: name.clone(), value: value.clone() })
+                .collect(),
             created_at: m.created_at,
         }
     }

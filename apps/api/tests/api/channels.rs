@@ -409,7 +409,136 @@ async fn an_unanswered_transfer_ends_in_a_voicemail_the_staff_hear_of(profile: P
     assert!(contents.contains(&"Voicemail: Please call me back about the roof"), "{contents:?}");
 }
 
+const POSTMARK_USER: &str = "postmark";
+const POSTMARK_PASSWORD: &str = "inbound-secret-0123456789";
+
+fn postmark_sample(index: usize) -> Value {
+    let samples: Value = serde_json::from_str(include_str!("../fixtures/postmark_inbound_samples.json")).unwrap();
+    samples["samples"][index].clone()
+}
+
+/// Posts Postmark's inbound JSON with the webhook URL's basic credentials (or `auth`).
+async fn postmark(app: &TestApp, body: &Value, auth: Option<(&str, &str)>) -> (u16, Value) {
+    let (user, password) = auth.unwrap_or((POSTMARK_USER, POSTMARK_PASSWORD));
+    let response = app
+        .client
+        .post(format!("{}/webhooks/postmark/inbound", app.address))
+        .basic_auth(user, Some(password))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn headers(message: &Value) -> Vec<(String, String)> {
+    message["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["name"].as_str().unwrap().to_owned(), h["value"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// Three emails of one thread (by `References`, then by subject alone) are
+/// one conversation answered in the customer's thread; a redelivery is one
+/// reply; an auto-reply is never answered; another subject is another
+/// conversation; wrong credentials and unknown recipients store nothing.
+async fn an_email_thread_is_answered_in_one_thread(profile: Profile) {
+    let app =
+        app(profile, &[("POSTMARK_INBOUND_USER", POSTMARK_USER), ("POSTMARK_INBOUND_PASSWORD", POSTMARK_PASSWORD)])
+            .await;
+    let owner = Owner::create(&app, "email.test").await;
+    let token = owner.token.as_str();
+    open_all_week(&app, &owner).await;
+    let first = postmark_sample(0);
+    assert_eq!(postmark(&app, &first, Some(("postmark", "wrong-password-0123456789"))).await.0, 403);
+    let unauthenticated =
+        app.client.post(format!("{}/webhooks/postmark/inbound", app.address)).json(&first).send().await.unwrap();
+    assert_eq!(unauthenticated.status(), 403);
+    assert_eq!(postmark(&app, &first, None).await.0, 404, "no address is routed yet");
+    assert_eq!(total(&app, token, "/api/v1/leads").await, 0, "nothing stored");
+    app.expect(token, Method::POST, "/api/v1/inbound-addresses", Some(json!({"address": "t_acme"})), 201).await;
+
+    let (status, queued) = postmark(&app, &first, None).await;
+    assert_eq!((status, queued["status"].as_str()), (200, Some("queued")), "{queued}");
+    let (_, again) = postmark(&app, &first, None).await;
+    assert_eq!(again["jobId"], queued["jobId"], "a redelivery is the same job");
+    let outbox = eventually(&app, token, "/api/v1/outbox?channel=email", |o| o["total"] == 1).await;
+    let reply = &outbox["data"][0];
+    assert_eq!(reply["to"], "dana.reyes@example.org");
+    assert_eq!(reply["subject"], "Re: New patient - insurance card attached");
+    assert_eq!(
+        headers(reply),
+        [
+            ("In-Reply-To".to_owned(), "<CAF00001.dana@mail.example.org>".to_owned()),
+            ("References".to_owned(), "<CAF00001.dana@mail.example.org>".to_owned())
+        ]
+    );
+    let lead = app.expect(token, Method::GET, "/api/v1/leads", None, 200).await["data"][0].clone();
+    assert_eq!((lead["name"].as_str(), lead["source"].as_str()), (Some("Dana Reyes"), Some("email")));
+
+    // Dana answers our reply: her client quotes us and references her first message.
+    let mut second = first.clone();
+    second["MessageID"] = json!("5f1c9a2e-0000-4000-8000-000000000010");
+    second["Subject"] = json!("Re: New patient - insurance card attached");
+    second["TextBody"] = json!("Tuesday at 3pm works for me.\n\nOn Tue, Acme wrote:\n> Hi Dana");
+    second["Headers"] = json!([{"Name": "Message-ID", "Value": "<CAF00010.dana@mail.example.org>"},
+        {"Name": "In-Reply-To", "Value": "<pm-outbound-1@pm.example>"},
+        {"Name": "References", "Value": "<CAF00001.dana@mail.example.org> <pm-outbound-1@pm.example>"}]);
+    assert_eq!(postmark(&app, &second, None).await.0, 200);
+    let outbox = eventually(&app, token, "/api/v1/outbox?channel=email", |o| o["total"] == 2).await;
+    let references = headers(&outbox["data"][0]);
+    assert_eq!(references[0].1, "<CAF00010.dana@mail.example.org>");
+    assert_eq!(
+        references[1].1,
+        "<CAF00001.dana@mail.example.org> <pm-outbound-1@pm.example> <CAF00010.dana@mail.example.org>"
+    );
+    // A third without any threading header, same subject: still the same thread.
+    let mut third = first.clone();
+    third["MessageID"] = json!("5f1c9a2e-0000-4000-8000-000000000011");
+    third["Subject"] = json!("RE: re: New patient -  insurance card attached");
+    third["TextBody"] = json!("Thanks!");
+    third["Headers"] = json!([{"Name": "Message-ID", "Value": "<CAF00011.dana@mail.example.org>"}]);
+    assert_eq!(postmark(&app, &third, None).await.0, 200);
+    eventually(&app, token, "/api/v1/outbox?channel=email", |o| o["total"] == 3).await;
+    let conversations = app.expect(token, Method::GET, "/api/v1/conversations?channel=email", None, 200).await;
+    assert_eq!(conversations["total"], 1, "{conversations}");
+    let messages = format!("/api/v1/conversations/{}/messages", conversations["data"][0]["id"].as_str().unwrap());
+    let said = app.expect(token, Method::GET, &messages, None, 200).await;
+    assert_eq!(said["total"], 6, "{said}");
+    assert_eq!(said["data"][2]["content"], "Tuesday at 3pm works for me.", "the quote was cut: {said}");
+
+    // An auto-reply is never answered.
+    let mut away = first.clone();
+    away["MessageID"] = json!("5f1c9a2e-0000-4000-8000-000000000012");
+    away["Subject"] = json!("Out of office: New patient");
+    away["Headers"] = json!([{"Name": "Auto-Submitted", "Value": "auto-replied"}]);
+    let (status, ignored) = postmark(&app, &away, None).await;
+    assert_eq!(
+        (status, ignored["status"].as_str(), ignored["reason"].as_str()),
+        (200, Some("ignored"), Some("automatic"))
+    );
+    // Another subject, no headers: another conversation.
+    let mut other = first.clone();
+    other["MessageID"] = json!("5f1c9a2e-0000-4000-8000-000000000013");
+    other["Subject"] = json!("Invoice question");
+    other["TextBody"] = json!("What are your hours?");
+    other["Headers"] = json!([]);
+    assert_eq!(postmark(&app, &other, None).await.0, 200);
+    eventually(&app, token, "/api/v1/outbox?channel=email", |o| o["total"] == 4).await;
+    assert_eq!(total(&app, token, "/api/v1/conversations?channel=email").await, 2);
+    // An HTML-only email (its script never read as text) is answered too.
+    let html = postmark_sample(2);
+    assert_eq!(postmark(&app, &html, None).await.1["status"], "queued");
+    eventually(&app, token, "/api/v1/outbox?channel=email", |o| o["total"] == 5).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(total(&app, token, "/api/v1/outbox?channel=email").await, 5, "the auto-reply got nothing");
+}
+
 crate::per_profile!(
+    an_email_thread_is_answered_in_one_thread,
     numbers_addresses_and_blocks_belong_to_one_sub_account,
     a_signed_call_books_in_three_turns,
     texts_are_answered_once_and_stop_means_stop,

@@ -175,7 +175,11 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         assert_eq!(status == 200, allowed, "{who} restore: {status} {answer}");
 
         // The channels' routing: adding and removing are for owners and managers.
-        let digit = match who { "agent" => '1', "manager" => '2', _ => '3' };
+        let digit = match who {
+            "agent" => '1',
+            "manager" => '2',
+            _ => '3',
+        };
         let number = format!("+1415555070{digit}");
         let routing = [
             ("/api/v1/phone-numbers", json!({"number": number})),
@@ -188,7 +192,11 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
                 assert_eq!(status, 201, "{who} POST {path}: {created}");
                 created
             } else {
-                assert_eq!((status, created["code"].as_str()), (403, Some("forbidden")), "{who} POST {path}: {created}");
+                assert_eq!(
+                    (status, created["code"].as_str()),
+                    (403, Some("forbidden")),
+                    "{who} POST {path}: {created}"
+                );
                 app.call(&owner, Method::POST, path, Some(body)).await.1
             };
             let item = format!("{path}/{}", created["id"].as_str().unwrap());

@@ -18,7 +18,7 @@ pub mod testing;
 pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
-    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations,
+    SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads,
     SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
     SeaOrmOutbox, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules,
     SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWording,

@@ -298,6 +298,7 @@ impl SendBookingMessages {
                     subject,
                     body,
                     dedupe_key: format!("{key}:lead"),
+                    headers: Vec::new(),
                 };
                 sent.push(self.send(&message).await?);
             }
@@ -313,6 +314,7 @@ impl SendBookingMessages {
                 subject: None,
                 body: render(staff),
                 dedupe_key: format!("{key}:staff"),
+                headers: Vec::new(),
             };
             sent.push(self.send(&message).await?);
         }

@@ -47,6 +47,8 @@ pub struct OutboundMessage {
     pub body: String,
     /// Sending the same key again (same tenant) sends nothing.
     pub dedupe_key: String,
+    /// Extra headers of an email (`In-Reply-To`, `References`), in order.
+    pub headers: Vec<(String, String)>,
 }
 
 /// A message as the outbox stored it.

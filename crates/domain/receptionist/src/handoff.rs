@@ -74,6 +74,7 @@ impl EventSubscriber for StaffHandoffNotice {
                 field(data, "conversationId"),
             ),
             dedupe_key: format!("handoff:{}", event.id),
+            headers: Vec::new(),
         };
         match self.messenger.send(&message).await {
             Ok(_) => Ok(()),

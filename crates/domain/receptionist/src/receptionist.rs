@@ -43,6 +43,17 @@ pub struct Answered {
     pub actions: serde_json::Value,
 }
 
+/// Which conversation a message continues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Thread {
+    /// The lead's latest on the channel (a new one when there is none).
+    Latest,
+    /// This one (it must be the lead's, on the channel).
+    Existing(ConversationId),
+    /// A new one.
+    New,
+}
+
 /// The receptionist use case.
 #[derive(Clone)]
 pub struct Receptionist {
@@ -155,9 +166,26 @@ impl Receptionist {
         content: &str,
         strategy: Option<crate::strategy::StrategyId>,
     ) -> Result<Answered> {
+        self.handle_in_thread(tenant, lead_id, channel, content, strategy, Thread::Latest).await
+    }
+
+    /// Answers as [`Self::handle_with`], in the conversation `thread` says
+    /// (an email thread found by its headers, or a new one).
+    ///
+    /// # Errors
+    /// As [`Self::handle`]; `NotFound` (`conversation`) when `thread` names one of another lead.
+    pub async fn handle_in_thread(
+        &self,
+        tenant: TenantId,
+        lead_id: LeadId,
+        channel: Channel,
+        content: &str,
+        strategy: Option<crate::strategy::StrategyId>,
+        thread: Thread,
+    ) -> Result<Answered> {
         // One turn at a time per caller and channel: one conversation, and a history with every reply in it.
         let guard = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel)).await;
-        let answered = self.handle_in_turn(tenant, lead_id, channel, content, strategy).await;
+        let answered = self.handle_in_turn(tenant, lead_id, channel, content, strategy, thread).await;
         self.locks.release(guard).await;
         answered
     }
@@ -169,6 +197,7 @@ impl Receptionist {
         channel: Channel,
         content: &str,
         strategy_override: Option<crate::strategy::StrategyId>,
+        thread: Thread,
     ) -> Result<Answered> {
         let started = Instant::now();
         let now = self.bookings.now();
@@ -179,7 +208,18 @@ impl Receptionist {
             Err(LeadsError::NotFound { .. }) => return Err(ReceptionistError::NotFound { entity: "lead" }),
             Err(other) => return Err(ReceptionistError::storage(other)),
         };
-        let (conversation, context) = match self.conversations.latest(tenant, lead_id, channel).await? {
+        let found = match thread {
+            Thread::Latest => self.conversations.latest(tenant, lead_id, channel).await?,
+            Thread::Existing(id) => {
+                let found = self.conversations.get(tenant, id).await?;
+                if found.lead_id != lead_id || found.channel != channel {
+                    return Err(ReceptionistError::NotFound { entity: "conversation" });
+                }
+                Some(found)
+            }
+            Thread::New => None,
+        };
+        let (conversation, context) = match found {
             Some(found) => {
                 let context = match self.context.get(tenant, found.id).await {
                     Some(cached) => cached,

@@ -161,6 +161,7 @@ impl Settings {
         let openai = OpenAiSettings::read(&mut r);
         let twilio = TwilioSettings::read(&mut r);
         let voice = VoiceSettings::read(&mut r);
+        let postmark = PostmarkSettings::read(&mut r);
         if !r.errors.is_empty() {
             return Err(SettingsError(r.errors));
         }
@@ -177,7 +178,7 @@ impl Settings {
             twilio,
             voice,
             openai,
-            postmark: None,
+            postmark,
             s3: None,
             google: None,
             gohighlevel: None,

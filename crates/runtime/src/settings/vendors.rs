@@ -108,10 +108,57 @@ impl OpenAiSettings {
     }
 }
 
-/// Postmark: inbound and outbound email (`POSTMARK_*`, with the channels issue).
-#[derive(Clone, Debug, Default)]
+/// Postmark: inbound email (basic auth on the webhook) and, with a server
+/// token, outbound email. Configured when either part is set.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct PostmarkSettings {}
+pub struct PostmarkSettings {
+    /// `POSTMARK_INBOUND_USER` / `POSTMARK_INBOUND_PASSWORD`: the credentials
+    /// in the inbound webhook's URL; unset, the inbound webhook refuses everything.
+    pub inbound: Option<(String, secrecy::SecretString)>,
+    /// `POSTMARK_SERVER_TOKEN`: sends email through Postmark (else it stays in the outbox).
+    pub server_token: Option<secrecy::SecretString>,
+    /// `POSTMARK_FROM`: the sender of replies (a confirmed sender signature).
+    pub from: Option<String>,
+    /// `POSTMARK_API_BASE_URL`, default `https://api.postmarkapp.com`.
+    pub api_base_url: String,
+}
+
+impl PostmarkSettings {
+    pub(super) fn read(r: &mut super::reader::Reader<'_>) -> Option<Self> {
+        let value = |r: &mut super::reader::Reader<'_>, name: &str| {
+            r.raw(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+        };
+        let user = value(r, "POSTMARK_INBOUND_USER");
+        let password = value(r, "POSTMARK_INBOUND_PASSWORD");
+        let token = value(r, "POSTMARK_SERVER_TOKEN");
+        let from = value(r, "POSTMARK_FROM");
+        let api_base_url = value(r, "POSTMARK_API_BASE_URL").unwrap_or_else(|| "https://api.postmarkapp.com".into());
+        let inbound = match (user, password) {
+            (Some(user), Some(password)) => {
+                if password.len() < 16 {
+                    r.error("POSTMARK_INBOUND_PASSWORD", "expected at least 16 random characters");
+                }
+                Some((user, secrecy::SecretString::from(password)))
+            }
+            (None, None) => None,
+            _ => {
+                r.error(
+                    "POSTMARK_INBOUND_USER",
+                    "set both POSTMARK_INBOUND_USER and POSTMARK_INBOUND_PASSWORD, or neither",
+                );
+                None
+            }
+        };
+        if token.is_some() && from.is_none() {
+            r.error("POSTMARK_FROM", "required with POSTMARK_SERVER_TOKEN: the address replies are sent from");
+        }
+        if inbound.is_none() && token.is_none() {
+            return None;
+        }
+        Some(Self { inbound, server_token: token.map(secrecy::SecretString::from), from, api_base_url })
+    }
+}
 
 /// S3-compatible object storage for files (`S3_*`, with the files issue).
 #[derive(Clone, Debug, Default)]

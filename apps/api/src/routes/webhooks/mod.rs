@@ -7,8 +7,10 @@
 //! event id because vendors retry. Each vendor gets a module here; the
 //! signature check is an extractor in `crate::extract`.
 
+mod postmark;
 mod twilio;
 
+pub use postmark::PostmarkContext;
 pub use twilio::TwilioContext;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -21,5 +23,6 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(twilio::dial)
         .service(twilio::recording)
         .service(twilio::status)
-        .service(twilio::sms);
+        .service(twilio::sms)
+        .service(postmark::inbound);
 }

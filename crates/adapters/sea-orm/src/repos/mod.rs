@@ -11,7 +11,9 @@ pub(crate) mod tenancy;
 pub use bookings::{SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules, SeaOrmWording};
 pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
 pub use outbox::SeaOrmOutbox;
-pub use receptionist::{SeaOrmChannels, SeaOrmConversations, SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};
+pub use receptionist::{
+    SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads, SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository,
+};
 pub use tenancy::{
     SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
     SeaOrmRefreshTokenRepository, SeaOrmTenantRepository, SeaOrmUserRepository,

@@ -55,6 +55,10 @@ fn decode(row: &QueryResult) -> Result<SentMessage, MessagingError> {
             subject: row.try_get::<Option<String>>("", "subject").map_err(corrupt)?,
             body: col("body")?,
             dedupe_key: col("dedupe_key")?,
+            headers: match row.try_get::<Option<String>>("", "headers").map_err(corrupt)? {
+                Some(json) => serde_json::from_str(&json).map_err(corrupt)?,
+                None => Vec::new(),
+            },
         },
         created_at: Utc.timestamp_millis_opt(created).single().unwrap_or_default(),
     })
@@ -66,8 +70,8 @@ impl OutboundMessenger for SeaOrmOutbox {
         let db = self.store.connection();
         let id = MessageId::new();
         let sql =
-            "INSERT INTO outbox_messages (id, tenant_id, channel, recipient, subject, body, dedupe_key, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, dedupe_key) DO NOTHING";
+            "INSERT INTO outbox_messages (id, tenant_id, channel, recipient, subject, body, dedupe_key, created_at, headers)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, dedupe_key) DO NOTHING";
         let values: Vec<Value> = vec![
             id.as_uuid().into(),
             message.tenant_id.as_uuid().into(),
@@ -77,6 +81,7 @@ impl OutboundMessenger for SeaOrmOutbox {
             message.body.clone().into(),
             message.dedupe_key.clone().into(),
             Utc::now().timestamp_millis().into(),
+            (!message.headers.is_empty()).then(|| serde_json::to_string(&message.headers).unwrap_or_default()).into(),
         ];
         let done = db.execute_raw(stmt(db.get_database_backend(), sql, values)).await.map_err(unavailable)?;
         Ok(if done.rows_affected() == 1 { Sent::New(id) } else { Sent::Duplicate })
@@ -120,7 +125,7 @@ impl Outbox for SeaOrmOutbox {
             .unwrap_or(0);
         let n = values.len();
         let rows = format!(
-            "SELECT id, tenant_id, channel, recipient, subject, body, dedupe_key, created_at FROM outbox_messages
+            "SELECT id, tenant_id, channel, recipient, subject, body, dedupe_key, created_at, headers FROM outbox_messages
              WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2

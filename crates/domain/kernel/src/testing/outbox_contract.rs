@@ -14,6 +14,14 @@ fn message(tenant: TenantId, channel: MessageChannel, key: &str) -> OutboundMess
         subject: (channel == MessageChannel::Email).then(|| "Your visit — confirmed ✓".into()),
         body: format!("Hi Ana,\nyour visit is booked ({key}) — see you then. {{{{not.a.variable}}}}"),
         dedupe_key: key.into(),
+        headers: if channel == MessageChannel::Email {
+            vec![
+                ("In-Reply-To".into(), "<a@x.example>".into()),
+                ("References".into(), "<r@x.example> <a@x.example>".into()),
+            ]
+        } else {
+            Vec::new()
+        },
     }
 }
 

@@ -110,15 +110,15 @@ const CALL_TTL: Duration = Duration::from_secs(4 * 3600);
 /// The inbound use cases.
 #[derive(Clone)]
 pub struct Inbound {
-    routes: Arc<Routes>,
+    pub(crate) routes: Arc<Routes>,
     desk: Receptionist,
-    leads: Arc<LeadService>,
+    pub(crate) leads: Arc<LeadService>,
     bookings: Arc<Bookings>,
     config: Arc<crate::ReceptionistConfig>,
     opt_outs: Arc<dyn OptOuts>,
     cache: Arc<dyn Cache>,
     limiter: Arc<dyn RateLimiter>,
-    jobs: Arc<dyn JobQueue>,
+    pub(crate) jobs: Arc<dyn JobQueue>,
     voice: Arc<VoiceSettings>,
 }
 
@@ -433,6 +433,7 @@ impl Inbound {
                 recording_url.unwrap_or("(pending)")
             ),
             dedupe_key: format!("voicemail:{}:{}", call.sid, if text.is_some() { "text" } else { "audio" }),
+            headers: Vec::new(),
         };
         match messenger.send(&notice).await {
             Ok(_) | Err(MessagingError::Rejected(_)) => {}
@@ -626,6 +627,7 @@ impl JobHandler for SmsReplies {
             subject: None,
             body: fit_two_segments(&reply),
             dedupe_key: format!("sms-reply:{}", payload.message_sid),
+            headers: Vec::new(),
         };
         match self.messenger.send(&message).await {
             Ok(sent) => Ok(json!({"sent": matches!(sent, frontdesk_kernel::messaging::Sent::New(_))})),

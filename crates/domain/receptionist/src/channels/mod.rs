@@ -11,7 +11,9 @@
 //! signature check ([`webhook`]). [`inbound`] is the use case a webhook
 //! calls.
 
+pub mod email;
 pub mod inbound;
+pub mod mailbox;
 pub mod routing;
 pub mod sms;
 pub mod summary;

@@ -3,7 +3,9 @@
 mod channels;
 mod config;
 mod conversations;
+mod email_threads;
 
 pub use channels::SeaOrmChannels;
 pub use config::{SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};
 pub use conversations::SeaOrmConversations;
+pub use email_threads::SeaOrmEmailThreads;
