@@ -184,6 +184,44 @@ pub fn message_ids(value: &str) -> Vec<String> {
     ids
 }
 
+/// Which conversation each email message id belongs to.
+#[async_trait::async_trait]
+pub trait EmailThreads: Send + Sync + 'static {
+    /// The conversation of the first of `ids` (in the order given) that is known.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn find(
+        &self,
+        tenant: frontdesk_kernel::TenantId,
+        ids: &[String],
+    ) -> crate::Result<Option<crate::ConversationId>>;
+
+    /// The latest conversation `sender` had under the normalised subject `subject_key`.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn by_subject(
+        &self,
+        tenant: frontdesk_kernel::TenantId,
+        sender: &str,
+        subject_key: &str,
+    ) -> crate::Result<Option<crate::ConversationId>>;
+
+    /// Files `ids` under `conversation` (ids already filed keep their conversation).
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn remember(
+        &self,
+        tenant: frontdesk_kernel::TenantId,
+        ids: &[String],
+        conversation: crate::ConversationId,
+        sender: &str,
+        subject_key: &str,
+    ) -> crate::Result<()>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,42 +281,4 @@ mod tests {
         assert!(message_ids("").is_empty());
         assert!(message_ids("<>").is_empty());
     }
-}
-
-/// Which conversation each email message id belongs to.
-#[async_trait::async_trait]
-pub trait EmailThreads: Send + Sync + 'static {
-    /// The conversation of the first of `ids` (in the order given) that is known.
-    ///
-    /// # Errors
-    /// `Storage`.
-    async fn find(
-        &self,
-        tenant: frontdesk_kernel::TenantId,
-        ids: &[String],
-    ) -> crate::Result<Option<crate::ConversationId>>;
-
-    /// The latest conversation `sender` had under the normalised subject `subject_key`.
-    ///
-    /// # Errors
-    /// `Storage`.
-    async fn by_subject(
-        &self,
-        tenant: frontdesk_kernel::TenantId,
-        sender: &str,
-        subject_key: &str,
-    ) -> crate::Result<Option<crate::ConversationId>>;
-
-    /// Files `ids` under `conversation` (ids already filed keep their conversation).
-    ///
-    /// # Errors
-    /// `Storage`.
-    async fn remember(
-        &self,
-        tenant: frontdesk_kernel::TenantId,
-        ids: &[String],
-        conversation: crate::ConversationId,
-        sender: &str,
-        subject_key: &str,
-    ) -> crate::Result<()>;
 }
