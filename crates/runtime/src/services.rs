@@ -173,8 +173,9 @@ fn messenger(
             per_number_per_minute: twilio.sms_per_minute,
             timeout: std::time::Duration::from_secs(10),
         };
-        let sms = frontdesk_twilio::TwilioMessenger::new(config, Arc::clone(routes), Arc::clone(&stores.rate_limiter))
-            .map_err(ServicesError::Messenger)?;
+        let sms =
+            frontdesk_twilio::TwilioMessenger::new(config, Arc::clone(routes) as _, Arc::clone(&stores.rate_limiter))
+                .map_err(ServicesError::Messenger)?;
         tracing::info!(base_url = %twilio.api_base_url, "texts are sent through Twilio");
         ledger = ledger.with_provider(MessageChannel::Sms, Arc::new(sms));
     }

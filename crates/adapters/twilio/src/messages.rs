@@ -15,7 +15,7 @@ use frontdesk_kernel::RateLimiter;
 use frontdesk_kernel::messaging::{
     MessageChannel, MessageId, MessagingError, OutboundMessage, OutboundMessenger, Sent,
 };
-use frontdesk_receptionist::channels::routing::Routes;
+use frontdesk_receptionist::channels::routing::SmsSenders;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,7 +39,7 @@ pub struct TwilioConfig {
 pub struct TwilioMessenger {
     config: TwilioConfig,
     http: reqwest::Client,
-    routes: Arc<Routes>,
+    senders: Arc<dyn SmsSenders>,
     limiter: Arc<dyn RateLimiter>,
 }
 
@@ -54,13 +54,17 @@ fn failed(message: impl Into<String>) -> MessagingError {
 }
 
 impl TwilioMessenger {
-    /// A messenger over `config`, sending from the numbers `routes` knows.
+    /// A messenger over `config`, sending from the numbers `senders` knows.
     ///
     /// # Errors
     /// When the HTTP client cannot be built.
-    pub fn new(config: TwilioConfig, routes: Arc<Routes>, limiter: Arc<dyn RateLimiter>) -> Result<Self, String> {
+    pub fn new(
+        config: TwilioConfig,
+        senders: Arc<dyn SmsSenders>,
+        limiter: Arc<dyn RateLimiter>,
+    ) -> Result<Self, String> {
         let http = reqwest::Client::builder().timeout(config.timeout).build().map_err(|e| e.to_string())?;
-        Ok(Self { config, http, routes, limiter })
+        Ok(Self { config, http, senders, limiter })
     }
 }
 
@@ -70,10 +74,9 @@ impl OutboundMessenger for TwilioMessenger {
         if message.channel != MessageChannel::Sms {
             return Err(MessagingError::Rejected(format!("Twilio sends SMS, not {}", message.channel)));
         }
-        let from =
-            self.routes.sms_number(message.tenant_id).await.map_err(MessagingError::unavailable)?.ok_or_else(|| {
-                MessagingError::Rejected("the sub-account has no SMS number (POST /api/v1/phone-numbers)".into())
-            })?;
+        let from = self.senders.sms_number(message.tenant_id).await.map_err(MessagingError::unavailable)?.ok_or_else(
+            || MessagingError::Rejected("the sub-account has no SMS number (POST /api/v1/phone-numbers)".into()),
+        )?;
         let key = format!("sms:send:{}", from.number.as_str());
         if let Ok(decision) = self.limiter.hit(&key, self.config.per_number_per_minute, Duration::from_secs(60)).await
             && !decision.allowed

@@ -150,6 +150,20 @@ pub trait ChannelDirectory: Send + Sync + 'static {
     async fn is_blocked(&self, tenant: TenantId, number: &str) -> Result<bool>;
 }
 
+/// The number a sub-account texts from (the Twilio messenger's `From`).
+#[async_trait]
+pub trait SmsSenders: Send + Sync + 'static {
+    /// `tenant`'s SMS number, if it has one.
+    async fn sms_number(&self, tenant: TenantId) -> Result<Option<PhoneNumberRoute>>;
+}
+
+#[async_trait]
+impl SmsSenders for Routes {
+    async fn sms_number(&self, tenant: TenantId) -> Result<Option<PhoneNumberRoute>> {
+        Routes::sms_number(self, tenant).await
+    }
+}
+
 /// Normalises an inbound address: a lower-cased email, or a mailbox hash.
 ///
 /// # Errors

@@ -1,0 +1,126 @@
+//! Email against Postmark's own API description (`sendEmail`, in
+//! `tests/fixtures/`) served by Stoplight Prism, which checks our body and
+//! the server-token header; faults it does not describe from a local
+//! server. Without Prism (installed by `scripts/test.sh`) these tests say
+//! so and pass; under `CI=true` they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use frontdesk_kernel::TenantId;
+use frontdesk_kernel::messaging::{MessageChannel, MessagingError, OutboundMessage, OutboundMessenger, Sent};
+use frontdesk_postmark::{PostmarkConfig, PostmarkMessenger};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/postmark-server.apisguru.oas3.json");
+
+struct Mock(Child, String);
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn mock() -> Option<Mock> {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let binary = std::env::var("FRONTDESK_PRISM")
+        .unwrap_or_else(|_| format!("{home}/.cache/frontdesk-tools/prism/node_modules/.bin/prism"));
+    if !std::path::Path::new(&binary).exists() {
+        assert!(std::env::var("CI").is_err(), "Prism is not installed at {binary}: scripts/test.sh installs it");
+        eprintln!("skipped: Prism is not installed at {binary}");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(binary)
+        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), SPEC])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap());
+    let (ready, listening) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.lines().map_while(Result::ok) {
+            if line.contains("Prism is listening") {
+                let _ = ready.send(());
+            }
+        }
+    });
+    let mock = Mock(child, format!("http://127.0.0.1:{port}"));
+    listening.recv_timeout(Duration::from_secs(60)).expect("Prism listens within a minute");
+    Some(mock)
+}
+
+fn messenger(base: &str) -> PostmarkMessenger {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    PostmarkMessenger::new(PostmarkConfig {
+        server_token: secrecy::SecretString::from("server-token".to_owned()),
+        from: "desk@acme.example".into(),
+        base_url: base.into(),
+        timeout: Duration::from_secs(5),
+    })
+    .unwrap()
+}
+
+fn reply() -> OutboundMessage {
+    OutboundMessage {
+        tenant_id: TenantId::new(),
+        channel: MessageChannel::Email,
+        to: "dana@example.org".into(),
+        subject: Some("Re: New patient".into()),
+        body: "Tuesday at 3 PM is booked. — Acme".into(),
+        dedupe_key: "k".into(),
+        headers: vec![
+            ("In-Reply-To".into(), "<CAF1@mail.example.org>".into()),
+            ("References".into(), "<CAF1@mail.example.org>".into()),
+        ],
+    }
+}
+
+#[tokio::test]
+async fn our_email_validates_against_postmarks_description_and_carries_the_thread_headers() {
+    let body = messenger("http://unused").body(&reply()).unwrap();
+    assert_eq!(body["Headers"][0]["Name"], "In-Reply-To");
+    assert_eq!(body["Headers"][1]["Value"], "<CAF1@mail.example.org>");
+    assert_eq!((body["From"].as_str(), body["To"].as_str()), (Some("desk@acme.example"), Some("dana@example.org")));
+    let Some(mock) = mock() else { return };
+    let sent = messenger(&mock.1).send(&reply()).await;
+    assert!(matches!(sent, Ok(Sent::New(_))), "{sent:?}");
+    // The control: Prism refuses a request without the server token.
+    let anonymous = reqwest::Client::new().post(format!("{}/email", mock.1)).json(&body).send().await.unwrap();
+    assert!(anonymous.status().is_client_error(), "{}", anonymous.status());
+}
+
+async fn answering(status: &'static str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = vec![0u8; 16 * 1024];
+            let _ = socket.read(&mut buffer).await;
+            let body = r#"{"ErrorCode": 406, "Message": "You tried to send to a recipient that has been marked as inactive."}"#;
+            let response = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn faults_are_retryable_and_refusals_are_not() {
+    for (status, retry) in
+        [("429 Too Many Requests", true), ("503 Service Unavailable", true), ("422 Unprocessable Entity", false)]
+    {
+        match messenger(&answering(status).await).send(&reply()).await {
+            Err(MessagingError::Unavailable(_)) => assert!(retry, "{status}"),
+            Err(MessagingError::Rejected(why)) => assert!(!retry && why.contains("inactive"), "{status}: {why}"),
+            other => panic!("{status}: {other:?}"),
+        }
+    }
+}
