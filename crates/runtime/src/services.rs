@@ -202,6 +202,7 @@ fn voice_settings(settings: &Settings) -> frontdesk_receptionist::channels::inbo
         max_voicemail_secs: settings.voice.max_voicemail_secs,
         calls_per_hour: settings.voice.calls_per_hour,
         public_base: settings.bookings.public_base_url.clone(),
+        relay: settings.voice.relay,
     }
 }
 

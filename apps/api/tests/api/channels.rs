@@ -537,7 +537,121 @@ async fn an_email_thread_is_answered_in_one_thread(profile: Profile) {
     assert_eq!(total(&app, token, "/api/v1/outbox?channel=email").await, 5, "the auto-reply got nothing");
 }
 
+/// Reads Twilio's side of a relay session until `last: true` (and an `end`, when `until_end`).
+async fn hear<S>(ws: &mut S, until_end: bool) -> (String, Option<Value>)
+where
+    S: futures_util::Stream<
+            Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    let mut said = String::new();
+    let mut last = false;
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(20), ws.next()).await.expect("the relay answers in time");
+        let message = next.expect("open").expect("a message");
+        let tokio_tungstenite::tungstenite::Message::Text(text) = message else { continue };
+        let event: Value = serde_json::from_str(text.as_str()).unwrap();
+        match event["type"].as_str().unwrap() {
+            "text" => {
+                said.push_str(event["token"].as_str().unwrap());
+                if event["last"] == true {
+                    last = true;
+                    if !until_end {
+                        return (said, None);
+                    }
+                }
+            }
+            "end" => {
+                assert!(last, "the reply is finished before the end");
+                return (said, Some(event));
+            }
+            other => panic!("unexpected {other}: {event}"),
+        }
+    }
+}
+
+/// ConversationRelay: the handshake's signature is checked; each prompt's
+/// reply streams back as text tokens closed by `last`, booking in two
+/// turns; an interruption records what the caller heard; a handoff ends
+/// the session with the staff number, which `/voice/relay-end` dials.
+async fn a_streamed_call_books_and_hands_off_over_conversation_relay(profile: Profile) {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app = app(profile, &[("VOICE_MODE", "relay")]).await;
+    let owner = Owner::create(&app, "relay.test").await;
+    let token = owner.token.as_str();
+    open_all_week(&app, &owner).await;
+    let strategy = json!({"name": "Main", "persona": "You are Sam.", "goal": "Book.", "qualificationQuestions": [],
+        "businessFacts": {"name": "Acme Roofing"}, "handoffPhone": "+14155552699"});
+    app.expect(token, Method::POST, "/api/v1/strategies", Some(strategy), 201).await;
+    app.expect(token, Method::POST, "/api/v1/phone-numbers", Some(json!({"number": BUSINESS})), 201).await;
+    let (_, connect) = twilio(&app, "/webhooks/twilio/voice", &call("CA7"), None).await;
+    assert!(
+        connect.contains("<Connect action=\"https://frontdesk.test/webhooks/twilio/voice/relay-end\" method=\"POST\">\
+            <ConversationRelay url=\"wss://frontdesk.test/webhooks/twilio/relay\" welcomeGreeting=\"Thanks for calling Acme Roofing."),
+        "{connect}"
+    );
+
+    let url = format!("{}/webhooks/twilio/relay", app.address.replacen("http://", "ws://", 1));
+    let mut forged = url.as_str().into_client_request().unwrap();
+    forged.headers_mut().insert("x-twilio-signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".parse().unwrap());
+    match tokio_tungstenite::connect_async(forged).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        other => panic!("a forged handshake must be refused: {:?}", other.map(|(_, r)| r.status())),
+    }
+    let signer = TwilioSignatures::new(Some(&secrecy::SecretString::from(TOKEN.to_owned())));
+    let signature = signer.sign("wss://frontdesk.test/webhooks/twilio/relay", &[]).unwrap();
+    let mut request = url.as_str().into_client_request().unwrap();
+    request.headers_mut().insert("x-twilio-signature", signature.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let send = |event: Value| tokio_tungstenite::tungstenite::Message::Text(event.to_string().into());
+    ws.send(send(json!({"type": "setup", "sessionId": "VX1", "callSid": "CA7", "from": CALLER, "to": BUSINESS,
+        "direction": "inbound", "callStatus": "RINGING"})))
+        .await
+        .unwrap();
+    ws.send(send(json!({"type": "prompt", "voicePrompt": "Can I", "lang": "en-US", "last": false}))).await.unwrap();
+    ws.send(send(
+        json!({"type": "prompt", "voicePrompt": "Can I come in tomorrow at 3pm?", "lang": "en-US", "last": true}),
+    ))
+    .await
+    .unwrap();
+    let (offer, _) = hear(&mut ws, false).await;
+    assert!(offer.starts_with("I can offer"), "{offer}");
+    ws.send(send(json!({"type": "prompt", "voicePrompt": "yes please", "lang": "en-US", "last": true}))).await.unwrap();
+    let (booked, _) = hear(&mut ws, false).await;
+    assert!(!booked.trim().is_empty());
+    let bookings = app.expect(token, Method::GET, "/api/v1/bookings", None, 200).await;
+    assert_eq!(bookings["total"], 1, "{bookings}");
+
+    ws.send(send(
+        json!({"type": "interrupt", "utteranceUntilInterrupt": "You're booked for", "durationUntilInterruptMs": 900}),
+    ))
+    .await
+    .unwrap();
+    ws.send(send(json!({"type": "prompt", "voicePrompt": "I want to talk to a real person", "last": true})))
+        .await
+        .unwrap();
+    let (_, end) = hear(&mut ws, true).await;
+    let data: Value = serde_json::from_str(end.unwrap()["handoffData"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (data["reasonCode"].as_str(), data["number"].as_str()),
+        (Some("live-agent-handoff"), Some("+14155552699"))
+    );
+    let handoff = data.to_string();
+    let ended = with(call("CA7"), &[("HandoffData", handoff.as_str())]);
+    let (_, dial) = twilio(&app, "/webhooks/twilio/voice/relay-end", &ended, None).await;
+    assert!(dial.contains("<Number>+14155552699</Number>"), "{dial}");
+    let lead =
+        app.expect(token, Method::GET, "/api/v1/leads", None, 200).await["data"][0]["id"].as_str().unwrap().to_owned();
+    let timeline = app.expect(token, Method::GET, &format!("/api/v1/leads/{lead}/timeline?limit=100"), None, 200).await;
+    let contents: Vec<_> =
+        timeline["data"].as_array().unwrap().iter().map(|e| e["content"].as_str().unwrap()).collect();
+    assert!(contents.contains(&"Caller interrupted after hearing: You're booked for"), "{contents:?}");
+}
+
 crate::per_profile!(
+    a_streamed_call_books_and_hands_off_over_conversation_relay,
     an_email_thread_is_answered_in_one_thread,
     numbers_addresses_and_blocks_belong_to_one_sub_account,
     a_signed_call_books_in_three_turns,

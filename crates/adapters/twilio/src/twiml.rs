@@ -66,14 +66,17 @@ fn verb(w: &mut Writer<Vec<u8>>, verb: &Verb) -> io::Result<()> {
                 .with_attribute(("transcribeCallback", xml_safe(transcribe_callback).as_str()))
                 .write_empty()?;
         }
-        Verb::Relay { url, welcome } => {
-            w.create_element("Connect").write_inner_content(|w| {
-                w.create_element("ConversationRelay")
-                    .with_attribute(("url", xml_safe(url).as_str()))
-                    .with_attribute(("welcomeGreeting", xml_safe(welcome).as_str()))
-                    .write_empty()?;
-                Ok(())
-            })?;
+        Verb::Relay { url, welcome, action } => {
+            w.create_element("Connect")
+                .with_attribute(("action", xml_safe(action).as_str()))
+                .with_attribute(("method", "POST"))
+                .write_inner_content(|w| {
+                    w.create_element("ConversationRelay")
+                        .with_attribute(("url", xml_safe(url).as_str()))
+                        .with_attribute(("welcomeGreeting", xml_safe(welcome).as_str()))
+                        .write_empty()?;
+                    Ok(())
+                })?;
         }
         Verb::Message(text) => {
             w.create_element("Message").write_text_content(BytesText::new(&xml_safe(text)))?;

@@ -10,6 +10,12 @@
 //! from — never a failed turn, never a side effect. The reply is cut to
 //! what the channel carries (an SMS, two spoken sentences).
 //!
+//! With a [`Speaker`] (a streaming voice call), the model is streamed and
+//! each finished sentence of its text goes to the speaker at once — checked
+//! against the instructions first and stopped after what the channel
+//! carries — so the caller hears the start of the reply while the rest is
+//! still being written.
+//!
 //! Everything the turn did is in its [`TurnTrace`]: each model call's
 //! tokens and latency, each tool call with its arguments, result and
 //! duration, and the outcome.
@@ -168,12 +174,63 @@ pub struct TurnInput {
     pub model: Option<String>,
 }
 
+/// Where a streamed turn's sentences go, as soon as each is written.
+pub type Speaker = tokio::sync::mpsc::UnboundedSender<String>;
+
 /// The loop, with its model and tools.
 #[derive(Clone)]
 pub struct AgentLoop {
     model: Arc<dyn ChatModel>,
     tools: Vec<Arc<dyn AgentTool>>,
     dry_run: bool,
+    speaker: Option<Speaker>,
+}
+
+/// What a streamed turn has said so far.
+#[derive(Default)]
+struct Spoken {
+    pending: String,
+    sentences: usize,
+    stopped: bool,
+}
+
+impl Spoken {
+    /// Sends every finished sentence of `pending` (all of it when `flush`).
+    fn speak(&mut self, speaker: &Speaker, system: &str, channel: Channel, flush: bool) {
+        loop {
+            if self.stopped {
+                self.pending.clear();
+                return;
+            }
+            let end = self
+                .pending
+                .char_indices()
+                .find(|(i, c)| {
+                    matches!(c, '.' | '!' | '?') && self.pending[i + c.len_utf8()..].starts_with(char::is_whitespace)
+                })
+                .map(|(i, c)| i + c.len_utf8());
+            let sentence: String = match end {
+                Some(end) => self.pending.drain(..end).collect(),
+                None if flush && !self.pending.trim().is_empty() => std::mem::take(&mut self.pending),
+                None => return,
+            };
+            let sentence = sentence.trim();
+            if sentence.is_empty() {
+                continue;
+            }
+            if leaks_instructions(sentence, system) {
+                // The rest of this reply is not spoken: the stored reply says what happened.
+                self.stopped = true;
+                let _ = speaker.send(DECLINE.to_owned());
+                continue;
+            }
+            let _ = speaker.send(sentence.to_owned());
+            self.sentences += 1;
+            if channel == Channel::Voice && self.sentences >= 2 {
+                self.stopped = true;
+            }
+        }
+    }
 }
 
 /// What the lead hears instead of a reply that quoted the instructions.
@@ -205,7 +262,40 @@ impl AgentLoop {
     /// A loop calling `model` with `tools`.
     #[must_use]
     pub fn new(model: Arc<dyn ChatModel>, tools: Vec<Arc<dyn AgentTool>>) -> Self {
-        Self { model, tools, dry_run: false }
+        Self { model, tools, dry_run: false, speaker: None }
+    }
+
+    /// The same loop, streaming the model and sending each sentence to `speaker` as it is written.
+    #[must_use]
+    pub fn speaking(mut self, speaker: Speaker) -> Self {
+        self.speaker = Some(speaker);
+        self
+    }
+
+    /// One model call: streamed to the speaker when there is one.
+    async fn ask(
+        &self,
+        request: &ChatRequest,
+        channel: Channel,
+        spoken: &mut Spoken,
+    ) -> Result<crate::model::ChatResponse> {
+        use futures_util::StreamExt;
+        let Some(speaker) = &self.speaker else { return self.model.complete(request).await };
+        let mut events = self.model.stream(request).await?;
+        let mut collected: Vec<Result<crate::model::StreamEvent>> = Vec::new();
+        while let Some(event) = events.next().await {
+            if let Ok(crate::model::StreamEvent::Text(delta)) = &event {
+                spoken.pending.push_str(delta);
+                spoken.speak(speaker, &request.system, channel, false);
+            }
+            let done = matches!(event, Ok(crate::model::StreamEvent::Done { .. }) | Err(_));
+            collected.push(event);
+            if done {
+                break;
+            }
+        }
+        spoken.speak(speaker, &request.system, channel, true);
+        crate::model::ChatResponse::collect(futures_util::stream::iter(collected).boxed()).await
     }
 
     /// The same loop with every writing tool in dry-run: not run, reported to the model as done.
@@ -228,6 +318,7 @@ impl AgentLoop {
         let mut trace = TurnTrace::default();
         let mut actions = Vec::new();
         let mut reply = None;
+        let mut spoken = Spoken::default();
         for step in 0..Self::MAX_STEPS {
             let last = step + 1 == Self::MAX_STEPS;
             let request = ChatRequest {
@@ -240,7 +331,7 @@ impl AgentLoop {
                 model: input.model.clone(),
             };
             let started = Instant::now();
-            let response = self.model.complete(&request).await?;
+            let response = self.ask(&request, scope.channel, &mut spoken).await?;
             trace.model_calls.push(ModelTrace {
                 model: response.model.clone(),
                 usage: response.usage,
@@ -273,6 +364,13 @@ impl AgentLoop {
             None => SAFE_REPLY,
         };
         let reply = fit(reply, scope.channel);
+        if let Some(speaker) = &self.speaker
+            && spoken.sentences == 0
+            && !spoken.stopped
+        {
+            // Nothing was spoken (the safe reply): say the reply itself.
+            let _ = speaker.send(reply.clone());
+        }
         messages.push(ChatMessage::Assistant { text: reply.clone(), tool_calls: Vec::new() });
         Ok(Turn { reply, actions, outcome, trace, messages: messages.split_off(added_from) })
     }

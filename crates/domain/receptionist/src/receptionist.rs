@@ -54,6 +54,13 @@ pub enum Thread {
     New,
 }
 
+/// How a turn runs beyond who and what: the strategy, the thread, the speaker.
+struct TurnOptions {
+    strategy: Option<crate::strategy::StrategyId>,
+    thread: Thread,
+    speaker: Option<crate::agent::Speaker>,
+}
+
 /// The receptionist use case.
 #[derive(Clone)]
 pub struct Receptionist {
@@ -183,9 +190,39 @@ impl Receptionist {
         strategy: Option<crate::strategy::StrategyId>,
         thread: Thread,
     ) -> Result<Answered> {
+        self.locked_turn(tenant, lead_id, channel, content, TurnOptions { strategy, thread, speaker: None }).await
+    }
+
+    /// Answers as [`Self::handle_with`] in the lead's latest conversation,
+    /// streaming: each sentence of the reply goes to `speaker` as soon as
+    /// the model has written it (a ConversationRelay call speaks it at once).
+    ///
+    /// # Errors
+    /// As [`Self::handle`].
+    pub async fn handle_streaming(
+        &self,
+        tenant: TenantId,
+        lead_id: LeadId,
+        channel: Channel,
+        content: &str,
+        strategy: Option<crate::strategy::StrategyId>,
+        speaker: crate::agent::Speaker,
+    ) -> Result<Answered> {
+        let options = TurnOptions { strategy, thread: Thread::Latest, speaker: Some(speaker) };
+        self.locked_turn(tenant, lead_id, channel, content, options).await
+    }
+
+    async fn locked_turn(
+        &self,
+        tenant: TenantId,
+        lead_id: LeadId,
+        channel: Channel,
+        content: &str,
+        options: TurnOptions,
+    ) -> Result<Answered> {
         // One turn at a time per caller and channel: one conversation, and a history with every reply in it.
         let guard = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel)).await;
-        let answered = self.handle_in_turn(tenant, lead_id, channel, content, strategy, thread).await;
+        let answered = self.handle_in_turn(tenant, lead_id, channel, content, options).await;
         self.locks.release(guard).await;
         answered
     }
@@ -196,9 +233,9 @@ impl Receptionist {
         lead_id: LeadId,
         channel: Channel,
         content: &str,
-        strategy_override: Option<crate::strategy::StrategyId>,
-        thread: Thread,
+        options: TurnOptions,
     ) -> Result<Answered> {
+        let TurnOptions { strategy: strategy_override, thread, speaker } = options;
         let started = Instant::now();
         let now = self.bookings.now();
         let inbound = Message::new(MessageRole::User, content, now)?;
@@ -257,6 +294,7 @@ impl Receptionist {
             model: None,
             dry_run: false,
             summary: summary.as_deref(),
+            speaker,
         };
         let (turn, fell_back, system) = if crate::phrases::is_abusive(content) {
             (self.close_abusive(&scope, content).await, false, String::new())
@@ -358,6 +396,8 @@ struct Run<'a> {
     dry_run: bool,
     /// The rolling summary of turns older than the history.
     summary: Option<&'a str>,
+    /// Where sentences go as they are written (a streaming call).
+    speaker: Option<crate::agent::Speaker>,
 }
 
 /// A turn re-run against today's (or the given) configuration, beside the stored one.
@@ -419,7 +459,13 @@ impl Receptionist {
             Arc::clone(&self.clock),
         )));
         tools.extend(self.extra_tools.iter().cloned());
-        let with_mode = |agent: AgentLoop| if run.dry_run { agent.dry_run() } else { agent };
+        let with_mode = |agent: AgentLoop| {
+            let agent = if run.dry_run { agent.dry_run() } else { agent };
+            match &run.speaker {
+                Some(speaker) => agent.speaking(speaker.clone()),
+                None => agent,
+            }
+        };
         let fallback = || {
             let model: Arc<dyn ChatModel> =
                 Arc::new(FallbackModel::new(Facts::of(run.strategy), status.time_zone, now));
@@ -495,6 +541,7 @@ impl Receptionist {
             model,
             dry_run: true,
             summary: summary.as_deref(),
+            speaker: None,
         };
         let (turn, fell_back, system) = self.run(&scope, conversation_id, history, &stored.inbound, &run).await?;
         let outcome = if fell_back && turn.outcome == Outcome::Replied { Outcome::Fallback } else { turn.outcome };

@@ -55,6 +55,8 @@ pub struct VoiceSettings {
     pub max_voicemail_secs: u32,
     /// `VOICE_CALLS_PER_HOUR`: calls one number may make to a sub-account per hour (default 20).
     pub calls_per_hour: u32,
+    /// `VOICE_MODE`: `gather` (default; any Twilio account) or `relay` (ConversationRelay streaming).
+    pub relay: bool,
 }
 
 impl VoiceSettings {
@@ -68,10 +70,19 @@ impl VoiceSettings {
             r.error("VOICE_MAX_VOICEMAIL_SECONDS", format!("expected 10 to 600 seconds, got {voicemail}"));
         }
         let calls_per_hour: u32 = r.parsed("VOICE_CALLS_PER_HOUR", 20u32, "a number of calls");
+        let relay = match r.raw("VOICE_MODE").map(|m| m.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("" | "gather") => false,
+            Some("relay") => true,
+            Some(other) => {
+                r.error("VOICE_MODE", format!("expected gather or relay, got {other:?}"));
+                false
+            }
+        };
         Self {
             turn_budget: std::time::Duration::from_millis(budget.clamp(200, 10_000)),
             max_voicemail_secs: voicemail.clamp(10, 600),
             calls_per_hour: calls_per_hour.max(1),
+            relay,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! signature check is an extractor in `crate::extract`.
 
 mod postmark;
+mod relay;
 mod twilio;
 
 pub use postmark::PostmarkContext;
@@ -24,5 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(twilio::recording)
         .service(twilio::status)
         .service(twilio::sms)
+        .service(twilio::relay_end)
+        .service(relay::relay)
         .service(postmark::inbound);
 }

@@ -166,3 +166,14 @@ pub(super) async fn sms(context: web::Data<TwilioContext>, form: TwilioForm) -> 
     let answer = context.inbound.sms_received(sid, form.require("To")?, form.require("From")?, body).await?;
     twiml(&context, answer, &form)
 }
+
+/// A ConversationRelay session ended: a handoff dials the staff (or takes a voicemail), anything else hangs up.
+#[utoipa::path(tag = "webhooks", params(("X-Twilio-Signature" = String, Header, description = "Twilio's request signature")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "CallSid, From, To, HandoffData"),
+    responses((status = 200, description = "TwiML", content_type = "text/xml", body = String),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+#[post("/webhooks/twilio/voice/relay-end")]
+pub(super) async fn relay_end(context: web::Data<TwilioContext>, form: TwilioForm) -> Result<HttpResponse, ApiError> {
+    let answer = context.inbound.relay_ended(&call(&form)?, form.get("HandoffData")).await?;
+    twiml(&context, answer, &form)
+}

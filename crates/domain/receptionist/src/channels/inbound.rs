@@ -54,6 +54,8 @@ pub struct VoiceSettings {
     pub calls_per_hour: u32,
     /// Where the webhooks are reachable (`PUBLIC_BASE_URL`, no trailing `/`).
     pub public_base: String,
+    /// Stream calls through ConversationRelay instead of Gather.
+    pub relay: bool,
 }
 
 impl Default for VoiceSettings {
@@ -64,6 +66,7 @@ impl Default for VoiceSettings {
             max_voicemail_secs: 120,
             calls_per_hour: 20,
             public_base: "http://localhost:8000".into(),
+            relay: false,
         }
     }
 }
@@ -86,6 +89,29 @@ pub enum Answer {
     Unrouted,
     /// Answer with this.
     Script(Script),
+}
+
+/// A streamed turn's end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelayTurn {
+    /// The reply as stored.
+    pub reply: String,
+    /// What follows it.
+    pub end: Option<RelayEnd>,
+}
+
+/// How a streamed call ends after a turn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RelayEnd {
+    /// Goodbye.
+    Hangup,
+    /// To a person: dial `number` (open, with a handoff number) or take a voicemail.
+    Handoff {
+        /// The strategy's handoff number during open hours.
+        number: Option<String>,
+        /// What the caller asked.
+        reason: String,
+    },
 }
 
 /// Who a call is with, kept in the shared cache for its length.
@@ -180,6 +206,95 @@ impl Inbound {
         format!("{}{path}", self.voice.public_base)
     }
 
+    /// The ConversationRelay WebSocket (`wss://` for an https base).
+    #[must_use]
+    pub fn relay_url(&self) -> String {
+        let base = &self.voice.public_base;
+        let ws = base.strip_prefix("https://").map_or_else(
+            || base.strip_prefix("http://").map_or_else(|| base.clone(), |rest| format!("ws://{rest}")),
+            |rest| format!("wss://{rest}"),
+        );
+        format!("{ws}/webhooks/twilio/relay")
+    }
+
+    /// A ConversationRelay session opened for `call`: whether it is
+    /// routed (and the caller not blocked); the session is remembered.
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub async fn relay_started(&self, call: &Call<'_>) -> Result<bool> {
+        Ok(self.session(call).await?.is_some())
+    }
+
+    /// A streamed turn: each sentence goes to `speaker` as it is written;
+    /// what follows the reply (nothing, a hang-up, a handoff) is returned.
+    ///
+    /// # Errors
+    /// `NotFound` (`call`) when the session is gone; `Storage`.
+    pub async fn relay_turn(&self, call: &Call<'_>, said: &str, speaker: crate::agent::Speaker) -> Result<RelayTurn> {
+        let Some(session) = self.session(call).await? else {
+            return Err(ReceptionistError::NotFound { entity: "call" });
+        };
+        let answered = self
+            .desk
+            .handle_streaming(session.tenant, session.lead, Channel::Voice, said, session.strategy, speaker)
+            .await?;
+        let end = if answered.outcome == Outcome::HandedOff {
+            let strategy = self.strategy(session.tenant, session.strategy).await?;
+            let open = self.bookings.status(session.tenant).await.map_err(ReceptionistError::storage)?.status.open;
+            Some(RelayEnd::Handoff {
+                number: strategy.and_then(|s| s.handoff_phone).filter(|_| open).map(|p| p.as_str().to_owned()),
+                reason: said.chars().take(200).collect(),
+            })
+        } else if answered.reply == crate::receptionist::ABUSE_CLOSE
+            || crate::phrases::intent(said) == crate::phrases::Intent::Goodbye
+        {
+            Some(RelayEnd::Hangup)
+        } else {
+            None
+        };
+        Ok(RelayTurn { reply: answered.reply, end })
+    }
+
+    /// A ConversationRelay session ended (`HandoffData` from our `end`
+    /// message): dial the number it names, take a voicemail for a handoff
+    /// without one, else hang up.
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub async fn relay_ended(&self, call: &Call<'_>, handoff: Option<&str>) -> Result<Answer> {
+        if self.session(call).await?.is_none() {
+            return Ok(Answer::Unrouted);
+        }
+        let data = handoff.and_then(|h| serde_json::from_str::<serde_json::Value>(h).ok());
+        let Some(data) = data.filter(|d| d["reasonCode"] == "live-agent-handoff") else {
+            return Ok(Answer::Script(Script(vec![Verb::Hangup])));
+        };
+        match data["number"].as_str().and_then(|n| frontdesk_kernel::PhoneNumber::parse(n).ok()) {
+            Some(number) => Ok(Answer::Script(Script(vec![
+                Verb::Say(voice::CONNECTING.into()),
+                Verb::Dial {
+                    number: number.as_str().to_owned(),
+                    timeout_secs: 20,
+                    action: self.url("/webhooks/twilio/voice/dial"),
+                },
+            ]))),
+            None => Ok(Answer::Script(Script(self.voicemail()))),
+        }
+    }
+
+    /// The caller spoke over the reply: what they actually heard goes on the timeline.
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub async fn relay_interrupted(&self, call: &Call<'_>, heard: &str, after_ms: Option<u64>) -> Result<()> {
+        let Some(session) = self.session(call).await? else { return Ok(()) };
+        let heard: String = heard.chars().take(2000).collect();
+        let meta = json!({"callSid": call.sid, "kind": "interrupted", "heard": heard, "afterMs": after_ms});
+        self.timeline(&session, &format!("Caller interrupted after hearing: {heard}"), meta).await;
+        Ok(())
+    }
+
     /// The caller's lead in `tenant`: the live lead with this phone, or a new one.
     async fn lead_for(&self, tenant: TenantId, phone: &str, source: &str) -> Result<LeadId> {
         let input = NewLead {
@@ -237,6 +352,10 @@ impl Inbound {
         let open = self.bookings.status(tenant).await.map_err(ReceptionistError::storage)?.status.open;
         let greeting = voice::greeting(strategy.as_ref(), open);
         tracing::info!(tenant.id = %tenant, lead.id = %lead, call.sid = %call.sid, open, "call answered");
+        if self.voice.relay {
+            let action = self.url("/webhooks/twilio/voice/relay-end");
+            return Ok(Answer::Script(Script(vec![Verb::Relay { url: self.relay_url(), welcome: greeting, action }])));
+        }
         Ok(Answer::Script(self.listen(1, Some(greeting), 0)))
     }
 

@@ -46,6 +46,8 @@ pub enum Verb {
         url: String,
         /// Said first.
         welcome: String,
+        /// Where the session's end (with its handoff data) is posted.
+        action: String,
     },
     /// Reply to a text.
     Message(String),
