@@ -6,6 +6,8 @@
 //! `validation_failed` naming each offending field, and nothing is stored.
 //! A JSON body that is not an object (every body of this api is one) is
 //! refused here too.
+//! Vendor webhooks' bodies (`/webhooks/*`) are left to their routes: they
+//! are authenticated first and strip controls from what callers wrote.
 //! The rule itself lives in `frontdesk_kernel::text`, which domain values
 //! also apply (imports reach storage without this middleware).
 
@@ -85,7 +87,10 @@ pub async fn text_guard(
     if !errors.is_empty() {
         return Ok(req.into_response(ApiError::validation(&errors).error_response()));
     }
-    if is_json(req.headers()) {
+    // Vendor webhooks authenticate first and keep what a caller wrote minus
+    // the controls (a 400 would only make the vendor retry the same message).
+    let webhook = super::routed_path(&req).starts_with("/webhooks/");
+    if is_json(req.headers()) && !webhook {
         let limit = req.app_data::<web::Data<BodyLimit>>().map_or(10 * 1024 * 1024, |l| l.0);
         let mut payload = req.take_payload();
         let mut body = BytesMut::new();

@@ -215,7 +215,7 @@ async fn a_signed_call_books_in_three_turns(profile: Profile) {
     // Twilio retries the same turn: the turn is not run again.
     let (status, retried) = twilio(&app, "/webhooks/twilio/voice/gather?turn=2", &second, None).await;
     assert_eq!((status, &retried), (200, &booked));
-    let third = with(call("CA1"), &[("SpeechResult", "thanks, bye")]);
+    let third = with(call("CA1"), &[("SpeechResult", "thanks, bye\u{0}")]);
     let (_, goodbye) = twilio(&app, "/webhooks/twilio/voice/gather?turn=3", &third, None).await;
     assert!(goodbye.contains("<Hangup/>"), "{goodbye}");
 
@@ -499,7 +499,7 @@ async fn an_email_thread_is_answered_in_one_thread(profile: Profile) {
     let mut third = first.clone();
     third["MessageID"] = json!("5f1c9a2e-0000-4000-8000-000000000011");
     third["Subject"] = json!("RE: re: New patient -  insurance card attached");
-    third["TextBody"] = json!("Thanks!");
+    third["TextBody"] = json!("Thanks!\u{7}");
     third["Headers"] = json!([{"Name": "Message-ID", "Value": "<CAF00011.dana@mail.example.org>"}]);
     assert_eq!(postmark(&app, &third, None).await.0, 200);
     eventually(&app, token, "/api/v1/outbox?channel=email", |o| o["total"] == 3).await;
@@ -509,6 +509,7 @@ async fn an_email_thread_is_answered_in_one_thread(profile: Profile) {
     let said = app.expect(token, Method::GET, &messages, None, 200).await;
     assert_eq!(said["total"], 6, "{said}");
     assert_eq!(said["data"][2]["content"], "Tuesday at 3pm works for me.", "the quote was cut: {said}");
+    assert_eq!(said["data"][4]["content"], "Thanks!", "the control character was dropped, the message kept: {said}");
 
     // An auto-reply is never answered.
     let mut away = first.clone();

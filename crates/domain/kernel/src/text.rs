@@ -16,6 +16,14 @@ pub fn forbidden_control(text: &str) -> Option<char> {
     text.chars().find(|c| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
+/// `text` without the forbidden characters: what a vendor relays from a
+/// caller (speech, a text, an email) is kept, minus what cannot be stored —
+/// answering the vendor 400 would only make it retry the same message.
+#[must_use]
+pub fn strip_controls(text: &str) -> String {
+    text.chars().filter(|c| !c.is_ascii_control() || matches!(c, '\t' | '\n' | '\r')).collect()
+}
+
 /// `Err` naming the character when `text` holds a forbidden control character.
 ///
 /// # Errors

@@ -232,6 +232,7 @@ impl Inbound {
     /// # Errors
     /// `NotFound` (`call`) when the session is gone; `Storage`.
     pub async fn relay_turn(&self, call: &Call<'_>, said: &str, speaker: crate::agent::Speaker) -> Result<RelayTurn> {
+        let said = &frontdesk_kernel::text::strip_controls(said);
         let Some(session) = self.session(call).await? else {
             return Err(ReceptionistError::NotFound { entity: "call" });
         };
@@ -289,7 +290,7 @@ impl Inbound {
     /// `Storage`.
     pub async fn relay_interrupted(&self, call: &Call<'_>, heard: &str, after_ms: Option<u64>) -> Result<()> {
         let Some(session) = self.session(call).await? else { return Ok(()) };
-        let heard: String = heard.chars().take(2000).collect();
+        let heard: String = frontdesk_kernel::text::strip_controls(heard).chars().take(2000).collect();
         let meta = json!({"callSid": call.sid, "kind": "interrupted", "heard": heard, "afterMs": after_ms});
         self.timeline(&session, &format!("Caller interrupted after hearing: {heard}"), meta).await;
         Ok(())
@@ -397,7 +398,8 @@ impl Inbound {
     /// `Storage`.
     pub async fn call_turn(&self, call: &Call<'_>, turn: u32, speech: Option<&str>, silence: u32) -> Result<Answer> {
         let Some(session) = self.session(call).await? else { return Ok(Answer::Unrouted) };
-        let Some(speech) = speech.map(str::trim).filter(|s| !s.is_empty()) else {
+        let speech = speech.map(frontdesk_kernel::text::strip_controls);
+        let Some(speech) = speech.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
             if silence >= 3 {
                 return Ok(Answer::Script(Script(vec![Verb::Say("Goodbye.".into()), Verb::Hangup])));
             }
@@ -614,6 +616,8 @@ impl Inbound {
     /// # Errors
     /// `Storage` (the provider retries).
     pub async fn sms_received(&self, sid: &str, to: &str, from: &str, body: &str) -> Result<Answer> {
+        let body: String = frontdesk_kernel::text::strip_controls(body).chars().take(5_000).collect();
+        let body = body.as_str();
         let Some(route) = self.routes.route_number(to).await?.filter(|r| r.channel.sms()) else {
             return Ok(Answer::Unrouted);
         };

@@ -62,7 +62,7 @@ impl Inbound {
             tracing::info!(tenant.id = %tenant, email.id = %email.provider_id, why, "automatic email not answered");
             return Ok(Received::Ignored("automatic"));
         }
-        let text = email.new_text();
+        let text = frontdesk_kernel::text::strip_controls(&email.new_text());
         if text.is_empty() {
             return Ok(Received::Ignored("empty"));
         }
@@ -70,9 +70,10 @@ impl Inbound {
         let name = email
             .from_name
             .as_deref()
-            .map(str::trim)
+            .map(frontdesk_kernel::text::strip_controls)
+            .map(|n| n.trim().to_owned())
             .filter(|n| !n.is_empty() && n.chars().count() <= 200)
-            .map_or_else(|| format!("Sender {from}"), str::to_owned);
+            .unwrap_or_else(|| format!("Sender {from}"));
         let input = NewLead { name, email: Some(from.clone()), source: Some("email".into()), ..NewLead::default() };
         let lead = match self.leads.create(tenant, input).await {
             Ok(lead) => lead.id,
@@ -84,7 +85,7 @@ impl Inbound {
             lead_id: lead,
             provider_id: email.provider_id.clone(),
             from,
-            subject: email.subject.clone(),
+            subject: frontdesk_kernel::text::strip_controls(&email.subject).chars().take(998).collect(),
             message_id: email.message_id.clone(),
             in_reply_to: email.in_reply_to.clone(),
             references: email.references.clone(),
