@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016  # backticks inside single quotes are markdown code spans
+# Load-tests the channels' webhooks on the release api (PostgreSQL + Redis):
+#
+#   POST /webhooks/twilio/voice   a call comes in: signature, routing (cached),
+#                                 blocklist, hourly limit, the caller's lead,
+#                                 the session in Redis, the greeting → TwiML
+#   POST /webhooks/twilio/sms     a text: signature, routing, keyword check,
+#                                 opt-out read, the caller's lead, the reply
+#                                 job queued (keyed by MessageSid) → <Response/>
+#   GET  /health/live             the api's floor, in the same run
+#
+# each as fast as it goes (CONNECTIONS connections) and paced at RATE
+# requests/s (the goal: p99 < 5 ms at 200/s), and ConversationRelay's time
+# from `prompt` to the first `text` token (SESSIONS sessions × PROMPTS
+# prompts; the fallback model is the instant stub: no OPENAI_* variables).
+# Every request is signed (scripts/bench/sign_twilio.py) and the api checks
+# each signature; CALLERS distinct callers cycle, so most calls find their lead.
+#
+# Env: DURATION (s, default 10), CONNECTIONS (default 32), RATE (default 200),
+#      PORT (default 8096), CALLERS (default 500), SESSIONS (default 8),
+#      PROMPTS (per session, default 50), API_BIN (skip the release build).
+set -euo pipefail
+case "${API_BIN:-}" in "" | /*) ;; *) API_BIN="$PWD/$API_BIN" ;; esac
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/frontdesk-target}"
+DURATION="${DURATION:-10}"
+CONNECTIONS="${CONNECTIONS:-32}"
+RATE="${RATE:-200}"
+PORT="${PORT:-8096}"
+CALLERS="${CALLERS:-500}"
+SESSIONS="${SESSIONS:-8}"
+PROMPTS="${PROMPTS:-50}"
+API_BIN="${API_BIN:-}"
+THREADS=2
+TWILIO_TOKEN="bench0123456789abcdef0123456789ab"
+PUBLIC="https://bench.frontdesk.test"
+PG_ADMIN="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+DB="fd_bench_channels_$$"
+PG_URL="${PG_ADMIN%/*}/$DB"
+BASE="http://127.0.0.1:$PORT"
+KEY_PREFIX="bench_channels:$$:"
+
+die() { printf '\033[1m[bench_channels]\033[0m error: %s\n' "$*" >&2; exit 1; }
+say() { printf '\033[1m[bench_channels]\033[0m %s\n' "$*" >&2; }
+
+# shellcheck source=scripts/services.sh disable=SC1091
+. scripts/services.sh
+command -v wrk >/dev/null || apt_install wrk
+for tool in curl psql python3 awk wrk; do command -v "$tool" >/dev/null || die "$tool is required"; done
+ensure_services
+if [ -n "$API_BIN" ]; then
+  [ -x "$API_BIN" ] || die "API_BIN=$API_BIN is not an executable file"
+else
+  say "building frontdesk-api (release)"
+  cargo build --release -q -p frontdesk-api
+  API_BIN="$CARGO_TARGET_DIR/release/frontdesk-api"
+fi
+VENV="$HOME/.cache/frontdesk-bench-venv"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -c 'import websockets' 2>/dev/null || "$VENV/bin/pip" install -q 'websockets>=13,<16'
+
+WORK=$(mktemp -d)
+# shellcheck source=scripts/bench/api_lib.sh
+. scripts/bench/api_lib.sh
+trap cleanup EXIT
+psql "$PG_ADMIN" -qc "CREATE DATABASE $DB"
+unset OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL
+export TWILIO_AUTH_TOKEN="$TWILIO_TOKEN" PUBLIC_BASE_URL="$PUBLIC" VOICE_CALLS_PER_HOUR=1000000
+start_api "$API_BIN"
+json() { python3 -c 'import json, sys; doc = json.load(sys.stdin)
+for key in sys.argv[1].split("."): doc = doc[key]
+print(doc)' "$1"; }
+
+# 1. A sub-account that answers +14155550199, open all week, with a strategy.
+TOKEN=$(api POST /api/v1/auth/register '{"email":"bench-channels@example.com","password":"Bench12345","name":"Bench"}' |
+  json accessToken)
+created=$(api POST /api/v1/subaccounts '{"name":"Acme Roofing","timezone":"UTC"}')
+tenant=$(printf '%s' "$created" | json subAccount.id)
+TOKEN=$(printf '%s' "$created" | json accessToken)
+week=""
+for day in monday tuesday wednesday thursday friday saturday sunday; do
+  week="$week${week:+,}\"$day\":[{\"start\":\"00:00\",\"end\":\"24:00\"}]"
+done
+api PUT "/api/v1/subaccounts/$tenant/schedule" "{\"timeZone\":\"UTC\",\"weeklyHours\":{$week}}" >/dev/null
+api POST /api/v1/strategies '{"name":"Front desk","persona":"You are the receptionist of Acme Roofing.",
+  "goal":"Book an inspection.","businessFacts":{"name":"Acme Roofing","hours":"Monday to Friday, 9am to 5pm"}}' >/dev/null
+api POST /api/v1/phone-numbers '{"number":"+14155550199","channel":"both"}' >/dev/null
+
+# 2. Signed requests (more than any run sends: each is new to the api).
+total=$(( (DURATION + 2) * 4000 ))
+python3 scripts/bench/sign_twilio.py "$TWILIO_TOKEN" "$PUBLIC/webhooks/twilio/voice" voice "$total" "$CALLERS" >"$WORK/voice.txt"
+python3 scripts/bench/sign_twilio.py "$TWILIO_TOKEN" "$PUBLIC/webhooks/twilio/sms" sms "$total" "$CALLERS" >"$WORK/sms.txt"
+# Warm the callers' leads (a real line's callers call again): one call each.
+head -n "$CALLERS" "$WORK/voice.txt" | while IFS=$'\t' read -r signature body; do
+  curl -fs -o /dev/null -H "X-Twilio-Signature: $signature" -d "$body" "$BASE/webhooks/twilio/voice" ||
+    die "a signed call was refused"
+done
+tail -n +"$((CALLERS + 1))" "$WORK/voice.txt" >"$WORK/voice_load.txt"
+
+run() { # label path file expected rate -> "rps p50 p99 requests non200"
+  local out="$WORK/wrk_$1.txt"
+  SIGNED_RATE=$5 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
+    -s scripts/bench/signed_form.lua "$BASE$2" -- "$3" "$2" "$THREADS" "$4" >"$out" 2>&1 || die "wrk: $(cat "$out")"
+  grep -q '^answers: 200=[0-9]* other=0 unexpected=0' "$out" || { cat "$out" >&2; die "$1: odd answers"; }
+  awk 'function ms(v) { if (v ~ /us$/) return sprintf("%.2f", v / 1000); if (v ~ /ms$/) return sprintf("%.2f", v);
+      if (v ~ /s$/) return sprintf("%.0f", v * 1000); return v }
+    /Requests\/sec/ {rps = $2} /^ +50%/ {p50 = ms($2)} /^ +99%/ {p99 = ms($2)} / requests in / {n = $1}
+    END {printf "%.0f %s %s %d\n", rps, p50, p99, n}' "$out"
+}
+health() { # rate -> "rps p50 p99 requests"
+  local out="$WORK/wrk_health_$1.txt"
+  printf 'x\t\n' >"$WORK/none.txt"
+  SIGNED_RATE=$1 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s scripts/bench/signed_form.lua \
+    "$BASE/health/live" -- "$WORK/none.txt" /health/live "$THREADS" "" >"$out" 2>&1 || die "wrk: $(cat "$out")"
+  awk 'function ms(v) { if (v ~ /us$/) return sprintf("%.2f", v / 1000); if (v ~ /ms$/) return sprintf("%.2f", v); return v }
+    /Requests\/sec/ {rps = $2} /^ +50%/ {p50 = ms($2)} /^ +99%/ {p99 = ms($2)} / requests in / {n = $1}
+    END {printf "%.0f %s %s %d\n", rps, p50, p99, n}' "$out"
+}
+
+say "load: $CONNECTIONS connections, ${DURATION}s per run"
+health_max=$(health 0)
+voice_max=$(run voice /webhooks/twilio/voice "$WORK/voice_load.txt" "<Gather" 0)
+sms_max=$(run sms /webhooks/twilio/sms "$WORK/sms.txt" "<Response/>" 0)
+tail -n +"$((total / 2))" "$WORK/sms.txt" >"$WORK/sms_paced.txt"
+health_paced=$(health "$RATE")
+voice_paced=$(run voice_paced /webhooks/twilio/voice "$WORK/voice_load.txt" "<Gather" "$RATE")
+sms_paced=$(run sms_paced /webhooks/twilio/sms "$WORK/sms_paced.txt" "<Response/>" "$RATE")
+say "ConversationRelay: $SESSIONS sessions × $PROMPTS prompts"
+ws_sig=$(python3 - "$TWILIO_TOKEN" <<'PY'
+import base64, hashlib, hmac, sys
+url = "wss://bench.frontdesk.test/webhooks/twilio/relay"
+print(base64.b64encode(hmac.new(sys.argv[1].encode(), url.encode(), hashlib.sha1).digest()).decode())
+PY
+)
+relay=$("$VENV/bin/python" scripts/bench/relay_first_token.py "ws://127.0.0.1:$PORT/webhooks/twilio/relay" "$ws_sig" \
+  "$SESSIONS" "$PROMPTS") || die "the relay benchmark failed"
+
+read -r h_rps h_p50 h_p99 _ <<<"$health_max"
+read -r hp_rps hp_p50 hp_p99 _ <<<"$health_paced"
+row() { # label "rps p50 p99 n" health-rps -> markdown row
+  local rps p50 p99 n
+  read -r rps p50 p99 n <<<"$2"
+  awk -v l="$1" -v r="$rps" -v a="$p50" -v b="$p99" -v n="$n" -v h="$3" \
+    'BEGIN { printf "| %s | %d | %s ms | %s ms | %d | %.2f× |\n", l, r, a, b, n, (h > 0 ? r / h : 0) }'
+}
+echo
+echo "### Channels: webhook in → TwiML out ($(date -u +%Y-%m-%d), release build, PostgreSQL + Redis, $CONNECTIONS connections, ${DURATION}s)"
+echo
+echo "| run | req/s | p50 | p99 | requests | req/s ÷ /health/live |"
+echo "|---|---|---|---|---|---|"
+row "\`/health/live\` (the floor)" "$health_max" "$h_rps"
+row "\`POST /webhooks/twilio/voice\` (greeting TwiML)" "$voice_max" "$h_rps"
+row "\`POST /webhooks/twilio/sms\` (acknowledged, reply queued)" "$sms_max" "$h_rps"
+row "\`/health/live\` paced at $RATE/s" "$health_paced" "$hp_rps"
+row "voice paced at $RATE/s" "$voice_paced" "$hp_rps"
+row "sms paced at $RATE/s" "$sms_paced" "$hp_rps"
+read -r r50 r99 rmax rn <<<"$relay"
+echo
+echo "ConversationRelay, \`prompt\` → first \`text\` token (fallback model, $SESSIONS sessions × $PROMPTS prompts = $rn turns): p50 $r50 ms, p99 $r99 ms, max $rmax ms (goal p99 < 5 ms). Paced health p99 $hp_p99 ms, p50 $hp_p50 ms; unpaced health p50 $h_p50 ms, p99 $h_p99 ms."
