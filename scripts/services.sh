@@ -61,6 +61,16 @@ ensure_services() {
   ensure_redis
   log "PostgreSQL and Redis answer on 127.0.0.1"
   ensure_prism
+  ensure_browser
+}
+
+# Headless Chromium and its WebDriver, for the chat widget's browser test
+# (apps/api/tests/api/widget.rs), from Debian; tests find the driver through
+# FRONTDESK_CHROMEDRIVER.
+ensure_browser() {
+  if ! command -v chromedriver >/dev/null; then apt_install chromium chromium-driver; fi
+  FRONTDESK_CHROMEDRIVER="$(command -v chromedriver)"
+  export FRONTDESK_CHROMEDRIVER
 }
 
 # Stoplight Prism serves the vendors' own API descriptions in adapter tests

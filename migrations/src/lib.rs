@@ -24,6 +24,7 @@ mod m20261205_000003_booking_wording;
 mod m20261205_000004_conversations;
 mod m20261205_000005_channels;
 mod m20261205_000006_email_threads;
+mod m20261205_000007_chat_widgets;
 
 /// Runs `statements` in order, `{uuid}` replaced by the backend's uuid column type.
 pub(crate) async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000004_conversations::Migration),
             Box::new(m20261205_000005_channels::Migration),
             Box::new(m20261205_000006_email_threads::Migration),
+            Box::new(m20261205_000007_chat_widgets::Migration),
         ]
     }
 }

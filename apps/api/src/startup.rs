@@ -81,6 +81,9 @@ impl Application {
             markup: Arc::clone(&services.markup),
             messenger: Arc::clone(&services.messenger),
         });
+        let widgets = web::Data::from(Arc::clone(&services.widgets));
+        let public_base =
+            web::Data::new(crate::routes::receptionist::PublicBase(settings.bookings.public_base_url.clone()));
         let postmark = web::Data::new(crate::routes::webhooks::PostmarkContext::new(
             Arc::clone(&services.inbound),
             settings.postmark.as_ref().and_then(|p| p.inbound.as_ref()).map(|(user, password)| {
@@ -135,6 +138,8 @@ impl Application {
                 .app_data(twilio.clone())
                 .app_data(twilio_verifier.clone())
                 .app_data(postmark.clone())
+                .app_data(widgets.clone())
+                .app_data(public_base.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())
                 .app_data(rate_limits.clone())
@@ -255,5 +260,7 @@ fn cors(origins: &[String]) -> Cors {
     for origin in origins {
         cors = cors.allowed_origin(origin);
     }
-    cors
+    // The chat widget's public endpoints are called from the sub-accounts'
+    // own sites: the route checks the origin against the widget's list (403).
+    cors.allowed_origin_fn(|_, head| head.uri.path().starts_with("/public/chat/"))
 }

@@ -29,7 +29,8 @@ use frontdesk_sea_orm::{
     SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads,
     SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
     SeaOrmOutbox, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules,
-    SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWording,
+    SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWidgets,
+    SeaOrmWording,
 };
 use frontdesk_tenancy::auth::AuthPorts;
 use frontdesk_tenancy::{AuthService, LockoutPolicy, SessionPolicy, SubAccountPorts, SubAccountService};
@@ -77,6 +78,8 @@ pub struct Services {
     pub markup: Arc<dyn Markup>,
     /// Every outbound message: recorded, opt-outs enforced, sent by the channel's provider.
     pub messenger: Arc<dyn OutboundMessenger>,
+    /// The website chat widget.
+    pub widgets: Arc<frontdesk_receptionist::channels::widget::Widgets>,
 }
 
 impl Services {
@@ -104,6 +107,17 @@ impl Services {
             jobs: Arc::clone(&stores.jobs.queue),
             voice: voice_settings(settings),
         }));
+        let widgets = Arc::new(frontdesk_receptionist::channels::widget::Widgets::new(
+            frontdesk_receptionist::channels::widget::WidgetParts {
+                store: Arc::new(SeaOrmWidgets::new(stores.sql.clone())),
+                tokens: Arc::new(RandomTokens),
+                cache: Arc::clone(&stores.cache),
+                limiter: Arc::clone(&stores.rate_limiter),
+                leads: Arc::clone(&leads),
+                desk: desk.clone(),
+                public_base: settings.bookings.public_base_url.clone(),
+            },
+        ));
         let desk = Arc::new(desk);
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
@@ -127,7 +141,22 @@ impl Services {
             )),
             markup: Arc::new(frontdesk_twilio::TwiMl),
             messenger,
+            widgets,
         })
+    }
+}
+
+/// Widget keys and session ids: 24 random bytes, URL-safe.
+struct RandomTokens;
+
+impl frontdesk_receptionist::channels::widget::Tokens for RandomTokens {
+    fn token(&self) -> String {
+        use secrecy::ExposeSecret;
+        match frontdesk_crypto::random_secret(24) {
+            Ok(secret) => secret.expose_secret().to_owned(),
+            // The OS random source failing is fatal for security: never fall back to something guessable.
+            Err(error) => panic!("the system random source failed: {error}"),
+        }
     }
 }
 

@@ -30,7 +30,8 @@ use utoipa_actix_web::AppExt;
         (name = "receptionist", description = "Strategies and prompt templates"),
         (name = "jobs", description = "Background job status and export downloads"),
         (name = "channels", description = "Phone numbers, inbound addresses and blocked callers of the receptionist"),
-        (name = "webhooks", description = "Vendor webhooks (Twilio), authenticated by the vendor's signature")
+        (name = "webhooks", description = "Vendor webhooks (Twilio, Postmark), authenticated by the vendor's signature or credentials"),
+        (name = "widget", description = "The website chat widget: its script, page and the visitor's API (public, rate limited)")
     )
 )]
 struct ApiDoc;

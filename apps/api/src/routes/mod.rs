@@ -7,6 +7,7 @@ pub mod leads;
 pub mod methods;
 pub mod outbox;
 pub mod paged;
+pub mod public_chat;
 pub mod receptionist;
 pub mod status;
 pub mod subaccounts;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     bookings::configure(cfg);
     outbox::configure(cfg);
     webhooks::configure(cfg);
+    public_chat::configure(cfg);
 }
 
 /// An id sent in a body or query, its problem added to `errors` under

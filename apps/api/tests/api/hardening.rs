@@ -127,6 +127,8 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         (Method::GET, "/api/v1/phone-numbers".into(), None, true),
         (Method::GET, "/api/v1/inbound-addresses".into(), None, true),
         (Method::GET, "/api/v1/blocked-numbers".into(), None, true),
+        (Method::PUT, "/api/v1/chat-widget".into(), Some(json!({"greeting": "Hi"})), false),
+        (Method::GET, "/api/v1/chat-widget".into(), None, true),
     ];
     for (who, token, is_agent) in
         [("agent", &agent, true), ("manager", &manager, false), ("owner", &owner, false), ("admin", &admin, false)]

@@ -22,3 +22,4 @@ mod status;
 mod subaccounts;
 mod transfer;
 mod users;
+mod widget;

@@ -79,6 +79,18 @@ mod contract_tests {
     }
 
     #[tokio::test]
+    async fn in_memory_channel_stores_meet_the_contracts() {
+        use crate::channels::memory::{InMemoryChannels, InMemoryEmailThreads, InMemoryWidgets};
+        use crate::testing::channels_contract as channels;
+        channels::directory(&InMemoryChannels::default(), [TenantId::new(), TenantId::new()]).await;
+        channels::opt_outs(&InMemoryChannels::default(), [TenantId::new(), TenantId::new()]).await;
+        let conversations = [crate::ConversationId::new(), crate::ConversationId::new()];
+        channels::email_threads(&InMemoryEmailThreads::default(), [TenantId::new(), TenantId::new()], conversations)
+            .await;
+        channels::widgets(&InMemoryWidgets::default(), [TenantId::new(), TenantId::new()]).await;
+    }
+
+    #[tokio::test]
     async fn the_contracts_accept_trait_objects() {
         let repo: &dyn crate::StrategyRepository = &InMemoryStrategies::default();
         contract::strategies(repo, [TenantId::new(), TenantId::new()]).await;

@@ -7,6 +7,7 @@
 //! [`InMemoryPromptTemplates`] keep the same "one default per tenant" rules
 //! as the SQL repositories, and both are checked by the suites in [`contract`].
 
+pub mod channels_contract;
 pub mod contract;
 
 pub use crate::memory::{InMemoryConversations, InMemoryPromptTemplates, InMemoryStrategies, ScriptedChatModel};

@@ -10,6 +10,9 @@ mod evaluations;
 mod routing;
 mod strategies;
 mod templates;
+mod widget;
+
+pub use widget::PublicBase;
 
 pub use templates::TemplateBody;
 
@@ -43,5 +46,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(routing::delete_address)
         .service(routing::list_blocked)
         .service(routing::create_blocked)
-        .service(routing::delete_blocked);
+        .service(routing::delete_blocked)
+        .service(widget::get_widget)
+        .service(widget::put_widget);
 }

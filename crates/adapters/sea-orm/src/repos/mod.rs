@@ -13,6 +13,7 @@ pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
 pub use outbox::SeaOrmOutbox;
 pub use receptionist::{
     SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads, SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository,
+    SeaOrmWidgets,
 };
 pub use tenancy::{
     SeaOrmAuditLog, SeaOrmInvitationRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,

@@ -138,6 +138,42 @@ async fn receptionist_config_contracts(fixture: Fixture) {
     config::conversations(&frontdesk_sea_orm::SeaOrmConversations::new(fixture.store.clone()), pair(&e, &f)).await;
 }
 
+async fn channel_contracts(fixture: Fixture) {
+    use frontdesk_receptionist::ConversationStore;
+    use frontdesk_receptionist::testing::channels_contract as channels;
+    use frontdesk_sea_orm::{SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads, SeaOrmWidgets};
+    let tenants = SeaOrmTenantRepository::new(fixture.store.clone());
+    let pair = |a: &Tenant, b: &Tenant| [a.id, b.id];
+    let (a, b) = (tenant(&tenants, None).await, tenant(&tenants, None).await);
+    channels::directory(&SeaOrmChannels::new(fixture.store.clone()), pair(&a, &b)).await;
+    channels::opt_outs(&SeaOrmChannels::new(fixture.store.clone()), pair(&a, &b)).await;
+    channels::widgets(&SeaOrmWidgets::new(fixture.store.clone()), pair(&a, &b)).await;
+    let store = SeaOrmConversations::new(fixture.store.clone());
+    let mut conversations = Vec::new();
+    for _ in 0..2 {
+        let started = frontdesk_receptionist::Conversation::start(
+            a.id,
+            frontdesk_kernel::LeadId::new(),
+            frontdesk_receptionist::Channel::Email,
+            Utc::now(),
+        );
+        store.create(&started).await.unwrap();
+        conversations.push(started.id);
+    }
+    let conversations = [conversations[0], conversations[1]];
+    channels::email_threads(&SeaOrmEmailThreads::new(fixture.store.clone()), pair(&a, &b), conversations).await;
+}
+
+#[tokio::test]
+async fn postgres_channel_stores_meet_the_contracts() {
+    channel_contracts(postgres().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_channel_stores_meet_the_contracts() {
+    channel_contracts(sqlite().await).await;
+}
+
 #[tokio::test]
 async fn postgres_strategy_and_template_repositories_meet_the_contract() {
     receptionist_config_contracts(postgres().await).await;

@@ -9,13 +9,15 @@
 //! ([`sms`]), what a call answers in plain verbs ([`voice`]), the
 //! post-call summary ([`summary`]) and the port a webhook needs first: a
 //! signature check ([`webhook`]). [`inbound`] is the use case a webhook
-//! calls.
+//! calls; [`mailbox`] the same for email; [`widget`] the website chat.
 
 pub mod email;
 pub mod inbound;
 pub mod mailbox;
+pub mod memory;
 pub mod routing;
 pub mod sms;
 pub mod summary;
 pub mod voice;
 pub mod webhook;
+pub mod widget;

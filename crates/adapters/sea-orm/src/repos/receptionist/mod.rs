@@ -4,8 +4,10 @@ mod channels;
 mod config;
 mod conversations;
 mod email_threads;
+mod widgets;
 
 pub use channels::SeaOrmChannels;
 pub use config::{SeaOrmPromptTemplateRepository, SeaOrmStrategyRepository};
 pub use conversations::SeaOrmConversations;
 pub use email_threads::SeaOrmEmailThreads;
+pub use widgets::SeaOrmWidgets;
