@@ -109,6 +109,7 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         app.call(&owner, Method::POST, "/api/v1/prompt-templates", Some(json!({"name": "T", "body": "Hi"}))).await;
     let strategy = strategy["id"].as_str().unwrap().to_owned();
     let template = template["id"].as_str().unwrap().to_owned();
+    app.expect(&owner, Method::PUT, "/api/v1/chat-widget", Some(json!({"greeting": "Hello"})), 200).await;
 
     // (method, path, body, may an agent?) — each row is tried by every role.
     let rows: Vec<(Method, String, Option<Value>, bool)> = vec![
