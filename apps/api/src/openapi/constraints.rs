@@ -34,7 +34,9 @@ pub const PASSWORD: &str = "^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[^\\u0000-\\u001f\
 pub const BLANK: &str = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*";
 
 /// Request bodies that refuse members they do not define.
-const CLOSED: [&str; 25] = [
+const CLOSED: [&str; 27] = [
+    "WidgetRequest",
+    "VisitorMessage",
     "CreatePhoneNumberBody",
     "CreateInboundAddressBody",
     "CreateBlockedNumberBody",
@@ -161,6 +163,11 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
     rules
 }
 
+/// A phone number as people write it (validity for its plan is prose).
+fn phone_or_blank_free() -> Value {
+    json!({"pattern": "^[ \\t]*\\+?[0-9 ().-]*[0-9][0-9 ().-]*$", "minLength": 7, "maxLength": 40})
+}
+
 /// The channels' routing bodies. A number valid for its numbering plan and a
 /// strategy of this sub-account are prose (400 naming the field).
 fn channel_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
@@ -176,6 +183,30 @@ fn channel_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
         ("CreateInboundAddressBody", "address", true, address),
         ("CreateBlockedNumberBody", "number", true, phone),
         ("CreateBlockedNumberBody", "reason", false, text(TEXT_OR_EMPTY, 200)),
+        (
+            "WidgetRequest",
+            "allowedOrigins",
+            false,
+            json!({"maxItems": 20, "items": {"type": "string", "maxLength": 300,
+                "pattern": "^https?://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?/?$"}}),
+        ),
+        ("WidgetRequest", "greeting", false, text(REQUIRED_TEXT, 500)),
+        ("WidgetRequest", "primaryColor", false, json!({"pattern": "^#[0-9a-fA-F]{6}$"})),
+        ("WidgetRequest", "textColor", false, json!({"pattern": "^#[0-9a-fA-F]{6}$"})),
+        ("VisitorMessage", "content", true, text(REQUIRED_TEXT, 2000)),
+        ("VisitorMessage", "name", false, text(NAME_OR_BLANK, 200)),
+        (
+            "VisitorMessage",
+            "phone",
+            false,
+            json!({"anyOf": [{"pattern": format!("^{BLANK}$")}, phone_or_blank_free()]}),
+        ),
+        (
+            "VisitorMessage",
+            "email",
+            false,
+            json!({"anyOf": [{"pattern": format!("^{BLANK}$")}, {"format": "email", "maxLength": 254}]}),
+        ),
     ]
 }
 

@@ -96,7 +96,7 @@ pub(super) async fn page(widgets: web::Data<Widgets>, key: web::Path<String>) ->
 /// A new visitor session.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SessionBody {
+pub struct WidgetSessionBody {
     /// The session's id (keep it secret: it is the visitor's conversation).
     session_id: String,
     /// What the widget greets with.
@@ -105,7 +105,7 @@ pub struct SessionBody {
 
 /// Opens a visitor session.
 #[utoipa::path(tag = "widget", params(("key" = String, Path, description = "the widget's public key")),
-    responses((status = 201, body = SessionBody),
+    responses((status = 201, body = WidgetSessionBody),
         (status = 403, description = "this site's origin may not use the widget", body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 #[post("/public/chat/{key}/sessions")]
@@ -115,7 +115,7 @@ pub(super) async fn open(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     match widgets.open(&key, origin(&req), &client(&req)).await? {
-        Ok((session_id, greeting)) => Ok(HttpResponse::Created().json(SessionBody { session_id, greeting })),
+        Ok((session_id, greeting)) => Ok(HttpResponse::Created().json(WidgetSessionBody { session_id, greeting })),
         Err(refusal) => Err(refused(refusal, "chat widget")),
     }
 }

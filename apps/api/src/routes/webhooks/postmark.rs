@@ -129,7 +129,7 @@ fn reject(why: &'static str) -> ApiError {
 
 /// An email to a routed address: answered in its thread by a job; auto-replies and bounces are never answered.
 #[utoipa::path(tag = "webhooks", request_body(content = Object, description = "Postmark's inbound JSON"),
-    params(("Authorization" = String, Header, description = "Basic credentials of the webhook URL")),
+    params(("Authorization" = Option<String>, Header, description = "Basic credentials of the webhook URL (missing or wrong: 403)")),
     responses((status = 200, body = InboundAnswer),
         (status = 403, description = "missing or wrong credentials", body = crate::error::ErrorBody),
         (status = 404, description = "no sub-account routes any recipient", body = crate::error::ErrorBody)))]
