@@ -417,8 +417,58 @@ fn postmark_sample(index: usize) -> Value {
     samples["samples"][index].clone()
 }
 
-/// Posts Postmark's inbound JSON with the webhook URL's basic credentials (or `auth`).
+/// Where `value` breaks Postmark's own schema of its inbound webhook
+/// (`fixtures/postmark-inbound-webhook.schema.json`, generated from the
+/// postmark npm package's type): `$ref`, `type`, `required`, `properties`
+/// and `items` — every keyword that schema uses.
+fn schema_problems(value: &Value, node: &Value, root: &Value, at: &str) -> Vec<String> {
+    if let Some(reference) = node["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/definitions/");
+        return schema_problems(value, &root["definitions"][name], root, at);
+    }
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let allowed: Vec<&str> = match &node["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !allowed.is_empty() && !allowed.contains(&kind) {
+        return vec![format!("{at}: {kind} is not {allowed:?}")];
+    }
+    let mut problems = Vec::new();
+    for field in node["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        if value.get(field).is_none() {
+            problems.push(format!("{at}.{field}: required"));
+        }
+    }
+    if let (Some(properties), Some(object)) = (node["properties"].as_object(), value.as_object()) {
+        for (field, inner) in object {
+            if let Some(rule) = properties.get(field) {
+                problems.extend(schema_problems(inner, rule, root, &format!("{at}.{field}")));
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (node.get("items"), value.as_array()) {
+        for (i, item) in array.iter().enumerate() {
+            problems.extend(schema_problems(item, items, root, &format!("{at}[{i}]")));
+        }
+    }
+    problems
+}
+
+/// Posts Postmark's inbound JSON with the webhook URL's basic credentials (or `auth`),
+/// after checking it is what Postmark's schema says Postmark sends.
 async fn postmark(app: &TestApp, body: &Value, auth: Option<(&str, &str)>) -> (u16, Value) {
+    let schema: Value = serde_json::from_str(include_str!("../fixtures/postmark-inbound-webhook.schema.json")).unwrap();
+    let problems = schema_problems(body, &schema, &schema, "$");
+    assert!(problems.is_empty(), "not Postmark's shape: {problems:?}");
     let (user, password) = auth.unwrap_or((POSTMARK_USER, POSTMARK_PASSWORD));
     let response = app
         .client
