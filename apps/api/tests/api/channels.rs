@@ -3,7 +3,7 @@
 //! enforced on every later message, a slow model covered by a filler, a
 //! transfer nobody answers ending in a voicemail the staff hear of.
 
-use crate::helpers::{Owner, Profile, TestApp};
+use crate::helpers::{Owner, Profile, TestApp, open_all_week};
 use frontdesk_twilio::TwilioSignatures;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -38,14 +38,6 @@ async fn twilio(app: &TestApp, path: &str, params: &[(&str, &str)], signature: O
         .await
         .unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
-}
-
-async fn open_all_week(app: &TestApp, owner: &Owner) {
-    let day = json!([{"start": "00:00", "end": "24:00"}]);
-    let schedule = json!({"timeZone": "UTC", "granularityMinutes": 30, "minNoticeMinutes": 60, "weeklyHours": {
-        "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day, "saturday": day, "sunday": day}});
-    let path = format!("/api/v1/subaccounts/{}/schedule", owner.sub_account_id);
-    app.expect(&owner.token, Method::PUT, &path, Some(schedule), 200).await;
 }
 
 fn call(sid: &str) -> Vec<(&str, &str)> {

@@ -445,3 +445,12 @@ pub async fn admin(app: &TestApp, email: &str) -> String {
     let created: Value = app.post_json("/api/v1/auth/admin/register", &body).await.json().await.expect("admin");
     created["accessToken"].as_str().expect("admin token").to_owned()
 }
+
+/// Opens `owner`'s sub-account all day, every day, in UTC (30-minute slots, an hour's notice).
+pub async fn open_all_week(app: &TestApp, owner: &Owner) {
+    let day = json!([{"start": "00:00", "end": "24:00"}]);
+    let schedule = json!({"timeZone": "UTC", "granularityMinutes": 30, "minNoticeMinutes": 60, "weeklyHours": {
+        "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day, "saturday": day, "sunday": day}});
+    let path = format!("/api/v1/subaccounts/{}/schedule", owner.sub_account_id);
+    app.expect(&owner.token, reqwest::Method::PUT, &path, Some(schedule), 200).await;
+}

@@ -4,18 +4,10 @@
 //! the real thing in headless Chromium driven over WebDriver: open the
 //! page, chat, and book through the fallback receptionist.
 
-use crate::helpers::{Owner, Profile, Team, TestApp};
+use crate::helpers::{Owner, Profile, Team, TestApp, open_all_week};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-async fn open_all_week(app: &TestApp, owner: &Owner) {
-    let day = json!([{"start": "00:00", "end": "24:00"}]);
-    let schedule = json!({"timeZone": "UTC", "granularityMinutes": 30, "minNoticeMinutes": 60, "weeklyHours": {
-        "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day, "saturday": day, "sunday": day}});
-    let path = format!("/api/v1/subaccounts/{}/schedule", owner.sub_account_id);
-    app.expect(&owner.token, Method::PUT, &path, Some(schedule), 200).await;
-}
 
 async fn public(
     app: &TestApp,
