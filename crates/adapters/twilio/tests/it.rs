@@ -1,5 +1,5 @@
 //! The signature verifier against every verdict twilio-python gave
-//! (`fixtures/twilio_signatures.json`, copied from `../shared/vectors`).
+//! (`fixtures/twilio_signatures.json`, the vendor's vectors copied into this crate).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use frontdesk_receptionist::channels::webhook::SignedRequests;

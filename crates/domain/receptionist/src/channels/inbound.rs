@@ -628,36 +628,8 @@ impl Inbound {
             tracing::info!(tenant.id = %tenant, message.sid = %sid, "text from a blocked number ignored");
             return Ok(Answer::Script(Script::empty()));
         }
-        let strategy = self.strategy(tenant, route.strategy_id).await?;
-        let business = strategy
-            .as_ref()
-            .and_then(|s| s.business_facts.get("name"))
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("us")
-            .to_owned();
-        match keyword(body) {
-            Some(Keyword::Stop) => {
-                self.opt_outs.set(tenant, from, true, Utc::now()).await?;
-                self.note_opt(tenant, from, "Opted out of texts (STOP)").await;
-                tracing::info!(tenant.id = %tenant, message.sid = %sid, "opt-out recorded");
-                return Ok(Answer::Script(Script::empty()));
-            }
-            Some(Keyword::Start) => {
-                self.opt_outs.set(tenant, from, false, Utc::now()).await?;
-                self.note_opt(tenant, from, "Opted back into texts (START)").await;
-                let text = format!("You're subscribed to messages from {business} again. Reply STOP to unsubscribe.");
-                return Ok(Answer::Script(Script(vec![Verb::Message(text)])));
-            }
-            Some(Keyword::Help) => {
-                let call = strategy
-                    .as_ref()
-                    .and_then(|s| s.handoff_phone.as_ref())
-                    .map(|p| format!(" or call {}", p.as_str()))
-                    .unwrap_or_default();
-                let text = format!("{business}: text us your question{call}. Reply STOP to unsubscribe.");
-                return Ok(Answer::Script(Script(vec![Verb::Message(text)])));
-            }
-            None => {}
+        if let Some(keyword) = keyword(body) {
+            return self.sms_keyword(tenant, &route, sid, from, keyword).await;
         }
         if self.opt_outs.is_opted_out(tenant, from).await? {
             tracing::info!(tenant.id = %tenant, message.sid = %sid, "text from an opted-out number: not answered");
@@ -669,6 +641,39 @@ impl Inbound {
         let job = NewJob::new(tenant, SMS_REPLY_JOB, payload).with_idempotency_key(format!("sms:{sid}"));
         self.jobs.enqueue(job).await.map_err(ReceptionistError::storage)?;
         Ok(Answer::Script(Script::empty()))
+    }
+
+    /// A carrier keyword: STOP and START change the opt-out; START and HELP
+    /// are answered at once (the business's name and handoff number from the strategy).
+    async fn sms_keyword(
+        &self,
+        tenant: TenantId,
+        route: &PhoneNumberRoute,
+        sid: &str,
+        from: &str,
+        keyword: Keyword,
+    ) -> Result<Answer> {
+        if keyword == Keyword::Stop {
+            self.opt_outs.set(tenant, from, true, Utc::now()).await?;
+            self.note_opt(tenant, from, "Opted out of texts (STOP)").await;
+            tracing::info!(tenant.id = %tenant, message.sid = %sid, "opt-out recorded");
+            return Ok(Answer::Script(Script::empty()));
+        }
+        let strategy = self.strategy(tenant, route.strategy_id).await?;
+        let business = voice::business_name(strategy.as_ref()).unwrap_or_else(|| "us".to_owned());
+        let text = if keyword == Keyword::Start {
+            self.opt_outs.set(tenant, from, false, Utc::now()).await?;
+            self.note_opt(tenant, from, "Opted back into texts (START)").await;
+            format!("You're subscribed to messages from {business} again. Reply STOP to unsubscribe.")
+        } else {
+            let call = strategy
+                .as_ref()
+                .and_then(|s| s.handoff_phone.as_ref())
+                .map(|p| format!(" or call {}", p.as_str()))
+                .unwrap_or_default();
+            format!("{business}: text us your question{call}. Reply STOP to unsubscribe.")
+        };
+        Ok(Answer::Script(Script(vec![Verb::Message(text)])))
     }
 
     async fn note_opt(&self, tenant: TenantId, phone: &str, content: &str) {

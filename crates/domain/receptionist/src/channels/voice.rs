@@ -73,14 +73,10 @@ pub trait Markup: Send + Sync + 'static {
     fn render(&self, script: &Script) -> String;
 }
 
-/// The business's name for the caller: `businessFacts.name`, else none.
-fn business(strategy: Option<&Strategy>) -> Option<String> {
-    strategy
-        .and_then(|s| s.business_facts.as_map().get("name"))
-        .and_then(serde_json::Value::as_str)
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned)
+/// The business's name: `businessFacts.name`, else none.
+#[must_use]
+pub fn business_name(strategy: Option<&Strategy>) -> Option<String> {
+    fact(strategy, "name")
 }
 
 /// A strategy's own text under `businessFacts.{key}`, when set.
@@ -101,7 +97,7 @@ pub fn greeting(strategy: Option<&Strategy>, open: bool) -> String {
     if let Some(own) = own {
         return own;
     }
-    let name = business(strategy).map_or_else(|| "for calling".to_owned(), |n| format!("for calling {n}"));
+    let name = business_name(strategy).map_or_else(|| "for calling".to_owned(), |n| format!("for calling {n}"));
     if open {
         format!("Thanks {name}. How can I help you today?")
     } else {
