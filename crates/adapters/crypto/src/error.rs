@@ -77,6 +77,9 @@ pub enum CryptoError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// `ENCRYPTION_KEYS` is unusable; the reason names the entry, never a key.
+    #[error("ENCRYPTION_KEYS: {0}")]
+    InvalidEncryptionKeys(String),
     /// An algorithm name that this crate does not verify (including `none`).
     #[error("unsupported JWT algorithm {0:?}")]
     UnsupportedAlgorithm(String),
@@ -119,6 +122,7 @@ impl ErrorCode for CryptoError {
             Self::InvalidCost { .. }
             | Self::WeakJwtSecret { .. }
             | Self::InvalidKey { .. }
+            | Self::InvalidEncryptionKeys(_)
             | Self::UnsupportedAlgorithm(_)
             | Self::MixedAlgorithms => Code::CryptoMisconfigured,
             Self::Bcrypt(_) | Self::Worker(_) | Self::Random | Self::Signing(_) => Code::CryptoFailure,

@@ -10,7 +10,9 @@
 //!   token, and judges `exp`/`nbf`/`iat` against an injected instant with no
 //!   leeway; [`JwtTokenSigner`] is our HS256 [`frontdesk_tenancy::TokenSigner`] on top of it;
 //! * [`RefreshTokenIssuer`] draws 256-bit tokens from the OS and stores only their SHA-256;
-//! * [`constant_time_eq`] compares API keys and admin codes without timing leaks.
+//! * [`constant_time_eq`] compares API keys and admin codes without timing leaks;
+//! * [`AesGcmKeyring`] seals integration credentials (AES-256-GCM, key id and
+//!   context authenticated, fresh nonce per value) under rotatable keys.
 
 mod booking_tokens;
 mod compare;
@@ -18,6 +20,7 @@ mod error;
 mod password;
 mod refresh;
 mod rsa_pem;
+mod sealing;
 mod token;
 
 pub use booking_tokens::BookingTokenIssuer;
@@ -25,4 +28,5 @@ pub use compare::constant_time_eq;
 pub use error::{CryptoError, TokenRejection};
 pub use password::BcryptPasswordHasher;
 pub use refresh::{NewRefreshToken, REFRESH_TOKEN_BYTES, RefreshTokenIssuer, hash_refresh_token, random_secret};
+pub use sealing::AesGcmKeyring;
 pub use token::{JwtAlgorithm, JwtTokenSigner, JwtVerifier};

@@ -23,6 +23,12 @@ pub enum IntegrationsError {
         /// The status asked for.
         to: IntegrationStatus,
     },
+    /// The stored row changed since it was read; retry.
+    #[error("the integration changed meanwhile; retry")]
+    Conflict,
+    /// The integration is disconnected: it cannot change or be used.
+    #[error("the integration is disconnected; create a new one")]
+    Disconnected,
     /// Sealing or opening credentials failed (wrong key, tampered data).
     /// The message is for the logs; it never contains secret material.
     #[error("credential encryption failure: {message}")]
@@ -57,6 +63,8 @@ impl ErrorCode for IntegrationsError {
             Self::Validation(_) => Code::ValidationFailed,
             Self::NotFound { .. } => Code::NotFound,
             Self::InvalidTransition { .. } => Code::InvalidTransition,
+            Self::Conflict => Code::Conflict,
+            Self::Disconnected => Code::InvalidTransition,
             Self::Crypto { .. } => Code::CryptoFailure,
             Self::Storage(e) => storage_code(e.as_ref()),
         }
@@ -79,13 +87,23 @@ mod tests {
                 from: IntegrationStatus::Disconnected,
                 to: IntegrationStatus::Active,
             },
+            IntegrationsError::Conflict,
+            IntegrationsError::Disconnected,
             IntegrationsError::Crypto { message: "tag mismatch".into() },
             IntegrationsError::storage(std::io::Error::other("disk")),
         ];
         let codes: Vec<_> = errors.iter().map(|e| e.code().as_str()).collect();
         assert_eq!(
             codes,
-            ["validation_failed", "not_found", "invalid_transition", "crypto_failure", "storage_failure"]
+            [
+                "validation_failed",
+                "not_found",
+                "invalid_transition",
+                "conflict",
+                "invalid_transition",
+                "crypto_failure",
+                "storage_failure"
+            ]
         );
     }
 }

@@ -18,8 +18,7 @@ use frontdesk_kernel::string_enum;
 use crate::error::IntegrationsError;
 use crate::secret::SealedSecret;
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::{TenantId, ValidationErrors, define_id};
-use frontdesk_leads::JsonObject;
+use frontdesk_kernel::{JsonObject, TenantId, define_id};
 
 define_id!(
     /// An integration.
@@ -30,11 +29,17 @@ define_id!(
 string_enum!(
     /// Which outside system an integration talks to.
     IntegrationKind, "integration kind" {
-        /// The GoHighLevel CRM.
+        /// The GoHighLevel CRM (contacts, appointments, busy times).
         GoHighLevel => "gohighlevel",
-        /// Google Calendar (bookings mirrored as events).
+        /// Google Calendar (busy times in, bookings out as events).
         GoogleCalendar => "google_calendar",
-        /// A tenant-defined HTTPS webhook.
+        /// The tenant's own Twilio account (calls and texts).
+        Twilio => "twilio",
+        /// The tenant's own Postmark server (email).
+        Postmark => "postmark",
+        /// The tenant's own OpenAI key (the receptionist's model).
+        OpenAi => "openai",
+        /// A tenant-defined HTTPS endpoint.
         Webhook => "webhook",
     }
 );
@@ -80,64 +85,44 @@ pub struct Integration {
     pub name: String,
     /// Where it is in its lifecycle.
     pub status: IntegrationStatus,
-    /// Non-secret configuration (calendar id, webhook URL); a JSON object ≤ 16 KiB.
+    /// Non-secret settings (calendar ids, account sid), as validated by the template.
     pub settings: JsonObject,
-    /// Credentials, encrypted.
+    /// Names of the secret settings that are set (their values are sealed).
+    pub secret_fields: Vec<String>,
+    /// The secret settings as a sealed JSON object; empty once disconnected.
     pub sealed_credentials: SealedSecret,
+    /// What the last failed check or call said (never secret material).
+    pub last_error: Option<String>,
+    /// When that failure happened.
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// When the credentials were last checked against the vendor.
+    pub last_checked_at: Option<DateTime<Utc>>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 
-/// Raw input for a new integration (the credentials are sealed separately).
-#[derive(Clone, Debug, Default)]
-pub struct NewIntegration {
-    /// `gohighlevel`, `google_calendar` or `webhook`.
-    pub kind: String,
-    /// Display name.
-    pub name: String,
-    /// Settings object (`{}` when absent).
-    pub settings: Option<serde_json::Value>,
-}
-
 impl Integration {
     /// Longest name, in characters.
     pub const MAX_NAME_CHARS: usize = 120;
+    /// Longest stored error message, in characters.
+    pub const MAX_ERROR_CHARS: usize = 500;
 
-    /// Validates `input` and builds a `pending` integration created at `now`.
+    /// A trimmed, valid display name, or the reason it is not.
     ///
     /// # Errors
-    /// Every invalid field (`kind`, `name`, `settings`).
-    pub fn create(
-        tenant_id: TenantId,
-        input: NewIntegration,
-        sealed_credentials: SealedSecret,
-        now: DateTime<Utc>,
-    ) -> Result<Self, ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        let kind = errors.check("kind", input.kind.trim().parse::<IntegrationKind>());
-        let name = input.name.trim();
+    /// The message for the `name` field.
+    pub fn check_name(name: &str) -> Result<String, String> {
+        let name = name.trim();
         if name.is_empty() {
-            errors.add("name", "is required");
+            Err("is required".into())
         } else if name.chars().count() > Self::MAX_NAME_CHARS {
-            errors.add("name", format!("must be at most {} characters", Self::MAX_NAME_CHARS));
-        }
-        let settings =
-            errors.check("settings", input.settings.map_or_else(|| Ok(JsonObject::default()), JsonObject::parse));
-        match (kind, settings) {
-            (Some(kind), Some(settings)) if errors.is_empty() => Ok(Self {
-                id: IntegrationId::new(),
-                tenant_id,
-                kind,
-                name: name.to_owned(),
-                status: IntegrationStatus::Pending,
-                settings,
-                sealed_credentials,
-                created_at: now,
-                updated_at: now,
-            }),
-            _ => Err(errors),
+            Err(format!("must be at most {} characters", Self::MAX_NAME_CHARS))
+        } else if name.chars().any(char::is_control) {
+            Err("must not contain control characters".into())
+        } else {
+            Ok(name.to_owned())
         }
     }
 
@@ -153,13 +138,69 @@ impl Integration {
         self.updated_at = now;
         Ok(())
     }
+
+    /// Records the outcome of a check (or of a real call) made at `now`: a
+    /// success makes a pending or failing integration active; a failure makes
+    /// an active one `error` (a pending one stays pending — it never worked)
+    /// and is kept as the last error with its time.
+    ///
+    /// # Errors
+    /// `InvalidTransition` when the integration is disconnected.
+    pub fn record_check(&mut self, failure: Option<&str>, now: DateTime<Utc>) -> Result<(), IntegrationsError> {
+        use IntegrationStatus::{Active, Disconnected, Error, Pending};
+        let to = match (self.status, failure) {
+            (Disconnected, _) => return Err(IntegrationsError::InvalidTransition { from: Disconnected, to: Active }),
+            (_, None) => Active,
+            (Pending, Some(_)) => Pending,
+            (Active | Error, Some(_)) => Error,
+        };
+        if let Some(message) = failure {
+            let clean: String = frontdesk_kernel::text::strip_controls(message).chars().take(Self::MAX_ERROR_CHARS).collect();
+            self.last_error = Some(clean);
+            self.last_error_at = Some(now);
+        }
+        self.status = to;
+        self.last_checked_at = Some(now);
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Disconnects at `now` and erases the sealed credentials: a removed
+    /// integration keeps its history, never its secrets.
+    ///
+    /// # Errors
+    /// `InvalidTransition` when it is disconnected already.
+    pub fn disconnect(&mut self, now: DateTime<Utc>) -> Result<(), IntegrationsError> {
+        self.transition(IntegrationStatus::Disconnected, now)?;
+        self.sealed_credentials = SealedSecret::default();
+        self.secret_fields.clear();
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use IntegrationStatus::{Active, Disconnected, Error, Pending};
-    use serde_json::json;
+
+    fn integration(status: IntegrationStatus) -> Integration {
+        let now = Utc::now();
+        Integration {
+            id: IntegrationId::new(),
+            tenant_id: TenantId::new(),
+            kind: IntegrationKind::Twilio,
+            name: "Phones".into(),
+            status,
+            settings: JsonObject::default(),
+            secret_fields: vec!["authToken".into()],
+            sealed_credentials: SealedSecret::new("k1", b"top-secret".to_vec()),
+            last_error: None,
+            last_error_at: None,
+            last_checked_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 
     #[test]
     fn every_lifecycle_edge_follows_the_documented_rule() {
@@ -177,47 +218,49 @@ mod tests {
     }
 
     #[test]
-    fn creates_a_pending_integration() {
-        let now = Utc::now();
-        let input = NewIntegration {
-            kind: "google_calendar".into(),
-            name: " Team calendar ".into(),
-            settings: Some(json!({"calendarId": "primary"})),
-        };
-        let integration = Integration::create(TenantId::new(), input, SealedSecret::default(), now).unwrap();
-        assert_eq!((integration.kind, integration.status), (IntegrationKind::GoogleCalendar, Pending));
-        assert_eq!(integration.name, "Team calendar");
-        assert_eq!(integration.settings.get("calendarId"), Some(&json!("primary")));
-        assert_eq!((integration.created_at, integration.updated_at), (now, now));
+    fn names_are_trimmed_bounded_and_printable() {
+        assert_eq!(Integration::check_name("  Team calendar ").unwrap(), "Team calendar");
+        assert!(Integration::check_name(" ").is_err());
+        assert!(Integration::check_name(&"n".repeat(121)).is_err());
+        assert!(Integration::check_name("a\u{0}b").is_err());
     }
 
     #[test]
-    fn reports_every_bad_field() {
-        let input = NewIntegration { kind: "zapier".into(), name: "n".repeat(121), settings: Some(json!(1)) };
-        let errors = Integration::create(TenantId::new(), input, SealedSecret::default(), Utc::now()).unwrap_err();
-        let fields: Vec<_> = errors.errors().iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["kind", "name", "settings"]);
-        assert!(errors.messages()[0].contains("gohighlevel, google_calendar, webhook"));
+    fn checks_move_the_status_and_keep_the_last_error() {
+        let t = Utc::now();
+        let mut i = integration(Pending);
+        i.record_check(Some("401 from the vendor"), t).unwrap();
+        assert_eq!((i.status, i.last_error.as_deref(), i.last_error_at), (Pending, Some("401 from the vendor"), Some(t)));
+        i.record_check(None, t).unwrap();
+        assert_eq!((i.status, i.last_checked_at), (Active, Some(t)));
+        assert_eq!(i.last_error.as_deref(), Some("401 from the vendor"), "history is kept");
+        i.record_check(Some("timeout\u{7}"), t).unwrap();
+        assert_eq!((i.status, i.last_error.as_deref()), (Error, Some("timeout")));
+        i.record_check(None, t).unwrap();
+        assert_eq!(i.status, Active);
     }
 
     #[test]
-    fn transition_updates_the_timestamp_or_refuses_without_changing_anything() {
-        let t0 = Utc::now();
-        let input = NewIntegration { kind: "webhook".into(), name: "Zap".into(), settings: None };
-        let mut integration = Integration::create(TenantId::new(), input, SealedSecret::default(), t0).unwrap();
-        let t1 = t0 + chrono::Duration::minutes(1);
-        integration.transition(Disconnected, t1).unwrap();
-        assert_eq!((integration.status, integration.updated_at), (Disconnected, t1));
-        let err = integration.transition(Active, t1 + chrono::Duration::minutes(1)).unwrap_err();
+    fn a_disconnected_integration_cannot_be_checked_and_holds_no_secrets() {
+        let mut i = integration(Active);
+        i.disconnect(Utc::now()).unwrap();
+        assert!(i.sealed_credentials.is_empty() && i.secret_fields.is_empty());
+        assert!(matches!(i.record_check(None, Utc::now()), Err(IntegrationsError::InvalidTransition { .. })));
+        assert!(i.disconnect(Utc::now()).is_err());
+    }
+
+    #[test]
+    fn transition_refuses_without_changing_anything() {
+        let mut i = integration(Disconnected);
+        let before = i.clone();
+        let err = i.transition(Active, before.updated_at + chrono::Duration::minutes(1)).unwrap_err();
         assert!(matches!(err, IntegrationsError::InvalidTransition { from: Disconnected, to: Active }));
-        assert_eq!(integration.updated_at, t1);
+        assert_eq!(i, before);
     }
 
     #[test]
     fn debug_output_redacts_the_credentials() {
-        let input = NewIntegration { kind: "gohighlevel".into(), name: "CRM".into(), settings: None };
-        let sealed = SealedSecret::from_bytes(b"top-secret".to_vec());
-        let integration = Integration::create(TenantId::new(), input, sealed, Utc::now()).unwrap();
-        assert!(format!("{integration:?}").contains("sealed_credentials: SealedSecret(<redacted 10 bytes>)"));
+        let shown = format!("{:?}", integration(Active));
+        assert!(shown.contains("<redacted 10 bytes>") && !shown.contains("top-secret"), "{shown}");
     }
 }

@@ -1,25 +1,34 @@
 //! Integrations: a tenant's connections to outside systems.
 //!
 //! This crate owns what an integration is (kind, settings, sealed
-//! credentials), its status lifecycle (`pending → active ⇄ error →
-//! disconnected`), and the ports the adapters implement: the repository,
-//! which only ever holds sealed credentials, and the [`SecretCipher`] that
-//! seals and opens them. Sync jobs (push leads to a CRM, mirror bookings to
-//! a calendar, fire webhooks) build on these.
+//! credentials), the templates that say what each kind needs (a JSON
+//! Schema and which fields are secret), the status lifecycle (`pending →
+//! active ⇄ error → disconnected`), the use case that creates, checks and
+//! disconnects integrations and rotates the key their secrets are sealed
+//! under, and the ports the adapters implement: the repository, which only
+//! ever holds sealed credentials, the [`SecretCipher`] that seals and opens
+//! them, and the [`ConnectionCheck`] that tries them against the vendor.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod error;
 pub mod integration;
 pub mod ports;
 pub mod secret;
+pub mod service;
+pub mod template;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{IntegrationsError, Result};
-pub use integration::{Integration, IntegrationId, IntegrationKind, IntegrationStatus, NewIntegration};
-pub use ports::{IntegrationRepository, SecretCipher};
-pub use secret::SealedSecret;
+pub use integration::{Integration, IntegrationId, IntegrationKind, IntegrationStatus};
+pub use ports::{CheckOutcome, ConnectionCheck, IntegrationRepository, SecretCipher, TemplateSource};
+pub use secret::{SealedSecret, Secrets};
+pub use service::{Credentials, IntegrationChange, Integrations, NewIntegration, RotationReport};
+pub use template::{IntegrationTemplate, SplitSettings, TemplateCatalog};
+
+#[cfg(all(test, feature = "testing"))]
+mod service_tests;
 
 #[cfg(all(test, feature = "testing"))]
 mod contract_tests {
@@ -33,6 +42,6 @@ mod contract_tests {
 
     #[test]
     fn the_test_cipher_meets_the_cipher_contract() {
-        contract::cipher(&TestCipher::default());
+        contract::cipher(&TestCipher::new("t1"), &TestCipher::new("t2"));
     }
 }

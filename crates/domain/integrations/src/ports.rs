@@ -1,17 +1,20 @@
-//! The ports the integrations domain needs: storage and a credential cipher.
+//! The ports the integrations domain needs: storage, templates, a
+//! credential cipher and the vendor check.
 //!
 //! Repositories only ever see sealed credentials; sealing and opening
-//! happen in use cases through [`SecretCipher`], so a repository (or its
+//! happen in the use case through [`SecretCipher`], so a repository (or its
 //! logs, or a database dump) never handles plaintext. Tenant-scoped
 //! methods take the [`TenantId`] first and another tenant's integration is
 //! `NotFound`.
 
 use crate::error::Result;
-use crate::integration::{Integration, IntegrationId, IntegrationStatus};
-use crate::secret::SealedSecret;
+use crate::integration::{Integration, IntegrationId, IntegrationKind};
+use crate::secret::{SealedSecret, Secrets};
+use crate::template::IntegrationTemplate;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::TenantId;
+use frontdesk_kernel::{JsonObject, Page, PageRequest, TenantId};
+use std::time::Duration;
 
 /// Integrations.
 #[async_trait]
@@ -28,42 +31,106 @@ pub trait IntegrationRepository: Send + Sync + 'static {
     /// `NotFound` when missing or another tenant's; `Storage`.
     async fn get(&self, tenant: TenantId, id: IntegrationId) -> Result<Integration>;
 
-    /// Every integration of `tenant` (disconnected ones included), oldest first.
+    /// One page of `tenant`'s integrations (disconnected ones included), oldest first.
     ///
     /// # Errors
     /// `Storage`.
-    async fn list(&self, tenant: TenantId) -> Result<Vec<Integration>>;
+    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<Integration>>;
 
-    /// Moves the integration `id` of `tenant` to `to` at `at` (see
-    /// [`IntegrationStatus::can_transition_to`]) and returns it as stored.
-    /// The check and the write are atomic (a conditional update in SQL).
+    /// Writes every mutable field of `integration` (name, status, settings,
+    /// secrets, check results, `updated_at`) if the stored row still has
+    /// `updated_at == seen` — optimistic concurrency, so a check finishing
+    /// late never undoes an edit made meanwhile.
     ///
     /// # Errors
-    /// `NotFound` as for [`Self::get`]; `InvalidTransition`; `Storage`.
-    async fn update_status(
+    /// `NotFound`; `Conflict` when the row changed since `seen`; `Storage`.
+    async fn update(&self, integration: &Integration, seen: DateTime<Utc>) -> Result<()>;
+
+    /// The newest non-disconnected integration of `kind` of `tenant` whose
+    /// status is `active`, if any (a tenant's own credentials win over the
+    /// platform's).
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn active_of_kind(&self, tenant: TenantId, kind: IntegrationKind) -> Result<Option<Integration>>;
+
+    /// Up to `limit` integrations, of any tenant, whose credentials are
+    /// sealed under a key other than `key_id` (empty credentials excluded),
+    /// with ids above `after`, by id — the work list of a key rotation.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn sealed_under_other_keys(
         &self,
-        tenant: TenantId,
-        id: IntegrationId,
-        to: IntegrationStatus,
-        at: DateTime<Utc>,
-    ) -> Result<Integration>;
+        key_id: &str,
+        after: Option<IntegrationId>,
+        limit: u32,
+    ) -> Result<Vec<Integration>>;
+
+    /// Replaces the credentials of integration `id` with `sealed` if they are
+    /// still sealed under `from_key` (a concurrent edit wins); returns
+    /// whether it did. `updated_at` is not changed: re-sealing is not an edit.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn reseal(&self, id: IntegrationId, from_key: &str, sealed: &SealedSecret) -> Result<bool>;
 }
 
-/// Authenticated encryption of credentials at rest.
+/// The integration templates, as seeded by the migrations.
+#[async_trait]
+pub trait TemplateSource: Send + Sync + 'static {
+    /// Every template.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn templates(&self) -> Result<Vec<IntegrationTemplate>>;
+}
+
+/// Authenticated encryption of credentials at rest, with key rotation.
 ///
 /// Synchronous: sealing is CPU work on a few hundred bytes with a key held
-/// in memory, like token signing.
+/// in memory, like token signing. `context` is authenticated but not
+/// stored (the integration's id), so sealed bytes moved to another row do
+/// not open.
 pub trait SecretCipher: Send + Sync + 'static {
-    /// Encrypts `plaintext`. Sealing the same plaintext twice gives different
-    /// bytes (a fresh nonce each time).
+    /// The id of the key new values are sealed under.
+    fn current_key_id(&self) -> &str;
+
+    /// Encrypts `plaintext` under the current key. Sealing the same
+    /// plaintext twice gives different bytes (a fresh nonce each time).
     ///
     /// # Errors
     /// `Crypto` when the cipher fails.
-    fn seal(&self, plaintext: &[u8]) -> Result<SealedSecret>;
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<SealedSecret>;
 
-    /// Decrypts and authenticates `sealed`.
+    /// Decrypts and authenticates `sealed` with the key it names.
     ///
     /// # Errors
-    /// `Crypto` when the bytes were not sealed by this key or were altered.
-    fn open(&self, sealed: &SealedSecret) -> Result<Vec<u8>>;
+    /// `Crypto` when that key is unknown, or the bytes or context were altered.
+    fn open(&self, sealed: &SealedSecret, context: &[u8]) -> Result<Vec<u8>>;
+}
+
+/// What a vendor said when an integration's credentials were tried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// The credentials work; a short description of what was reached
+    /// ("Twilio account Acme (active)").
+    Connected(String),
+    /// They do not; why, fit for the tenant to read and act on, never
+    /// containing a secret ("Twilio refused the credentials (401)").
+    Failed(String),
+}
+
+/// Tries an integration's credentials against its vendor for real.
+#[async_trait]
+pub trait ConnectionCheck: Send + Sync + 'static {
+    /// Calls `kind`'s vendor with `settings` and `secrets`, within `budget`.
+    /// Never fails: an unreachable vendor is a [`CheckOutcome::Failed`].
+    async fn check(
+        &self,
+        kind: IntegrationKind,
+        settings: &JsonObject,
+        secrets: &Secrets,
+        budget: Duration,
+    ) -> CheckOutcome;
 }

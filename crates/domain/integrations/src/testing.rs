@@ -7,4 +7,4 @@
 pub mod contract;
 mod memory;
 
-pub use memory::{InMemoryIntegrations, TestCipher};
+pub use memory::{InMemoryIntegrations, InMemoryTemplates, ScriptedChecks, TestCipher};

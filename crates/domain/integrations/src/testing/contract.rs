@@ -5,85 +5,129 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "a contract suite panics to report a broken contract")]
 
 use crate::error::IntegrationsError;
-use crate::integration::{Integration, IntegrationId, IntegrationStatus, NewIntegration};
+use crate::integration::{Integration, IntegrationId, IntegrationKind, IntegrationStatus};
 use crate::ports::{IntegrationRepository, SecretCipher};
 use crate::secret::SealedSecret;
-use chrono::{DateTime, Duration, SubsecRound, Utc};
-use frontdesk_kernel::TenantId;
+use chrono::{DateTime, Duration, Utc};
+use frontdesk_kernel::{JsonObject, PageRequest, TenantId};
 
-/// A timestamp with microsecond precision: what every backend can store exactly.
+/// A timestamp with millisecond precision: what every backend stores exactly.
 fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
+    DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("in range")
 }
 
-fn integration(tenant: TenantId, kind: &str, name: &str, at: DateTime<Utc>) -> Integration {
-    let input = NewIntegration {
-        kind: kind.into(),
+fn integration(tenant: TenantId, kind: IntegrationKind, name: &str, key: &str, at: DateTime<Utc>) -> Integration {
+    Integration {
+        id: IntegrationId::new(),
+        tenant_id: tenant,
+        kind,
         name: name.into(),
-        settings: Some(serde_json::json!({"url": "https://hooks.example.com/x", "retries": 3})),
-    };
-    Integration::create(tenant, input, SealedSecret::from_bytes(vec![0, 1, 2, 254, 255]), at).expect("valid")
+        status: IntegrationStatus::Pending,
+        settings: JsonObject::parse(serde_json::json!({"url": "https://hooks.example.com/x", "retries": 3})).unwrap(),
+        secret_fields: vec!["token".into()],
+        sealed_credentials: SealedSecret::new(key, vec![0, 1, 2, 254, 255]),
+        last_error: None,
+        last_error_at: None,
+        last_checked_at: None,
+        created_at: at,
+        updated_at: at,
+    }
 }
 
-/// Integrations round-trip (sealed bytes exactly), list per tenant oldest
-/// first, and move only along the lifecycle; other tenants see `NotFound`.
+/// Integrations round-trip (sealed bytes and key id exactly), list per
+/// tenant oldest first, update only from the version read, and give the
+/// rotation its work list; other tenants see `NotFound`.
 ///
 /// # Panics
 /// When the adapter breaks the contract.
 pub async fn integrations(repo: &dyn IntegrationRepository) {
     let (tenant, other) = (TenantId::new(), TenantId::new());
     let t0 = now();
-    let hook = integration(tenant, "webhook", "Zap", t0);
-    let crm = integration(tenant, "gohighlevel", "CRM", t0 + Duration::seconds(1));
-    let foreign = integration(other, "google_calendar", "Calendar", t0);
+    let hook = integration(tenant, IntegrationKind::Webhook, "Zap", "k1", t0);
+    let crm = integration(tenant, IntegrationKind::GoHighLevel, "CRM", "k2", t0 + Duration::seconds(1));
+    let foreign = integration(other, IntegrationKind::GoogleCalendar, "Calendar", "k1", t0);
     for i in [&crm, &hook, &foreign] {
         repo.insert(i).await.expect("insert");
     }
     assert_eq!(repo.get(tenant, hook.id).await.expect("get"), hook);
     assert!(matches!(repo.get(other, hook.id).await, Err(IntegrationsError::NotFound { .. })), "cross-tenant get");
     assert!(matches!(repo.get(tenant, IntegrationId::new()).await, Err(IntegrationsError::NotFound { .. })));
-    let listed: Vec<_> = repo.list(tenant).await.expect("list").iter().map(|i| i.id).collect();
-    assert_eq!(listed, [hook.id, crm.id]);
+    let page = repo.list(tenant, PageRequest::default()).await.expect("list");
+    assert_eq!((page.data.iter().map(|i| i.id).collect::<Vec<_>>(), page.total), (vec![hook.id, crm.id], 2));
+    let second = repo.list(tenant, PageRequest::new(Some(2), Some(1)).unwrap()).await.expect("page 2");
+    assert_eq!((second.data.iter().map(|i| i.id).collect::<Vec<_>>(), second.total), (vec![crm.id], 2));
 
+    // Updates apply only over the version read.
     let t1 = t0 + Duration::minutes(1);
-    let active = repo.update_status(tenant, hook.id, IntegrationStatus::Active, t1).await.expect("activate");
-    assert_eq!((active.status, active.updated_at), (IntegrationStatus::Active, t1));
-    assert_eq!(repo.get(tenant, hook.id).await.expect("get"), active);
-    let err = repo.update_status(tenant, crm.id, IntegrationStatus::Error, t1).await.expect_err("pending -> error");
-    assert!(matches!(err, IntegrationsError::InvalidTransition { .. }), "{err:?}");
-    assert_eq!(repo.get(tenant, crm.id).await.expect("get"), crm, "a refused move changes nothing");
-    assert!(matches!(
-        repo.update_status(other, hook.id, IntegrationStatus::Disconnected, t1).await,
-        Err(IntegrationsError::NotFound { .. })
-    ));
-    for step in [IntegrationStatus::Error, IntegrationStatus::Active, IntegrationStatus::Disconnected] {
-        repo.update_status(tenant, hook.id, step, t1).await.expect("lifecycle step");
-    }
-    let err = repo.update_status(tenant, hook.id, IntegrationStatus::Active, t1).await.expect_err("terminal");
-    assert!(matches!(err, IntegrationsError::InvalidTransition { .. }), "{err:?}");
-    assert_eq!(repo.get(other, foreign.id).await.expect("get").status, IntegrationStatus::Pending);
+    let mut changed = hook.clone();
+    changed.name = "Zapier".into();
+    changed.status = IntegrationStatus::Active;
+    changed.last_error = Some("timeout".into());
+    changed.last_error_at = Some(t1);
+    changed.last_checked_at = Some(t1);
+    changed.secret_fields = vec!["token".into(), "other".into()];
+    changed.sealed_credentials = SealedSecret::new("k3", vec![9; 40]);
+    changed.settings = JsonObject::parse(serde_json::json!({"url": "https://elsewhere.example.com"})).unwrap();
+    changed.updated_at = t1;
+    repo.update(&changed, t0).await.expect("update");
+    assert_eq!(repo.get(tenant, hook.id).await.expect("get"), changed);
+    let mut stale = changed.clone();
+    stale.name = "Lost".into();
+    let err = repo.update(&stale, t0).await.expect_err("stale version");
+    assert!(matches!(err, IntegrationsError::Conflict), "{err:?}");
+    let mut foreign_edit = foreign.clone();
+    foreign_edit.tenant_id = tenant;
+    assert!(matches!(repo.update(&foreign_edit, t0).await, Err(IntegrationsError::NotFound { .. })));
+    assert_eq!(repo.get(tenant, hook.id).await.expect("get").name, "Zapier");
+
+    // Active of a kind: only active ones, only the tenant's.
+    assert_eq!(repo.active_of_kind(tenant, IntegrationKind::Webhook).await.expect("active").map(|i| i.id), Some(hook.id));
+    assert!(repo.active_of_kind(tenant, IntegrationKind::GoHighLevel).await.expect("pending").is_none());
+    assert!(repo.active_of_kind(other, IntegrationKind::Webhook).await.expect("other").is_none());
+
+    // Rotation work list and conditional re-seal.
+    let mut work: Vec<_> =
+        repo.sealed_under_other_keys("k3", None, 10).await.expect("work").iter().map(|i| i.id).collect();
+    let mut expected = vec![crm.id, foreign.id];
+    expected.sort();
+    work.sort();
+    assert_eq!(work, expected);
+    let first = repo.sealed_under_other_keys("k3", None, 1).await.expect("first");
+    let rest = repo.sealed_under_other_keys("k3", Some(first[0].id), 10).await.expect("rest");
+    assert_eq!(rest.len(), 1);
+    assert!(rest[0].id > first[0].id, "ordered by id");
+    let resealed = SealedSecret::new("k3", vec![7; 30]);
+    assert!(!repo.reseal(crm.id, "k1", &resealed).await.expect("wrong from-key"), "a concurrent change wins");
+    assert!(repo.reseal(crm.id, "k2", &resealed).await.expect("reseal"));
+    let stored = repo.get(tenant, crm.id).await.expect("get");
+    assert_eq!((stored.sealed_credentials, stored.updated_at), (resealed, crm.updated_at));
+    assert_eq!(repo.sealed_under_other_keys("k3", None, 10).await.expect("work").len(), 1);
 }
 
 /// Sealing round-trips, hides the plaintext, varies per call, and altered
-/// or foreign bytes fail to open with `Crypto`.
+/// bytes, another context or an unknown key id fail to open with `Crypto`.
 ///
 /// # Panics
 /// When the adapter breaks the contract.
-pub fn cipher(cipher: &dyn SecretCipher) {
+pub fn cipher(cipher: &dyn SecretCipher, other: &dyn SecretCipher) {
     let secret = br#"{"apiKey":"sk_live_very_secret"}"#;
-    let sealed = cipher.seal(secret).expect("seal");
-    assert_eq!(cipher.open(&sealed).expect("open"), secret);
+    let sealed = cipher.seal(secret, b"integration:1").expect("seal");
+    assert_eq!(sealed.key_id(), cipher.current_key_id());
+    assert_eq!(cipher.open(&sealed, b"integration:1").expect("open"), secret);
     assert!(!sealed.as_bytes().windows(8).any(|w| secret.windows(8).any(|s| s == w)), "plaintext visible");
-    assert_ne!(cipher.seal(secret).expect("seal"), sealed, "a fresh nonce per seal");
-    assert_eq!(cipher.open(&cipher.seal(b"").expect("seal")).expect("open"), b"");
+    assert_ne!(cipher.seal(secret, b"integration:1").expect("seal"), sealed, "a fresh nonce per seal");
+    assert_eq!(cipher.open(&cipher.seal(b"", b"c").expect("seal"), b"c").expect("open"), b"");
 
+    let crypto = |r: Result<Vec<u8>, IntegrationsError>, what: &str| {
+        assert!(matches!(r, Err(IntegrationsError::Crypto { .. })), "{what}: {r:?}");
+    };
+    crypto(cipher.open(&sealed, b"integration:2"), "another context");
     let mut tampered = sealed.as_bytes().to_vec();
     let middle = tampered.len() / 2;
     tampered[middle] ^= 0x01;
-    let err = cipher.open(&SealedSecret::from_bytes(tampered)).expect_err("tampered");
-    assert!(matches!(err, IntegrationsError::Crypto { .. }), "{err:?}");
-    let err = cipher.open(&SealedSecret::from_bytes(b"garbage".to_vec())).expect_err("garbage");
-    assert!(matches!(err, IntegrationsError::Crypto { .. }), "{err:?}");
-    let err = cipher.open(&SealedSecret::default()).expect_err("empty");
-    assert!(matches!(err, IntegrationsError::Crypto { .. }), "{err:?}");
+    crypto(cipher.open(&SealedSecret::new(sealed.key_id(), tampered), b"integration:1"), "tampered");
+    crypto(cipher.open(&SealedSecret::new(sealed.key_id(), b"garbage".to_vec()), b"c"), "garbage");
+    crypto(cipher.open(&SealedSecret::new(sealed.key_id(), Vec::new()), b"c"), "empty");
+    crypto(cipher.open(&SealedSecret::new("no-such-key", sealed.as_bytes().to_vec()), b"integration:1"), "unknown key");
+    crypto(other.open(&sealed, b"integration:1"), "a cipher without the key");
 }

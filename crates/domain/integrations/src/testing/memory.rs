@@ -1,19 +1,21 @@
 //! In-memory implementations of the integrations ports.
 
 use crate::error::{IntegrationsError, Result};
-use crate::integration::{Integration, IntegrationId, IntegrationStatus};
-use crate::ports::{IntegrationRepository, SecretCipher};
-use crate::secret::SealedSecret;
+use crate::integration::{Integration, IntegrationId, IntegrationKind, IntegrationStatus};
+use crate::ports::{CheckOutcome, ConnectionCheck, IntegrationRepository, SecretCipher, TemplateSource};
+use crate::secret::{SealedSecret, Secrets};
+use crate::template::IntegrationTemplate;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk_kernel::TenantId;
 use frontdesk_kernel::testing::lock;
+use frontdesk_kernel::{JsonObject, Page, PageRequest, TenantId};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 const NOT_FOUND: IntegrationsError = IntegrationsError::NotFound { entity: "integration" };
 
-/// Integrations in a `Vec`; status checks and writes happen under one lock.
+/// Integrations in a `Vec`; every check and write happens under one lock.
 #[derive(Debug, Default)]
 pub struct InMemoryIntegrations(Mutex<Vec<Integration>>);
 
@@ -28,61 +30,174 @@ impl IntegrationRepository for InMemoryIntegrations {
         lock(&self.0).iter().find(|i| i.tenant_id == tenant && i.id == id).cloned().ok_or(NOT_FOUND)
     }
 
-    async fn list(&self, tenant: TenantId) -> Result<Vec<Integration>> {
+    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<Integration>> {
         let mut found: Vec<_> = lock(&self.0).iter().filter(|i| i.tenant_id == tenant).cloned().collect();
         found.sort_by_key(|i| (i.created_at, i.id));
+        let total = found.len() as u64;
+        let offset = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+        let data = found.into_iter().skip(offset).take(page.limit() as usize).collect();
+        Ok(Page::new(data, page, total))
+    }
+
+    async fn update(&self, integration: &Integration, seen: DateTime<Utc>) -> Result<()> {
+        let mut all = lock(&self.0);
+        let stored = all
+            .iter_mut()
+            .find(|i| i.tenant_id == integration.tenant_id && i.id == integration.id)
+            .ok_or(NOT_FOUND)?;
+        if stored.updated_at != seen {
+            return Err(IntegrationsError::Conflict);
+        }
+        *stored = Integration { created_at: stored.created_at, kind: stored.kind, ..integration.clone() };
+        Ok(())
+    }
+
+    async fn active_of_kind(&self, tenant: TenantId, kind: IntegrationKind) -> Result<Option<Integration>> {
+        Ok(lock(&self.0)
+            .iter()
+            .filter(|i| i.tenant_id == tenant && i.kind == kind && i.status == IntegrationStatus::Active)
+            .max_by_key(|i| (i.created_at, i.id))
+            .cloned())
+    }
+
+    async fn sealed_under_other_keys(
+        &self,
+        key_id: &str,
+        after: Option<IntegrationId>,
+        limit: u32,
+    ) -> Result<Vec<Integration>> {
+        let mut found: Vec<_> = lock(&self.0)
+            .iter()
+            .filter(|i| !i.sealed_credentials.is_empty() && i.sealed_credentials.key_id() != key_id)
+            .filter(|i| after.is_none_or(|after| i.id > after))
+            .cloned()
+            .collect();
+        found.sort_by_key(|i| i.id);
+        found.truncate(limit as usize);
         Ok(found)
     }
 
-    async fn update_status(
-        &self,
-        tenant: TenantId,
-        id: IntegrationId,
-        to: IntegrationStatus,
-        at: DateTime<Utc>,
-    ) -> Result<Integration> {
+    async fn reseal(&self, id: IntegrationId, from_key: &str, sealed: &SealedSecret) -> Result<bool> {
         let mut all = lock(&self.0);
-        let integration = all.iter_mut().find(|i| i.tenant_id == tenant && i.id == id).ok_or(NOT_FOUND)?;
-        integration.transition(to, at)?;
-        Ok(integration.clone())
+        match all.iter_mut().find(|i| i.id == id && i.sealed_credentials.key_id() == from_key) {
+            Some(i) if !i.sealed_credentials.is_empty() => {
+                i.sealed_credentials = sealed.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
 
-/// A toy cipher for tests: hides the plaintext, varies per seal and detects
-/// tampering, but offers no secrecy at all. Never wire it into a binary.
+/// A fixed list of templates.
 #[derive(Debug, Default)]
+pub struct InMemoryTemplates(pub Vec<IntegrationTemplate>);
+
+#[async_trait]
+impl TemplateSource for InMemoryTemplates {
+    async fn templates(&self) -> Result<Vec<IntegrationTemplate>> {
+        Ok(self.0.clone())
+    }
+}
+
+/// A reversible, **insecure** cipher for tests: it hides the plaintext from
+/// a casual byte search and detects alteration, key and context mismatches,
+/// like the real one, with no cryptographic strength at all.
+#[derive(Debug)]
 pub struct TestCipher {
+    key_id: String,
+    older: Vec<String>,
     seals: AtomicU64,
 }
 
-const MAGIC: &[u8; 4] = b"TST1";
+impl TestCipher {
+    /// A cipher sealing under `key_id`.
+    #[must_use]
+    pub fn new(key_id: &str) -> Self {
+        Self { key_id: key_id.to_owned(), older: Vec::new(), seals: AtomicU64::new(1) }
+    }
 
-fn checksum(bytes: &[u8]) -> u8 {
-    bytes.iter().fold(0u8, |sum, b| sum.wrapping_mul(31).wrapping_add(*b))
+    /// The same, also opening what `older` sealed (a rotated key ring).
+    #[must_use]
+    pub fn also_opening(mut self, older: &str) -> Self {
+        self.older.push(older.to_owned());
+        self
+    }
+}
+
+const MAGIC: &[u8; 4] = b"TSC1";
+
+fn checksum(parts: &[&[u8]]) -> u8 {
+    parts.iter().flat_map(|p| p.iter().chain([&0xFF])).fold(0u8, |sum, b| sum.wrapping_mul(31).wrapping_add(*b))
 }
 
 fn mask(nonce: &[u8], index: usize) -> u8 {
-    nonce[index % nonce.len()] ^ 0xA5 ^ (index as u8)
+    #[allow(clippy::cast_possible_truncation, reason = "a test mask")]
+    let i = index as u8;
+    nonce[index % nonce.len()] ^ 0xA5 ^ i
 }
 
 impl SecretCipher for TestCipher {
-    fn seal(&self, plaintext: &[u8]) -> Result<SealedSecret> {
+    fn current_key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<SealedSecret> {
         let nonce = self.seals.fetch_add(1, Ordering::Relaxed).to_le_bytes();
         let mut sealed = MAGIC.to_vec();
         sealed.extend_from_slice(&nonce);
         sealed.extend(plaintext.iter().enumerate().map(|(i, b)| b ^ mask(&nonce, i)));
-        sealed.push(checksum(&sealed));
-        Ok(SealedSecret::from_bytes(sealed))
+        sealed.push(checksum(&[self.key_id.as_bytes(), context, &sealed]));
+        Ok(SealedSecret::new(self.key_id.clone(), sealed))
     }
 
-    fn open(&self, sealed: &SealedSecret) -> Result<Vec<u8>> {
-        let bytes = sealed.as_bytes();
+    fn open(&self, sealed: &SealedSecret, context: &[u8]) -> Result<Vec<u8>> {
         let failure = || IntegrationsError::Crypto { message: "not sealed by this cipher, or altered".into() };
-        let (sum, body) = bytes.split_last().ok_or_else(failure)?;
-        if body.len() < 12 || &body[..4] != MAGIC || checksum(body) != *sum {
+        let key = sealed.key_id();
+        if key != self.key_id && !self.older.iter().any(|k| k == key) {
+            return Err(IntegrationsError::Crypto { message: format!("unknown key {key:?}") });
+        }
+        let (sum, body) = sealed.as_bytes().split_last().ok_or_else(failure)?;
+        if body.len() < 12 || &body[..4] != MAGIC || checksum(&[key.as_bytes(), context, body]) != *sum {
             return Err(failure());
         }
         let nonce = &body[4..12];
         Ok(body[12..].iter().enumerate().map(|(i, b)| b ^ mask(nonce, i)).collect())
+    }
+}
+
+/// A connection check answering from a script, recording what it was given.
+#[derive(Debug, Default)]
+pub struct ScriptedChecks {
+    outcomes: Mutex<Vec<CheckOutcome>>,
+    seen: Mutex<Vec<(IntegrationKind, JsonObject, Secrets)>>,
+}
+
+impl ScriptedChecks {
+    /// Answers `outcomes` in order (then `Connected("ok")`).
+    #[must_use]
+    pub fn new(outcomes: Vec<CheckOutcome>) -> Self {
+        Self { outcomes: Mutex::new(outcomes), seen: Mutex::default() }
+    }
+
+    /// Every call so far: kind, settings, opened secrets.
+    #[must_use]
+    pub fn seen(&self) -> Vec<(IntegrationKind, JsonObject, Secrets)> {
+        lock(&self.seen).clone()
+    }
+}
+
+#[async_trait]
+impl ConnectionCheck for ScriptedChecks {
+    async fn check(
+        &self,
+        kind: IntegrationKind,
+        settings: &JsonObject,
+        secrets: &Secrets,
+        _budget: Duration,
+    ) -> CheckOutcome {
+        lock(&self.seen).push((kind, settings.clone(), secrets.clone()));
+        let mut outcomes = lock(&self.outcomes);
+        if outcomes.is_empty() { CheckOutcome::Connected("ok".into()) } else { outcomes.remove(0) }
     }
 }
