@@ -25,6 +25,7 @@ mod m20261205_000004_conversations;
 mod m20261205_000005_channels;
 mod m20261205_000006_email_threads;
 mod m20261205_000007_chat_widgets;
+mod m20261206_000001_integrations;
 
 /// Runs `statements` in order, `{uuid}` replaced by the backend's uuid column type.
 pub(crate) async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000005_channels::Migration),
             Box::new(m20261205_000006_email_threads::Migration),
             Box::new(m20261205_000007_chat_widgets::Migration),
+            Box::new(m20261206_000001_integrations::Migration),
         ]
     }
 }

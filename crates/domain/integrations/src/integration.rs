@@ -155,7 +155,8 @@ impl Integration {
             (Active | Error, Some(_)) => Error,
         };
         if let Some(message) = failure {
-            let clean: String = frontdesk_kernel::text::strip_controls(message).chars().take(Self::MAX_ERROR_CHARS).collect();
+            let clean: String =
+                frontdesk_kernel::text::strip_controls(message).chars().take(Self::MAX_ERROR_CHARS).collect();
             self.last_error = Some(clean);
             self.last_error_at = Some(now);
         }
@@ -230,7 +231,10 @@ mod tests {
         let t = Utc::now();
         let mut i = integration(Pending);
         i.record_check(Some("401 from the vendor"), t).unwrap();
-        assert_eq!((i.status, i.last_error.as_deref(), i.last_error_at), (Pending, Some("401 from the vendor"), Some(t)));
+        assert_eq!(
+            (i.status, i.last_error.as_deref(), i.last_error_at),
+            (Pending, Some("401 from the vendor"), Some(t))
+        );
         i.record_check(None, t).unwrap();
         assert_eq!((i.status, i.last_checked_at), (Active, Some(t)));
         assert_eq!(i.last_error.as_deref(), Some("401 from the vendor"), "history is kept");

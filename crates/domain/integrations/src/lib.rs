@@ -37,7 +37,8 @@ mod contract_tests {
 
     #[tokio::test]
     async fn in_memory_integrations_meet_the_contract() {
-        contract::integrations(&InMemoryIntegrations::default()).await;
+        let tenants = [frontdesk_kernel::TenantId::new(), frontdesk_kernel::TenantId::new()];
+        contract::integrations(&InMemoryIntegrations::default(), tenants).await;
     }
 
     #[test]

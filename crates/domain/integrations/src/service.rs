@@ -14,8 +14,8 @@ use crate::integration::{Integration, IntegrationId, IntegrationKind, Integratio
 use crate::ports::{CheckOutcome, ConnectionCheck, IntegrationRepository, SecretCipher, TemplateSource};
 use crate::secret::{SealedSecret, Secrets};
 use crate::template::{SplitSettings, TemplateCatalog};
-use frontdesk_kernel::{Clock, JsonObject, Page, PageRequest, TenantId, ValidationErrors};
 use chrono::{DateTime, Utc};
+use frontdesk_kernel::{Clock, JsonObject, Page, PageRequest, TenantId, ValidationErrors};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -131,7 +131,8 @@ impl Integrations {
         if secrets.as_map().is_empty() {
             return Ok(SealedSecret::default());
         }
-        let plaintext = serde_json::to_vec(secrets).map_err(|e| IntegrationsError::Crypto { message: e.to_string() })?;
+        let plaintext =
+            serde_json::to_vec(secrets).map_err(|e| IntegrationsError::Crypto { message: e.to_string() })?;
         self.cipher.seal(&plaintext, &context(id))
     }
 

@@ -104,7 +104,8 @@ async fn a_change_merges_over_the_current_settings_without_resending_secrets() {
     let w = world(TestCipher::new("k1"), vec![]).await;
     let tenant = TenantId::new();
     let created = w.integrations.create(tenant, twilio("Phones")).await.unwrap();
-    let change = IntegrationChange { name: Some("Main line".into()), settings: Some(json!({"fromNumber": "+14155550100"})) };
+    let change =
+        IntegrationChange { name: Some("Main line".into()), settings: Some(json!({"fromNumber": "+14155550100"})) };
     let changed = w.integrations.update(tenant, created.id, change).await.unwrap();
     assert_eq!(changed.name, "Main line");
     assert_eq!(changed.settings.to_value(), json!({"accountSid": sid(), "fromNumber": "+14155550100"}));
@@ -145,7 +146,10 @@ async fn checks_move_the_status_and_keep_the_last_error() {
     let (after, _) = w.integrations.test(tenant, created.id).await.unwrap();
     assert_eq!(after.status, IntegrationStatus::Active);
     let (after, _) = w.integrations.test(tenant, created.id).await.unwrap();
-    assert_eq!((after.status, after.last_error.as_deref()), (IntegrationStatus::Error, Some("Twilio did not answer within 10 s")));
+    assert_eq!(
+        (after.status, after.last_error.as_deref()),
+        (IntegrationStatus::Error, Some("Twilio did not answer within 10 s"))
+    );
     assert_eq!(w.repo.get(tenant, created.id).await.unwrap(), after, "the outcome is stored");
     let seen = w.checks.seen();
     assert_eq!(seen.len(), 3);

@@ -72,7 +72,10 @@ impl TemplateCatalog {
             if let Some(field) =
                 template.secret_fields.iter().find(|f| properties.is_none_or(|p| !p.contains_key(f.as_str())))
             {
-                return Err(format!("template {}: secret field {field} is not a property of its schema", template.kind));
+                return Err(format!(
+                    "template {}: secret field {field} is not a property of its schema",
+                    template.kind
+                ));
             }
             compiled.insert(template.kind.as_str(), Compiled { template, validator });
         }
@@ -126,8 +129,7 @@ impl TemplateCatalog {
             }
         }
         let public = JsonObject::parse(Value::Object(public)).map_err(|e| ValidationErrors::single("settings", e))?;
-        let secrets =
-            JsonObject::parse(Value::Object(secrets)).map_err(|e| ValidationErrors::single("settings", e))?;
+        let secrets = JsonObject::parse(Value::Object(secrets)).map_err(|e| ValidationErrors::single("settings", e))?;
         Ok(SplitSettings { public, secrets })
     }
 }

@@ -2,6 +2,7 @@
 //! Database errors become domain errors in `crate::error` only.
 
 pub(crate) mod bookings;
+pub(crate) mod integrations;
 pub(crate) mod leads;
 pub(crate) mod outbox;
 pub(crate) mod receptionist;
@@ -9,6 +10,7 @@ mod sql;
 pub(crate) mod tenancy;
 
 pub use bookings::{SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules, SeaOrmWording};
+pub use integrations::SeaOrmIntegrations;
 pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
 pub use outbox::SeaOrmOutbox;
 pub use receptionist::{

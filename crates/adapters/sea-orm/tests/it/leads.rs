@@ -314,3 +314,63 @@ async fn postgres_parallel_appends_all_land() {
 async fn sqlite_parallel_appends_all_land() {
     parallel_appends_all_land(sqlite().await).await;
 }
+
+/// The integrations repository contract, and the seeded templates compile
+/// into a catalog whose every schema accepts a realistic example.
+async fn integration_contracts(fixture: Fixture) {
+    use frontdesk_integrations::{IntegrationKind, TemplateCatalog, TemplateSource};
+    use frontdesk_sea_orm::SeaOrmIntegrations;
+    let tenants = SeaOrmTenantRepository::new(fixture.store.clone());
+    let (a, b) = (tenant(&tenants, None).await, tenant(&tenants, None).await);
+    let repo = SeaOrmIntegrations::new(fixture.store.clone());
+    frontdesk_integrations::testing::contract::integrations(&repo, [a.id, b.id]).await;
+
+    let templates = repo.templates().await.unwrap();
+    let kinds: Vec<_> = templates.iter().map(|t| t.kind).collect();
+    assert_eq!(kinds, IntegrationKind::ALL, "one template per kind, in the seed's order");
+    let catalog = TemplateCatalog::new(templates).unwrap();
+    let examples = [
+        (
+            IntegrationKind::GoHighLevel,
+            serde_json::json!({"locationId": "ve9EPM428h8vShlRW1KT", "privateIntegrationToken": "pit-0123456789abcdef"}),
+        ),
+        (
+            IntegrationKind::GoogleCalendar,
+            serde_json::json!({"calendarIds": ["primary"], "credentialType": "oauth", "clientId": "id.apps.googleusercontent.com", "clientSecret": "s", "refreshToken": "1//r"}),
+        ),
+        (
+            IntegrationKind::Twilio,
+            serde_json::json!({"accountSid": format!("AC{}", "0".repeat(32)), "authToken": "0123456789abcdef0123"}),
+        ),
+        (
+            IntegrationKind::Postmark,
+            serde_json::json!({"serverToken": "00000000-0000", "fromAddress": "desk@example.com"}),
+        ),
+        (
+            IntegrationKind::OpenAi,
+            serde_json::json!({"apiKey": "sk-0123456789", "baseUrl": "http://127.0.0.1:11434/v1"}),
+        ),
+        (IntegrationKind::Webhook, serde_json::json!({"url": "https://hooks.example.com/frontdesk"})),
+    ];
+    for (kind, example) in examples {
+        catalog.validate(kind, &example).unwrap_or_else(|e| panic!("{kind}: {:?}", e.messages()));
+    }
+    let errors = catalog
+        .validate(
+            IntegrationKind::GoogleCalendar,
+            &serde_json::json!({"calendarIds": [], "credentialType": "service_account"}),
+        )
+        .unwrap_err();
+    let fields: Vec<_> = errors.errors().iter().map(|e| e.field.as_str()).collect();
+    assert!(fields.contains(&"settings.calendarIds") && fields.contains(&"settings.serviceAccountKey"), "{fields:?}");
+}
+
+#[tokio::test]
+async fn postgres_integration_contracts() {
+    integration_contracts(postgres().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_integration_contracts() {
+    integration_contracts(sqlite().await).await;
+}

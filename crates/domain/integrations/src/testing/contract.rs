@@ -40,8 +40,7 @@ fn integration(tenant: TenantId, kind: IntegrationKind, name: &str, key: &str, a
 ///
 /// # Panics
 /// When the adapter breaks the contract.
-pub async fn integrations(repo: &dyn IntegrationRepository) {
-    let (tenant, other) = (TenantId::new(), TenantId::new());
+pub async fn integrations(repo: &dyn IntegrationRepository, [tenant, other]: [TenantId; 2]) {
     let t0 = now();
     let hook = integration(tenant, IntegrationKind::Webhook, "Zap", "k1", t0);
     let crm = integration(tenant, IntegrationKind::GoHighLevel, "CRM", "k2", t0 + Duration::seconds(1));
@@ -81,7 +80,10 @@ pub async fn integrations(repo: &dyn IntegrationRepository) {
     assert_eq!(repo.get(tenant, hook.id).await.expect("get").name, "Zapier");
 
     // Active of a kind: only active ones, only the tenant's.
-    assert_eq!(repo.active_of_kind(tenant, IntegrationKind::Webhook).await.expect("active").map(|i| i.id), Some(hook.id));
+    assert_eq!(
+        repo.active_of_kind(tenant, IntegrationKind::Webhook).await.expect("active").map(|i| i.id),
+        Some(hook.id)
+    );
     assert!(repo.active_of_kind(tenant, IntegrationKind::GoHighLevel).await.expect("pending").is_none());
     assert!(repo.active_of_kind(other, IntegrationKind::Webhook).await.expect("other").is_none());
 

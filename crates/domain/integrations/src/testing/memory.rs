@@ -41,10 +41,8 @@ impl IntegrationRepository for InMemoryIntegrations {
 
     async fn update(&self, integration: &Integration, seen: DateTime<Utc>) -> Result<()> {
         let mut all = lock(&self.0);
-        let stored = all
-            .iter_mut()
-            .find(|i| i.tenant_id == integration.tenant_id && i.id == integration.id)
-            .ok_or(NOT_FOUND)?;
+        let stored =
+            all.iter_mut().find(|i| i.tenant_id == integration.tenant_id && i.id == integration.id).ok_or(NOT_FOUND)?;
         if stored.updated_at != seen {
             return Err(IntegrationsError::Conflict);
         }

@@ -1,0 +1,5 @@
+//! The integrations ports over `integrations` and `integration_templates`.
+
+mod store;
+
+pub use store::SeaOrmIntegrations;
