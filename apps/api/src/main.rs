@@ -93,7 +93,8 @@ async fn create_admin(mut settings: Settings) -> ExitCode {
     settings.database.run_migrations = true;
     let outcome = async {
         let stores = frontdesk_runtime::Stores::connect(&settings).await.map_err(|e| e.to_string())?;
-        let services = frontdesk_runtime::services::Services::build(&settings, &stores).map_err(|e| e.to_string())?;
+        let services =
+            frontdesk_runtime::services::Services::build(&settings, &stores).await.map_err(|e| e.to_string())?;
         let auth = services.auth;
         let input = frontdesk_tenancy::NewUser { email, password, name };
         let session = auth

@@ -65,7 +65,7 @@ impl Application {
         let listener = TcpListener::bind(address).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
 
-        let services = Services::build(&settings, &stores)?;
+        let services = Services::build(&settings, &stores).await?;
         let auth = web::Data::from(Arc::clone(&services.auth));
         let subaccounts = web::Data::from(Arc::clone(&services.subaccounts));
         let leads = web::Data::from(Arc::clone(&services.leads));
@@ -82,6 +82,7 @@ impl Application {
             messenger: Arc::clone(&services.messenger),
         });
         let widgets = web::Data::from(Arc::clone(&services.widgets));
+        let integrations = web::Data::from(Arc::clone(&services.integrations));
         let public_base =
             web::Data::new(crate::routes::receptionist::PublicBase(settings.bookings.public_base_url.clone()));
         let postmark = web::Data::new(crate::routes::webhooks::PostmarkContext::new(
@@ -139,6 +140,7 @@ impl Application {
                 .app_data(twilio_verifier.clone())
                 .app_data(postmark.clone())
                 .app_data(widgets.clone())
+                .app_data(integrations.clone())
                 .app_data(public_base.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())

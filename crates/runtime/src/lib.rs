@@ -6,6 +6,7 @@
 //! configuration into connected adapters behind domain ports.
 
 pub mod health;
+pub mod integrations;
 pub mod jobs;
 pub mod maintenance;
 pub mod metrics;

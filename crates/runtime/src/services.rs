@@ -42,6 +42,9 @@ pub enum ServicesError {
     /// A secret or crypto setting was rejected (`JWT_SECRET`, `BCRYPT_COST`).
     #[error(transparent)]
     Crypto(#[from] frontdesk_crypto::CryptoError),
+    /// The integration templates could not be loaded or compiled.
+    #[error("integrations: {0}")]
+    Integrations(#[from] frontdesk_integrations::IntegrationsError),
     /// The Twilio messenger could not be built.
     #[error("twilio messenger: {0}")]
     Messenger(String),
@@ -80,6 +83,8 @@ pub struct Services {
     pub messenger: Arc<dyn OutboundMessenger>,
     /// The website chat widget.
     pub widgets: Arc<frontdesk_receptionist::channels::widget::Widgets>,
+    /// A tenant's integrations: templates, sealed credentials, checks, key rotation.
+    pub integrations: Arc<frontdesk_integrations::Integrations>,
 }
 
 impl Services {
@@ -87,7 +92,7 @@ impl Services {
     ///
     /// # Errors
     /// [`ServicesError`] naming the rejected setting.
-    pub fn build(settings: &Settings, stores: &Stores) -> Result<Self, ServicesError> {
+    pub async fn build(settings: &Settings, stores: &Stores) -> Result<Self, ServicesError> {
         let receptionist = Arc::new(receptionist_config(stores));
         let leads = Arc::new(lead_service(stores));
         let bookings = Arc::new(bookings(settings, stores));
@@ -119,6 +124,7 @@ impl Services {
             },
         ));
         let desk = Arc::new(desk);
+        let integrations = Arc::new(integrations(settings, stores).await?);
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
             subaccounts: Arc::new(subaccount_service(stores)),
@@ -142,8 +148,27 @@ impl Services {
             markup: Arc::new(frontdesk_twilio::TwiMl),
             messenger,
             widgets,
+            integrations,
         })
     }
+}
+
+/// The integrations use case: SQL storage and templates, the AES-GCM key
+/// ring, checks against the real vendor APIs.
+async fn integrations(
+    settings: &Settings,
+    stores: &Stores,
+) -> Result<frontdesk_integrations::Integrations, ServicesError> {
+    let repo = Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone()));
+    let keyring = crate::integrations::keyring(settings)?;
+    Ok(frontdesk_integrations::Integrations::load(
+        repo.clone(),
+        repo.as_ref(),
+        Arc::new(keyring),
+        Arc::new(crate::integrations::VendorChecks::new(settings)),
+        Arc::new(SystemClock),
+    )
+    .await?)
 }
 
 /// Widget keys and session ids: 24 random bytes, URL-safe.

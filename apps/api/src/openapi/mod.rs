@@ -31,7 +31,8 @@ use utoipa_actix_web::AppExt;
         (name = "jobs", description = "Background job status and export downloads"),
         (name = "channels", description = "Phone numbers, inbound addresses and blocked callers of the receptionist"),
         (name = "webhooks", description = "Vendor webhooks (Twilio, Postmark), authenticated by the vendor's signature or credentials"),
-        (name = "widget", description = "The website chat widget: its script, page and the visitor's API (public, rate limited)")
+        (name = "widget", description = "The website chat widget: its script, page and the visitor's API (public, rate limited)"),
+        (name = "integrations", description = "Connections to GoHighLevel, Google Calendar, Twilio, Postmark, OpenAI and webhooks: templates, write-only sealed credentials, live checks")
     )
 )]
 struct ApiDoc;

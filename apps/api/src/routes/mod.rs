@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bookings;
+pub mod integrations;
 pub mod jobs;
 pub mod leads;
 pub mod methods;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     leads::configure(cfg);
     receptionist::configure(cfg);
     bookings::configure(cfg);
+    integrations::configure(cfg);
     outbox::configure(cfg);
     webhooks::configure(cfg);
     public_chat::configure(cfg);

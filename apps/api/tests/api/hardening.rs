@@ -110,6 +110,9 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
     let strategy = strategy["id"].as_str().unwrap().to_owned();
     let template = template["id"].as_str().unwrap().to_owned();
     app.expect(&owner, Method::PUT, "/api/v1/chat-widget", Some(json!({"greeting": "Hello"})), 200).await;
+    let hook = json!({"kind": "webhook", "name": "Hook", "settings": {"url": "https://hooks.example.com/x"}});
+    let integration = app.expect(&owner, Method::POST, "/api/v1/integrations", Some(hook.clone()), 201).await;
+    let integration = integration["id"].as_str().unwrap().to_owned();
 
     // (method, path, body, may an agent?) — each row is tried by every role.
     let rows: Vec<(Method, String, Option<Value>, bool)> = vec![
@@ -130,6 +133,12 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         (Method::GET, "/api/v1/blocked-numbers".into(), None, true),
         (Method::PUT, "/api/v1/chat-widget".into(), Some(json!({"greeting": "Hi"})), false),
         (Method::GET, "/api/v1/chat-widget".into(), None, true),
+        (Method::GET, "/api/v1/integration-templates".into(), None, true),
+        (Method::GET, "/api/v1/integrations".into(), None, false),
+        (Method::POST, "/api/v1/integrations".into(), Some(hook), false),
+        (Method::GET, format!("/api/v1/integrations/{integration}"), None, false),
+        (Method::PATCH, format!("/api/v1/integrations/{integration}"), Some(json!({"name": "Renamed"})), false),
+        (Method::POST, format!("/api/v1/integrations/{integration}/test"), None, false),
     ];
     for (who, token, is_agent) in
         [("agent", &agent, true), ("manager", &manager, false), ("owner", &owner, false), ("admin", &admin, false)]
@@ -162,10 +171,13 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         let (_, s) = app.call(&owner, Method::POST, "/api/v1/strategies", Some(strategy_body(who))).await;
         let (_, t) =
             app.call(&owner, Method::POST, "/api/v1/prompt-templates", Some(json!({"name": who, "body": "b"}))).await;
+        let hook = json!({"kind": "webhook", "name": who, "settings": {"url": "https://hooks.example.com/x"}});
+        let (_, i) = app.call(&owner, Method::POST, "/api/v1/integrations", Some(hook)).await;
         for path in [
             format!("/api/v1/leads/{lead}"),
             format!("/api/v1/strategies/{}", s["id"].as_str().unwrap()),
             format!("/api/v1/prompt-templates/{}", t["id"].as_str().unwrap()),
+            format!("/api/v1/integrations/{}", i["id"].as_str().unwrap()),
         ] {
             let (status, answer) = app.call(token, Method::DELETE, &path, None).await;
             assert_eq!(status == 204, allowed, "{who} DELETE {path}: {status} {answer}");

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// Which stores the app under test uses.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Profile {
     /// A SQLite file and the in-process cache.
     Embedded,
@@ -73,6 +73,16 @@ impl TestApp {
         let entries = frontdesk_sea_orm::SeaOrmAuditLog::new(store.clone()).recent(None, 100).await.expect("audit");
         store.close().await;
         entries
+    }
+
+    /// A store on the app's database, for reading what was written.
+    pub async fn store(&self) -> frontdesk_sea_orm::SqlStore {
+        let config = frontdesk_sea_orm::DbConfig {
+            url: self.database_url.clone(),
+            max_connections: 1,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        };
+        frontdesk_sea_orm::SqlStore::connect(&config).await.expect("store")
     }
 
     /// The stored record of a refresh token (looked up by its hash), read straight from the app's database.
@@ -453,4 +463,54 @@ pub async fn open_all_week(app: &TestApp, owner: &Owner) {
         "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day, "saturday": day, "sunday": day}});
     let path = format!("/api/v1/subaccounts/{}/schedule", owner.sub_account_id);
     app.expect(&owner.token, reqwest::Method::PUT, &path, Some(schedule), 200).await;
+}
+
+/// A Stoplight Prism mock serving a vendor's own API description (installed
+/// by `scripts/test.sh`; killed on drop). `None`, with a note, when Prism
+/// is missing outside CI; under `CI=true` a missing Prism fails the test.
+pub struct Prism {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Prism {
+    /// Serves `spec` (a path relative to the workspace root).
+    pub fn serve(spec: &str) -> Option<Self> {
+        use std::io::BufRead;
+        let home = std::env::var("HOME").unwrap_or_default();
+        let binary = std::env::var("FRONTDESK_PRISM")
+            .unwrap_or_else(|_| format!("{home}/.cache/frontdesk-tools/prism/node_modules/.bin/prism"));
+        if !std::path::Path::new(&binary).exists() {
+            assert!(std::env::var("CI").is_err(), "Prism is not installed at {binary}: scripts/test.sh installs it");
+            eprintln!("skipped: Prism is not installed at {binary}");
+            return None;
+        }
+        let spec = format!("{}/../../{spec}", env!("CARGO_MANIFEST_DIR"));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = std::process::Command::new(binary)
+            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), &spec])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (ready, listening) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in lines.lines().map_while(Result::ok) {
+                if line.contains("Prism is listening") {
+                    let _ = ready.send(());
+                }
+            }
+        });
+        let prism = Self { child, url: format!("http://127.0.0.1:{port}") };
+        listening.recv_timeout(std::time::Duration::from_secs(60)).expect("Prism listens within a minute");
+        Some(prism)
+    }
 }

@@ -11,6 +11,7 @@ mod faults;
 mod hardening;
 mod headers;
 mod helpers;
+mod integrations;
 mod leads;
 mod lockout;
 mod openapi;

@@ -28,7 +28,10 @@
 //!   `model_latency_seconds{model}` and `model_tokens_total{model,kind}`.
 
 pub mod breaker;
+mod models;
 mod wire;
+
+pub use models::check_models;
 
 use async_trait::async_trait;
 use breaker::Breaker;

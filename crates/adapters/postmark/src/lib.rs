@@ -112,3 +112,36 @@ impl OutboundMessenger for PostmarkMessenger {
         Err(MessagingError::Rejected(format!("Postmark refused the email ({status}): {detail}")))
     }
 }
+
+/// Checks a tenant's Postmark server token: `GET {base}/server` (Postmark's
+/// "get server", read-only): `Ok("Postmark server <name>")`, or why not, in
+/// words the tenant can act on (never the token).
+///
+/// # Errors
+/// The reason, when the token or Postmark fail.
+pub async fn check_server(base_url: &str, server_token: &SecretString, budget: Duration) -> Result<String, String> {
+    let http = reqwest::Client::builder().timeout(budget).build().map_err(|e| e.to_string())?;
+    let response = http
+        .get(format!("{}/server", base_url.trim_end_matches('/')))
+        .header("X-Postmark-Server-Token", server_token.expose_secret())
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                format!("Postmark did not answer within {} s", budget.as_secs_f32())
+            } else {
+                format!("Postmark could not be reached ({})", e.without_url())
+            }
+        })?;
+    let status = response.status();
+    match status.as_u16() {
+        200 => {
+            let server: serde_json::Value =
+                response.json().await.map_err(|_| "Postmark answered with an unreadable server".to_owned())?;
+            Ok(format!("Postmark server {}", server.get("Name").and_then(serde_json::Value::as_str).unwrap_or("?")))
+        }
+        401 | 403 | 422 => Err(format!("Postmark refused the server token ({status})")),
+        _ => Err(format!("Postmark answered {status}")),
+    }
+}

@@ -3,10 +3,12 @@
 //! API ([`messages`]). Every call to Twilio goes to a configurable base
 //! URL, so tests point it at Twilio's own API description served by Prism.
 
+pub mod account;
 pub mod messages;
 pub mod signature;
 pub mod twiml;
 
+pub use account::check_account;
 pub use messages::{TwilioConfig, TwilioMessenger};
 pub use signature::TwilioSignatures;
 pub use twiml::TwiMl;

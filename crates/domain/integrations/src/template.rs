@@ -12,7 +12,6 @@
 use crate::integration::IntegrationKind;
 use frontdesk_kernel::{JsonObject, ValidationErrors};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 /// A kind of integration as offered to tenants.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,14 +34,15 @@ struct Compiled {
     validator: jsonschema::Validator,
 }
 
-/// Every template, compiled once; looked up by kind.
+/// Every template, compiled once, in the seed's order; looked up by kind.
 pub struct TemplateCatalog {
-    templates: BTreeMap<&'static str, Compiled>,
+    templates: Vec<Compiled>,
 }
 
 impl std::fmt::Debug for TemplateCatalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TemplateCatalog").field("kinds", &self.templates.keys().collect::<Vec<_>>()).finish()
+        let kinds: Vec<_> = self.templates.iter().map(|c| c.template.kind).collect();
+        f.debug_struct("TemplateCatalog").field("kinds", &kinds).finish()
     }
 }
 
@@ -62,7 +62,7 @@ impl TemplateCatalog {
     /// A message naming the template whose schema does not compile, or whose
     /// secret fields are not properties of its schema (a seed bug).
     pub fn new(templates: Vec<IntegrationTemplate>) -> Result<Self, String> {
-        let mut compiled = BTreeMap::new();
+        let mut compiled: Vec<Compiled> = Vec::new();
         for template in templates {
             let validator = jsonschema::options()
                 .should_validate_formats(true)
@@ -77,20 +77,27 @@ impl TemplateCatalog {
                     template.kind
                 ));
             }
-            compiled.insert(template.kind.as_str(), Compiled { template, validator });
+            if compiled.iter().any(|c| c.template.kind == template.kind) {
+                return Err(format!("template {} appears twice", template.kind));
+            }
+            compiled.push(Compiled { template, validator });
         }
         Ok(Self { templates: compiled })
     }
 
-    /// Every template, by kind name.
+    fn compiled(&self, kind: IntegrationKind) -> Option<&Compiled> {
+        self.templates.iter().find(|c| c.template.kind == kind)
+    }
+
+    /// Every template, in the seed's order.
     pub fn all(&self) -> impl Iterator<Item = &IntegrationTemplate> {
-        self.templates.values().map(|c| &c.template)
+        self.templates.iter().map(|c| &c.template)
     }
 
     /// The template of `kind`, if one is offered.
     #[must_use]
     pub fn get(&self, kind: IntegrationKind) -> Option<&IntegrationTemplate> {
-        self.templates.get(kind.as_str()).map(|c| &c.template)
+        self.compiled(kind).map(|c| &c.template)
     }
 
     /// Validates `settings` (secrets included) against `kind`'s schema and
@@ -100,7 +107,7 @@ impl TemplateCatalog {
     /// Every violation, each under `settings.<path>` (`settings` for the
     /// object itself), and `kind` when no template offers it.
     pub fn validate(&self, kind: IntegrationKind, settings: &Value) -> Result<SplitSettings, ValidationErrors> {
-        let Some(compiled) = self.templates.get(kind.as_str()) else {
+        let Some(compiled) = self.compiled(kind) else {
             return Err(ValidationErrors::single("kind", "is not offered by any integration template"));
         };
         let mut errors = ValidationErrors::new();

@@ -10,6 +10,10 @@ use std::time::Duration;
 pub struct AuthSettings {
     /// `JWT_SECRET`: HS256 key of access tokens (≥ 32 bytes; required in production).
     pub jwt_secret: Option<SecretString>,
+    /// `ENCRYPTION_KEYS`: AES-256-GCM keys sealing integration credentials,
+    /// `id:base64[,id:base64…]`, current first (required in production;
+    /// elsewhere a key is generated once into the files directory).
+    pub encryption_keys: Option<SecretString>,
     /// `BCRYPT_COST`: password hashing work factor (12 in production; 4 is enough for tests).
     pub bcrypt_cost: u32,
     /// `ADMIN_AUTH_CODE`: enables `POST /api/v1/auth/admin/register` for callers who present it.
@@ -35,6 +39,13 @@ impl AuthSettings {
             }
             _ => {}
         }
+        let encryption_keys = r.raw("ENCRYPTION_KEYS").map(str::to_owned);
+        if encryption_keys.is_none() && env == AppEnv::Production {
+            r.error(
+                "ENCRYPTION_KEYS",
+                "required when APP_ENV=production (id:base64 of 32 random bytes, e.g. k1:$(openssl rand -base64 32))",
+            );
+        }
         let admin_auth_code = r.raw("ADMIN_AUTH_CODE").map(str::to_owned);
         if admin_auth_code.as_ref().is_some_and(|code| code.len() < 16) {
             r.error("ADMIN_AUTH_CODE", "must be at least 16 characters (or unset to disable admin sign-up)");
@@ -47,6 +58,7 @@ impl AuthSettings {
         }
         Self {
             jwt_secret: jwt_secret.map(SecretString::from),
+            encryption_keys: encryption_keys.map(SecretString::from),
             bcrypt_cost,
             admin_auth_code: admin_auth_code.map(SecretString::from),
             refresh_absolute_ttl: r.days("REFRESH_ABSOLUTE_TTL_DAYS", 30),

@@ -26,7 +26,8 @@ pub use http::HttpSettings;
 pub use jobs::{JobBackendKind, JobSettings};
 pub use redis::RedisSettings;
 pub use vendors::{
-    GoHighLevelSettings, GoogleSettings, OpenAiSettings, PostmarkSettings, S3Settings, TwilioSettings, VoiceSettings,
+    GoHighLevelSettings, GoogleSettings, OpenAiSettings, PostmarkSettings, S3Settings, TwilioSettings, VendorUrls,
+    VoiceSettings,
 };
 
 use reader::Reader;
@@ -97,6 +98,8 @@ pub struct Settings {
     pub google: Option<GoogleSettings>,
     /// GoHighLevel, once configured.
     pub gohighlevel: Option<GoHighLevelSettings>,
+    /// Vendor API base URLs for calls with a tenant's own credentials.
+    pub vendor_urls: VendorUrls,
 }
 
 impl fmt::Debug for Settings {
@@ -162,6 +165,7 @@ impl Settings {
         let twilio = TwilioSettings::read(&mut r);
         let voice = VoiceSettings::read(&mut r);
         let postmark = PostmarkSettings::read(&mut r);
+        let vendor_urls = VendorUrls::read(&mut r);
         if !r.errors.is_empty() {
             return Err(SettingsError(r.errors));
         }
@@ -182,6 +186,7 @@ impl Settings {
             s3: None,
             google: None,
             gohighlevel: None,
+            vendor_urls,
         })
     }
 }
@@ -275,6 +280,7 @@ mod tests {
         assert!(text.contains("JWT_SECRET: required"), "{text}");
         assert!(text.contains("DATABASE_URL: required"), "{text}");
         assert!(text.contains("API_KEY: required"), "{text}");
+        assert!(text.contains("ENCRYPTION_KEYS: required"), "{text}");
     }
 
     #[test]

@@ -185,3 +185,34 @@ pub struct GoogleSettings {}
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct GoHighLevelSettings {}
+
+/// Where each vendor's API is, for calls made with a **tenant's** own
+/// credentials (integration checks and sends): the platform's base URL
+/// variables, read whether or not the platform itself has credentials, so
+/// a self-hosted proxy or a test mock serves both.
+#[derive(Clone, Debug)]
+pub struct VendorUrls {
+    /// `TWILIO_API_BASE_URL` (default `https://api.twilio.com`).
+    pub twilio: String,
+    /// `POSTMARK_API_BASE_URL` (default `https://api.postmarkapp.com`).
+    pub postmark: String,
+    /// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`); an integration's `baseUrl` wins.
+    pub openai: String,
+}
+
+impl VendorUrls {
+    pub(super) fn read(r: &mut super::reader::Reader<'_>) -> Self {
+        let url = |r: &mut super::reader::Reader<'_>, name: &str, default: &str| {
+            let value = r.raw(name).map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default).trim_end_matches('/');
+            if !(value.starts_with("https://") || value.starts_with("http://")) {
+                r.error(name, format!("expected an http(s) URL, got {value:?}"));
+            }
+            value.to_owned()
+        };
+        Self {
+            twilio: url(r, "TWILIO_API_BASE_URL", "https://api.twilio.com"),
+            postmark: url(r, "POSTMARK_API_BASE_URL", "https://api.postmarkapp.com"),
+            openai: url(r, "OPENAI_BASE_URL", "https://api.openai.com/v1"),
+        }
+    }
+}

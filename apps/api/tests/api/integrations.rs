@@ -1,0 +1,181 @@
+//! Integrations over real HTTP: templates, validation listing every
+//! violation with nothing stored, write-only secrets (never in a response,
+//! the database or the logs), live checks against Postmark's own API
+//! description in Prism and against an unreachable server, the lifecycle,
+//! and other sub-accounts' integrations answering 404.
+
+use crate::helpers::{Owner, Prism, Profile, Team, TestApp};
+use frontdesk_integrations::{IntegrationId, IntegrationRepository};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+const SERVER_TOKEN: &str = "pm-server-token-7f3c9d1e-unique";
+const OPENAI_KEY: &str = "sk-openai-key-b81d44aa-unique";
+const ROTATED_TOKEN: &str = "pm-server-token-rotated-52e0-unique";
+
+/// Every log line of the process, at `debug` and above.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn install() -> Self {
+        let captured = Self::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .try_init()
+            .expect("this test captures the process's logs: run it without TEST_LOG");
+        captured
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+fn fields(answer: &Value) -> Vec<String> {
+    let mut fields: Vec<String> = answer["message"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a validation error: {answer}"))
+        .iter()
+        .map(|m| m.as_str().unwrap().split(':').next().unwrap().to_owned())
+        .collect();
+    fields.sort();
+    fields
+}
+
+async fn a_full_life_cycle_never_shows_a_secret(profile: Profile) {
+    let logs = Captured::install();
+    let Some(postmark) = Prism::serve("crates/adapters/postmark/tests/fixtures/postmark-server.apisguru.oas3.json")
+    else {
+        return;
+    };
+    let mut builder = TestApp::builder(profile).vendor("postmark_api", &postmark.url);
+    if profile == Profile::Production {
+        builder = builder.env("ENCRYPTION_KEYS", "k2026:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+    }
+    let app = builder.spawn().await;
+    let team = Team::create(&app, "integrations.test").await;
+    let owner = team.owner.token.as_str();
+
+    // Templates: readable by every member.
+    let templates = app.expect(&team.agent.token, Method::GET, "/api/v1/integration-templates", None, 200).await;
+    let kinds: Vec<_> = templates["data"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["gohighlevel", "google_calendar", "twilio", "postmark", "openai", "webhook"]);
+    let postmark_template = &templates["data"][3];
+    assert_eq!(postmark_template["secretFields"], json!(["serverToken"]));
+    assert_eq!(postmark_template["settingsSchema"]["required"], json!(["serverToken", "fromAddress"]));
+
+    // One 400 naming every bad field; nothing stored; the bad value is not echoed.
+    let bad =
+        json!({"kind": "postmark", "name": "", "settings": {"serverToken": "tiny1", "fromAddress": "nope", "x": 1}});
+    let answer = app.expect(owner, Method::POST, "/api/v1/integrations", Some(bad), 400).await;
+    assert_eq!(fields(&answer), ["name", "settings", "settings.fromAddress", "settings.serverToken"], "{answer}");
+    assert!(!answer.to_string().contains("tiny1") && !answer.to_string().contains("nope"), "{answer}");
+    let answer = app
+        .expect(owner, Method::POST, "/api/v1/integrations", Some(json!({"kind": "zapier", "name": "Z"})), 400)
+        .await;
+    assert_eq!(fields(&answer), ["kind"]);
+    assert_eq!(app.expect(owner, Method::GET, "/api/v1/integrations", None, 200).await["total"], 0);
+
+    // Created: the secret is sealed, named, never returned.
+    let create = json!({"kind": "postmark", "name": "Mail", "settings": {"serverToken": SERVER_TOKEN, "fromAddress": "desk@integrations.test"}});
+    let created = app.expect(owner, Method::POST, "/api/v1/integrations", Some(create), 201).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!((created["status"].as_str(), &created["secretFields"]), (Some("pending"), &json!(["serverToken"])));
+    assert_eq!(created["settings"], json!({"fromAddress": "desk@integrations.test"}));
+
+    // A real check against Postmark's API description: active.
+    let tested = app.expect(owner, Method::POST, &format!("/api/v1/integrations/{id}/test"), None, 200).await;
+    assert_eq!(
+        (tested["ok"].as_bool(), tested["integration"]["status"].as_str()),
+        (Some(true), Some("active")),
+        "{tested}"
+    );
+    assert!(tested["message"].as_str().unwrap().starts_with("Postmark server"), "{tested}");
+
+    // A change need not resend the secret; a new secret replaces it.
+    let renamed = app
+        .expect(owner, Method::PATCH, &format!("/api/v1/integrations/{id}"), Some(json!({"name": "Support mail"})), 200)
+        .await;
+    assert_eq!((renamed["name"].as_str(), &renamed["secretFields"]), (Some("Support mail"), &json!(["serverToken"])));
+    let patch = json!({"settings": {"serverToken": ROTATED_TOKEN, "messageStream": "BAD STREAM"}});
+    let answer = app.expect(owner, Method::PATCH, &format!("/api/v1/integrations/{id}"), Some(patch), 400).await;
+    assert_eq!(fields(&answer), ["settings.messageStream"]);
+    let patch = json!({"settings": {"serverToken": ROTATED_TOKEN}});
+    app.expect(owner, Method::PATCH, &format!("/api/v1/integrations/{id}"), Some(patch), 200).await;
+    let tested = app.expect(owner, Method::POST, &format!("/api/v1/integrations/{id}/test"), None, 200).await;
+    assert_eq!(tested["ok"], true, "{tested}");
+
+    // An unreachable server: the check fails, the integration stays pending with the reason.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let openai = json!({"kind": "openai", "name": "Model", "settings": {"apiKey": OPENAI_KEY, "baseUrl": format!("http://127.0.0.1:{port}/v1")}});
+    let model = app.expect(owner, Method::POST, "/api/v1/integrations", Some(openai), 201).await;
+    let model_id = model["id"].as_str().unwrap();
+    let tested = app.expect(owner, Method::POST, &format!("/api/v1/integrations/{model_id}/test"), None, 200).await;
+    assert_eq!((tested["ok"].as_bool(), tested["integration"]["status"].as_str()), (Some(false), Some("pending")));
+    assert!(tested["integration"]["lastError"].as_str().unwrap().contains("could not be reached"), "{tested}");
+    assert!(tested["integration"]["lastErrorAt"].is_string());
+
+    // Another sub-account sees none of it.
+    let other = Owner::create(&app, "other-integrations.test").await;
+    for (method, path, body) in [
+        (Method::GET, format!("/api/v1/integrations/{id}"), None),
+        (Method::PATCH, format!("/api/v1/integrations/{id}"), Some(json!({"name": "Mine"}))),
+        (Method::POST, format!("/api/v1/integrations/{id}/test"), None),
+        (Method::DELETE, format!("/api/v1/integrations/{id}"), None),
+    ] {
+        let answer = app.expect(&other.token, method.clone(), &path, body, 404).await;
+        assert_eq!(answer["code"], "not_found", "{method} {path}");
+    }
+    assert_eq!(app.expect(&other.token, Method::GET, "/api/v1/integrations", None, 200).await["total"], 0);
+
+    // What is stored: ciphertext under the configured (or generated) key, no plaintext.
+    let store = app.store().await;
+    let repo = frontdesk_sea_orm::SeaOrmIntegrations::new(store.clone());
+    let tenant = team.owner.sub_account_id.parse().unwrap();
+    let stored = repo.get(tenant, id.parse::<IntegrationId>().unwrap()).await.unwrap();
+    let expected_key = if profile == Profile::Production { "k2026" } else { "local1" };
+    assert_eq!(stored.sealed_credentials.key_id(), expected_key);
+    for secret in [SERVER_TOKEN, ROTATED_TOKEN] {
+        assert!(!stored.sealed_credentials.as_bytes().windows(secret.len()).any(|w| w == secret.as_bytes()));
+    }
+    assert!(!stored.settings.to_value().to_string().contains(ROTATED_TOKEN));
+
+    // Disconnected: listed, without secrets, unusable.
+    app.expect(owner, Method::DELETE, &format!("/api/v1/integrations/{id}"), None, 204).await;
+    let gone = app.expect(owner, Method::GET, &format!("/api/v1/integrations/{id}"), None, 200).await;
+    assert_eq!((gone["status"].as_str(), &gone["secretFields"]), (Some("disconnected"), &json!([])));
+    assert!(repo.get(tenant, id.parse().unwrap()).await.unwrap().sealed_credentials.is_empty(), "credentials erased");
+    store.close().await;
+    app.expect(owner, Method::POST, &format!("/api/v1/integrations/{id}/test"), None, 422).await;
+    app.expect(owner, Method::PATCH, &format!("/api/v1/integrations/{id}"), Some(json!({"name": "x"})), 422).await;
+    app.expect(owner, Method::DELETE, &format!("/api/v1/integrations/{id}"), None, 422).await;
+    let list = app.expect(owner, Method::GET, "/api/v1/integrations", None, 200).await;
+    assert_eq!(list["total"], 2);
+
+    // No response and no log line ever carried a secret.
+    let responses = list.to_string() + &templates.to_string();
+    let logs = logs.text();
+    assert!(logs.contains("integration tested"), "the logs were captured");
+    for secret in [SERVER_TOKEN, ROTATED_TOKEN, OPENAI_KEY] {
+        assert!(!responses.contains(secret), "a response carried {secret}");
+        assert!(!logs.contains(secret), "the logs carried {secret}");
+    }
+}
+
+crate::per_profile!(a_full_life_cycle_never_shows_a_secret);

@@ -1,0 +1,129 @@
+//! Integrations wiring: the key ring that seals credentials, and the
+//! connection checks that try a tenant's credentials against each vendor.
+//!
+//! Without `ENCRYPTION_KEYS` (allowed outside production) a key is made
+//! once and kept in `FILES_DIR/.encryption-keys` (mode 0600), so the
+//! embedded profile's sealed credentials survive a restart; production
+//! refuses to start without the variable (settings check).
+
+use crate::settings::Settings;
+use async_trait::async_trait;
+use frontdesk_crypto::{AesGcmKeyring, CryptoError};
+use frontdesk_integrations::{CheckOutcome, ConnectionCheck, IntegrationKind, Secrets};
+use frontdesk_kernel::JsonObject;
+use secrecy::{ExposeSecret, SecretString};
+use std::path::Path;
+use std::time::Duration;
+
+/// The file holding the generated key ring outside production.
+pub const LOCAL_KEYS_FILE: &str = ".encryption-keys";
+
+/// The key ring from `ENCRYPTION_KEYS`, or the local one (made on first use).
+///
+/// # Errors
+/// `InvalidEncryptionKeys` naming the bad entry; an unreadable or
+/// unwritable local key file.
+pub fn keyring(settings: &Settings) -> Result<AesGcmKeyring, CryptoError> {
+    if let Some(keys) = &settings.auth.encryption_keys {
+        return AesGcmKeyring::parse(keys.expose_secret());
+    }
+    let path = settings.files.dir.join(LOCAL_KEYS_FILE);
+    let spec = local_keys(&path)?;
+    AesGcmKeyring::parse(&spec)
+}
+
+fn local_keys(path: &Path) -> Result<String, CryptoError> {
+    let unusable = |what: String| CryptoError::InvalidEncryptionKeys(format!("{what} ({})", path.display()));
+    match std::fs::read_to_string(path) {
+        Ok(spec) => return Ok(spec.trim().to_owned()),
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            return Err(unusable(format!("the local key file cannot be read: {err}")));
+        }
+        Err(_) => {}
+    }
+    let spec = format!("local1:{}", AesGcmKeyring::generate_key()?);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| unusable(format!("cannot create the files directory: {e}")))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, spec.as_bytes())
+                .map_err(|e| unusable(format!("cannot write the local key file: {e}")))?;
+            tracing::warn!(
+                path = %path.display(),
+                "ENCRYPTION_KEYS unset: integration credentials are sealed with a key generated into this file; set ENCRYPTION_KEYS in production"
+            );
+            Ok(spec)
+        }
+        // Another process made it first: use theirs.
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::read_to_string(path).map(|s| s.trim().to_owned()).map_err(|e| unusable(e.to_string()))
+        }
+        Err(err) => Err(unusable(format!("cannot create the local key file: {err}"))),
+    }
+}
+
+/// Tries credentials against the real vendor APIs.
+#[derive(Clone, Debug)]
+pub struct VendorChecks {
+    twilio: String,
+    postmark: String,
+    openai: String,
+}
+
+impl VendorChecks {
+    /// Checks against the vendor base URLs of `settings`.
+    #[must_use]
+    pub fn new(settings: &Settings) -> Self {
+        let urls = &settings.vendor_urls;
+        Self { twilio: urls.twilio.clone(), postmark: urls.postmark.clone(), openai: urls.openai.clone() }
+    }
+}
+
+fn text<'a>(settings: &'a JsonObject, name: &str) -> Option<&'a str> {
+    settings.get(name).and_then(serde_json::Value::as_str)
+}
+
+fn secret(secrets: &Secrets, name: &str) -> SecretString {
+    SecretString::from(secrets.str(name).unwrap_or_default().to_owned())
+}
+
+#[async_trait]
+impl ConnectionCheck for VendorChecks {
+    async fn check(
+        &self,
+        kind: IntegrationKind,
+        settings: &JsonObject,
+        secrets: &Secrets,
+        budget: Duration,
+    ) -> CheckOutcome {
+        let result = match kind {
+            IntegrationKind::Twilio => {
+                let sid = text(settings, "accountSid").unwrap_or_default();
+                frontdesk_twilio::check_account(&self.twilio, sid, &secret(secrets, "authToken"), budget).await
+            }
+            IntegrationKind::Postmark => {
+                frontdesk_postmark::check_server(&self.postmark, &secret(secrets, "serverToken"), budget).await
+            }
+            IntegrationKind::OpenAi => {
+                let base = text(settings, "baseUrl").unwrap_or(&self.openai);
+                let key = secrets.str("apiKey").unwrap_or_default();
+                frontdesk_openai::check_models(base, key, text(settings, "model"), budget).await
+            }
+            IntegrationKind::GoHighLevel | IntegrationKind::GoogleCalendar | IntegrationKind::Webhook => {
+                Err(format!("checking {kind} integrations is not available in this version yet"))
+            }
+        };
+        match result {
+            Ok(reached) => CheckOutcome::Connected(reached),
+            Err(why) => {
+                tracing::info!(integration.kind = %kind, reason = %why, "integration check failed");
+                CheckOutcome::Failed(why)
+            }
+        }
+    }
+}
