@@ -4,14 +4,17 @@
 //! frontdesk-api            serve (default)
 //! frontdesk-api migrate    apply pending migrations and exit
 //! frontdesk-api create-admin --email E [--name N]   create a super_admin; password read from stdin
+//! frontdesk-api rotate-encryption-key [--batch N]   re-seal integration credentials under the first ENCRYPTION_KEYS key
 //! ```
 
 use frontdesk_api::Application;
 use frontdesk_runtime::{Settings, telemetry};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: frontdesk-api [serve | migrate | create-admin --email EMAIL [--name NAME]]\n\n\
+const USAGE: &str = "usage: frontdesk-api [serve | migrate | create-admin --email EMAIL [--name NAME] | rotate-encryption-key [--batch N]]\n\n\
 create-admin reads the password from the first line of standard input.\n\
+rotate-encryption-key re-seals every integration credential under the first key of ENCRYPTION_KEYS\n\
+(keep the old keys listed until it reports 0 failed); safe while the api serves, resumable.\n\
 Configuration comes from environment variables; see .env.example.";
 
 #[actix_web::main]
@@ -34,6 +37,7 @@ async fn main() -> ExitCode {
         "serve" => serve(settings).await,
         "migrate" => migrate(&settings).await,
         "create-admin" => create_admin(settings).await,
+        "rotate-encryption-key" => rotate_encryption_key(settings).await,
         other => {
             eprintln!("frontdesk-api: unknown command {other:?}\n{USAGE}");
             ExitCode::from(2)
@@ -67,6 +71,48 @@ async fn migrate(settings: &Settings) -> ExitCode {
         }
         Err(err) => {
             tracing::error!(error = %err, "migrations failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Re-seals every integration credential under the newest key.
+async fn rotate_encryption_key(settings: Settings) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let batch = match args.iter().position(|a| a == "--batch").map(|i| args.get(i + 1).map(|b| b.parse::<u32>())) {
+        None => 100,
+        Some(Some(Ok(batch))) if (1..=10_000).contains(&batch) => batch,
+        Some(_) => {
+            eprintln!("frontdesk-api: --batch takes a number from 1 to 10000\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = async {
+        let stores = frontdesk_runtime::Stores::connect(&settings).await.map_err(|e| e.to_string())?;
+        frontdesk_runtime::integrations::rotate_encryption_key(&settings, &stores.sql, batch)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    .await;
+    match outcome {
+        Ok(report) if report.failed.is_empty() => {
+            tracing::info!(
+                resealed = report.resealed,
+                skipped = report.skipped,
+                "every credential is sealed under the current key"
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(report) => {
+            tracing::error!(
+                resealed = report.resealed,
+                failed = report.failed.len(),
+                "some credentials did not open; add their key back to ENCRYPTION_KEYS and run again"
+            );
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "rotation stopped; run it again to resume");
             ExitCode::FAILURE
         }
     }

@@ -67,6 +67,55 @@ fn local_keys(path: &Path) -> Result<String, CryptoError> {
     }
 }
 
+/// The integrations use case over `store`: SQL storage and templates, the
+/// key ring of `settings`, checks against the real vendor APIs.
+///
+/// # Errors
+/// An unusable key ring; templates that do not load or compile.
+pub async fn integrations(
+    settings: &Settings,
+    store: &frontdesk_sea_orm::SqlStore,
+) -> Result<frontdesk_integrations::Integrations, crate::services::ServicesError> {
+    let repo = std::sync::Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(store.clone()));
+    Ok(frontdesk_integrations::Integrations::load(
+        repo.clone(),
+        repo.as_ref(),
+        std::sync::Arc::new(keyring(settings)?),
+        std::sync::Arc::new(VendorChecks::new(settings)),
+        std::sync::Arc::new(frontdesk_kernel::SystemClock),
+    )
+    .await?)
+}
+
+/// `frontdesk-api rotate-encryption-key`: re-seals every credential under
+/// the first key of `ENCRYPTION_KEYS`, `batch` at a time, logging progress.
+/// Safe while api processes serve (each value is re-sealed on its own, only
+/// if nobody changed it meanwhile) and resumable (run it again).
+///
+/// # Errors
+/// As [`integrations`]; a storage failure (what was done stays done).
+pub async fn rotate_encryption_key(
+    settings: &Settings,
+    store: &frontdesk_sea_orm::SqlStore,
+    batch: u32,
+) -> Result<frontdesk_integrations::RotationReport, crate::services::ServicesError> {
+    let integrations = integrations(settings, store).await?;
+    let report = integrations
+        .rotate(batch, |progress| {
+            tracing::info!(
+                resealed = progress.resealed,
+                skipped = progress.skipped,
+                failed = progress.failed.len(),
+                "re-sealing integration credentials"
+            );
+        })
+        .await?;
+    for id in &report.failed {
+        tracing::error!(integration.id = %id, "credentials did not open: their key is not in ENCRYPTION_KEYS, or they were altered");
+    }
+    Ok(report)
+}
+
 /// Tries credentials against the real vendor APIs.
 #[derive(Clone, Debug)]
 pub struct VendorChecks {

@@ -124,7 +124,7 @@ impl Services {
             },
         ));
         let desk = Arc::new(desk);
-        let integrations = Arc::new(integrations(settings, stores).await?);
+        let integrations = Arc::new(crate::integrations::integrations(settings, &stores.sql).await?);
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
             subaccounts: Arc::new(subaccount_service(stores)),
@@ -151,24 +151,6 @@ impl Services {
             integrations,
         })
     }
-}
-
-/// The integrations use case: SQL storage and templates, the AES-GCM key
-/// ring, checks against the real vendor APIs.
-async fn integrations(
-    settings: &Settings,
-    stores: &Stores,
-) -> Result<frontdesk_integrations::Integrations, ServicesError> {
-    let repo = Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone()));
-    let keyring = crate::integrations::keyring(settings)?;
-    Ok(frontdesk_integrations::Integrations::load(
-        repo.clone(),
-        repo.as_ref(),
-        Arc::new(keyring),
-        Arc::new(crate::integrations::VendorChecks::new(settings)),
-        Arc::new(SystemClock),
-    )
-    .await?)
 }
 
 /// Widget keys and session ids: 24 random bytes, URL-safe.

@@ -178,4 +178,89 @@ async fn a_full_life_cycle_never_shows_a_secret(profile: Profile) {
     }
 }
 
-crate::per_profile!(a_full_life_cycle_never_shows_a_secret);
+const KEY_1: &str = "k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+const KEY_2: &str = "k2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+
+fn secret_of(n: usize) -> String {
+    format!("whsec_{}", format!("c2VjcmV0LW51bWJlci0{n:04}").repeat(2))
+}
+
+/// Credentials sealed under an old key are re-sealed under the new one by
+/// `rotate-encryption-key` while the api (configured with both keys, new
+/// first) keeps serving changes and checks of the same integrations; then
+/// the new key alone opens everything, each secret intact.
+async fn key_rotation_while_the_api_serves(profile: Profile) {
+    use frontdesk_integrations::testing::ScriptedChecks;
+    use frontdesk_integrations::{Integrations, NewIntegration};
+    let app = TestApp::builder(profile).env("ENCRYPTION_KEYS", &format!("{KEY_2},{KEY_1}")).spawn().await;
+    let owner = Owner::create(&app, "rotation.test").await;
+    let tenant: frontdesk_kernel::TenantId = owner.sub_account_id.parse().unwrap();
+    let store = app.store().await;
+    let repo = Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(store.clone()));
+    let with_keys = |keys: &str| {
+        let keyring = Arc::new(frontdesk_crypto::AesGcmKeyring::parse(keys).unwrap());
+        let (repo, checks) = (repo.clone(), Arc::new(ScriptedChecks::default()));
+        async move {
+            let integrations = Integrations::load(
+                repo.clone(),
+                repo.as_ref(),
+                keyring,
+                checks.clone(),
+                Arc::new(frontdesk_kernel::SystemClock),
+            )
+            .await
+            .unwrap();
+            (integrations, checks)
+        }
+    };
+
+    // Twelve integrations sealed under the old key, as an older deployment left them.
+    let (old, _) = with_keys(KEY_1).await;
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let settings = json!({"url": format!("https://hooks.example.com/{n}"), "signingSecret": secret_of(n)});
+        let input = NewIntegration { kind: "webhook".into(), name: format!("Hook {n}"), settings: Some(settings) };
+        ids.push(old.create(tenant, input).await.unwrap().id);
+    }
+
+    // Rotate in small batches while the api renames and checks the same integrations.
+    let mut vars: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    vars.insert("APP_ENV".into(), "test".into());
+    vars.insert("DATABASE_URL".into(), app.database_url.clone());
+    vars.insert("ENCRYPTION_KEYS".into(), format!("{KEY_2},{KEY_1}"));
+    let settings = frontdesk_runtime::Settings::from_vars(&vars).unwrap();
+    let rotation = frontdesk_runtime::integrations::rotate_encryption_key(&settings, &store, 2);
+    let serving = async {
+        for (n, id) in ids.iter().enumerate() {
+            let path = format!("/api/v1/integrations/{id}");
+            if n % 3 == 0 {
+                let renamed =
+                    app.expect(&owner.token, Method::PATCH, &path, Some(json!({"name": format!("Renamed {n}")})), 200);
+                renamed.await;
+            }
+            let tested = app.expect(&owner.token, Method::POST, &format!("{path}/test"), None, 200).await;
+            assert_eq!(tested["integration"]["secretFields"], json!(["signingSecret"]), "{tested}");
+        }
+    };
+    let (report, ()) = tokio::join!(rotation, serving);
+    let report = report.unwrap();
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(report.resealed + report.skipped, 12, "{report:?}");
+    let left = frontdesk_integrations::IntegrationRepository::sealed_under_other_keys(repo.as_ref(), "k2", None, 100);
+    assert!(left.await.unwrap().is_empty(), "everything is sealed under k2");
+
+    // The new key alone opens every secret, unchanged.
+    let (new, checks) = with_keys(KEY_2).await;
+    for id in &ids {
+        new.test(tenant, *id).await.unwrap();
+    }
+    let mut opened: Vec<String> =
+        checks.seen().iter().map(|(_, _, s)| s.str("signingSecret").unwrap().to_owned()).collect();
+    let mut expected: Vec<String> = (0..12).map(secret_of).collect();
+    opened.sort();
+    expected.sort();
+    assert_eq!(opened, expected);
+    store.close().await;
+}
+
+crate::per_profile!(a_full_life_cycle_never_shows_a_secret, key_rotation_while_the_api_serves);

@@ -221,11 +221,12 @@ impl Integrations {
         let seen = integration.updated_at;
         let mut errors = ValidationErrors::new();
         let name = change.name.as_deref().and_then(|n| errors.check("name", Integration::check_name(n)));
+        let secrets = self.open(&integration)?;
         let split = match change.settings {
             None => None,
             Some(Value::Object(patch)) => {
                 let mut merged = integration.settings.as_map().clone();
-                merged.extend(self.open(&integration)?.values().as_map().clone());
+                merged.extend(secrets.values().as_map().clone());
                 for (field, value) in patch {
                     if value.is_null() {
                         merged.remove(&field);
@@ -252,10 +253,15 @@ impl Integrations {
         if let Some(name) = name {
             integration.name = name;
         }
-        if let Some(SplitSettings { public, secrets }) = split {
-            integration.sealed_credentials = self.seal(id, &secrets)?;
-            integration.secret_fields = secrets.as_map().keys().cloned().collect();
-            integration.settings = public;
+        match split {
+            Some(SplitSettings { public, secrets }) => {
+                integration.sealed_credentials = self.seal(id, &secrets)?;
+                integration.secret_fields = secrets.as_map().keys().cloned().collect();
+                integration.settings = public;
+            }
+            // Re-sealed under the current key even when unchanged, so a write
+            // racing a key rotation can never put back an older key's value.
+            None => integration.sealed_credentials = self.seal(id, secrets.values())?,
         }
         integration.updated_at = stamp(self.clock.now(), Some(seen));
         self.repo.update(&integration, seen).await?;
@@ -281,6 +287,7 @@ impl Integrations {
     /// `NotFound`; `Disconnected`; `Crypto` when the credentials do not
     /// open; `Conflict` when it was edited during the check; `Storage`.
     pub async fn test(&self, tenant: TenantId, id: IntegrationId) -> Result<(Integration, CheckOutcome)> {
+        // Every write re-seals under the current key (see `update`).
         let mut integration = self.repo.get(tenant, id).await?;
         if integration.status == IntegrationStatus::Disconnected {
             return Err(IntegrationsError::Disconnected);
@@ -293,6 +300,7 @@ impl Integrations {
             CheckOutcome::Failed(why) => Some(why.as_str()),
         };
         integration.record_check(failure, stamp(self.clock.now(), Some(seen)))?;
+        integration.sealed_credentials = self.seal(id, secrets.values())?;
         self.repo.update(&integration, seen).await?;
         Ok((integration, outcome))
     }

@@ -212,3 +212,18 @@ async fn settings_must_be_an_object() {
     let input = NewIntegration { kind: "twilio".into(), name: "x".into(), settings: Some(Value::from(3)) };
     assert_eq!(fields(w.integrations.create(TenantId::new(), input).await.unwrap_err()), ["settings"]);
 }
+
+#[tokio::test]
+async fn every_write_reseals_under_the_current_key() {
+    let repo = Arc::new(InMemoryIntegrations::default());
+    let old = world_over(repo.clone(), TestCipher::new("k1"), vec![]).await;
+    let tenant = TenantId::new();
+    let created = old.integrations.create(tenant, twilio("Phones")).await.unwrap();
+    let new = world_over(repo.clone(), TestCipher::new("k2").also_opening("k1"), vec![]).await;
+    let rename = IntegrationChange { name: Some("Main".into()), settings: None };
+    new.integrations.update(tenant, created.id, rename).await.unwrap();
+    assert_eq!(repo.get(tenant, created.id).await.unwrap().sealed_credentials.key_id(), "k2");
+    let again = world_over(repo.clone(), TestCipher::new("k3").also_opening("k2"), vec![]).await;
+    again.integrations.test(tenant, created.id).await.unwrap();
+    assert_eq!(repo.get(tenant, created.id).await.unwrap().sealed_credentials.key_id(), "k3");
+}
