@@ -124,3 +124,20 @@ async fn faults_are_retryable_and_refusals_are_not() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_token_check_is_postmarks_get_server() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let token = secrecy::SecretString::from("pm-token-0123456789".to_owned());
+    if let Some(prism) = mock() {
+        let reached = frontdesk_postmark::check_server(&prism.1, &token, Duration::from_secs(10)).await;
+        assert!(reached.as_ref().is_ok_and(|r| r.starts_with("Postmark server ")), "{reached:?}");
+    }
+    for (status, expected) in
+        [("401 Unauthorized", "refused the server token"), ("503 Service Unavailable", "answered 503")]
+    {
+        let base = answering(status).await;
+        let why = frontdesk_postmark::check_server(&base, &token, Duration::from_secs(5)).await.unwrap_err();
+        assert!(why.contains(expected) && !why.contains("pm-token"), "{status}: {why}");
+    }
+}

@@ -231,6 +231,28 @@ mod messages {
         assert!(matches!(messenger(&prism.1, 100).send(&email).await, Err(MessagingError::Rejected(_))));
     }
 
+    #[tokio::test]
+    async fn an_account_check_is_twilios_fetch_account() {
+        let Some(prism) = prism() else { return };
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let token = secrecy::SecretString::from("0123456789abcdef0123456789abcdef".to_owned());
+        let reached = frontdesk_twilio::check_account(&prism.1, SID, &token, Duration::from_secs(10)).await;
+        assert!(reached.as_ref().is_ok_and(|r| r.starts_with("Twilio account ")), "{reached:?}");
+        // The control: the same request without credentials is refused by the description.
+        let anonymous = reqwest::get(format!("{}/2010-04-01/Accounts/{SID}.json", prism.1)).await.unwrap();
+        assert_eq!(anonymous.status().as_u16(), 401);
+        for (status, expected) in [
+            ("401 Unauthorized", "refused the account SID or auth token"),
+            ("500 Internal Server Error", "answered 500"),
+        ] {
+            let base = answering(status).await;
+            let why = frontdesk_twilio::check_account(&base, SID, &token, Duration::from_secs(5)).await.unwrap_err();
+            assert!(why.contains(expected) && !why.contains("0123456789abcdef"), "{status}: {why}");
+        }
+        let why = frontdesk_twilio::check_account("http://127.0.0.1:9", SID, &token, Duration::from_secs(5)).await;
+        assert!(why.unwrap_err().contains("could not be reached"));
+    }
+
     /// A server answering every request with `status`.
     async fn answering(status: &'static str) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
