@@ -116,12 +116,39 @@ pub async fn rotate_encryption_key(
     Ok(report)
 }
 
+/// The inbound-webhook use case: GoHighLevel events verified with
+/// `GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY` (or the vendor's published key).
+///
+/// # Errors
+/// An unusable `GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY`, naming the variable.
+pub fn inbound_events(
+    settings: &Settings,
+    store: &frontdesk_sea_orm::SqlStore,
+    leads: std::sync::Arc<frontdesk_leads::LeadService>,
+) -> Result<frontdesk_integrations::InboundEvents, CryptoError> {
+    let signatures = match &settings.vendor_urls.gohighlevel_webhook_key {
+        Some(key) => frontdesk_gohighlevel::GhlSignatures::new(key)
+            .map_err(|e| CryptoError::InvalidPublicKey(format!("GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY: {e}")))?,
+        None => frontdesk_gohighlevel::GhlSignatures::official(),
+    };
+    let repo = std::sync::Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(store.clone()));
+    Ok(frontdesk_integrations::InboundEvents::new(frontdesk_integrations::InboundParts {
+        repo: repo.clone(),
+        events: repo.clone(),
+        links: repo,
+        leads,
+        gohighlevel: std::sync::Arc::new(signatures),
+        clock: std::sync::Arc::new(frontdesk_kernel::SystemClock),
+    }))
+}
+
 /// Tries credentials against the real vendor APIs.
 #[derive(Clone, Debug)]
 pub struct VendorChecks {
     twilio: String,
     postmark: String,
     openai: String,
+    gohighlevel: String,
 }
 
 impl VendorChecks {
@@ -129,7 +156,12 @@ impl VendorChecks {
     #[must_use]
     pub fn new(settings: &Settings) -> Self {
         let urls = &settings.vendor_urls;
-        Self { twilio: urls.twilio.clone(), postmark: urls.postmark.clone(), openai: urls.openai.clone() }
+        Self {
+            twilio: urls.twilio.clone(),
+            postmark: urls.postmark.clone(),
+            openai: urls.openai.clone(),
+            gohighlevel: urls.gohighlevel.clone(),
+        }
     }
 }
 
@@ -163,7 +195,12 @@ impl ConnectionCheck for VendorChecks {
                 let key = secrets.str("apiKey").unwrap_or_default();
                 frontdesk_openai::check_models(base, key, text(settings, "model"), budget).await
             }
-            IntegrationKind::GoHighLevel | IntegrationKind::GoogleCalendar | IntegrationKind::Webhook => {
+            IntegrationKind::GoHighLevel => {
+                let location = text(settings, "locationId").unwrap_or_default();
+                let token = secret(secrets, "privateIntegrationToken");
+                frontdesk_gohighlevel::check_location(&self.gohighlevel, &token, location, budget).await
+            }
+            IntegrationKind::GoogleCalendar | IntegrationKind::Webhook => {
                 Err(format!("checking {kind} integrations is not available in this version yet"))
             }
         };

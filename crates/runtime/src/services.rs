@@ -85,6 +85,8 @@ pub struct Services {
     pub widgets: Arc<frontdesk_receptionist::channels::widget::Widgets>,
     /// A tenant's integrations: templates, sealed credentials, checks, key rotation.
     pub integrations: Arc<frontdesk_integrations::Integrations>,
+    /// Signed vendor events (GoHighLevel contacts) for integrations.
+    pub inbound_events: Arc<frontdesk_integrations::InboundEvents>,
 }
 
 impl Services {
@@ -125,6 +127,7 @@ impl Services {
         ));
         let desk = Arc::new(desk);
         let integrations = Arc::new(crate::integrations::integrations(settings, &stores.sql).await?);
+        let inbound_events = Arc::new(crate::integrations::inbound_events(settings, &stores.sql, Arc::clone(&leads))?);
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
             subaccounts: Arc::new(subaccount_service(stores)),
@@ -149,6 +152,7 @@ impl Services {
             messenger,
             widgets,
             integrations,
+            inbound_events,
         })
     }
 }

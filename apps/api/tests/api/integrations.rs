@@ -263,4 +263,95 @@ async fn key_rotation_while_the_api_serves(profile: Profile) {
     store.close().await;
 }
 
-crate::per_profile!(a_full_life_cycle_never_shows_a_secret, key_rotation_while_the_api_serves);
+crate::per_profile!(
+    a_full_life_cycle_never_shows_a_secret,
+    key_rotation_while_the_api_serves,
+    gohighlevel_contacts_become_leads_only_when_signed
+);
+
+const GHL_VECTORS: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/vectors/ghl_webhooks.json"));
+
+/// GoHighLevel's contact events, signed as its SDK signs them (the vendor
+/// vectors, with their throwaway key configured): a lead is created once,
+/// follows the contact's changes, and nothing unsigned gets in.
+async fn gohighlevel_contacts_become_leads_only_when_signed(profile: Profile) {
+    let vectors: Value = serde_json::from_str(GHL_VECTORS).unwrap();
+    let key = vectors["test_keys"]["ed25519_public_pem"].as_str().unwrap();
+    let app = TestApp::builder(profile).env("GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY", key).spawn().await;
+    let owner = Owner::create(&app, "ghl.test").await;
+    let settings = json!({"locationId": "loc_Acme0000000000001", "privateIntegrationToken": "pit-0123456789abcdef"});
+    let created = app
+        .expect(
+            &owner.token,
+            Method::POST,
+            "/api/v1/integrations",
+            Some(json!({"kind": "gohighlevel", "name": "CRM", "settings": settings})),
+            201,
+        )
+        .await;
+    let url = format!("{}/webhooks/gohighlevel/{}", app.address, created["id"].as_str().unwrap());
+    let vector = |event: &str| {
+        let v = vectors["vectors"].as_array().unwrap().iter().find(|v| v["event"] == event).unwrap();
+        (v["raw_body"].as_str().unwrap().to_owned(), v["x_ghl_signature"].as_str().unwrap().to_owned())
+    };
+    let post = |url: String, body: String, signature: Option<String>| {
+        let mut request = app.client.post(url).header("content-type", "application/json").body(body);
+        if let Some(signature) = signature {
+            request = request.header("x-ghl-signature", signature);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let leads = || app.expect(&owner.token, Method::GET, "/api/v1/leads", None, 200);
+
+    // Unsigned, forged, re-serialised, the legacy RSA header, or signed with another key: 403, nothing stored.
+    let (body, signature) = vector("ContactCreate");
+    let pretty = serde_json::to_string_pretty(&serde_json::from_str::<Value>(&body).unwrap()).unwrap();
+    let legacy = vectors["vectors"][0]["legacy_x_wh_signature_rsa_sha256"].as_str().unwrap().to_owned();
+    let tampered = body.replace("José", "Eve");
+    for (what, body, signature) in [
+        ("unsigned", body.clone(), None),
+        ("empty", body.clone(), Some(String::new())),
+        ("tampered", tampered, Some(signature.clone())),
+        ("re-serialised", pretty, Some(signature.clone())),
+        ("legacy", body.clone(), Some(legacy)),
+    ] {
+        let (status, answer) = post(url.clone(), body, signature).await;
+        assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")), "{what}: {answer}");
+    }
+    assert_eq!(leads().await["total"], 0);
+
+    // Signed: one lead, once.
+    let (status, answer) = post(url.clone(), body.clone(), Some(signature.clone())).await;
+    assert_eq!((status, answer["status"].as_str()), (200, Some("applied")), "{answer}");
+    let lead_id = answer["leadId"].as_str().unwrap().to_owned();
+    let lead = app.expect(&owner.token, Method::GET, &format!("/api/v1/leads/{lead_id}"), None, 200).await;
+    assert_eq!((lead["name"].as_str(), lead["source"].as_str()), (Some("José Müller"), Some("integration")));
+    assert_eq!(lead["email"], "jose.muller@example.com");
+    let (status, answer) = post(url.clone(), body, Some(signature)).await;
+    assert_eq!((status, answer["status"].as_str()), (200, Some("duplicate")), "{answer}");
+
+    // The contact's change reaches the same lead; appointments are not used yet.
+    let (body, signature) = vector("ContactUpdate");
+    let (_, answer) = post(url.clone(), body, Some(signature)).await;
+    assert_eq!((answer["status"].as_str(), answer["leadId"].as_str()), (Some("applied"), Some(lead_id.as_str())));
+    let lead = app.expect(&owner.token, Method::GET, &format!("/api/v1/leads/{lead_id}"), None, 200).await;
+    assert_eq!(lead["email"], "jose.m@example.com");
+    let (body, signature) = vector("AppointmentCreate");
+    let (_, answer) = post(url.clone(), body, Some(signature)).await;
+    assert_eq!(answer["status"], "ignored", "{answer}");
+    assert_eq!(leads().await["total"], 1);
+
+    // A signed event for an integration that is not there: 404.
+    let (body, signature) = vector("ContactCreate");
+    for id in [uuid::Uuid::now_v7().to_string(), "not-an-id".to_owned()] {
+        let (status, _) =
+            post(format!("{}/webhooks/gohighlevel/{id}", app.address), body.clone(), Some(signature.clone())).await;
+        assert_eq!(status, 404, "{id}");
+    }
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("webhook_rejections_total{vendor=\"gohighlevel\"} 5"), "{metrics}");
+}

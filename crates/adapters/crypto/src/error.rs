@@ -80,6 +80,9 @@ pub enum CryptoError {
     /// `ENCRYPTION_KEYS` is unusable; the reason names the entry, never a key.
     #[error("ENCRYPTION_KEYS: {0}")]
     InvalidEncryptionKeys(String),
+    /// A vendor's public key setting is unusable; the message names the variable.
+    #[error("{0}")]
+    InvalidPublicKey(String),
     /// An algorithm name that this crate does not verify (including `none`).
     #[error("unsupported JWT algorithm {0:?}")]
     UnsupportedAlgorithm(String),
@@ -123,6 +126,7 @@ impl ErrorCode for CryptoError {
             | Self::WeakJwtSecret { .. }
             | Self::InvalidKey { .. }
             | Self::InvalidEncryptionKeys(_)
+            | Self::InvalidPublicKey(_)
             | Self::UnsupportedAlgorithm(_)
             | Self::MixedAlgorithms => Code::CryptoMisconfigured,
             Self::Bcrypt(_) | Self::Worker(_) | Self::Random | Self::Signing(_) => Code::CryptoFailure,

@@ -29,6 +29,9 @@ pub enum IntegrationsError {
     /// The integration is disconnected: it cannot change or be used.
     #[error("the integration is disconnected; create a new one")]
     Disconnected,
+    /// A vendor webhook without a valid signature; nothing was looked up or stored.
+    #[error("missing or invalid webhook signature")]
+    BadSignature,
     /// Sealing or opening credentials failed (wrong key, tampered data).
     /// The message is for the logs; it never contains secret material.
     #[error("credential encryption failure: {message}")]
@@ -65,6 +68,7 @@ impl ErrorCode for IntegrationsError {
             Self::InvalidTransition { .. } => Code::InvalidTransition,
             Self::Conflict => Code::Conflict,
             Self::Disconnected => Code::InvalidTransition,
+            Self::BadSignature => Code::Forbidden,
             Self::Crypto { .. } => Code::CryptoFailure,
             Self::Storage(e) => storage_code(e.as_ref()),
         }
@@ -89,6 +93,7 @@ mod tests {
             },
             IntegrationsError::Conflict,
             IntegrationsError::Disconnected,
+            IntegrationsError::BadSignature,
             IntegrationsError::Crypto { message: "tag mismatch".into() },
             IntegrationsError::storage(std::io::Error::other("disk")),
         ];
@@ -101,6 +106,7 @@ mod tests {
                 "invalid_transition",
                 "conflict",
                 "invalid_transition",
+                "forbidden",
                 "crypto_failure",
                 "storage_failure"
             ]

@@ -16,6 +16,7 @@ pub mod ports;
 pub mod secret;
 pub mod service;
 pub mod template;
+pub mod webhooks;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -26,9 +27,13 @@ pub use ports::{CheckOutcome, ConnectionCheck, IntegrationRepository, SecretCiph
 pub use secret::{SealedSecret, Secrets};
 pub use service::{Credentials, IntegrationChange, Integrations, NewIntegration, RotationReport};
 pub use template::{IntegrationTemplate, SplitSettings, TemplateCatalog};
+pub use webhooks::{EventLog, ExternalLinks, InboundEvents, InboundParts, Receipt, WebhookSignatures};
 
 #[cfg(all(test, feature = "testing"))]
 mod service_tests;
+
+#[cfg(all(test, feature = "testing"))]
+mod webhooks_tests;
 
 #[cfg(all(test, feature = "testing"))]
 mod contract_tests {
@@ -39,6 +44,20 @@ mod contract_tests {
     async fn in_memory_integrations_meet_the_contract() {
         let tenants = [frontdesk_kernel::TenantId::new(), frontdesk_kernel::TenantId::new()];
         contract::integrations(&InMemoryIntegrations::default(), tenants).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_inbound_stores_meet_the_contract() {
+        use crate::IntegrationId;
+        use crate::testing::{InMemoryEventLog, InMemoryLinks};
+        let ids = [IntegrationId::new(), IntegrationId::new()];
+        contract::inbound(
+            &InMemoryEventLog::default(),
+            &InMemoryLinks::default(),
+            frontdesk_kernel::TenantId::new(),
+            ids,
+        )
+        .await;
     }
 
     #[test]

@@ -31,6 +31,14 @@ pub trait IntegrationRepository: Send + Sync + 'static {
     /// `NotFound` when missing or another tenant's; `Storage`.
     async fn get(&self, tenant: TenantId, id: IntegrationId) -> Result<Integration>;
 
+    /// The integration `id`, whatever its tenant — only for a vendor's
+    /// webhook, whose URL names the integration and whose signature was
+    /// checked first.
+    ///
+    /// # Errors
+    /// `NotFound`; `Storage`.
+    async fn find(&self, id: IntegrationId) -> Result<Integration>;
+
     /// One page of `tenant`'s integrations (disconnected ones included), oldest first.
     ///
     /// # Errors

@@ -7,4 +7,6 @@
 pub mod contract;
 mod memory;
 
-pub use memory::{InMemoryIntegrations, InMemoryTemplates, ScriptedChecks, TestCipher};
+pub use memory::{
+    InMemoryEventLog, InMemoryIntegrations, InMemoryLinks, InMemoryTemplates, ScriptedChecks, TestCipher,
+};

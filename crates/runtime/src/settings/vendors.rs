@@ -198,6 +198,11 @@ pub struct VendorUrls {
     pub postmark: String,
     /// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`); an integration's `baseUrl` wins.
     pub openai: String,
+    /// `GOHIGHLEVEL_API_BASE_URL` (default `https://services.leadconnectorhq.com`).
+    pub gohighlevel: String,
+    /// `GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY`: the Ed25519 key GoHighLevel signs
+    /// webhooks with (PEM or base64); default its published key.
+    pub gohighlevel_webhook_key: Option<String>,
 }
 
 impl VendorUrls {
@@ -213,6 +218,12 @@ impl VendorUrls {
             twilio: url(r, "TWILIO_API_BASE_URL", "https://api.twilio.com"),
             postmark: url(r, "POSTMARK_API_BASE_URL", "https://api.postmarkapp.com"),
             openai: url(r, "OPENAI_BASE_URL", "https://api.openai.com/v1"),
+            gohighlevel: url(r, "GOHIGHLEVEL_API_BASE_URL", "https://services.leadconnectorhq.com"),
+            gohighlevel_webhook_key: r
+                .raw("GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY")
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! event id because vendors retry. Each vendor gets a module here; the
 //! signature check is an extractor in `crate::extract`.
 
+mod gohighlevel;
 mod postmark;
 mod relay;
 mod twilio;
@@ -27,5 +28,6 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(twilio::sms)
         .service(twilio::relay_end)
         .service(relay::relay)
-        .service(postmark::inbound);
+        .service(postmark::inbound)
+        .service(gohighlevel::event);
 }

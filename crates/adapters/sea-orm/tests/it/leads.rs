@@ -324,6 +324,10 @@ async fn integration_contracts(fixture: Fixture) {
     let (a, b) = (tenant(&tenants, None).await, tenant(&tenants, None).await);
     let repo = SeaOrmIntegrations::new(fixture.store.clone());
     frontdesk_integrations::testing::contract::integrations(&repo, [a.id, b.id]).await;
+    let own =
+        frontdesk_integrations::IntegrationRepository::list(&repo, a.id, frontdesk_kernel::PageRequest::default());
+    let own: Vec<_> = own.await.unwrap().data.iter().map(|i| i.id).collect();
+    frontdesk_integrations::testing::contract::inbound(&repo, &repo, a.id, [own[0], own[1]]).await;
 
     let templates = repo.templates().await.unwrap();
     let kinds: Vec<_> = templates.iter().map(|t| t.kind).collect();

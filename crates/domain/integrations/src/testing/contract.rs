@@ -51,6 +51,8 @@ pub async fn integrations(repo: &dyn IntegrationRepository, [tenant, other]: [Te
     assert_eq!(repo.get(tenant, hook.id).await.expect("get"), hook);
     assert!(matches!(repo.get(other, hook.id).await, Err(IntegrationsError::NotFound { .. })), "cross-tenant get");
     assert!(matches!(repo.get(tenant, IntegrationId::new()).await, Err(IntegrationsError::NotFound { .. })));
+    assert_eq!(repo.find(foreign.id).await.expect("find"), foreign, "find ignores the tenant");
+    assert!(matches!(repo.find(IntegrationId::new()).await, Err(IntegrationsError::NotFound { .. })));
     let page = repo.list(tenant, PageRequest::default()).await.expect("list");
     assert_eq!((page.data.iter().map(|i| i.id).collect::<Vec<_>>(), page.total), (vec![hook.id, crm.id], 2));
     let second = repo.list(tenant, PageRequest::new(Some(2), Some(1)).unwrap()).await.expect("page 2");
@@ -132,4 +134,31 @@ pub fn cipher(cipher: &dyn SecretCipher, other: &dyn SecretCipher) {
     crypto(cipher.open(&SealedSecret::new(sealed.key_id(), Vec::new()), b"c"), "empty");
     crypto(cipher.open(&SealedSecret::new("no-such-key", sealed.as_bytes().to_vec()), b"integration:1"), "unknown key");
     crypto(other.open(&sealed, b"integration:1"), "a cipher without the key");
+}
+
+/// Events de-duplicate per integration and can be withdrawn; links map one
+/// outside id to one lead per integration, the newest winning.
+///
+/// # Panics
+/// When the adapters break the contract.
+pub async fn inbound(
+    events: &dyn crate::webhooks::EventLog,
+    links: &dyn crate::webhooks::ExternalLinks,
+    tenant: TenantId,
+    [a, b]: [IntegrationId; 2],
+) {
+    let at = now();
+    assert!(events.record(a, "signature:abc", "ContactCreate", at).await.expect("record"));
+    assert!(!events.record(a, "signature:abc", "ContactCreate", at).await.expect("again"), "a duplicate");
+    assert!(events.record(b, "signature:abc", "ContactCreate", at).await.expect("other integration"));
+    events.forget(a, "signature:abc").await.expect("forget");
+    assert!(events.record(a, "signature:abc", "ContactCreate", at).await.expect("after forget"));
+
+    let (first, second) = (frontdesk_kernel::LeadId::new(), frontdesk_kernel::LeadId::new());
+    assert_eq!(links.lead_for(a, "ct_1").await.expect("none"), None);
+    links.link(tenant, a, "ct_1", first).await.expect("link");
+    assert_eq!(links.lead_for(a, "ct_1").await.expect("linked"), Some(first));
+    assert_eq!(links.lead_for(b, "ct_1").await.expect("per integration"), None);
+    links.link(tenant, a, "ct_1", second).await.expect("relink");
+    assert_eq!(links.lead_for(a, "ct_1").await.expect("relinked"), Some(second));
 }

@@ -30,6 +30,10 @@ impl IntegrationRepository for InMemoryIntegrations {
         lock(&self.0).iter().find(|i| i.tenant_id == tenant && i.id == id).cloned().ok_or(NOT_FOUND)
     }
 
+    async fn find(&self, id: IntegrationId) -> Result<Integration> {
+        lock(&self.0).iter().find(|i| i.id == id).cloned().ok_or(NOT_FOUND)
+    }
+
     async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<Integration>> {
         let mut found: Vec<_> = lock(&self.0).iter().filter(|i| i.tenant_id == tenant).cloned().collect();
         found.sort_by_key(|i| (i.created_at, i.id));
@@ -197,5 +201,47 @@ impl ConnectionCheck for ScriptedChecks {
         lock(&self.seen).push((kind, settings.clone(), secrets.clone()));
         let mut outcomes = lock(&self.outcomes);
         if outcomes.is_empty() { CheckOutcome::Connected("ok".into()) } else { outcomes.remove(0) }
+    }
+}
+
+/// Received vendor events in a set.
+#[derive(Debug, Default)]
+pub struct InMemoryEventLog(Mutex<std::collections::HashSet<(IntegrationId, String)>>);
+
+#[async_trait]
+impl crate::webhooks::EventLog for InMemoryEventLog {
+    async fn record(&self, integration: IntegrationId, event_id: &str, _: &str, _: DateTime<Utc>) -> Result<bool> {
+        Ok(lock(&self.0).insert((integration, event_id.to_owned())))
+    }
+
+    async fn forget(&self, integration: IntegrationId, event_id: &str) -> Result<()> {
+        lock(&self.0).remove(&(integration, event_id.to_owned()));
+        Ok(())
+    }
+}
+
+/// Contact ↔ lead links in a map.
+#[derive(Debug, Default)]
+pub struct InMemoryLinks(Mutex<std::collections::HashMap<(IntegrationId, String), frontdesk_kernel::LeadId>>);
+
+#[async_trait]
+impl crate::webhooks::ExternalLinks for InMemoryLinks {
+    async fn lead_for(
+        &self,
+        integration: IntegrationId,
+        external_id: &str,
+    ) -> Result<Option<frontdesk_kernel::LeadId>> {
+        Ok(lock(&self.0).get(&(integration, external_id.to_owned())).copied())
+    }
+
+    async fn link(
+        &self,
+        _: TenantId,
+        integration: IntegrationId,
+        external_id: &str,
+        lead: frontdesk_kernel::LeadId,
+    ) -> Result<()> {
+        lock(&self.0).insert((integration, external_id.to_owned()), lead);
+        Ok(())
     }
 }

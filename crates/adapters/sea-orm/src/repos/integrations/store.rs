@@ -11,10 +11,10 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_integrations::{
-    Integration, IntegrationId, IntegrationKind, IntegrationRepository, IntegrationStatus, IntegrationTemplate,
-    IntegrationsError, Result, SealedSecret, TemplateSource,
+    EventLog, ExternalLinks, Integration, IntegrationId, IntegrationKind, IntegrationRepository, IntegrationStatus,
+    IntegrationTemplate, IntegrationsError, Result, SealedSecret, TemplateSource,
 };
-use frontdesk_kernel::{JsonObject, Page, PageRequest, TenantId};
+use frontdesk_kernel::{JsonObject, LeadId, Page, PageRequest, TenantId};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
@@ -136,6 +136,11 @@ impl IntegrationRepository for SeaOrmIntegrations {
         found.into_iter().next().ok_or(NOT_FOUND)
     }
 
+    async fn find(&self, id: IntegrationId) -> Result<Integration> {
+        let sql = format!("SELECT {COLUMNS} FROM integrations WHERE id = $1");
+        self.decode_all(&sql, vec![id.as_uuid().into()]).await?.into_iter().next().ok_or(NOT_FOUND)
+    }
+
     async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<Integration>> {
         let rows =
             self.all("SELECT COUNT(*) AS n FROM integrations WHERE tenant_id = $1", vec![tenant.as_uuid().into()]);
@@ -236,5 +241,52 @@ impl TemplateSource for SeaOrmIntegrations {
                 })
             })
             .collect()
+    }
+}
+
+#[async_trait]
+impl EventLog for SeaOrmIntegrations {
+    async fn record(
+        &self,
+        integration: IntegrationId,
+        event_id: &str,
+        event_type: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sql = "INSERT INTO integration_events (integration_id, event_id, event_type, received_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (integration_id, event_id) DO NOTHING";
+        let values =
+            vec![integration.as_uuid().into(), event_id.to_owned().into(), event_type.to_owned().into(), millis(at)];
+        Ok(self.execute(sql, values).await? == 1)
+    }
+
+    async fn forget(&self, integration: IntegrationId, event_id: &str) -> Result<()> {
+        let sql = "DELETE FROM integration_events WHERE integration_id = $1 AND event_id = $2";
+        self.execute(sql, vec![integration.as_uuid().into(), event_id.to_owned().into()]).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExternalLinks for SeaOrmIntegrations {
+    async fn lead_for(&self, integration: IntegrationId, external_id: &str) -> Result<Option<LeadId>> {
+        let sql = "SELECT lead_id FROM integration_links WHERE integration_id = $1 AND external_id = $2";
+        let rows = self.all(sql, vec![integration.as_uuid().into(), external_id.to_owned().into()]).await?;
+        rows.first().map(|row| row.try_get::<Uuid>("", "lead_id").map(LeadId::from_uuid).map_err(corrupt)).transpose()
+    }
+
+    async fn link(&self, tenant: TenantId, integration: IntegrationId, external_id: &str, lead: LeadId) -> Result<()> {
+        let sql = "INSERT INTO integration_links (integration_id, external_id, tenant_id, lead_id, created_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (integration_id, external_id) DO UPDATE SET lead_id = excluded.lead_id";
+        let values = vec![
+            integration.as_uuid().into(),
+            external_id.to_owned().into(),
+            tenant.as_uuid().into(),
+            lead.as_uuid().into(),
+            millis(Utc::now()),
+        ];
+        self.execute(sql, values).await?;
+        Ok(())
     }
 }
