@@ -21,6 +21,7 @@ mod password;
 mod refresh;
 mod rsa_pem;
 mod sealing;
+mod standard_webhooks;
 mod token;
 
 pub use booking_tokens::BookingTokenIssuer;
@@ -29,4 +30,5 @@ pub use error::{CryptoError, TokenRejection};
 pub use password::BcryptPasswordHasher;
 pub use refresh::{NewRefreshToken, REFRESH_TOKEN_BYTES, RefreshTokenIssuer, hash_refresh_token, random_secret};
 pub use sealing::AesGcmKeyring;
+pub use standard_webhooks::{InvalidWebhookSecret, generate_webhook_secret, sign_webhook, verify_webhook};
 pub use token::{JwtAlgorithm, JwtTokenSigner, JwtVerifier};

@@ -3,4 +3,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod jwt_vectors;
+mod standard_webhooks;
 mod token_signer;
