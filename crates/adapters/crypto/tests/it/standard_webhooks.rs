@@ -14,7 +14,8 @@ const VECTORS: &str =
 fn we_sign_exactly_as_the_official_library() {
     let vectors: Value = serde_json::from_str(VECTORS).unwrap();
     for v in vectors["vectors"].as_array().unwrap() {
-        let (secret, id, body) = (v["secret"].as_str().unwrap(), v["id"].as_str().unwrap(), v["body"].as_str().unwrap());
+        let (secret, id, body) =
+            (v["secret"].as_str().unwrap(), v["id"].as_str().unwrap(), v["body"].as_str().unwrap());
         let timestamp = v["timestamp"].as_i64().unwrap();
         assert_eq!(sign_webhook(secret, id, timestamp, body.as_bytes()).unwrap(), v["signature"], "{id}");
         let now = v["verify_now"].as_i64().unwrap();

@@ -1,0 +1,89 @@
+//! Which addresses a tenant-chosen URL may not reach.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Why `ip` may not be reached, or `None` when it is a public address.
+#[must_use]
+pub fn forbidden_reason(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => v4_reason(v4),
+        IpAddr::V6(v6) => v6_reason(v6),
+    }
+}
+
+fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, c, _] = ip.octets();
+    Some(match (a, b, c) {
+        (0, _, _) => "unspecified",
+        (127, _, _) => "loopback",
+        (10, _, _) | (192, 168, _) => "private",
+        (172, 16..=31, _) => "private",
+        (169, 254, _) => "link-local (cloud metadata)",
+        (100, 64..=127, _) => "shared (CGNAT)",
+        (192, 0, 0) => "IETF protocol",
+        (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => "documentation",
+        (198, 18 | 19, _) => "benchmarking",
+        (224..=239, _, _) => "multicast",
+        (240..=255, _, _) => "reserved",
+        _ => return None,
+    })
+}
+
+fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return v4_reason(v4);
+    }
+    let segments = ip.segments();
+    // NAT64 (64:ff9b::/96) embeds an IPv4 address.
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let [a, b] = segments[6].to_be_bytes();
+        let [c, d] = segments[7].to_be_bytes();
+        return v4_reason(Ipv4Addr::new(a, b, c, d));
+    }
+    Some(match segments[0] {
+        _ if ip.is_unspecified() => "unspecified",
+        _ if ip.is_loopback() => "loopback",
+        0 if segments[1..6] == [0, 0, 0, 0, 0] => "IPv4-compatible",
+        0xfc00..=0xfdff => "private (unique local)",
+        0xfe80..=0xfebf => "link-local",
+        0xff00..=0xffff => "multicast",
+        0x2001 if segments[1] == 0x0db8 => "documentation",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inside_addresses_are_named_and_public_ones_pass() {
+        for (ip, reason) in [
+            ("127.0.0.1", "loopback"),
+            ("127.8.9.1", "loopback"),
+            ("0.0.0.0", "unspecified"),
+            ("10.1.2.3", "private"),
+            ("172.16.0.1", "private"),
+            ("172.31.255.255", "private"),
+            ("192.168.1.1", "private"),
+            ("169.254.169.254", "link-local (cloud metadata)"),
+            ("100.100.100.200", "shared (CGNAT)"),
+            ("224.0.0.1", "multicast"),
+            ("255.255.255.255", "reserved"),
+            ("::1", "loopback"),
+            ("::", "unspecified"),
+            ("::ffff:127.0.0.1", "loopback"),
+            ("::ffff:169.254.169.254", "link-local (cloud metadata)"),
+            ("64:ff9b::a00:1", "private"),
+            ("::127.0.0.1", "IPv4-compatible"),
+            ("fd00:ec2::254", "private (unique local)"),
+            ("fe80::1", "link-local"),
+            ("ff02::1", "multicast"),
+        ] {
+            assert_eq!(forbidden_reason(ip.parse().unwrap()), Some(reason), "{ip}");
+        }
+        for ip in ["93.184.216.34", "172.32.0.1", "100.128.0.1", "8.8.8.8", "2606:4700::1111", "64:ff9b::808:808"] {
+            assert_eq!(forbidden_reason(ip.parse().unwrap()), None, "{ip}");
+        }
+    }
+}
