@@ -84,7 +84,8 @@ pub async fn integrations(
         std::sync::Arc::new(VendorChecks::new(settings)),
         std::sync::Arc::new(frontdesk_kernel::SystemClock),
     )
-    .await?)
+    .await?
+    .with_url_policy(std::sync::Arc::new(EgressPolicy(egress(settings)))))
 }
 
 /// `frontdesk-api rotate-encryption-key`: re-seals every credential under
@@ -145,6 +146,7 @@ pub fn inbound_events(
 /// Tries credentials against the real vendor APIs.
 #[derive(Clone, Debug)]
 pub struct VendorChecks {
+    egress: frontdesk_webhooks::Egress,
     twilio: String,
     postmark: String,
     openai: String,
@@ -157,10 +159,63 @@ impl VendorChecks {
     pub fn new(settings: &Settings) -> Self {
         let urls = &settings.vendor_urls;
         Self {
+            egress: egress(settings),
             twilio: urls.twilio.clone(),
             postmark: urls.postmark.clone(),
             openai: urls.openai.clone(),
             gohighlevel: urls.gohighlevel.clone(),
+        }
+    }
+}
+
+/// The egress guard for tenant-chosen URLs: private addresses only with
+/// `ALLOW_PRIVATE_WEBHOOKS`, `http://` only outside production.
+#[must_use]
+pub fn egress(settings: &Settings) -> frontdesk_webhooks::Egress {
+    let allow_http = settings.app_env != crate::settings::AppEnv::Production;
+    frontdesk_webhooks::Egress::new(Duration::from_secs(15), settings.vendor_urls.allow_private_webhooks, allow_http)
+}
+
+/// The SSRF rule at creation: a URL resolving to an inside address is
+/// refused; one that does not resolve yet is accepted (every delivery
+/// resolves and checks again).
+#[derive(Clone, Debug)]
+pub struct EgressPolicy(pub frontdesk_webhooks::Egress);
+
+#[async_trait]
+impl frontdesk_integrations::UrlPolicy for EgressPolicy {
+    async fn check(&self, url: &str) -> Result<(), String> {
+        match self.0.vet(url).await {
+            Ok(_) | Err(frontdesk_webhooks::EgressError::Unreachable(_)) => Ok(()),
+            Err(frontdesk_webhooks::EgressError::Refused(why)) => Err(why),
+        }
+    }
+}
+
+impl VendorChecks {
+    /// A signed `integration.test` event to a webhook integration's URL.
+    async fn ping(&self, settings: &JsonObject, secrets: &Secrets) -> Result<String, String> {
+        let url = text(settings, "url").unwrap_or_default();
+        let id = format!("msg_{}", uuid::Uuid::now_v7().simple());
+        let now = chrono::Utc::now();
+        let body =
+            serde_json::json!({"type": "integration.test", "timestamp": now.to_rfc3339(), "data": {}}).to_string();
+        let mut headers =
+            vec![("webhook-id".to_owned(), id.clone()), ("webhook-timestamp".to_owned(), now.timestamp().to_string())];
+        if let Some(secret) = secrets.str("signingSecret") {
+            let signature = frontdesk_crypto::sign_webhook(secret, &id, now.timestamp(), body.as_bytes())
+                .map_err(|e| e.to_string())?;
+            headers.push(("webhook-signature".to_owned(), signature));
+        }
+        match self.egress.post(url, &headers, body.into_bytes()).await {
+            Ok(answer) if (200..300).contains(&answer.status) => {
+                Ok(format!("the endpoint answered {} in {} ms", answer.status, answer.latency.as_millis()))
+            }
+            Ok(answer) => {
+                let excerpt: String = answer.excerpt.chars().take(200).collect();
+                Err(format!("the endpoint answered {}: {excerpt}", answer.status))
+            }
+            Err(err) => Err(format!("the endpoint was not called: {err}")),
         }
     }
 }
@@ -200,7 +255,8 @@ impl ConnectionCheck for VendorChecks {
                 let token = secret(secrets, "privateIntegrationToken");
                 frontdesk_gohighlevel::check_location(&self.gohighlevel, &token, location, budget).await
             }
-            IntegrationKind::GoogleCalendar | IntegrationKind::Webhook => {
+            IntegrationKind::Webhook => self.ping(settings, secrets).await,
+            IntegrationKind::GoogleCalendar => {
                 Err(format!("checking {kind} integrations is not available in this version yet"))
             }
         };

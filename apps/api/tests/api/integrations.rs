@@ -266,7 +266,9 @@ async fn key_rotation_while_the_api_serves(profile: Profile) {
 crate::per_profile!(
     a_full_life_cycle_never_shows_a_secret,
     key_rotation_while_the_api_serves,
-    gohighlevel_contacts_become_leads_only_when_signed
+    gohighlevel_contacts_become_leads_only_when_signed,
+    webhook_endpoints_inside_our_network_are_refused,
+    a_webhook_check_is_a_delivery_the_standard_webhooks_algorithm_verifies
 );
 
 const GHL_VECTORS: &str =
@@ -354,4 +356,141 @@ async fn gohighlevel_contacts_become_leads_only_when_signed(profile: Profile) {
     }
     let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("webhook_rejections_total{vendor=\"gohighlevel\"} 5"), "{metrics}");
+}
+
+/// One request as a receiver saw it.
+#[derive(Clone, Debug, Default)]
+struct Received {
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> &str {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// A webhook receiver on 127.0.0.1 answering `status`, keeping what it got.
+async fn receiver(status: &'static str) -> (String, Arc<Mutex<Vec<Received>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://127.0.0.1:{}/hooks/frontdesk", listener.local_addr().unwrap().port());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let keep = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut raw = Vec::new();
+            let mut buffer = [0u8; 8192];
+            let (head_end, length) = loop {
+                let n = socket.read(&mut buffer).await.unwrap_or(0);
+                if n == 0 {
+                    break (raw.len(), 0);
+                }
+                raw.extend_from_slice(&buffer[..n]);
+                if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .unwrap_or(0);
+                    break (end + 4, length);
+                }
+            };
+            while raw.len() < head_end + length {
+                let n = socket.read(&mut buffer).await.unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                raw.extend_from_slice(&buffer[..n]);
+            }
+            let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
+            let headers = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .collect();
+            keep.lock().unwrap().push(Received { headers, body: raw[head_end..].to_vec() });
+            let reply = format!("HTTP/1.1 {status}\r\ncontent-length: 4\r\nconnection: close\r\n\r\nnope");
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    (url, seen)
+}
+
+/// Loopback, private and metadata URLs are refused when an integration is
+/// made or changed (by literal and by a name resolving there); nothing is stored.
+async fn webhook_endpoints_inside_our_network_are_refused(profile: Profile) {
+    let app = TestApp::builder(profile).spawn().await;
+    let owner = Owner::create(&app, "ssrf.test").await;
+    let (url, seen) = receiver("200 OK").await;
+    let localhost = url.replace("127.0.0.1", "localhost");
+    for (target, reason) in [
+        (url.as_str(), "loopback"),
+        (localhost.as_str(), "localhost resolves to"),
+        ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
+        ("http://[::ffff:10.0.0.7]/hook", "private"),
+    ] {
+        let body = json!({"kind": "webhook", "name": "Hook", "settings": {"url": target}});
+        let answer = app.expect(&owner.token, Method::POST, "/api/v1/integrations", Some(body), 400).await;
+        let message = answer["message"][0].as_str().unwrap();
+        assert!(message.starts_with("settings.url:") && message.contains(reason), "{target}: {answer}");
+    }
+    assert_eq!(app.expect(&owner.token, Method::GET, "/api/v1/integrations", None, 200).await["total"], 0);
+    let body = json!({"kind": "webhook", "name": "Hook", "settings": {"url": "https://hooks.example.com/frontdesk"}});
+    let created = app.expect(&owner.token, Method::POST, "/api/v1/integrations", Some(body), 201).await;
+    let path = format!("/api/v1/integrations/{}", created["id"].as_str().unwrap());
+    let answer = app.expect(&owner.token, Method::PATCH, &path, Some(json!({"settings": {"url": url}})), 400).await;
+    assert!(answer["message"][0].as_str().unwrap().contains("loopback"), "{answer}");
+    assert!(seen.lock().unwrap().is_empty(), "the receiver was never called");
+}
+
+/// With private receivers allowed (tests, self-hosting), `test` delivers a
+/// signed `integration.test` event that a receiver verifies with the
+/// Standard Webhooks algorithm; a failing receiver makes it a failed check.
+async fn a_webhook_check_is_a_delivery_the_standard_webhooks_algorithm_verifies(profile: Profile) {
+    let app = TestApp::builder(profile).env("ALLOW_PRIVATE_WEBHOOKS", "true").spawn().await;
+    let owner = Owner::create(&app, "hooks.test").await;
+    let secret = frontdesk_crypto::generate_webhook_secret().unwrap();
+    let (url, seen) = receiver("200 OK").await;
+    let body = json!({"kind": "webhook", "name": "Hook", "settings": {"url": url, "signingSecret": secret}});
+    let created = app.expect(&owner.token, Method::POST, "/api/v1/integrations", Some(body), 201).await;
+    assert_eq!(created["secretFields"], json!(["signingSecret"]));
+    let id = created["id"].as_str().unwrap();
+    let tested = app.expect(&owner.token, Method::POST, &format!("/api/v1/integrations/{id}/test"), None, 200).await;
+    assert_eq!(
+        (tested["ok"].as_bool(), tested["integration"]["status"].as_str()),
+        (Some(true), Some("active")),
+        "{tested}"
+    );
+    let delivered = seen.lock().unwrap().first().cloned().expect("one delivery");
+    let now = chrono::Utc::now().timestamp();
+    assert!(frontdesk_crypto::verify_webhook(
+        &[&secret],
+        delivered.header("webhook-id"),
+        delivered.header("webhook-timestamp"),
+        delivered.header("webhook-signature"),
+        &delivered.body,
+        now,
+        300
+    ));
+    let event: Value = serde_json::from_slice(&delivered.body).unwrap();
+    assert_eq!(event["type"], "integration.test");
+    assert!(!String::from_utf8_lossy(&delivered.body).contains(&secret));
+
+    let (failing, _) = receiver("500 Internal Server Error").await;
+    let body = json!({"kind": "webhook", "name": "Down", "settings": {"url": failing}});
+    let down = app.expect(&owner.token, Method::POST, "/api/v1/integrations", Some(body), 201).await;
+    let tested = app
+        .expect(
+            &owner.token,
+            Method::POST,
+            &format!("/api/v1/integrations/{}/test", down["id"].as_str().unwrap()),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(tested["ok"], false);
+    assert!(tested["message"].as_str().unwrap().contains("answered 500"), "{tested}");
 }

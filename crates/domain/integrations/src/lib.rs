@@ -23,7 +23,9 @@ pub mod testing;
 
 pub use error::{IntegrationsError, Result};
 pub use integration::{Integration, IntegrationId, IntegrationKind, IntegrationStatus};
-pub use ports::{CheckOutcome, ConnectionCheck, IntegrationRepository, SecretCipher, TemplateSource};
+pub use ports::{
+    AnyUrl, CheckOutcome, ConnectionCheck, IntegrationRepository, SecretCipher, TemplateSource, UrlPolicy,
+};
 pub use secret::{SealedSecret, Secrets};
 pub use service::{Credentials, IntegrationChange, Integrations, NewIntegration, RotationReport};
 pub use template::{IntegrationTemplate, SplitSettings, TemplateCatalog};

@@ -142,3 +142,21 @@ pub trait ConnectionCheck: Send + Sync + 'static {
         budget: Duration,
     ) -> CheckOutcome;
 }
+
+/// Whether a tenant-chosen URL may be called (the SSRF rule, after DNS).
+#[async_trait]
+pub trait UrlPolicy: Send + Sync + 'static {
+    /// `Err(why)` when `url` may not be called.
+    async fn check(&self, url: &str) -> std::result::Result<(), String>;
+}
+
+/// Every URL allowed (in-memory tests; the real policy is the egress adapter's).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnyUrl;
+
+#[async_trait]
+impl UrlPolicy for AnyUrl {
+    async fn check(&self, _: &str) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}

@@ -11,7 +11,9 @@
 
 use crate::error::{IntegrationsError, Result};
 use crate::integration::{Integration, IntegrationId, IntegrationKind, IntegrationStatus};
-use crate::ports::{CheckOutcome, ConnectionCheck, IntegrationRepository, SecretCipher, TemplateSource};
+use crate::ports::{
+    AnyUrl, CheckOutcome, ConnectionCheck, IntegrationRepository, SecretCipher, TemplateSource, UrlPolicy,
+};
 use crate::secret::{SealedSecret, Secrets};
 use crate::template::{SplitSettings, TemplateCatalog};
 use chrono::{DateTime, Utc};
@@ -73,7 +75,11 @@ pub struct Integrations {
     checks: Arc<dyn ConnectionCheck>,
     clock: Arc<dyn Clock>,
     check_budget: Duration,
+    urls: Arc<dyn UrlPolicy>,
 }
+
+/// Top-level settings holding a URL we will call: checked by the [`UrlPolicy`].
+const URL_FIELDS: &[&str] = &["url"];
 
 impl std::fmt::Debug for Integrations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -111,7 +117,7 @@ impl Integrations {
     ) -> Result<Self> {
         let catalog = TemplateCatalog::new(templates.templates().await?)
             .map_err(|e| IntegrationsError::storage(std::io::Error::other(e)))?;
-        Ok(Self { repo, catalog, cipher, checks, clock, check_budget: Self::CHECK_BUDGET })
+        Ok(Self { repo, catalog, cipher, checks, clock, check_budget: Self::CHECK_BUDGET, urls: Arc::new(AnyUrl) })
     }
 
     /// The same use case with another connection-check budget.
@@ -119,6 +125,24 @@ impl Integrations {
     pub const fn with_check_budget(mut self, budget: Duration) -> Self {
         self.check_budget = budget;
         self
+    }
+
+    /// The same use case refusing settings URLs that `urls` refuses.
+    #[must_use]
+    pub fn with_url_policy(mut self, urls: Arc<dyn UrlPolicy>) -> Self {
+        self.urls = urls;
+        self
+    }
+
+    /// Adds a `settings.<field>` error for every URL setting the policy refuses.
+    async fn check_urls(&self, settings: &JsonObject, errors: &mut ValidationErrors) {
+        for field in URL_FIELDS {
+            if let Some(url) = settings.get(field).and_then(Value::as_str)
+                && let Err(why) = self.urls.check(url).await
+            {
+                errors.add(format!("settings.{field}"), why);
+            }
+        }
     }
 
     /// The compiled templates.
@@ -167,9 +191,15 @@ impl Integrations {
             },
             None => None,
         };
+        if let Some(split) = &split {
+            self.check_urls(&split.public, &mut errors).await;
+        }
         let (Some(kind), Some(name), Some(SplitSettings { public, secrets })) = (kind, name, split) else {
             return Err(errors.into());
         };
+        if !errors.is_empty() {
+            return Err(errors.into());
+        }
         let now = stamp(self.clock.now(), None);
         let id = IntegrationId::new();
         let integration = Integration {
@@ -247,6 +277,9 @@ impl Integrations {
                 None
             }
         };
+        if let Some(split) = &split {
+            self.check_urls(&split.public, &mut errors).await;
+        }
         if !errors.is_empty() {
             return Err(errors.into());
         }

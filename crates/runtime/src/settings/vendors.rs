@@ -203,6 +203,9 @@ pub struct VendorUrls {
     /// `GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY`: the Ed25519 key GoHighLevel signs
     /// webhooks with (PEM or base64); default its published key.
     pub gohighlevel_webhook_key: Option<String>,
+    /// `ALLOW_PRIVATE_WEBHOOKS`: tenant-chosen URLs may resolve to private,
+    /// loopback or link-local addresses (tests, self-hosting; default false).
+    pub allow_private_webhooks: bool,
 }
 
 impl VendorUrls {
@@ -224,6 +227,7 @@ impl VendorUrls {
                 .map(str::trim)
                 .filter(|k| !k.is_empty())
                 .map(str::to_owned),
+            allow_private_webhooks: r.flag("ALLOW_PRIVATE_WEBHOOKS", false),
         }
     }
 }
