@@ -95,7 +95,7 @@ async fn rotate_encryption_key(settings: Settings) -> ExitCode {
     }
     .await;
     match outcome {
-        Ok(report) if report.failed.is_empty() => {
+        Ok(report) if report.failed.is_empty() && report.complete => {
             tracing::info!(
                 resealed = report.resealed,
                 skipped = report.skipped,
@@ -103,11 +103,19 @@ async fn rotate_encryption_key(settings: Settings) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Ok(report) => {
+        Ok(report) if !report.failed.is_empty() => {
             tracing::error!(
                 resealed = report.resealed,
                 failed = report.failed.len(),
                 "some credentials did not open; add their key back to ENCRYPTION_KEYS and run again"
+            );
+            ExitCode::FAILURE
+        }
+        Ok(report) => {
+            tracing::error!(
+                resealed = report.resealed,
+                skipped = report.skipped,
+                "credentials kept changing during the rotation; run it again (is every api process on the new key?)"
             );
             ExitCode::FAILURE
         }

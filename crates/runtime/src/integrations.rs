@@ -237,7 +237,29 @@ impl ConnectionCheck for VendorChecks {
         secrets: &Secrets,
         budget: Duration,
     ) -> CheckOutcome {
-        let result = match kind {
+        let result = tokio::time::timeout(budget + Duration::from_secs(1), self.call(kind, settings, secrets, budget))
+            .await
+            .unwrap_or_else(|_| Err(format!("the {kind} check did not finish within {} s", budget.as_secs())));
+        match result {
+            Ok(reached) => CheckOutcome::Connected(reached),
+            Err(why) => {
+                tracing::info!(integration.kind = %kind, reason = %why, "integration check failed");
+                CheckOutcome::Failed(why)
+            }
+        }
+    }
+}
+
+impl VendorChecks {
+    /// Calls `kind`'s vendor.
+    async fn call(
+        &self,
+        kind: IntegrationKind,
+        settings: &JsonObject,
+        secrets: &Secrets,
+        budget: Duration,
+    ) -> Result<String, String> {
+        match kind {
             IntegrationKind::Twilio => {
                 let sid = text(settings, "accountSid").unwrap_or_default();
                 frontdesk_twilio::check_account(&self.twilio, sid, &secret(secrets, "authToken"), budget).await
@@ -246,9 +268,18 @@ impl ConnectionCheck for VendorChecks {
                 frontdesk_postmark::check_server(&self.postmark, &secret(secrets, "serverToken"), budget).await
             }
             IntegrationKind::OpenAi => {
-                let base = text(settings, "baseUrl").unwrap_or(&self.openai);
                 let key = secrets.str("apiKey").unwrap_or_default();
-                frontdesk_openai::check_models(base, key, text(settings, "model"), budget).await
+                let model = text(settings, "model");
+                match text(settings, "baseUrl") {
+                    // A tenant-chosen server is reached only through the egress guard.
+                    Some(base) => match self.egress.client_for(base).await {
+                        Ok((http, _)) => frontdesk_openai::check_models(&http, base, key, model, budget).await,
+                        Err(err) => Err(format!("the model server was not called: {err}")),
+                    },
+                    None => {
+                        frontdesk_openai::check_models(&reqwest::Client::new(), &self.openai, key, model, budget).await
+                    }
+                }
             }
             IntegrationKind::GoHighLevel => {
                 let location = text(settings, "locationId").unwrap_or_default();
@@ -258,13 +289,6 @@ impl ConnectionCheck for VendorChecks {
             IntegrationKind::Webhook => self.ping(settings, secrets).await,
             IntegrationKind::GoogleCalendar => {
                 Err(format!("checking {kind} integrations is not available in this version yet"))
-            }
-        };
-        match result {
-            Ok(reached) => CheckOutcome::Connected(reached),
-            Err(why) => {
-                tracing::info!(integration.kind = %kind, reason = %why, "integration check failed");
-                CheckOutcome::Failed(why)
             }
         }
     }

@@ -1,5 +1,7 @@
 //! Checking a tenant's OpenAI key: `GET {base}/models` (read-only, allowed
-//! for every key, served by OpenAI-compatible servers too).
+//! for every key, served by OpenAI-compatible servers too). The caller
+//! gives the HTTP client: for a tenant-chosen base URL, one pinned to its
+//! vetted addresses with redirects off (the egress guard's).
 
 use std::time::Duration;
 
@@ -9,13 +11,13 @@ use std::time::Duration;
 /// # Errors
 /// The reason, when the key or the server fail.
 pub async fn check_models(
+    http: &reqwest::Client,
     base_url: &str,
     api_key: &str,
     model: Option<&str>,
     budget: Duration,
 ) -> Result<String, String> {
-    let http = reqwest::Client::builder().timeout(budget).build().map_err(|e| e.to_string())?;
-    let mut request = http.get(format!("{}/models", base_url.trim_end_matches('/')));
+    let mut request = http.get(format!("{}/models", base_url.trim_end_matches('/'))).timeout(budget);
     if !api_key.is_empty() {
         request = request.bearer_auth(api_key);
     }

@@ -21,6 +21,7 @@ fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
         (169, 254, _) => "link-local (cloud metadata)",
         (100, 64..=127, _) => "shared (CGNAT)",
         (192, 0, 0) => "IETF protocol",
+        (192, 88, 99) => "6to4 relay",
         (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => "documentation",
         (198, 18 | 19, _) => "benchmarking",
         (224..=239, _, _) => "multicast",
@@ -34,11 +35,18 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
         return v4_reason(v4);
     }
     let segments = ip.segments();
-    // NAT64 (64:ff9b::/96) embeds an IPv4 address.
+    let embedded = |high: u16, low: u16| {
+        let [a, b] = high.to_be_bytes();
+        let [c, d] = low.to_be_bytes();
+        Ipv4Addr::new(a, b, c, d)
+    };
+    // NAT64 (64:ff9b::/96) embeds an IPv4 address in its last 32 bits.
     if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let [a, b] = segments[6].to_be_bytes();
-        let [c, d] = segments[7].to_be_bytes();
-        return v4_reason(Ipv4Addr::new(a, b, c, d));
+        return v4_reason(embedded(segments[6], segments[7]));
+    }
+    // 6to4 (2002::/16) embeds one in bits 16–47.
+    if segments[0] == 0x2002 {
+        return v4_reason(embedded(segments[1], segments[2])).or(Some("6to4"));
     }
     Some(match segments[0] {
         _ if ip.is_unspecified() => "unspecified",
@@ -46,6 +54,10 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
         0 if segments[1..6] == [0, 0, 0, 0, 0] => "IPv4-compatible",
         0xfc00..=0xfdff => "private (unique local)",
         0xfe80..=0xfebf => "link-local",
+        0xfec0..=0xfeff => "site-local",
+        0x64 if segments[1] == 0xff9b && segments[2] == 1 => "local NAT64",
+        0x100 if segments[1..4] == [0, 0, 0] => "discard",
+        0x2001 if segments[1] < 0x200 => "IETF protocol",
         0xff00..=0xffff => "multicast",
         0x2001 if segments[1] == 0x0db8 => "documentation",
         _ => return None,
@@ -79,6 +91,13 @@ mod tests {
             ("fd00:ec2::254", "private (unique local)"),
             ("fe80::1", "link-local"),
             ("ff02::1", "multicast"),
+            ("2002:7f00:1::", "loopback"),
+            ("2002:0808:0808::", "6to4"),
+            ("64:ff9b:1::1", "local NAT64"),
+            ("fec0::1", "site-local"),
+            ("2001::1", "IETF protocol"),
+            ("100::1", "discard"),
+            ("192.88.99.1", "6to4 relay"),
         ] {
             assert_eq!(forbidden_reason(ip.parse().unwrap()), Some(reason), "{ip}");
         }

@@ -17,6 +17,9 @@ mod address;
 pub use address::forbidden_reason;
 
 use std::net::SocketAddr;
+
+/// How much of an answer is read and kept.
+const EXCERPT_BYTES: usize = 1024;
 use std::time::{Duration, Instant};
 
 /// Why a request was not made or got no answer.
@@ -77,8 +80,9 @@ impl Egress {
         let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
         let addresses: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
-            Err(_) => tokio::net::lookup_host((host.as_str(), port))
+            Err(_) => tokio::time::timeout(self.timeout, tokio::net::lookup_host((host.as_str(), port)))
                 .await
+                .map_err(|_| EgressError::Unreachable(format!("{host} did not resolve in time")))?
                 .map_err(|_| EgressError::Unreachable(format!("{host} does not resolve")))?
                 .collect(),
         };
@@ -89,7 +93,9 @@ impl Egress {
             && let Some((address, why)) =
                 addresses.iter().find_map(|a| forbidden_reason(a.ip()).map(|why| (a.ip(), why)))
         {
-            return Err(EgressError::Refused(format!("{host} resolves to {address}, a {why} address")));
+            // The address itself stays in our logs: telling it to the tenant would map our network.
+            tracing::info!(%host, %address, why, "egress refused: the URL resolves inside our network");
+            return Err(EgressError::Refused(format!("the host resolves to a {why} address")));
         }
         Ok((parsed, addresses))
     }
@@ -100,6 +106,39 @@ impl Egress {
     /// # Errors
     /// As [`Self::vet`]; `Unreachable` when no answer came in time.
     pub async fn post(&self, url: &str, headers: &[(String, String)], body: Vec<u8>) -> Result<Answer, EgressError> {
+        let (client, parsed) = self.client_for(url).await?;
+        let host = parsed.host_str().unwrap_or_default().to_owned();
+        let mut request = client.post(parsed).header("content-type", "application/json").body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let started = Instant::now();
+        let mut response = request.send().await.map_err(|e| {
+            EgressError::Unreachable(if e.is_timeout() {
+                format!("no answer within {} s", self.timeout.as_secs_f32())
+            } else {
+                format!("{host} could not be reached")
+            })
+        })?;
+        let status = response.status().as_u16();
+        // At most 1 KiB of the answer is read: an endpoint streaming forever costs nothing.
+        let mut excerpt = Vec::new();
+        while excerpt.len() < EXCERPT_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk[..chunk.len().min(EXCERPT_BYTES - excerpt.len())]),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        Ok(Answer { status, latency: started.elapsed(), excerpt: String::from_utf8_lossy(&excerpt).into_owned() })
+    }
+
+    /// A client for `url` after [`Self::vet`]: it connects only to the vetted
+    /// addresses, follows no redirect and uses no proxy — for calls other
+    /// adapters make to a tenant-chosen base URL (an OpenAI-compatible server).
+    ///
+    /// # Errors
+    /// As [`Self::vet`].
+    pub async fn client_for(&self, url: &str) -> Result<(reqwest::Client, reqwest::Url), EgressError> {
         let (parsed, addresses) = self.vet(url).await?;
         let host = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
         let client = reqwest::Client::builder()
@@ -109,21 +148,6 @@ impl Egress {
             .no_proxy()
             .build()
             .map_err(|e| EgressError::Unreachable(e.to_string()))?;
-        let mut request = client.post(parsed).header("content-type", "application/json").body(body);
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        let started = Instant::now();
-        let response = request.send().await.map_err(|e| {
-            EgressError::Unreachable(if e.is_timeout() {
-                format!("no answer within {} s", self.timeout.as_secs_f32())
-            } else {
-                format!("{host} could not be reached")
-            })
-        })?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.unwrap_or_default();
-        let excerpt = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).into_owned();
-        Ok(Answer { status, latency: started.elapsed(), excerpt })
+        Ok((client, parsed))
     }
 }

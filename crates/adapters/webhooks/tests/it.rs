@@ -38,7 +38,7 @@ async fn inside_addresses_are_refused_by_literal_and_by_name() {
     let port = answering("200 OK").await;
     let guard = Egress::new(Duration::from_secs(5), false, true);
     refused(guard.post(&format!("http://127.0.0.1:{port}/hook"), &[], b"{}".to_vec()).await, "loopback");
-    refused(guard.post(&format!("http://localhost:{port}/hook"), &[], b"{}".to_vec()).await, "localhost resolves to");
+    refused(guard.post(&format!("http://localhost:{port}/hook"), &[], b"{}".to_vec()).await, "resolves to a loopback");
     refused(guard.vet("http://169.254.169.254/latest/meta-data").await, "cloud metadata");
     refused(guard.vet("http://[::ffff:10.0.0.1]/").await, "private");
     refused(guard.vet("http://[fd00:ec2::254]/").await, "unique local");

@@ -11,7 +11,9 @@
 //!
 //! A `pending` integration cannot go straight to `error`: until it has
 //! worked once there is nothing to recover, and it simply stays pending.
-//! Staying on the same status is not a transition.
+//! Staying on the same status is not a transition. Changing an
+//! integration's settings (not its name) sends it back to `pending`: the
+//! new credentials are used only once a check succeeds with them.
 
 use frontdesk_kernel::string_enum;
 

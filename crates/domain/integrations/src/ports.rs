@@ -76,12 +76,20 @@ pub trait IntegrationRepository: Send + Sync + 'static {
     ) -> Result<Vec<Integration>>;
 
     /// Replaces the credentials of integration `id` with `sealed` if they are
-    /// still sealed under `from_key` (a concurrent edit wins); returns
-    /// whether it did. `updated_at` is not changed: re-sealing is not an edit.
+    /// still sealed under `from_key` and the row's `updated_at` is still
+    /// `seen` (a concurrent edit wins), moving `updated_at` on by 1 ms so a
+    /// write prepared from the old row fails as a conflict; returns whether
+    /// it did.
     ///
     /// # Errors
     /// `Storage`.
-    async fn reseal(&self, id: IntegrationId, from_key: &str, sealed: &SealedSecret) -> Result<bool>;
+    async fn reseal(
+        &self,
+        id: IntegrationId,
+        from_key: &str,
+        seen: DateTime<Utc>,
+        sealed: &SealedSecret,
+    ) -> Result<bool>;
 }
 
 /// The integration templates, as seeded by the migrations.

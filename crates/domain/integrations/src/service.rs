@@ -22,8 +22,8 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Input of a new integration.
-#[derive(Clone, Debug, Default)]
+/// Input of a new integration (`Debug` shows the setting names only: they hold secrets).
+#[derive(Clone, Default)]
 pub struct NewIntegration {
     /// A template's kind (`twilio`, `gohighlevel`…).
     pub kind: String,
@@ -33,8 +33,9 @@ pub struct NewIntegration {
     pub settings: Option<Value>,
 }
 
-/// A change to an integration; absent fields stay as they are.
-#[derive(Clone, Debug, Default)]
+/// A change to an integration; absent fields stay as they are (`Debug`
+/// shows the setting names only).
+#[derive(Clone, Default)]
 pub struct IntegrationChange {
     /// New display name.
     pub name: Option<String>,
@@ -42,6 +43,30 @@ pub struct IntegrationChange {
     /// replaces (a secret too), `null` removes, an absent one is kept — so a
     /// client never has to send a secret back to change something else.
     pub settings: Option<Value>,
+}
+
+/// The names of a settings object, never its values.
+fn setting_names(settings: Option<&Value>) -> Vec<&str> {
+    settings.and_then(Value::as_object).map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default()
+}
+
+impl std::fmt::Debug for NewIntegration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewIntegration")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("settings", &setting_names(self.settings.as_ref()))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for IntegrationChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntegrationChange")
+            .field("name", &self.name)
+            .field("settings", &setting_names(self.settings.as_ref()))
+            .finish()
+    }
 }
 
 /// An integration's opened credentials, for the adapter that calls its vendor.
@@ -60,8 +85,11 @@ pub struct Credentials {
 pub struct RotationReport {
     /// Credentials now sealed under the current key.
     pub resealed: u64,
-    /// Credentials changed by someone else meanwhile (already current).
+    /// Times a row changed between being read and re-sealed (it is taken
+    /// again in the next pass).
     pub skipped: u64,
+    /// Whether the last pass found every openable row current (else run again).
+    pub complete: bool,
     /// Credentials that did not open (their key is no longer configured, or
     /// the bytes were altered), by integration id — they stay as they were.
     pub failed: Vec<IntegrationId>,
@@ -79,7 +107,7 @@ pub struct Integrations {
 }
 
 /// Top-level settings holding a URL we will call: checked by the [`UrlPolicy`].
-const URL_FIELDS: &[&str] = &["url"];
+const URL_FIELDS: &[&str] = &["url", "baseUrl"];
 
 impl std::fmt::Debug for Integrations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -291,6 +319,8 @@ impl Integrations {
                 integration.sealed_credentials = self.seal(id, &secrets)?;
                 integration.secret_fields = secrets.as_map().keys().cloned().collect();
                 integration.settings = public;
+                // New settings are unverified: nothing uses them until a check (or a call) succeeds.
+                integration.status = IntegrationStatus::Pending;
             }
             // Re-sealed under the current key even when unchanged, so a write
             // racing a key rotation can never put back an older key's value.
@@ -352,34 +382,52 @@ impl Integrations {
 
     /// Re-seals every credential not under the current key, `batch` at a
     /// time, calling `progress` with the running report after each batch.
-    /// Resumable: each credential is re-sealed on its own, so a run cut
-    /// short is finished by running it again.
+    /// A row is re-sealed only if it did not change since it was read, and
+    /// re-sealing moves its `updated_at` on, so a write prepared from the
+    /// old row (by a process still sealing with the old key) fails as a
+    /// conflict instead of putting the old key back; rows that raced are
+    /// taken again in another pass. Resumable: each credential is re-sealed
+    /// on its own, so a run cut short is finished by running it again.
     ///
     /// # Errors
     /// `Storage` (what was re-sealed before it stays re-sealed).
     pub async fn rotate(&self, batch: u32, mut progress: impl FnMut(&RotationReport) + Send) -> Result<RotationReport> {
+        /// Passes over the table at most: each re-takes the rows that changed during the one before.
+        const PASSES: usize = 5;
         let current = self.cipher.current_key_id().to_owned();
         let mut report = RotationReport::default();
-        let mut after = None;
-        loop {
-            let work = self.repo.sealed_under_other_keys(&current, after, batch.max(1)).await?;
-            let Some(last) = work.last() else { break };
-            after = Some(last.id);
-            for integration in &work {
-                let resealed = self.open(integration).and_then(|secrets| self.seal(integration.id, secrets.values()));
-                match resealed {
-                    Ok(sealed) => {
-                        let from = integration.sealed_credentials.key_id();
-                        if self.repo.reseal(integration.id, from, &sealed).await? {
-                            report.resealed += 1;
-                        } else {
-                            report.skipped += 1;
-                        }
+        for _ in 0..PASSES {
+            let mut after = None;
+            let mut raced = 0;
+            loop {
+                let work = self.repo.sealed_under_other_keys(&current, after, batch.max(1)).await?;
+                let Some(last) = work.last() else { break };
+                after = Some(last.id);
+                for integration in &work {
+                    if report.failed.contains(&integration.id) {
+                        continue;
                     }
-                    Err(_) => report.failed.push(integration.id),
+                    let resealed =
+                        self.open(integration).and_then(|secrets| self.seal(integration.id, secrets.values()));
+                    match resealed {
+                        Ok(sealed) => {
+                            let from = integration.sealed_credentials.key_id();
+                            if self.repo.reseal(integration.id, from, integration.updated_at, &sealed).await? {
+                                report.resealed += 1;
+                            } else {
+                                raced += 1;
+                            }
+                        }
+                        Err(_) => report.failed.push(integration.id),
+                    }
                 }
+                report.skipped += raced;
+                progress(&report);
             }
-            progress(&report);
+            if raced == 0 {
+                report.complete = true;
+                break;
+            }
         }
         Ok(report)
     }

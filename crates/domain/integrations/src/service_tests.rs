@@ -12,21 +12,57 @@ use std::sync::Arc;
 const TOKEN: &str = "0123456789abcdef-very-secret";
 
 fn templates() -> InMemoryTemplates {
-    InMemoryTemplates(vec![IntegrationTemplate {
-        kind: IntegrationKind::Twilio,
-        name: "Twilio".into(),
-        description: "Calls and texts".into(),
-        settings_schema: json!({
-            "type": "object", "additionalProperties": false,
-            "required": ["accountSid", "authToken"],
-            "properties": {
-                "accountSid": {"type": "string", "pattern": "^AC[0-9a-f]{32}$"},
-                "authToken": {"type": "string", "minLength": 16},
-                "fromNumber": {"type": "string", "pattern": "^\\+[1-9][0-9]{6,14}$"}
-            }
-        }),
-        secret_fields: vec!["authToken".into()],
-    }])
+    InMemoryTemplates(vec![
+        IntegrationTemplate {
+            kind: IntegrationKind::Twilio,
+            name: "Twilio".into(),
+            description: "Calls and texts".into(),
+            settings_schema: json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["accountSid", "authToken"],
+                "properties": {
+                    "accountSid": {"type": "string", "pattern": "^AC[0-9a-f]{32}$"},
+                    "authToken": {"type": "string", "minLength": 16},
+                    "fromNumber": {"type": "string", "pattern": "^\\+[1-9][0-9]{6,14}$"}
+                }
+            }),
+            secret_fields: vec!["authToken".into()],
+        },
+        IntegrationTemplate {
+            kind: IntegrationKind::Webhook,
+            name: "Webhook".into(),
+            description: "An endpoint".into(),
+            settings_schema: json!({"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}}),
+            secret_fields: Vec::new(),
+        },
+    ])
+}
+
+/// Refuses every URL naming 10.0.0.1.
+struct NoPrivate;
+
+#[async_trait::async_trait]
+impl crate::UrlPolicy for NoPrivate {
+    async fn check(&self, url: &str) -> Result<(), String> {
+        if url.contains("10.0.0.1") { Err("the host resolves to a private address".into()) } else { Ok(()) }
+    }
+}
+
+#[tokio::test]
+async fn urls_the_policy_refuses_are_a_validation_error_on_create_and_change() {
+    let w = world(TestCipher::new("k1"), vec![]).await;
+    let integrations = w.integrations.with_url_policy(Arc::new(NoPrivate));
+    let tenant = TenantId::new();
+    let hook =
+        |url: &str| NewIntegration { kind: "webhook".into(), name: "Hook".into(), settings: Some(json!({"url": url})) };
+    assert_eq!(fields(integrations.create(tenant, hook("http://10.0.0.1/x")).await.unwrap_err()), ["settings.url"]);
+    let created = integrations.create(tenant, hook("https://hooks.example.com/x")).await.unwrap();
+    let change = IntegrationChange { name: None, settings: Some(json!({"url": "http://10.0.0.1/y"})) };
+    assert_eq!(fields(integrations.update(tenant, created.id, change).await.unwrap_err()), ["settings.url"]);
+    assert_eq!(
+        w.repo.get(tenant, created.id).await.unwrap().settings.get("url"),
+        Some(&json!("https://hooks.example.com/x"))
+    );
 }
 
 struct World {
@@ -114,9 +150,19 @@ async fn a_change_merges_over_the_current_settings_without_resending_secrets() {
     let credentials = w.integrations.credentials(tenant, IntegrationKind::Twilio).await.unwrap().unwrap();
     assert_eq!(credentials.secrets.str("authToken"), Some(TOKEN), "the secret survived the change");
 
+    let renamed = IntegrationChange { name: Some("Main".into()), settings: None };
+    assert_eq!(w.integrations.update(tenant, created.id, renamed).await.unwrap().status, IntegrationStatus::Active);
     let removed = IntegrationChange { name: None, settings: Some(json!({"fromNumber": null})) };
     let changed = w.integrations.update(tenant, created.id, removed).await.unwrap();
     assert_eq!(changed.settings.to_value(), json!({"accountSid": sid()}));
+    assert_eq!(changed.status, IntegrationStatus::Pending, "new settings are unverified");
+    assert!(w.integrations.credentials(tenant, IntegrationKind::Twilio).await.unwrap().is_none());
+    let shown = format!(
+        "{:?} {:?}",
+        twilio("x"),
+        IntegrationChange { name: None, settings: Some(json!({"authToken": TOKEN})) }
+    );
+    assert!(!shown.contains(TOKEN) && shown.contains("authToken"), "{shown}");
 
     let before = w.repo.get(tenant, created.id).await.unwrap();
     let bad = IntegrationChange { name: Some(String::new()), settings: Some(json!({"authToken": null})) };
@@ -193,6 +239,7 @@ async fn rotation_reseals_everything_under_the_new_key_and_can_be_rerun() {
     let mut batches = Vec::new();
     let report = new.integrations.rotate(2, |r| batches.push(r.resealed)).await.unwrap();
     assert_eq!((report.resealed, report.skipped, report.failed.clone()), (5, 0, vec![lost.id]));
+    assert!(report.complete);
     assert_eq!(batches.last(), Some(&5));
     assert!(batches.len() >= 3, "progress after every batch: {batches:?}");
     for id in &ids {

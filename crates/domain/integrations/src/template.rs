@@ -46,13 +46,23 @@ impl std::fmt::Debug for TemplateCatalog {
     }
 }
 
-/// Settings split into what is stored in the clear and what is sealed.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+/// Settings split into what is stored in the clear and what is sealed
+/// (`Debug` shows the secrets' names only).
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct SplitSettings {
     /// Non-secret settings, returned by the API.
     pub public: JsonObject,
     /// Secret settings, sealed before storage.
     pub secrets: JsonObject,
+}
+
+impl std::fmt::Debug for SplitSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SplitSettings")
+            .field("public", &self.public)
+            .field("secrets", &self.secrets.as_map().keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl TemplateCatalog {

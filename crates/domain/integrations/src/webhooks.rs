@@ -21,6 +21,12 @@ use frontdesk_leads::{LeadChanges, LeadService, LeadsError, NewLead};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// How far an event's own `timestamp` (when it has one) may be from now.
+const MAX_EVENT_AGE_SECS: i64 = 300;
+
+/// Longest outside id kept (`integration_links.external_id`).
+const MAX_EXTERNAL_ID: usize = 100;
+
 /// A vendor's webhook signature scheme.
 pub trait WebhookSignatures: Send + Sync + 'static {
     /// Whether `signature` (the header, if sent) signs exactly `body`.
@@ -146,9 +152,19 @@ impl InboundEvents {
             .filter(Value::is_object)
             .ok_or_else(|| frontdesk_kernel::ValidationErrors::single("body", "must be a JSON object"))?;
         let event_type = text(&event, "type").unwrap_or("unknown").chars().take(60).collect::<String>();
+        if found.status == IntegrationStatus::Pending {
+            // Its location id is only what the tenant typed until a check proved the token is for it.
+            return Ok(Receipt::Ignored("the integration is not verified yet; run its test".into()));
+        }
         let expected = found.settings.get("locationId").and_then(Value::as_str);
         if text(&event, "locationId") != expected {
             return Ok(Receipt::Ignored("the event is for another GoHighLevel location".into()));
+        }
+        if let Some(sent) = text(&event, "timestamp").and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
+            let age = self.clock.now().signed_duration_since(sent);
+            if age.num_seconds().abs() > MAX_EVENT_AGE_SECS {
+                return Ok(Receipt::Ignored("the event is older than 5 minutes (a replay?)".into()));
+            }
         }
         let event_id = match text(&event, "webhookId") {
             Some(id) => format!("webhook:{}", id.chars().take(150).collect::<String>()),
@@ -169,8 +185,8 @@ impl InboundEvents {
 
     /// A contact created or changed in GoHighLevel: its lead, created or updated.
     async fn contact(&self, tenant: TenantId, integration: IntegrationId, contact: &Value) -> Result<Receipt> {
-        let Some(contact_id) = text(contact, "id") else {
-            return Ok(Receipt::Ignored("the contact has no id".into()));
+        let Some(contact_id) = text(contact, "id").filter(|id| id.len() <= MAX_EXTERNAL_ID) else {
+            return Ok(Receipt::Ignored("the contact has no usable id".into()));
         };
         let name = text(contact, "name").map(str::to_owned).or_else(|| {
             let parts: Vec<_> = [text(contact, "firstName"), text(contact, "lastName")].into_iter().flatten().collect();

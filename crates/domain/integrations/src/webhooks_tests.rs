@@ -115,8 +115,21 @@ async fn a_contact_becomes_a_lead_once_and_its_changes_follow() {
 }
 
 #[tokio::test]
-async fn events_for_another_location_or_of_unused_types_are_ignored() {
-    let w = world(IntegrationStatus::Pending).await;
+async fn events_for_another_location_stale_or_of_unused_types_are_ignored() {
+    let pending = world(IntegrationStatus::Pending).await;
+    let body = contact("ContactCreate", "José");
+    let receipt = pending.events.gohighlevel(pending.integration, &body, Some(&sign(&body))).await.unwrap();
+    assert!(matches!(receipt, Receipt::Ignored(why) if why.contains("not verified")));
+    let w = world(IntegrationStatus::Error).await;
+    let old =
+        json!({"type": "ContactUpdate", "locationId": "loc_Acme", "id": "ct_1", "timestamp": "2020-01-01T00:00:00Z"})
+            .to_string();
+    let receipt = w.events.gohighlevel(w.integration, old.as_bytes(), Some(&sign(old.as_bytes()))).await;
+    assert!(matches!(receipt.unwrap(), Receipt::Ignored(why) if why.contains("older than 5 minutes")));
+    let long =
+        json!({"type": "ContactCreate", "locationId": "loc_Acme", "id": "x".repeat(101), "name": "Eve"}).to_string();
+    let receipt = w.events.gohighlevel(w.integration, long.as_bytes(), Some(&sign(long.as_bytes()))).await;
+    assert!(matches!(receipt.unwrap(), Receipt::Ignored(why) if why.contains("no usable id")));
     let foreign = json!({"type": "ContactCreate", "locationId": "loc_Other", "id": "ct_9", "name": "Eve"}).to_string();
     let receipt = w.events.gohighlevel(w.integration, foreign.as_bytes(), Some(&sign(foreign.as_bytes()))).await;
     assert!(matches!(receipt.unwrap(), Receipt::Ignored(why) if why.contains("another GoHighLevel location")));

@@ -136,9 +136,12 @@ async fn the_descriptions_429_is_retried_then_reported_within_the_budget() {
 async fn a_key_check_lists_the_models_as_openais_description_serves_them() {
     let Some(prism) = prism() else { return };
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
     let reached =
-        frontdesk_openai::check_models(&prism.base, "sk-test", Some("gpt-4o-mini"), Duration::from_secs(10)).await;
+        frontdesk_openai::check_models(&http, &prism.base, "sk-test", Some("gpt-4o-mini"), Duration::from_secs(10))
+            .await;
     assert!(reached.as_ref().is_ok_and(|r| r.starts_with("the model server lists")), "{reached:?}");
-    let why = frontdesk_openai::check_models("http://127.0.0.1:9", "sk-test", None, Duration::from_secs(5)).await;
+    let why =
+        frontdesk_openai::check_models(&http, "http://127.0.0.1:9", "sk-test", None, Duration::from_secs(5)).await;
     assert!(why.unwrap_err().contains("could not be reached"));
 }

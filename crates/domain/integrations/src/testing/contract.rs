@@ -101,10 +101,17 @@ pub async fn integrations(repo: &dyn IntegrationRepository, [tenant, other]: [Te
     assert_eq!(rest.len(), 1);
     assert!(rest[0].id > first[0].id, "ordered by id");
     let resealed = SealedSecret::new("k3", vec![7; 30]);
-    assert!(!repo.reseal(crm.id, "k1", &resealed).await.expect("wrong from-key"), "a concurrent change wins");
-    assert!(repo.reseal(crm.id, "k2", &resealed).await.expect("reseal"));
+    let seen = crm.updated_at;
+    assert!(!repo.reseal(crm.id, "k1", seen, &resealed).await.expect("wrong from-key"), "a concurrent change wins");
+    let later = seen + Duration::seconds(1);
+    assert!(!repo.reseal(crm.id, "k2", later, &resealed).await.expect("changed row"), "an edit since the read wins");
+    assert!(repo.reseal(crm.id, "k2", seen, &resealed).await.expect("reseal"));
     let stored = repo.get(tenant, crm.id).await.expect("get");
-    assert_eq!((stored.sealed_credentials, stored.updated_at), (resealed, crm.updated_at));
+    assert_eq!((&stored.sealed_credentials, stored.updated_at), (&resealed, seen + Duration::milliseconds(1)));
+    let mut prepared_before = crm.clone();
+    prepared_before.name = "Written from the old row".into();
+    let err = repo.update(&prepared_before, seen).await.expect_err("a write prepared before the reseal");
+    assert!(matches!(err, IntegrationsError::Conflict), "{err:?}");
     assert_eq!(repo.sealed_under_other_keys("k3", None, 10).await.expect("work").len(), 1);
 }
 

@@ -79,11 +79,18 @@ impl IntegrationRepository for InMemoryIntegrations {
         Ok(found)
     }
 
-    async fn reseal(&self, id: IntegrationId, from_key: &str, sealed: &SealedSecret) -> Result<bool> {
+    async fn reseal(
+        &self,
+        id: IntegrationId,
+        from_key: &str,
+        seen: DateTime<Utc>,
+        sealed: &SealedSecret,
+    ) -> Result<bool> {
         let mut all = lock(&self.0);
-        match all.iter_mut().find(|i| i.id == id && i.sealed_credentials.key_id() == from_key) {
+        match all.iter_mut().find(|i| i.id == id && i.sealed_credentials.key_id() == from_key && i.updated_at == seen) {
             Some(i) if !i.sealed_credentials.is_empty() => {
                 i.sealed_credentials = sealed.clone();
+                i.updated_at = seen + chrono::Duration::milliseconds(1);
                 Ok(true)
             }
             _ => Ok(false),

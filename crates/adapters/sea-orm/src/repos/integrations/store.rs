@@ -206,14 +206,22 @@ impl IntegrationRepository for SeaOrmIntegrations {
         self.decode_all(&sql, vec![key_id.to_owned().into(), after.into(), i64::from(limit).into()]).await
     }
 
-    async fn reseal(&self, id: IntegrationId, from_key: &str, sealed: &SealedSecret) -> Result<bool> {
-        let sql = "UPDATE integrations SET credentials = $1, credentials_key_id = $2
-             WHERE id = $3 AND credentials_key_id = $4 AND credentials <> ''";
+    async fn reseal(
+        &self,
+        id: IntegrationId,
+        from_key: &str,
+        seen: DateTime<Utc>,
+        sealed: &SealedSecret,
+    ) -> Result<bool> {
+        let sql = "UPDATE integrations SET credentials = $1, credentials_key_id = $2, updated_at = $3
+             WHERE id = $4 AND credentials_key_id = $5 AND updated_at = $6 AND credentials <> ''";
         let values = vec![
             B64.encode(sealed.as_bytes()).into(),
             sealed.key_id().to_owned().into(),
+            millis(seen + chrono::Duration::milliseconds(1)),
             id.as_uuid().into(),
             from_key.to_owned().into(),
+            millis(seen),
         ];
         Ok(self.execute(sql, values).await? == 1)
     }
