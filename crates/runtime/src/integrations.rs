@@ -77,14 +77,13 @@ pub async fn integrations(
     store: &frontdesk_sea_orm::SqlStore,
 ) -> Result<frontdesk_integrations::Integrations, crate::services::ServicesError> {
     let repo = std::sync::Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(store.clone()));
-    Ok(frontdesk_integrations::Integrations::load(
+    Ok(frontdesk_integrations::Integrations::new(
         repo.clone(),
-        repo.as_ref(),
+        repo,
         std::sync::Arc::new(keyring(settings)?),
         std::sync::Arc::new(VendorChecks::new(settings)),
         std::sync::Arc::new(frontdesk_kernel::SystemClock),
     )
-    .await?
     .with_url_policy(std::sync::Arc::new(EgressPolicy(egress(settings)))))
 }
 

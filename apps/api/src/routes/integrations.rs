@@ -132,11 +132,11 @@ pub struct IntegrationTestBody {
 
 /// The templates every integration is made from.
 #[utoipa::path(tag = "integrations", security(("bearer" = [])),
-    responses((status = 200, body = IntegrationTemplateList)))]
+    responses((status = 200, body = IntegrationTemplateList), (status = 503, body = crate::error::ErrorBody)))]
 #[get("/api/v1/integration-templates")]
-async fn templates(integrations: web::Data<Integrations>, _scope: TenantScope) -> HttpResponse {
-    let data = integrations.catalog().all().map(IntegrationTemplateBody::from).collect();
-    HttpResponse::Ok().json(IntegrationTemplateList { data })
+async fn templates(integrations: web::Data<Integrations>, _scope: TenantScope) -> Result<HttpResponse, ApiError> {
+    let data = integrations.catalog().await?.all().map(IntegrationTemplateBody::from).collect();
+    Ok(HttpResponse::Ok().json(IntegrationTemplateList { data }))
 }
 
 /// The sub-account's integrations (disconnected ones included), oldest first.

@@ -236,6 +236,9 @@ pub async fn spawn_app_with(profile: Profile, extra: &[(&str, &str)]) -> TestApp
     for (key, value) in extra {
         vars.insert((*key).to_owned(), (*value).to_owned());
     }
+    if vars.get("APP_ENV").map(String::as_str) == Some("production") && !vars.contains_key("ENCRYPTION_KEYS") {
+        vars.insert("ENCRYPTION_KEYS".into(), "test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into());
+    }
     let database_url = vars["DATABASE_URL"].clone();
     let settings = Settings::from_vars(&vars).expect("test settings");
     let app = Application::build(settings).await.expect("app builds");

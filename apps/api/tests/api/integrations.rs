@@ -205,15 +205,13 @@ async fn key_rotation_while_the_api_serves(profile: Profile) {
         let keyring = Arc::new(frontdesk_crypto::AesGcmKeyring::parse(keys).unwrap());
         let (repo, checks) = (repo.clone(), Arc::new(ScriptedChecks::default()));
         async move {
-            let integrations = Integrations::load(
+            let integrations = Integrations::new(
                 repo.clone(),
-                repo.as_ref(),
+                repo.clone(),
                 keyring,
                 checks.clone(),
                 Arc::new(frontdesk_kernel::SystemClock),
-            )
-            .await
-            .unwrap();
+            );
             (integrations, checks)
         }
     };

@@ -98,7 +98,8 @@ pub struct RotationReport {
 /// The integrations use case.
 pub struct Integrations {
     repo: Arc<dyn IntegrationRepository>,
-    catalog: TemplateCatalog,
+    templates: Arc<dyn TemplateSource>,
+    catalog: std::sync::OnceLock<TemplateCatalog>,
     cipher: Arc<dyn SecretCipher>,
     checks: Arc<dyn ConnectionCheck>,
     clock: Arc<dyn Clock>,
@@ -111,7 +112,7 @@ const URL_FIELDS: &[&str] = &["url", "baseUrl"];
 
 impl std::fmt::Debug for Integrations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Integrations").field("catalog", &self.catalog).finish_non_exhaustive()
+        f.debug_struct("Integrations").field("catalog", &self.catalog.get()).finish_non_exhaustive()
     }
 }
 
@@ -131,21 +132,26 @@ impl Integrations {
     /// How long a connection check may take by default.
     pub const CHECK_BUDGET: Duration = Duration::from_secs(10);
 
-    /// The use case, with the templates read from `templates` and compiled.
-    ///
-    /// # Errors
-    /// `Storage`; `Crypto` is not possible here; a template that does not
-    /// compile is a `Storage` error naming it (the seed is broken).
-    pub async fn load(
+    /// The use case. The templates are read from `templates` and compiled on
+    /// first use (not here: the api starts while the database is down).
+    #[must_use]
+    pub fn new(
         repo: Arc<dyn IntegrationRepository>,
-        templates: &dyn TemplateSource,
+        templates: Arc<dyn TemplateSource>,
         cipher: Arc<dyn SecretCipher>,
         checks: Arc<dyn ConnectionCheck>,
         clock: Arc<dyn Clock>,
-    ) -> Result<Self> {
-        let catalog = TemplateCatalog::new(templates.templates().await?)
-            .map_err(|e| IntegrationsError::storage(std::io::Error::other(e)))?;
-        Ok(Self { repo, catalog, cipher, checks, clock, check_budget: Self::CHECK_BUDGET, urls: Arc::new(AnyUrl) })
+    ) -> Self {
+        Self {
+            repo,
+            templates,
+            catalog: std::sync::OnceLock::new(),
+            cipher,
+            checks,
+            clock,
+            check_budget: Self::CHECK_BUDGET,
+            urls: Arc::new(AnyUrl),
+        }
     }
 
     /// The same use case with another connection-check budget.
@@ -173,10 +179,18 @@ impl Integrations {
         }
     }
 
-    /// The compiled templates.
-    #[must_use]
-    pub const fn catalog(&self) -> &TemplateCatalog {
-        &self.catalog
+    /// The compiled templates, read once (concurrent first reads may both
+    /// load; the first stored wins).
+    ///
+    /// # Errors
+    /// `Storage` when they cannot be read, or do not compile (the seed is broken).
+    pub async fn catalog(&self) -> Result<&TemplateCatalog> {
+        if let Some(catalog) = self.catalog.get() {
+            return Ok(catalog);
+        }
+        let catalog = TemplateCatalog::new(self.templates.templates().await?)
+            .map_err(|e| IntegrationsError::storage(std::io::Error::other(e)))?;
+        Ok(self.catalog.get_or_init(|| catalog))
     }
 
     fn seal(&self, id: IntegrationId, secrets: &JsonObject) -> Result<SealedSecret> {
@@ -210,7 +224,7 @@ impl Integrations {
         let name = errors.check("name", Integration::check_name(&input.name));
         let settings = input.settings.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
         let split = match kind {
-            Some(kind) => match self.catalog.validate(kind, &settings) {
+            Some(kind) => match self.catalog().await?.validate(kind, &settings) {
                 Ok(split) => Some(split),
                 Err(bad) => {
                     errors.extend(bad);
@@ -292,7 +306,7 @@ impl Integrations {
                         merged.insert(field, value);
                     }
                 }
-                match self.catalog.validate(integration.kind, &Value::Object(merged)) {
+                match self.catalog().await?.validate(integration.kind, &Value::Object(merged)) {
                     Ok(split) => Some(split),
                     Err(bad) => {
                         errors.extend(bad);

@@ -78,9 +78,7 @@ async fn world(cipher: TestCipher, outcomes: Vec<CheckOutcome>) -> World {
 async fn world_over(repo: Arc<InMemoryIntegrations>, cipher: TestCipher, outcomes: Vec<CheckOutcome>) -> World {
     let checks = Arc::new(ScriptedChecks::new(outcomes));
     let integrations =
-        Integrations::load(repo.clone(), &templates(), Arc::new(cipher), checks.clone(), Arc::new(SystemClock))
-            .await
-            .unwrap();
+        Integrations::new(repo.clone(), Arc::new(templates()), Arc::new(cipher), checks.clone(), Arc::new(SystemClock));
     World { repo, checks, integrations }
 }
 
