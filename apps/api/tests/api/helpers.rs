@@ -468,52 +468,19 @@ pub async fn open_all_week(app: &TestApp, owner: &Owner) {
     app.expect(&owner.token, reqwest::Method::PUT, &path, Some(schedule), 200).await;
 }
 
-/// A Stoplight Prism mock serving a vendor's own API description (installed
-/// by `scripts/test.sh`; killed on drop). `None`, with a note, when Prism
-/// is missing outside CI; under `CI=true` a missing Prism fails the test.
-pub struct Prism {
-    child: std::process::Child,
-    pub url: String,
-}
+/// A Stoplight Prism mock serving a vendor's own API description.
+pub struct Prism(frontdesk_test_support::Prism);
 
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Prism {
+    type Target = frontdesk_test_support::Prism;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
 impl Prism {
     /// Serves `spec` (a path relative to the workspace root).
     pub fn serve(spec: &str) -> Option<Self> {
-        use std::io::BufRead;
-        let home = std::env::var("HOME").unwrap_or_default();
-        let binary = std::env::var("FRONTDESK_PRISM")
-            .unwrap_or_else(|_| format!("{home}/.cache/frontdesk-tools/prism/node_modules/.bin/prism"));
-        if !std::path::Path::new(&binary).exists() {
-            assert!(std::env::var("CI").is_err(), "Prism is not installed at {binary}: scripts/test.sh installs it");
-            eprintln!("skipped: Prism is not installed at {binary}");
-            return None;
-        }
-        let spec = format!("{}/../../{spec}", env!("CARGO_MANIFEST_DIR"));
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = std::process::Command::new(binary)
-            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), &spec])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let lines = std::io::BufReader::new(child.stdout.take().unwrap());
-        let (ready, listening) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in lines.lines().map_while(Result::ok) {
-                if line.contains("Prism is listening") {
-                    let _ = ready.send(());
-                }
-            }
-        });
-        let prism = Self { child, url: format!("http://127.0.0.1:{port}") };
-        listening.recv_timeout(std::time::Duration::from_secs(60)).expect("Prism listens within a minute");
-        Some(prism)
+        frontdesk_test_support::Prism::serve(format!("{}/../../{spec}", env!("CARGO_MANIFEST_DIR"))).map(Self)
     }
 }

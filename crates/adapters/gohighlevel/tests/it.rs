@@ -8,8 +8,6 @@
 use frontdesk_gohighlevel::GhlSignatures;
 use frontdesk_integrations::WebhookSignatures;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const VECTORS: &str =
@@ -60,43 +58,8 @@ fn the_verifier_agrees_with_every_verdict_of_the_vendors_sdk() {
     }
 }
 
-struct Prism(Child, String);
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn prism() -> Option<Prism> {
-    let home = std::env::var("HOME").unwrap_or_default();
-    let binary = std::env::var("FRONTDESK_PRISM")
-        .unwrap_or_else(|_| format!("{home}/.cache/frontdesk-tools/prism/node_modules/.bin/prism"));
-    if !std::path::Path::new(&binary).exists() {
-        assert!(std::env::var("CI").is_err(), "Prism is not installed at {binary}: scripts/test.sh installs it");
-        eprintln!("skipped: Prism is not installed at {binary}");
-        return None;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(binary)
-        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), SPEC])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (ready, listening) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("Prism is listening") {
-                let _ = ready.send(());
-            }
-        }
-    });
-    let prism = Prism(child, format!("http://127.0.0.1:{port}"));
-    listening.recv_timeout(Duration::from_secs(60)).expect("Prism listens within a minute");
-    Some(prism)
+fn prism() -> Option<frontdesk_test_support::Prism> {
+    frontdesk_test_support::Prism::serve(SPEC)
 }
 
 #[tokio::test]
@@ -105,12 +68,13 @@ async fn a_token_check_is_a_contacts_search_the_description_accepts() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let token = secrecy::SecretString::from("pit-0123456789abcdef".to_owned());
     let reached =
-        frontdesk_gohighlevel::check_location(&prism.1, &token, "ve9EPM428h8vShlRW1KT", Duration::from_secs(10)).await;
+        frontdesk_gohighlevel::check_location(&prism.url, &token, "ve9EPM428h8vShlRW1KT", Duration::from_secs(10))
+            .await;
     assert!(reached.as_ref().is_ok_and(|r| r.contains("answers contact searches")), "{reached:?}");
     // The control: without the Version header the description refuses the same request.
     let http = reqwest::Client::new();
     let bare = http
-        .post(format!("{}/contacts/search", prism.1))
+        .post(format!("{}/contacts/search", prism.url))
         .bearer_auth("pit-0123456789abcdef")
         .json(&serde_json::json!({"locationId": "ve9EPM428h8vShlRW1KT", "pageLimit": 1}))
         .send()

@@ -8,49 +8,12 @@
 use frontdesk_kernel::TenantId;
 use frontdesk_kernel::messaging::{MessageChannel, MessagingError, OutboundMessage, OutboundMessenger, Sent};
 use frontdesk_postmark::{PostmarkConfig, PostmarkMessenger};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/postmark-server.apisguru.oas3.json");
 
-struct Mock(Child, String);
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn mock() -> Option<Mock> {
-    let home = std::env::var("HOME").unwrap_or_default();
-    let binary = std::env::var("FRONTDESK_PRISM")
-        .unwrap_or_else(|_| format!("{home}/.cache/frontdesk-tools/prism/node_modules/.bin/prism"));
-    if !std::path::Path::new(&binary).exists() {
-        assert!(std::env::var("CI").is_err(), "Prism is not installed at {binary}: scripts/test.sh installs it");
-        eprintln!("skipped: Prism is not installed at {binary}");
-        return None;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(binary)
-        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), SPEC])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let lines = BufReader::new(child.stdout.take().unwrap());
-    let (ready, listening) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in lines.lines().map_while(Result::ok) {
-            if line.contains("Prism is listening") {
-                let _ = ready.send(());
-            }
-        }
-    });
-    let mock = Mock(child, format!("http://127.0.0.1:{port}"));
-    listening.recv_timeout(Duration::from_secs(60)).expect("Prism listens within a minute");
-    Some(mock)
+fn mock() -> Option<frontdesk_test_support::Prism> {
+    frontdesk_test_support::Prism::serve(SPEC)
 }
 
 fn messenger(base: &str) -> PostmarkMessenger {
@@ -86,10 +49,10 @@ async fn our_email_validates_against_postmarks_description_and_carries_the_threa
     assert_eq!(body["Headers"][1]["Value"], "<CAF1@mail.example.org>");
     assert_eq!((body["From"].as_str(), body["To"].as_str()), (Some("desk@acme.example"), Some("dana@example.org")));
     let Some(mock) = mock() else { return };
-    let sent = messenger(&mock.1).send(&reply()).await;
+    let sent = messenger(&mock.url).send(&reply()).await;
     assert!(matches!(sent, Ok(Sent::New(_))), "{sent:?}");
     // The control: Prism refuses a request without the server token.
-    let anonymous = reqwest::Client::new().post(format!("{}/email", mock.1)).json(&body).send().await.unwrap();
+    let anonymous = reqwest::Client::new().post(format!("{}/email", mock.url)).json(&body).send().await.unwrap();
     assert!(anonymous.status().is_client_error(), "{}", anonymous.status());
 }
 
@@ -130,7 +93,7 @@ async fn a_token_check_is_postmarks_get_server() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let token = secrecy::SecretString::from("pm-token-0123456789".to_owned());
     if let Some(prism) = mock() {
-        let reached = frontdesk_postmark::check_server(&prism.1, &token, Duration::from_secs(10)).await;
+        let reached = frontdesk_postmark::check_server(&prism.url, &token, Duration::from_secs(10)).await;
         assert!(reached.as_ref().is_ok_and(|r| r.starts_with("Postmark server ")), "{reached:?}");
     }
     for (status, expected) in

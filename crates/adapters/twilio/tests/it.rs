@@ -113,8 +113,6 @@ mod messages {
     use frontdesk_kernel::{PhoneNumber, RateDecision, RateLimitError, RateLimiter, TenantId};
     use frontdesk_receptionist::channels::routing::{NumberChannel, PhoneNumberId, PhoneNumberRoute, SmsSenders};
     use frontdesk_twilio::{TwilioConfig, TwilioMessenger};
-    use std::io::{BufRead, BufReader};
-    use std::process::{Child, Command, Stdio};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::Duration;
@@ -122,43 +120,8 @@ mod messages {
     const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/twilio_api_v2010.trimmed.json");
     const SID: &str = "AC00000000000000000000000000000001";
 
-    struct Prism(Child, String);
-
-    impl Drop for Prism {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    fn prism() -> Option<Prism> {
-        let home = std::env::var("HOME").unwrap_or_default();
-        let binary = std::env::var("FRONTDESK_PRISM")
-            .unwrap_or_else(|_| format!("{home}/.cache/frontdesk-tools/prism/node_modules/.bin/prism"));
-        if !std::path::Path::new(&binary).exists() {
-            assert!(std::env::var("CI").is_err(), "Prism is not installed at {binary}: scripts/test.sh installs it");
-            eprintln!("skipped: Prism is not installed at {binary}");
-            return None;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = Command::new(binary)
-            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), SPEC])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (ready, listening) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("Prism is listening") {
-                    let _ = ready.send(());
-                }
-            }
-        });
-        let prism = Prism(child, format!("http://127.0.0.1:{port}"));
-        listening.recv_timeout(Duration::from_secs(60)).expect("Prism listens within a minute");
-        Some(prism)
+    fn prism() -> Option<frontdesk_test_support::Prism> {
+        frontdesk_test_support::Prism::serve(SPEC)
     }
 
     /// Every tenant texts from +14155550199.
@@ -216,11 +179,11 @@ mod messages {
     #[tokio::test]
     async fn our_texts_validate_against_twilios_description() {
         let Some(prism) = prism() else { return };
-        let sent = messenger(&prism.1, 100).send(&text("Booked for Tue 3 PM. Reply STOP to opt out. 🙂")).await;
+        let sent = messenger(&prism.url, 100).send(&text("Booked for Tue 3 PM. Reply STOP to opt out. 🙂")).await;
         assert!(matches!(sent, Ok(Sent::New(_))), "{sent:?}");
         // The control: Prism refuses a form without `To` and a request without credentials.
         let http = reqwest::Client::new();
-        let url = format!("{}/2010-04-01/Accounts/{SID}/Messages.json", prism.1);
+        let url = format!("{}/2010-04-01/Accounts/{SID}/Messages.json", prism.url);
         let missing = http.post(&url).basic_auth(SID, Some("t")).form(&[("Body", "x")]).send().await.unwrap();
         assert!(missing.status().is_client_error(), "{}", missing.status());
         let anonymous = http.post(&url).form(&[("To", "+14155550123"), ("Body", "x")]).send().await.unwrap();
@@ -228,7 +191,7 @@ mod messages {
         // Not an SMS: refused before any request.
         let mut email = text("x");
         email.channel = MessageChannel::Email;
-        assert!(matches!(messenger(&prism.1, 100).send(&email).await, Err(MessagingError::Rejected(_))));
+        assert!(matches!(messenger(&prism.url, 100).send(&email).await, Err(MessagingError::Rejected(_))));
     }
 
     #[tokio::test]
@@ -236,10 +199,10 @@ mod messages {
         let Some(prism) = prism() else { return };
         let _ = rustls::crypto::ring::default_provider().install_default();
         let token = secrecy::SecretString::from("0123456789abcdef0123456789abcdef".to_owned());
-        let reached = frontdesk_twilio::check_account(&prism.1, SID, &token, Duration::from_secs(10)).await;
+        let reached = frontdesk_twilio::check_account(&prism.url, SID, &token, Duration::from_secs(10)).await;
         assert!(reached.as_ref().is_ok_and(|r| r.starts_with("Twilio account ")), "{reached:?}");
         // The control: the same request without credentials is refused by the description.
-        let anonymous = reqwest::get(format!("{}/2010-04-01/Accounts/{SID}.json", prism.1)).await.unwrap();
+        let anonymous = reqwest::get(format!("{}/2010-04-01/Accounts/{SID}.json", prism.url)).await.unwrap();
         assert_eq!(anonymous.status().as_u16(), 401);
         for (status, expected) in [
             ("401 Unauthorized", "refused the account SID or auth token"),

@@ -10,67 +10,21 @@
 
 use super::{ChatModel, FinishReason, OpenAiChatModel, OpenAiConfig, ReceptionistError, request};
 use frontdesk_receptionist::model::{ChatMessage, ToolCall, ToolChoice};
+use frontdesk_test_support::Prism;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openai.chat-completions.trimmed.json");
 
 /// A Prism mock of the description; killed when dropped.
-struct Prism {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn prism_binary() -> Option<String> {
-    let path = std::env::var("FRONTDESK_PRISM").ok().or_else(|| {
-        let home = std::env::var("HOME").ok()?;
-        Some(format!("{home}/.cache/frontdesk-tools/prism/node_modules/.bin/prism"))
-    })?;
-    if std::path::Path::new(&path).exists() {
-        return Some(path);
-    }
-    assert!(std::env::var("CI").is_err(), "Prism is not installed at {path}: scripts/test.sh installs it");
-    eprintln!("skipped: Prism is not installed at {path} (scripts/test.sh installs it)");
-    None
-}
-
-/// Starts Prism on a free port and waits until it listens.
 fn prism() -> Option<Prism> {
-    let binary = prism_binary()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(binary)
-        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), SPEC])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Prism starts");
-    let stdout = child.stdout.take().unwrap();
-    let (ready, listening) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("Prism is listening") {
-                let _ = ready.send(());
-            }
-        }
-    });
-    let prism = Prism { child, base: format!("http://127.0.0.1:{port}") };
-    listening.recv_timeout(Duration::from_secs(60)).expect("Prism listens within a minute");
-    Some(prism)
+    Prism::serve(SPEC)
 }
 
 fn model_at(prism: &Prism, headers: &[(&str, &str)]) -> OpenAiChatModel {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let config = OpenAiConfig {
-        base_url: prism.base.clone(),
+        base_url: prism.url.clone(),
         api_key: "sk-test".into(),
         model: "gpt-4o-mini".into(),
         max_attempts: 2,
@@ -113,13 +67,8 @@ async fn our_requests_validate_against_openais_schema_and_its_tool_call_example_
     // passes above mean something.
     let http = reqwest::Client::new();
     let broken = json!({"model": "gpt-4o-mini", "messages": [{"role": "tool", "content": "{}"}]});
-    let response = http
-        .post(format!("{}/chat/completions", prism.base))
-        .bearer_auth("sk-test")
-        .json(&broken)
-        .send()
-        .await
-        .unwrap();
+    let response =
+        http.post(format!("{}/chat/completions", prism.url)).bearer_auth("sk-test").json(&broken).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 422, "a tool message without tool_call_id is refused");
 }
 
@@ -138,7 +87,7 @@ async fn a_key_check_lists_the_models_as_openais_description_serves_them() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let reached =
-        frontdesk_openai::check_models(&http, &prism.base, "sk-test", Some("gpt-4o-mini"), Duration::from_secs(10))
+        frontdesk_openai::check_models(&http, &prism.url, "sk-test", Some("gpt-4o-mini"), Duration::from_secs(10))
             .await;
     assert!(reached.as_ref().is_ok_and(|r| r.starts_with("the model server lists")), "{reached:?}");
     let why =
