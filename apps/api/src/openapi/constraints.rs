@@ -143,6 +143,7 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
     }
     rules.extend(booking_rules());
     rules.extend(channel_rules());
+    rules.extend(integration_rules());
     rules.extend(evaluation_rules());
     rules.push(("CreateTemplateBody", "variables", false, variables.clone()));
     rules.push(("UpdateTemplateBody", "variables", false, variables));
@@ -170,6 +171,19 @@ fn phone_or_blank_free() -> Value {
 
 /// The channels' routing bodies. A number valid for its numbering plan and a
 /// strategy of this sub-account are prose (400 naming the field).
+/// Integrations: the kind and the name. `settings` is validated against
+/// the kind's template (`GET /api/v1/integration-templates`), the source of
+/// truth the server validates with; a violation is a 400 naming `settings.<path>`.
+fn integration_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
+    use frontdesk_integrations::IntegrationKind;
+    let name = json!({"pattern": NAME, "minLength": 1, "maxLength": 120});
+    vec![
+        ("CreateIntegrationBody", "kind", true, json!({"enum": names(IntegrationKind::ALL, IntegrationKind::as_str)})),
+        ("CreateIntegrationBody", "name", true, name.clone()),
+        ("UpdateIntegrationBody", "name", false, name),
+    ]
+}
+
 fn channel_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
     // An international number as people write it: `+`, digits and separators, 7–15 digits.
     let phone = json!({"pattern": "^[ \\t]*\\+?[0-9 ().-]*[0-9][0-9 ().-]*$", "minLength": 7, "maxLength": 40});
