@@ -372,6 +372,7 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         "get_phone_numbers",
         "get_inbound_addresses",
         "get_blocked_numbers",
+        "get_integrations",
     ] {
         rules.push((op, "page", page.clone()));
         rules.push((op, "limit", limit.clone()));
