@@ -20,8 +20,24 @@ use uuid::Uuid;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-const COLUMNS: &str = "id, tenant_id, kind, name, status, settings, secret_fields, credentials, credentials_key_id,
-    last_error, last_error_at, last_checked_at, created_at, updated_at";
+const COLUMNS: &str = "id, tenant_id, kind, created_at, name, status, settings, secret_fields, credentials,
+    credentials_key_id, last_error, last_error_at, last_checked_at, updated_at";
+
+/// The values of the columns a write changes, in `COLUMNS` order from `name` to `updated_at`.
+fn changeable(i: &Integration) -> Vec<Value> {
+    vec![
+        i.name.clone().into(),
+        i.status.as_str().into(),
+        json_text(&i.settings.to_value()),
+        json_text(&serde_json::json!(i.secret_fields)),
+        B64.encode(i.sealed_credentials.as_bytes()).into(),
+        i.sealed_credentials.key_id().to_owned().into(),
+        i.last_error.clone().into(),
+        optional_millis(i.last_error_at),
+        optional_millis(i.last_checked_at),
+        millis(i.updated_at),
+    ]
+}
 
 /// Integrations and their templates in SQL.
 #[derive(Clone, Debug)]
@@ -110,22 +126,9 @@ impl IntegrationRepository for SeaOrmIntegrations {
         let sql = format!(
             "INSERT INTO integrations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         );
-        let values = vec![
-            i.id.as_uuid().into(),
-            i.tenant_id.as_uuid().into(),
-            i.kind.as_str().into(),
-            i.name.clone().into(),
-            i.status.as_str().into(),
-            json_text(&i.settings.to_value()),
-            json_text(&serde_json::json!(i.secret_fields)),
-            B64.encode(i.sealed_credentials.as_bytes()).into(),
-            i.sealed_credentials.key_id().to_owned().into(),
-            i.last_error.clone().into(),
-            optional_millis(i.last_error_at),
-            optional_millis(i.last_checked_at),
-            millis(i.created_at),
-            millis(i.updated_at),
-        ];
+        let mut values =
+            vec![i.id.as_uuid().into(), i.tenant_id.as_uuid().into(), i.kind.as_str().into(), millis(i.created_at)];
+        values.extend(changeable(i));
         self.execute(&sql, values).await?;
         Ok(())
     }
@@ -161,21 +164,8 @@ impl IntegrationRepository for SeaOrmIntegrations {
                 credentials = $5, credentials_key_id = $6, last_error = $7, last_error_at = $8,
                 last_checked_at = $9, updated_at = $10
              WHERE id = $11 AND tenant_id = $12 AND updated_at = $13";
-        let values = vec![
-            i.name.clone().into(),
-            i.status.as_str().into(),
-            json_text(&i.settings.to_value()),
-            json_text(&serde_json::json!(i.secret_fields)),
-            B64.encode(i.sealed_credentials.as_bytes()).into(),
-            i.sealed_credentials.key_id().to_owned().into(),
-            i.last_error.clone().into(),
-            optional_millis(i.last_error_at),
-            optional_millis(i.last_checked_at),
-            millis(i.updated_at),
-            i.id.as_uuid().into(),
-            i.tenant_id.as_uuid().into(),
-            millis(seen),
-        ];
+        let mut values = changeable(i);
+        values.extend([i.id.as_uuid().into(), i.tenant_id.as_uuid().into(), millis(seen)]);
         if self.execute(sql, values).await? == 1 {
             return Ok(());
         }
