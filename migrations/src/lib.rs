@@ -27,6 +27,7 @@ mod m20261205_000006_email_threads;
 mod m20261205_000007_chat_widgets;
 mod m20261206_000001_integrations;
 mod m20261206_000002_integration_events;
+mod m20261206_000003_webhooks;
 
 /// Runs `statements` in order, `{uuid}` replaced by the backend's uuid column type.
 pub(crate) async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000007_chat_widgets::Migration),
             Box::new(m20261206_000001_integrations::Migration),
             Box::new(m20261206_000002_integration_events::Migration),
+            Box::new(m20261206_000003_webhooks::Migration),
         ]
     }
 }

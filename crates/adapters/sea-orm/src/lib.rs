@@ -19,7 +19,7 @@ pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
     SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads,
-    SeaOrmIntegrations, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
+    SeaOrmEventOutbox,    SeaOrmIntegrations, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
     SeaOrmMembershipRepository, SeaOrmOutbox, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository,
     SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository,
     SeaOrmUserRepository, SeaOrmWidgets, SeaOrmWording,

@@ -13,6 +13,7 @@ pub mod appointment_type;
 pub mod availability;
 pub mod booking;
 pub mod error;
+pub mod events;
 pub mod hold;
 pub mod ids;
 pub mod messages;

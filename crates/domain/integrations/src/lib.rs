@@ -12,6 +12,7 @@
 
 pub mod error;
 pub mod integration;
+pub mod outbound;
 pub mod ports;
 pub mod secret;
 pub mod service;
@@ -38,6 +39,9 @@ mod service_tests;
 mod webhooks_tests;
 
 #[cfg(all(test, feature = "testing"))]
+mod outbound_tests;
+
+#[cfg(all(test, feature = "testing"))]
 mod contract_tests {
     //! The contract suites run against the in-memory fakes.
     use crate::testing::{InMemoryIntegrations, TestCipher, contract};
@@ -60,6 +64,12 @@ mod contract_tests {
             ids,
         )
         .await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_subscriptions_meet_the_contract() {
+        let tenants = [frontdesk_kernel::TenantId::new(), frontdesk_kernel::TenantId::new()];
+        contract::subscriptions(&crate::testing::InMemorySubscriptions::default(), tenants).await;
     }
 
     #[test]

@@ -6,7 +6,9 @@
 
 pub mod contract;
 mod memory;
+mod webhooks;
 
 pub use memory::{
     InMemoryEventLog, InMemoryIntegrations, InMemoryLinks, InMemoryTemplates, ScriptedChecks, TestCipher,
 };
+pub use webhooks::{InMemorySubscriptions, RecordedAlerts, ScriptedTransport, SentDelivery};

@@ -43,7 +43,9 @@ impl DomainEvent {
     /// A new event of `kind` in `tenant`.
     #[must_use]
     pub fn new(tenant_id: TenantId, kind: &str, data: serde_json::Value, occurred_at: DateTime<Utc>) -> Self {
-        Self { id: EventId::new(), tenant_id, kind: kind.to_owned(), occurred_at, data }
+        use chrono::SubsecRound as _;
+        // Milliseconds: what every store keeps, so an event reads back equal.
+        Self { id: EventId::new(), tenant_id, kind: kind.to_owned(), occurred_at: occurred_at.trunc_subsecs(3), data }
     }
 }
 
@@ -159,5 +161,126 @@ impl JobHandler for EventDispatcher {
         tracing::info!(tenant.id = %event.tenant_id, event.id = %event.id, event.kind = %event.kind,
             subscribers = subscribers.len(), "event dispatched");
         PublishEventJob::encode(&PublishedTo { subscribers })
+    }
+}
+
+/// The event kinds a webhook subscription may ask for, in the order the
+/// documentation lists them.
+pub const WEBHOOK_EVENT_KINDS: &[&str] = &[
+    "lead.created",
+    "lead.updated",
+    "lead.status_changed",
+    "booking.created",
+    "booking.rescheduled",
+    "booking.cancelled",
+    "conversation.message",
+    "handoff.requested",
+    "call.completed",
+];
+
+/// The transactional outbox: events stored with the change they announce
+/// (repositories append inside their own transactions), relayed to the job
+/// queue by [`OutboxRelay`], and kept for replays.
+#[async_trait]
+pub trait EventOutbox: Send + Sync + 'static {
+    /// Appends `events` on their own (an event with no row change to join,
+    /// such as a handoff request); a known id is skipped.
+    ///
+    /// # Errors
+    /// [`PublishError`] when they could not be stored.
+    async fn append(&self, events: &[DomainEvent]) -> Result<(), PublishError>;
+
+    /// Up to `limit` events not relayed yet, oldest first.
+    ///
+    /// # Errors
+    /// [`PublishError`].
+    async fn pending(&self, limit: u32) -> Result<Vec<DomainEvent>, PublishError>;
+
+    /// Marks `ids` relayed at `at`.
+    ///
+    /// # Errors
+    /// [`PublishError`].
+    async fn mark_relayed(&self, ids: &[EventId], at: DateTime<Utc>) -> Result<(), PublishError>;
+
+    /// The event `id` of `tenant`, if it is still kept.
+    ///
+    /// # Errors
+    /// [`PublishError`].
+    async fn get(&self, tenant: TenantId, id: EventId) -> Result<Option<DomainEvent>, PublishError>;
+
+    /// Up to `limit` events of `tenant` of one of `kinds` that occurred in
+    /// `from..to`, oldest first (a replay).
+    ///
+    /// # Errors
+    /// [`PublishError`].
+    async fn between(
+        &self,
+        tenant: TenantId,
+        kinds: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DomainEvent>, PublishError>;
+
+    /// Deletes relayed events that occurred before `before`; how many.
+    ///
+    /// # Errors
+    /// [`PublishError`].
+    async fn purge(&self, before: DateTime<Utc>) -> Result<u64, PublishError>;
+}
+
+/// Publishes by appending to the [`EventOutbox`] (the relay takes it from there).
+pub struct OutboxEvents(Arc<dyn EventOutbox>);
+
+impl OutboxEvents {
+    /// Events into `outbox`.
+    #[must_use]
+    pub fn new(outbox: Arc<dyn EventOutbox>) -> Self {
+        Self(outbox)
+    }
+}
+
+#[async_trait]
+impl EventPublisher for OutboxEvents {
+    async fn publish(&self, event: &DomainEvent) -> Result<(), PublishError> {
+        self.0.append(std::slice::from_ref(event)).await?;
+        tracing::info!(tenant.id = %event.tenant_id, event.id = %event.id, event.kind = %event.kind, "event recorded");
+        Ok(())
+    }
+}
+
+/// Moves events from the [`EventOutbox`] to the job queue: each becomes an
+/// `events.publish` job keyed by the event id, then is marked relayed. A
+/// crash between the two re-relays the batch, and the idempotency key makes
+/// that one job per event; several relays at once are just as safe.
+pub struct OutboxRelay {
+    outbox: Arc<dyn EventOutbox>,
+    events: QueuedEvents,
+    clock: Arc<dyn crate::Clock>,
+}
+
+impl OutboxRelay {
+    /// A relay from `outbox` to `queue`.
+    #[must_use]
+    pub fn new(outbox: Arc<dyn EventOutbox>, queue: Arc<dyn JobQueue>, clock: Arc<dyn crate::Clock>) -> Self {
+        Self { outbox, events: QueuedEvents::new(queue), clock }
+    }
+
+    /// Relays up to `limit` pending events; how many.
+    ///
+    /// # Errors
+    /// [`PublishError`] when the outbox or the queue failed (what was
+    /// enqueued before the failure is relayed again next time, harmlessly).
+    pub async fn relay_once(&self, limit: u32) -> Result<usize, PublishError> {
+        let pending = self.outbox.pending(limit).await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        for event in &pending {
+            self.events.publish(event).await?;
+        }
+        let ids: Vec<EventId> = pending.iter().map(|e| e.id).collect();
+        self.outbox.mark_relayed(&ids, self.clock.now()).await?;
+        Ok(ids.len())
     }
 }

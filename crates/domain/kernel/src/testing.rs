@@ -15,6 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use std::sync::Mutex;
 
 pub mod cache_contract;
+mod event_outbox;
+pub mod event_outbox_contract;
 mod file_storage;
 pub mod file_storage_contract;
 mod job_queue;
@@ -23,6 +25,7 @@ mod outbox;
 pub mod outbox_contract;
 pub mod rate_limit_contract;
 
+pub use event_outbox::InMemoryEventOutbox;
 pub use file_storage::InMemoryFileStorage;
 pub use job_queue::InMemoryJobQueue;
 pub use job_store::InMemoryJobStore;

@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod error;
+pub mod events;
 pub mod filter;
 pub mod lead;
 pub mod ports;

@@ -2,6 +2,7 @@
 //! Database errors become domain errors in `crate::error` only.
 
 pub(crate) mod bookings;
+pub(crate) mod events;
 pub(crate) mod integrations;
 pub(crate) mod leads;
 pub(crate) mod outbox;
@@ -10,6 +11,7 @@ mod sql;
 pub(crate) mod tenancy;
 
 pub use bookings::{SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules, SeaOrmWording};
+pub use events::SeaOrmEventOutbox;
 pub use integrations::SeaOrmIntegrations;
 pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
 pub use outbox::SeaOrmOutbox;

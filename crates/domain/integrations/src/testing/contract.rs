@@ -169,3 +169,117 @@ pub async fn inbound(
     links.link(tenant, a, "ct_1", second).await.expect("relink");
     assert_eq!(links.lead_for(a, "ct_1").await.expect("relinked"), Some(second));
 }
+
+fn subscription(tenant: TenantId, events: &[&str], at: DateTime<Utc>) -> crate::outbound::Subscription {
+    crate::outbound::Subscription {
+        id: crate::outbound::SubscriptionId::new(),
+        tenant_id: tenant,
+        url: "https://hooks.example.com/in".into(),
+        description: Some("CRM sync".into()),
+        events: events.iter().map(|e| (*e).to_owned()).collect(),
+        status: crate::outbound::SubscriptionStatus::Active,
+        sealed_secrets: SealedSecret::new("k1", vec![9, 8, 7, 0, 255]),
+        previous_until: None,
+        failing_since: None,
+        disabled_reason: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn attempt(
+    s: &crate::outbound::Subscription,
+    event: frontdesk_kernel::events::EventId,
+    series: &str,
+    n: u32,
+    at: DateTime<Utc>,
+) -> crate::outbound::Attempt {
+    crate::outbound::Attempt {
+        subscription_id: s.id,
+        tenant_id: s.tenant_id,
+        event_id: event,
+        event_kind: "lead.created".into(),
+        series: series.into(),
+        attempt: n,
+        attempted_at: at,
+        status_code: Some(500),
+        latency_ms: 12,
+        excerpt: "oops".into(),
+        error: None,
+        succeeded: false,
+        next_attempt_at: Some(at + Duration::seconds(5)),
+    }
+}
+
+/// Subscriptions round-trip, are found by the kinds they want (active
+/// only), update only from the version read, and keep an attempt log where
+/// an attempt is recorded once; other tenants see `NotFound`. `tenants`
+/// must exist where the adapter has foreign keys.
+///
+/// # Panics
+/// When the contract is broken.
+pub async fn subscriptions(repo: &dyn crate::outbound::SubscriptionRepository, tenants: [TenantId; 2]) {
+    use crate::outbound::SubscriptionStatus;
+    use frontdesk_kernel::events::EventId;
+    let [a, b] = tenants;
+    let t0 = now();
+    let first = subscription(a, &["lead.created", "booking.created"], t0);
+    let second = subscription(a, &["lead.updated"], t0 + Duration::milliseconds(5));
+    repo.insert(&first).await.unwrap();
+    repo.insert(&second).await.unwrap();
+    assert_eq!(repo.get(a, first.id).await.unwrap(), first, "round trip, sealed bytes included");
+    assert!(matches!(repo.get(b, first.id).await, Err(IntegrationsError::NotFound { .. })));
+    assert_eq!(repo.count(a).await.unwrap(), 2);
+    assert_eq!(repo.count(b).await.unwrap(), 0);
+    let page = repo.list(a, PageRequest::new(Some(1), Some(1)).unwrap()).await.unwrap();
+    assert_eq!((page.total, page.data[0].id), (2, first.id), "oldest first");
+    assert!(repo.list(b, PageRequest::default()).await.unwrap().data.is_empty());
+
+    let wanting: Vec<_> = repo.wanting(a, "lead.created").await.unwrap().into_iter().map(|s| s.id).collect();
+    assert_eq!(wanting, [first.id]);
+    assert!(repo.wanting(b, "lead.created").await.unwrap().is_empty());
+
+    let mut disabled = first.clone();
+    disabled.status = SubscriptionStatus::Disabled;
+    disabled.disabled_reason = Some("failing".into());
+    disabled.updated_at = t0 + Duration::milliseconds(10);
+    assert!(matches!(repo.update(&disabled, t0 - Duration::seconds(1)).await, Err(IntegrationsError::Conflict)));
+    repo.update(&disabled, t0).await.unwrap();
+    assert_eq!(repo.get(a, first.id).await.unwrap(), disabled);
+    assert!(repo.wanting(a, "lead.created").await.unwrap().is_empty(), "a disabled subscription wants nothing");
+    let mut foreign = disabled.clone();
+    foreign.tenant_id = b;
+    assert!(matches!(repo.update(&foreign, disabled.updated_at).await, Err(IntegrationsError::NotFound { .. })));
+
+    repo.set_failing_since(a, second.id, Some(t0)).await.unwrap();
+    assert_eq!(repo.get(a, second.id).await.unwrap().failing_since, Some(t0));
+    assert_eq!(repo.get(a, second.id).await.unwrap().updated_at, second.updated_at, "health is not an edit");
+    repo.set_failing_since(a, second.id, None).await.unwrap();
+    assert_eq!(repo.get(a, second.id).await.unwrap().failing_since, None);
+
+    let event = EventId::new();
+    let one = attempt(&second, event, "auto", 1, t0);
+    assert!(repo.record_attempt(&one).await.unwrap());
+    assert!(!repo.record_attempt(&one).await.unwrap(), "an attempt is logged once");
+    let two = crate::outbound::Attempt {
+        attempt: 2,
+        attempted_at: t0 + Duration::seconds(6),
+        status_code: None,
+        error: Some("timed out".into()),
+        succeeded: true,
+        next_attempt_at: None,
+        excerpt: String::new(),
+        ..one.clone()
+    };
+    assert!(repo.record_attempt(&two).await.unwrap());
+    assert_eq!(repo.find_attempt(second.id, event, "auto", 1).await.unwrap(), Some(one.clone()));
+    assert_eq!(repo.find_attempt(second.id, event, "replay-x", 1).await.unwrap(), None);
+    let log = repo.attempts(a, second.id, PageRequest::default()).await.unwrap();
+    assert_eq!(log.data, [two, one], "newest first");
+    assert!(repo.attempts(b, second.id, PageRequest::default()).await.unwrap().data.is_empty());
+
+    assert!(matches!(repo.delete(b, second.id).await, Err(IntegrationsError::NotFound { .. })));
+    repo.delete(a, second.id).await.unwrap();
+    assert!(matches!(repo.get(a, second.id).await, Err(IntegrationsError::NotFound { .. })));
+    assert_eq!(repo.find_attempt(second.id, event, "auto", 1).await.unwrap(), None, "its log goes with it");
+}

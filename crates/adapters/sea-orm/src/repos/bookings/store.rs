@@ -9,10 +9,13 @@
 //! inserted; on PostgreSQL the exclusion constraint refuses a concurrent
 //! overlap with 23P01, which rolls back to the savepoint and tries the
 //! next candidate. The booking row, the lead's timeline event and its
-//! `booked` status are written in the same transaction.
+//! `booked` status are written in the same transaction, and so is the
+//! `booking.*` domain event (the outbox, `domain_events`).
 
 use super::rows::{all, at, exec, get, is_overlap, ms, one, stmt, storage};
 use crate::connection::SqlStore;
+use crate::repos::events::append_in;
+use frontdesk_bookings::events;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_bookings::{
@@ -294,6 +297,7 @@ impl BookingRepository for SeaOrmBookings {
         ];
         exec(&txn, stmt(backend, &sql, values)).await?;
         record(&txn, tenant, stored.lead_id, entry, now).await?;
+        append_in(&txn, &events::created(&stored, now)).await.map_err(storage)?;
         txn.commit().await.map_err(storage)?;
         Ok(stored)
     }
@@ -345,6 +349,7 @@ impl BookingRepository for SeaOrmBookings {
         exec(&txn, stmt(backend, update, values)).await?;
         record(&txn, tenant, current.lead_id, entry, now).await?;
         let stored = read_booking(&txn, tenant, id).await?;
+        append_in(&txn, &events::rescheduled(&current, &stored, now)).await.map_err(storage)?;
         txn.commit().await.map_err(storage)?;
         Ok(stored)
     }
@@ -382,6 +387,7 @@ impl BookingRepository for SeaOrmBookings {
         }
         record(&txn, tenant, current.lead_id, entry, now).await?;
         let stored = read_booking(&txn, tenant, id).await?;
+        append_in(&txn, &events::status_changed(&stored, now)).await.map_err(storage)?;
         txn.commit().await.map_err(storage)?;
         Ok(stored)
     }

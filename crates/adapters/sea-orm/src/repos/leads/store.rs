@@ -1,6 +1,7 @@
 //! [`LeadRepository`] and [`TenantDirectory`] on SeaORM.
 //!
-//! Writes that carry timeline events run in one transaction with them.
+//! Writes that carry timeline events run in one transaction with them and
+//! with the domain events they announce (the outbox, `domain_events`).
 //! Per-tenant uniqueness of phone and email is the partial unique indexes'
 //! job (so it holds under concurrent inserts); on a violation the
 //! transaction is dropped and one query finds the lead that holds the
@@ -11,6 +12,7 @@ use crate::connection::SqlStore;
 use crate::entities::leads::lead::{ActiveModel, Column, Entity, Model};
 use crate::entities::leads::lead_events as events;
 use crate::error::{CorruptRow, db};
+use crate::repos::events::append_in;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::jobs::JobId;
@@ -210,16 +212,13 @@ impl SeaOrmLeadRepository {
 #[async_trait]
 impl LeadRepository for SeaOrmLeadRepository {
     async fn insert(&self, lead: &Lead, events: &[TimelineEvent]) -> Result<()> {
-        if events.is_empty() {
-            // One statement is atomic on its own: skip BEGIN/COMMIT (two round trips per create).
-            return match Entity::insert(lead_row(lead)).exec_without_returning(self.store.conn()).await {
-                Ok(_) => Ok(()),
-                Err(err) => Err(self.write_err(err, lead).await),
-            };
-        }
+        // The lead, its timeline and its `lead.created` event: one transaction (the outbox).
         let txn = self.store.begin_write().await.map_err(|e| LeadsError::Storage(db(e)))?;
         let written = match Entity::insert(lead_row(lead)).exec_without_returning(&txn).await {
-            Ok(_) => Self::insert_events(&txn, events).await,
+            Ok(_) => match Self::insert_events(&txn, events).await {
+                Ok(()) => append_in(&txn, &frontdesk_leads::events::created(lead)).await,
+                Err(err) => Err(err),
+            },
             Err(err) => Err(err),
         };
         match written {
@@ -273,7 +272,10 @@ impl LeadRepository for SeaOrmLeadRepository {
                 // Gone (NotFound) or changed by someone else (Conflict).
                 return self.get(tenant, lead.id).await.and(Err(LeadsError::Conflict { entity: "lead" }));
             }
-            Ok(_) => Self::insert_events(&txn, events).await,
+            Ok(_) => match Self::insert_events(&txn, events).await {
+                Ok(()) => append_in(&txn, &frontdesk_leads::events::updated(lead, events)).await,
+                Err(err) => Err(err),
+            },
             Err(err) => Err(err),
         };
         match written {
