@@ -1,6 +1,7 @@
 //! Periodic maintenance tasks: purges of expired refresh tokens, leads past
 //! their 30 days in the trash, completed jobs, login attempts and audit
-//! entries past their retention ([`Retention`]), and files (exports past
+//! entries past their retention ([`Retention`]), relayed domain events
+//! past [`EVENT_RETENTION_DAYS`], and files (exports past
 //! `EXPORT_TTL_HOURS`; uploads that outlived their import, which normally
 //! deletes its upload when it ends). The worker runs them; so
 //! does the api when it runs the job worker in-process (the embedded
@@ -209,6 +210,27 @@ pub async fn purge_old_audit_entries(
     .await;
 }
 
+/// Name of the counter of relayed domain events purged after [`EVENT_RETENTION_DAYS`].
+pub const PURGED_EVENTS: &str = "worker_domain_events_purged_total";
+/// How long relayed domain events stay in the outbox, replayable to webhooks.
+pub const EVENT_RETENTION_DAYS: u64 = 30;
+
+/// Deletes relayed events older than [`EVENT_RETENTION_DAYS`] every `every`
+/// (an event never relayed is never purged).
+pub async fn purge_old_events(
+    outbox: Arc<dyn frontdesk_kernel::events::EventOutbox>,
+    every: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    periodically("domain event purge", PURGED_EVENTS, every, shutdown, || {
+        let outbox = Arc::clone(&outbox);
+        async move {
+            outbox.purge(older_than(Duration::from_secs(EVENT_RETENTION_DAYS * 86_400))).await.map_err(|e| e.to_string())
+        }
+    })
+    .await;
+}
+
 /// Spawns every purge (each every `every`; exports expire after `retention.exports`) on `tasks`, until `shutdown` flips.
 pub fn spawn_purges(
     stores: &crate::Stores,
@@ -226,6 +248,8 @@ pub fn spawn_purges(
     tasks.spawn(purge_deleted_leads(crate::services::lead_service(stores), every, shutdown.clone()));
     tasks.spawn(purge_completed_jobs(Arc::clone(&stores.jobs.store), every, shutdown.clone()));
     tasks.spawn(purge_files(Arc::clone(&stores.files), retention.exports, every, shutdown.clone()));
+    let outbox = Arc::new(frontdesk_sea_orm::SeaOrmEventOutbox::new(stores.sql.clone()));
+    tasks.spawn(purge_old_events(outbox, every, shutdown.clone()));
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use frontdesk_bookings::{
     LeadContact, MessageWordings, NoExternalCalendar, QueuedNotices, Recipients, SendBookingMessages,
 };
 use frontdesk_crypto::{BcryptPasswordHasher, BookingTokenIssuer, JwtTokenSigner, RefreshTokenIssuer};
-use frontdesk_kernel::events::{EventDispatcher, QueuedEvents};
+use frontdesk_kernel::events::{EventDispatcher, OutboxEvents};
 use frontdesk_kernel::jobs::JobQueue;
 use frontdesk_kernel::messaging::Outbox;
 use frontdesk_kernel::messaging::{LedgerMessenger, MessageChannel, OutboundMessenger};
@@ -27,6 +27,7 @@ use frontdesk_receptionist::channels::webhook::SignedRequests;
 use frontdesk_receptionist::receptionist::Receptionist;
 use frontdesk_sea_orm::{
     SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads,
+    SeaOrmEventOutbox,
     SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
     SeaOrmOutbox, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules,
     SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWidgets,
@@ -87,6 +88,8 @@ pub struct Services {
     pub integrations: Arc<frontdesk_integrations::Integrations>,
     /// Signed vendor events (GoHighLevel contacts) for integrations.
     pub inbound_events: Arc<frontdesk_integrations::InboundEvents>,
+    /// Outbound webhook subscriptions, their attempt log, redelivery and replay.
+    pub webhooks: Arc<frontdesk_integrations::outbound::WebhookSubscriptions>,
 }
 
 impl Services {
@@ -153,6 +156,7 @@ impl Services {
             widgets,
             integrations,
             inbound_events,
+            webhooks: Arc::new(crate::webhooks::subscriptions(settings, stores)?),
         })
     }
 }
@@ -172,7 +176,7 @@ impl frontdesk_receptionist::channels::widget::Tokens for RandomTokens {
 }
 
 /// The receptionist use case: the configured model (or the fallback), the
-/// lead tools, handoff events as jobs, flags, turn locks and context in the shared cache.
+/// lead tools, handoff events into the outbox, flags, turn locks and context in the shared cache.
 fn desk(
     settings: &Settings,
     stores: &Stores,
@@ -189,7 +193,7 @@ fn desk(
     );
     let clock = desk.clock();
     desk.with_tools(frontdesk_receptionist::lead_tools::lead_tools(leads, clock))
-        .with_events(Arc::new(QueuedEvents::new(Arc::clone(&stores.jobs.queue))))
+        .with_events(Arc::new(OutboxEvents::new(Arc::new(SeaOrmEventOutbox::new(stores.sql.clone())))))
         .with_flags(Arc::new(frontdesk_receptionist::lead_tools::ServiceFlags(Arc::clone(leads))))
         .with_shared_cache(Arc::clone(&stores.cache))
 }
@@ -430,7 +434,15 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
             Arc::new(SeaOrmOutbox::new(stores.sql.clone()))
         }
     };
-    crate::jobs::Handlers::new()
+    let handlers = match crate::webhooks::deliveries(settings, stores, Arc::clone(&messenger)) {
+        Ok(deliveries) => crate::jobs::Handlers::new().with(Arc::new(deliveries)),
+        Err(error) => {
+            // Services::build refused the same key ring already; deliveries wait in the queue meanwhile.
+            tracing::error!(%error, "webhook deliveries not wired: the encryption key ring is unusable");
+            crate::jobs::Handlers::new()
+        }
+    };
+    handlers
         .with(Arc::new(SmsReplies::new(desk.clone(), Arc::clone(&messenger), Arc::clone(&stores.cache))))
         .with(Arc::new(frontdesk_receptionist::channels::mailbox::EmailReplies::new(
             desk,
@@ -448,10 +460,17 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
             Arc::new(SystemClock),
         )))
         .with(Arc::new(ExportLeads::new(repo, Arc::clone(&stores.files), codec)))
-        .with(Arc::new(EventDispatcher::new(vec![Arc::new(frontdesk_receptionist::handoff::StaffHandoffNotice::new(
-            Arc::clone(&messenger),
-            Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
-        ))])))
+        .with(Arc::new(EventDispatcher::new(vec![
+            Arc::new(frontdesk_receptionist::handoff::StaffHandoffNotice::new(
+                Arc::clone(&messenger),
+                Arc::new(SeaOrmLeadRepository::new(stores.sql.clone())),
+            )),
+            Arc::new(frontdesk_integrations::outbound::WebhookFanout::new(
+                Arc::new(frontdesk_sea_orm::SeaOrmSubscriptions::new(stores.sql.clone())),
+                Arc::clone(&stores.jobs.queue),
+                Arc::new(SystemClock),
+            )),
+        ])))
         .with(Arc::new(frontdesk_receptionist::evaluation::Evaluations::new(
             Arc::new(receptionist_config(stores)),
             Arc::new(bookings(settings, stores)),
@@ -508,6 +527,7 @@ pub fn spawn_workers(
         config,
         shutdown.clone(),
     ));
+    tasks.spawn(crate::webhooks::relay_outbox(stores.clone(), std::time::Duration::from_millis(250), shutdown.clone()));
     tasks.spawn(crate::jobs::report_depth(
         Arc::clone(&stores.jobs.source),
         std::time::Duration::from_secs(5),

@@ -32,7 +32,8 @@ use utoipa_actix_web::AppExt;
         (name = "channels", description = "Phone numbers, inbound addresses and blocked callers of the receptionist"),
         (name = "webhooks", description = "Vendor webhooks (Twilio, Postmark), authenticated by the vendor's signature or credentials"),
         (name = "widget", description = "The website chat widget: its script, page and the visitor's API (public, rate limited)"),
-        (name = "integrations", description = "Connections to GoHighLevel, Google Calendar, Twilio, Postmark, OpenAI and webhooks: templates, write-only sealed credentials, live checks")
+        (name = "integrations", description = "Connections to GoHighLevel, Google Calendar, Twilio, Postmark, OpenAI and webhooks: templates, write-only sealed credentials, live checks"),
+        (name = "outbound-webhooks", description = "Your endpoints, called with signed events (Standard Webhooks): subscriptions, deliveries retried for more than 24 hours, the delivery log, redelivery and replay")
     )
 )]
 struct ApiDoc;

@@ -13,6 +13,7 @@ pub mod receptionist;
 pub mod status;
 pub mod subaccounts;
 pub mod users;
+pub mod webhook_subscriptions;
 pub mod webhooks;
 
 use crate::error::ApiError;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     receptionist::configure(cfg);
     bookings::configure(cfg);
     integrations::configure(cfg);
+    webhook_subscriptions::configure(cfg);
     outbox::configure(cfg);
     webhooks::configure(cfg);
     public_chat::configure(cfg);

@@ -113,6 +113,10 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
     let hook = json!({"kind": "webhook", "name": "Hook", "settings": {"url": "https://hooks.example.com/x"}});
     let integration = app.expect(&owner, Method::POST, "/api/v1/integrations", Some(hook.clone()), 201).await;
     let integration = integration["id"].as_str().unwrap().to_owned();
+    let subscription = json!({"url": "https://hooks.example.com/x", "events": ["lead.created"]});
+    let webhook = app.expect(&owner, Method::POST, "/api/v1/webhooks", Some(subscription.clone()), 201).await;
+    let webhook = webhook["id"].as_str().unwrap().to_owned();
+    let range = json!({"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"});
 
     // (method, path, body, may an agent?) — each row is tried by every role.
     let rows: Vec<(Method, String, Option<Value>, bool)> = vec![
@@ -139,6 +143,13 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         (Method::GET, format!("/api/v1/integrations/{integration}"), None, false),
         (Method::PATCH, format!("/api/v1/integrations/{integration}"), Some(json!({"name": "Renamed"})), false),
         (Method::POST, format!("/api/v1/integrations/{integration}/test"), None, false),
+        (Method::GET, "/api/v1/webhooks".into(), None, false),
+        (Method::POST, "/api/v1/webhooks".into(), Some(subscription), false),
+        (Method::GET, format!("/api/v1/webhooks/{webhook}"), None, false),
+        (Method::PATCH, format!("/api/v1/webhooks/{webhook}"), Some(json!({"description": "CRM"})), false),
+        (Method::POST, format!("/api/v1/webhooks/{webhook}/rotate-secret"), None, false),
+        (Method::GET, format!("/api/v1/webhooks/{webhook}/deliveries"), None, false),
+        (Method::POST, format!("/api/v1/webhooks/{webhook}/replay"), Some(range), false),
     ];
     for (who, token, is_agent) in
         [("agent", &agent, true), ("manager", &manager, false), ("owner", &owner, false), ("admin", &admin, false)]
@@ -173,11 +184,14 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
             app.call(&owner, Method::POST, "/api/v1/prompt-templates", Some(json!({"name": who, "body": "b"}))).await;
         let hook = json!({"kind": "webhook", "name": who, "settings": {"url": "https://hooks.example.com/x"}});
         let (_, i) = app.call(&owner, Method::POST, "/api/v1/integrations", Some(hook)).await;
+        let subscription = json!({"url": "https://hooks.example.com/x", "events": ["booking.created"]});
+        let (_, w) = app.call(&owner, Method::POST, "/api/v1/webhooks", Some(subscription)).await;
         for path in [
             format!("/api/v1/leads/{lead}"),
             format!("/api/v1/strategies/{}", s["id"].as_str().unwrap()),
             format!("/api/v1/prompt-templates/{}", t["id"].as_str().unwrap()),
             format!("/api/v1/integrations/{}", i["id"].as_str().unwrap()),
+            format!("/api/v1/webhooks/{}", w["id"].as_str().unwrap()),
         ] {
             let (status, answer) = app.call(token, Method::DELETE, &path, None).await;
             assert_eq!(status == 204, allowed, "{who} DELETE {path}: {status} {answer}");

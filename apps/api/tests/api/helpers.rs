@@ -484,3 +484,101 @@ impl Prism {
         frontdesk_test_support::Prism::serve(format!("{}/../../{spec}", env!("CARGO_MANIFEST_DIR"))).map(Self)
     }
 }
+
+/// One request as a receiver saw it.
+#[derive(Clone, Debug, Default)]
+pub struct Received {
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// A webhook receiver on 127.0.0.1: answers with its current status line,
+/// keeps every request it got.
+pub struct Receiver {
+    pub url: String,
+    pub seen: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    pub status: std::sync::Arc<std::sync::Mutex<&'static str>>,
+}
+
+impl Receiver {
+    pub async fn start(status: &'static str) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://127.0.0.1:{}/hooks/frontdesk", listener.local_addr().unwrap().port());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let status = std::sync::Arc::new(std::sync::Mutex::new(status));
+        let (keep, answer) = (seen.clone(), status.clone());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut raw = Vec::new();
+                let mut buffer = [0u8; 8192];
+                let (head_end, length) = loop {
+                    let n = socket.read(&mut buffer).await.unwrap_or(0);
+                    if n == 0 {
+                        break (raw.len(), 0);
+                    }
+                    raw.extend_from_slice(&buffer[..n]);
+                    if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                            .unwrap_or(0);
+                        break (end + 4, length);
+                    }
+                };
+                while raw.len() < head_end + length {
+                    let n = socket.read(&mut buffer).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    raw.extend_from_slice(&buffer[..n]);
+                }
+                let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
+                let headers = head
+                    .lines()
+                    .skip(1)
+                    .filter_map(|l| l.split_once(':'))
+                    .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                    .collect();
+                keep.lock().unwrap().push(Received { headers, body: raw[head_end..].to_vec() });
+                let status = *answer.lock().unwrap();
+                let reply = format!("HTTP/1.1 {status}\r\ncontent-length: 4\r\nconnection: close\r\n\r\nnope");
+                let _ = socket.write_all(reply.as_bytes()).await;
+            }
+        });
+        Self { url, seen, status }
+    }
+
+    /// Later requests are answered with `status` (`"500 Internal Server Error"`).
+    pub fn answer(&self, status: &'static str) {
+        *self.status.lock().unwrap() = status;
+    }
+
+    /// Everything received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 30 s) until `count` requests came, and returns them all.
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+        for _ in 0..600 {
+            let seen = self.received();
+            if seen.len() >= count {
+                return seen;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the receiver got {} requests, not {count}", self.received().len());
+    }
+}

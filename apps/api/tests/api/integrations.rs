@@ -4,7 +4,7 @@
 //! description in Prism and against an unreachable server, the lifecycle,
 //! and other sub-accounts' integrations answering 404.
 
-use crate::helpers::{Owner, Prism, Profile, Team, TestApp};
+use crate::helpers::{Owner, Prism, Profile, Received, Receiver, Team, TestApp};
 use frontdesk_integrations::{IntegrationId, IntegrationRepository};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -385,65 +385,10 @@ async fn gohighlevel_contacts_become_leads_only_when_signed(profile: Profile) {
     assert!(metrics.contains("webhook_rejections_total{vendor=\"gohighlevel\"} 5"), "{metrics}");
 }
 
-/// One request as a receiver saw it.
-#[derive(Clone, Debug, Default)]
-struct Received {
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> &str {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v.as_str())
-    }
-}
-
 /// A webhook receiver on 127.0.0.1 answering `status`, keeping what it got.
 async fn receiver(status: &'static str) -> (String, Arc<Mutex<Vec<Received>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://127.0.0.1:{}/hooks/frontdesk", listener.local_addr().unwrap().port());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let keep = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let mut raw = Vec::new();
-            let mut buffer = [0u8; 8192];
-            let (head_end, length) = loop {
-                let n = socket.read(&mut buffer).await.unwrap_or(0);
-                if n == 0 {
-                    break (raw.len(), 0);
-                }
-                raw.extend_from_slice(&buffer[..n]);
-                if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
-                    let length = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
-                        .unwrap_or(0);
-                    break (end + 4, length);
-                }
-            };
-            while raw.len() < head_end + length {
-                let n = socket.read(&mut buffer).await.unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                raw.extend_from_slice(&buffer[..n]);
-            }
-            let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
-            let headers = head
-                .lines()
-                .skip(1)
-                .filter_map(|l| l.split_once(':'))
-                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-                .collect();
-            keep.lock().unwrap().push(Received { headers, body: raw[head_end..].to_vec() });
-            let reply = format!("HTTP/1.1 {status}\r\ncontent-length: 4\r\nconnection: close\r\n\r\nnope");
-            let _ = socket.write_all(reply.as_bytes()).await;
-        }
-    });
-    (url, seen)
+    let receiver = Receiver::start(status).await;
+    (receiver.url.clone(), receiver.seen.clone())
 }
 
 /// Loopback, private and metadata URLs are refused when an integration is

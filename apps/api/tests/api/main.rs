@@ -13,6 +13,7 @@ mod headers;
 mod helpers;
 mod integrations;
 mod leads;
+mod outbound_webhooks;
 mod lockout;
 mod openapi;
 mod rate_limits;

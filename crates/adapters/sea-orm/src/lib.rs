@@ -21,6 +21,6 @@ pub use repos::{
     SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads,
     SeaOrmEventOutbox,    SeaOrmIntegrations, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
     SeaOrmMembershipRepository, SeaOrmOutbox, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository,
-    SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository,
+    SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmSubscriptions, SeaOrmTenantDirectory, SeaOrmTenantRepository,
     SeaOrmUserRepository, SeaOrmWidgets, SeaOrmWording,
 };

@@ -12,7 +12,7 @@ pub(crate) mod tenancy;
 
 pub use bookings::{SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules, SeaOrmWording};
 pub use events::SeaOrmEventOutbox;
-pub use integrations::SeaOrmIntegrations;
+pub use integrations::{SeaOrmIntegrations, SeaOrmSubscriptions};
 pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
 pub use outbox::SeaOrmOutbox;
 pub use receptionist::{

@@ -378,3 +378,48 @@ async fn postgres_integration_contracts() {
 async fn sqlite_integration_contracts() {
     integration_contracts(sqlite().await).await;
 }
+
+/// The event outbox and webhook subscription contracts; lead writes store
+/// their events in their own transaction, and a refused write stores none.
+async fn outbox_contracts(fixture: Fixture) {
+    use frontdesk_kernel::events::EventOutbox;
+    use frontdesk_leads::{Lead, LeadChanges, LeadRepository, NewLead};
+    use frontdesk_sea_orm::{SeaOrmEventOutbox, SeaOrmSubscriptions};
+    let tenants = SeaOrmTenantRepository::new(fixture.store.clone());
+    let (a, b) = (tenant(&tenants, None).await, tenant(&tenants, None).await);
+    let outbox = SeaOrmEventOutbox::new(fixture.store.clone());
+    frontdesk_kernel::testing::event_outbox_contract::event_outbox(&outbox, [a.id, b.id]).await;
+    frontdesk_integrations::testing::contract::subscriptions(&SeaOrmSubscriptions::new(fixture.store.clone()), [a.id, b.id])
+        .await;
+
+    let leads = SeaOrmLeadRepository::new(fixture.store.clone());
+    let new = |email: &str| NewLead { name: "Ana".into(), email: Some(email.into()), ..NewLead::default() };
+    let mut lead = Lead::create(a.id, new("ana@example.com"), None, Utc::now()).unwrap();
+    leads.insert(&lead, &[]).await.unwrap();
+    let twin = Lead::create(a.id, new("ana@example.com"), None, Utc::now()).unwrap();
+    assert!(leads.insert(&twin, &[]).await.is_err(), "a duplicate email is refused");
+    let moved = lead.apply(LeadChanges { status: Some("contacted".into()), ..LeadChanges::default() }, None, Utc::now());
+    let moved = moved.unwrap();
+    leads.update(a.id, &lead, moved.as_slice()).await.unwrap();
+    let stale = leads.update(a.id, &lead, &[]).await;
+    assert!(stale.is_err(), "a stale version is refused");
+
+    let kinds = ["lead.created", "lead.updated", "lead.status_changed"].map(String::from);
+    let from = Utc::now() - chrono::Duration::hours(1);
+    let events = outbox.between(a.id, &kinds, from, Utc::now() + chrono::Duration::hours(1), 100).await.unwrap();
+    let mine: Vec<_> = events.iter().filter(|e| e.data["lead"]["email"] == "ana@example.com").collect();
+    let kinds: Vec<_> = mine.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["lead.created", "lead.updated", "lead.status_changed"], "one per write that landed");
+    assert!(mine.iter().all(|e| e.data["lead"]["id"] == lead.id.to_string()), "the refused twin left no event");
+    assert_eq!(mine[2].data["to"], "contacted");
+}
+
+#[tokio::test]
+async fn postgres_outbox_contracts() {
+    outbox_contracts(postgres().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_outbox_contracts() {
+    outbox_contracts(sqlite().await).await;
+}

@@ -1,5 +1,8 @@
-//! The integrations ports over `integrations` and `integration_templates`.
+//! The integrations ports over `integrations`, `integration_templates`,
+//! `webhook_subscriptions` and `webhook_attempts`.
 
 mod store;
+mod webhooks;
 
 pub use store::SeaOrmIntegrations;
+pub use webhooks::SeaOrmSubscriptions;
