@@ -287,3 +287,139 @@ async fn jobs_waiting_when_redis_restarts_empty_are_republished_by_the_worker_an
     }
     store.close().await;
 }
+
+/// A webhook receiver that never answers its first request (the worker is
+/// killed while it waits) and answers 200 to the rest; per request, the
+/// `webhook-id` and whether the 200 was written.
+async fn stalling_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, bool)>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = seen.clone();
+    tokio::spawn(async move {
+        let mut first = true;
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let stall = std::mem::take(&mut first);
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let mut raw = Vec::new();
+                let mut buffer = [0u8; 8192];
+                let id = loop {
+                    let n = socket.read(&mut buffer).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    raw.extend_from_slice(&buffer[..n]);
+                    let text = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text[..end]
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                            .unwrap_or(0usize);
+                        if raw.len() >= end + 4 + length {
+                            let id = text[..end]
+                                .lines()
+                                .find_map(|l| l.strip_prefix("webhook-id:").map(|v| v.trim().to_owned()))
+                                .unwrap_or_default();
+                            break id;
+                        }
+                    }
+                };
+                if stall {
+                    keep.lock().unwrap().push((id, false));
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    return;
+                }
+                let reply = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+                let answered = socket.write_all(reply.as_bytes()).await.is_ok();
+                keep.lock().unwrap().push((id, answered));
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// `kill -9` of a worker in the middle of a webhook delivery: another
+/// worker delivers it after the lease expires; every event reaches the
+/// endpoint, and each `webhook-id` is answered 200 exactly once (the one
+/// in flight at the kill was received twice, answered once).
+#[tokio::test]
+async fn webhook_deliveries_survive_kill_9_and_each_event_is_delivered_once_per_successful_attempt() {
+    use frontdesk_integrations::outbound::{NewSubscription, WebhookSubscriptions};
+    use frontdesk_kernel::events::{DomainEvent, EventOutbox};
+    use frontdesk_sql_queue::{SqlJobQueue, SqlQueueConfig};
+    use std::sync::Arc;
+
+    const KEYS: &str = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    const EVENTS: usize = 20;
+    struct AnyUrl;
+    #[async_trait::async_trait]
+    impl frontdesk_integrations::UrlPolicy for AnyUrl {
+        async fn check(&self, _: &str) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    let db = TestDatabase::create().await;
+    let (store, tenant) = store_with_tenant(&db, "Hooks Kill Nine").await;
+    let files = tempfile::tempdir().unwrap();
+    let (url, seen) = stalling_receiver().await;
+    let outbox = Arc::new(frontdesk_sea_orm::SeaOrmEventOutbox::new(store.clone()));
+    let subscriptions = WebhookSubscriptions::new(
+        Arc::new(frontdesk_sea_orm::SeaOrmSubscriptions::new(store.clone())),
+        Arc::new(frontdesk_crypto::AesGcmKeyring::parse(KEYS).unwrap()),
+        Arc::new(frontdesk_runtime::webhooks::SignedTransport(frontdesk_webhooks_egress())),
+        Arc::new(AnyUrl),
+        outbox.clone(),
+        Arc::new(SqlJobQueue::new(store.connection(), SqlQueueConfig::new("hooks9"))),
+        Arc::new(frontdesk_kernel::SystemClock),
+    );
+    let input = NewSubscription { url, events: vec!["lead.created".into()], description: None };
+    subscriptions.create(tenant.id, input).await.unwrap();
+    let events: Vec<_> = (0..EVENTS)
+        .map(|i| DomainEvent::new(tenant.id, "lead.created", serde_json::json!({"n": i}), chrono::Utc::now()))
+        .collect();
+    outbox.append(&events).await.unwrap();
+
+    let worker = || {
+        let mut command = sql_worker(&db, files.path(), "hooks9", "2");
+        command.env("ENCRYPTION_KEYS", KEYS).env("ALLOW_PRIVATE_WEBHOOKS", "true");
+        command.spawn().unwrap()
+    };
+    let mut first = worker();
+    for _ in 0..600 {
+        if !seen.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    first.kill().unwrap(); // SIGKILL while the endpoint holds the first delivery
+    first.wait().unwrap();
+    let in_flight = seen.lock().unwrap().first().cloned().expect("a delivery was in flight");
+    assert!(!in_flight.1);
+
+    let mut second = worker();
+    for _ in 0..1200 {
+        if seen.lock().unwrap().iter().filter(|(_, ok)| *ok).count() >= EVENTS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await; // a duplicate would show up now
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let answered: Vec<String> = seen.lock().unwrap().iter().filter(|(_, ok)| *ok).map(|(id, _)| id.clone()).collect();
+    let mut ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
+    let mut got = answered.clone();
+    ids.sort();
+    got.sort();
+    assert_eq!(got, ids, "every event answered 200 exactly once");
+    assert!(answered.contains(&in_flight.0), "the event in flight at the kill was delivered after it");
+    store.close().await;
+}
+
+/// The egress guard as the worker builds it (private addresses allowed, `http://` allowed).
+fn frontdesk_webhooks_egress() -> frontdesk_webhooks::Egress {
+    frontdesk_webhooks::Egress::new(Duration::from_secs(15), true, true)
+}
