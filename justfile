@@ -35,3 +35,4 @@ bench:
     ./scripts/bench_bookings.sh
     ./scripts/bench_receptionist.sh
     ./scripts/bench_jobs.sh
+    ./scripts/bench_webhooks.sh

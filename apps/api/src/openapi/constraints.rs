@@ -144,6 +144,7 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
     rules.extend(booking_rules());
     rules.extend(channel_rules());
     rules.extend(integration_rules());
+    rules.extend(webhook_rules());
     rules.extend(evaluation_rules());
     rules.push(("CreateTemplateBody", "variables", false, variables.clone()));
     rules.push(("UpdateTemplateBody", "variables", false, variables));
@@ -181,6 +182,25 @@ fn integration_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
         ("CreateIntegrationBody", "kind", true, json!({"enum": names(IntegrationKind::ALL, IntegrationKind::as_str)})),
         ("CreateIntegrationBody", "name", true, name.clone()),
         ("UpdateIntegrationBody", "name", false, name),
+    ]
+}
+
+/// Outbound webhook subscriptions. That the URL does not resolve inside our
+/// network is prose (a 400 naming `url`), as is a replay's range (`to`
+/// after `from`, at most 7 days: a 400 naming `to`).
+fn webhook_rules() -> Vec<(&'static str, &'static str, bool, Value)> {
+    let url = json!({"pattern": "^[hH][tT][tT][pP][sS]?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+$",
+        "maxLength": frontdesk_integrations::outbound::subscription::MAX_URL_CHARS});
+    let events = json!({"minItems": 1, "items": {"enum": frontdesk_kernel::events::WEBHOOK_EVENT_KINDS}});
+    let description = text(TEXT_OR_EMPTY, frontdesk_integrations::outbound::subscription::MAX_DESCRIPTION_CHARS);
+    vec![
+        ("CreateWebhookBody", "url", true, url.clone()),
+        ("CreateWebhookBody", "events", true, events.clone()),
+        ("CreateWebhookBody", "description", false, description.clone()),
+        ("UpdateWebhookBody", "url", false, url),
+        ("UpdateWebhookBody", "events", false, events),
+        ("UpdateWebhookBody", "description", false, description),
+        ("UpdateWebhookBody", "status", false, json!({"enum": ["active", "disabled"]})),
     ]
 }
 
@@ -373,6 +393,8 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         "get_inbound_addresses",
         "get_blocked_numbers",
         "get_integrations",
+        "get_webhooks",
+        "get_webhooks_id_deliveries",
     ] {
         rules.push((op, "page", page.clone()));
         rules.push((op, "limit", limit.clone()));

@@ -4,13 +4,16 @@
 //! recorded — as one timeline entry, so staff read one line instead of the
 //! transcript. It is built from the stored turns, deterministically, so it
 //! needs no model and costs nothing when the provider is down; it runs
-//! once per call (the job is keyed by the call id).
+//! once per call (the job is keyed by the call id). It then announces
+//! `call.completed` (webhooks), with the job's id as the event's, so a
+//! re-run announces it once.
 
 use crate::channels::inbound::CALL_SUMMARY_JOB;
 use crate::conversation::Channel;
 use crate::ports::ConversationStore;
 use async_trait::async_trait;
 use frontdesk_kernel::LeadId;
+use frontdesk_kernel::events::{DomainEvent, EventId, EventPublisher};
 use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, ProgressSink};
 use frontdesk_leads::{Direction, EventKind, LeadService, NewTimelineEvent};
 use serde::Deserialize;
@@ -32,15 +35,26 @@ struct Payload {
 pub struct CallSummaries {
     conversations: Arc<dyn ConversationStore>,
     leads: Arc<LeadService>,
+    events: Arc<dyn EventPublisher>,
 }
 
 impl CallSummaries {
-    /// The handler.
+    /// The handler (announcing nothing until [`Self::with_events`]).
     #[must_use]
     pub fn new(conversations: Arc<dyn ConversationStore>, leads: Arc<LeadService>) -> Self {
-        Self { conversations, leads }
+        Self { conversations, leads, events: Arc::new(frontdesk_kernel::events::NoEvents) }
+    }
+
+    /// Announces `call.completed` through `events`.
+    #[must_use]
+    pub fn with_events(mut self, events: Arc<dyn EventPublisher>) -> Self {
+        self.events = events;
+        self
     }
 }
+
+/// The kind of the event a finished call announces.
+pub const CALL_COMPLETED: &str = "call.completed";
 
 /// One line per turn: what was said, how it ended.
 #[must_use]
@@ -98,10 +112,15 @@ impl JobHandler for CallSummaries {
             direction: Some(Direction::Inbound),
             content: summary.clone(),
             meta: Some(json!({"kind": "call_summary", "callSid": payload.call_sid, "status": payload.status,
-                "conversationId": conversation.map(|c| c.id.to_string()), "turns": turns.len(),
+                "conversationId": conversation.as_ref().map(|c| c.id.to_string()), "turns": turns.len(),
                 "qualification": qualification})),
         };
         self.leads.record(tenant, payload.lead_id, input).await.map_err(|e| JobFailure::retry(e.to_string()))?;
+        let data = json!({"leadId": payload.lead_id.to_string(), "callSid": payload.call_sid, "status": payload.status,
+            "conversationId": conversation.map(|c| c.id.to_string()), "turns": turns.len(), "summary": summary});
+        let mut event = DomainEvent::new(tenant, CALL_COMPLETED, data, chrono::Utc::now());
+        event.id = EventId::from_uuid(job.id.as_uuid());
+        self.events.publish(&event).await.map_err(|e| JobFailure::retry(e.to_string()))?;
         Ok(json!({"summary": summary}))
     }
 }
