@@ -28,6 +28,7 @@ mod m20261205_000007_chat_widgets;
 mod m20261206_000001_integrations;
 mod m20261206_000002_integration_events;
 mod m20261206_000003_webhooks;
+mod m20261206_000004_link_fingerprints;
 
 /// Runs `statements` in order, `{uuid}` replaced by the backend's uuid column type.
 pub(crate) async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_integrations::Migration),
             Box::new(m20261206_000002_integration_events::Migration),
             Box::new(m20261206_000003_webhooks::Migration),
+            Box::new(m20261206_000004_link_fingerprints::Migration),
         ]
     }
 }

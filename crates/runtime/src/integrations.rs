@@ -72,7 +72,7 @@ fn local_keys(path: &Path) -> Result<String, CryptoError> {
 ///
 /// # Errors
 /// An unusable key ring; templates that do not load or compile.
-pub async fn integrations(
+pub fn integrations(
     settings: &Settings,
     store: &frontdesk_sea_orm::SqlStore,
 ) -> Result<frontdesk_integrations::Integrations, crate::services::ServicesError> {
@@ -99,7 +99,7 @@ pub async fn rotate_encryption_key(
     store: &frontdesk_sea_orm::SqlStore,
     batch: u32,
 ) -> Result<frontdesk_integrations::RotationReport, crate::services::ServicesError> {
-    let integrations = integrations(settings, store).await?;
+    let integrations = integrations(settings, store)?;
     let report = integrations
         .rotate(batch, |progress| {
             tracing::info!(
@@ -291,4 +291,44 @@ impl VendorChecks {
             }
         }
     }
+}
+
+/// [`frontdesk_integrations::crm::CrmContacts`] in GoHighLevel: the
+/// integration's `locationId` and Private Integration token.
+#[derive(Clone, Debug)]
+pub struct GhlCrm(pub frontdesk_gohighlevel::GhlContacts);
+
+#[async_trait]
+impl frontdesk_integrations::crm::CrmContacts for GhlCrm {
+    async fn upsert(
+        &self,
+        settings: &JsonObject,
+        secrets: &Secrets,
+        existing: Option<&str>,
+        contact: &frontdesk_integrations::crm::CrmContact,
+    ) -> Result<String, frontdesk_integrations::crm::CrmError> {
+        let location = text(settings, "locationId").unwrap_or_default();
+        self.0.upsert(&secret(secrets, "privateIntegrationToken"), location, existing, contact).await
+    }
+}
+
+/// The `gohighlevel.upsert_contact` handler over `stores`.
+///
+/// # Errors
+/// An unusable key ring or HTTP client.
+pub fn contact_upserts(
+    settings: &Settings,
+    stores: &crate::Stores,
+) -> Result<frontdesk_integrations::crm::UpsertContacts, crate::services::ServicesError> {
+    let contacts = frontdesk_gohighlevel::GhlContacts::new(&settings.vendor_urls.gohighlevel, Duration::from_secs(15))
+        .map_err(|e| crate::services::ServicesError::Integrations(frontdesk_integrations::IntegrationsError::storage(std::io::Error::other(e))))?;
+    Ok(frontdesk_integrations::crm::UpsertContacts::new(frontdesk_integrations::crm::UpsertParts {
+        integrations: std::sync::Arc::new(integrations(settings, &stores.sql)?),
+        leads: std::sync::Arc::new(frontdesk_sea_orm::SeaOrmLeadRepository::new(stores.sql.clone())),
+        links: std::sync::Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone())),
+        crm: std::sync::Arc::new(GhlCrm(contacts)),
+        limiter: std::sync::Arc::clone(&stores.rate_limiter),
+        queue: std::sync::Arc::clone(&stores.jobs.queue),
+        clock: std::sync::Arc::new(frontdesk_kernel::SystemClock),
+    }))
 }

@@ -129,7 +129,7 @@ impl Services {
             },
         ));
         let desk = Arc::new(desk);
-        let integrations = Arc::new(crate::integrations::integrations(settings, &stores.sql).await?);
+        let integrations = Arc::new(crate::integrations::integrations(settings, &stores.sql)?);
         let inbound_events = Arc::new(crate::integrations::inbound_events(settings, &stores.sql, Arc::clone(&leads))?);
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores)?),
@@ -434,7 +434,7 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
             Arc::new(SeaOrmOutbox::new(stores.sql.clone()))
         }
     };
-    let handlers = match crate::webhooks::deliveries(settings, stores, Arc::clone(&messenger)) {
+    let mut handlers = match crate::webhooks::deliveries(settings, stores, Arc::clone(&messenger)) {
         Ok(deliveries) => crate::jobs::Handlers::new().with(Arc::new(deliveries)),
         Err(error) => {
             // Services::build refused the same key ring already; deliveries wait in the queue meanwhile.
@@ -442,6 +442,10 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
             crate::jobs::Handlers::new()
         }
     };
+    match crate::integrations::contact_upserts(settings, stores) {
+        Ok(upserts) => handlers = handlers.with(Arc::new(upserts)),
+        Err(error) => tracing::error!(%error, "GoHighLevel contact upserts not wired; they wait in the queue"),
+    }
     handlers
         .with(Arc::new(SmsReplies::new(desk.clone(), Arc::clone(&messenger), Arc::clone(&stores.cache))))
         .with(Arc::new(frontdesk_receptionist::channels::mailbox::EmailReplies::new(
@@ -450,7 +454,10 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
             Arc::clone(&messenger),
             Arc::clone(&stores.cache),
         )))
-        .with(Arc::new(CallSummaries::new(Arc::new(SeaOrmConversations::new(stores.sql.clone())), leads)))
+        .with(Arc::new(
+            CallSummaries::new(Arc::new(SeaOrmConversations::new(stores.sql.clone())), leads)
+                .with_events(Arc::new(OutboxEvents::new(Arc::new(SeaOrmEventOutbox::new(stores.sql.clone()))))),
+        ))
         .with(Arc::new(crate::jobs::NoopHandler))
         .with(Arc::new(ImportLeads::new(
             repo.clone(),
@@ -469,6 +476,10 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
                 Arc::new(frontdesk_sea_orm::SeaOrmSubscriptions::new(stores.sql.clone())),
                 Arc::clone(&stores.jobs.queue),
                 Arc::new(SystemClock),
+            )),
+            Arc::new(frontdesk_integrations::crm::LeadContactFanout::new(
+                Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone())),
+                Arc::clone(&stores.jobs.queue),
             )),
         ])))
         .with(Arc::new(frontdesk_receptionist::evaluation::Evaluations::new(

@@ -283,8 +283,52 @@ crate::per_profile!(
     key_rotation_while_the_api_serves,
     gohighlevel_contacts_become_leads_only_when_signed,
     webhook_endpoints_inside_our_network_are_refused,
-    a_webhook_check_is_a_delivery_the_standard_webhooks_algorithm_verifies
+    a_webhook_check_is_a_delivery_the_standard_webhooks_algorithm_verifies,
+    leads_made_here_become_gohighlevel_contacts
 );
+
+/// A lead created, then renamed, in Frontdesk is pushed to GoHighLevel (its
+/// contacts API description in Prism validates every request): the contact
+/// id is linked to the lead and the pushed state recorded; an unchanged
+/// lead is not pushed again.
+async fn leads_made_here_become_gohighlevel_contacts(profile: Profile) {
+    use frontdesk_integrations::webhooks::ExternalLinks;
+    let Some(ghl) = Prism::serve("crates/adapters/gohighlevel/tests/fixtures/apps/contacts.json") else { return };
+    let app = TestApp::builder(profile).vendor("gohighlevel_api", &ghl.url).spawn().await;
+    let owner = Owner::create(&app, "ghl-push.test").await;
+    let settings = json!({"locationId": "loc_Acme0000000000001", "privateIntegrationToken": "pit-0123456789abcdef"});
+    let body = json!({"kind": "gohighlevel", "name": "CRM", "settings": settings});
+    let created = app.expect(&owner.token, Method::POST, "/api/v1/integrations", Some(body), 201).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let tested = app.expect(&owner.token, Method::POST, &format!("/api/v1/integrations/{id}/test"), None, 200).await;
+    assert_eq!(tested["integration"]["status"], "active", "{tested}");
+
+    let lead = json!({"name": "Ana Lopez", "email": "ana@ghl-push.test", "phone": "+14155550123"});
+    let lead = app.expect(&owner.token, Method::POST, "/api/v1/leads", Some(lead), 201).await;
+    let lead_id: frontdesk_kernel::LeadId = lead["id"].as_str().unwrap().parse().unwrap();
+    let links = frontdesk_sea_orm::SeaOrmIntegrations::new(app.store().await);
+    let integration: frontdesk_integrations::IntegrationId = id.parse().unwrap();
+    let synced = |want: &'static str| {
+        let links = links.clone();
+        async move {
+            for _ in 0..300 {
+                if let Some(contact) = links.contact_of(integration, lead_id).await.unwrap()
+                    && contact.fingerprint.as_deref().is_some_and(|f| f.starts_with(want))
+                {
+                    return contact;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("the lead was not pushed as {want}");
+        }
+    };
+    let first = synced("Ana Lopez").await;
+    assert!(!first.external_id.is_empty());
+    let path = format!("/api/v1/leads/{lead_id}");
+    app.expect(&owner.token, Method::PATCH, &path, Some(json!({"name": "Ana L."})), 200).await;
+    let second = synced("Ana L.").await;
+    assert_eq!(second.fingerprint.unwrap(), "Ana L.\u{1f}ana@ghl-push.test\u{1f}+14155550123");
+}
 
 const GHL_VECTORS: &str =
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/vectors/ghl_webhooks.json"));

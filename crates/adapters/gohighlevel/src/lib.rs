@@ -1,5 +1,6 @@
-//! GoHighLevel (API v2): the Ed25519 signature of its webhooks, and the
-//! credential check of a location's Private Integration token.
+//! GoHighLevel (API v2): the Ed25519 signature of its webhooks, the
+//! credential check of a location's Private Integration token, and contact
+//! upserts.
 //!
 //! GoHighLevel signs every webhook body with one Ed25519 key of its own
 //! (`x-ghl-signature`, base64, over the raw bytes). Its own SDK lets an
@@ -7,7 +8,9 @@
 //! header, a malformed header or a signature over other bytes is a refusal.
 
 mod check;
+mod contacts;
 mod signature;
 
-pub use check::check_location;
+pub use check::{CONTACTS_VERSION, check_location};
+pub use contacts::GhlContacts;
 pub use signature::{GhlSignatures, OFFICIAL_PUBLIC_KEY};

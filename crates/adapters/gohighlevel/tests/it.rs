@@ -84,3 +84,59 @@ async fn a_token_check_is_a_contacts_search_the_description_accepts() {
     let why = frontdesk_gohighlevel::check_location("http://127.0.0.1:9", &token, "x", Duration::from_secs(5)).await;
     assert!(why.unwrap_err().contains("could not be reached"));
 }
+
+fn contact() -> frontdesk_integrations::crm::CrmContact {
+    frontdesk_integrations::crm::CrmContact {
+        name: "Ana Lopez".into(),
+        phone: Some("+14155550100".into()),
+        email: Some("ana@example.com".into()),
+        source: "Frontdesk (web)".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_lead_is_upserted_or_updated_as_the_description_expects() {
+    let Some(prism) = prism() else { return };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let token = secrecy::SecretString::from("pit-0123456789abcdef".to_owned());
+    let contacts = frontdesk_gohighlevel::GhlContacts::new(&prism.url, Duration::from_secs(10)).unwrap();
+    // Prism validates the request (Version header, bearer token, body) and answers the example.
+    let created = contacts.upsert(&token, "ve9EPM428h8vShlRW1KT", None, &contact()).await;
+    assert!(created.as_ref().is_ok_and(|id| !id.is_empty()), "{created:?}");
+    let updated = contacts.upsert(&token, "ve9EPM428h8vShlRW1KT", Some("ocQHyuzHvysMo5N5VsXc"), &contact()).await;
+    assert!(updated.as_ref().is_ok_and(|id| !id.is_empty()), "{updated:?}");
+}
+
+/// A server answering every request with `status` (and `extra` headers).
+async fn answering(status: &'static str, extra: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = [0u8; 8192];
+            let _ = socket.read(&mut buffer).await;
+            let reply = format!("HTTP/1.1 {status}\r\n{extra}content-length: 2\r\nconnection: close\r\n\r\n{{}}");
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_429_carries_its_retry_after_and_other_failures_say_whether_a_retry_can_help() {
+    use frontdesk_integrations::crm::CrmError;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let token = secrecy::SecretString::from("pit-0123456789abcdef".to_owned());
+    let limited = answering("429 Too Many Requests", "retry-after: 30\r\n").await;
+    let contacts = frontdesk_gohighlevel::GhlContacts::new(&limited, Duration::from_secs(5)).unwrap();
+    assert_eq!(contacts.upsert(&token, "loc", None, &contact()).await, Err(CrmError::RateLimited(Some(Duration::from_secs(30)))));
+    let down = answering("503 Service Unavailable", "").await;
+    let contacts = frontdesk_gohighlevel::GhlContacts::new(&down, Duration::from_secs(5)).unwrap();
+    assert!(matches!(contacts.upsert(&token, "loc", None, &contact()).await, Err(CrmError::Unavailable(_))));
+    let refused = answering("401 Unauthorized", "").await;
+    let contacts = frontdesk_gohighlevel::GhlContacts::new(&refused, Duration::from_secs(5)).unwrap();
+    assert!(matches!(contacts.upsert(&token, "loc", Some("c1"), &contact()).await, Err(CrmError::Refused(why)) if why.starts_with("401")));
+    let gone = frontdesk_gohighlevel::GhlContacts::new("http://127.0.0.1:9", Duration::from_secs(5)).unwrap();
+    assert!(matches!(gone.upsert(&token, "loc", None, &contact()).await, Err(CrmError::Unavailable(_))));
+}

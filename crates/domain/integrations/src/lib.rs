@@ -10,6 +10,7 @@
 //! them, and the [`ConnectionCheck`] that tries them against the vendor.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod crm;
 pub mod error;
 pub mod integration;
 pub mod outbound;
@@ -40,6 +41,9 @@ mod webhooks_tests;
 
 #[cfg(all(test, feature = "testing"))]
 mod outbound_tests;
+
+#[cfg(all(test, feature = "testing"))]
+mod crm_tests;
 
 #[cfg(all(test, feature = "testing"))]
 mod contract_tests {

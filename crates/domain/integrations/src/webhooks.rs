@@ -70,6 +70,26 @@ pub trait ExternalLinks: Send + Sync + 'static {
     /// # Errors
     /// `Storage`.
     async fn link(&self, tenant: TenantId, integration: IntegrationId, external_id: &str, lead: LeadId) -> Result<()>;
+
+    /// The contact `lead` was last linked to through `integration`, with the
+    /// fingerprint of what was last pushed or received.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn contact_of(&self, integration: IntegrationId, lead: LeadId) -> Result<Option<crate::crm::SyncedContact>>;
+
+    /// Links `external_id` to `lead` and records `fingerprint` as in sync.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn record_sync(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        external_id: &str,
+        lead: LeadId,
+        fingerprint: &str,
+    ) -> Result<()>;
 }
 
 /// What became of a delivered event.
@@ -206,7 +226,12 @@ impl InboundEvents {
         if let Some(lead) = self.links.lead_for(integration, contact_id).await? {
             let changes = LeadChanges { name, phone, email, ..LeadChanges::default() };
             return match self.leads.update(tenant, lead, changes).await {
-                Ok(lead) => Ok(Receipt::Applied(lead.id)),
+                Ok(lead) => {
+                    // In sync as received: the lead.updated this raised is not pushed back.
+                    let print = crate::crm::fingerprint(&lead);
+                    self.links.record_sync(tenant, integration, contact_id, lead.id, &print).await?;
+                    Ok(Receipt::Applied(lead.id))
+                }
                 Err(e) => leads_error(e),
             };
         }
@@ -220,7 +245,8 @@ impl InboundEvents {
         };
         match self.leads.create(tenant, input).await {
             Ok(lead) => {
-                self.links.link(tenant, integration, contact_id, lead.id).await?;
+                let print = crate::crm::fingerprint(&lead);
+                self.links.record_sync(tenant, integration, contact_id, lead.id, &print).await?;
                 Ok(Receipt::Applied(lead.id))
             }
             Err(e) => leads_error(e),

@@ -168,6 +168,19 @@ pub async fn inbound(
     assert_eq!(links.lead_for(b, "ct_1").await.expect("per integration"), None);
     links.link(tenant, a, "ct_1", second).await.expect("relink");
     assert_eq!(links.lead_for(a, "ct_1").await.expect("relinked"), Some(second));
+
+    // The contact a lead was synced with, and what it looked like then.
+    let synced = links.contact_of(a, second).await.expect("contact_of");
+    assert_eq!(synced.map(|s| (s.external_id, s.fingerprint)), Some(("ct_1".to_owned(), None)), "linked, never synced");
+    assert_eq!(links.contact_of(b, second).await.expect("per integration"), None);
+    links.record_sync(tenant, a, "ct_1", second, "Ana\u{1f}ana@example.com\u{1f}").await.expect("record");
+    let synced = links.contact_of(a, second).await.expect("synced").expect("a contact");
+    assert_eq!(synced.fingerprint.as_deref(), Some("Ana\u{1f}ana@example.com\u{1f}"));
+    links.link(tenant, a, "ct_1", second).await.expect("a later link");
+    let kept = links.contact_of(a, second).await.expect("kept").expect("a contact");
+    assert_eq!(kept.fingerprint.as_deref(), Some("Ana\u{1f}ana@example.com\u{1f}"), "a plain link keeps the fingerprint");
+    links.record_sync(tenant, a, "ct_2", first, "Bo\u{1f}\u{1f}+14155550100").await.expect("record new");
+    assert_eq!(links.lead_for(a, "ct_2").await.expect("linked by the sync"), Some(first));
 }
 
 fn subscription(tenant: TenantId, events: &[&str], at: DateTime<Utc>) -> crate::outbound::Subscription {

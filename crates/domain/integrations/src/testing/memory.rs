@@ -227,9 +227,13 @@ impl crate::webhooks::EventLog for InMemoryEventLog {
     }
 }
 
-/// Contact ↔ lead links in a map.
+/// Contact ↔ lead links (with the last synced fingerprint) in a map.
 #[derive(Debug, Default)]
-pub struct InMemoryLinks(Mutex<std::collections::HashMap<(IntegrationId, String), frontdesk_kernel::LeadId>>);
+#[allow(clippy::type_complexity, reason = "a test double's map")]
+pub struct InMemoryLinks(
+    Mutex<std::collections::HashMap<(IntegrationId, String), (frontdesk_kernel::LeadId, Option<String>, u64)>>,
+    AtomicU64,
+);
 
 #[async_trait]
 impl crate::webhooks::ExternalLinks for InMemoryLinks {
@@ -238,7 +242,7 @@ impl crate::webhooks::ExternalLinks for InMemoryLinks {
         integration: IntegrationId,
         external_id: &str,
     ) -> Result<Option<frontdesk_kernel::LeadId>> {
-        Ok(lock(&self.0).get(&(integration, external_id.to_owned())).copied())
+        Ok(lock(&self.0).get(&(integration, external_id.to_owned())).map(|(lead, _, _)| *lead))
     }
 
     async fn link(
@@ -248,7 +252,35 @@ impl crate::webhooks::ExternalLinks for InMemoryLinks {
         external_id: &str,
         lead: frontdesk_kernel::LeadId,
     ) -> Result<()> {
-        lock(&self.0).insert((integration, external_id.to_owned()), lead);
+        let n = self.1.fetch_add(1, Ordering::SeqCst);
+        let mut all = lock(&self.0);
+        let entry = all.entry((integration, external_id.to_owned())).or_insert((lead, None, n));
+        entry.0 = lead;
+        Ok(())
+    }
+
+    async fn contact_of(
+        &self,
+        integration: IntegrationId,
+        lead: frontdesk_kernel::LeadId,
+    ) -> Result<Option<crate::crm::SyncedContact>> {
+        Ok(lock(&self.0)
+            .iter()
+            .filter(|((i, _), (l, _, _))| *i == integration && *l == lead)
+            .max_by_key(|(_, (_, _, n))| *n)
+            .map(|((_, id), (_, print, _))| crate::crm::SyncedContact { external_id: id.clone(), fingerprint: print.clone() }))
+    }
+
+    async fn record_sync(
+        &self,
+        _: TenantId,
+        integration: IntegrationId,
+        external_id: &str,
+        lead: frontdesk_kernel::LeadId,
+        fingerprint: &str,
+    ) -> Result<()> {
+        let n = self.1.fetch_add(1, Ordering::SeqCst);
+        lock(&self.0).insert((integration, external_id.to_owned()), (lead, Some(fingerprint.to_owned()), n));
         Ok(())
     }
 }

@@ -287,4 +287,46 @@ impl ExternalLinks for SeaOrmIntegrations {
         self.execute(sql, values).await?;
         Ok(())
     }
+
+    async fn contact_of(
+        &self,
+        integration: IntegrationId,
+        lead: LeadId,
+    ) -> Result<Option<frontdesk_integrations::crm::SyncedContact>> {
+        let sql = "SELECT external_id, fingerprint FROM integration_links WHERE integration_id = $1 AND lead_id = $2
+             ORDER BY created_at DESC LIMIT 1";
+        let rows = self.all(sql, vec![integration.as_uuid().into(), lead.as_uuid().into()]).await?;
+        rows.first()
+            .map(|row| {
+                Ok(frontdesk_integrations::crm::SyncedContact {
+                    external_id: row.try_get("", "external_id").map_err(corrupt)?,
+                    fingerprint: row.try_get("", "fingerprint").map_err(corrupt)?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn record_sync(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        external_id: &str,
+        lead: LeadId,
+        fingerprint: &str,
+    ) -> Result<()> {
+        let sql = "INSERT INTO integration_links (integration_id, external_id, tenant_id, lead_id, created_at, fingerprint)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (integration_id, external_id)
+             DO UPDATE SET lead_id = excluded.lead_id, fingerprint = excluded.fingerprint";
+        let values = vec![
+            integration.as_uuid().into(),
+            external_id.to_owned().into(),
+            tenant.as_uuid().into(),
+            lead.as_uuid().into(),
+            millis(Utc::now()),
+            fingerprint.to_owned().into(),
+        ];
+        self.execute(sql, values).await?;
+        Ok(())
+    }
 }

@@ -1,0 +1,96 @@
+//! Contacts (`Version: 2021-07-28`): a lead pushed as a contact —
+//! `PUT /contacts/{id}` when we know which contact it is, else
+//! `POST /contacts/upsert` (GoHighLevel matches an existing contact by email
+//! or phone per the location's duplicate settings), and a contact deleted
+//! on their side (404) is upserted again. A 429 is reported with its
+//! `Retry-After` so the caller can defer instead of hammering.
+
+use crate::check::CONTACTS_VERSION;
+use frontdesk_integrations::crm::{CrmContact, CrmError};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The contacts API of one base URL.
+#[derive(Clone, Debug)]
+pub struct GhlContacts {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl GhlContacts {
+    /// Calls `base_url` (`https://services.leadconnectorhq.com`), each within `timeout`.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn new(base_url: &str, timeout: Duration) -> Result<Self, String> {
+        let http = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+        Ok(Self { http, base: base_url.trim_end_matches('/').to_owned() })
+    }
+
+    /// Upserts `contact` in `location_id` (an update of `existing` when
+    /// given); returns the contact id.
+    ///
+    /// # Errors
+    /// [`CrmError`]: `RateLimited` on 429, `Refused` on other 4xx,
+    /// `Unavailable` on no answer or 5xx.
+    pub async fn upsert(
+        &self,
+        token: &SecretString,
+        location_id: &str,
+        existing: Option<&str>,
+        contact: &CrmContact,
+    ) -> Result<String, CrmError> {
+        let mut body = json!({ "name": contact.name, "source": contact.source });
+        if let Some(email) = &contact.email {
+            body["email"] = json!(email);
+        }
+        if let Some(phone) = &contact.phone {
+            body["phone"] = json!(phone);
+        }
+        if let Some(id) = existing {
+            let url = format!("{}/contacts/{id}", self.base);
+            match self.send(self.http.put(url), token, &body).await {
+                Err(CrmError::Refused(why)) if why.starts_with("404") => {} // deleted there: upsert anew
+                other => return other,
+            }
+        }
+        body["locationId"] = json!(location_id);
+        self.send(self.http.post(format!("{}/contacts/upsert", self.base)), token, &body).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, token: &SecretString, body: &Value) -> Result<String, CrmError> {
+        let response = request
+            .bearer_auth(token.expose_secret())
+            .header("Version", CONTACTS_VERSION)
+            .header("Accept", "application/json")
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| CrmError::Unavailable(if e.is_timeout() { "no answer in time".into() } else { e.without_url().to_string() }))?;
+        let status = response.status();
+        if status.as_u16() == 429 {
+            let after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            return Err(CrmError::RateLimited(after));
+        }
+        let text = response.text().await.unwrap_or_default();
+        let excerpt: String = text.chars().take(200).collect();
+        if status.is_server_error() {
+            return Err(CrmError::Unavailable(format!("{status}: {excerpt}")));
+        }
+        if !status.is_success() {
+            return Err(CrmError::Refused(format!("{} {excerpt}", status.as_u16())));
+        }
+        let answer: Value = serde_json::from_str(&text).map_err(|_| CrmError::Unavailable(format!("not JSON: {excerpt}")))?;
+        answer["contact"]["id"]
+            .as_str()
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| CrmError::Unavailable(format!("no contact id in the answer: {excerpt}")))
+    }
+}

@@ -1,0 +1,294 @@
+//! Leads pushed to a tenant's CRM (GoHighLevel): when a lead is created or
+//! changed, its contact is upserted there, through a job.
+//!
+//! [`LeadContactFanout`] (an `events.publish` subscriber of `lead.created`
+//! and `lead.updated`) queues one `gohighlevel.upsert_contact` job per event
+//! for the tenant's active GoHighLevel integration. [`UpsertContacts`] runs
+//! it: the lead as it is *now* (so jobs that run late or twice push the
+//! latest state), the contact it is linked to (`integration_links`: an
+//! update, never a second contact), and a fingerprint of what was last
+//! pushed or received — equal, nothing is sent. That fingerprint is also
+//! what breaks the echo: a lead changed *by* a GoHighLevel webhook records
+//! the contact's fingerprint, so the `lead.updated` it raises is not pushed
+//! back. The location's rate budget (100 requests per 10 s, shared by every
+//! worker through the [`RateLimiter`]) and GoHighLevel's 429s defer the job
+//! to when the budget refills instead of failing it.
+
+use crate::IntegrationsError;
+use crate::integration::{IntegrationId, IntegrationKind};
+use crate::ports::IntegrationRepository;
+use crate::service::Integrations;
+use crate::webhooks::ExternalLinks;
+use async_trait::async_trait;
+use frontdesk_kernel::events::{DomainEvent, EventSubscriber};
+use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, JobKind, JobQueue, ProgressSink};
+use frontdesk_kernel::{Clock, JsonObject, LeadId, RateLimiter, TenantId};
+use frontdesk_leads::{Lead, LeadRepository, LeadsError};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// GoHighLevel's budget: requests per window per location.
+pub const LOCATION_BUDGET: u32 = 100;
+/// Its window.
+pub const LOCATION_WINDOW: Duration = Duration::from_secs(10);
+/// Times a job is deferred (budget, 429) before it fails.
+pub const MAX_DEFERRALS: u32 = 50;
+
+/// A lead as a CRM contact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrmContact {
+    /// Display name.
+    pub name: String,
+    /// E.164 phone.
+    pub phone: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Where it came from (`Frontdesk (web)`).
+    pub source: String,
+}
+
+impl CrmContact {
+    /// `lead` as a contact.
+    #[must_use]
+    pub fn of(lead: &Lead) -> Self {
+        Self {
+            name: lead.name.as_str().to_owned(),
+            phone: lead.phone.as_ref().map(|p| p.as_str().to_owned()),
+            email: lead.email.as_ref().map(|e| e.as_str().to_owned()),
+            source: format!("Frontdesk ({})", lead.source.as_str()),
+        }
+    }
+}
+
+/// What both sides agree on: name, email and phone.
+#[must_use]
+pub fn fingerprint(lead: &Lead) -> String {
+    format!(
+        "{}\u{1f}{}\u{1f}{}",
+        lead.name.as_str(),
+        lead.email.as_ref().map_or("", |e| e.as_str()),
+        lead.phone.as_ref().map_or("", |p| p.as_str())
+    )
+}
+
+/// Why a CRM call failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CrmError {
+    /// 429: try again after the delay (when the vendor said).
+    #[error("rate limited")]
+    RateLimited(Option<Duration>),
+    /// The credentials or the request were refused (4xx other than 429): retrying cannot help.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// No answer, or a 5xx.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A CRM's contacts.
+#[async_trait]
+pub trait CrmContacts: Send + Sync + 'static {
+    /// Upserts `contact` into the account `settings`/`secrets` name — as an
+    /// update of `existing` when given (re-created when it was deleted
+    /// there) — and returns its id.
+    ///
+    /// # Errors
+    /// [`CrmError`].
+    async fn upsert(
+        &self,
+        settings: &JsonObject,
+        secrets: &crate::Secrets,
+        existing: Option<&str>,
+        contact: &CrmContact,
+    ) -> Result<String, CrmError>;
+}
+
+/// The contact a lead was last synced with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncedContact {
+    /// The CRM's contact id.
+    pub external_id: String,
+    /// [`fingerprint`] of what was last pushed or received.
+    pub fingerprint: Option<String>,
+}
+
+/// The `gohighlevel.upsert_contact` job's payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpsertContact {
+    /// The GoHighLevel integration.
+    pub integration_id: IntegrationId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// The event that asked for it (the job's key).
+    pub event_id: String,
+    /// Times deferred so far.
+    #[serde(default)]
+    pub deferrals: u32,
+}
+
+/// The `gohighlevel.upsert_contact` job kind.
+#[derive(Debug)]
+pub struct UpsertContactJob;
+
+impl JobKind for UpsertContactJob {
+    const KIND: &'static str = "gohighlevel.upsert_contact";
+    type Payload = UpsertContact;
+    type Output = serde_json::Value;
+}
+
+fn key(payload: &UpsertContact) -> String {
+    format!("ghl-upsert:{}:{}:{}", payload.integration_id, payload.event_id, payload.deferrals)
+}
+
+/// Queues an upsert per lead event for the tenant's active GoHighLevel integration.
+pub struct LeadContactFanout {
+    repo: Arc<dyn IntegrationRepository>,
+    queue: Arc<dyn JobQueue>,
+}
+
+impl LeadContactFanout {
+    /// Over the integrations in `repo`, into `queue`.
+    #[must_use]
+    pub fn new(repo: Arc<dyn IntegrationRepository>, queue: Arc<dyn JobQueue>) -> Self {
+        Self { repo, queue }
+    }
+}
+
+#[async_trait]
+impl EventSubscriber for LeadContactFanout {
+    fn name(&self) -> &'static str {
+        "gohighlevel-contacts"
+    }
+
+    fn kinds(&self) -> &'static [&'static str] {
+        &[frontdesk_leads::events::LEAD_CREATED, frontdesk_leads::events::LEAD_UPDATED]
+    }
+
+    async fn on(&self, event: &DomainEvent) -> Result<(), JobFailure> {
+        let Some(integration) = self
+            .repo
+            .active_of_kind(event.tenant_id, IntegrationKind::GoHighLevel)
+            .await
+            .map_err(|e| JobFailure::retry(e.to_string()))?
+        else {
+            return Ok(());
+        };
+        let Some(lead) = event.data["lead"]["id"].as_str().and_then(|id| id.parse::<LeadId>().ok()) else {
+            return Err(JobFailure::permanent("a lead event without a lead id"));
+        };
+        let payload =
+            UpsertContact { integration_id: integration.id, lead_id: lead, event_id: event.id.to_string(), deferrals: 0 };
+        let job = UpsertContactJob::new_job(event.tenant_id, &payload)
+            .map_err(|e| JobFailure::permanent(e.to_string()))?
+            .with_idempotency_key(key(&payload));
+        self.queue.enqueue(job).await.map_err(|e| JobFailure::retry(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// Runs `gohighlevel.upsert_contact` jobs.
+pub struct UpsertContacts {
+    integrations: Arc<Integrations>,
+    leads: Arc<dyn LeadRepository>,
+    links: Arc<dyn ExternalLinks>,
+    crm: Arc<dyn CrmContacts>,
+    limiter: Arc<dyn RateLimiter>,
+    queue: Arc<dyn JobQueue>,
+    clock: Arc<dyn Clock>,
+}
+
+/// The ports [`UpsertContacts`] needs.
+pub struct UpsertParts {
+    /// Credentials of the integration.
+    pub integrations: Arc<Integrations>,
+    /// The leads.
+    pub leads: Arc<dyn LeadRepository>,
+    /// Lead ↔ contact links and fingerprints.
+    pub links: Arc<dyn ExternalLinks>,
+    /// GoHighLevel.
+    pub crm: Arc<dyn CrmContacts>,
+    /// The shared rate budget.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// For deferrals.
+    pub queue: Arc<dyn JobQueue>,
+    /// Now.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl UpsertContacts {
+    /// The handler.
+    #[must_use]
+    pub fn new(parts: UpsertParts) -> Self {
+        let UpsertParts { integrations, leads, links, crm, limiter, queue, clock } = parts;
+        Self { integrations, leads, links, crm, limiter, queue, clock }
+    }
+
+    /// Queues the job again at `after` from now (a new deferral), or fails it past [`MAX_DEFERRALS`].
+    async fn defer(&self, tenant: TenantId, payload: &UpsertContact, after: Duration, why: &str) -> Result<serde_json::Value, JobFailure> {
+        if payload.deferrals >= MAX_DEFERRALS {
+            return Err(JobFailure::permanent(format!("{why}, {MAX_DEFERRALS} times; giving up")));
+        }
+        let next = UpsertContact { deferrals: payload.deferrals + 1, ..payload.clone() };
+        let at = self.clock.now() + chrono::Duration::from_std(after).unwrap_or_default();
+        let job = UpsertContactJob::new_job(tenant, &next)
+            .map_err(|e| JobFailure::permanent(e.to_string()))?
+            .with_idempotency_key(key(&next));
+        self.queue.enqueue_at(job, at).await.map_err(|e| JobFailure::retry(e.to_string()))?;
+        tracing::info!(tenant.id = %tenant, lead.id = %payload.lead_id, deferrals = next.deferrals, "{why}: contact upsert deferred");
+        Ok(serde_json::json!({ "deferred": why, "until": at }))
+    }
+}
+
+#[async_trait]
+impl JobHandler for UpsertContacts {
+    fn kind(&self) -> &'static str {
+        UpsertContactJob::KIND
+    }
+
+    async fn run(&self, job: &Job, _progress: &dyn ProgressSink) -> Result<serde_json::Value, JobFailure> {
+        let payload = UpsertContactJob::payload(job)?;
+        let tenant = job.tenant_id;
+        let retry = |e: IntegrationsError| JobFailure::retry(e.to_string());
+        let Some(credentials) = self.integrations.credentials(tenant, IntegrationKind::GoHighLevel).await.map_err(retry)?
+        else {
+            return Ok(serde_json::json!({ "skipped": "no active GoHighLevel integration" }));
+        };
+        if credentials.integration_id != payload.integration_id {
+            return Ok(serde_json::json!({ "skipped": "the integration was replaced" }));
+        }
+        let lead = match self.leads.get(tenant, payload.lead_id).await {
+            Ok(lead) => lead,
+            Err(LeadsError::NotFound { .. }) => return Ok(serde_json::json!({ "skipped": "the lead was deleted" })),
+            Err(e) => return Err(JobFailure::retry(e.to_string())),
+        };
+        let print = fingerprint(&lead);
+        let synced = self.links.contact_of(payload.integration_id, lead.id).await.map_err(retry)?;
+        if synced.as_ref().and_then(|s| s.fingerprint.as_deref()) == Some(print.as_str()) {
+            return Ok(serde_json::json!({ "skipped": "GoHighLevel has this lead as it is" }));
+        }
+        let location = credentials.settings.get("locationId").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let budget = self
+            .limiter
+            .hit(&format!("gohighlevel:{location}"), LOCATION_BUDGET, LOCATION_WINDOW)
+            .await
+            .map_err(|e| JobFailure::retry(e.to_string()))?;
+        if !budget.allowed {
+            return self.defer(tenant, &payload, budget.reset_after, "the location's rate budget is spent").await;
+        }
+        let existing = synced.as_ref().map(|s| s.external_id.as_str());
+        match self.crm.upsert(&credentials.settings, &credentials.secrets, existing, &CrmContact::of(&lead)).await {
+            Ok(contact) => {
+                self.links.record_sync(tenant, payload.integration_id, &contact, lead.id, &print).await.map_err(retry)?;
+                tracing::info!(tenant.id = %tenant, lead.id = %lead.id, contact.id = %contact, "lead pushed to GoHighLevel");
+                Ok(serde_json::json!({ "contactId": contact, "updated": existing.is_some() }))
+            }
+            Err(CrmError::RateLimited(after)) => {
+                self.defer(tenant, &payload, after.unwrap_or(LOCATION_WINDOW), "GoHighLevel answered 429").await
+            }
+            Err(CrmError::Refused(why)) => Err(JobFailure::permanent(format!("GoHighLevel refused the contact: {why}"))),
+            Err(CrmError::Unavailable(why)) => Err(JobFailure::retry(format!("GoHighLevel unavailable: {why}"))),
+        }
+    }
+}
