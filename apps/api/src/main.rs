@@ -95,7 +95,7 @@ async fn rotate_encryption_key(settings: Settings) -> ExitCode {
     }
     .await;
     match outcome {
-        Ok(report) if report.failed.is_empty() && report.complete => {
+        Ok(report) if report.failed.is_empty() && report.failed_subscriptions.is_empty() && report.complete => {
             tracing::info!(
                 resealed = report.resealed,
                 skipped = report.skipped,
@@ -103,10 +103,10 @@ async fn rotate_encryption_key(settings: Settings) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Ok(report) if !report.failed.is_empty() => {
+        Ok(report) if !report.failed.is_empty() || !report.failed_subscriptions.is_empty() => {
             tracing::error!(
                 resealed = report.resealed,
-                failed = report.failed.len(),
+                failed = report.failed.len() + report.failed_subscriptions.len(),
                 "some credentials did not open; add their key back to ENCRYPTION_KEYS and run again"
             );
             ExitCode::FAILURE

@@ -100,7 +100,7 @@ pub async fn rotate_encryption_key(
     batch: u32,
 ) -> Result<frontdesk_integrations::RotationReport, crate::services::ServicesError> {
     let integrations = integrations(settings, store)?;
-    let report = integrations
+    let mut report = integrations
         .rotate(batch, |progress| {
             tracing::info!(
                 resealed = progress.resealed,
@@ -110,8 +110,22 @@ pub async fn rotate_encryption_key(
             );
         })
         .await?;
+    let subscriptions = frontdesk_integrations::outbound::WebhookSubscriptions::new(
+        std::sync::Arc::new(frontdesk_sea_orm::SeaOrmSubscriptions::new(store.clone())),
+        std::sync::Arc::new(keyring(settings)?),
+        std::sync::Arc::new(crate::webhooks::SignedTransport(egress(settings))),
+        std::sync::Arc::new(EgressPolicy(egress(settings))),
+        std::sync::Arc::new(frontdesk_sea_orm::SeaOrmEventOutbox::new(store.clone())),
+        std::sync::Arc::new(NoJobs),
+        std::sync::Arc::new(frontdesk_kernel::SystemClock),
+    );
+    subscriptions.rotate_keys(batch, &mut report).await?;
+    tracing::info!(resealed = report.resealed, "webhook signing secrets re-sealed too");
     for id in &report.failed {
         tracing::error!(integration.id = %id, "credentials did not open: their key is not in ENCRYPTION_KEYS, or they were altered");
+    }
+    for id in &report.failed_subscriptions {
+        tracing::error!(subscription.id = %id, "a webhook signing secret did not open: its key is not in ENCRYPTION_KEYS, or it was altered");
     }
     Ok(report)
 }
@@ -331,4 +345,34 @@ pub fn contact_upserts(
         queue: std::sync::Arc::clone(&stores.jobs.queue),
         clock: std::sync::Arc::new(frontdesk_kernel::SystemClock),
     }))
+}
+
+/// The rotation command's job queue: the rotation queues nothing, so any
+/// enqueue is refused rather than silently dropped.
+struct NoJobs;
+
+#[async_trait]
+impl frontdesk_kernel::jobs::JobQueue for NoJobs {
+    async fn enqueue(
+        &self,
+        _: frontdesk_kernel::jobs::NewJob,
+    ) -> Result<frontdesk_kernel::jobs::Enqueued, frontdesk_kernel::jobs::JobError> {
+        Err(frontdesk_kernel::jobs::JobError::unavailable(std::io::Error::other("the key rotation queues no jobs")))
+    }
+
+    async fn enqueue_at(
+        &self,
+        job: frontdesk_kernel::jobs::NewJob,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<frontdesk_kernel::jobs::Enqueued, frontdesk_kernel::jobs::JobError> {
+        self.enqueue(job).await
+    }
+
+    async fn status(
+        &self,
+        _: frontdesk_kernel::TenantId,
+        _: frontdesk_kernel::jobs::JobId,
+    ) -> Result<frontdesk_kernel::jobs::JobRecord, frontdesk_kernel::jobs::JobError> {
+        Err(frontdesk_kernel::jobs::JobError::unavailable(std::io::Error::other("the key rotation queues no jobs")))
+    }
 }

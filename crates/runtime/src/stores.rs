@@ -33,6 +33,15 @@ pub enum StartupError {
     /// The job queue could not be set up.
     #[error("job queue: {0}")]
     Jobs(#[source] frontdesk_kernel::jobs::JobError),
+    /// The S3 bucket settings are unusable.
+    #[error("S3 bucket {bucket}: {source}")]
+    Files {
+        /// `S3_BUCKET`.
+        bucket: String,
+        /// What the adapter said.
+        #[source]
+        source: frontdesk_kernel::files::FileError,
+    },
     /// The SQLite data directory could not be created.
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
@@ -176,7 +185,25 @@ impl Stores {
             }
         };
         let jobs = JobBackend::connect(settings, &sql).await?;
-        let files: Arc<dyn FileStorage> = Arc::new(LocalFileStorage::new(settings.files.dir.clone()));
+        let files: Arc<dyn FileStorage> = match &settings.s3 {
+            None => Arc::new(LocalFileStorage::new(settings.files.dir.clone())),
+            Some(s3) => {
+                use secrecy::ExposeSecret;
+                let config = frontdesk_s3::S3Config {
+                    endpoint: s3.endpoint.clone(),
+                    region: s3.region.clone(),
+                    bucket: s3.bucket.clone(),
+                    access_key: s3.access_key.clone(),
+                    secret_key: s3.secret_key.expose_secret().to_owned(),
+                    path_style: s3.path_style,
+                    timeout: std::time::Duration::from_secs(30),
+                };
+                let storage = frontdesk_s3::S3FileStorage::new(&config)
+                    .map_err(|source| StartupError::Files { bucket: s3.bucket.clone(), source })?;
+                tracing::info!(bucket = %s3.bucket, endpoint = %s3.endpoint, "files are stored in S3");
+                Arc::new(storage)
+            }
+        };
         let codec: Arc<dyn TabularCodec> = Arc::new(SpreadsheetCodec::new(settings.files.import_limits));
         Ok(Self { sql, cache, health_checks, disabled_services, rate_limiter, jobs, files, codec, redis })
     }

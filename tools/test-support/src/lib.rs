@@ -66,3 +66,65 @@ impl Prism {
         Some(prism)
     }
 }
+
+/// An S3-compatible server (s3s-fs: real SigV4 and presigned-URL checks)
+/// on a free local port over a temporary directory; killed when dropped.
+#[derive(Debug)]
+pub struct S3Server {
+    child: Child,
+    dir: std::path::PathBuf,
+    /// `http://127.0.0.1:{port}`.
+    pub endpoint: String,
+    /// The access key it accepts.
+    pub access_key: &'static str,
+    /// The secret key it accepts.
+    pub secret_key: &'static str,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl S3Server {
+    /// Starts `s3s-fs` (`cargo install s3s-fs --version 0.14.1 --features
+    /// binary --locked`, done by `scripts/test.sh`; or `FRONTDESK_S3S_FS`) and
+    /// waits until it accepts connections.
+    ///
+    /// # Panics
+    /// Under `CI=true` when it is not installed; when it does not listen within 30 s.
+    #[must_use]
+    pub fn start() -> Option<Self> {
+        let home = std::env::var("HOME").unwrap_or_default();
+        let binary = std::env::var("FRONTDESK_S3S_FS").unwrap_or_else(|_| format!("{home}/.cargo/bin/s3s-fs"));
+        if !Path::new(&binary).exists() {
+            assert!(std::env::var("CI").is_err(), "s3s-fs is not installed at {binary}: scripts/test.sh installs it");
+            eprintln!("skipped: s3s-fs is not installed at {binary} (scripts/test.sh installs it)");
+            return None;
+        }
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free local port").port();
+        let dir = std::env::temp_dir().join(format!("frontdesk-s3s-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a data directory");
+        let (access_key, secret_key) = ("AKFRONTDESKTEST", "SKfrontdesk-test-secret-key");
+        let child = Command::new(binary)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--access-key", access_key])
+            .args(["--secret-key", secret_key])
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("s3s-fs starts");
+        let server = Self { child, dir, endpoint: format!("http://127.0.0.1:{port}"), access_key, secret_key };
+        for _ in 0..300 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("s3s-fs did not listen on {port} within 30 s");
+    }
+}

@@ -326,3 +326,31 @@ async fn a_deleted_subscription_stops_its_queued_deliveries() {
     assert!(h.transport.sent().is_empty());
     assert!(matches!(h.service.delete(h.tenant, created.subscription.id).await, Err(IntegrationsError::NotFound { .. })));
 }
+
+#[tokio::test]
+async fn a_key_rotation_reseals_signing_secrets_and_reports_those_that_do_not_open() {
+    let h = harness();
+    let kept = h.service.create(h.tenant, new("https://a.example.com/in", &["lead.created"])).await.unwrap();
+    let lost = h.service.create(h.tenant, new("https://b.example.com/in", &["lead.created"])).await.unwrap();
+    // The second one was sealed under a key the new ring no longer has.
+    let mut orphan = h.repo.get(h.tenant, lost.subscription.id).await.unwrap();
+    orphan.sealed_secrets = crate::SealedSecret::new("k0", orphan.sealed_secrets.as_bytes().to_vec());
+    h.repo.update(&orphan, orphan.updated_at).await.unwrap();
+
+    let rotated = WebhookSubscriptions::new(
+        h.repo.clone(),
+        Arc::new(TestCipher::new("k2").also_opening("k1")),
+        h.transport.clone(),
+        Arc::new(NoInternal),
+        h.outbox.clone(),
+        h.queue.clone(),
+        h.clock.clone(),
+    );
+    let mut report = crate::RotationReport { complete: true, ..crate::RotationReport::default() };
+    rotated.rotate_keys(1, &mut report).await.unwrap();
+    assert_eq!((report.resealed, report.failed_subscriptions.clone()), (1, vec![lost.subscription.id]));
+    let stored = h.repo.get(h.tenant, kept.subscription.id).await.unwrap();
+    assert_eq!(stored.sealed_secrets.key_id(), "k2");
+    assert_eq!(rotated.secrets(&stored).unwrap().current, kept.secret, "the same secret, under the new key");
+    assert!(stored.updated_at > kept.subscription.updated_at, "a write prepared from the old row now conflicts");
+}

@@ -93,6 +93,8 @@ pub struct RotationReport {
     /// Credentials that did not open (their key is no longer configured, or
     /// the bytes were altered), by integration id — they stay as they were.
     pub failed: Vec<IntegrationId>,
+    /// Webhook signing secrets that did not open, by subscription id.
+    pub failed_subscriptions: Vec<crate::outbound::SubscriptionId>,
 }
 
 /// The integrations use case.

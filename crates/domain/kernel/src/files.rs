@@ -1,5 +1,5 @@
-//! Files: the storage port (local disk in the embedded profile, S3/R2
-//! later) and the tabular codec port (CSV/XLSX), so imports and exports
+//! Files: the storage port (local disk in the embedded profile, S3/R2 in
+//! production, with presigned links) and the tabular codec port (CSV/XLSX), so imports and exports
 //! are domain code that never touches a file format or a disk.
 
 use async_trait::async_trait;
@@ -102,6 +102,17 @@ pub trait FileStorage: Send + Sync + 'static {
     /// # Errors
     /// `InvalidKey`, `Unavailable`.
     async fn delete_prefix(&self, prefix: &str) -> Result<u64, FileError>;
+}
+
+/// Time-limited links that download a stored file without our credentials
+/// (presigned URLs on S3/R2).
+#[async_trait]
+pub trait FileLinks: Send + Sync + 'static {
+    /// A URL that GETs `key` for `lifetime` (capped by the backend), then is refused.
+    ///
+    /// # Errors
+    /// `InvalidKey`, `Unavailable`.
+    async fn link(&self, key: &str, lifetime: std::time::Duration) -> Result<String, FileError>;
 }
 
 /// A stored file as [`FileStorage::list`] reports it.

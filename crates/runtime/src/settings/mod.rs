@@ -166,6 +166,7 @@ impl Settings {
         let voice = VoiceSettings::read(&mut r);
         let postmark = PostmarkSettings::read(&mut r);
         let vendor_urls = VendorUrls::read(&mut r);
+        let s3 = S3Settings::read(&mut r);
         if !r.errors.is_empty() {
             return Err(SettingsError(r.errors));
         }
@@ -183,7 +184,7 @@ impl Settings {
             voice,
             openai,
             postmark,
-            s3: None,
+            s3,
             google: None,
             gohighlevel: None,
             vendor_urls,

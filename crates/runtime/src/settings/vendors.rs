@@ -171,10 +171,48 @@ impl PostmarkSettings {
     }
 }
 
-/// S3-compatible object storage for files (`S3_*`, with the files issue).
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct S3Settings {}
+/// S3-compatible object storage for files (AWS S3, Cloudflare R2, MinIO,
+/// s3s-fs): set `S3_BUCKET` and files go there instead of `FILES_DIR`.
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    /// `S3_ENDPOINT` (`https://<account>.r2.cloudflarestorage.com`).
+    pub endpoint: String,
+    /// `S3_REGION` (default `us-east-1`; `auto` on R2).
+    pub region: String,
+    /// `S3_BUCKET`.
+    pub bucket: String,
+    /// `S3_ACCESS_KEY_ID`.
+    pub access_key: String,
+    /// `S3_SECRET_ACCESS_KEY`.
+    pub secret_key: secrecy::SecretString,
+    /// `S3_PATH_STYLE` (default true: R2 and most compatible servers need it).
+    pub path_style: bool,
+}
+
+impl S3Settings {
+    pub(super) fn read(r: &mut super::reader::Reader<'_>) -> Option<Self> {
+        let bucket = r.raw("S3_BUCKET").map(str::trim).filter(|b| !b.is_empty())?.to_owned();
+        let required = |r: &mut super::reader::Reader<'_>, name: &str| match r
+            .raw(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            Some(value) => value.to_owned(),
+            None => {
+                r.error(name, "is required when S3_BUCKET is set");
+                String::new()
+            }
+        };
+        let endpoint = required(r, "S3_ENDPOINT").trim_end_matches('/').to_owned();
+        let access_key = required(r, "S3_ACCESS_KEY_ID");
+        let secret_key = secrecy::SecretString::from(required(r, "S3_SECRET_ACCESS_KEY"));
+        if !endpoint.is_empty() && !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
+            r.error("S3_ENDPOINT", format!("expected an http(s) URL, got {endpoint:?}"));
+        }
+        let region = r.raw("S3_REGION").map(str::trim).filter(|v| !v.is_empty()).unwrap_or("us-east-1").to_owned();
+        Some(Self { endpoint, region, bucket, access_key, secret_key, path_style: r.flag("S3_PATH_STYLE", true) })
+    }
+}
 
 /// Google Calendar OAuth client (`GOOGLE_*`, with the integrations issue).
 #[derive(Clone, Debug, Default)]

@@ -79,6 +79,32 @@ pub trait SubscriptionRepository: Send + Sync + 'static {
         attempt: u32,
     ) -> Result<Option<Attempt>>;
 
+    /// Up to `limit` subscriptions, of any tenant, whose secrets are sealed
+    /// under a key other than `key_id`, with ids above `after`, by id (a key rotation's work list).
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn sealed_under_other_keys(
+        &self,
+        key_id: &str,
+        after: Option<SubscriptionId>,
+        limit: u32,
+    ) -> Result<Vec<Subscription>>;
+
+    /// Replaces the sealed secrets of `id` if they are still under `from_key`
+    /// and `updated_at` is still `seen`, moving `updated_at` on by 1 ms;
+    /// whether it did.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn reseal(
+        &self,
+        id: SubscriptionId,
+        from_key: &str,
+        seen: DateTime<Utc>,
+        sealed: &crate::SealedSecret,
+    ) -> Result<bool>;
+
     /// One page of the subscription's attempts, newest first.
     ///
     /// # Errors

@@ -294,6 +294,50 @@ impl WebhookSubscriptions {
     }
 }
 
+impl WebhookSubscriptions {
+    /// Re-seals every signing secret not under the current key, `batch` at
+    /// a time, into `report` (the integrations' rotation report): each one
+    /// only if it did not change since it was read; rows that raced are
+    /// taken again in another pass. Resumable.
+    ///
+    /// # Errors
+    /// `Storage` (what was re-sealed stays re-sealed).
+    pub async fn rotate_keys(&self, batch: u32, report: &mut crate::RotationReport) -> Result<()> {
+        const PASSES: usize = 5;
+        let current = self.cipher.current_key_id().to_owned();
+        for _ in 0..PASSES {
+            let (mut after, mut raced) = (None, 0);
+            loop {
+                let work = self.repo.sealed_under_other_keys(&current, after, batch.max(1)).await?;
+                let Some(last) = work.last() else { break };
+                after = Some(last.id);
+                for subscription in &work {
+                    if report.failed_subscriptions.contains(&subscription.id) {
+                        continue;
+                    }
+                    match self.secrets(subscription).and_then(|secrets| self.seal(subscription.id, &secrets)) {
+                        Ok(sealed) => {
+                            let from = subscription.sealed_secrets.key_id();
+                            if self.repo.reseal(subscription.id, from, subscription.updated_at, &sealed).await? {
+                                report.resealed += 1;
+                            } else {
+                                raced += 1;
+                            }
+                        }
+                        Err(_) => report.failed_subscriptions.push(subscription.id),
+                    }
+                }
+            }
+            report.skipped += raced;
+            if raced == 0 {
+                return Ok(());
+            }
+        }
+        report.complete = false;
+        Ok(())
+    }
+}
+
 fn refuse_disabled(subscription: &Subscription) -> Result<()> {
     if subscription.status == SubscriptionStatus::Disabled {
         return Err(ValidationErrors::single("status", "the subscription is disabled; enable it first").into());

@@ -118,6 +118,39 @@ impl SubscriptionRepository for InMemorySubscriptions {
             .cloned())
     }
 
+    async fn sealed_under_other_keys(
+        &self,
+        key_id: &str,
+        after: Option<SubscriptionId>,
+        limit: u32,
+    ) -> Result<Vec<Subscription>> {
+        let mut found: Vec<_> = lock(&self.subscriptions)
+            .iter()
+            .filter(|s| s.sealed_secrets.key_id() != key_id && after.is_none_or(|a| s.id > a))
+            .cloned()
+            .collect();
+        found.sort_by_key(|s| s.id);
+        found.truncate(limit as usize);
+        Ok(found)
+    }
+
+    async fn reseal(
+        &self,
+        id: SubscriptionId,
+        from_key: &str,
+        seen: DateTime<Utc>,
+        sealed: &crate::SealedSecret,
+    ) -> Result<bool> {
+        let mut all = lock(&self.subscriptions);
+        let Some(s) = all.iter_mut().find(|s| s.id == id) else { return Ok(false) };
+        if s.sealed_secrets.key_id() != from_key || s.updated_at != seen {
+            return Ok(false);
+        }
+        s.sealed_secrets = sealed.clone();
+        s.updated_at = seen + chrono::Duration::milliseconds(1);
+        Ok(true)
+    }
+
     async fn attempts(&self, tenant: TenantId, id: SubscriptionId, page: PageRequest) -> Result<Page<Attempt>> {
         let mut found: Vec<_> =
             lock(&self.attempts).iter().filter(|a| a.tenant_id == tenant && a.subscription_id == id).cloned().collect();

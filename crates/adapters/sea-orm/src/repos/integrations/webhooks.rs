@@ -266,6 +266,47 @@ impl SubscriptionRepository for SeaOrmSubscriptions {
         self.rows(&sql, values).await?.first().map(decode_attempt).transpose()
     }
 
+    async fn sealed_under_other_keys(
+        &self,
+        key_id: &str,
+        after: Option<SubscriptionId>,
+        limit: u32,
+    ) -> Result<Vec<Subscription>> {
+        let (sql, values): (String, Vec<Value>) = match after {
+            None => (
+                format!("SELECT {COLUMNS} FROM webhook_subscriptions WHERE secrets_key_id <> $1 ORDER BY id LIMIT $2"),
+                vec![key_id.to_owned().into(), i64::from(limit).into()],
+            ),
+            Some(after) => (
+                format!(
+                    "SELECT {COLUMNS} FROM webhook_subscriptions WHERE secrets_key_id <> $1 AND id > $2 ORDER BY id LIMIT $3"
+                ),
+                vec![key_id.to_owned().into(), after.as_uuid().into(), i64::from(limit).into()],
+            ),
+        };
+        self.rows(&sql, values).await?.iter().map(decode).collect()
+    }
+
+    async fn reseal(
+        &self,
+        id: SubscriptionId,
+        from_key: &str,
+        seen: DateTime<Utc>,
+        sealed: &SealedSecret,
+    ) -> Result<bool> {
+        let sql = "UPDATE webhook_subscriptions SET secrets = $1, secrets_key_id = $2, updated_at = $3
+            WHERE id = $4 AND secrets_key_id = $5 AND updated_at = $6";
+        let values: Vec<Value> = vec![
+            B64.encode(sealed.as_bytes()).into(),
+            sealed.key_id().to_owned().into(),
+            millis(seen + chrono::Duration::milliseconds(1)),
+            id.as_uuid().into(),
+            from_key.to_owned().into(),
+            millis(seen),
+        ];
+        Ok(self.execute(sql, values).await? == 1)
+    }
+
     async fn attempts(&self, tenant: TenantId, id: SubscriptionId, page: PageRequest) -> Result<Page<Attempt>> {
         let scope = || vec![tenant.as_uuid().into(), id.as_uuid().into()];
         let total = self
