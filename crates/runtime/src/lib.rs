@@ -15,6 +15,7 @@ pub mod services;
 pub mod settings;
 pub mod stores;
 pub mod telemetry;
+pub mod tenant_accounts;
 pub mod webhooks;
 
 pub use health::{HealthReport, ServiceState};

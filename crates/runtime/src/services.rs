@@ -194,35 +194,67 @@ fn desk(
     let clock = desk.clock();
     desk.with_tools(frontdesk_receptionist::lead_tools::lead_tools(leads, clock))
         .with_events(Arc::new(OutboxEvents::new(Arc::new(SeaOrmEventOutbox::new(stores.sql.clone())))))
+        .with_tenant_models(tenant_models(settings, stores))
         .with_flags(Arc::new(frontdesk_receptionist::lead_tools::ServiceFlags(Arc::clone(leads))))
         .with_shared_cache(Arc::clone(&stores.cache))
 }
 
 /// Every outbound message goes through this: no text to a number that
 /// said STOP, each one recorded in the outbox first (one send per key),
-/// then sent by Twilio when it is configured to send.
+/// then sent through the sub-account's own Twilio or Postmark account when
+/// it has an active integration, else the platform's when configured.
 fn messenger(
     settings: &Settings,
     stores: &Stores,
     routes: &Arc<Routes>,
 ) -> Result<Arc<dyn OutboundMessenger>, ServicesError> {
+    use crate::tenant_accounts::PreferTenantAccount;
+    use frontdesk_integrations::IntegrationKind;
     let mut ledger = LedgerMessenger::new(Arc::new(SeaOrmOutbox::new(stores.sql.clone())));
-    if let Some(twilio) = &settings.twilio
-        && let Some(account_sid) = &twilio.account_sid
+    let integrations = Arc::new(crate::integrations::integrations(settings, &stores.sql)?);
+    let sms_per_minute = settings.twilio.as_ref().map_or(60, |t| t.sms_per_minute);
+    let twilio_base = settings.vendor_urls.twilio.clone();
+    let twilio = move |account_sid: String, auth_token: secrecy::SecretString| frontdesk_twilio::TwilioConfig {
+        account_sid,
+        auth_token,
+        base_url: twilio_base.clone(),
+        per_number_per_minute: sms_per_minute,
+        timeout: std::time::Duration::from_secs(10),
+    };
+    let mut platform_sms: Option<Arc<dyn OutboundMessenger>> = None;
+    if let Some(platform) = &settings.twilio
+        && let Some(account_sid) = &platform.account_sid
     {
         let config = frontdesk_twilio::TwilioConfig {
-            account_sid: account_sid.clone(),
-            auth_token: twilio.auth_token.clone(),
-            base_url: twilio.api_base_url.clone(),
-            per_number_per_minute: twilio.sms_per_minute,
-            timeout: std::time::Duration::from_secs(10),
+            base_url: platform.api_base_url.clone(),
+            ..(twilio.clone())(account_sid.clone(), platform.auth_token.clone())
         };
         let sms =
             frontdesk_twilio::TwilioMessenger::new(config, Arc::clone(routes) as _, Arc::clone(&stores.rate_limiter))
                 .map_err(ServicesError::Messenger)?;
-        tracing::info!(base_url = %twilio.api_base_url, "texts are sent through Twilio");
-        ledger = ledger.with_provider(MessageChannel::Sms, Arc::new(sms));
+        tracing::info!(base_url = %platform.api_base_url, "texts are sent through Twilio");
+        platform_sms = Some(Arc::new(sms));
     }
+    let (routes_for_tenants, limiter) = (Arc::clone(routes), Arc::clone(&stores.rate_limiter));
+    let sms = PreferTenantAccount::new(
+        IntegrationKind::Twilio,
+        Arc::clone(&integrations),
+        platform_sms,
+        Box::new(move |c| {
+            let sid = c.settings.get("accountSid").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let token = secrecy::SecretString::from(c.secrets.str("authToken").unwrap_or_default().to_owned());
+            let messenger = frontdesk_twilio::TwilioMessenger::new(
+                twilio(sid, token),
+                Arc::clone(&routes_for_tenants) as _,
+                Arc::clone(&limiter),
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(Arc::new(messenger) as Arc<dyn OutboundMessenger>)
+        }),
+    );
+    ledger = ledger.with_provider(MessageChannel::Sms, Arc::new(sms));
+
+    let mut platform_email: Option<Arc<dyn OutboundMessenger>> = None;
     if let Some(postmark) = &settings.postmark
         && let (Some(token), Some(from)) = (&postmark.server_token, &postmark.from)
     {
@@ -234,8 +266,25 @@ fn messenger(
         };
         let email = frontdesk_postmark::PostmarkMessenger::new(config).map_err(ServicesError::Messenger)?;
         tracing::info!(base_url = %postmark.api_base_url, "email is sent through Postmark");
-        ledger = ledger.with_provider(MessageChannel::Email, Arc::new(email));
+        platform_email = Some(Arc::new(email));
     }
+    let postmark_base = settings.vendor_urls.postmark.clone();
+    let email = PreferTenantAccount::new(
+        IntegrationKind::Postmark,
+        integrations,
+        platform_email,
+        Box::new(move |c| {
+            let config = frontdesk_postmark::PostmarkConfig {
+                server_token: secrecy::SecretString::from(c.secrets.str("serverToken").unwrap_or_default().to_owned()),
+                from: c.settings.get("fromAddress").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+                base_url: postmark_base.clone(),
+                timeout: std::time::Duration::from_secs(10),
+            };
+            let messenger = frontdesk_postmark::PostmarkMessenger::new(config).map_err(|e| e.to_string())?;
+            Ok(Arc::new(messenger) as Arc<dyn OutboundMessenger>)
+        }),
+    );
+    ledger = ledger.with_provider(MessageChannel::Email, Arc::new(email));
     Ok(Arc::new(OptOutGuard::new(Arc::new(ledger), Arc::new(SeaOrmChannels::new(stores.sql.clone())))))
 }
 
@@ -294,6 +343,32 @@ fn chat_model(settings: &Settings) -> Option<Arc<dyn frontdesk_receptionist::por
             tracing::error!(error = %err, "could not build the chat model's HTTP client; the fallback answers");
             None
         }
+    }
+}
+
+/// A sub-account's own model (its active `openai` integration) answers its conversations.
+fn tenant_models(settings: &Settings, stores: &Stores) -> Arc<dyn frontdesk_receptionist::ports::TenantModels> {
+    match crate::integrations::integrations(settings, &stores.sql) {
+        Ok(integrations) => Arc::new(crate::tenant_accounts::TenantOpenAi::new(
+            Arc::new(integrations),
+            crate::integrations::egress(settings),
+            settings.vendor_urls.openai.clone(),
+        )),
+        Err(error) => {
+            // Services::build refuses the same key ring; never reached in a running process.
+            tracing::error!(%error, "tenant models unavailable; the platform's model answers");
+            Arc::new(NoTenantModels)
+        }
+    }
+}
+
+/// No sub-account has a model of its own.
+struct NoTenantModels;
+
+#[async_trait::async_trait]
+impl frontdesk_receptionist::ports::TenantModels for NoTenantModels {
+    async fn model_for(&self, _: frontdesk_kernel::TenantId) -> Option<Arc<dyn frontdesk_receptionist::ports::ChatModel>> {
+        None
     }
 }
 

@@ -693,7 +693,48 @@ async fn a_streamed_call_books_and_hands_off_over_conversation_relay(profile: Pr
     assert!(contents.contains(&"Caller interrupted after hearing: You're booked for"), "{contents:?}");
 }
 
+/// A sub-account with its own active Postmark integration: the reply to an
+/// inbound email goes out through its account (its server token, to the
+/// Postmark API), not the platform's (none is configured here).
+async fn a_reply_goes_out_through_the_sub_accounts_own_postmark(profile: Profile) {
+    use frontdesk_integrations::{IntegrationRepository, IntegrationStatus};
+    let postmark_api = crate::helpers::Receiver::start("200 OK").await;
+    let base = postmark_api.url.trim_end_matches("/hooks/frontdesk").to_owned();
+    let app = app(
+        profile,
+        &[
+            ("POSTMARK_INBOUND_USER", POSTMARK_USER),
+            ("POSTMARK_INBOUND_PASSWORD", POSTMARK_PASSWORD),
+            ("POSTMARK_API_BASE_URL", base.as_str()),
+        ],
+    )
+    .await;
+    let owner = Owner::create(&app, "own-postmark.test").await;
+    let token = owner.token.as_str();
+    open_all_week(&app, &owner).await;
+    app.expect(token, Method::POST, "/api/v1/inbound-addresses", Some(json!({"address": "t_acme"})), 201).await;
+    let settings = json!({"serverToken": "tenant-own-postmark-token-1234", "fromAddress": "desk@own-postmark.test"});
+    let body = json!({"kind": "postmark", "name": "Our mail", "settings": settings});
+    let created = app.expect(token, Method::POST, "/api/v1/integrations", Some(body), 201).await;
+    // Activated as a passing check would (the check itself is covered with Prism in integrations.rs).
+    let repo = frontdesk_sea_orm::SeaOrmIntegrations::new(app.store().await);
+    let tenant: frontdesk_kernel::TenantId = owner.sub_account_id.parse().unwrap();
+    let mut integration = repo.get(tenant, created["id"].as_str().unwrap().parse().unwrap()).await.unwrap();
+    let seen = integration.updated_at;
+    integration.status = IntegrationStatus::Active;
+    integration.updated_at = seen + chrono::Duration::milliseconds(1);
+    repo.update(&integration, seen).await.unwrap();
+
+    let (status, _) = postmark(&app, &postmark_sample(0), None).await;
+    assert_eq!(status, 200);
+    let got = postmark_api.wait_for(1).await;
+    assert_eq!(got[0].header("X-Postmark-Server-Token"), "tenant-own-postmark-token-1234");
+    let sent = got[0].json();
+    assert_eq!((sent["From"].as_str(), sent["To"].as_str()), (Some("desk@own-postmark.test"), Some("dana.reyes@example.org")), "{sent}");
+}
+
 crate::per_profile!(
+    a_reply_goes_out_through_the_sub_accounts_own_postmark,
     a_streamed_call_books_and_hands_off_over_conversation_relay,
     an_email_thread_is_answered_in_one_thread,
     numbers_addresses_and_blocks_belong_to_one_sub_account,

@@ -201,3 +201,11 @@ pub trait LeadFlags: Send + Sync + 'static {
     /// `NotFound`; `Storage`.
     async fn flag(&self, tenant: TenantId, lead: LeadId, name: &str, detail: serde_json::Value) -> Result<()>;
 }
+
+/// A sub-account's own chat model (its active OpenAI integration), which
+/// wins over the platform's.
+#[async_trait]
+pub trait TenantModels: Send + Sync + 'static {
+    /// `tenant`'s own model, if it has one; `None` uses the platform's (or the fallback).
+    async fn model_for(&self, tenant: TenantId) -> Option<std::sync::Arc<dyn crate::model::ChatModel>>;
+}

@@ -69,6 +69,7 @@ pub struct Receptionist {
     leads: Arc<dyn LeadRepository>,
     bookings: Arc<Bookings>,
     model: Option<Arc<dyn ChatModel>>,
+    tenant_models: Option<Arc<dyn crate::ports::TenantModels>>,
     clock: Arc<dyn frontdesk_kernel::Clock>,
     extra_tools: Vec<Arc<dyn crate::agent::AgentTool>>,
     events: Arc<dyn frontdesk_kernel::events::EventPublisher>,
@@ -95,6 +96,7 @@ impl Receptionist {
             leads,
             bookings,
             model,
+            tenant_models: None,
             clock,
             extra_tools: Vec::new(),
             events,
@@ -108,6 +110,14 @@ impl Receptionist {
     #[must_use]
     pub fn with_tools(mut self, tools: Vec<Arc<dyn crate::agent::AgentTool>>) -> Self {
         self.extra_tools.extend(tools);
+        self
+    }
+
+    /// Lets a sub-account's own model (its OpenAI integration) answer its
+    /// conversations instead of the platform's.
+    #[must_use]
+    pub fn with_tenant_models(mut self, models: Arc<dyn crate::ports::TenantModels>) -> Self {
+        self.tenant_models = Some(models);
         self
     }
 
@@ -471,7 +481,11 @@ impl Receptionist {
                 Arc::new(FallbackModel::new(Facts::of(run.strategy), status.time_zone, now));
             with_mode(AgentLoop::new(model, tools.clone()))
         };
-        let (turn, fell_back) = match &self.model {
+        let own = match &self.tenant_models {
+            Some(models) => models.model_for(scope.tenant).await,
+            None => None,
+        };
+        let (turn, fell_back) = match own.as_ref().or(self.model.as_ref()) {
             Some(model) => {
                 match with_mode(AgentLoop::new(Arc::clone(model), tools.clone())).turn(scope, input.clone()).await {
                     Ok(turn) => (turn, false),
