@@ -164,6 +164,7 @@ pub struct VendorChecks {
     postmark: String,
     openai: String,
     gohighlevel: String,
+    google: Option<frontdesk_google_calendar::GoogleCalendar>,
 }
 
 impl VendorChecks {
@@ -177,6 +178,7 @@ impl VendorChecks {
             postmark: urls.postmark.clone(),
             openai: urls.openai.clone(),
             gohighlevel: urls.gohighlevel.clone(),
+            google: crate::google::client(settings),
         }
     }
 }
@@ -300,9 +302,7 @@ impl VendorChecks {
                 frontdesk_gohighlevel::check_location(&self.gohighlevel, &token, location, budget).await
             }
             IntegrationKind::Webhook => self.ping(settings, secrets).await,
-            IntegrationKind::GoogleCalendar => {
-                Err(format!("checking {kind} integrations is not available in this version yet"))
-            }
+            IntegrationKind::GoogleCalendar => crate::google::check(&self.google, settings, secrets).await,
         }
     }
 }

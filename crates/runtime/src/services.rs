@@ -299,8 +299,16 @@ fn voice_settings(settings: &Settings) -> frontdesk_receptionist::channels::inbo
     }
 }
 
-/// The scheduling use cases: SeaORM repositories, no external calendar yet
-/// (Google Calendar and GoHighLevel come with integrations), CSPRNG tokens.
+/// Busy times outside Frontdesk: a sub-account's Google Calendar integration.
+fn external_calendar(settings: &Settings, stores: &Stores) -> Arc<dyn frontdesk_bookings::ports::ExternalCalendar> {
+    match (crate::integrations::integrations(settings, &stores.sql), crate::google::client(settings)) {
+        (Ok(integrations), Some(google)) => Arc::new(crate::google::GoogleBusy::new(Arc::new(integrations), google)),
+        _ => Arc::new(NoExternalCalendar),
+    }
+}
+
+/// The scheduling use cases: SeaORM repositories, busy times from a
+/// sub-account's Google Calendar, CSPRNG tokens.
 fn bookings(settings: &Settings, stores: &Stores) -> Bookings {
     let sql = &stores.sql;
     Bookings::new(
@@ -309,7 +317,7 @@ fn bookings(settings: &Settings, stores: &Stores) -> Bookings {
             resources: Arc::new(SeaOrmResources::new(sql.clone())),
             types: Arc::new(SeaOrmAppointmentTypes::new(sql.clone())),
             bookings: Arc::new(SeaOrmBookings::new(sql.clone())),
-            calendar: Arc::new(NoExternalCalendar),
+            calendar: external_calendar(settings, stores),
             tokens: Arc::new(BookingTokenIssuer::default()),
             leads: Arc::new(LeadCacheEviction(Arc::clone(&stores.cache))),
             notices: Arc::new(QueuedNotices::new(

@@ -501,7 +501,88 @@ async fn tenants_word_their_own_messages(profile: Profile) {
     assert!(reset["sms"].as_str().unwrap().starts_with("Hi {{lead.firstName}}"), "{reset}");
 }
 
+/// A server answering every request with `body` as JSON; counts requests.
+async fn json_server(body: String) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = vec![0u8; 16384];
+            let _ = socket.read(&mut buffer).await;
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    (url, count)
+}
+
+/// A sub-account's Google Calendar (OAuth) is busy 15:00–16:00 the day
+/// after tomorrow: those slots leave availability and cannot be booked;
+/// the others stay. (Google's token endpoint and a freeBusy answer of the
+/// documented shape are served locally; the request shapes are checked
+/// against the Calendar description in the adapter's tests.)
+async fn google_busy_times_remove_slots(profile: Profile) {
+    let busy = format!(
+        r#"{{"kind":"calendar#freeBusy","calendars":{{"primary":{{"busy":[{{"start":"{}","end":"{}"}}]}}}}}}"#,
+        at(tomorrow_at(15)),
+        at(tomorrow_at(16))
+    );
+    let (calendar, calls) = json_server(busy).await;
+    let (oauth, _) = json_server(r#"{"access_token":"ya29.local","expires_in":3599,"token_type":"Bearer"}"#.into()).await;
+    let app = TestApp::builder(profile)
+        .env("GOOGLE_CALENDAR_API_BASE_URL", &calendar)
+        .env("GOOGLE_OAUTH_TOKEN_URL", &format!("{oauth}/token"))
+        .spawn()
+        .await;
+    let owner = Owner::create(&app, "google.test").await;
+    let token = owner.token.as_str();
+    open_all_day(&app, &owner).await;
+    let lead_id = lead(&app, token, "+14155550177").await;
+    let day = tomorrow_at(0).date_naive();
+    let starts = |found: &Value| -> Vec<String> {
+        found["slots"].as_array().unwrap().iter().map(|s| s["startsAt"].as_str().unwrap().to_owned()).collect()
+    };
+    let before = app.expect(token, Method::GET, &format!("/api/v1/availability?from={day}&to={day}"), None, 200).await;
+    assert!(starts(&before).contains(&at(tomorrow_at(15))), "free before the calendar is linked");
+
+    let settings = json!({"calendarIds": ["primary"], "credentialType": "oauth", "clientId": "c.apps.googleusercontent.com",
+        "clientSecret": "cs-secret", "refreshToken": "1//refresh-secret"});
+    let body = json!({"kind": "google_calendar", "name": "Shop calendar", "settings": settings});
+    let created = app.expect(token, Method::POST, "/api/v1/integrations", Some(body), 201).await;
+    let path = format!("/api/v1/integrations/{}/test", created["id"].as_str().unwrap());
+    let tested = app.expect(token, Method::POST, &path, None, 200).await;
+    assert_eq!((tested["ok"].as_bool(), tested["integration"]["status"].as_str()), (Some(true), Some("active")), "{tested}");
+
+    // Each process looks a sub-account's integration up at most every 30 s (the first read above found none).
+    let mut after = Value::Null;
+    for _ in 0..80 {
+        after = app.expect(token, Method::GET, &format!("/api/v1/availability?from={day}&to={day}"), None, 200).await;
+        if !starts(&after).contains(&at(tomorrow_at(15))) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let after = starts(&after);
+    for busy in [at(tomorrow_at(15)), at(tomorrow_at(15) + Duration::minutes(30))] {
+        assert!(!after.contains(&busy), "{busy} is busy in Google: {after:?}");
+    }
+    assert!(after.contains(&at(tomorrow_at(14) + Duration::minutes(30))) && after.contains(&at(tomorrow_at(16))));
+    let taken = app
+        .expect(token, Method::POST, "/api/v1/bookings", Some(json!({"leadId": lead_id, "startsAt": at(tomorrow_at(15))})), 409)
+        .await;
+    assert_eq!(taken["code"], "slot_taken", "{taken}");
+    assert!(calls.load(std::sync::atomic::Ordering::SeqCst) >= 2, "the check and availability asked Google");
+}
+
 crate::per_profile!(
+    google_busy_times_remove_slots,
     messages_reach_the_outbox,
     tenants_word_their_own_messages,
     scheduling_walkthrough,

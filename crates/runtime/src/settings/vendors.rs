@@ -238,6 +238,10 @@ pub struct VendorUrls {
     pub openai: String,
     /// `GOHIGHLEVEL_API_BASE_URL` (default `https://services.leadconnectorhq.com`).
     pub gohighlevel: String,
+    /// `GOOGLE_CALENDAR_API_BASE_URL` (default `https://www.googleapis.com/calendar/v3`).
+    pub google_calendar: String,
+    /// `GOOGLE_OAUTH_TOKEN_URL` (default `https://oauth2.googleapis.com/token`).
+    pub google_token: String,
     /// `GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY`: the Ed25519 key GoHighLevel signs
     /// webhooks with (PEM or base64); default its published key.
     pub gohighlevel_webhook_key: Option<String>,
@@ -260,6 +264,8 @@ impl VendorUrls {
             postmark: url(r, "POSTMARK_API_BASE_URL", "https://api.postmarkapp.com"),
             openai: url(r, "OPENAI_BASE_URL", "https://api.openai.com/v1"),
             gohighlevel: url(r, "GOHIGHLEVEL_API_BASE_URL", "https://services.leadconnectorhq.com"),
+            google_calendar: url(r, "GOOGLE_CALENDAR_API_BASE_URL", "https://www.googleapis.com/calendar/v3"),
+            google_token: url(r, "GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token"),
             gohighlevel_webhook_key: r
                 .raw("GOHIGHLEVEL_WEBHOOK_PUBLIC_KEY")
                 .map(str::trim)

@@ -1,0 +1,164 @@
+//! Google Calendar v3 for availability: an access token from an OAuth
+//! refresh token (`POST {token_url}`, `grant_type=refresh_token`), and the
+//! busy intervals of a set of calendars (`POST {base}/freeBusy`).
+//!
+//! Both base URLs are configuration (`https://oauth2.googleapis.com/token`,
+//! `https://www.googleapis.com/calendar/v3`), so tests point them at the
+//! Calendar API description served by Prism. A calendar Google reports an
+//! error for (not shared with the account, deleted) fails the whole call:
+//! availability must not offer a slot a calendar we cannot read may hold.
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Why Google could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GoogleError {
+    /// The credentials were refused (re-authorise the integration).
+    #[error("Google refused the credentials: {0}")]
+    Refused(String),
+    /// A calendar could not be read.
+    #[error("calendar {calendar} could not be read: {reason}")]
+    Calendar {
+        /// Its id.
+        calendar: String,
+        /// Google's reason (`notFound`).
+        reason: String,
+    },
+    /// No usable answer.
+    #[error("Google unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// An access token and when it stops working.
+#[derive(Clone, Debug)]
+pub struct AccessToken {
+    /// The bearer token.
+    pub token: SecretString,
+    /// Its end (the `expires_in` Google gave, from when it was asked).
+    pub expires_at: Instant,
+}
+
+impl AccessToken {
+    /// Whether it still works for at least `margin`.
+    #[must_use]
+    pub fn fresh_for(&self, margin: Duration) -> bool {
+        Instant::now() + margin < self.expires_at
+    }
+}
+
+/// The Calendar API and the token endpoint.
+#[derive(Clone, Debug)]
+pub struct GoogleCalendar {
+    http: reqwest::Client,
+    base: String,
+    token_url: String,
+}
+
+fn unavailable(e: reqwest::Error) -> GoogleError {
+    GoogleError::Unavailable(if e.is_timeout() { "no answer in time".into() } else { e.without_url().to_string() })
+}
+
+impl GoogleCalendar {
+    /// The API at `base` (`https://www.googleapis.com/calendar/v3`), tokens from `token_url`.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn new(base: &str, token_url: &str, timeout: Duration) -> Result<Self, String> {
+        let http = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+        Ok(Self { http, base: base.trim_end_matches('/').to_owned(), token_url: token_url.to_owned() })
+    }
+
+    /// An access token for the OAuth client `client_id`/`client_secret` and `refresh_token`.
+    ///
+    /// # Errors
+    /// `Refused` (400/401: a revoked or wrong token), `Unavailable`.
+    pub async fn refresh(
+        &self,
+        client_id: &str,
+        client_secret: &SecretString,
+        refresh_token: &SecretString,
+    ) -> Result<AccessToken, GoogleError> {
+        let asked = Instant::now();
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id),
+            ("client_secret", client_secret.expose_secret()),
+            ("refresh_token", refresh_token.expose_secret()),
+        ];
+        let response = self.http.post(&self.token_url).form(&form).send().await.map_err(unavailable)?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status.is_client_error() {
+            let reason = body["error"].as_str().unwrap_or("refused").to_owned();
+            return Err(GoogleError::Refused(format!("{} ({reason})", status.as_u16())));
+        }
+        if !status.is_success() {
+            return Err(GoogleError::Unavailable(format!("the token endpoint answered {status}")));
+        }
+        let token = body["access_token"].as_str().filter(|t| !t.is_empty()).ok_or_else(|| {
+            GoogleError::Unavailable("the token endpoint answered without an access_token".into())
+        })?;
+        let lifetime = Duration::from_secs(body["expires_in"].as_u64().unwrap_or(3600));
+        Ok(AccessToken { token: SecretString::from(token.to_owned()), expires_at: asked + lifetime })
+    }
+
+    /// The busy intervals of `calendars` between `from` and `to`, merged across calendars, in order.
+    ///
+    /// # Errors
+    /// `Refused` (401/403), `Calendar` when Google reports one it cannot read, `Unavailable`.
+    pub async fn busy(
+        &self,
+        token: &AccessToken,
+        calendars: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, GoogleError> {
+        let body = json!({
+            "timeMin": from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "timeMax": to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "items": calendars.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>(),
+        });
+        let response = self
+            .http
+            .post(format!("{}/freeBusy", self.base))
+            .bearer_auth(token.token.expose_secret())
+            .json(&body)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let status = response.status();
+        if status.as_u16() == 401 || status.as_u16() == 403 {
+            return Err(GoogleError::Refused(format!("{}", status.as_u16())));
+        }
+        if !status.is_success() {
+            return Err(GoogleError::Unavailable(format!("freeBusy answered {status}")));
+        }
+        let answer: Value = response.json().await.map_err(unavailable)?;
+        let mut intervals = Vec::new();
+        for id in calendars {
+            let calendar = &answer["calendars"][id];
+            if let Some(error) = calendar["errors"].as_array().and_then(|e| e.first()) {
+                let reason = error["reason"].as_str().unwrap_or("unknown").to_owned();
+                return Err(GoogleError::Calendar { calendar: id.clone(), reason });
+            }
+            for busy in calendar["busy"].as_array().into_iter().flatten() {
+                let at = |field: &str| {
+                    busy[field]
+                        .as_str()
+                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&Utc))
+                };
+                if let (Some(start), Some(end)) = (at("start"), at("end"))
+                    && start < end
+                {
+                    intervals.push((start, end));
+                }
+            }
+        }
+        intervals.sort();
+        Ok(intervals)
+    }
+}

@@ -1,0 +1,109 @@
+//! The Google Calendar adapter: free/busy requests checked by the Calendar
+//! API description in Prism (bearer token, body shape), and — since Prism
+//! answers only its example — busy intervals parsed from a freeBusy answer
+//! of the documented shape, a calendar error failing the call, and the
+//! OAuth refresh-token exchange (RFC 6749 §6; Google's token endpoint is
+//! not in the Calendar description) against a local token endpoint.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use chrono::{TimeZone, Utc};
+use frontdesk_google_calendar::{AccessToken, GoogleCalendar, GoogleError};
+use secrecy::SecretString;
+use std::time::{Duration, Instant};
+
+const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/calendar-v3.apisguru.oas3.json");
+
+fn token() -> AccessToken {
+    AccessToken { token: SecretString::from("ya29.test-token".to_owned()), expires_at: Instant::now() + Duration::from_secs(3600) }
+}
+
+/// A server answering every request with `status` and `body`, keeping the requests' text.
+async fn answering(status: &'static str, body: &'static str) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = vec![0u8; 16384];
+            let n = socket.read(&mut buffer).await.unwrap_or(0);
+            keep.lock().unwrap().push(String::from_utf8_lossy(&buffer[..n]).into_owned());
+            let reply = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    (url, seen)
+}
+
+fn window() -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
+    (Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(2026, 12, 8, 0, 0, 0).unwrap())
+}
+
+#[tokio::test]
+async fn a_free_busy_request_is_what_the_description_accepts() {
+    let Some(prism) = frontdesk_test_support::Prism::serve(SPEC) else { return };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let google = GoogleCalendar::new(&prism.url, "http://127.0.0.1:9/token", Duration::from_secs(10)).unwrap();
+    let (from, to) = window();
+    let busy = google.busy(&token(), &["primary".into()], from, to).await;
+    assert!(busy.is_ok(), "{busy:?}");
+    // The control: without the bearer token the description refuses the same request.
+    let bare = reqwest::Client::new()
+        .post(format!("{}/freeBusy", prism.url))
+        .json(&serde_json::json!({"timeMin": "2026-12-07T00:00:00Z", "timeMax": "2026-12-08T00:00:00Z", "items": [{"id": "primary"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 401);
+}
+
+#[tokio::test]
+async fn busy_intervals_of_every_calendar_come_back_in_order_and_an_unreadable_calendar_fails() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (url, seen) = answering(
+        "200 OK",
+        r#"{"kind":"calendar#freeBusy","calendars":{
+            "primary":{"busy":[{"start":"2026-12-07T15:00:00Z","end":"2026-12-07T16:00:00Z"}]},
+            "team@example.com":{"busy":[{"start":"2026-12-07T09:30:00-05:00","end":"2026-12-07T10:00:00-05:00"}]}}}"#,
+    )
+    .await;
+    let google = GoogleCalendar::new(&url, "http://127.0.0.1:9/token", Duration::from_secs(5)).unwrap();
+    let (from, to) = window();
+    let busy = google.busy(&token(), &["primary".into(), "team@example.com".into()], from, to).await.unwrap();
+    assert_eq!(
+        busy,
+        [
+            (Utc.with_ymd_and_hms(2026, 12, 7, 14, 30, 0).unwrap(), Utc.with_ymd_and_hms(2026, 12, 7, 15, 0, 0).unwrap()),
+            (Utc.with_ymd_and_hms(2026, 12, 7, 15, 0, 0).unwrap(), Utc.with_ymd_and_hms(2026, 12, 7, 16, 0, 0).unwrap()),
+        ]
+    );
+    let request = seen.lock().unwrap()[0].clone();
+    assert!(request.to_ascii_lowercase().contains("authorization: bearer ya29.test-token"), "{request}");
+    assert!(request.contains(r#""timeMin":"2026-12-07T00:00:00Z""#), "{request}");
+
+    let (url, _) = answering("200 OK", r#"{"calendars":{"gone@example.com":{"errors":[{"domain":"global","reason":"notFound"}]}}}"#).await;
+    let google = GoogleCalendar::new(&url, "http://127.0.0.1:9/token", Duration::from_secs(5)).unwrap();
+    let err = google.busy(&token(), &["gone@example.com".into()], from, to).await.unwrap_err();
+    assert_eq!(err, GoogleError::Calendar { calendar: "gone@example.com".into(), reason: "notFound".into() });
+}
+
+#[tokio::test]
+async fn a_refresh_token_becomes_an_access_token_and_a_revoked_one_is_refused() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (url, seen) = answering("200 OK", r#"{"access_token":"ya29.fresh","expires_in":3599,"token_type":"Bearer"}"#).await;
+    let google = GoogleCalendar::new("http://127.0.0.1:9", &format!("{url}/token"), Duration::from_secs(5)).unwrap();
+    let secret = |s: &str| SecretString::from(s.to_owned());
+    let token = google.refresh("client-1.apps.googleusercontent.com", &secret("cs-1"), &secret("1//refresh")).await.unwrap();
+    assert!(token.fresh_for(Duration::from_secs(3000)) && !token.fresh_for(Duration::from_secs(3700)));
+    let request = seen.lock().unwrap()[0].clone();
+    assert!(request.contains("grant_type=refresh_token") && request.contains("refresh_token=1%2F%2Frefresh"), "{request}");
+
+    let (url, _) = answering("400 Bad Request", r#"{"error":"invalid_grant","error_description":"Token has been revoked."}"#).await;
+    let google = GoogleCalendar::new("http://127.0.0.1:9", &format!("{url}/token"), Duration::from_secs(5)).unwrap();
+    let err = google.refresh("c", &secret("s"), &secret("r")).await.unwrap_err();
+    assert_eq!(err, GoogleError::Refused("400 (invalid_grant)".into()));
+}

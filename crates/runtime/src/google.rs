@@ -1,0 +1,179 @@
+//! Google Calendar wiring: the busy times of a sub-account's linked
+//! calendars block its availability ([`GoogleBusy`], the bookings'
+//! `ExternalCalendar`), and the integration check.
+//!
+//! Per sub-account: its active `google_calendar` integration (looked up at
+//! most every 30 s; none → nothing is busy outside Frontdesk), an access
+//! token refreshed a minute before it expires, and each window's busy
+//! intervals kept [`BUSY_TTL`] — so repeated availability reads cost no
+//! call to Google, a booking (a window of its own) reads fresh busy data,
+//! and nothing older than a minute is ever used. A calendar that cannot be
+//! read fails availability rather than offer a slot it may hold.
+//!
+//! Busy times block every resource of the sub-account: the calendars are
+//! the business's. Only OAuth refresh-token credentials are supported yet;
+//! a `service_account` integration fails its check and availability says so.
+
+use crate::settings::Settings;
+use async_trait::async_trait;
+use frontdesk_bookings::ports::{Busy, ExternalCalendar};
+use frontdesk_bookings::{BookingsError, ResourceId, TimeSlot};
+use frontdesk_google_calendar::{AccessToken, GoogleCalendar, GoogleError};
+use frontdesk_integrations::{Credentials, IntegrationKind, Integrations, Secrets};
+use frontdesk_kernel::{JsonObject, TenantId};
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a window's busy intervals are reused.
+pub const BUSY_TTL: Duration = Duration::from_secs(60);
+/// How long a sub-account's integration (or its absence) is reused.
+const CREDENTIALS_TTL: Duration = Duration::from_secs(30);
+
+type Intervals = Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>;
+
+/// The API client for `settings`' base URLs, if it can be built.
+#[must_use]
+pub fn client(settings: &Settings) -> Option<GoogleCalendar> {
+    let urls = &settings.vendor_urls;
+    GoogleCalendar::new(&urls.google_calendar, &urls.google_token, Duration::from_secs(10))
+        .map_err(|error| tracing::error!(%error, "the Google Calendar client could not be built"))
+        .ok()
+}
+
+fn text<'a>(settings: &'a JsonObject, name: &str) -> Option<&'a str> {
+    settings.get(name).and_then(|v| v.as_str())
+}
+
+fn calendars(settings: &JsonObject) -> Vec<String> {
+    settings
+        .get("calendarIds")
+        .and_then(|v| v.as_array())
+        .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+async fn token(google: &GoogleCalendar, settings: &JsonObject, secrets: &Secrets) -> Result<AccessToken, GoogleError> {
+    if text(settings, "credentialType") != Some("oauth") {
+        return Err(GoogleError::Refused("service-account credentials are not supported yet; use OAuth".into()));
+    }
+    let secret = |name: &str| SecretString::from(secrets.str(name).unwrap_or_default().to_owned());
+    google
+        .refresh(text(settings, "clientId").unwrap_or_default(), &secret("clientSecret"), &secret("refreshToken"))
+        .await
+}
+
+/// The integration check: a token, then the next hour's free/busy of every linked calendar.
+///
+/// # Errors
+/// Why not, for the tenant to act on.
+pub async fn check(google: &Option<GoogleCalendar>, settings: &JsonObject, secrets: &Secrets) -> Result<String, String> {
+    let google = google.as_ref().ok_or("the Google Calendar client is not available")?;
+    let token = token(google, settings, secrets).await.map_err(|e| e.to_string())?;
+    let ids = calendars(settings);
+    let now = chrono::Utc::now();
+    google.busy(&token, &ids, now, now + chrono::Duration::hours(1)).await.map_err(|e| e.to_string())?;
+    Ok(format!("Google Calendar: {} calendar(s) readable", ids.len()))
+}
+
+/// A sub-account's integration as last read.
+#[derive(Clone)]
+struct Linked {
+    read_at: Instant,
+    credentials: Option<Arc<Credentials>>,
+}
+
+/// The bookings' external calendar over the sub-accounts' Google Calendar integrations.
+pub struct GoogleBusy {
+    integrations: Arc<Integrations>,
+    google: GoogleCalendar,
+    linked: Mutex<HashMap<TenantId, Linked>>,
+    tokens: Mutex<HashMap<TenantId, AccessToken>>,
+    windows: Mutex<HashMap<(TenantId, i64, i64), (Instant, Intervals)>>,
+}
+
+impl GoogleBusy {
+    /// Busy times through `google` for the integrations in `integrations`.
+    #[must_use]
+    pub fn new(integrations: Arc<Integrations>, google: GoogleCalendar) -> Self {
+        Self {
+            integrations,
+            google,
+            linked: Mutex::default(),
+            tokens: Mutex::default(),
+            windows: Mutex::default(),
+        }
+    }
+
+    async fn credentials(&self, tenant: TenantId) -> Result<Option<Arc<Credentials>>, BookingsError> {
+        if let Some(linked) = self.linked.lock().ok().and_then(|m| m.get(&tenant).cloned())
+            && linked.read_at.elapsed() < CREDENTIALS_TTL
+        {
+            return Ok(linked.credentials);
+        }
+        let credentials = self
+            .integrations
+            .credentials(tenant, IntegrationKind::GoogleCalendar)
+            .await
+            .map_err(BookingsError::storage)?
+            .map(Arc::new);
+        if let Ok(mut linked) = self.linked.lock() {
+            linked.insert(tenant, Linked { read_at: Instant::now(), credentials: credentials.clone() });
+        }
+        Ok(credentials)
+    }
+
+    async fn access(&self, tenant: TenantId, credentials: &Credentials) -> Result<AccessToken, GoogleError> {
+        if let Some(token) = self.tokens.lock().ok().and_then(|t| t.get(&tenant).cloned())
+            && token.fresh_for(Duration::from_secs(60))
+        {
+            return Ok(token);
+        }
+        let token = token(&self.google, &credentials.settings, &credentials.secrets).await?;
+        if let Ok(mut tokens) = self.tokens.lock() {
+            tokens.insert(tenant, token.clone());
+        }
+        Ok(token)
+    }
+}
+
+#[async_trait]
+impl ExternalCalendar for GoogleBusy {
+    async fn busy(
+        &self,
+        tenant: TenantId,
+        resources: &[ResourceId],
+        window: TimeSlot,
+    ) -> frontdesk_bookings::Result<Vec<Busy>> {
+        let Some(credentials) = self.credentials(tenant).await? else { return Ok(Vec::new()) };
+        let key = (tenant, window.start().timestamp_millis(), window.end().timestamp_millis());
+        let cached = self.windows.lock().ok().and_then(|w| w.get(&key).cloned()).filter(|(at, _)| at.elapsed() < BUSY_TTL);
+        let intervals = match cached {
+            Some((_, intervals)) => intervals,
+            None => {
+                let token = self.access(tenant, &credentials).await.map_err(|e| {
+                    tracing::warn!(tenant.id = %tenant, error = %e, "Google Calendar token refused or unavailable");
+                    BookingsError::storage(e)
+                })?;
+                let ids = calendars(&credentials.settings);
+                let intervals = self.google.busy(&token, &ids, window.start(), window.end()).await.map_err(|e| {
+                    tracing::warn!(tenant.id = %tenant, error = %e, "Google Calendar busy times unavailable");
+                    BookingsError::storage(e)
+                })?;
+                if let Ok(mut windows) = self.windows.lock() {
+                    windows.retain(|_, (at, _)| at.elapsed() < BUSY_TTL);
+                    windows.insert(key, (Instant::now(), intervals.clone()));
+                }
+                intervals
+            }
+        };
+        let mut busy = Vec::with_capacity(intervals.len() * resources.len());
+        for (start, end) in intervals {
+            let (start, end) = (start.max(window.start()), end.min(window.end()));
+            let Ok(blocks) = TimeSlot::new(start, end) else { continue };
+            busy.extend(resources.iter().map(|&resource_id| Busy { resource_id, blocks }));
+        }
+        Ok(busy)
+    }
+}
