@@ -32,6 +32,7 @@ const TABLES: &[&str] = &[
         succeeded boolean NOT NULL, next_attempt_at bigint,
         UNIQUE (subscription_id, event_id, series, attempt))",
     "CREATE INDEX ix_webhook_attempts_subscription ON webhook_attempts (subscription_id, attempted_at, id)",
+    "CREATE INDEX ix_webhook_attempts_time ON webhook_attempts (attempted_at)",
 ];
 
 #[async_trait::async_trait]

@@ -326,6 +326,39 @@ impl frontdesk_integrations::crm::CrmContacts for GhlCrm {
     }
 }
 
+#[async_trait]
+impl frontdesk_integrations::crm::CrmDirectory for GhlCrm {
+    async fn page(
+        &self,
+        settings: &JsonObject,
+        secrets: &Secrets,
+        after: Option<&frontdesk_integrations::crm::ImportCursor>,
+    ) -> Result<frontdesk_integrations::crm::ContactPage, frontdesk_integrations::crm::CrmError> {
+        let location = text(settings, "locationId").unwrap_or_default();
+        self.0.page(&secret(secrets, "privateIntegrationToken"), location, after).await
+    }
+}
+
+/// The `gohighlevel.import_contacts` handler over `stores`.
+///
+/// # Errors
+/// An unusable key ring, webhook key or HTTP client.
+pub fn contact_imports(
+    settings: &Settings,
+    stores: &crate::Stores,
+) -> Result<frontdesk_integrations::crm::ImportGhlContacts, crate::services::ServicesError> {
+    let contacts = frontdesk_gohighlevel::GhlContacts::new(&settings.vendor_urls.gohighlevel, Duration::from_secs(15))
+        .map_err(|e| crate::services::ServicesError::Integrations(frontdesk_integrations::IntegrationsError::storage(std::io::Error::other(e))))?;
+    let leads = std::sync::Arc::new(crate::services::lead_service(stores));
+    Ok(frontdesk_integrations::crm::ImportGhlContacts::new(
+        std::sync::Arc::new(integrations(settings, &stores.sql)?),
+        std::sync::Arc::new(inbound_events(settings, &stores.sql, leads)?),
+        std::sync::Arc::new(GhlCrm(contacts)),
+        std::sync::Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone())),
+        std::sync::Arc::clone(&stores.rate_limiter),
+    ))
+}
+
 /// The `gohighlevel.upsert_contact` handler over `stores`.
 ///
 /// # Errors

@@ -231,6 +231,26 @@ pub async fn purge_old_events(
     .await;
 }
 
+/// Name of the counter of webhook attempts purged after [`EVENT_RETENTION_DAYS`].
+pub const PURGED_ATTEMPTS: &str = "worker_webhook_attempts_purged_total";
+
+/// Deletes webhook delivery attempts older than [`EVENT_RETENTION_DAYS`] every `every`.
+pub async fn purge_old_attempts(
+    repo: Arc<dyn frontdesk_integrations::outbound::SubscriptionRepository>,
+    every: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    periodically("webhook attempt purge", PURGED_ATTEMPTS, every, shutdown, || {
+        let repo = Arc::clone(&repo);
+        async move {
+            repo.purge_attempts(older_than(Duration::from_secs(EVENT_RETENTION_DAYS * 86_400)))
+                .await
+                .map_err(|e| e.to_string())
+        }
+    })
+    .await;
+}
+
 /// Spawns every purge (each every `every`; exports expire after `retention.exports`) on `tasks`, until `shutdown` flips.
 pub fn spawn_purges(
     stores: &crate::Stores,
@@ -250,6 +270,8 @@ pub fn spawn_purges(
     tasks.spawn(purge_files(Arc::clone(&stores.files), retention.exports, every, shutdown.clone()));
     let outbox = Arc::new(frontdesk_sea_orm::SeaOrmEventOutbox::new(stores.sql.clone()));
     tasks.spawn(purge_old_events(outbox, every, shutdown.clone()));
+    let attempts = Arc::new(frontdesk_sea_orm::SeaOrmSubscriptions::new(stores.sql.clone()));
+    tasks.spawn(purge_old_attempts(attempts, every, shutdown.clone()));
 }
 
 #[cfg(test)]

@@ -529,6 +529,10 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
         Ok(upserts) => handlers = handlers.with(Arc::new(upserts)),
         Err(error) => tracing::error!(%error, "GoHighLevel contact upserts not wired; they wait in the queue"),
     }
+    match crate::integrations::contact_imports(settings, stores) {
+        Ok(imports) => handlers = handlers.with(Arc::new(imports)),
+        Err(error) => tracing::error!(%error, "GoHighLevel contact imports not wired; they wait in the queue"),
+    }
     handlers
         .with(Arc::new(SmsReplies::new(desk.clone(), Arc::clone(&messenger), Arc::clone(&stores.cache))))
         .with(Arc::new(frontdesk_receptionist::channels::mailbox::EmailReplies::new(

@@ -121,7 +121,8 @@ pub fn subscriptions(settings: &Settings, stores: &Stores) -> std::result::Resul
         Arc::new(SeaOrmEventOutbox::new(stores.sql.clone())),
         Arc::clone(&stores.jobs.queue),
         Arc::new(SystemClock),
-    ))
+    )
+    .with_limiter(Arc::clone(&stores.rate_limiter)))
 }
 
 /// The `webhooks.deliver` handler.

@@ -240,7 +240,41 @@ async fn test(
     Ok(HttpResponse::Ok().json(IntegrationTestBody { ok, message, integration: IntegrationBody::from(&integration) }))
 }
 
+/// The job importing the contacts.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStartedBody {
+    /// Follow it at `GET /api/v1/jobs/{jobId}` (progress, then `imported` and `ignored`).
+    job_id: String,
+}
+
+/// Imports the GoHighLevel location's contacts as leads, in the background:
+/// paged, resumable after a crash, progress on the job. New contacts become
+/// leads (`source: integration`), linked ones update their lead.
+#[utoipa::path(tag = "integrations", security(("bearer" = [])),
+    responses((status = 202, body = SyncStartedBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 400, description = "not an active GoHighLevel integration", body = crate::error::ErrorBody)))]
+#[post("/api/v1/integrations/{id}/sync")]
+async fn sync(
+    integrations: web::Data<Integrations>,
+    jobs: web::Data<crate::routes::jobs::JobsContext>,
+    scope: ManagerScope,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, "integration")?;
+    let job = frontdesk_integrations::crm::ImportGhlContacts::start(&integrations, &*jobs.queue, scope.tenant, id).await?;
+    tracing::info!(tenant.id = %scope.tenant, integration.id = %id, job.id = %job, "contact import queued");
+    Ok(HttpResponse::Accepted().json(SyncStartedBody { job_id: job.to_string() }))
+}
+
 /// Registers the routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    cfg.service(templates).service(list).service(create).service(get).service(update).service(delete).service(test);
+    cfg.service(templates)
+        .service(list)
+        .service(create)
+        .service(get)
+        .service(update)
+        .service(delete)
+        .service(test)
+        .service(sync);
 }

@@ -261,7 +261,8 @@ async fn deliveries(
 /// Delivers one event again (same `webhook-id`), with its own retries.
 #[utoipa::path(tag = "outbound-webhooks", security(("bearer" = [])),
     responses((status = 202, body = QueuedBody), (status = 404, description = "no such subscription or event", body = crate::error::ErrorBody),
-        (status = 400, description = "the subscription is disabled", body = crate::error::ErrorBody)))]
+        (status = 400, description = "the subscription is disabled or does not receive the event's type", body = crate::error::ErrorBody),
+        (status = 429, description = "more than 30 redeliveries and replays this hour", body = crate::error::ErrorBody)))]
 #[post("/api/v1/webhooks/{id}/deliveries/{eventId}/redeliver")]
 async fn redeliver(
     webhooks: web::Data<WebhookSubscriptions>,
@@ -277,7 +278,8 @@ async fn redeliver(
 /// Delivers again every event of the subscription's types that occurred in `from..to` (events are kept 30 days).
 #[utoipa::path(tag = "outbound-webhooks", request_body = ReplayBody, security(("bearer" = [])),
     responses((status = 202, body = QueuedBody), (status = 400, body = crate::error::ErrorBody),
-        (status = 404, body = crate::error::ErrorBody)))]
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 429, description = "more than 30 redeliveries and replays this hour", body = crate::error::ErrorBody)))]
 #[post("/api/v1/webhooks/{id}/replay")]
 async fn replay(
     webhooks: web::Data<WebhookSubscriptions>,

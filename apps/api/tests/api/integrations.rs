@@ -284,8 +284,44 @@ crate::per_profile!(
     gohighlevel_contacts_become_leads_only_when_signed,
     webhook_endpoints_inside_our_network_are_refused,
     a_webhook_check_is_a_delivery_the_standard_webhooks_algorithm_verifies,
-    leads_made_here_become_gohighlevel_contacts
+    leads_made_here_become_gohighlevel_contacts,
+    a_gohighlevel_location_s_contacts_are_imported_as_leads
 );
+
+/// `POST /api/v1/integrations/{id}/sync` imports the location's contacts
+/// (GoHighLevel's contacts description in Prism answers its example page)
+/// as leads in a job that reports its result; a pending integration, or
+/// another kind, is refused; another sub-account's integration is 404.
+async fn a_gohighlevel_location_s_contacts_are_imported_as_leads(profile: Profile) {
+    let Some(ghl) = Prism::serve("crates/adapters/gohighlevel/tests/fixtures/apps/contacts.json") else { return };
+    let app = TestApp::builder(profile).vendor("gohighlevel_api", &ghl.url).spawn().await;
+    let owner = Owner::create(&app, "ghl-import.test").await;
+    let settings = json!({"locationId": "loc_Acme0000000000001", "privateIntegrationToken": "pit-0123456789abcdef"});
+    let body = json!({"kind": "gohighlevel", "name": "CRM", "settings": settings});
+    let created = app.expect(&owner.token, Method::POST, "/api/v1/integrations", Some(body), 201).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let sync = format!("/api/v1/integrations/{id}/sync");
+    let refused = app.expect(&owner.token, Method::POST, &sync, None, 400).await;
+    assert!(refused["message"][0].as_str().unwrap().starts_with("status:"), "pending: {refused}");
+    app.expect(&owner.token, Method::POST, &format!("/api/v1/integrations/{id}/test"), None, 200).await;
+    let other = Owner::create(&app, "ghl-import-other.test").await;
+    app.expect(&other.token, Method::POST, &sync, None, 404).await;
+    let agent = crate::helpers::member(&app, &owner.token, "agent@ghl-import.test", "agent").await;
+    app.expect(&agent, Method::POST, &sync, None, 403).await;
+
+    let started = app.expect(&owner.token, Method::POST, &sync, None, 202).await;
+    let job = app.wait_for_job(&owner.token, started["jobId"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let imported = job["result"]["imported"].as_u64().unwrap() + job["result"]["ignored"].as_u64().unwrap();
+    assert!(imported >= 1, "the example page holds contacts: {job}");
+    let leads = app.expect(&owner.token, Method::GET, "/api/v1/leads?source=integration", None, 200).await;
+    assert_eq!(leads["total"].as_u64(), job["result"]["imported"].as_u64(), "{leads}");
+    // Again: the same contacts update their leads, never duplicate them.
+    let again = app.expect(&owner.token, Method::POST, &sync, None, 202).await;
+    app.wait_for_job(&owner.token, again["jobId"].as_str().unwrap()).await;
+    let after = app.expect(&owner.token, Method::GET, "/api/v1/leads?source=integration", None, 200).await;
+    assert_eq!(after["total"], leads["total"]);
+}
 
 /// A lead created, then renamed, in Frontdesk is pushed to GoHighLevel (its
 /// contacts API description in Prism validates every request): the contact

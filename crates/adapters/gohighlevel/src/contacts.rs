@@ -6,7 +6,7 @@
 //! `Retry-After` so the caller can defer instead of hammering.
 
 use crate::check::CONTACTS_VERSION;
-use frontdesk_integrations::crm::{CrmContact, CrmError};
+use frontdesk_integrations::crm::{ContactPage, CrmContact, CrmError, ImportCursor};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -59,15 +59,51 @@ impl GhlContacts {
         self.send(self.http.post(format!("{}/contacts/upsert", self.base)), token, &body).await
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder, token: &SecretString, body: &Value) -> Result<String, CrmError> {
-        let response = request
+    /// One page (up to 100) of `location_id`'s contacts after `after`
+    /// (`GET /contacts/` with `startAfterId`/`startAfter`), oldest first.
+    ///
+    /// # Errors
+    /// As [`Self::upsert`].
+    pub async fn page(
+        &self,
+        token: &SecretString,
+        location_id: &str,
+        after: Option<&ImportCursor>,
+    ) -> Result<ContactPage, CrmError> {
+        const LIMIT: usize = 100;
+        let mut query = vec![("locationId", location_id.to_owned()), ("limit", LIMIT.to_string())];
+        if let Some(after) = after {
+            query.push(("startAfterId", after.after_id.clone()));
+            query.push(("startAfter", after.after_ms.to_string()));
+        }
+        let url = reqwest::Url::parse_with_params(&format!("{}/contacts/", self.base), &query)
+            .map_err(|e| CrmError::Refused(format!("bad base URL: {e}")))?;
+        let response = self
+            .http
+            .get(url)
             .bearer_auth(token.expose_secret())
             .header("Version", CONTACTS_VERSION)
             .header("Accept", "application/json")
-            .json(body)
             .send()
             .await
             .map_err(|e| CrmError::Unavailable(if e.is_timeout() { "no answer in time".into() } else { e.without_url().to_string() }))?;
+        let answer = Self::answer(response).await?;
+        let contacts: Vec<Value> = answer["contacts"].as_array().cloned().unwrap_or_default();
+        let next = match contacts.last() {
+            Some(last) if contacts.len() >= LIMIT => {
+                let after_id = last["id"].as_str().unwrap_or_default().to_owned();
+                let after_ms = last["dateAdded"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map_or(0, |t| t.timestamp_millis());
+                (!after_id.is_empty()).then_some(ImportCursor { after_id, after_ms })
+            }
+            _ => None,
+        };
+        Ok(ContactPage { contacts, next })
+    }
+
+    async fn answer(response: reqwest::Response) -> Result<Value, CrmError> {
         let status = response.status();
         if status.as_u16() == 429 {
             let after = response
@@ -86,7 +122,20 @@ impl GhlContacts {
         if !status.is_success() {
             return Err(CrmError::Refused(format!("{} {excerpt}", status.as_u16())));
         }
-        let answer: Value = serde_json::from_str(&text).map_err(|_| CrmError::Unavailable(format!("not JSON: {excerpt}")))?;
+        serde_json::from_str(&text).map_err(|_| CrmError::Unavailable(format!("not JSON: {excerpt}")))
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, token: &SecretString, body: &Value) -> Result<String, CrmError> {
+        let response = request
+            .bearer_auth(token.expose_secret())
+            .header("Version", CONTACTS_VERSION)
+            .header("Accept", "application/json")
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| CrmError::Unavailable(if e.is_timeout() { "no answer in time".into() } else { e.without_url().to_string() }))?;
+        let answer = Self::answer(response).await?;
+        let excerpt: String = answer.to_string().chars().take(200).collect();
         answer["contact"]["id"]
             .as_str()
             .filter(|id| !id.is_empty())

@@ -292,3 +292,193 @@ impl JobHandler for UpsertContacts {
         }
     }
 }
+
+/// Where a contact import stopped: the last contact read and its creation time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportCursor {
+    /// The last contact's id.
+    pub after_id: String,
+    /// Its `dateAdded`, in epoch milliseconds.
+    pub after_ms: i64,
+}
+
+/// One page of a CRM's contacts.
+#[derive(Clone, Debug, Default)]
+pub struct ContactPage {
+    /// The contacts, as the CRM describes them.
+    pub contacts: Vec<serde_json::Value>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<ImportCursor>,
+}
+
+/// Reads a CRM's contacts page by page.
+#[async_trait]
+pub trait CrmDirectory: Send + Sync + 'static {
+    /// The page after `after` (the first page without it).
+    ///
+    /// # Errors
+    /// [`CrmError`].
+    async fn page(
+        &self,
+        settings: &JsonObject,
+        secrets: &crate::Secrets,
+        after: Option<&ImportCursor>,
+    ) -> Result<ContactPage, CrmError>;
+}
+
+/// Import progress kept between runs of one import job.
+#[async_trait]
+pub trait ImportCursors: Send + Sync + 'static {
+    /// Where job `job` stopped and how many contacts it had imported.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn load(&self, job: frontdesk_kernel::jobs::JobId) -> crate::Result<Option<(ImportCursor, u64)>>;
+
+    /// Records that job `job` has imported `imported` contacts up to `cursor`.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn save(
+        &self,
+        tenant: TenantId,
+        job: frontdesk_kernel::jobs::JobId,
+        cursor: &ImportCursor,
+        imported: u64,
+    ) -> crate::Result<()>;
+}
+
+/// The `gohighlevel.import_contacts` job's payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportContacts {
+    /// The GoHighLevel integration.
+    pub integration_id: IntegrationId,
+}
+
+/// The `gohighlevel.import_contacts` job kind.
+#[derive(Debug)]
+pub struct ImportContactsJob;
+
+impl JobKind for ImportContactsJob {
+    const KIND: &'static str = "gohighlevel.import_contacts";
+    type Payload = ImportContacts;
+    type Output = serde_json::Value;
+}
+
+/// Imports a GoHighLevel location's contacts as leads, page by page: each
+/// contact goes through the same path as a webhook's (created, or the
+/// linked lead updated; recorded as in sync so nothing is pushed back),
+/// the cursor is saved after every page (a run after a crash resumes at
+/// the page it was on; contacts seen twice are updates, never duplicates),
+/// progress is reported on the job, and the location's rate budget is
+/// shared with the pushes.
+pub struct ImportGhlContacts {
+    integrations: Arc<Integrations>,
+    inbound: Arc<crate::webhooks::InboundEvents>,
+    directory: Arc<dyn CrmDirectory>,
+    cursors: Arc<dyn ImportCursors>,
+    limiter: Arc<dyn RateLimiter>,
+}
+
+impl ImportGhlContacts {
+    /// The handler.
+    #[must_use]
+    pub fn new(
+        integrations: Arc<Integrations>,
+        inbound: Arc<crate::webhooks::InboundEvents>,
+        directory: Arc<dyn CrmDirectory>,
+        cursors: Arc<dyn ImportCursors>,
+        limiter: Arc<dyn RateLimiter>,
+    ) -> Self {
+        Self { integrations, inbound, directory, cursors, limiter }
+    }
+
+    /// Queues an import of `integration` (active, GoHighLevel) of `tenant`; the job's id.
+    ///
+    /// # Errors
+    /// `NotFound`; `Validation` when it is not an active GoHighLevel integration; `Storage`.
+    pub async fn start(
+        integrations: &Integrations,
+        queue: &dyn JobQueue,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> crate::Result<frontdesk_kernel::jobs::JobId> {
+        let found = integrations.get(tenant, integration).await?;
+        if found.kind != IntegrationKind::GoHighLevel {
+            return Err(frontdesk_kernel::ValidationErrors::single("kind", "only GoHighLevel integrations import contacts").into());
+        }
+        if found.status != crate::IntegrationStatus::Active {
+            return Err(frontdesk_kernel::ValidationErrors::single("status", "run the integration's test first: it must be active").into());
+        }
+        let job = ImportContactsJob::new_job(tenant, &ImportContacts { integration_id: integration })
+            .map_err(IntegrationsError::storage)?;
+        let queued = queue.enqueue(job).await.map_err(IntegrationsError::storage)?;
+        Ok(queued.id())
+    }
+}
+
+#[async_trait]
+impl JobHandler for ImportGhlContacts {
+    fn kind(&self) -> &'static str {
+        ImportContactsJob::KIND
+    }
+
+    async fn run(&self, job: &Job, progress: &dyn ProgressSink) -> Result<serde_json::Value, JobFailure> {
+        let payload = ImportContactsJob::payload(job)?;
+        let tenant = job.tenant_id;
+        let retry = |e: IntegrationsError| JobFailure::retry(e.to_string());
+        let Some(credentials) = self.integrations.credentials(tenant, IntegrationKind::GoHighLevel).await.map_err(retry)?
+        else {
+            return Err(JobFailure::permanent("the GoHighLevel integration is no longer active"));
+        };
+        if credentials.integration_id != payload.integration_id {
+            return Err(JobFailure::permanent("the GoHighLevel integration was replaced"));
+        }
+        let location = credentials.settings.get("locationId").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let (mut cursor, mut imported) = match self.cursors.load(job.id).await.map_err(retry)? {
+            Some((cursor, imported)) => (Some(cursor), imported),
+            None => (None, 0),
+        };
+        let mut ignored = 0u64;
+        loop {
+            let budget = self
+                .limiter
+                .hit(&format!("gohighlevel:{location}"), LOCATION_BUDGET, LOCATION_WINDOW)
+                .await
+                .map_err(|e| JobFailure::retry(e.to_string()))?;
+            if !budget.allowed {
+                tokio_sleep(budget.reset_after).await;
+                continue;
+            }
+            let page = match self.directory.page(&credentials.settings, &credentials.secrets, cursor.as_ref()).await {
+                Ok(page) => page,
+                Err(CrmError::RateLimited(after)) => {
+                    tokio_sleep(after.unwrap_or(LOCATION_WINDOW)).await;
+                    continue;
+                }
+                Err(CrmError::Refused(why)) => return Err(JobFailure::permanent(format!("GoHighLevel refused: {why}"))),
+                Err(CrmError::Unavailable(why)) => return Err(JobFailure::retry(format!("GoHighLevel unavailable: {why}"))),
+            };
+            for contact in &page.contacts {
+                match self.inbound.contact(tenant, payload.integration_id, contact).await.map_err(retry)? {
+                    crate::webhooks::Receipt::Ignored(_) => ignored += 1,
+                    _ => imported += 1,
+                }
+            }
+            let Some(next) = page.next else { break };
+            self.cursors.save(tenant, job.id, &next, imported).await.map_err(retry)?;
+            progress.report(imported + ignored, imported + ignored + 1).await;
+            cursor = Some(next);
+        }
+        progress.report(imported + ignored, imported + ignored).await;
+        tracing::info!(tenant.id = %tenant, integration.id = %payload.integration_id, imported, ignored, "GoHighLevel contacts imported");
+        Ok(serde_json::json!({ "imported": imported, "ignored": ignored }))
+    }
+}
+
+/// Waits `delay` (at most a minute; the job's lease is renewed meanwhile).
+async fn tokio_sleep(delay: Duration) {
+    tokio::time::sleep(delay.min(Duration::from_secs(60))).await;
+}

@@ -66,6 +66,7 @@ impl RateLimiter for Budget {
 }
 
 struct World {
+    integrations: Arc<Integrations>,
     leads: Arc<InMemoryLeadStore>,
     links: Arc<InMemoryLinks>,
     crm: Arc<ScriptedCrm>,
@@ -105,7 +106,7 @@ async fn world() -> World {
     let budget = Arc::new(Budget::default());
     let queue = Arc::new(InMemoryJobQueue::default());
     let handler = UpsertContacts::new(UpsertParts {
-        integrations,
+        integrations: integrations.clone(),
         leads: leads.clone(),
         links: links.clone(),
         crm: crm.clone(),
@@ -114,10 +115,14 @@ async fn world() -> World {
         clock: Arc::new(SystemClock),
     });
     let fanout = LeadContactFanout::new(repo, queue.clone());
-    World { leads, links, crm, budget, queue, fanout, handler, tenant, integration: created.id }
+    World { integrations, leads, links, crm, budget, queue, fanout, handler, tenant, integration: created.id }
 }
 
 impl World {
+    fn handler_integrations(&self) -> Arc<Integrations> {
+        self.integrations.clone()
+    }
+
     async fn lead(&self, email: &str) -> Lead {
         let new = NewLead { name: "Ana Lopez".into(), email: Some(email.into()), ..NewLead::default() };
         let lead = Lead::create(self.tenant, new, None, Utc::now()).unwrap();
@@ -228,4 +233,72 @@ async fn refused_credentials_fail_the_job_for_good_and_tenants_without_gohighlev
     let before = w.queue.all().len();
     w.fanout.on(&other).await.unwrap();
     assert_eq!(w.queue.all().len(), before);
+}
+
+/// Two pages of contacts, the second only after the first's cursor.
+struct TwoPages;
+
+#[async_trait]
+impl crate::crm::CrmDirectory for TwoPages {
+    async fn page(
+        &self,
+        settings: &JsonObject,
+        _: &Secrets,
+        after: Option<&crate::crm::ImportCursor>,
+    ) -> Result<crate::crm::ContactPage, CrmError> {
+        assert_eq!(settings.get("locationId").and_then(|v| v.as_str()), Some("loc-1"));
+        let contact = |id: &str, email: &str| json!({"id": id, "name": format!("Contact {id}"), "email": email});
+        Ok(match after.map(|a| a.after_id.as_str()) {
+            None => crate::crm::ContactPage {
+                contacts: vec![contact("c1", "one@crm.test"), contact("c2", "two@crm.test")],
+                next: Some(crate::crm::ImportCursor { after_id: "c2".into(), after_ms: 2 }),
+            },
+            Some("c2") => crate::crm::ContactPage { contacts: vec![contact("c3", "three@crm.test"), json!({"id": "c4"})], next: None },
+            Some(other) => panic!("an unknown cursor {other}"),
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_import_reads_every_page_resumes_at_its_cursor_and_makes_each_contact_one_lead() {
+    use crate::crm::{ImportContactsJob, ImportCursors, ImportGhlContacts};
+    use crate::testing::{InMemoryCursors, InMemoryEventLog};
+    use frontdesk_leads::LeadService;
+    let w = world().await;
+    let leads = Arc::new(LeadService::new(
+        w.leads.clone(),
+        Arc::new(frontdesk_kernel::testing::MapCache::default()),
+        Arc::new(frontdesk_leads::testing::InMemoryDirectory::default()),
+        Arc::new(SystemClock),
+    ));
+    let repo = Arc::new(InMemoryIntegrations::default());
+    let inbound = Arc::new(crate::InboundEvents::new(crate::InboundParts {
+        repo,
+        events: Arc::new(InMemoryEventLog::default()),
+        links: w.links.clone(),
+        leads,
+        gohighlevel: Arc::new(NeverSigned),
+        clock: Arc::new(SystemClock),
+    }));
+    let cursors = Arc::new(InMemoryCursors::default());
+    let import = ImportGhlContacts::new(w.handler_integrations(), inbound, Arc::new(TwoPages), cursors.clone(), w.budget.clone());
+    let job = ImportContactsJob::new_job(w.tenant, &crate::crm::ImportContacts { integration_id: w.integration })
+        .unwrap()
+        .into_job(Utc::now(), Utc::now());
+    let result = import.run(&job, &Quiet).await.unwrap();
+    assert_eq!((result["imported"].as_u64(), result["ignored"].as_u64()), (Some(3), Some(1)), "{result}");
+    assert_eq!(cursors.load(job.id).await.unwrap().map(|(c, n)| (c.after_id, n)), Some(("c2".into(), 2)));
+    // A run after a crash starts at the saved cursor: the first page is not read again.
+    let again = import.run(&job, &Quiet).await.unwrap();
+    assert_eq!(again["imported"].as_u64(), Some(3), "two counted before the crash, one more");
+    let all = w.leads.list(w.tenant, &frontdesk_leads::LeadFilter::default(), frontdesk_kernel::PageRequest::default()).await;
+    assert_eq!(all.unwrap().total, 3, "each contact is one lead");
+}
+
+struct NeverSigned;
+
+impl crate::WebhookSignatures for NeverSigned {
+    fn verify(&self, _: &[u8], _: Option<&str>) -> bool {
+        false
+    }
 }

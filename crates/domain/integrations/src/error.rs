@@ -39,6 +39,9 @@ pub enum IntegrationsError {
         /// What went wrong.
         message: String,
     },
+    /// Too many requests of a kind (replays, redeliveries); try again later.
+    #[error("{0}")]
+    RateLimited(String),
     /// The storage backend failed; the cause is kept for the logs.
     #[error("storage failure")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -70,6 +73,7 @@ impl ErrorCode for IntegrationsError {
             Self::Disconnected => Code::InvalidTransition,
             Self::BadSignature => Code::Forbidden,
             Self::Crypto { .. } => Code::CryptoFailure,
+            Self::RateLimited(_) => Code::RateLimited,
             Self::Storage(e) => storage_code(e.as_ref()),
         }
     }

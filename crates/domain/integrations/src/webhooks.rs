@@ -203,8 +203,12 @@ impl InboundEvents {
         outcome
     }
 
-    /// A contact created or changed in GoHighLevel: its lead, created or updated.
-    async fn contact(&self, tenant: TenantId, integration: IntegrationId, contact: &Value) -> Result<Receipt> {
+    /// A contact created or changed in GoHighLevel (a webhook's, or one an
+    /// import read): its lead, created or updated, linked and recorded as in sync.
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub async fn contact(&self, tenant: TenantId, integration: IntegrationId, contact: &Value) -> Result<Receipt> {
         let Some(contact_id) = text(contact, "id").filter(|id| id.len() <= MAX_EXTERNAL_ID) else {
             return Ok(Receipt::Ignored("the contact has no usable id".into()));
         };

@@ -5,8 +5,8 @@
 //! Publishing goes through the job queue ([`QueuedEvents`]): the event is a
 //! durable `events.publish` job keyed by the event's id, so it survives a
 //! crash of the process that raised it and a retried publish is one event.
-//! The [`EventDispatcher`] job handler hands each event to the
-//! [`EventSubscriber`]s of its kind; a subscriber must be idempotent (the
+//! The [`EventDispatcher`] job handler hands each event to every
+//! [`EventSubscriber`] of its kind (one failing does not stop the others); a subscriber must be idempotent (the
 //! job is delivered at least once), which the messaging port's dedupe key
 //! makes easy.
 
@@ -153,10 +153,26 @@ impl JobHandler for EventDispatcher {
         if event.tenant_id != job.tenant_id {
             return Err(JobFailure::permanent("an event of another sub-account"));
         }
+        // Every subscriber runs even when one fails, so one failing effect
+        // (a notice through an unavailable provider) never starves the others;
+        // the job then fails (retryably if any failure is) and runs all again (each is idempotent).
         let mut subscribers = Vec::new();
+        let mut failure: Option<JobFailure> = None;
         for subscriber in self.0.iter().filter(|s| s.kinds().contains(&event.kind.as_str())) {
-            subscriber.on(&event).await?;
-            subscribers.push(subscriber.name().to_owned());
+            match subscriber.on(&event).await {
+                Ok(()) => subscribers.push(subscriber.name().to_owned()),
+                Err(error) => {
+                    tracing::warn!(event.id = %event.id, subscriber = subscriber.name(), %error, "event subscriber failed");
+                    // A retryable failure wins: a retry can still do that subscriber's work.
+                    failure = match failure {
+                        Some(first) if first.retryable || !error.retryable => Some(first),
+                        _ => Some(error),
+                    };
+                }
+            }
+        }
+        if let Some(failure) = failure {
+            return Err(failure);
         }
         tracing::info!(tenant.id = %event.tenant_id, event.id = %event.id, event.kind = %event.kind,
             subscribers = subscribers.len(), "event dispatched");

@@ -105,6 +105,12 @@ pub trait SubscriptionRepository: Send + Sync + 'static {
         sealed: &crate::SealedSecret,
     ) -> Result<bool>;
 
+    /// Deletes attempts made before `before`; how many.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn purge_attempts(&self, before: DateTime<Utc>) -> Result<u64>;
+
     /// One page of the subscription's attempts, newest first.
     ///
     /// # Errors

@@ -28,6 +28,8 @@ pub const MAX_SUBSCRIPTIONS: u64 = 20;
 pub const MAX_REPLAY_DAYS: i64 = 7;
 /// Most events one replay queues.
 pub const MAX_REPLAY_EVENTS: u32 = 1000;
+/// Redeliveries and replays a sub-account may ask for per hour.
+pub const MAX_RESENDS_PER_HOUR: u32 = 30;
 
 /// Input of a new subscription.
 #[derive(Clone, Debug, Default)]
@@ -53,13 +55,19 @@ pub struct SubscriptionChange {
     pub status: Option<SubscriptionStatus>,
 }
 
-/// A subscription and its signing secret, shown once.
-#[derive(Clone, Debug)]
+/// A subscription and its signing secret, shown once (`Debug` hides the secret).
+#[derive(Clone)]
 pub struct WithSecret {
     /// The subscription.
     pub subscription: Subscription,
     /// The secret to verify deliveries with.
     pub secret: String,
+}
+
+impl std::fmt::Debug for WithSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithSecret").field("subscription", &self.subscription).finish_non_exhaustive()
+    }
 }
 
 /// The use case.
@@ -71,9 +79,35 @@ pub struct WebhookSubscriptions {
     outbox: Arc<dyn EventOutbox>,
     queue: Arc<dyn JobQueue>,
     clock: Arc<dyn Clock>,
+    limiter: Option<Arc<dyn frontdesk_kernel::RateLimiter>>,
 }
 
 impl WebhookSubscriptions {
+    /// Limits redeliveries and replays per sub-account through `limiter`
+    /// ([`MAX_RESENDS_PER_HOUR`]): each queues work that calls an outside URL.
+    #[must_use]
+    pub fn with_limiter(mut self, limiter: Arc<dyn frontdesk_kernel::RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    async fn spend_resend(&self, tenant: TenantId) -> Result<()> {
+        let Some(limiter) = &self.limiter else { return Ok(()) };
+        let key = format!("webhook-resends:{tenant}");
+        let decision = limiter
+            .hit(&key, MAX_RESENDS_PER_HOUR, std::time::Duration::from_secs(3600))
+            .await
+            .map_err(IntegrationsError::storage)?;
+        if decision.allowed {
+            Ok(())
+        } else {
+            Err(IntegrationsError::RateLimited(format!(
+                "at most {MAX_RESENDS_PER_HOUR} redeliveries and replays per hour; try again in {} s",
+                decision.reset_after.as_secs().max(1)
+            )))
+        }
+    }
+
     /// The use case over its ports.
     #[must_use]
     pub fn new(
@@ -85,7 +119,7 @@ impl WebhookSubscriptions {
         queue: Arc<dyn JobQueue>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { repo, cipher, transport, urls, outbox, queue, clock }
+        Self { repo, cipher, transport, urls, outbox, queue, clock, limiter: None }
     }
 
     fn seal(&self, id: SubscriptionId, secrets: &SigningSecrets) -> Result<crate::SealedSecret> {
@@ -257,10 +291,17 @@ impl WebhookSubscriptions {
     pub async fn redeliver(&self, tenant: TenantId, id: SubscriptionId, event: EventId) -> Result<()> {
         let subscription = self.repo.get(tenant, id).await?;
         refuse_disabled(&subscription)?;
-        let found = self.outbox.get(tenant, event).await.map_err(IntegrationsError::storage)?;
-        if found.is_none() {
+        let Some(found) = self.outbox.get(tenant, event).await.map_err(IntegrationsError::storage)? else {
             return Err(IntegrationsError::NotFound { entity: "event" });
+        };
+        if !subscription.events.contains(&found.kind) {
+            return Err(ValidationErrors::single(
+                "eventId",
+                format!("the subscription does not receive {} events", found.kind),
+            )
+            .into());
         }
+        self.spend_resend(tenant).await?;
         self.queue(&subscription, event, &format!("redeliver-{}", uuid::Uuid::now_v7())).await
     }
 
@@ -280,6 +321,7 @@ impl WebhookSubscriptions {
         }
         errors.into_result()?;
         refuse_disabled(&subscription)?;
+        self.spend_resend(tenant).await?;
         let events = self
             .outbox
             .between(tenant, &subscription.events, from, to, MAX_REPLAY_EVENTS)

@@ -290,6 +290,9 @@ pub async fn subscriptions(repo: &dyn crate::outbound::SubscriptionRepository, t
     let log = repo.attempts(a, second.id, PageRequest::default()).await.unwrap();
     assert_eq!(log.data, [two, one], "newest first");
     assert!(repo.attempts(b, second.id, PageRequest::default()).await.unwrap().data.is_empty());
+    assert_eq!(repo.purge_attempts(t0 + Duration::seconds(1)).await.unwrap(), 1, "only the older attempt");
+    assert_eq!(repo.find_attempt(second.id, event, "auto", 1).await.unwrap(), None);
+    assert!(repo.find_attempt(second.id, event, "auto", 2).await.unwrap().is_some());
 
     assert!(matches!(repo.delete(b, second.id).await, Err(IntegrationsError::NotFound { .. })));
     repo.delete(a, second.id).await.unwrap();

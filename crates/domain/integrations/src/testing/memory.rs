@@ -284,3 +284,25 @@ impl crate::webhooks::ExternalLinks for InMemoryLinks {
         Ok(())
     }
 }
+
+/// Import cursors in a map.
+#[derive(Debug, Default)]
+pub struct InMemoryCursors(Mutex<std::collections::HashMap<frontdesk_kernel::jobs::JobId, (crate::crm::ImportCursor, u64)>>);
+
+#[async_trait]
+impl crate::crm::ImportCursors for InMemoryCursors {
+    async fn load(&self, job: frontdesk_kernel::jobs::JobId) -> Result<Option<(crate::crm::ImportCursor, u64)>> {
+        Ok(lock(&self.0).get(&job).cloned())
+    }
+
+    async fn save(
+        &self,
+        _: TenantId,
+        job: frontdesk_kernel::jobs::JobId,
+        cursor: &crate::crm::ImportCursor,
+        imported: u64,
+    ) -> Result<()> {
+        lock(&self.0).insert(job, (cursor.clone(), imported));
+        Ok(())
+    }
+}

@@ -151,6 +151,13 @@ impl SubscriptionRepository for InMemorySubscriptions {
         Ok(true)
     }
 
+    async fn purge_attempts(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut all = lock(&self.attempts);
+        let len = all.len();
+        all.retain(|a| a.attempted_at >= before);
+        Ok((len - all.len()) as u64)
+    }
+
     async fn attempts(&self, tenant: TenantId, id: SubscriptionId, page: PageRequest) -> Result<Page<Attempt>> {
         let mut found: Vec<_> =
             lock(&self.attempts).iter().filter(|a| a.tenant_id == tenant && a.subscription_id == id).cloned().collect();

@@ -330,3 +330,42 @@ impl ExternalLinks for SeaOrmIntegrations {
         Ok(())
     }
 }
+
+#[async_trait]
+impl frontdesk_integrations::crm::ImportCursors for SeaOrmIntegrations {
+    async fn load(
+        &self,
+        job: frontdesk_kernel::jobs::JobId,
+    ) -> Result<Option<(frontdesk_integrations::crm::ImportCursor, u64)>> {
+        let sql = "SELECT cursor, imported FROM integration_import_cursors WHERE job_id = $1";
+        let rows = self.all(sql, vec![job.as_uuid().into()]).await?;
+        rows.first()
+            .map(|row| {
+                let cursor: String = row.try_get("", "cursor").map_err(corrupt)?;
+                let imported: i64 = row.try_get("", "imported").map_err(corrupt)?;
+                Ok((serde_json::from_str(&cursor).map_err(corrupt)?, u64::try_from(imported).unwrap_or(0)))
+            })
+            .transpose()
+    }
+
+    async fn save(
+        &self,
+        tenant: TenantId,
+        job: frontdesk_kernel::jobs::JobId,
+        cursor: &frontdesk_integrations::crm::ImportCursor,
+        imported: u64,
+    ) -> Result<()> {
+        let sql = "INSERT INTO integration_import_cursors (job_id, tenant_id, cursor, imported, updated_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (job_id) DO UPDATE SET cursor = excluded.cursor, imported = excluded.imported,
+             updated_at = excluded.updated_at";
+        let values = vec![
+            job.as_uuid().into(),
+            tenant.as_uuid().into(),
+            serde_json::to_string(cursor).map_err(corrupt)?.into(),
+            i64::try_from(imported).unwrap_or(i64::MAX).into(),
+            millis(Utc::now()),
+        ];
+        self.execute(sql, values).await.map(|_| ())
+    }
+}

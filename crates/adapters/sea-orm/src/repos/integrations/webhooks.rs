@@ -307,6 +307,10 @@ impl SubscriptionRepository for SeaOrmSubscriptions {
         Ok(self.execute(sql, values).await? == 1)
     }
 
+    async fn purge_attempts(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.execute("DELETE FROM webhook_attempts WHERE attempted_at < $1", vec![millis(before)]).await
+    }
+
     async fn attempts(&self, tenant: TenantId, id: SubscriptionId, page: PageRequest) -> Result<Page<Attempt>> {
         let scope = || vec![tenant.as_uuid().into(), id.as_uuid().into()];
         let total = self
