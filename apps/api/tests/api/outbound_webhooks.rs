@@ -196,4 +196,32 @@ async fn webhook_endpoints_inside_our_network_are_refused(profile: Profile) {
     assert!(receiver.received().is_empty());
 }
 
-crate::per_profile!(webhooks_deliver_signed_events_retry_and_replay, webhook_endpoints_inside_our_network_are_refused);
+/// A booking announces `booking.created`, and the lead it moves to
+/// `booked` announces `lead.status_changed`, from the same transaction.
+async fn a_booking_announces_itself_and_the_lead_it_books(profile: Profile) {
+    let app = TestApp::builder(profile).env("ALLOW_PRIVATE_WEBHOOKS", "true").spawn().await;
+    let owner = Owner::create(&app, "book-hooks.test").await;
+    crate::helpers::open_all_week(&app, &owner).await;
+    let receiver = Receiver::start("200 OK").await;
+    let body = json!({"url": receiver.url, "events": ["booking.created", "lead.status_changed"]});
+    app.expect(&owner.token, Method::POST, "/api/v1/webhooks", Some(body), 201).await;
+    let lead_id = lead(&app, &owner.token, "dee@book-hooks.test").await;
+    let starts = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive().and_hms_opt(10, 0, 0).unwrap().and_utc();
+    let booking = json!({"leadId": lead_id, "startsAt": starts.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)});
+    let booked = app.expect(&owner.token, Method::POST, "/api/v1/bookings", Some(booking), 201).await;
+    let got = receiver.wait_for(2).await;
+    let mut types: Vec<_> = got.iter().map(|r| r.json()["type"].as_str().unwrap().to_owned()).collect();
+    types.sort();
+    assert_eq!(types, ["booking.created", "lead.status_changed"]);
+    let created = got.iter().map(Received::json).find(|e| e["type"] == "booking.created").unwrap();
+    assert_eq!(created["data"]["booking"]["id"], booked["id"]);
+    assert!(created["data"]["booking"].get("manageTokenHash").is_none(), "no token material in events");
+    let moved = got.iter().map(Received::json).find(|e| e["type"] == "lead.status_changed").unwrap();
+    assert_eq!((moved["data"]["from"].as_str(), moved["data"]["to"].as_str()), (Some("new"), Some("booked")), "{moved}");
+}
+
+crate::per_profile!(
+    webhooks_deliver_signed_events_retry_and_replay,
+    webhook_endpoints_inside_our_network_are_refused,
+    a_booking_announces_itself_and_the_lead_it_books
+);

@@ -164,9 +164,33 @@ async fn record(
     ];
     exec(txn, stmt(backend, insert, values)).await?;
     if entry.mark_booked {
+        let before = crate::repos::leads::read_in(txn, tenant, lead).await.map_err(BookingsError::storage)?;
         let update = "UPDATE leads SET status = 'booked', version = version + 1, updated_at = $3
             WHERE tenant_id = $1 AND id = $2 AND status IN ('new', 'contacted', 'qualified')";
-        exec(txn, stmt(backend, update, vec![tenant.as_uuid().into(), lead.as_uuid().into(), now.into()])).await?;
+        let moved =
+            exec(txn, stmt(backend, update, vec![tenant.as_uuid().into(), lead.as_uuid().into(), now.into()])).await?;
+        // The lead's own events, in the same transaction: lead.updated and lead.status_changed.
+        if moved == 1
+            && let (Some(before), Some(after)) =
+                (before, crate::repos::leads::read_in(txn, tenant, lead).await.map_err(BookingsError::storage)?)
+        {
+            let payload = frontdesk_leads::events::lead_payload(&after);
+            let events = [
+                frontdesk_kernel::events::DomainEvent::new(
+                    tenant,
+                    frontdesk_leads::events::LEAD_UPDATED,
+                    serde_json::json!({ "lead": payload }),
+                    now,
+                ),
+                frontdesk_kernel::events::DomainEvent::new(
+                    tenant,
+                    frontdesk_leads::events::LEAD_STATUS_CHANGED,
+                    serde_json::json!({ "lead": payload, "from": before.status.as_str(), "to": after.status.as_str() }),
+                    now,
+                ),
+            ];
+            append_in(txn, &events).await.map_err(storage)?;
+        }
     }
     Ok(())
 }

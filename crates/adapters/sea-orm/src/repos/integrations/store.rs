@@ -6,6 +6,7 @@
 //! so neither a late check nor a rotation ever undoes a concurrent edit.
 
 use crate::connection::SqlStore;
+use super::{B64, corrupt, millis, optional_millis, storage};
 use crate::repos::sql::stmt;
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -17,8 +18,6 @@ use frontdesk_integrations::{
 use frontdesk_kernel::{JsonObject, LeadId, Page, PageRequest, TenantId};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 const COLUMNS: &str = "id, tenant_id, kind, created_at, name, status, settings, secret_fields, credentials,
     credentials_key_id, last_error, last_error_at, last_checked_at, updated_at";
@@ -67,23 +66,11 @@ impl SeaOrmIntegrations {
     }
 }
 
-fn storage(err: sea_orm::DbErr) -> IntegrationsError {
-    IntegrationsError::Storage(crate::error::db(err))
-}
 
-fn corrupt(err: impl std::fmt::Display) -> IntegrationsError {
-    IntegrationsError::storage(std::io::Error::other(format!("corrupt integrations row: {err}")))
-}
 
 const NOT_FOUND: IntegrationsError = IntegrationsError::NotFound { entity: "integration" };
 
-fn millis(at: DateTime<Utc>) -> Value {
-    at.timestamp_millis().into()
-}
 
-fn optional_millis(at: Option<DateTime<Utc>>) -> Value {
-    at.map(|t| t.timestamp_millis()).into()
-}
 
 fn instant(millis: i64) -> Result<DateTime<Utc>> {
     Utc.timestamp_millis_opt(millis).single().ok_or_else(|| corrupt("instant out of range"))

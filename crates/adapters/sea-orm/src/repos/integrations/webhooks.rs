@@ -7,6 +7,7 @@
 //! tells a redelivered job that its attempt was made.
 
 use crate::connection::SqlStore;
+use super::{B64, corrupt, millis, optional_millis, storage};
 use crate::repos::sql::stmt;
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -19,8 +20,6 @@ use frontdesk_kernel::events::EventId;
 use frontdesk_kernel::{Page, PageRequest, TenantId};
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 const COLUMNS: &str = "id, tenant_id, created_at, url, description, events, status, secrets, secrets_key_id,
     previous_until, failing_since, disabled_reason, updated_at";
@@ -60,21 +59,9 @@ impl SeaOrmSubscriptions {
     }
 }
 
-fn storage(err: sea_orm::DbErr) -> IntegrationsError {
-    IntegrationsError::Storage(crate::error::db(err))
-}
 
-fn corrupt(err: impl std::fmt::Display) -> IntegrationsError {
-    IntegrationsError::storage(std::io::Error::other(format!("corrupt webhook row: {err}")))
-}
 
-fn millis(at: DateTime<Utc>) -> Value {
-    at.timestamp_millis().into()
-}
 
-fn optional_millis(at: Option<DateTime<Utc>>) -> Value {
-    at.map(|t| t.timestamp_millis()).into()
-}
 
 fn instant(row: &QueryResult, name: &str) -> Result<Option<DateTime<Utc>>> {
     let millis: Option<i64> = row.try_get("", name).map_err(corrupt)?;

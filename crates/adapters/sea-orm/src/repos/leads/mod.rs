@@ -2,4 +2,5 @@
 
 mod store;
 
+pub(crate) use store::read_in;
 pub use store::{SeaOrmLeadRepository, SeaOrmTenantDirectory};

@@ -54,6 +54,18 @@ fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// The live lead `id` of `tenant` as `db` (a transaction of the caller's) sees it.
+pub(crate) async fn read_in(conn: &impl ConnectionTrait, tenant: TenantId, id: LeadId) -> Result<Option<Lead>> {
+    let row = Entity::find()
+        .filter(Column::TenantId.eq(tenant.as_uuid()))
+        .filter(Column::Id.eq(id.as_uuid()))
+        .filter(Column::DeletedAt.is_null())
+        .one(conn)
+        .await
+        .map_err(|e| LeadsError::Storage(db(e)))?;
+    row.map(to_domain).transpose()
+}
+
 fn to_domain(row: Model) -> Result<Lead> {
     let bad = |e: String| corrupt("leads", e);
     Ok(Lead {
