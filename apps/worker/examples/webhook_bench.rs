@@ -80,7 +80,9 @@ async fn tenant(stores: &Stores, name: &str) -> frontdesk_kernel::TenantId {
         chrono::Utc::now(),
     )
     .unwrap();
-    frontdesk_tenancy::TenantRepository::insert(&SeaOrmTenantRepository::new(stores.sql.clone()), &tenant).await.unwrap();
+    frontdesk_tenancy::TenantRepository::insert(&SeaOrmTenantRepository::new(stores.sql.clone()), &tenant)
+        .await
+        .unwrap();
     tenant.id
 }
 
@@ -203,7 +205,10 @@ async fn main() {
     };
 
     println!("| outbox INSERT, one event per statement (raw) | {single_rate:.0} events/s | 1.00 |");
-    println!("| outbox INSERT, 100 events per statement (raw) | {batch_rate:.0} events/s | {:.2} |", batch_rate / single_rate);
+    println!(
+        "| outbox INSERT, 100 events per statement (raw) | {batch_rate:.0} events/s | {:.2} |",
+        batch_rate / single_rate
+    );
     println!(
         "| outbox → delivered webhook, 1 worker | {rate:.0} events/s | {:.2} of one-per-statement INSERT |",
         rate / single_rate

@@ -32,6 +32,8 @@ pub const BUSY_TTL: Duration = Duration::from_secs(60);
 const CREDENTIALS_TTL: Duration = Duration::from_secs(30);
 
 type Intervals = Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>;
+/// Busy intervals by (sub-account, window start, window end), with when they were read.
+type Windows = HashMap<(TenantId, i64, i64), (Instant, Intervals)>;
 
 /// The API client for `settings`' base URLs, if it can be built.
 #[must_use]
@@ -68,7 +70,11 @@ async fn token(google: &GoogleCalendar, settings: &JsonObject, secrets: &Secrets
 ///
 /// # Errors
 /// Why not, for the tenant to act on.
-pub async fn check(google: &Option<GoogleCalendar>, settings: &JsonObject, secrets: &Secrets) -> Result<String, String> {
+pub async fn check(
+    google: &Option<GoogleCalendar>,
+    settings: &JsonObject,
+    secrets: &Secrets,
+) -> Result<String, String> {
     let google = google.as_ref().ok_or("the Google Calendar client is not available")?;
     let token = token(google, settings, secrets).await.map_err(|e| e.to_string())?;
     let ids = calendars(settings);
@@ -90,20 +96,14 @@ pub struct GoogleBusy {
     google: GoogleCalendar,
     linked: Mutex<HashMap<TenantId, Linked>>,
     tokens: Mutex<HashMap<TenantId, AccessToken>>,
-    windows: Mutex<HashMap<(TenantId, i64, i64), (Instant, Intervals)>>,
+    windows: Mutex<Windows>,
 }
 
 impl GoogleBusy {
     /// Busy times through `google` for the integrations in `integrations`.
     #[must_use]
     pub fn new(integrations: Arc<Integrations>, google: GoogleCalendar) -> Self {
-        Self {
-            integrations,
-            google,
-            linked: Mutex::default(),
-            tokens: Mutex::default(),
-            windows: Mutex::default(),
-        }
+        Self { integrations, google, linked: Mutex::default(), tokens: Mutex::default(), windows: Mutex::default() }
     }
 
     async fn credentials(&self, tenant: TenantId) -> Result<Option<Arc<Credentials>>, BookingsError> {
@@ -148,7 +148,8 @@ impl ExternalCalendar for GoogleBusy {
     ) -> frontdesk_bookings::Result<Vec<Busy>> {
         let Some(credentials) = self.credentials(tenant).await? else { return Ok(Vec::new()) };
         let key = (tenant, window.start().timestamp_millis(), window.end().timestamp_millis());
-        let cached = self.windows.lock().ok().and_then(|w| w.get(&key).cloned()).filter(|(at, _)| at.elapsed() < BUSY_TTL);
+        let cached =
+            self.windows.lock().ok().and_then(|w| w.get(&key).cloned()).filter(|(at, _)| at.elapsed() < BUSY_TTL);
         let intervals = match cached {
             Some((_, intervals)) => intervals,
             None => {

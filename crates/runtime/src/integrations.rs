@@ -348,7 +348,11 @@ pub fn contact_imports(
     stores: &crate::Stores,
 ) -> Result<frontdesk_integrations::crm::ImportGhlContacts, crate::services::ServicesError> {
     let contacts = frontdesk_gohighlevel::GhlContacts::new(&settings.vendor_urls.gohighlevel, Duration::from_secs(15))
-        .map_err(|e| crate::services::ServicesError::Integrations(frontdesk_integrations::IntegrationsError::storage(std::io::Error::other(e))))?;
+        .map_err(|e| {
+            crate::services::ServicesError::Integrations(frontdesk_integrations::IntegrationsError::storage(
+                std::io::Error::other(e),
+            ))
+        })?;
     let leads = std::sync::Arc::new(crate::services::lead_service(stores));
     Ok(frontdesk_integrations::crm::ImportGhlContacts::new(
         std::sync::Arc::new(integrations(settings, &stores.sql)?),
@@ -368,7 +372,11 @@ pub fn contact_upserts(
     stores: &crate::Stores,
 ) -> Result<frontdesk_integrations::crm::UpsertContacts, crate::services::ServicesError> {
     let contacts = frontdesk_gohighlevel::GhlContacts::new(&settings.vendor_urls.gohighlevel, Duration::from_secs(15))
-        .map_err(|e| crate::services::ServicesError::Integrations(frontdesk_integrations::IntegrationsError::storage(std::io::Error::other(e))))?;
+        .map_err(|e| {
+            crate::services::ServicesError::Integrations(frontdesk_integrations::IntegrationsError::storage(
+                std::io::Error::other(e),
+            ))
+        })?;
     Ok(frontdesk_integrations::crm::UpsertContacts::new(frontdesk_integrations::crm::UpsertParts {
         integrations: std::sync::Arc::new(integrations(settings, &stores.sql)?),
         leads: std::sync::Arc::new(frontdesk_sea_orm::SeaOrmLeadRepository::new(stores.sql.clone())),

@@ -225,7 +225,10 @@ pub async fn purge_old_events(
     periodically("domain event purge", PURGED_EVENTS, every, shutdown, || {
         let outbox = Arc::clone(&outbox);
         async move {
-            outbox.purge(older_than(Duration::from_secs(EVENT_RETENTION_DAYS * 86_400))).await.map_err(|e| e.to_string())
+            outbox
+                .purge(older_than(Duration::from_secs(EVENT_RETENTION_DAYS * 86_400)))
+                .await
+                .map_err(|e| e.to_string())
         }
     })
     .await;

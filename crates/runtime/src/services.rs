@@ -27,11 +27,10 @@ use frontdesk_receptionist::channels::webhook::SignedRequests;
 use frontdesk_receptionist::receptionist::Receptionist;
 use frontdesk_sea_orm::{
     SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads,
-    SeaOrmEventOutbox,
-    SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository,
-    SeaOrmOutbox, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules,
-    SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWidgets,
-    SeaOrmWording,
+    SeaOrmEventOutbox, SeaOrmInvitationRepository, SeaOrmLeadRepository, SeaOrmLoginAttemptRepository,
+    SeaOrmMembershipRepository, SeaOrmOutbox, SeaOrmPromptTemplateRepository, SeaOrmRefreshTokenRepository,
+    SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmTenantDirectory, SeaOrmTenantRepository,
+    SeaOrmUserRepository, SeaOrmWidgets, SeaOrmWording,
 };
 use frontdesk_tenancy::auth::AuthPorts;
 use frontdesk_tenancy::{AuthService, LockoutPolicy, SessionPolicy, SubAccountPorts, SubAccountService};
@@ -375,7 +374,10 @@ struct NoTenantModels;
 
 #[async_trait::async_trait]
 impl frontdesk_receptionist::ports::TenantModels for NoTenantModels {
-    async fn model_for(&self, _: frontdesk_kernel::TenantId) -> Option<Arc<dyn frontdesk_receptionist::ports::ChatModel>> {
+    async fn model_for(
+        &self,
+        _: frontdesk_kernel::TenantId,
+    ) -> Option<Arc<dyn frontdesk_receptionist::ports::ChatModel>> {
         None
     }
 }

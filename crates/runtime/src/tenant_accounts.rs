@@ -99,10 +99,13 @@ pub struct TenantOpenAi {
     integrations: Arc<Integrations>,
     egress: frontdesk_webhooks::Egress,
     default_base: String,
-    memo: Mutex<HashMap<TenantId, (Instant, Option<Arc<dyn ChatModel>>)>>,
+    memo: Mutex<Models>,
 }
 
 use frontdesk_receptionist::ports::ChatModel;
+
+/// Each sub-account's own model (or none), with when it was looked up.
+type Models = HashMap<TenantId, (Instant, Option<Arc<dyn ChatModel>>)>;
 
 impl TenantOpenAi {
     /// Models from `integrations`' `openai` credentials; `default_base` when an integration names none.
@@ -231,8 +234,16 @@ mod tests {
         provider.send(&message(pending, "three")).await.unwrap();
         provider.send(&message(neither, "four")).await.unwrap();
         let sent = sent.lock().unwrap().clone();
-        assert_eq!(sent, [("tenant", "one".into()), ("tenant", "two".into()), ("platform", "three".into()), ("platform", "four".into())],
-            "only an active integration wins; a pending one does not");
+        assert_eq!(
+            sent,
+            [
+                ("tenant", "one".into()),
+                ("tenant", "two".into()),
+                ("platform", "three".into()),
+                ("platform", "four".into())
+            ],
+            "only an active integration wins; a pending one does not"
+        );
         assert_eq!(builds.load(Ordering::SeqCst), 1, "the tenant's provider is built once and reused");
     }
 }

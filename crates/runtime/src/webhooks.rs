@@ -97,7 +97,12 @@ impl SubscriptionAlerts for OwnerAlerts {
                      (PATCH /api/v1/webhooks/{}); events of the last days can be replayed.",
                     subscription.url, subscription.id, subscription.id
                 ),
-                dedupe_key: format!("webhook-disabled:{}:{}:{}", subscription.id, subscription.updated_at.timestamp_millis(), owner.id),
+                dedupe_key: format!(
+                    "webhook-disabled:{}:{}:{}",
+                    subscription.id,
+                    subscription.updated_at.timestamp_millis(),
+                    owner.id
+                ),
                 headers: Vec::new(),
             };
             if let Err(error) = self.messenger.send(&message).await {
@@ -111,7 +116,10 @@ impl SubscriptionAlerts for OwnerAlerts {
 ///
 /// # Errors
 /// An unusable key ring.
-pub fn subscriptions(settings: &Settings, stores: &Stores) -> std::result::Result<WebhookSubscriptions, frontdesk_crypto::CryptoError> {
+pub fn subscriptions(
+    settings: &Settings,
+    stores: &Stores,
+) -> std::result::Result<WebhookSubscriptions, frontdesk_crypto::CryptoError> {
     let repo = Arc::new(SeaOrmSubscriptions::new(stores.sql.clone()));
     Ok(WebhookSubscriptions::new(
         repo,

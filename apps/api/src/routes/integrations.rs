@@ -262,7 +262,8 @@ async fn sync(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, "integration")?;
-    let job = frontdesk_integrations::crm::ImportGhlContacts::start(&integrations, &*jobs.queue, scope.tenant, id).await?;
+    let job =
+        frontdesk_integrations::crm::ImportGhlContacts::start(&integrations, &*jobs.queue, scope.tenant, id).await?;
     tracing::info!(tenant.id = %scope.tenant, integration.id = %id, job.id = %job, "contact import queued");
     Ok(HttpResponse::Accepted().json(SyncStartedBody { job_id: job.to_string() }))
 }

@@ -205,9 +205,10 @@ async fn update(
     let id = path_id(&id, "webhook subscription")?;
     let status = match body.status.as_deref() {
         None => None,
-        Some(raw) => Some(raw.parse::<SubscriptionStatus>().map_err(|_| {
-            ValidationErrors::single("status", "must be one of: active, disabled")
-        })?),
+        Some(raw) => Some(
+            raw.parse::<SubscriptionStatus>()
+                .map_err(|_| ValidationErrors::single("status", "must be one of: active, disabled"))?,
+        ),
     };
     let change = SubscriptionChange { url: body.url, events: body.events, description: body.description, status };
     let changed = webhooks.update(scope.tenant, id, change).await?;

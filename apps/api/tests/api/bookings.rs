@@ -535,7 +535,8 @@ async fn google_busy_times_remove_slots(profile: Profile) {
         at(tomorrow_at(16))
     );
     let (calendar, calls) = json_server(busy).await;
-    let (oauth, _) = json_server(r#"{"access_token":"ya29.local","expires_in":3599,"token_type":"Bearer"}"#.into()).await;
+    let (oauth, _) =
+        json_server(r#"{"access_token":"ya29.local","expires_in":3599,"token_type":"Bearer"}"#.into()).await;
     let app = TestApp::builder(profile)
         .env("GOOGLE_CALENDAR_API_BASE_URL", &calendar)
         .env("GOOGLE_OAUTH_TOKEN_URL", &format!("{oauth}/token"))
@@ -558,7 +559,11 @@ async fn google_busy_times_remove_slots(profile: Profile) {
     let created = app.expect(token, Method::POST, "/api/v1/integrations", Some(body), 201).await;
     let path = format!("/api/v1/integrations/{}/test", created["id"].as_str().unwrap());
     let tested = app.expect(token, Method::POST, &path, None, 200).await;
-    assert_eq!((tested["ok"].as_bool(), tested["integration"]["status"].as_str()), (Some(true), Some("active")), "{tested}");
+    assert_eq!(
+        (tested["ok"].as_bool(), tested["integration"]["status"].as_str()),
+        (Some(true), Some("active")),
+        "{tested}"
+    );
 
     // Each process looks a sub-account's integration up at most every 30 s (the first read above found none).
     let mut after = Value::Null;
@@ -575,7 +580,13 @@ async fn google_busy_times_remove_slots(profile: Profile) {
     }
     assert!(after.contains(&at(tomorrow_at(14) + Duration::minutes(30))) && after.contains(&at(tomorrow_at(16))));
     let taken = app
-        .expect(token, Method::POST, "/api/v1/bookings", Some(json!({"leadId": lead_id, "startsAt": at(tomorrow_at(15))})), 409)
+        .expect(
+            token,
+            Method::POST,
+            "/api/v1/bookings",
+            Some(json!({"leadId": lead_id, "startsAt": at(tomorrow_at(15))})),
+            409,
+        )
         .await;
     assert_eq!(taken["code"], "slot_taken", "{taken}");
     assert!(calls.load(std::sync::atomic::Ordering::SeqCst) >= 2, "the check and availability asked Google");

@@ -730,7 +730,11 @@ async fn a_reply_goes_out_through_the_sub_accounts_own_postmark(profile: Profile
     let got = postmark_api.wait_for(1).await;
     assert_eq!(got[0].header("X-Postmark-Server-Token"), "tenant-own-postmark-token-1234");
     let sent = got[0].json();
-    assert_eq!((sent["From"].as_str(), sent["To"].as_str()), (Some("desk@own-postmark.test"), Some("dana.reyes@example.org")), "{sent}");
+    assert_eq!(
+        (sent["From"].as_str(), sent["To"].as_str()),
+        (Some("desk@own-postmark.test"), Some("dana.reyes@example.org")),
+        "{sent}"
+    );
 }
 
 crate::per_profile!(

@@ -532,7 +532,9 @@ impl Receiver {
                         let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
                         let length = head
                             .lines()
-                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                            .find_map(|l| {
+                                l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
                             .unwrap_or(0);
                         break (end + 4, length);
                     }

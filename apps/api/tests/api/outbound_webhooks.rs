@@ -17,7 +17,8 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 fn signed_by(received: &Received, secret: &str) -> bool {
     let key = B64.decode(secret.strip_prefix("whsec_").expect("a whsec_ secret")).unwrap();
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key);
-    let mut content = format!("{}.{}.", received.header("webhook-id"), received.header("webhook-timestamp")).into_bytes();
+    let mut content =
+        format!("{}.{}.", received.header("webhook-id"), received.header("webhook-timestamp")).into_bytes();
     content.extend_from_slice(&received.body);
     let expected = format!("v1,{}", B64.encode(ring::hmac::sign(&key, &content).as_ref()));
     received.header("webhook-signature").split(' ').any(|s| s == expected)
@@ -33,7 +34,8 @@ fn fields(answer: &Value) -> Vec<String> {
 }
 
 async fn lead(app: &TestApp, token: &str, email: &str) -> String {
-    let created = app.expect(token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana", "email": email})), 201).await;
+    let created =
+        app.expect(token, Method::POST, "/api/v1/leads", Some(json!({"name": "Ana", "email": email})), 201).await;
     created["id"].as_str().unwrap().to_owned()
 }
 
@@ -70,16 +72,23 @@ async fn webhooks_deliver_signed_events_retry_and_replay(profile: Profile) {
     let first = &got[0];
     assert!(signed_by(first, &secret), "signature: {:?}", first.headers);
     let event = first.json();
-    assert_eq!((event["type"].as_str(), event["data"]["lead"]["id"].as_str()), (Some("lead.created"), Some(lead_id.as_str())));
+    assert_eq!(
+        (event["type"].as_str(), event["data"]["lead"]["id"].as_str()),
+        (Some("lead.created"), Some(lead_id.as_str()))
+    );
     let webhook_id = first.header("webhook-id").to_owned();
     let sent_at: i64 = first.header("webhook-timestamp").parse().unwrap();
     assert!((chrono::Utc::now().timestamp() - sent_at).abs() < 300);
 
     // Not subscribed to lead.updated; subscribed to lead.status_changed.
-    app.expect(owner, Method::PATCH, &format!("/api/v1/leads/{lead_id}"), Some(json!({"status": "contacted"})), 200).await;
+    app.expect(owner, Method::PATCH, &format!("/api/v1/leads/{lead_id}"), Some(json!({"status": "contacted"})), 200)
+        .await;
     let got = receiver.wait_for(2).await;
     assert_eq!(got[1].json()["type"], "lead.status_changed");
-    assert_eq!((got[1].json()["data"]["from"].as_str(), got[1].json()["data"]["to"].as_str()), (Some("new"), Some("contacted")));
+    assert_eq!(
+        (got[1].json()["data"]["from"].as_str(), got[1].json()["data"]["to"].as_str()),
+        (Some("new"), Some("contacted"))
+    );
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert_eq!(receiver.received().len(), 2, "lead.updated is not delivered to a subscription without it");
 
@@ -92,7 +101,8 @@ async fn webhooks_deliver_signed_events_retry_and_replay(profile: Profile) {
 
     // A failure is logged with the next attempt's time; the retry carries the same webhook-id.
     receiver.answer("500 Internal Server Error");
-    app.expect(owner, Method::PATCH, &format!("/api/v1/leads/{lead_id}"), Some(json!({"status": "qualified"})), 200).await;
+    app.expect(owner, Method::PATCH, &format!("/api/v1/leads/{lead_id}"), Some(json!({"status": "qualified"})), 200)
+        .await;
     let got = receiver.wait_for(3).await;
     let failed_id = got[2].header("webhook-id").to_owned();
     receiver.answer("200 OK");
@@ -124,7 +134,13 @@ async fn webhooks_deliver_signed_events_retry_and_replay(profile: Profile) {
     let from = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
     let to = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
     let replay = app
-        .expect(owner, Method::POST, &format!("/api/v1/webhooks/{id}/replay"), Some(json!({"from": from, "to": to})), 202)
+        .expect(
+            owner,
+            Method::POST,
+            &format!("/api/v1/webhooks/{id}/replay"),
+            Some(json!({"from": from, "to": to})),
+            202,
+        )
         .await;
     assert_eq!(replay["queued"], 4, "two created, two status changes: {replay}");
     let got = receiver.wait_for(10).await;
@@ -135,7 +151,13 @@ async fn webhooks_deliver_signed_events_retry_and_replay(profile: Profile) {
     original.sort();
     assert_eq!(replayed, original);
     let answer = app
-        .expect(owner, Method::POST, &format!("/api/v1/webhooks/{id}/replay"), Some(json!({"from": to, "to": from})), 400)
+        .expect(
+            owner,
+            Method::POST,
+            &format!("/api/v1/webhooks/{id}/replay"),
+            Some(json!({"from": to, "to": from})),
+            400,
+        )
         .await;
     assert_eq!(fields(&answer), ["to"]);
 
@@ -147,8 +169,9 @@ async fn webhooks_deliver_signed_events_retry_and_replay(profile: Profile) {
     lead(&app, owner, "cy@hooks.test").await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(receiver.received().len(), 10, "a disabled subscription receives nothing");
-    let answer =
-        app.expect(owner, Method::PATCH, &format!("/api/v1/webhooks/{id}"), Some(json!({"status": "paused"})), 400).await;
+    let answer = app
+        .expect(owner, Method::PATCH, &format!("/api/v1/webhooks/{id}"), Some(json!({"status": "paused"})), 400)
+        .await;
     assert_eq!(fields(&answer), ["status"]);
 
     // Another sub-account sees none of it; an agent may not manage webhooks.
@@ -217,7 +240,11 @@ async fn a_booking_announces_itself_and_the_lead_it_books(profile: Profile) {
     assert_eq!(created["data"]["booking"]["id"], booked["id"]);
     assert!(created["data"]["booking"].get("manageTokenHash").is_none(), "no token material in events");
     let moved = got.iter().map(Received::json).find(|e| e["type"] == "lead.status_changed").unwrap();
-    assert_eq!((moved["data"]["from"].as_str(), moved["data"]["to"].as_str()), (Some("new"), Some("booked")), "{moved}");
+    assert_eq!(
+        (moved["data"]["from"].as_str(), moved["data"]["to"].as_str()),
+        (Some("new"), Some("booked")),
+        "{moved}"
+    );
 }
 
 crate::per_profile!(

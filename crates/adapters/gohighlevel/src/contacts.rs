@@ -86,7 +86,13 @@ impl GhlContacts {
             .header("Accept", "application/json")
             .send()
             .await
-            .map_err(|e| CrmError::Unavailable(if e.is_timeout() { "no answer in time".into() } else { e.without_url().to_string() }))?;
+            .map_err(|e| {
+                CrmError::Unavailable(if e.is_timeout() {
+                    "no answer in time".into()
+                } else {
+                    e.without_url().to_string()
+                })
+            })?;
         let answer = Self::answer(response).await?;
         let contacts: Vec<Value> = answer["contacts"].as_array().cloned().unwrap_or_default();
         let next = match contacts.last() {
@@ -125,7 +131,12 @@ impl GhlContacts {
         serde_json::from_str(&text).map_err(|_| CrmError::Unavailable(format!("not JSON: {excerpt}")))
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder, token: &SecretString, body: &Value) -> Result<String, CrmError> {
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &SecretString,
+        body: &Value,
+    ) -> Result<String, CrmError> {
         let response = request
             .bearer_auth(token.expose_secret())
             .header("Version", CONTACTS_VERSION)
@@ -133,7 +144,13 @@ impl GhlContacts {
             .json(body)
             .send()
             .await
-            .map_err(|e| CrmError::Unavailable(if e.is_timeout() { "no answer in time".into() } else { e.without_url().to_string() }))?;
+            .map_err(|e| {
+                CrmError::Unavailable(if e.is_timeout() {
+                    "no answer in time".into()
+                } else {
+                    e.without_url().to_string()
+                })
+            })?;
         let answer = Self::answer(response).await?;
         let excerpt: String = answer.to_string().chars().take(200).collect();
         answer["contact"]["id"]

@@ -130,13 +130,18 @@ async fn a_429_carries_its_retry_after_and_other_failures_say_whether_a_retry_ca
     let token = secrecy::SecretString::from("pit-0123456789abcdef".to_owned());
     let limited = answering("429 Too Many Requests", "retry-after: 30\r\n").await;
     let contacts = frontdesk_gohighlevel::GhlContacts::new(&limited, Duration::from_secs(5)).unwrap();
-    assert_eq!(contacts.upsert(&token, "loc", None, &contact()).await, Err(CrmError::RateLimited(Some(Duration::from_secs(30)))));
+    assert_eq!(
+        contacts.upsert(&token, "loc", None, &contact()).await,
+        Err(CrmError::RateLimited(Some(Duration::from_secs(30))))
+    );
     let down = answering("503 Service Unavailable", "").await;
     let contacts = frontdesk_gohighlevel::GhlContacts::new(&down, Duration::from_secs(5)).unwrap();
     assert!(matches!(contacts.upsert(&token, "loc", None, &contact()).await, Err(CrmError::Unavailable(_))));
     let refused = answering("401 Unauthorized", "").await;
     let contacts = frontdesk_gohighlevel::GhlContacts::new(&refused, Duration::from_secs(5)).unwrap();
-    assert!(matches!(contacts.upsert(&token, "loc", Some("c1"), &contact()).await, Err(CrmError::Refused(why)) if why.starts_with("401")));
+    assert!(
+        matches!(contacts.upsert(&token, "loc", Some("c1"), &contact()).await, Err(CrmError::Refused(why)) if why.starts_with("401"))
+    );
     let gone = frontdesk_gohighlevel::GhlContacts::new("http://127.0.0.1:9", Duration::from_secs(5)).unwrap();
     assert!(matches!(gone.upsert(&token, "loc", None, &contact()).await, Err(CrmError::Unavailable(_))));
 }

@@ -98,9 +98,10 @@ impl GoogleCalendar {
         if !status.is_success() {
             return Err(GoogleError::Unavailable(format!("the token endpoint answered {status}")));
         }
-        let token = body["access_token"].as_str().filter(|t| !t.is_empty()).ok_or_else(|| {
-            GoogleError::Unavailable("the token endpoint answered without an access_token".into())
-        })?;
+        let token = body["access_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| GoogleError::Unavailable("the token endpoint answered without an access_token".into()))?;
         let lifetime = Duration::from_secs(body["expires_in"].as_u64().unwrap_or(3600));
         Ok(AccessToken { token: SecretString::from(token.to_owned()), expires_at: asked + lifetime })
     }

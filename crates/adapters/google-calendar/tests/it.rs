@@ -14,11 +14,17 @@ use std::time::{Duration, Instant};
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/calendar-v3.apisguru.oas3.json");
 
 fn token() -> AccessToken {
-    AccessToken { token: SecretString::from("ya29.test-token".to_owned()), expires_at: Instant::now() + Duration::from_secs(3600) }
+    AccessToken {
+        token: SecretString::from("ya29.test-token".to_owned()),
+        expires_at: Instant::now() + Duration::from_secs(3600),
+    }
 }
 
 /// A server answering every request with `status` and `body`, keeping the requests' text.
-async fn answering(status: &'static str, body: &'static str) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+async fn answering(
+    status: &'static str,
+    body: &'static str,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
@@ -77,15 +83,25 @@ async fn busy_intervals_of_every_calendar_come_back_in_order_and_an_unreadable_c
     assert_eq!(
         busy,
         [
-            (Utc.with_ymd_and_hms(2026, 12, 7, 14, 30, 0).unwrap(), Utc.with_ymd_and_hms(2026, 12, 7, 15, 0, 0).unwrap()),
-            (Utc.with_ymd_and_hms(2026, 12, 7, 15, 0, 0).unwrap(), Utc.with_ymd_and_hms(2026, 12, 7, 16, 0, 0).unwrap()),
+            (
+                Utc.with_ymd_and_hms(2026, 12, 7, 14, 30, 0).unwrap(),
+                Utc.with_ymd_and_hms(2026, 12, 7, 15, 0, 0).unwrap()
+            ),
+            (
+                Utc.with_ymd_and_hms(2026, 12, 7, 15, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2026, 12, 7, 16, 0, 0).unwrap()
+            ),
         ]
     );
     let request = seen.lock().unwrap()[0].clone();
     assert!(request.to_ascii_lowercase().contains("authorization: bearer ya29.test-token"), "{request}");
     assert!(request.contains(r#""timeMin":"2026-12-07T00:00:00Z""#), "{request}");
 
-    let (url, _) = answering("200 OK", r#"{"calendars":{"gone@example.com":{"errors":[{"domain":"global","reason":"notFound"}]}}}"#).await;
+    let (url, _) = answering(
+        "200 OK",
+        r#"{"calendars":{"gone@example.com":{"errors":[{"domain":"global","reason":"notFound"}]}}}"#,
+    )
+    .await;
     let google = GoogleCalendar::new(&url, "http://127.0.0.1:9/token", Duration::from_secs(5)).unwrap();
     let err = google.busy(&token(), &["gone@example.com".into()], from, to).await.unwrap_err();
     assert_eq!(err, GoogleError::Calendar { calendar: "gone@example.com".into(), reason: "notFound".into() });
@@ -94,15 +110,22 @@ async fn busy_intervals_of_every_calendar_come_back_in_order_and_an_unreadable_c
 #[tokio::test]
 async fn a_refresh_token_becomes_an_access_token_and_a_revoked_one_is_refused() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let (url, seen) = answering("200 OK", r#"{"access_token":"ya29.fresh","expires_in":3599,"token_type":"Bearer"}"#).await;
+    let (url, seen) =
+        answering("200 OK", r#"{"access_token":"ya29.fresh","expires_in":3599,"token_type":"Bearer"}"#).await;
     let google = GoogleCalendar::new("http://127.0.0.1:9", &format!("{url}/token"), Duration::from_secs(5)).unwrap();
     let secret = |s: &str| SecretString::from(s.to_owned());
-    let token = google.refresh("client-1.apps.googleusercontent.com", &secret("cs-1"), &secret("1//refresh")).await.unwrap();
+    let token =
+        google.refresh("client-1.apps.googleusercontent.com", &secret("cs-1"), &secret("1//refresh")).await.unwrap();
     assert!(token.fresh_for(Duration::from_secs(3000)) && !token.fresh_for(Duration::from_secs(3700)));
     let request = seen.lock().unwrap()[0].clone();
-    assert!(request.contains("grant_type=refresh_token") && request.contains("refresh_token=1%2F%2Frefresh"), "{request}");
+    assert!(
+        request.contains("grant_type=refresh_token") && request.contains("refresh_token=1%2F%2Frefresh"),
+        "{request}"
+    );
 
-    let (url, _) = answering("400 Bad Request", r#"{"error":"invalid_grant","error_description":"Token has been revoked."}"#).await;
+    let (url, _) =
+        answering("400 Bad Request", r#"{"error":"invalid_grant","error_description":"Token has been revoked."}"#)
+            .await;
     let google = GoogleCalendar::new("http://127.0.0.1:9", &format!("{url}/token"), Duration::from_secs(5)).unwrap();
     let err = google.refresh("c", &secret("s"), &secret("r")).await.unwrap_err();
     assert_eq!(err, GoogleError::Refused("400 (invalid_grant)".into()));

@@ -88,8 +88,13 @@ impl S3FileStorage {
         // look first needs more permissions, and some servers answer it oddly.
         let config = s3::BucketConfiguration::private();
         let created = if self.bucket.is_path_style() {
-            Bucket::create_with_path_style(&self.bucket.name, self.bucket.region.clone(), self.credentials().await?, config)
-                .await
+            Bucket::create_with_path_style(
+                &self.bucket.name,
+                self.bucket.region.clone(),
+                self.credentials().await?,
+                config,
+            )
+            .await
         } else {
             Bucket::create(&self.bucket.name, self.bucket.region.clone(), self.credentials().await?, config).await
         };

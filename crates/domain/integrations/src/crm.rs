@@ -178,8 +178,12 @@ impl EventSubscriber for LeadContactFanout {
         let Some(lead) = event.data["lead"]["id"].as_str().and_then(|id| id.parse::<LeadId>().ok()) else {
             return Err(JobFailure::permanent("a lead event without a lead id"));
         };
-        let payload =
-            UpsertContact { integration_id: integration.id, lead_id: lead, event_id: event.id.to_string(), deferrals: 0 };
+        let payload = UpsertContact {
+            integration_id: integration.id,
+            lead_id: lead,
+            event_id: event.id.to_string(),
+            deferrals: 0,
+        };
         let job = UpsertContactJob::new_job(event.tenant_id, &payload)
             .map_err(|e| JobFailure::permanent(e.to_string()))?
             .with_idempotency_key(key(&payload));
@@ -226,7 +230,13 @@ impl UpsertContacts {
     }
 
     /// Queues the job again at `after` from now (a new deferral), or fails it past [`MAX_DEFERRALS`].
-    async fn defer(&self, tenant: TenantId, payload: &UpsertContact, after: Duration, why: &str) -> Result<serde_json::Value, JobFailure> {
+    async fn defer(
+        &self,
+        tenant: TenantId,
+        payload: &UpsertContact,
+        after: Duration,
+        why: &str,
+    ) -> Result<serde_json::Value, JobFailure> {
         if payload.deferrals >= MAX_DEFERRALS {
             return Err(JobFailure::permanent(format!("{why}, {MAX_DEFERRALS} times; giving up")));
         }
@@ -251,7 +261,8 @@ impl JobHandler for UpsertContacts {
         let payload = UpsertContactJob::payload(job)?;
         let tenant = job.tenant_id;
         let retry = |e: IntegrationsError| JobFailure::retry(e.to_string());
-        let Some(credentials) = self.integrations.credentials(tenant, IntegrationKind::GoHighLevel).await.map_err(retry)?
+        let Some(credentials) =
+            self.integrations.credentials(tenant, IntegrationKind::GoHighLevel).await.map_err(retry)?
         else {
             return Ok(serde_json::json!({ "skipped": "no active GoHighLevel integration" }));
         };
@@ -280,14 +291,19 @@ impl JobHandler for UpsertContacts {
         let existing = synced.as_ref().map(|s| s.external_id.as_str());
         match self.crm.upsert(&credentials.settings, &credentials.secrets, existing, &CrmContact::of(&lead)).await {
             Ok(contact) => {
-                self.links.record_sync(tenant, payload.integration_id, &contact, lead.id, &print).await.map_err(retry)?;
+                self.links
+                    .record_sync(tenant, payload.integration_id, &contact, lead.id, &print)
+                    .await
+                    .map_err(retry)?;
                 tracing::info!(tenant.id = %tenant, lead.id = %lead.id, contact.id = %contact, "lead pushed to GoHighLevel");
                 Ok(serde_json::json!({ "contactId": contact, "updated": existing.is_some() }))
             }
             Err(CrmError::RateLimited(after)) => {
                 self.defer(tenant, &payload, after.unwrap_or(LOCATION_WINDOW), "GoHighLevel answered 429").await
             }
-            Err(CrmError::Refused(why)) => Err(JobFailure::permanent(format!("GoHighLevel refused the contact: {why}"))),
+            Err(CrmError::Refused(why)) => {
+                Err(JobFailure::permanent(format!("GoHighLevel refused the contact: {why}")))
+            }
             Err(CrmError::Unavailable(why)) => Err(JobFailure::retry(format!("GoHighLevel unavailable: {why}"))),
         }
     }
@@ -407,10 +423,18 @@ impl ImportGhlContacts {
     ) -> crate::Result<frontdesk_kernel::jobs::JobId> {
         let found = integrations.get(tenant, integration).await?;
         if found.kind != IntegrationKind::GoHighLevel {
-            return Err(frontdesk_kernel::ValidationErrors::single("kind", "only GoHighLevel integrations import contacts").into());
+            return Err(frontdesk_kernel::ValidationErrors::single(
+                "kind",
+                "only GoHighLevel integrations import contacts",
+            )
+            .into());
         }
         if found.status != crate::IntegrationStatus::Active {
-            return Err(frontdesk_kernel::ValidationErrors::single("status", "run the integration's test first: it must be active").into());
+            return Err(frontdesk_kernel::ValidationErrors::single(
+                "status",
+                "run the integration's test first: it must be active",
+            )
+            .into());
         }
         let job = ImportContactsJob::new_job(tenant, &ImportContacts { integration_id: integration })
             .map_err(IntegrationsError::storage)?;
@@ -429,7 +453,8 @@ impl JobHandler for ImportGhlContacts {
         let payload = ImportContactsJob::payload(job)?;
         let tenant = job.tenant_id;
         let retry = |e: IntegrationsError| JobFailure::retry(e.to_string());
-        let Some(credentials) = self.integrations.credentials(tenant, IntegrationKind::GoHighLevel).await.map_err(retry)?
+        let Some(credentials) =
+            self.integrations.credentials(tenant, IntegrationKind::GoHighLevel).await.map_err(retry)?
         else {
             return Err(JobFailure::permanent("the GoHighLevel integration is no longer active"));
         };
@@ -458,8 +483,12 @@ impl JobHandler for ImportGhlContacts {
                     tokio_sleep(after.unwrap_or(LOCATION_WINDOW)).await;
                     continue;
                 }
-                Err(CrmError::Refused(why)) => return Err(JobFailure::permanent(format!("GoHighLevel refused: {why}"))),
-                Err(CrmError::Unavailable(why)) => return Err(JobFailure::retry(format!("GoHighLevel unavailable: {why}"))),
+                Err(CrmError::Refused(why)) => {
+                    return Err(JobFailure::permanent(format!("GoHighLevel refused: {why}")));
+                }
+                Err(CrmError::Unavailable(why)) => {
+                    return Err(JobFailure::retry(format!("GoHighLevel unavailable: {why}")));
+                }
             };
             for contact in &page.contacts {
                 match self.inbound.contact(tenant, payload.integration_id, contact).await.map_err(retry)? {

@@ -49,7 +49,11 @@ impl CrmContacts for ScriptedCrm {
         let location = settings.get("locationId").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
         self.calls.lock().unwrap().push((existing.map(str::to_owned), contact.clone(), location));
         let n = self.calls.lock().unwrap().len();
-        self.answers.lock().unwrap().pop_front().unwrap_or_else(|| Ok(existing.map_or(format!("contact-{n}"), str::to_owned)))
+        self.answers
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| Ok(existing.map_or(format!("contact-{n}"), str::to_owned)))
     }
 }
 
@@ -61,7 +65,12 @@ struct Budget(AtomicBool);
 impl RateLimiter for Budget {
     async fn hit(&self, _: &str, limit: u32, _: Duration) -> Result<RateDecision, RateLimitError> {
         let spent = self.0.load(Ordering::SeqCst);
-        Ok(RateDecision { allowed: !spent, limit, remaining: if spent { 0 } else { limit }, reset_after: Duration::from_secs(7) })
+        Ok(RateDecision {
+            allowed: !spent,
+            limit,
+            remaining: if spent { 0 } else { limit },
+            reset_after: Duration::from_secs(7),
+        })
     }
 }
 
@@ -131,7 +140,12 @@ impl World {
     }
 
     async fn announce(&self, lead: &Lead, kind: &str) {
-        let event = DomainEvent::new(self.tenant, kind, json!({"lead": frontdesk_leads::events::lead_payload(lead)}), Utc::now());
+        let event = DomainEvent::new(
+            self.tenant,
+            kind,
+            json!({"lead": frontdesk_leads::events::lead_payload(lead)}),
+            Utc::now(),
+        );
         self.fanout.on(&event).await.unwrap();
     }
 
@@ -157,12 +171,16 @@ async fn a_new_lead_becomes_a_contact_and_a_change_updates_the_same_contact() {
     w.run().await;
     let calls = w.crm.calls.lock().unwrap().clone();
     assert_eq!(calls.len(), 1);
-    assert_eq!((calls[0].0.as_deref(), calls[0].1.email.as_deref(), calls[0].2.as_str()), (None, Some("ana@crm.test"), "loc-1"));
+    assert_eq!(
+        (calls[0].0.as_deref(), calls[0].1.email.as_deref(), calls[0].2.as_str()),
+        (None, Some("ana@crm.test"), "loc-1")
+    );
     let linked = w.links.contact_of(w.integration, lead.id).await.unwrap().unwrap();
     assert_eq!(linked.external_id, "contact-1");
 
     // A change: an update of contact-1, never a new contact.
-    lead.apply(frontdesk_leads::LeadChanges { name: Some("Ana L.".into()), ..Default::default() }, None, Utc::now()).unwrap();
+    lead.apply(frontdesk_leads::LeadChanges { name: Some("Ana L.".into()), ..Default::default() }, None, Utc::now())
+        .unwrap();
     w.leads.update(w.tenant, &lead, &[]).await.unwrap();
     w.announce(&lead, "lead.updated").await;
     w.run().await;
@@ -229,7 +247,8 @@ async fn refused_credentials_fail_the_job_for_good_and_tenants_without_gohighlev
     let failure = w.handler.run(&job, &Quiet).await.unwrap_err();
     assert!(!failure.retryable && failure.message.contains("401"), "{failure:?}");
 
-    let other = DomainEvent::new(TenantId::new(), "lead.created", json!({"lead": {"id": lead.id.to_string()}}), Utc::now());
+    let other =
+        DomainEvent::new(TenantId::new(), "lead.created", json!({"lead": {"id": lead.id.to_string()}}), Utc::now());
     let before = w.queue.all().len();
     w.fanout.on(&other).await.unwrap();
     assert_eq!(w.queue.all().len(), before);
@@ -253,7 +272,10 @@ impl crate::crm::CrmDirectory for TwoPages {
                 contacts: vec![contact("c1", "one@crm.test"), contact("c2", "two@crm.test")],
                 next: Some(crate::crm::ImportCursor { after_id: "c2".into(), after_ms: 2 }),
             },
-            Some("c2") => crate::crm::ContactPage { contacts: vec![contact("c3", "three@crm.test"), json!({"id": "c4"})], next: None },
+            Some("c2") => crate::crm::ContactPage {
+                contacts: vec![contact("c3", "three@crm.test"), json!({"id": "c4"})],
+                next: None,
+            },
             Some(other) => panic!("an unknown cursor {other}"),
         })
     }
@@ -281,7 +303,13 @@ async fn an_import_reads_every_page_resumes_at_its_cursor_and_makes_each_contact
         clock: Arc::new(SystemClock),
     }));
     let cursors = Arc::new(InMemoryCursors::default());
-    let import = ImportGhlContacts::new(w.handler_integrations(), inbound, Arc::new(TwoPages), cursors.clone(), w.budget.clone());
+    let import = ImportGhlContacts::new(
+        w.handler_integrations(),
+        inbound,
+        Arc::new(TwoPages),
+        cursors.clone(),
+        w.budget.clone(),
+    );
     let job = ImportContactsJob::new_job(w.tenant, &crate::crm::ImportContacts { integration_id: w.integration })
         .unwrap()
         .into_job(Utc::now(), Utc::now());
@@ -291,7 +319,8 @@ async fn an_import_reads_every_page_resumes_at_its_cursor_and_makes_each_contact
     // A run after a crash starts at the saved cursor: the first page is not read again.
     let again = import.run(&job, &Quiet).await.unwrap();
     assert_eq!(again["imported"].as_u64(), Some(3), "two counted before the crash, one more");
-    let all = w.leads.list(w.tenant, &frontdesk_leads::LeadFilter::default(), frontdesk_kernel::PageRequest::default()).await;
+    let all =
+        w.leads.list(w.tenant, &frontdesk_leads::LeadFilter::default(), frontdesk_kernel::PageRequest::default()).await;
     assert_eq!(all.unwrap().total, 3, "each contact is one lead");
 }
 

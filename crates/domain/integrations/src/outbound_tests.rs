@@ -83,7 +83,8 @@ fn new(url: &str, events: &[&str]) -> NewSubscription {
 
 impl Harness {
     async fn event(&self, kind: &str) -> DomainEvent {
-        let event = DomainEvent::new(self.tenant, kind, serde_json::json!({ "lead": { "id": "l1" } }), self.clock.now());
+        let event =
+            DomainEvent::new(self.tenant, kind, serde_json::json!({ "lead": { "id": "l1" } }), self.clock.now());
         self.outbox.append(std::slice::from_ref(&event)).await.unwrap();
         event
     }
@@ -162,7 +163,7 @@ async fn an_event_reaches_only_the_subscriptions_that_want_it_signed_with_the_ev
     let sent = h.transport.sent();
     assert_eq!(sent.len(), 1);
     assert_eq!((sent[0].url.as_str(), sent[0].id.clone()), ("https://a.example.com/in", event.id.to_string()));
-    assert_eq!(sent[0].secrets, [wants.secret.clone()]);
+    assert_eq!(sent[0].secrets, std::slice::from_ref(&wants.secret));
     let body: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
     assert_eq!(body["type"], "lead.created");
     assert_eq!(body["data"]["lead"]["id"], "l1");
@@ -237,7 +238,7 @@ async fn after_a_rotation_both_secrets_sign_for_a_day_then_only_the_new_one() {
     h.run_queued().await;
     let sent = h.transport.sent();
     assert_eq!(sent[0].secrets, [rotated.secret.clone(), created.secret.clone()]);
-    assert_eq!(sent[1].secrets, [rotated.secret.clone()]);
+    assert_eq!(sent[1].secrets, std::slice::from_ref(&rotated.secret));
 }
 
 #[tokio::test]
@@ -245,7 +246,8 @@ async fn a_subscription_failing_for_three_days_is_disabled_and_the_owner_told_un
     let h = harness();
     let created = h.service.create(h.tenant, new("https://a.example.com/in", &["lead.created"])).await.unwrap();
     let id = created.subscription.id;
-    h.transport.answer((0..40).map(|_| DeliveryAnswer::Failed { error: "no answer within 10 s".into(), latency_ms: 10_000 }));
+    h.transport
+        .answer((0..40).map(|_| DeliveryAnswer::Failed { error: "no answer within 10 s".into(), latency_ms: 10_000 }));
     for _ in 0..4 {
         let event = h.event("lead.created").await;
         h.fanout.on(&event).await.unwrap();
@@ -266,10 +268,17 @@ async fn a_subscription_failing_for_three_days_is_disabled_and_the_owner_told_un
 
     let enabled = h
         .service
-        .update(h.tenant, id, SubscriptionChange { status: Some(SubscriptionStatus::Active), ..SubscriptionChange::default() })
+        .update(
+            h.tenant,
+            id,
+            SubscriptionChange { status: Some(SubscriptionStatus::Active), ..SubscriptionChange::default() },
+        )
         .await
         .unwrap();
-    assert_eq!((enabled.status, enabled.failing_since, enabled.disabled_reason), (SubscriptionStatus::Active, None, None));
+    assert_eq!(
+        (enabled.status, enabled.failing_since, enabled.disabled_reason),
+        (SubscriptionStatus::Active, None, None)
+    );
 }
 
 #[tokio::test]
@@ -303,7 +312,10 @@ async fn redelivery_and_replay_send_the_same_webhook_id_again() {
         h.service.redeliver(h.tenant, id, frontdesk_kernel::events::EventId::new()).await,
         Err(IntegrationsError::NotFound { entity: "event" })
     ));
-    assert!(matches!(h.service.redeliver(TenantId::new(), id, early.id).await, Err(IntegrationsError::NotFound { .. })));
+    assert!(matches!(
+        h.service.redeliver(TenantId::new(), id, early.id).await,
+        Err(IntegrationsError::NotFound { .. })
+    ));
 
     let from = early.occurred_at;
     let queued = h.service.replay(h.tenant, id, from, late.occurred_at + Duration::milliseconds(1)).await.unwrap();
@@ -324,7 +336,10 @@ async fn a_deleted_subscription_stops_its_queued_deliveries() {
     h.service.delete(h.tenant, created.subscription.id).await.unwrap();
     assert_eq!(h.run_queued().await, 1);
     assert!(h.transport.sent().is_empty());
-    assert!(matches!(h.service.delete(h.tenant, created.subscription.id).await, Err(IntegrationsError::NotFound { .. })));
+    assert!(matches!(
+        h.service.delete(h.tenant, created.subscription.id).await,
+        Err(IntegrationsError::NotFound { .. })
+    ));
 }
 
 #[tokio::test]

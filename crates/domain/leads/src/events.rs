@@ -98,7 +98,8 @@ mod tests {
         assert_eq!((events[1].data["from"].as_str(), events[1].data["to"].as_str()), (Some("new"), Some("contacted")));
         assert_ne!(events[0].id, events[1].id);
 
-        let renamed = lead.apply(LeadChanges { name: Some("Ana L".into()), ..LeadChanges::default() }, None, Utc::now());
+        let renamed =
+            lead.apply(LeadChanges { name: Some("Ana L".into()), ..LeadChanges::default() }, None, Utc::now());
         assert_eq!(updated(&lead, renamed.unwrap().as_slice()).len(), 1, "no status move, no status event");
     }
 }

@@ -206,7 +206,7 @@ impl S3Settings {
         let endpoint = required(r, "S3_ENDPOINT").trim_end_matches('/').to_owned();
         let access_key = required(r, "S3_ACCESS_KEY_ID");
         let secret_key = secrecy::SecretString::from(required(r, "S3_SECRET_ACCESS_KEY"));
-        if !endpoint.is_empty() && !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
+        if !(endpoint.is_empty() || endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
             r.error("S3_ENDPOINT", format!("expected an http(s) URL, got {endpoint:?}"));
         }
         let region = r.raw("S3_REGION").map(str::trim).filter(|v| !v.is_empty()).unwrap_or("us-east-1").to_owned();

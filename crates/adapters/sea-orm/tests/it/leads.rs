@@ -389,8 +389,11 @@ async fn outbox_contracts(fixture: Fixture) {
     let (a, b) = (tenant(&tenants, None).await, tenant(&tenants, None).await);
     let outbox = SeaOrmEventOutbox::new(fixture.store.clone());
     frontdesk_kernel::testing::event_outbox_contract::event_outbox(&outbox, [a.id, b.id]).await;
-    frontdesk_integrations::testing::contract::subscriptions(&SeaOrmSubscriptions::new(fixture.store.clone()), [a.id, b.id])
-        .await;
+    frontdesk_integrations::testing::contract::subscriptions(
+        &SeaOrmSubscriptions::new(fixture.store.clone()),
+        [a.id, b.id],
+    )
+    .await;
 
     let leads = SeaOrmLeadRepository::new(fixture.store.clone());
     let new = |email: &str| NewLead { name: "Ana".into(), email: Some(email.into()), ..NewLead::default() };
@@ -398,7 +401,8 @@ async fn outbox_contracts(fixture: Fixture) {
     leads.insert(&lead, &[]).await.unwrap();
     let twin = Lead::create(a.id, new("ana@example.com"), None, Utc::now()).unwrap();
     assert!(leads.insert(&twin, &[]).await.is_err(), "a duplicate email is refused");
-    let moved = lead.apply(LeadChanges { status: Some("contacted".into()), ..LeadChanges::default() }, None, Utc::now());
+    let moved =
+        lead.apply(LeadChanges { status: Some("contacted".into()), ..LeadChanges::default() }, None, Utc::now());
     let moved = moved.unwrap();
     leads.update(a.id, &lead, moved.as_slice()).await.unwrap();
     let stale = leads.update(a.id, &lead, &[]).await;

@@ -76,7 +76,12 @@ impl JobKind for DeliverWebhookJob {
     type Output = serde_json::Value;
 }
 
-async fn enqueue(queue: &dyn JobQueue, tenant: TenantId, delivery: &Delivery, at: DateTime<Utc>) -> Result<(), JobFailure> {
+async fn enqueue(
+    queue: &dyn JobQueue,
+    tenant: TenantId,
+    delivery: &Delivery,
+    at: DateTime<Utc>,
+) -> Result<(), JobFailure> {
     let job = DeliverWebhookJob::new_job(tenant, delivery)
         .map_err(|e| JobFailure::permanent(e.to_string()))?
         .with_idempotency_key(delivery.key());
@@ -241,7 +246,9 @@ impl JobHandler for DeliverWebhooks {
             if let Some(at) = made.next_attempt_at {
                 self.queue_next(tenant, &delivery, at).await?;
             }
-            return Ok(serde_json::json!({ "attempt": delivery.attempt, "succeeded": made.succeeded, "repeated": true }));
+            return Ok(
+                serde_json::json!({ "attempt": delivery.attempt, "succeeded": made.succeeded, "repeated": true }),
+            );
         }
         let Some(event) = self.outbox.get(tenant, delivery.event_id).await.map_err(infra)? else {
             return Ok(serde_json::json!({ "skipped": "the event is no longer kept" }));
@@ -261,7 +268,13 @@ impl JobHandler for DeliverWebhooks {
         let id = event.id.to_string();
         let answer = self
             .transport
-            .deliver(SignedDelivery { url: &subscription.url, id: &id, timestamp: now.timestamp(), body: &body, secrets: signing })
+            .deliver(SignedDelivery {
+                url: &subscription.url,
+                id: &id,
+                timestamp: now.timestamp(),
+                body: &body,
+                secrets: signing,
+            })
             .await;
         let (status_code, latency_ms, excerpt, error) = match answer {
             DeliveryAnswer::Answered { status, latency_ms, excerpt } => (Some(status), latency_ms, excerpt, None),

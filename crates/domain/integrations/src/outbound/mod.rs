@@ -7,6 +7,8 @@ pub mod service;
 pub mod subscription;
 
 pub use delivery::{AUTO_SERIES, DeliverWebhookJob, DeliverWebhooks, Delivery, RETRY_DELAYS, WebhookFanout, body_of};
-pub use ports::{DeliveryAnswer, NoAlerts, SignedDelivery, SubscriptionAlerts, SubscriptionRepository, WebhookTransport};
+pub use ports::{
+    DeliveryAnswer, NoAlerts, SignedDelivery, SubscriptionAlerts, SubscriptionRepository, WebhookTransport,
+};
 pub use service::{NewSubscription, SubscriptionChange, WebhookSubscriptions, WithSecret, open_secrets};
 pub use subscription::{Attempt, SigningSecrets, Subscription, SubscriptionId, SubscriptionStatus};

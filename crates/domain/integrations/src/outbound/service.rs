@@ -204,15 +204,20 @@ impl WebhookSubscriptions {
     ///
     /// # Errors
     /// `Validation`; `NotFound`; `Conflict` when it changed meanwhile; `Storage`.
-    pub async fn update(&self, tenant: TenantId, id: SubscriptionId, change: SubscriptionChange) -> Result<Subscription> {
+    pub async fn update(
+        &self,
+        tenant: TenantId,
+        id: SubscriptionId,
+        change: SubscriptionChange,
+    ) -> Result<Subscription> {
         let current = self.repo.get(tenant, id).await?;
         let mut next = current.clone();
         let mut errors = ValidationErrors::new();
-        if let Some(url) = &change.url {
-            if let Some(url) = check_url(&mut errors, url) {
-                self.check_address(&mut errors, &url).await;
-                next.url = url;
-            }
+        if let Some(url) = &change.url
+            && let Some(url) = check_url(&mut errors, url)
+        {
+            self.check_address(&mut errors, &url).await;
+            next.url = url;
         }
         if let Some(events) = &change.events {
             next.events = check_events(&mut errors, events);
@@ -255,7 +260,8 @@ impl WebhookSubscriptions {
         let secret = self.transport.new_secret()?;
         let now = self.clock.now();
         let mut next = current.clone();
-        next.sealed_secrets = self.seal(id, &SigningSecrets { current: secret.clone(), previous: Some(old.current) })?;
+        next.sealed_secrets =
+            self.seal(id, &SigningSecrets { current: secret.clone(), previous: Some(old.current) })?;
         next.previous_until = Some(now + Duration::hours(ROTATION_OVERLAP_HOURS));
         next.updated_at = now.max(current.updated_at + Duration::milliseconds(1));
         self.repo.update(&next, current.updated_at).await?;
@@ -311,7 +317,13 @@ impl WebhookSubscriptions {
     ///
     /// # Errors
     /// `Validation` (`from`/`to`, or a disabled subscription); `NotFound`; `Storage`.
-    pub async fn replay(&self, tenant: TenantId, id: SubscriptionId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<u32> {
+    pub async fn replay(
+        &self,
+        tenant: TenantId,
+        id: SubscriptionId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<u32> {
         let subscription = self.repo.get(tenant, id).await?;
         let mut errors = ValidationErrors::new();
         if to <= from {

@@ -103,7 +103,8 @@ pub(crate) fn check_url(errors: &mut ValidationErrors, url: &str) -> Option<Stri
         return None;
     }
     let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://")) || url.split("//").nth(1).is_none_or(str::is_empty)
+    if !(lower.starts_with("https://") || lower.starts_with("http://"))
+        || url.split("//").nth(1).is_none_or(str::is_empty)
     {
         errors.add("url", "must be an https:// URL");
         return None;

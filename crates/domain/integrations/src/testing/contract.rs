@@ -178,7 +178,11 @@ pub async fn inbound(
     assert_eq!(synced.fingerprint.as_deref(), Some("Ana\u{1f}ana@example.com\u{1f}"));
     links.link(tenant, a, "ct_1", second).await.expect("a later link");
     let kept = links.contact_of(a, second).await.expect("kept").expect("a contact");
-    assert_eq!(kept.fingerprint.as_deref(), Some("Ana\u{1f}ana@example.com\u{1f}"), "a plain link keeps the fingerprint");
+    assert_eq!(
+        kept.fingerprint.as_deref(),
+        Some("Ana\u{1f}ana@example.com\u{1f}"),
+        "a plain link keeps the fingerprint"
+    );
     links.record_sync(tenant, a, "ct_2", first, "Bo\u{1f}\u{1f}+14155550100").await.expect("record new");
     assert_eq!(links.lead_for(a, "ct_2").await.expect("linked by the sync"), Some(first));
 }

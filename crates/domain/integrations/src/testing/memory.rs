@@ -268,7 +268,10 @@ impl crate::webhooks::ExternalLinks for InMemoryLinks {
             .iter()
             .filter(|((i, _), (l, _, _))| *i == integration && *l == lead)
             .max_by_key(|(_, (_, _, n))| *n)
-            .map(|((_, id), (_, print, _))| crate::crm::SyncedContact { external_id: id.clone(), fingerprint: print.clone() }))
+            .map(|((_, id), (_, print, _))| crate::crm::SyncedContact {
+                external_id: id.clone(),
+                fingerprint: print.clone(),
+            }))
     }
 
     async fn record_sync(
@@ -287,7 +290,9 @@ impl crate::webhooks::ExternalLinks for InMemoryLinks {
 
 /// Import cursors in a map.
 #[derive(Debug, Default)]
-pub struct InMemoryCursors(Mutex<std::collections::HashMap<frontdesk_kernel::jobs::JobId, (crate::crm::ImportCursor, u64)>>);
+pub struct InMemoryCursors(
+    Mutex<std::collections::HashMap<frontdesk_kernel::jobs::JobId, (crate::crm::ImportCursor, u64)>>,
+);
 
 #[async_trait]
 impl crate::crm::ImportCursors for InMemoryCursors {

@@ -114,7 +114,9 @@ impl SubscriptionRepository for InMemorySubscriptions {
     ) -> Result<Option<Attempt>> {
         Ok(lock(&self.attempts)
             .iter()
-            .find(|a| a.subscription_id == subscription && a.event_id == event && a.series == series && a.attempt == attempt)
+            .find(|a| {
+                a.subscription_id == subscription && a.event_id == event && a.series == series && a.attempt == attempt
+            })
             .cloned())
     }
 
@@ -162,7 +164,7 @@ impl SubscriptionRepository for InMemorySubscriptions {
         let mut found: Vec<_> =
             lock(&self.attempts).iter().filter(|a| a.tenant_id == tenant && a.subscription_id == id).cloned().collect();
         found.reverse();
-        found.sort_by(|a, b| b.attempted_at.cmp(&a.attempted_at));
+        found.sort_by_key(|a| std::cmp::Reverse(a.attempted_at));
         Ok(page_of(&found, page))
     }
 }

@@ -21,7 +21,7 @@ impl InMemoryEventOutbox {
 }
 
 fn sorted(mut events: Vec<DomainEvent>) -> Vec<DomainEvent> {
-    events.sort_by(|a, b| (a.occurred_at, a.id).cmp(&(b.occurred_at, b.id)));
+    events.sort_by_key(|e| (e.occurred_at, e.id));
     events
 }
 
@@ -104,8 +104,9 @@ mod tests {
         let queue = Arc::new(InMemoryJobQueue::default());
         let clock = Arc::new(ManualClock::at(Utc::now()));
         let tenant = TenantId::new();
-        let events: Vec<_> =
-            (0..3).map(|i| DomainEvent::new(tenant, "lead.created", serde_json::json!({ "n": i }), Utc::now())).collect();
+        let events: Vec<_> = (0..3)
+            .map(|i| DomainEvent::new(tenant, "lead.created", serde_json::json!({ "n": i }), Utc::now()))
+            .collect();
         outbox.append(&events).await.unwrap();
         let relay = OutboxRelay::new(outbox.clone(), queue.clone(), clock);
         assert_eq!(relay.relay_once(2).await.unwrap(), 2, "a batch is bounded");

@@ -15,9 +15,9 @@
 use super::rows::{all, at, exec, get, is_overlap, ms, one, stmt, storage};
 use crate::connection::SqlStore;
 use crate::repos::events::append_in;
-use frontdesk_bookings::events;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use frontdesk_bookings::events;
 use frontdesk_bookings::{
     AppointmentTypeId, Booking, BookingFilter, BookingId, BookingRepository, BookingStatus, BookingsError, Busy,
     Candidate, Hold, HoldId, ResourceId, Result, TimeSlot, TimelineEntry,

@@ -5,8 +5,8 @@
 //! `updated_at` the caller read, and re-sealing on the key id it replaces,
 //! so neither a late check nor a rotation ever undoes a concurrent edit.
 
-use crate::connection::SqlStore;
 use super::{B64, corrupt, millis, optional_millis, storage};
+use crate::connection::SqlStore;
 use crate::repos::sql::stmt;
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -66,11 +66,7 @@ impl SeaOrmIntegrations {
     }
 }
 
-
-
 const NOT_FOUND: IntegrationsError = IntegrationsError::NotFound { entity: "integration" };
-
-
 
 fn instant(millis: i64) -> Result<DateTime<Utc>> {
     Utc.timestamp_millis_opt(millis).single().ok_or_else(|| corrupt("instant out of range"))
@@ -301,7 +297,8 @@ impl ExternalLinks for SeaOrmIntegrations {
         lead: LeadId,
         fingerprint: &str,
     ) -> Result<()> {
-        let sql = "INSERT INTO integration_links (integration_id, external_id, tenant_id, lead_id, created_at, fingerprint)
+        let sql =
+            "INSERT INTO integration_links (integration_id, external_id, tenant_id, lead_id, created_at, fingerprint)
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (integration_id, external_id)
              DO UPDATE SET lead_id = excluded.lead_id, fingerprint = excluded.fingerprint";

@@ -6,8 +6,8 @@
 //! is keyed (subscription, event, series, attempt): `ON CONFLICT DO NOTHING`
 //! tells a redelivered job that its attempt was made.
 
-use crate::connection::SqlStore;
 use super::{B64, corrupt, millis, optional_millis, storage};
+use crate::connection::SqlStore;
 use crate::repos::sql::stmt;
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -58,10 +58,6 @@ impl SeaOrmSubscriptions {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 }
-
-
-
-
 
 fn instant(row: &QueryResult, name: &str) -> Result<Option<DateTime<Utc>>> {
     let millis: Option<i64> = row.try_get("", name).map_err(corrupt)?;
@@ -164,8 +160,11 @@ impl SubscriptionRepository for SeaOrmSubscriptions {
     }
 
     async fn count(&self, tenant: TenantId) -> Result<u64> {
-        self.count_of("SELECT COUNT(*) AS n FROM webhook_subscriptions WHERE tenant_id = $1", vec![tenant.as_uuid().into()])
-            .await
+        self.count_of(
+            "SELECT COUNT(*) AS n FROM webhook_subscriptions WHERE tenant_id = $1",
+            vec![tenant.as_uuid().into()],
+        )
+        .await
     }
 
     async fn wanting(&self, tenant: TenantId, kind: &str) -> Result<Vec<Subscription>> {
@@ -301,7 +300,10 @@ impl SubscriptionRepository for SeaOrmSubscriptions {
     async fn attempts(&self, tenant: TenantId, id: SubscriptionId, page: PageRequest) -> Result<Page<Attempt>> {
         let scope = || vec![tenant.as_uuid().into(), id.as_uuid().into()];
         let total = self
-            .count_of("SELECT COUNT(*) AS n FROM webhook_attempts WHERE tenant_id = $1 AND subscription_id = $2", scope())
+            .count_of(
+                "SELECT COUNT(*) AS n FROM webhook_attempts WHERE tenant_id = $1 AND subscription_id = $2",
+                scope(),
+            )
             .await?;
         let sql = format!(
             "SELECT {ATTEMPT_COLUMNS} FROM webhook_attempts WHERE tenant_id = $1 AND subscription_id = $2
