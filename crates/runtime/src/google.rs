@@ -11,8 +11,8 @@
 //! read fails availability rather than offer a slot it may hold.
 //!
 //! Busy times block every resource of the sub-account: the calendars are
-//! the business's. Only OAuth refresh-token credentials are supported yet;
-//! a `service_account` integration fails its check and availability says so.
+//! the business's. Credentials: an OAuth refresh token, or a service
+//! account's key (an RS256 JWT assertion) the calendars are shared with.
 
 use crate::settings::Settings;
 use async_trait::async_trait;
@@ -57,10 +57,10 @@ fn calendars(settings: &JsonObject) -> Vec<String> {
 }
 
 async fn token(google: &GoogleCalendar, settings: &JsonObject, secrets: &Secrets) -> Result<AccessToken, GoogleError> {
-    if text(settings, "credentialType") != Some("oauth") {
-        return Err(GoogleError::Refused("service-account credentials are not supported yet; use OAuth".into()));
-    }
     let secret = |name: &str| SecretString::from(secrets.str(name).unwrap_or_default().to_owned());
+    if text(settings, "credentialType") == Some("service_account") {
+        return google.service_account(&secret("serviceAccountKey")).await;
+    }
     google
         .refresh(text(settings, "clientId").unwrap_or_default(), &secret("clientSecret"), &secret("refreshToken"))
         .await

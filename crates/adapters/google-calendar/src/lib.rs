@@ -89,6 +89,26 @@ impl GoogleCalendar {
             ("refresh_token", refresh_token.expose_secret()),
         ];
         let response = self.http.post(&self.token_url).form(&form).send().await.map_err(unavailable)?;
+        Self::token_answer(response, asked).await
+    }
+
+    /// An access token for a service account (its JSON key file, as text),
+    /// by the JWT bearer grant (RFC 7523): an RS256 assertion for the
+    /// calendar scope, signed with the key's private key, posted to the
+    /// token endpoint this client was given (not the file's `token_uri`, so
+    /// a key cannot send us elsewhere).
+    ///
+    /// # Errors
+    /// `Refused` for an unusable key file or a refused assertion, `Unavailable`.
+    pub async fn service_account(&self, key_file: &SecretString) -> Result<AccessToken, GoogleError> {
+        let assertion = assertion(key_file.expose_secret(), chrono::Utc::now().timestamp(), &self.token_url)?;
+        let asked = Instant::now();
+        let form = [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.as_str())];
+        let response = self.http.post(&self.token_url).form(&form).send().await.map_err(unavailable)?;
+        Self::token_answer(response, asked).await
+    }
+
+    async fn token_answer(response: reqwest::Response, asked: Instant) -> Result<AccessToken, GoogleError> {
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if status.is_client_error() {
@@ -162,4 +182,38 @@ impl GoogleCalendar {
         intervals.sort();
         Ok(intervals)
     }
+}
+
+/// The scope asked for: free/busy reads and (later) event writes.
+pub const CALENDAR_SCOPE: &str = "https://www.googleapis.com/auth/calendar";
+
+/// The RS256 JWT a service account presents, for `audience`, issued at `now` (seconds).
+///
+/// # Errors
+/// `Refused` naming what is wrong with the key file (never its content).
+pub fn assertion(key_file: &str, now: i64, audience: &str) -> Result<String, GoogleError> {
+    use base64::Engine as _;
+    let bad = |what: &str| GoogleError::Refused(format!("the service account key file {what}"));
+    let key: Value = serde_json::from_str(key_file).map_err(|_| bad("is not JSON"))?;
+    let email = key["client_email"].as_str().filter(|e| e.contains('@')).ok_or_else(|| bad("has no client_email"))?;
+    let pem = key["private_key"].as_str().ok_or_else(|| bad("has no private_key"))?;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .map_err(|_| bad("has an unreadable private_key"))?;
+    let pair = ring::signature::RsaKeyPair::from_pkcs8(&der)
+        .map_err(|_| bad("has a private_key that is not an RSA PKCS#8 key"))?;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = b64.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let claims = json!({ "iss": email, "scope": CALENDAR_SCOPE, "aud": audience, "iat": now, "exp": now + 3600 });
+    let signing_input = format!("{header}.{}", b64.encode(claims.to_string()));
+    let mut signature = vec![0; pair.public().modulus_len()];
+    pair.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        signing_input.as_bytes(),
+        &mut signature,
+    )
+    .map_err(|_| bad("could not sign"))?;
+    Ok(format!("{signing_input}.{}", b64.encode(signature)))
 }

@@ -130,3 +130,45 @@ async fn a_refresh_token_becomes_an_access_token_and_a_revoked_one_is_refused() 
     let err = google.refresh("c", &secret("s"), &secret("r")).await.unwrap_err();
     assert_eq!(err, GoogleError::Refused("400 (invalid_grant)".into()));
 }
+
+const SERVICE_ACCOUNT: &str = include_str!("fixtures/service-account.json");
+
+#[tokio::test]
+async fn a_service_account_key_signs_an_rs256_assertion_the_token_endpoint_accepts() {
+    use base64::Engine as _;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let fixture: serde_json::Value = serde_json::from_str(SERVICE_ACCOUNT).unwrap();
+    let key_file = fixture["serviceAccountKey"].to_string();
+    let (url, seen) =
+        answering("200 OK", r#"{"access_token":"ya29.sa","expires_in":3600,"token_type":"Bearer"}"#).await;
+    let token_url = format!("{url}/token");
+    let google = GoogleCalendar::new("http://127.0.0.1:9", &token_url, Duration::from_secs(5)).unwrap();
+    let token = google.service_account(&SecretString::from(key_file.clone())).await.unwrap();
+    assert!(token.fresh_for(Duration::from_secs(3000)));
+    let request = seen.lock().unwrap()[0].clone();
+    assert!(request.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"), "{request}");
+
+    // The assertion: RS256 over header.claims, verifiable with the key's public half.
+    let jwt = frontdesk_google_calendar::assertion(&key_file, 1_800_000_000, &token_url).unwrap();
+    let parts: Vec<&str> = jwt.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+    assert_eq!(claims["iss"], "frontdesk-test@frontdesk-test.iam.gserviceaccount.com");
+    assert_eq!((claims["aud"].as_str(), claims["exp"].as_i64()), (Some(token_url.as_str()), Some(1_800_003_600)));
+    assert_eq!(claims["scope"], frontdesk_google_calendar::CALENDAR_SCOPE);
+    let public =
+        base64::engine::general_purpose::STANDARD.decode(fixture["publicKeyPkcs1DerBase64"].as_str().unwrap()).unwrap();
+    let key = ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, public);
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    key.verify(signed.as_bytes(), &b64.decode(parts[2]).unwrap()).expect("a valid RS256 signature");
+
+    let broken = frontdesk_google_calendar::assertion(
+        r#"{"client_email":"a@b","private_key":"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"}"#,
+        0,
+        "x",
+    );
+    assert!(
+        matches!(broken, Err(GoogleError::Refused(why)) if why.contains("not an RSA PKCS#8 key") && !why.contains("AAAA"))
+    );
+}

@@ -60,6 +60,8 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
         0x2001 if segments[1] < 0x200 => "IETF protocol",
         0xff00..=0xffff => "multicast",
         0x2001 if segments[1] == 0x0db8 => "documentation",
+        // The rest of ::/8 (IPv4-translated ::ffff:0:a.b.c.d among them) is reserved.
+        0x0000..=0x00ff => "reserved",
         _ => return None,
     })
 }
@@ -88,6 +90,8 @@ mod tests {
             ("::ffff:169.254.169.254", "link-local (cloud metadata)"),
             ("64:ff9b::a00:1", "private"),
             ("::127.0.0.1", "IPv4-compatible"),
+            ("::ffff:0:7f00:1", "reserved"),
+            ("0:0:1::1", "reserved"),
             ("fd00:ec2::254", "private (unique local)"),
             ("fe80::1", "link-local"),
             ("ff02::1", "multicast"),
