@@ -178,3 +178,91 @@ impl ExternalCalendar for GoogleBusy {
         Ok(busy)
     }
 }
+
+/// Writes booking events into the first linked calendar.
+pub struct GoogleEvents(pub GoogleCalendar);
+
+fn calendar_error(e: GoogleError) -> frontdesk_integrations::calendar_sync::CalendarError {
+    use frontdesk_integrations::calendar_sync::CalendarError;
+    match e {
+        GoogleError::Refused(why) => CalendarError::Refused(why),
+        GoogleError::Calendar { calendar, reason } => CalendarError::Refused(format!("calendar {calendar}: {reason}")),
+        GoogleError::Unavailable(why) => CalendarError::Unavailable(why),
+    }
+}
+
+#[async_trait]
+impl frontdesk_integrations::calendar_sync::CalendarEvents for GoogleEvents {
+    async fn put(
+        &self,
+        credentials: &Credentials,
+        event_id: &str,
+        slot: &frontdesk_integrations::calendar_sync::BookedSlot,
+    ) -> Result<(), frontdesk_integrations::calendar_sync::CalendarError> {
+        let token = token(&self.0, &credentials.settings, &credentials.secrets).await.map_err(calendar_error)?;
+        let calendar = calendars(&credentials.settings).into_iter().next().unwrap_or_else(|| "primary".into());
+        let event = frontdesk_google_calendar::CalendarEvent {
+            id: event_id.to_owned(),
+            summary: slot.title.clone(),
+            description: "Booked through Frontdesk.".into(),
+            start: slot.starts_at,
+            end: slot.ends_at,
+        };
+        self.0.put_event(&token, &calendar, &event).await.map_err(calendar_error)
+    }
+
+    async fn remove(
+        &self,
+        credentials: &Credentials,
+        event_id: &str,
+    ) -> Result<(), frontdesk_integrations::calendar_sync::CalendarError> {
+        let token = token(&self.0, &credentials.settings, &credentials.secrets).await.map_err(calendar_error)?;
+        let calendar = calendars(&credentials.settings).into_iter().next().unwrap_or_else(|| "primary".into());
+        self.0.delete_event(&token, &calendar, event_id).await.map_err(calendar_error)
+    }
+}
+
+/// Bookings as the calendar sync reads them: times, status, and a title of
+/// the lead's name and the appointment type.
+pub struct SqlBookedSlots(pub crate::Stores);
+
+#[async_trait]
+impl frontdesk_integrations::calendar_sync::BookedSlots for SqlBookedSlots {
+    async fn booking(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+    ) -> frontdesk_integrations::Result<Option<frontdesk_integrations::calendar_sync::BookedSlot>> {
+        use frontdesk_bookings::ports::{AppointmentTypeRepository, BookingRepository};
+        use frontdesk_integrations::IntegrationsError;
+        let sql = self.0.sql.clone();
+        let booking = match frontdesk_sea_orm::SeaOrmBookings::new(sql.clone())
+            .get(tenant, frontdesk_bookings::BookingId::from_uuid(id))
+            .await
+        {
+            Ok(booking) => booking,
+            Err(BookingsError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(IntegrationsError::storage(e)),
+        };
+        let lead = frontdesk_leads::LeadRepository::get(
+            &frontdesk_sea_orm::SeaOrmLeadRepository::new(sql.clone()),
+            tenant,
+            booking.lead_id,
+        )
+        .await
+        .map(|l| l.name.as_str().to_owned())
+        .unwrap_or_else(|_| "A lead".into());
+        let kind = frontdesk_sea_orm::SeaOrmAppointmentTypes::new(sql)
+            .get(tenant, booking.appointment_type_id)
+            .await
+            .map(|t| t.name)
+            .unwrap_or_else(|_| "Appointment".into());
+        Ok(Some(frontdesk_integrations::calendar_sync::BookedSlot {
+            id,
+            confirmed: booking.status == frontdesk_bookings::BookingStatus::Confirmed,
+            starts_at: booking.starts_at,
+            ends_at: booking.ends_at,
+            title: format!("{lead} — {kind}"),
+        }))
+    }
+}

@@ -531,6 +531,15 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
         Ok(upserts) => handlers = handlers.with(Arc::new(upserts)),
         Err(error) => tracing::error!(%error, "GoHighLevel contact upserts not wired; they wait in the queue"),
     }
+    if let (Ok(integrations), Some(google)) =
+        (crate::integrations::integrations(settings, &stores.sql), crate::google::client(settings))
+    {
+        handlers = handlers.with(Arc::new(frontdesk_integrations::calendar_sync::SyncBookings::new(
+            Arc::new(integrations),
+            Arc::new(crate::google::SqlBookedSlots(stores.clone())),
+            Arc::new(crate::google::GoogleEvents(google)),
+        )));
+    }
     match crate::integrations::contact_imports(settings, stores) {
         Ok(imports) => handlers = handlers.with(Arc::new(imports)),
         Err(error) => tracing::error!(%error, "GoHighLevel contact imports not wired; they wait in the queue"),
@@ -567,6 +576,10 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
                 Arc::new(SystemClock),
             )),
             Arc::new(frontdesk_integrations::crm::LeadContactFanout::new(
+                Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone())),
+                Arc::clone(&stores.jobs.queue),
+            )),
+            Arc::new(frontdesk_integrations::calendar_sync::BookingCalendarFanout::new(
                 Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone())),
                 Arc::clone(&stores.jobs.queue),
             )),

@@ -501,18 +501,29 @@ async fn tenants_word_their_own_messages(profile: Profile) {
     assert!(reset["sms"].as_str().unwrap().starts_with("Hi {{lead.firstName}}"), "{reset}");
 }
 
-/// A server answering every request with `body` as JSON; counts requests.
+/// A server answering every request with `body` as JSON; counts requests and keeps their first lines.
 async fn json_server(body: String) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let (url, count, _) = recording_json_server(body).await;
+    (url, count)
+}
+
+/// [`json_server`], also keeping each request's first line.
+async fn recording_json_server(
+    body: String,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>, Arc<std::sync::Mutex<Vec<String>>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = Arc::clone(&count);
+    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (seen, keep) = (Arc::clone(&count), Arc::clone(&lines));
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             let mut buffer = vec![0u8; 16384];
-            let _ = socket.read(&mut buffer).await;
+            let n = socket.read(&mut buffer).await.unwrap_or(0);
             seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
+            keep.lock().unwrap().push(text.lines().next().unwrap_or_default().to_owned());
             let reply = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
@@ -520,7 +531,7 @@ async fn json_server(body: String) -> (String, Arc<std::sync::atomic::AtomicUsiz
             let _ = socket.write_all(reply.as_bytes()).await;
         }
     });
-    (url, count)
+    (url, count, lines)
 }
 
 /// A sub-account's Google Calendar (OAuth) is busy 15:00–16:00 the day
@@ -534,7 +545,7 @@ async fn google_busy_times_remove_slots(profile: Profile) {
         at(tomorrow_at(15)),
         at(tomorrow_at(16))
     );
-    let (calendar, calls) = json_server(busy).await;
+    let (calendar, calls, requests) = recording_json_server(busy).await;
     let (oauth, _) =
         json_server(r#"{"access_token":"ya29.local","expires_in":3599,"token_type":"Bearer"}"#.into()).await;
     let app = TestApp::builder(profile)
@@ -590,6 +601,27 @@ async fn google_busy_times_remove_slots(profile: Profile) {
         .await;
     assert_eq!(taken["code"], "slot_taken", "{taken}");
     assert!(calls.load(std::sync::atomic::Ordering::SeqCst) >= 2, "the check and availability asked Google");
+
+    // A booking at a free time is written to the first calendar under an id derived from it; cancelling removes it.
+    let booking = json!({"leadId": lead_id, "startsAt": at(tomorrow_at(11))});
+    let booked = app.expect(token, Method::POST, "/api/v1/bookings", Some(booking), 201).await;
+    let event = format!("fd{}", booked["id"].as_str().unwrap().replace('-', ""));
+    let wait_for = |line: String| {
+        let requests = Arc::clone(&requests);
+        async move {
+            for _ in 0..200 {
+                if requests.lock().unwrap().iter().any(|l| l.starts_with(&line)) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("Google never got {line}: {:?}", requests.lock().unwrap());
+        }
+    };
+    wait_for("POST /calendars/primary/events".to_owned()).await;
+    let cancel = format!("/api/v1/bookings/{}/cancel", booked["id"].as_str().unwrap());
+    app.expect(token, Method::POST, &cancel, Some(json!({"reason": "changed plans"})), 200).await;
+    wait_for(format!("DELETE /calendars/primary/events/{event}")).await;
 }
 
 crate::per_profile!(

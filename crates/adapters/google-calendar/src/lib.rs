@@ -126,6 +126,66 @@ impl GoogleCalendar {
         Ok(AccessToken { token: SecretString::from(token.to_owned()), expires_at: asked + lifetime })
     }
 
+    /// Writes event `id` in `calendar` (created, or replaced when it exists:
+    /// the id is ours, so a retried write never makes a second event).
+    ///
+    /// # Errors
+    /// `Refused` (401/403/400), `Unavailable`.
+    pub async fn put_event(
+        &self,
+        token: &AccessToken,
+        calendar: &str,
+        event: &CalendarEvent,
+    ) -> Result<(), GoogleError> {
+        let body = json!({
+            "id": event.id,
+            "summary": event.summary,
+            "description": event.description,
+            "start": { "dateTime": event.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) },
+            "end": { "dateTime": event.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) },
+        });
+        let calendar = encode(calendar);
+        let created = self
+            .http
+            .post(format!("{}/calendars/{calendar}/events", self.base))
+            .bearer_auth(token.token.expose_secret())
+            .json(&body)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        match created.status().as_u16() {
+            200..=299 => Ok(()),
+            // Already there (a retry, or a move): replace it.
+            409 => {
+                let url = format!("{}/calendars/{calendar}/events/{}", self.base, encode(&event.id));
+                let replaced = self
+                    .http
+                    .put(url)
+                    .bearer_auth(token.token.expose_secret())
+                    .json(&body)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                status_only(replaced.status())
+            }
+            _ => status_only(created.status()),
+        }
+    }
+
+    /// Deletes event `id` of `calendar`; one already gone is fine.
+    ///
+    /// # Errors
+    /// `Refused`, `Unavailable`.
+    pub async fn delete_event(&self, token: &AccessToken, calendar: &str, id: &str) -> Result<(), GoogleError> {
+        let url = format!("{}/calendars/{}/events/{}", self.base, encode(calendar), encode(id));
+        let response =
+            self.http.delete(url).bearer_auth(token.token.expose_secret()).send().await.map_err(unavailable)?;
+        match response.status().as_u16() {
+            404 | 410 => Ok(()),
+            _ => status_only(response.status()),
+        }
+    }
+
     /// The busy intervals of `calendars` between `from` and `to`, merged across calendars, in order.
     ///
     /// # Errors
@@ -182,6 +242,42 @@ impl GoogleCalendar {
         intervals.sort();
         Ok(intervals)
     }
+}
+
+/// An event we write for a booking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarEvent {
+    /// Its id, ours: lowercase letters a–v and digits, 5–1024 characters (base32hex).
+    pub id: String,
+    /// Title.
+    pub summary: String,
+    /// Body.
+    pub description: String,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End.
+    pub end: DateTime<Utc>,
+}
+
+fn status_only(status: reqwest::StatusCode) -> Result<(), GoogleError> {
+    if status.is_success() {
+        Ok(())
+    } else if status.is_client_error() {
+        Err(GoogleError::Refused(status.as_u16().to_string()))
+    } else {
+        Err(GoogleError::Unavailable(format!("Google answered {status}")))
+    }
+}
+
+/// A path segment, percent-encoded (calendar ids are email addresses).
+fn encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The scope asked for: free/busy reads and (later) event writes.

@@ -172,3 +172,45 @@ async fn a_service_account_key_signs_an_rs256_assertion_the_token_endpoint_accep
         matches!(broken, Err(GoogleError::Refused(why)) if why.contains("not an RSA PKCS#8 key") && !why.contains("AAAA"))
     );
 }
+
+#[tokio::test]
+async fn booking_events_are_written_and_removed_as_the_description_expects() {
+    let Some(prism) = frontdesk_test_support::Prism::serve(SPEC) else { return };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let google = GoogleCalendar::new(&prism.url, "http://127.0.0.1:9/token", Duration::from_secs(10)).unwrap();
+    let (from, _) = window();
+    let event = frontdesk_google_calendar::CalendarEvent {
+        id: "fd0190d5a000007000800000000000001".into(),
+        summary: "Ana Lopez — Consultation".into(),
+        description: "Booked by Frontdesk".into(),
+        start: from,
+        end: from + chrono::Duration::minutes(30),
+    };
+    google.put_event(&token(), "shop@example.com", &event).await.unwrap();
+    google.delete_event(&token(), "shop@example.com", &event.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_event_that_exists_is_replaced_and_one_already_gone_is_fine_to_delete() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (conflict, seen) =
+        answering("409 Conflict", r#"{"error":{"code":409,"message":"The requested identifier already exists."}}"#)
+            .await;
+    let google = GoogleCalendar::new(&conflict, "http://127.0.0.1:9/token", Duration::from_secs(5)).unwrap();
+    let (from, _) = window();
+    let event = frontdesk_google_calendar::CalendarEvent {
+        id: "fdabc123".into(),
+        summary: "S".into(),
+        description: String::new(),
+        start: from,
+        end: from + chrono::Duration::minutes(30),
+    };
+    let replaced = google.put_event(&token(), "primary", &event).await;
+    let requests = seen.lock().unwrap().clone();
+    assert!(requests[0].starts_with("POST /calendars/primary/events"), "{}", requests[0]);
+    assert!(requests[1].starts_with("PUT /calendars/primary/events/fdabc123"), "{}", requests[1]);
+    assert_eq!(replaced, Err(GoogleError::Refused("409".into())), "this server answers 409 to the PUT too");
+    let (gone, _) = answering("410 Gone", "{}").await;
+    let google = GoogleCalendar::new(&gone, "http://127.0.0.1:9/token", Duration::from_secs(5)).unwrap();
+    assert_eq!(google.delete_event(&token(), "team@example.com", "fdabc123").await, Ok(()));
+}

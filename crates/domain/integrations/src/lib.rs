@@ -10,6 +10,7 @@
 //! them, and the [`ConnectionCheck`] that tries them against the vendor.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod calendar_sync;
 pub mod crm;
 pub mod error;
 pub mod integration;
@@ -44,6 +45,9 @@ mod outbound_tests;
 
 #[cfg(all(test, feature = "testing"))]
 mod crm_tests;
+
+#[cfg(all(test, feature = "testing"))]
+mod calendar_tests;
 
 #[cfg(all(test, feature = "testing"))]
 mod contract_tests {
