@@ -11,6 +11,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use std::time::Duration;
 
+/// No answer (the URL, which may carry a query, is left out).
+fn unreachable(e: reqwest::Error) -> CrmError {
+    CrmError::Unavailable(if e.is_timeout() { "no answer in time".into() } else { e.without_url().to_string() })
+}
+
 /// The contacts API of one base URL.
 #[derive(Clone, Debug)]
 pub struct GhlContacts {
@@ -86,13 +91,7 @@ impl GhlContacts {
             .header("Accept", "application/json")
             .send()
             .await
-            .map_err(|e| {
-                CrmError::Unavailable(if e.is_timeout() {
-                    "no answer in time".into()
-                } else {
-                    e.without_url().to_string()
-                })
-            })?;
+            .map_err(unreachable)?;
         let answer = Self::answer(response).await?;
         let contacts: Vec<Value> = answer["contacts"].as_array().cloned().unwrap_or_default();
         let next = match contacts.last() {
@@ -144,13 +143,7 @@ impl GhlContacts {
             .json(body)
             .send()
             .await
-            .map_err(|e| {
-                CrmError::Unavailable(if e.is_timeout() {
-                    "no answer in time".into()
-                } else {
-                    e.without_url().to_string()
-                })
-            })?;
+            .map_err(unreachable)?;
         let answer = Self::answer(response).await?;
         let excerpt: String = answer.to_string().chars().take(200).collect();
         answer["contact"]["id"]

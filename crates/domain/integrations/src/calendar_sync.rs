@@ -173,14 +173,14 @@ impl JobHandler for SyncBookings {
         let payload = SyncBookingJob::payload(job)?;
         let tenant = job.tenant_id;
         let retry = |e: IntegrationsError| JobFailure::retry(e.to_string());
-        let Some(credentials) =
-            self.integrations.credentials(tenant, IntegrationKind::GoogleCalendar).await.map_err(retry)?
+        let Some(credentials) = self
+            .integrations
+            .credentials_of(tenant, IntegrationKind::GoogleCalendar, payload.integration_id)
+            .await
+            .map_err(retry)?
         else {
-            return Ok(serde_json::json!({ "skipped": "no active Google Calendar integration" }));
+            return Ok(serde_json::json!({ "skipped": "the Google Calendar integration is no longer active" }));
         };
-        if credentials.integration_id != payload.integration_id {
-            return Ok(serde_json::json!({ "skipped": "the integration was replaced" }));
-        }
         let id = event_id(payload.booking_id);
         let written = match self.bookings.booking(tenant, payload.booking_id).await.map_err(retry)? {
             Some(slot) if slot.confirmed => self.calendar.put(&credentials, &id, &slot).await.map(|()| "written"),

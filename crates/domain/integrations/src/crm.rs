@@ -261,14 +261,14 @@ impl JobHandler for UpsertContacts {
         let payload = UpsertContactJob::payload(job)?;
         let tenant = job.tenant_id;
         let retry = |e: IntegrationsError| JobFailure::retry(e.to_string());
-        let Some(credentials) =
-            self.integrations.credentials(tenant, IntegrationKind::GoHighLevel).await.map_err(retry)?
+        let Some(credentials) = self
+            .integrations
+            .credentials_of(tenant, IntegrationKind::GoHighLevel, payload.integration_id)
+            .await
+            .map_err(retry)?
         else {
-            return Ok(serde_json::json!({ "skipped": "no active GoHighLevel integration" }));
+            return Ok(serde_json::json!({ "skipped": "the GoHighLevel integration is no longer active" }));
         };
-        if credentials.integration_id != payload.integration_id {
-            return Ok(serde_json::json!({ "skipped": "the integration was replaced" }));
-        }
         let lead = match self.leads.get(tenant, payload.lead_id).await {
             Ok(lead) => lead,
             Err(LeadsError::NotFound { .. }) => return Ok(serde_json::json!({ "skipped": "the lead was deleted" })),
@@ -453,14 +453,14 @@ impl JobHandler for ImportGhlContacts {
         let payload = ImportContactsJob::payload(job)?;
         let tenant = job.tenant_id;
         let retry = |e: IntegrationsError| JobFailure::retry(e.to_string());
-        let Some(credentials) =
-            self.integrations.credentials(tenant, IntegrationKind::GoHighLevel).await.map_err(retry)?
+        let Some(credentials) = self
+            .integrations
+            .credentials_of(tenant, IntegrationKind::GoHighLevel, payload.integration_id)
+            .await
+            .map_err(retry)?
         else {
             return Err(JobFailure::permanent("the GoHighLevel integration is no longer active"));
         };
-        if credentials.integration_id != payload.integration_id {
-            return Err(JobFailure::permanent("the GoHighLevel integration was replaced"));
-        }
         let location = credentials.settings.get("locationId").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
         let (mut cursor, mut imported) = match self.cursors.load(job.id).await.map_err(retry)? {
             Some((cursor, imported)) => (Some(cursor), imported),

@@ -396,6 +396,21 @@ impl Integrations {
         Ok(Some(Credentials { integration_id: integration.id, settings: integration.settings, secrets }))
     }
 
+    /// The opened credentials of integration `id` if it is still `tenant`'s
+    /// active integration of `kind` (a job queued for it finds `None` once
+    /// it was disconnected or replaced).
+    ///
+    /// # Errors
+    /// `Crypto`; `Storage`.
+    pub async fn credentials_of(
+        &self,
+        tenant: TenantId,
+        kind: IntegrationKind,
+        id: IntegrationId,
+    ) -> Result<Option<Credentials>> {
+        Ok(self.credentials(tenant, kind).await?.filter(|c| c.integration_id == id))
+    }
+
     /// Re-seals every credential not under the current key, `batch` at a
     /// time, calling `progress` with the running report after each batch.
     /// A row is re-sealed only if it did not change since it was read, and
