@@ -14,6 +14,7 @@
 //! the business's. Credentials: an OAuth refresh token, or a service
 //! account's key (an RS256 JWT assertion) the calendars are shared with.
 
+use crate::memo::TtlMap;
 use crate::settings::Settings;
 use async_trait::async_trait;
 use frontdesk_bookings::ports::{Busy, ExternalCalendar};
@@ -24,7 +25,7 @@ use frontdesk_kernel::{JsonObject, TenantId};
 use secrecy::SecretString;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a window's busy intervals are reused.
 pub const BUSY_TTL: Duration = Duration::from_secs(60);
@@ -32,8 +33,6 @@ pub const BUSY_TTL: Duration = Duration::from_secs(60);
 const CREDENTIALS_TTL: Duration = Duration::from_secs(30);
 
 type Intervals = Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>;
-/// Busy intervals by (sub-account, window start, window end), with when they were read.
-type Windows = HashMap<(TenantId, i64, i64), (Instant, Intervals)>;
 
 /// The API client for `settings`' base URLs, if it can be built.
 #[must_use]
@@ -83,34 +82,32 @@ pub async fn check(
     Ok(format!("Google Calendar: {} calendar(s) readable", ids.len()))
 }
 
-/// A sub-account's integration as last read.
-#[derive(Clone)]
-struct Linked {
-    read_at: Instant,
-    credentials: Option<Arc<Credentials>>,
-}
-
 /// The bookings' external calendar over the sub-accounts' Google Calendar integrations.
 pub struct GoogleBusy {
     integrations: Arc<Integrations>,
     google: GoogleCalendar,
-    linked: Mutex<HashMap<TenantId, Linked>>,
+    linked: TtlMap<TenantId, Option<Arc<Credentials>>>,
     tokens: Mutex<HashMap<TenantId, AccessToken>>,
-    windows: Mutex<Windows>,
+    /// Busy intervals by (sub-account, window start, window end).
+    windows: TtlMap<(TenantId, i64, i64), Intervals>,
 }
 
 impl GoogleBusy {
     /// Busy times through `google` for the integrations in `integrations`.
     #[must_use]
     pub fn new(integrations: Arc<Integrations>, google: GoogleCalendar) -> Self {
-        Self { integrations, google, linked: Mutex::default(), tokens: Mutex::default(), windows: Mutex::default() }
+        Self {
+            integrations,
+            google,
+            linked: TtlMap::new(CREDENTIALS_TTL),
+            tokens: Mutex::default(),
+            windows: TtlMap::new(BUSY_TTL),
+        }
     }
 
     async fn credentials(&self, tenant: TenantId) -> Result<Option<Arc<Credentials>>, BookingsError> {
-        if let Some(linked) = self.linked.lock().ok().and_then(|m| m.get(&tenant).cloned())
-            && linked.read_at.elapsed() < CREDENTIALS_TTL
-        {
-            return Ok(linked.credentials);
+        if let Some(credentials) = self.linked.fresh(&tenant) {
+            return Ok(credentials);
         }
         let credentials = self
             .integrations
@@ -118,9 +115,7 @@ impl GoogleBusy {
             .await
             .map_err(BookingsError::storage)?
             .map(Arc::new);
-        if let Ok(mut linked) = self.linked.lock() {
-            linked.insert(tenant, Linked { read_at: Instant::now(), credentials: credentials.clone() });
-        }
+        self.linked.put(tenant, credentials.clone());
         Ok(credentials)
     }
 
@@ -148,10 +143,8 @@ impl ExternalCalendar for GoogleBusy {
     ) -> frontdesk_bookings::Result<Vec<Busy>> {
         let Some(credentials) = self.credentials(tenant).await? else { return Ok(Vec::new()) };
         let key = (tenant, window.start().timestamp_millis(), window.end().timestamp_millis());
-        let cached =
-            self.windows.lock().ok().and_then(|w| w.get(&key).cloned()).filter(|(at, _)| at.elapsed() < BUSY_TTL);
-        let intervals = match cached {
-            Some((_, intervals)) => intervals,
+        let intervals = match self.windows.fresh(&key) {
+            Some(intervals) => intervals,
             None => {
                 let token = self.access(tenant, &credentials).await.map_err(|e| {
                     tracing::warn!(tenant.id = %tenant, error = %e, "Google Calendar token refused or unavailable");
@@ -162,10 +155,7 @@ impl ExternalCalendar for GoogleBusy {
                     tracing::warn!(tenant.id = %tenant, error = %e, "Google Calendar busy times unavailable");
                     BookingsError::storage(e)
                 })?;
-                if let Ok(mut windows) = self.windows.lock() {
-                    windows.retain(|_, (at, _)| at.elapsed() < BUSY_TTL);
-                    windows.insert(key, (Instant::now(), intervals.clone()));
-                }
+                self.windows.put_evicting(key, intervals.clone());
                 intervals
             }
         };

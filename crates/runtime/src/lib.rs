@@ -10,6 +10,7 @@ pub mod health;
 pub mod integrations;
 pub mod jobs;
 pub mod maintenance;
+pub mod memo;
 pub mod metrics;
 pub mod net;
 pub mod services;

@@ -10,13 +10,13 @@
 //! within that time. Opened credentials stay in this process's memory only
 //! (never in the shared cache), like the platform's own.
 
+use crate::memo::TtlMap;
 use async_trait::async_trait;
 use frontdesk_integrations::{Credentials, IntegrationKind, Integrations};
 use frontdesk_kernel::TenantId;
 use frontdesk_kernel::messaging::{MessagingError, OutboundMessage, OutboundMessenger, Sent};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How long a tenant's provider (or the lack of one) is reused.
 pub const MEMO_TTL: Duration = Duration::from_secs(30);
@@ -24,15 +24,13 @@ pub const MEMO_TTL: Duration = Duration::from_secs(30);
 /// Builds a provider from a tenant's opened credentials.
 pub type BuildProvider = Box<dyn Fn(&Credentials) -> Result<Arc<dyn OutboundMessenger>, String> + Send + Sync>;
 
-type Memo = HashMap<TenantId, (Instant, Option<Arc<dyn OutboundMessenger>>)>;
-
 /// The provider of one channel: the tenant's account first, then the platform's.
 pub struct PreferTenantAccount {
     kind: IntegrationKind,
     integrations: Arc<Integrations>,
     platform: Option<Arc<dyn OutboundMessenger>>,
     build: BuildProvider,
-    memo: Mutex<Memo>,
+    memo: TtlMap<TenantId, Option<Arc<dyn OutboundMessenger>>>,
 }
 
 impl PreferTenantAccount {
@@ -44,14 +42,12 @@ impl PreferTenantAccount {
         platform: Option<Arc<dyn OutboundMessenger>>,
         build: BuildProvider,
     ) -> Self {
-        Self { kind, integrations, platform, build, memo: Mutex::default() }
+        Self { kind, integrations, platform, build, memo: TtlMap::new(MEMO_TTL) }
     }
 
     /// The tenant's own provider, if it has an active integration of the kind.
     async fn own(&self, tenant: TenantId) -> Option<Arc<dyn OutboundMessenger>> {
-        if let Some((at, provider)) = self.memo.lock().ok().and_then(|m| m.get(&tenant).cloned())
-            && at.elapsed() < MEMO_TTL
-        {
+        if let Some(provider) = self.memo.fresh(&tenant) {
             return provider;
         }
         let provider = match self.integrations.credentials(tenant, self.kind).await {
@@ -69,9 +65,7 @@ impl PreferTenantAccount {
                 return None;
             }
         };
-        if let Ok(mut memo) = self.memo.lock() {
-            memo.insert(tenant, (Instant::now(), provider.clone()));
-        }
+        self.memo.put(tenant, provider.clone());
         provider
     }
 }
@@ -99,19 +93,16 @@ pub struct TenantOpenAi {
     integrations: Arc<Integrations>,
     egress: frontdesk_webhooks::Egress,
     default_base: String,
-    memo: Mutex<Models>,
+    memo: TtlMap<TenantId, Option<Arc<dyn ChatModel>>>,
 }
 
 use frontdesk_receptionist::ports::ChatModel;
-
-/// Each sub-account's own model (or none), with when it was looked up.
-type Models = HashMap<TenantId, (Instant, Option<Arc<dyn ChatModel>>)>;
 
 impl TenantOpenAi {
     /// Models from `integrations`' `openai` credentials; `default_base` when an integration names none.
     #[must_use]
     pub fn new(integrations: Arc<Integrations>, egress: frontdesk_webhooks::Egress, default_base: String) -> Self {
-        Self { integrations, egress, default_base, memo: Mutex::default() }
+        Self { integrations, egress, default_base, memo: TtlMap::new(MEMO_TTL) }
     }
 
     async fn build(&self, credentials: &Credentials) -> Result<Arc<dyn ChatModel>, String> {
@@ -132,9 +123,7 @@ impl TenantOpenAi {
 #[async_trait]
 impl frontdesk_receptionist::ports::TenantModels for TenantOpenAi {
     async fn model_for(&self, tenant: TenantId) -> Option<Arc<dyn ChatModel>> {
-        if let Some((at, model)) = self.memo.lock().ok().and_then(|m| m.get(&tenant).cloned())
-            && at.elapsed() < MEMO_TTL
-        {
+        if let Some(model) = self.memo.fresh(&tenant) {
             return model;
         }
         let model = match self.integrations.credentials(tenant, IntegrationKind::OpenAi).await {
@@ -151,9 +140,7 @@ impl frontdesk_receptionist::ports::TenantModels for TenantOpenAi {
                 return None;
             }
         };
-        if let Ok(mut memo) = self.memo.lock() {
-            memo.insert(tenant, (Instant::now(), model.clone()));
-        }
+        self.memo.put(tenant, model.clone());
         model
     }
 }
@@ -165,6 +152,7 @@ mod tests {
     use frontdesk_integrations::testing::{InMemoryIntegrations, InMemoryTemplates, ScriptedChecks, TestCipher};
     use frontdesk_integrations::{IntegrationTemplate, NewIntegration};
     use frontdesk_kernel::messaging::{MessageChannel, MessageId};
+    use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Records who sent what.

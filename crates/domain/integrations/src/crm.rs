@@ -35,6 +35,19 @@ pub const LOCATION_WINDOW: Duration = Duration::from_secs(10);
 /// Times a job is deferred (budget, 429) before it fails.
 pub const MAX_DEFERRALS: u32 = 50;
 
+/// One request of the integration's location against its shared budget
+/// ([`LOCATION_BUDGET`] per [`LOCATION_WINDOW`], across every worker).
+async fn spend_location_budget(
+    limiter: &dyn RateLimiter,
+    credentials: &crate::Credentials,
+) -> Result<frontdesk_kernel::RateDecision, JobFailure> {
+    let location = credentials.settings.get("locationId").and_then(|v| v.as_str()).unwrap_or_default();
+    limiter
+        .hit(&format!("gohighlevel:{location}"), LOCATION_BUDGET, LOCATION_WINDOW)
+        .await
+        .map_err(|e| JobFailure::retry(e.to_string()))
+}
+
 /// A lead as a CRM contact.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CrmContact {
@@ -279,12 +292,7 @@ impl JobHandler for UpsertContacts {
         if synced.as_ref().and_then(|s| s.fingerprint.as_deref()) == Some(print.as_str()) {
             return Ok(serde_json::json!({ "skipped": "GoHighLevel has this lead as it is" }));
         }
-        let location = credentials.settings.get("locationId").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-        let budget = self
-            .limiter
-            .hit(&format!("gohighlevel:{location}"), LOCATION_BUDGET, LOCATION_WINDOW)
-            .await
-            .map_err(|e| JobFailure::retry(e.to_string()))?;
+        let budget = spend_location_budget(&*self.limiter, &credentials).await?;
         if !budget.allowed {
             return self.defer(tenant, &payload, budget.reset_after, "the location's rate budget is spent").await;
         }
@@ -461,18 +469,13 @@ impl JobHandler for ImportGhlContacts {
         else {
             return Err(JobFailure::permanent("the GoHighLevel integration is no longer active"));
         };
-        let location = credentials.settings.get("locationId").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
         let (mut cursor, mut imported) = match self.cursors.load(job.id).await.map_err(retry)? {
             Some((cursor, imported)) => (Some(cursor), imported),
             None => (None, 0),
         };
         let mut ignored = 0u64;
         loop {
-            let budget = self
-                .limiter
-                .hit(&format!("gohighlevel:{location}"), LOCATION_BUDGET, LOCATION_WINDOW)
-                .await
-                .map_err(|e| JobFailure::retry(e.to_string()))?;
+            let budget = spend_location_budget(&*self.limiter, &credentials).await?;
             if !budget.allowed {
                 tokio_sleep(budget.reset_after).await;
                 continue;

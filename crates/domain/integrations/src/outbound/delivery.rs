@@ -197,7 +197,7 @@ impl DeliverWebhooks {
         let mut disabled = subscription.clone();
         disabled.status = SubscriptionStatus::Disabled;
         disabled.disabled_reason = Some(reason.clone());
-        disabled.updated_at = now.max(subscription.updated_at + Duration::milliseconds(1));
+        disabled.updated_at = subscription.next_updated_at(now);
         match self.repo.update(&disabled, subscription.updated_at).await {
             Ok(()) => {
                 tracing::warn!(tenant.id = %subscription.tenant_id, subscription.id = %subscription.id,

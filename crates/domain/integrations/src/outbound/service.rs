@@ -233,7 +233,7 @@ impl WebhookSubscriptions {
             }
             next.status = status;
         }
-        next.updated_at = self.clock.now().max(current.updated_at + Duration::milliseconds(1));
+        next.updated_at = current.next_updated_at(self.clock.now());
         self.repo.update(&next, current.updated_at).await?;
         tracing::info!(tenant.id = %tenant, subscription.id = %id, status = %next.status, "webhook subscription changed");
         Ok(next)
@@ -263,7 +263,7 @@ impl WebhookSubscriptions {
         next.sealed_secrets =
             self.seal(id, &SigningSecrets { current: secret.clone(), previous: Some(old.current) })?;
         next.previous_until = Some(now + Duration::hours(ROTATION_OVERLAP_HOURS));
-        next.updated_at = now.max(current.updated_at + Duration::milliseconds(1));
+        next.updated_at = current.next_updated_at(now);
         self.repo.update(&next, current.updated_at).await?;
         tracing::info!(tenant.id = %tenant, subscription.id = %id, "webhook signing secret rotated");
         Ok(WithSecret { subscription: next, secret })

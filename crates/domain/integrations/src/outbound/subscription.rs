@@ -63,6 +63,13 @@ impl Subscription {
     pub fn wants(&self, kind: &str) -> bool {
         self.status == SubscriptionStatus::Active && self.events.iter().any(|e| e == kind)
     }
+
+    /// The `updated_at` of a change made at `now`: never equal to the one it
+    /// replaces, so the optimistic check tells the two versions apart.
+    #[must_use]
+    pub fn next_updated_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now.max(self.updated_at + chrono::Duration::milliseconds(1))
+    }
 }
 
 /// The signing secrets, opened: the current one and, during a rotation, the previous one.
