@@ -85,6 +85,7 @@ impl Application {
         let integrations = web::Data::from(Arc::clone(&services.integrations));
         let inbound_events = web::Data::from(Arc::clone(&services.inbound_events));
         let webhook_subscriptions = web::Data::from(Arc::clone(&services.webhooks));
+        let files = web::Data::from(Arc::clone(&services.files));
         let public_base =
             web::Data::new(crate::routes::receptionist::PublicBase(settings.bookings.public_base_url.clone()));
         let postmark = web::Data::new(crate::routes::webhooks::PostmarkContext::new(
@@ -145,6 +146,7 @@ impl Application {
                 .app_data(integrations.clone())
                 .app_data(inbound_events.clone())
                 .app_data(webhook_subscriptions.clone())
+                .app_data(files.clone())
                 .app_data(public_base.clone())
                 .app_data(api_key.clone())
                 .app_data(admin_code.clone())

@@ -89,6 +89,8 @@ pub struct Services {
     pub inbound_events: Arc<frontdesk_integrations::InboundEvents>,
     /// Outbound webhook subscriptions, their attempt log, redelivery and replay.
     pub webhooks: Arc<frontdesk_integrations::outbound::WebhookSubscriptions>,
+    /// The tenant file library (`/api/v1/files`) and its download links.
+    pub files: Arc<frontdesk_kernel::files::FileLibrary>,
 }
 
 impl Services {
@@ -130,8 +132,10 @@ impl Services {
         let desk = Arc::new(desk);
         let integrations = Arc::new(crate::integrations::integrations(settings, &stores.sql)?);
         let inbound_events = Arc::new(crate::integrations::inbound_events(settings, &stores.sql, Arc::clone(&leads))?);
+        let secret = deployment_secret(settings)?;
         Ok(Self {
-            auth: Arc::new(auth_service(settings, stores)?),
+            auth: Arc::new(auth_service(settings, stores, &secret)?),
+            files: Arc::new(file_library(settings, stores, &secret)),
             subaccounts: Arc::new(subaccount_service(stores)),
             leads,
             receptionist,
@@ -427,18 +431,52 @@ impl frontdesk_bookings::LeadChanged for LeadCacheEviction {
     }
 }
 
-/// The authentication use cases: SeaORM repositories and the crypto adapters.
-fn auth_service(settings: &Settings, stores: &Stores) -> Result<AuthService, ServicesError> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let secret = match &settings.auth.jwt_secret {
+/// `JWT_SECRET`, or a random per-process secret when it is unset (development only:
+/// production refuses to start without it).
+fn deployment_secret(settings: &Settings) -> Result<secrecy::SecretString, ServicesError> {
+    Ok(match &settings.auth.jwt_secret {
         Some(secret) => secret.clone(),
         None => {
             tracing::warn!(
-                "JWT_SECRET unset: using a random per-process secret; sessions end when the process restarts"
+                "JWT_SECRET unset: using a random per-process secret; sessions and file links end when the process restarts"
             );
             frontdesk_crypto::random_secret(48)?
         }
-    };
+    })
+}
+
+/// The file library: records in SQL, bytes in the configured storage, links
+/// presigned by S3 or, on local storage, signed by the api (from the deployment secret).
+fn file_library(
+    settings: &Settings,
+    stores: &Stores,
+    secret: &secrecy::SecretString,
+) -> frontdesk_kernel::files::FileLibrary {
+    use frontdesk_kernel::files::{FileLibrary, FileLibraryParts, FileLinks};
+    use secrecy::ExposeSecret;
+    let links: Arc<dyn FileLinks> = stores.presigned_links.clone().unwrap_or_else(|| {
+        Arc::new(frontdesk_files::SignedLinks::new(
+            &settings.bookings.public_base_url,
+            secret.expose_secret().as_bytes(),
+        ))
+    });
+    FileLibrary::new(FileLibraryParts {
+        records: Arc::new(frontdesk_sea_orm::SeaOrmFileRecords::new(stores.sql.clone())),
+        storage: Arc::clone(&stores.files),
+        links,
+        clock: Arc::new(SystemClock),
+        policy: settings.files.library,
+    })
+}
+
+/// The authentication use cases: SeaORM repositories and the crypto adapters.
+fn auth_service(
+    settings: &Settings,
+    stores: &Stores,
+    secret: &secrecy::SecretString,
+) -> Result<AuthService, ServicesError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let secret = secret.clone();
     Ok(AuthService::new(AuthPorts {
         users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
         memberships: Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone())),
@@ -672,7 +710,8 @@ impl frontdesk_tenancy::TenantEraser for TenantLeftovers {
         use frontdesk_leads::transfer::{export_folder, upload_folder};
         use frontdesk_tenancy::TenancyError;
         let mut files = 0;
-        for folder in [upload_folder(tenant), export_folder(tenant)] {
+        let library = frontdesk_kernel::files::library::library_folder(tenant);
+        for folder in [upload_folder(tenant), export_folder(tenant), library] {
             files += self.files.delete_prefix(&folder).await.map_err(TenancyError::storage)?;
         }
         let prefix = frontdesk_leads::service::tenant_cache_prefix(tenant);

@@ -81,8 +81,11 @@ pub struct Stores {
     pub rate_limiter: Arc<dyn RateLimiter>,
     /// The job queue, its consumer side and the status store.
     pub jobs: JobBackend,
-    /// File storage (local directory `FILES_DIR`).
+    /// File storage (local directory `FILES_DIR`, or S3 when `S3_BUCKET` is set).
     pub files: Arc<dyn FileStorage>,
+    /// Presigned links of the S3 storage; `None` on local storage, whose
+    /// links the api signs and serves itself (`Services::files`).
+    pub presigned_links: Option<Arc<dyn frontdesk_kernel::files::FileLinks>>,
     /// The CSV/XLSX codec, bounded by the `IMPORT_MAX_*` limits.
     pub codec: Arc<dyn TabularCodec>,
     redis: Option<RedisStore>,
@@ -185,27 +188,40 @@ impl Stores {
             }
         };
         let jobs = JobBackend::connect(settings, &sql).await?;
-        let files: Arc<dyn FileStorage> = match &settings.s3 {
-            None => Arc::new(LocalFileStorage::new(settings.files.dir.clone())),
-            Some(s3) => {
-                use secrecy::ExposeSecret;
-                let config = frontdesk_s3::S3Config {
-                    endpoint: s3.endpoint.clone(),
-                    region: s3.region.clone(),
-                    bucket: s3.bucket.clone(),
-                    access_key: s3.access_key.clone(),
-                    secret_key: s3.secret_key.expose_secret().to_owned(),
-                    path_style: s3.path_style,
-                    timeout: std::time::Duration::from_secs(30),
-                };
-                let storage = frontdesk_s3::S3FileStorage::new(&config)
-                    .map_err(|source| StartupError::Files { bucket: s3.bucket.clone(), source })?;
-                tracing::info!(bucket = %s3.bucket, endpoint = %s3.endpoint, "files are stored in S3");
-                Arc::new(storage)
-            }
-        };
+        let (files, presigned_links): (Arc<dyn FileStorage>, Option<Arc<dyn frontdesk_kernel::files::FileLinks>>) =
+            match &settings.s3 {
+                None => (Arc::new(LocalFileStorage::new(settings.files.dir.clone())), None),
+                Some(s3) => {
+                    use secrecy::ExposeSecret;
+                    let config = frontdesk_s3::S3Config {
+                        endpoint: s3.endpoint.clone(),
+                        region: s3.region.clone(),
+                        bucket: s3.bucket.clone(),
+                        access_key: s3.access_key.clone(),
+                        secret_key: s3.secret_key.expose_secret().to_owned(),
+                        path_style: s3.path_style,
+                        timeout: std::time::Duration::from_secs(30),
+                    };
+                    let storage = frontdesk_s3::S3FileStorage::new(&config)
+                        .map_err(|source| StartupError::Files { bucket: s3.bucket.clone(), source })?;
+                    tracing::info!(bucket = %s3.bucket, endpoint = %s3.endpoint, "files are stored in S3");
+                    let storage = Arc::new(storage);
+                    (storage.clone(), Some(storage))
+                }
+            };
         let codec: Arc<dyn TabularCodec> = Arc::new(SpreadsheetCodec::new(settings.files.import_limits));
-        Ok(Self { sql, cache, health_checks, disabled_services, rate_limiter, jobs, files, codec, redis })
+        Ok(Self {
+            sql,
+            cache,
+            health_checks,
+            disabled_services,
+            rate_limiter,
+            jobs,
+            files,
+            presigned_links,
+            codec,
+            redis,
+        })
     }
 
     /// Runs every health check.

@@ -90,6 +90,14 @@ impl Drop for S3Server {
 }
 
 impl S3Server {
+    /// Creates bucket `name` (a directory of the server's root).
+    ///
+    /// # Panics
+    /// When the directory cannot be made.
+    pub fn create_bucket(&self, name: &str) {
+        std::fs::create_dir_all(self.dir.join(name)).expect("a bucket directory");
+    }
+
     /// Starts `s3s-fs` (`cargo install s3s-fs --version 0.14.1 --features
     /// binary --locked`, done by `scripts/test.sh`; or `FRONTDESK_S3S_FS`) and
     /// waits until it accepts connections.

@@ -9,7 +9,8 @@
 //! * [`tenant::TenantScope`] / [`tenant::ManagerScope`] — the tenant a request acts in, and the role it needs;
 //! * [`client_ip`] — the client address behind trusted proxies;
 //! * [`config`] — JSON, path and query extractor configuration (limits and error mapping);
-//! * [`optional_json::OptionalJson`] — a body that may be absent, but is checked when sent.
+//! * [`optional_json::OptionalJson`] — a body that may be absent, but is checked when sent;
+//! * [`upload`] — a multipart upload read within its bounds.
 //!
 //! Vendor webhook signature checks (Twilio, Postmark, GoHighLevel) belong
 //! here too, as extractors of the verified payload.
@@ -20,3 +21,4 @@ pub mod config;
 pub mod optional_json;
 pub mod tenant;
 pub mod twilio;
+pub mod upload;

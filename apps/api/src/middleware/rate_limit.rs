@@ -76,11 +76,11 @@ pub async fn rate_limit(
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let path = super::routed_path(&req).to_owned();
-    let public = path.starts_with("/b/");
+    let public = path.starts_with("/b/") || path == "/files/download";
     if !path.starts_with("/api/") && !public {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
-    // The self-service booking links are public: limited per client address.
+    // The self-service booking links and signed file links are public: limited per client address.
     let ((limit, window), key) = if public {
         (limits.api, format!("public:{}", client_key(&req)))
     } else if req.method() == actix_web::http::Method::POST && LIMITED_AUTH_ROUTES.contains(&path.as_str()) {

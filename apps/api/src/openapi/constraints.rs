@@ -395,6 +395,7 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         "get_integrations",
         "get_webhooks",
         "get_webhooks_id_deliveries",
+        "get_files",
     ] {
         rules.push((op, "page", page.clone()));
         rules.push((op, "limit", limit.clone()));
@@ -405,6 +406,9 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         json!({"enum": all})
     };
     rules.extend([
+        // A folder prefix: blank, or `/`-separated segments of letters, digits, `.`, `_`, `-`.
+        ("get_files", "prefix", json!({"maxLength": 200, "pattern": "^/?([A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*){0,7})?/?$"})),
+        ("get_files_download", "signature", json!({"maxLength": 100})),
         ("get_leads", "status", blank_or(names(LeadStatus::ALL, LeadStatus::as_str))),
         ("get_leads", "source", blank_or(names(LeadSource::ALL, LeadSource::as_str))),
         ("get_leads", "sort", json!({"enum": ["", "createdAt", "-createdAt", "name", "updatedAt", "-updatedAt"]})),
@@ -469,6 +473,21 @@ pub fn apply(doc: &mut Value) {
         form.insert("required".into(), json!(["file"]));
         if let Some(Value::Object(file)) = form.get_mut("properties").and_then(|p| p.get_mut("file")) {
             file.insert("minLength".into(), json!(1));
+        }
+    }
+    // A library upload: one `file` part (not empty) and an optional `folder`.
+    if let Some(Value::Object(form)) = doc.pointer_mut("/components/schemas/UploadForm") {
+        form.insert("additionalProperties".into(), Value::Bool(false));
+        form.insert("required".into(), json!(["file"]));
+        if let Some(Value::Object(file)) = form.get_mut("properties").and_then(|p| p.get_mut("file")) {
+            file.insert("minLength".into(), json!(1));
+        }
+        if let Some(Value::Object(folder)) = form.get_mut("properties").and_then(|p| p.get_mut("folder")) {
+            folder.insert("maxLength".into(), json!(200));
+            folder.insert(
+                "pattern".into(),
+                json!("^/?([A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*){0,7})?/?$"),
+            );
         }
     }
     // The upload's part is CSV or XLSX, said by its content type (or file name).

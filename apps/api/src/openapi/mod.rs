@@ -33,6 +33,7 @@ use utoipa_actix_web::AppExt;
         (name = "webhooks", description = "Vendor webhooks (Twilio, Postmark), authenticated by the vendor's signature or credentials"),
         (name = "widget", description = "The website chat widget: its script, page and the visitor's API (public, rate limited)"),
         (name = "integrations", description = "Connections to GoHighLevel, Google Calendar, Twilio, Postmark, OpenAI and webhooks: templates, write-only sealed credentials, live checks"),
+        (name = "files", description = "The sub-account's file library: uploads recognised by their content, folders, time-limited download links; call recordings"),
         (name = "outbound-webhooks", description = "Your endpoints, called with signed events (Standard Webhooks): subscriptions, deliveries retried for more than 24 hours, the delivery log, redelivery and replay")
     )
 )]

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bookings;
+pub mod files;
 pub mod integrations;
 pub mod jobs;
 pub mod leads;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     receptionist::configure(cfg);
     bookings::configure(cfg);
     integrations::configure(cfg);
+    files::configure(cfg);
     webhook_subscriptions::configure(cfg);
     outbox::configure(cfg);
     webhooks::configure(cfg);

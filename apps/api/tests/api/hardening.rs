@@ -117,6 +117,9 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
     let webhook = app.expect(&owner, Method::POST, "/api/v1/webhooks", Some(subscription.clone()), 201).await;
     let webhook = webhook["id"].as_str().unwrap().to_owned();
     let range = json!({"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"});
+    let (status, file) = app.upload(&owner, "/api/v1/files", "notes.txt", b"call notes").await;
+    assert_eq!(status, 201, "{file}");
+    let file = file["id"].as_str().unwrap().to_owned();
 
     // (method, path, body, may an agent?) — each row is tried by every role.
     let rows: Vec<(Method, String, Option<Value>, bool)> = vec![
@@ -150,6 +153,9 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         (Method::POST, format!("/api/v1/webhooks/{webhook}/rotate-secret"), None, false),
         (Method::GET, format!("/api/v1/webhooks/{webhook}/deliveries"), None, false),
         (Method::POST, format!("/api/v1/webhooks/{webhook}/replay"), Some(range), false),
+        (Method::GET, "/api/v1/files?prefix=calls".into(), None, true),
+        (Method::GET, format!("/api/v1/files/{file}"), None, true),
+        (Method::GET, format!("/api/v1/files/{file}/url?expiresIn=60"), None, true),
     ];
     for (who, token, is_agent) in
         [("agent", &agent, true), ("manager", &manager, false), ("owner", &owner, false), ("admin", &admin, false)]
@@ -186,12 +192,16 @@ async fn agents_read_but_only_owners_managers_and_admins_change_the_receptionist
         let (_, i) = app.call(&owner, Method::POST, "/api/v1/integrations", Some(hook)).await;
         let subscription = json!({"url": "https://hooks.example.com/x", "events": ["booking.created"]});
         let (_, w) = app.call(&owner, Method::POST, "/api/v1/webhooks", Some(subscription)).await;
+        // Every member uploads; owners and managers delete.
+        let (status, f) = app.upload(token, "/api/v1/files", "a.txt", who.as_bytes()).await;
+        assert_eq!(status, 201, "{who} POST /api/v1/files: {f}");
         for path in [
             format!("/api/v1/leads/{lead}"),
             format!("/api/v1/strategies/{}", s["id"].as_str().unwrap()),
             format!("/api/v1/prompt-templates/{}", t["id"].as_str().unwrap()),
             format!("/api/v1/integrations/{}", i["id"].as_str().unwrap()),
             format!("/api/v1/webhooks/{}", w["id"].as_str().unwrap()),
+            format!("/api/v1/files/{}", f["id"].as_str().unwrap()),
         ] {
             let (status, answer) = app.call(token, Method::DELETE, &path, None).await;
             assert_eq!(status == 204, allowed, "{who} DELETE {path}: {status} {answer}");

@@ -8,6 +8,7 @@ mod bookings;
 mod channels;
 mod errors;
 mod faults;
+mod files;
 mod hardening;
 mod headers;
 mod helpers;

@@ -19,7 +19,7 @@ pub use connection::{Backend, ConnectError, DbConfig, SqlStore};
 pub use health::SqlHealthCheck;
 pub use repos::{
     SeaOrmAppointmentTypes, SeaOrmAuditLog, SeaOrmBookings, SeaOrmChannels, SeaOrmConversations, SeaOrmEmailThreads,
-    SeaOrmEventOutbox, SeaOrmIntegrations, SeaOrmInvitationRepository, SeaOrmLeadRepository,
+    SeaOrmEventOutbox, SeaOrmFileRecords, SeaOrmIntegrations, SeaOrmInvitationRepository, SeaOrmLeadRepository,
     SeaOrmLoginAttemptRepository, SeaOrmMembershipRepository, SeaOrmOutbox, SeaOrmPromptTemplateRepository,
     SeaOrmRefreshTokenRepository, SeaOrmResources, SeaOrmSchedules, SeaOrmStrategyRepository, SeaOrmSubscriptions,
     SeaOrmTenantDirectory, SeaOrmTenantRepository, SeaOrmUserRepository, SeaOrmWidgets, SeaOrmWording,

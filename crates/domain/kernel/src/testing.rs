@@ -17,6 +17,8 @@ use std::sync::Mutex;
 pub mod cache_contract;
 mod event_outbox;
 pub mod event_outbox_contract;
+mod file_records;
+pub mod file_records_contract;
 mod file_storage;
 pub mod file_storage_contract;
 mod job_queue;
@@ -26,6 +28,7 @@ pub mod outbox_contract;
 pub mod rate_limit_contract;
 
 pub use event_outbox::InMemoryEventOutbox;
+pub use file_records::{InMemoryFileRecords, SignedTestLinks};
 pub use file_storage::InMemoryFileStorage;
 pub use job_queue::InMemoryJobQueue;
 pub use job_store::InMemoryJobStore;

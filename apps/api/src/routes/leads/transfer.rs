@@ -8,6 +8,7 @@
 use super::query::ListQuery;
 use crate::error::ApiError;
 use crate::extract::tenant::{ManagerScope, TenantScope};
+use crate::extract::upload::UploadRules;
 use crate::routes::jobs::AcceptedBody;
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -16,18 +17,10 @@ use frontdesk_kernel::ValidationErrors;
 use frontdesk_kernel::files::TabularFormat;
 use frontdesk_leads::LeadFilter;
 use frontdesk_leads::LeadTransfers;
-use futures_util::StreamExt;
 use utoipa::ToSchema;
 
 /// Largest accepted import file.
 pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
-
-/// Largest accepted multipart body: the file plus room for part headers and small fields.
-pub const MAX_MULTIPART_BYTES: usize = MAX_IMPORT_BYTES + 64 * 1024;
-
-fn bad_request(message: impl Into<String>) -> ApiError {
-    ApiError::new(Code::BadRequest, message)
-}
 
 /// The format a file name or part content type says.
 fn format_of(file_name: Option<&str>, content_type: Option<&str>) -> Option<TabularFormat> {
@@ -74,54 +67,15 @@ pub(super) async fn import(
     Ok(HttpResponse::Accepted().json(AcceptedBody { job_id: job.to_string() }))
 }
 
-/// The one `file` part of an import form, with the format its name or type
-/// says. The whole body is capped, not only the file part: junk parts beside
-/// a small file are read (to reach the next part) and counted too.
-async fn read_upload(req: &HttpRequest, mut form: Multipart) -> Result<(TabularFormat, Vec<u8>), ApiError> {
-    let too_large = || {
-        ApiError::new(
-            Code::PayloadTooLarge,
-            format!("import uploads are limited to {} MB in all; split the file", MAX_IMPORT_BYTES / (1024 * 1024)),
-        )
-    };
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_MULTIPART_BYTES) {
-        return Err(too_large());
-    }
-    let mut total = 0usize;
-    let mut upload: Option<(TabularFormat, Vec<u8>)> = None;
-    while let Some(part) = form.next().await {
-        let mut part = part.map_err(|e| bad_request(format!("unreadable multipart body: {e}")))?;
-        // One part, `file`: anything else is refused before it is read.
-        if part.name() != Some("file") || upload.is_some() {
-            let name = part.name().unwrap_or_default().chars().filter(|c| !c.is_control()).take(60).collect::<String>();
-            return Err(ApiError::field(
-                if name.is_empty() { "body" } else { &name },
-                "unexpected part: send one part named `file` and nothing else",
-            ));
-        }
-        let file_name = part.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
-        let content_type = part.content_type().map(ToString::to_string);
-        let format = format_of(file_name.as_deref(), content_type.as_deref())
-            .ok_or_else(|| ApiError::validation(&ValidationErrors::single("file", "must be a .csv or .xlsx file")))?;
-        let mut bytes = Vec::new();
-        while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(|e| bad_request(format!("upload interrupted: {e}")))?;
-            total += chunk.len();
-            if total > MAX_MULTIPART_BYTES || bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        upload = Some((format, bytes));
-    }
-    upload.ok_or_else(|| {
-        ApiError::validation(&ValidationErrors::single("file", "is required (a multipart part named `file`)"))
-    })
+/// The one `file` part of an import form, with the format its name or type says.
+async fn read_upload(req: &HttpRequest, form: Multipart) -> Result<(TabularFormat, Vec<u8>), ApiError> {
+    let too_large =
+        format!("import uploads are limited to {} MB in all; split the file", MAX_IMPORT_BYTES / (1024 * 1024));
+    let rules = UploadRules { file_part: "file", fields: &[], max_file: MAX_IMPORT_BYTES, too_large: &too_large };
+    let upload = crate::extract::upload::read(req, form, &rules).await?;
+    let format = format_of(upload.file_name.as_deref(), upload.content_type.as_deref())
+        .ok_or_else(|| ApiError::validation(&ValidationErrors::single("file", "must be a .csv or .xlsx file")))?;
+    Ok((format, upload.bytes))
 }
 
 // `ExportBody` and `ExportFilterBody` only document the body (their doc

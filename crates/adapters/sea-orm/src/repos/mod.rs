@@ -3,6 +3,7 @@
 
 pub(crate) mod bookings;
 pub(crate) mod events;
+pub(crate) mod files;
 pub(crate) mod integrations;
 pub(crate) mod leads;
 pub(crate) mod outbox;
@@ -12,6 +13,7 @@ pub(crate) mod tenancy;
 
 pub use bookings::{SeaOrmAppointmentTypes, SeaOrmBookings, SeaOrmResources, SeaOrmSchedules, SeaOrmWording};
 pub use events::SeaOrmEventOutbox;
+pub use files::SeaOrmFileRecords;
 pub use integrations::{SeaOrmIntegrations, SeaOrmSubscriptions};
 pub use leads::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
 pub use outbox::SeaOrmOutbox;

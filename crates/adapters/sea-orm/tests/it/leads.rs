@@ -379,7 +379,7 @@ async fn sqlite_integration_contracts() {
     integration_contracts(sqlite().await).await;
 }
 
-/// The event outbox and webhook subscription contracts; lead writes store
+/// The event outbox, file records and webhook subscription contracts; lead writes store
 /// their events in their own transaction, and a refused write stores none.
 async fn outbox_contracts(fixture: Fixture) {
     use frontdesk_kernel::events::EventOutbox;
@@ -389,6 +389,8 @@ async fn outbox_contracts(fixture: Fixture) {
     let (a, b) = (tenant(&tenants, None).await, tenant(&tenants, None).await);
     let outbox = SeaOrmEventOutbox::new(fixture.store.clone());
     frontdesk_kernel::testing::event_outbox_contract::event_outbox(&outbox, [a.id, b.id]).await;
+    let files = frontdesk_sea_orm::SeaOrmFileRecords::new(fixture.store.clone());
+    frontdesk_kernel::testing::file_records_contract::file_records(&files, [a.id, b.id]).await;
     frontdesk_integrations::testing::contract::subscriptions(
         &SeaOrmSubscriptions::new(fixture.store.clone()),
         [a.id, b.id],

@@ -4,6 +4,13 @@
 
 use async_trait::async_trait;
 
+pub mod library;
+pub mod sniff;
+
+pub use library::{
+    FileId, FileLibrary, FileLibraryParts, FileLink, FilePolicy, FilePurpose, FileRecord, FileRecords, NewFile,
+};
+
 /// Why a file operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
@@ -34,6 +41,30 @@ pub enum FileError {
     /// The backend failed.
     #[error("file storage unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Fields of a file request are invalid (each named).
+    #[error("{0}")]
+    Validation(crate::ValidationErrors),
+    /// The content is not on the allow-list ([`sniff`]).
+    #[error("{message}")]
+    NotAllowed {
+        /// What was sent and what is allowed.
+        message: String,
+    },
+    /// An upload over the library's size limit.
+    #[error("files are limited to {limit_mb} MB")]
+    UploadTooLarge {
+        /// The limit.
+        limit_mb: usize,
+    },
+    /// A download link's signature is not ours.
+    #[error("this link is not valid; ask for a new one")]
+    LinkRefused,
+    /// A download link's time is up.
+    #[error("this link has expired; ask for a new one")]
+    LinkExpired,
+    /// The file records' database failed.
+    #[error("file records unavailable")]
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl FileError {
@@ -43,14 +74,27 @@ impl FileError {
     }
 }
 
-impl crate::DomainError for FileError {}
+impl crate::DomainError for FileError {
+    fn validation(&self) -> Option<&crate::ValidationErrors> {
+        match self {
+            Self::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
 
 impl crate::ErrorCode for FileError {
     fn code(&self) -> crate::Code {
         match self {
             Self::NotFound => crate::Code::NotFound,
-            Self::Unreadable { .. } | Self::TooLarge { .. } | Self::InvalidKey(_) => crate::Code::ValidationFailed,
+            Self::Unreadable { .. } | Self::InvalidKey(_) | Self::Validation(_) => crate::Code::ValidationFailed,
+            Self::TooLarge { .. } => crate::Code::ValidationFailed,
+            Self::UploadTooLarge { .. } => crate::Code::PayloadTooLarge,
+            Self::NotAllowed { .. } => crate::Code::UnsupportedMediaType,
+            Self::LinkRefused => crate::Code::Forbidden,
+            Self::LinkExpired => crate::Code::Gone,
             Self::Unavailable(_) => crate::Code::DependencyUnavailable,
+            Self::Storage(err) => crate::storage_code(err.as_ref()),
         }
     }
 }
@@ -113,6 +157,14 @@ pub trait FileLinks: Send + Sync + 'static {
     /// # Errors
     /// `InvalidKey`, `Unavailable`.
     async fn link(&self, key: &str, lifetime: std::time::Duration) -> Result<String, FileError>;
+
+    /// Whether `signature` is this backend's own signature of `key` until
+    /// `expires` (unix seconds), for links the api serves itself (local
+    /// storage). Links a store serves (S3 presigned URLs) are checked by the
+    /// store: never here, so the default refuses.
+    fn verify(&self, _key: &str, _expires: i64, _signature: &str) -> bool {
+        false
+    }
 }
 
 /// A stored file as [`FileStorage::list`] reports it.
