@@ -582,6 +582,10 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
         Ok(imports) => handlers = handlers.with(Arc::new(imports)),
         Err(error) => tracing::error!(%error, "GoHighLevel contact imports not wired; they wait in the queue"),
     }
+    match recordings(settings, stores, &leads) {
+        Ok(recordings) => handlers = handlers.with(Arc::new(recordings)),
+        Err(error) => tracing::error!(%error, "call recordings not wired; they wait in the queue"),
+    }
     handlers
         .with(Arc::new(SmsReplies::new(desk.clone(), Arc::clone(&messenger), Arc::clone(&stores.cache))))
         .with(Arc::new(frontdesk_receptionist::channels::mailbox::EmailReplies::new(
@@ -639,6 +643,32 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
             Arc::new(SystemClock),
             &settings.bookings.public_base_url,
         )))
+}
+
+/// Recordings kept in the file library, fetched from the Twilio account they belong to.
+fn recordings(
+    settings: &Settings,
+    stores: &Stores,
+    leads: &Arc<LeadService>,
+) -> Result<frontdesk_receptionist::channels::recordings::StoreRecordings, ServicesError> {
+    let integrations = Arc::new(crate::integrations::integrations(settings, &stores.sql)?);
+    let platform = match &settings.twilio {
+        Some(twilio) if twilio.account_sid.is_some() => Some(Arc::new(
+            frontdesk_twilio::TwilioRecordings::new(
+                &twilio.api_base_url,
+                twilio.account_sid.as_deref().unwrap_or_default(),
+                twilio.auth_token.clone(),
+                std::time::Duration::from_secs(60),
+            )
+            .map_err(ServicesError::Messenger)?,
+        )),
+        _ => None,
+    };
+    let source =
+        crate::tenant_accounts::TenantRecordings::new(integrations, platform, settings.vendor_urls.twilio.clone());
+    // The worker never serves links, so a per-process secret is enough when JWT_SECRET is unset.
+    let files = Arc::new(file_library(settings, stores, &deployment_secret(settings)?));
+    Ok(frontdesk_receptionist::channels::recordings::StoreRecordings::new(Arc::new(source), files, Arc::clone(leads)))
 }
 
 /// The worker loop's settings from the process settings.

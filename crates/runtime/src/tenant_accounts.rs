@@ -145,6 +145,70 @@ impl frontdesk_receptionist::ports::TenantModels for TenantOpenAi {
     }
 }
 
+/// Recording audio from the Twilio account the recording belongs to: the
+/// sub-account's own (its active `twilio` integration, kept for
+/// [`MEMO_TTL`]) or the platform's. A URL neither account owns is refused,
+/// so no credentials ever travel to a host or account they are not for.
+pub struct TenantRecordings {
+    integrations: Arc<Integrations>,
+    platform: Option<Arc<frontdesk_twilio::TwilioRecordings>>,
+    base_url: String,
+    memo: TtlMap<TenantId, Option<Arc<frontdesk_twilio::TwilioRecordings>>>,
+}
+
+impl TenantRecordings {
+    /// Over `integrations`' `twilio` credentials (at `base_url`), else `platform`.
+    #[must_use]
+    pub fn new(
+        integrations: Arc<Integrations>,
+        platform: Option<Arc<frontdesk_twilio::TwilioRecordings>>,
+        base_url: String,
+    ) -> Self {
+        Self { integrations, platform, base_url, memo: TtlMap::new(MEMO_TTL) }
+    }
+
+    async fn own(&self, tenant: TenantId) -> Option<Arc<frontdesk_twilio::TwilioRecordings>> {
+        if let Some(own) = self.memo.fresh(&tenant) {
+            return own;
+        }
+        let own = match self.integrations.credentials(tenant, IntegrationKind::Twilio).await {
+            Ok(Some(c)) => {
+                let sid = c.settings.get("accountSid").and_then(|v| v.as_str()).unwrap_or_default();
+                let token = secrecy::SecretString::from(c.secrets.str("authToken").unwrap_or_default().to_owned());
+                frontdesk_twilio::TwilioRecordings::new(&self.base_url, sid, token, Duration::from_secs(60))
+                    .map(Arc::new)
+                    .map_err(|error| tracing::warn!(tenant.id = %tenant, %error, "the tenant's Twilio account is unusable for recordings"))
+                    .ok()
+            }
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(tenant.id = %tenant, %error, "the tenant's Twilio integration could not be read");
+                return None;
+            }
+        };
+        self.memo.put(tenant, own.clone());
+        own
+    }
+}
+
+#[async_trait]
+impl frontdesk_receptionist::channels::recordings::RecordingSource for TenantRecordings {
+    async fn fetch(
+        &self,
+        tenant: TenantId,
+        url: &str,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, frontdesk_receptionist::channels::recordings::RecordingError> {
+        let own = self.own(tenant).await.filter(|own| own.owns(url));
+        match own.or_else(|| self.platform.clone().filter(|p| p.owns(url))) {
+            Some(account) => account.fetch(tenant, url, max_bytes).await,
+            None => Err(frontdesk_receptionist::channels::recordings::RecordingError::Refused(
+                "the recording belongs to no Twilio account configured for this sub-account".into(),
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -132,6 +132,7 @@ async fn upload(
     let rules = UploadRules { file_part: "file", fields: &["folder"], max_file, too_large: &too_large };
     let mut upload = crate::extract::upload::read(&req, form, &rules).await?;
     let file = NewFile {
+        id: None,
         name: upload.file_name,
         folder: upload.fields.remove("folder"),
         bytes: upload.bytes,

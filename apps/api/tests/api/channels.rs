@@ -7,6 +7,8 @@ use crate::helpers::{Owner, Profile, TestApp, open_all_week};
 use frontdesk_twilio::TwilioSignatures;
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
@@ -737,7 +739,82 @@ async fn a_reply_goes_out_through_the_sub_accounts_own_postmark(profile: Profile
     );
 }
 
+/// Plays Twilio's recording media endpoint: MP3 for the account's basic
+/// auth, 401 otherwise; counts requests.
+async fn recording_media(account: &'static str, audio: &'static [u8]) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{account}:{TOKEN}"));
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&hits);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = vec![0u8; 16 * 1024];
+            let n = socket.read(&mut buffer).await.unwrap_or(0);
+            let request = String::from_utf8_lossy(&buffer[..n]).to_ascii_lowercase();
+            counted.fetch_add(1, Ordering::SeqCst);
+            let (status, body) = if request.contains(&format!("authorization: basic {}", auth.to_ascii_lowercase()))
+                && request.contains(".mp3 http/1.1")
+            {
+                ("200 OK", audio)
+            } else {
+                ("401 Unauthorized", &b"{}"[..])
+            };
+            let head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(body).await;
+        }
+    });
+    (base, hits)
+}
+
+/// A voicemail's recording is fetched from the Twilio account with its
+/// credentials and kept in the sub-account's file library (once, however
+/// often Twilio calls back), on the lead's timeline with its file id, and
+/// downloadable through a library link.
+async fn a_voicemail_recording_is_kept_in_the_file_library(profile: Profile) {
+    const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+    const AUDIO: &[u8] = b"ID3\x04\0\0\0\0\0\x10the caller's voicemail";
+    let (media, hits) = recording_media(ACCOUNT, AUDIO).await;
+    let app = app(profile, &[("TWILIO_ACCOUNT_SID", ACCOUNT), ("TWILIO_API_BASE_URL", media.as_str())]).await;
+    let owner = Owner::create(&app, "recordings.test").await;
+    let token = owner.token.as_str();
+    app.expect(token, Method::POST, "/api/v1/phone-numbers", Some(json!({"number": BUSINESS})), 201).await;
+    let (status, greeting) = twilio(&app, "/webhooks/twilio/voice", &call("CA7"), None).await;
+    assert_eq!(status, 200, "{greeting}");
+    let url = format!("{media}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE0123456789abcdef0123456789abcdef");
+    let left = with(call("CA7"), &[("RecordingUrl", url.as_str())]);
+    assert_eq!(twilio(&app, "/webhooks/twilio/voice/recording", &left, None).await.0, 200);
+    // The transcription callback names the same recording: still one file.
+    let transcribed = with(call("CA7"), &[("RecordingUrl", url.as_str()), ("TranscriptionText", "Call me back")]);
+    assert_eq!(twilio(&app, "/webhooks/twilio/voice/recording", &transcribed, None).await.0, 200);
+
+    let files = eventually(&app, token, "/api/v1/files?prefix=recordings", |f| f["total"] == 1).await;
+    let file = &files["data"][0];
+    assert_eq!((file["contentType"].as_str(), file["purpose"].as_str()), (Some("audio/mpeg"), Some("recording")));
+    assert_eq!((file["name"].as_str(), file["size"].as_u64()), (Some("voicemail-CA7.mp3"), Some(AUDIO.len() as u64)));
+    let id = file["id"].as_str().unwrap();
+    let link = app.expect(token, Method::GET, &format!("/api/v1/files/{id}/url"), None, 200).await;
+    let link = link["url"].as_str().unwrap();
+    let local = format!("{}{}", app.address, &link[link.find("/files/download").unwrap()..]);
+    assert_eq!(reqwest::get(&local).await.unwrap().bytes().await.unwrap().as_ref(), AUDIO);
+
+    let lead =
+        app.expect(token, Method::GET, "/api/v1/leads", None, 200).await["data"][0]["id"].as_str().unwrap().to_owned();
+    let timeline = eventually(&app, token, &format!("/api/v1/leads/{lead}/timeline?limit=100"), |t| {
+        t["data"].as_array().unwrap().iter().any(|e| e["content"] == "Voicemail recording saved")
+    })
+    .await;
+    let saved = timeline["data"].as_array().unwrap().iter().find(|e| e["content"] == "Voicemail recording saved");
+    assert_eq!(saved.unwrap()["meta"]["fileId"], id, "{timeline}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "fetched once");
+    let files = app.expect(token, Method::GET, "/api/v1/files", None, 200).await;
+    assert_eq!(files["total"], 1, "{files}");
+}
+
 crate::per_profile!(
+    a_voicemail_recording_is_kept_in_the_file_library,
     a_reply_goes_out_through_the_sub_accounts_own_postmark,
     a_streamed_call_books_and_hands_off_over_conversation_relay,
     an_email_thread_is_answered_in_one_thread,

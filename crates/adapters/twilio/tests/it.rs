@@ -265,3 +265,80 @@ mod messages {
         assert!(matches!(texts.send(&text("3")).await, Err(MessagingError::Unavailable(_))));
     }
 }
+
+/// Recording media against a local server playing Twilio's media endpoint
+/// (the API description covers the recording's JSON, not its audio).
+mod recordings {
+    use frontdesk_kernel::TenantId;
+    use frontdesk_receptionist::channels::recordings::{RecordingError, RecordingSource};
+    use frontdesk_twilio::TwilioRecordings;
+    use secrecy::SecretString;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const SID: &str = "AC0123456789abcdef0123456789abcdef";
+    const TOKEN: &str = "recording-token";
+    const MP3: &[u8] = b"ID3\x04\0\0\0\0\0\x10recorded audio";
+
+    /// Serves `RE…0001.mp3` to the account's basic auth; `RE…0404` is still processing; `RE…0big` is large.
+    async fn media_server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let auth = format!(
+            "authorization: basic {}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{SID}:{TOKEN}"))
+        );
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buffer = vec![0u8; 16 * 1024];
+                let n = socket.read(&mut buffer).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buffer[..n]).to_ascii_lowercase();
+                let path = request.split_whitespace().nth(1).unwrap_or_default().to_owned();
+                let (status, body): (&str, Vec<u8>) = if !request.contains(&auth.to_ascii_lowercase()) {
+                    ("401 Unauthorized", b"{}".to_vec())
+                } else if path.ends_with("0001.mp3") {
+                    ("200 OK", MP3.to_vec())
+                } else if path.ends_with("0b16.mp3") {
+                    ("200 OK", vec![0xff; 4096])
+                } else {
+                    ("404 Not Found", b"{}".to_vec())
+                };
+                let head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
+            }
+        });
+        base
+    }
+
+    fn url(base: &str, sid: &str) -> String {
+        format!("{base}/2010-04-01/Accounts/{SID}/Recordings/{sid}")
+    }
+
+    #[tokio::test]
+    async fn a_recording_is_fetched_with_the_accounts_credentials_and_within_the_limit() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let base = media_server().await;
+        let tenant = TenantId::new();
+        let source = TwilioRecordings::new(&base, SID, SecretString::from(TOKEN), Duration::from_secs(5)).unwrap();
+        let audio = source.fetch(tenant, &url(&base, "RE00000000000000000000000000000001"), 1024).await.unwrap();
+        assert_eq!(audio, MP3);
+
+        let pending = source.fetch(tenant, &url(&base, "RE00000000000000000000000000000404"), 1024).await;
+        assert!(matches!(pending, Err(RecordingError::Unavailable(_))), "not yet: retried");
+        let big = source.fetch(tenant, &url(&base, "RE00000000000000000000000000000b16"), 1024).await;
+        assert!(matches!(big, Err(RecordingError::Refused(ref m)) if m.contains("limit")), "{big:?}");
+        let elsewhere = source.fetch(tenant, "https://evil.example/x.mp3", 1024).await;
+        assert!(matches!(elsewhere, Err(RecordingError::Refused(_))), "never sent the credentials elsewhere");
+
+        let wrong = TwilioRecordings::new(&base, SID, SecretString::from("wrong"), Duration::from_secs(5)).unwrap();
+        let refused = wrong.fetch(tenant, &url(&base, "RE00000000000000000000000000000001"), 1024).await;
+        assert!(matches!(refused, Err(RecordingError::Refused(ref m)) if m.contains("refused")), "{refused:?}");
+        let closed =
+            TwilioRecordings::new("http://127.0.0.1:9", SID, SecretString::from(TOKEN), Duration::from_secs(5))
+                .unwrap()
+                .fetch(tenant, &url("http://127.0.0.1:9", "RE00000000000000000000000000000001"), 1024)
+                .await;
+        assert!(matches!(closed, Err(RecordingError::Unavailable(_))));
+    }
+}

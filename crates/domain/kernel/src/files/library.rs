@@ -122,6 +122,9 @@ pub const MAX_ASKED_LINK_SECONDS: u64 = 7 * 24 * 3600;
 /// A file on its way in.
 #[derive(Clone, Debug)]
 pub struct NewFile {
+    /// Its id when the caller fixes it (a job storing a file uses its own
+    /// id, so a re-run finds the file instead of storing a second copy).
+    pub id: Option<FileId>,
     /// The name the client gave (the multipart part's file name).
     pub name: Option<String>,
     /// The folder (`recordings/2026`), if any.
@@ -175,12 +178,19 @@ pub fn folder(raw: &str, field: &str) -> Result<String, ValidationErrors> {
 }
 
 /// The name kept for a file: the client's, without path or control
-/// characters, at most [`MAX_NAME`] characters; `file.{ext}` when it gave none.
+/// characters, at most [`MAX_NAME`] characters, given the sniffed extension
+/// when it has none; `file.{ext}` when it gave no name.
 fn file_name(given: Option<&str>, extension: &str) -> String {
     let base = given.map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n)).unwrap_or_default();
     let clean: String = base.chars().filter(|c| !c.is_control() && *c != '"').take(MAX_NAME).collect();
     let clean = clean.trim();
-    if clean.is_empty() || clean == "." || clean == ".." { format!("file.{extension}") } else { clean.to_owned() }
+    if clean.is_empty() || clean == "." || clean == ".." {
+        format!("file.{extension}")
+    } else if clean.contains('.') {
+        clean.to_owned()
+    } else {
+        format!("{clean}.{extension}")
+    }
 }
 
 /// The storage folder holding every file of `tenant`'s library.
@@ -240,7 +250,14 @@ impl FileLibrary {
         let kind = sniff(&file.bytes, file.name.as_deref().unwrap_or("")).ok_or_else(|| FileError::NotAllowed {
             message: format!("the file's content is not an allowed kind; send {ALLOWED}"),
         })?;
-        let id = FileId::new();
+        if let Some(id) = file.id {
+            match self.parts.records.get(tenant, id).await {
+                Ok(stored) => return Ok(stored),
+                Err(FileError::NotFound) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        let id = file.id.unwrap_or_default();
         let record = FileRecord {
             id,
             tenant_id: tenant,
@@ -371,6 +388,7 @@ mod tests {
 
     fn upload(bytes: &[u8], name: &str, folder: Option<&str>) -> NewFile {
         NewFile {
+            id: None,
             name: Some(name.into()),
             folder: folder.map(Into::into),
             bytes: bytes.to_vec(),
@@ -391,6 +409,17 @@ mod tests {
         assert_eq!(file.size, PNG.len() as u64);
         assert_eq!(f.storage.get(&file.key).await.unwrap(), PNG);
         assert_eq!(f.library.get(tenant, file.id).await.unwrap(), file);
+    }
+
+    #[tokio::test]
+    async fn an_upload_with_a_fixed_id_is_stored_once() {
+        let f = fixture();
+        let tenant = TenantId::new();
+        let id = FileId::new();
+        let first = f.library.upload(tenant, NewFile { id: Some(id), ..upload(PNG, "a.png", None) }).await.unwrap();
+        let again = f.library.upload(tenant, NewFile { id: Some(id), ..upload(PNG, "b.png", None) }).await.unwrap();
+        assert_eq!((first.id, again), (id, first.clone()), "the re-run finds the first");
+        assert_eq!(f.library.list(tenant, "", PageRequest::default()).await.unwrap().total, 1);
     }
 
     #[tokio::test]

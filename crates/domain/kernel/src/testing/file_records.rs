@@ -30,7 +30,7 @@ impl FileRecords for InMemoryFileRecords {
     async fn list(&self, tenant: TenantId, prefix: &str, page: PageRequest) -> Result<Page<FileRecord>, FileError> {
         let mut mine: Vec<FileRecord> =
             lock(&self.0).iter().filter(|r| r.tenant_id == tenant && r.folder.starts_with(prefix)).cloned().collect();
-        mine.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        mine.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
         Ok(page_of(&mine, page))
     }
 

@@ -542,6 +542,7 @@ impl Inbound {
         let content = text.map_or_else(|| "Voicemail left".to_owned(), |t| format!("Voicemail: {t}"));
         let meta = json!({"callSid": call.sid, "recordingUrl": recording_url, "kind": "voicemail"});
         self.timeline(&session, &content, meta).await;
+        self.keep_recording(&session, call, recording_url, "voicemail").await?;
         let notice = OutboundMessage {
             tenant_id: session.tenant,
             channel: MessageChannel::Staff,
@@ -587,6 +588,7 @@ impl Inbound {
         if self.cache.set_if_absent(&key, b"1", CALL_TTL).await.unwrap_or(true) {
             self.timeline(&session, &content, meta).await;
         }
+        self.keep_recording(&session, call, recording_url, "call").await?;
         if matches!(status, "completed" | "busy" | "failed" | "no-answer" | "canceled") {
             let job = NewJob::new(
                 session.tenant,
@@ -597,6 +599,20 @@ impl Inbound {
             self.jobs.enqueue(job).await.map_err(ReceptionistError::storage)?;
         }
         Ok(Answer::Script(Script::empty()))
+    }
+
+    /// Queues the job that keeps the provider's recording in the file library (once per call and kind).
+    async fn keep_recording(&self, session: &Session, call: &Call<'_>, url: Option<&str>, kind: &str) -> Result<()> {
+        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else { return Ok(()) };
+        let payload = super::recordings::RecordingPayload {
+            lead_id: session.lead,
+            call_sid: call.sid.to_owned(),
+            recording_url: url.to_owned(),
+            kind: kind.to_owned(),
+        };
+        let job = super::recordings::recording_job(session.tenant, &payload).map_err(ReceptionistError::storage)?;
+        self.jobs.enqueue(job).await.map_err(ReceptionistError::storage)?;
+        Ok(())
     }
 
     async fn timeline(&self, session: &Session, content: &str, meta: serde_json::Value) {

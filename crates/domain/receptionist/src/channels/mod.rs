@@ -7,7 +7,8 @@
 //! number or inbound address belongs to ([`routing`]), which callers are
 //! blocked, SMS keywords and opt-outs enforced in the messenger itself
 //! ([`sms`]), what a call answers in plain verbs ([`voice`]), the
-//! post-call summary ([`summary`]) and the port a webhook needs first: a
+//! post-call summary ([`summary`]), recordings kept in the file library
+//! ([`recordings`]) and the port a webhook needs first: a
 //! signature check ([`webhook`]). [`inbound`] is the use case a webhook
 //! calls; [`mailbox`] the same for email; [`widget`] the website chat.
 
@@ -15,6 +16,7 @@ pub mod email;
 pub mod inbound;
 pub mod mailbox;
 pub mod memory;
+pub mod recordings;
 pub mod routing;
 pub mod sms;
 pub mod summary;
