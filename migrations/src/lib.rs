@@ -31,6 +31,7 @@ mod m20261206_000003_webhooks;
 mod m20261206_000004_link_fingerprints;
 mod m20261206_000005_import_cursors;
 mod m20261207_000001_files;
+mod m20261207_000002_integration_appointments;
 
 /// Runs `statements` in order, `{uuid}` replaced by the backend's uuid column type.
 pub(crate) async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_link_fingerprints::Migration),
             Box::new(m20261206_000005_import_cursors::Migration),
             Box::new(m20261207_000001_files::Migration),
+            Box::new(m20261207_000002_integration_appointments::Migration),
         ]
     }
 }

@@ -1,38 +1,21 @@
 //! Google Calendar wiring: the busy times of a sub-account's linked
-//! calendars block its availability ([`GoogleBusy`], the bookings'
-//! `ExternalCalendar`), and the integration check.
-//!
-//! Per sub-account: its active `google_calendar` integration (looked up at
-//! most every 30 s; none → nothing is busy outside Frontdesk), an access
-//! token refreshed a minute before it expires, and each window's busy
-//! intervals kept [`BUSY_TTL`] — so repeated availability reads cost no
-//! call to Google, a booking (a window of its own) reads fresh busy data,
-//! and nothing older than a minute is ever used. A calendar that cannot be
-//! read fails availability rather than offer a slot it may hold.
-//!
-//! Busy times block every resource of the sub-account: the calendars are
-//! the business's. Credentials: an OAuth refresh token, or a service
-//! account's key (an RS256 JWT assertion) the calendars are shared with.
+//! calendars ([`GoogleBusy`], a [`crate::busy::BusySource`]: cached and
+//! merged with the other connected calendars there), booking events written
+//! into the first calendar, and the integration check. Credentials: an
+//! OAuth refresh token, or a service account's key (an RS256 JWT assertion)
+//! the calendars are shared with; a sub-account's access token is reused
+//! until a minute before it expires.
 
-use crate::memo::TtlMap;
 use crate::settings::Settings;
 use async_trait::async_trait;
-use frontdesk_bookings::ports::{Busy, ExternalCalendar};
-use frontdesk_bookings::{BookingsError, ResourceId, TimeSlot};
+use frontdesk_bookings::BookingsError;
 use frontdesk_google_calendar::{AccessToken, GoogleCalendar, GoogleError};
-use frontdesk_integrations::{Credentials, IntegrationKind, Integrations, Secrets};
+use frontdesk_integrations::{Credentials, IntegrationKind, Secrets};
 use frontdesk_kernel::{JsonObject, TenantId};
 use secrecy::SecretString;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
-
-/// How long a window's busy intervals are reused.
-pub const BUSY_TTL: Duration = Duration::from_secs(60);
-/// How long a sub-account's integration (or its absence) is reused.
-const CREDENTIALS_TTL: Duration = Duration::from_secs(30);
-
-type Intervals = Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>;
 
 /// The API client for `settings`' base URLs, if it can be built.
 #[must_use]
@@ -82,41 +65,18 @@ pub async fn check(
     Ok(format!("Google Calendar: {} calendar(s) readable", ids.len()))
 }
 
-/// The bookings' external calendar over the sub-accounts' Google Calendar integrations.
+/// The busy times of a sub-account's linked Google calendars, with an
+/// access token per sub-account refreshed a minute before it expires.
 pub struct GoogleBusy {
-    integrations: Arc<Integrations>,
     google: GoogleCalendar,
-    linked: TtlMap<TenantId, Option<Arc<Credentials>>>,
     tokens: Mutex<HashMap<TenantId, AccessToken>>,
-    /// Busy intervals by (sub-account, window start, window end).
-    windows: TtlMap<(TenantId, i64, i64), Intervals>,
 }
 
 impl GoogleBusy {
-    /// Busy times through `google` for the integrations in `integrations`.
+    /// Busy times through `google`.
     #[must_use]
-    pub fn new(integrations: Arc<Integrations>, google: GoogleCalendar) -> Self {
-        Self {
-            integrations,
-            google,
-            linked: TtlMap::new(CREDENTIALS_TTL),
-            tokens: Mutex::default(),
-            windows: TtlMap::new(BUSY_TTL),
-        }
-    }
-
-    async fn credentials(&self, tenant: TenantId) -> Result<Option<Arc<Credentials>>, BookingsError> {
-        if let Some(credentials) = self.linked.fresh(&tenant) {
-            return Ok(credentials);
-        }
-        let credentials = self
-            .integrations
-            .credentials(tenant, IntegrationKind::GoogleCalendar)
-            .await
-            .map_err(BookingsError::storage)?
-            .map(Arc::new);
-        self.linked.put(tenant, credentials.clone());
-        Ok(credentials)
+    pub fn new(google: GoogleCalendar) -> Self {
+        Self { google, tokens: Mutex::default() }
     }
 
     async fn access(&self, tenant: TenantId, credentials: &Credentials) -> Result<AccessToken, GoogleError> {
@@ -134,38 +94,20 @@ impl GoogleBusy {
 }
 
 #[async_trait]
-impl ExternalCalendar for GoogleBusy {
-    async fn busy(
+impl crate::busy::BusySource for GoogleBusy {
+    fn kind(&self) -> IntegrationKind {
+        IntegrationKind::GoogleCalendar
+    }
+
+    async fn intervals(
         &self,
         tenant: TenantId,
-        resources: &[ResourceId],
-        window: TimeSlot,
-    ) -> frontdesk_bookings::Result<Vec<Busy>> {
-        let Some(credentials) = self.credentials(tenant).await? else { return Ok(Vec::new()) };
-        let key = (tenant, window.start().timestamp_millis(), window.end().timestamp_millis());
-        let intervals = match self.windows.fresh(&key) {
-            Some(intervals) => intervals,
-            None => {
-                let token = self.access(tenant, &credentials).await.map_err(|e| {
-                    tracing::warn!(tenant.id = %tenant, error = %e, "Google Calendar token refused or unavailable");
-                    BookingsError::storage(e)
-                })?;
-                let ids = calendars(&credentials.settings);
-                let intervals = self.google.busy(&token, &ids, window.start(), window.end()).await.map_err(|e| {
-                    tracing::warn!(tenant.id = %tenant, error = %e, "Google Calendar busy times unavailable");
-                    BookingsError::storage(e)
-                })?;
-                self.windows.put_evicting(key, intervals.clone());
-                intervals
-            }
-        };
-        let mut busy = Vec::with_capacity(intervals.len() * resources.len());
-        for (start, end) in intervals {
-            let (start, end) = (start.max(window.start()), end.min(window.end()));
-            let Ok(blocks) = TimeSlot::new(start, end) else { continue };
-            busy.extend(resources.iter().map(|&resource_id| Busy { resource_id, blocks }));
-        }
-        Ok(busy)
+        credentials: &Credentials,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::busy::Intervals, String> {
+        let token = self.access(tenant, credentials).await.map_err(|e| format!("token refused or unavailable: {e}"))?;
+        self.google.busy(&token, &calendars(&credentials.settings), from, to).await.map_err(|e| e.to_string())
     }
 }
 
@@ -249,6 +191,7 @@ impl frontdesk_integrations::calendar_sync::BookedSlots for SqlBookedSlots {
             .unwrap_or_else(|_| "Appointment".into());
         Ok(Some(frontdesk_integrations::calendar_sync::BookedSlot {
             id,
+            lead_id: booking.lead_id,
             confirmed: booking.status == frontdesk_bookings::BookingStatus::Confirmed,
             starts_at: booking.starts_at,
             ends_at: booking.ends_at,

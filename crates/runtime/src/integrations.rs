@@ -383,6 +383,7 @@ pub fn contact_upserts(
         links: std::sync::Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone())),
         crm: std::sync::Arc::new(GhlCrm(contacts)),
         limiter: std::sync::Arc::clone(&stores.rate_limiter),
+        leases: std::sync::Arc::clone(&stores.cache),
         queue: std::sync::Arc::clone(&stores.jobs.queue),
         clock: std::sync::Arc::new(frontdesk_kernel::SystemClock),
     }))
@@ -416,4 +417,114 @@ impl frontdesk_kernel::jobs::JobQueue for NoJobs {
     ) -> Result<frontdesk_kernel::jobs::JobRecord, frontdesk_kernel::jobs::JobError> {
         Err(frontdesk_kernel::jobs::JobError::unavailable(std::io::Error::other("the key rotation queues no jobs")))
     }
+}
+
+/// A GoHighLevel calendar: bookings mirrored as appointments
+/// ([`frontdesk_integrations::appointments::CrmCalendar`]) and its busy
+/// times ([`crate::busy::BusySource`]), for integrations that name a `calendarId`.
+#[derive(Clone, Debug)]
+pub struct GhlCalendar(pub frontdesk_gohighlevel::GhlCalendars);
+
+/// The GoHighLevel calendar client of `settings`' base URL.
+///
+/// # Errors
+/// When the HTTP client cannot be built.
+pub fn ghl_calendars(settings: &Settings) -> Result<GhlCalendar, String> {
+    frontdesk_gohighlevel::GhlCalendars::new(&settings.vendor_urls.gohighlevel, Duration::from_secs(15))
+        .map(GhlCalendar)
+}
+
+fn appointment(slot: &frontdesk_integrations::calendar_sync::BookedSlot) -> frontdesk_gohighlevel::Appointment<'_> {
+    frontdesk_gohighlevel::Appointment { title: &slot.title, starts_at: slot.starts_at, ends_at: slot.ends_at }
+}
+
+#[async_trait]
+impl frontdesk_integrations::appointments::CrmCalendar for GhlCalendar {
+    async fn create(
+        &self,
+        settings: &JsonObject,
+        secrets: &Secrets,
+        contact_id: &str,
+        slot: &frontdesk_integrations::calendar_sync::BookedSlot,
+    ) -> Result<String, frontdesk_integrations::crm::CrmError> {
+        let location = text(settings, "locationId").unwrap_or_default();
+        let calendar = text(settings, "calendarId").unwrap_or_default();
+        let token = secret(secrets, "privateIntegrationToken");
+        self.0.create(&token, location, calendar, contact_id, &appointment(slot)).await
+    }
+
+    async fn update(
+        &self,
+        _: &JsonObject,
+        secrets: &Secrets,
+        id: &str,
+        slot: &frontdesk_integrations::calendar_sync::BookedSlot,
+    ) -> Result<(), frontdesk_integrations::crm::CrmError> {
+        self.0.update(&secret(secrets, "privateIntegrationToken"), id, &appointment(slot)).await
+    }
+
+    async fn cancel(
+        &self,
+        _: &JsonObject,
+        secrets: &Secrets,
+        id: &str,
+    ) -> Result<(), frontdesk_integrations::crm::CrmError> {
+        self.0.cancel(&secret(secrets, "privateIntegrationToken"), id).await
+    }
+}
+
+#[async_trait]
+impl crate::busy::BusySource for GhlCalendar {
+    fn kind(&self) -> IntegrationKind {
+        IntegrationKind::GoHighLevel
+    }
+
+    async fn intervals(
+        &self,
+        _: frontdesk_kernel::TenantId,
+        credentials: &frontdesk_integrations::Credentials,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::busy::Intervals, String> {
+        let Some(calendar) = frontdesk_integrations::appointments::calendar_of(&credentials.settings) else {
+            return Ok(Vec::new()); // contacts only: no calendar linked
+        };
+        let location = text(&credentials.settings, "locationId").unwrap_or_default();
+        let token = secret(&credentials.secrets, "privateIntegrationToken");
+        self.0.busy(&token, location, calendar, from, to).await.map_err(|e| e.to_string())
+    }
+}
+
+/// The `gohighlevel.sync_appointment` handler over `stores`.
+///
+/// # Errors
+/// An unusable key ring or HTTP client.
+pub fn appointment_syncs(
+    settings: &Settings,
+    stores: &crate::Stores,
+) -> Result<frontdesk_integrations::appointments::SyncAppointments, crate::services::ServicesError> {
+    use std::sync::Arc;
+    let unusable = |e: String| {
+        crate::services::ServicesError::Integrations(frontdesk_integrations::IntegrationsError::storage(
+            std::io::Error::other(e),
+        ))
+    };
+    let contacts = frontdesk_gohighlevel::GhlContacts::new(&settings.vendor_urls.gohighlevel, Duration::from_secs(15))
+        .map_err(unusable)?;
+    let repo = Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone()));
+    Ok(frontdesk_integrations::appointments::SyncAppointments::new(
+        frontdesk_integrations::appointments::AppointmentParts {
+            integrations: Arc::new(integrations(settings, &stores.sql)?),
+            bookings: Arc::new(crate::google::SqlBookedSlots(stores.clone())),
+            leads: Arc::new(frontdesk_sea_orm::SeaOrmLeadRepository::new(stores.sql.clone())),
+            contacts: repo.clone(),
+            appointments: repo,
+            crm: Arc::new(GhlCrm(contacts)),
+            calendar: Arc::new(ghl_calendars(settings).map_err(unusable)?),
+            limiter: Arc::clone(&stores.rate_limiter),
+            leases: Arc::clone(&stores.cache),
+            queue: Arc::clone(&stores.jobs.queue),
+            clock: Arc::new(frontdesk_kernel::SystemClock),
+        },
+    ))
 }

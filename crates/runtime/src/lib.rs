@@ -5,6 +5,7 @@
 //! drift. It contains no business rules and no HTTP: it only turns
 //! configuration into connected adapters behind domain ports.
 
+pub mod busy;
 pub mod google;
 pub mod health;
 pub mod integrations;

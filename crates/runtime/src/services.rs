@@ -302,12 +302,21 @@ fn voice_settings(settings: &Settings) -> frontdesk_receptionist::channels::inbo
     }
 }
 
-/// Busy times outside Frontdesk: a sub-account's Google Calendar integration.
+/// Busy times outside Frontdesk: a sub-account's Google Calendar and GoHighLevel calendar integrations.
 fn external_calendar(settings: &Settings, stores: &Stores) -> Arc<dyn frontdesk_bookings::ports::ExternalCalendar> {
-    match (crate::integrations::integrations(settings, &stores.sql), crate::google::client(settings)) {
-        (Ok(integrations), Some(google)) => Arc::new(crate::google::GoogleBusy::new(Arc::new(integrations), google)),
-        _ => Arc::new(NoExternalCalendar),
+    use crate::busy::{AllCalendars, ExternalBusy};
+    let Ok(integrations) = crate::integrations::integrations(settings, &stores.sql).map(Arc::new) else {
+        return Arc::new(NoExternalCalendar);
+    };
+    let mut calendars: Vec<Arc<dyn frontdesk_bookings::ports::ExternalCalendar>> = Vec::new();
+    if let Some(google) = crate::google::client(settings) {
+        calendars.push(Arc::new(ExternalBusy::new(Arc::clone(&integrations), crate::google::GoogleBusy::new(google))));
     }
+    match crate::integrations::ghl_calendars(settings) {
+        Ok(ghl) => calendars.push(Arc::new(ExternalBusy::new(integrations, ghl))),
+        Err(error) => tracing::error!(%error, "GoHighLevel busy times not wired"),
+    }
+    Arc::new(AllCalendars(calendars))
 }
 
 /// The scheduling use cases: SeaORM repositories, busy times from a
@@ -582,6 +591,10 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
         Ok(imports) => handlers = handlers.with(Arc::new(imports)),
         Err(error) => tracing::error!(%error, "GoHighLevel contact imports not wired; they wait in the queue"),
     }
+    match crate::integrations::appointment_syncs(settings, stores) {
+        Ok(appointments) => handlers = handlers.with(Arc::new(appointments)),
+        Err(error) => tracing::error!(%error, "GoHighLevel appointments not wired; they wait in the queue"),
+    }
     match recordings(settings, stores, &leads) {
         Ok(recordings) => handlers = handlers.with(Arc::new(recordings)),
         Err(error) => tracing::error!(%error, "call recordings not wired; they wait in the queue"),
@@ -622,6 +635,10 @@ pub fn job_handlers(settings: &Settings, stores: &Stores) -> crate::jobs::Handle
                 Arc::clone(&stores.jobs.queue),
             )),
             Arc::new(frontdesk_integrations::calendar_sync::BookingCalendarFanout::new(
+                Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone())),
+                Arc::clone(&stores.jobs.queue),
+            )),
+            Arc::new(frontdesk_integrations::appointments::BookingAppointmentFanout::new(
                 Arc::new(frontdesk_sea_orm::SeaOrmIntegrations::new(stores.sql.clone())),
                 Arc::clone(&stores.jobs.queue),
             )),

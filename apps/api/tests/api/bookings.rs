@@ -624,7 +624,139 @@ async fn google_busy_times_remove_slots(profile: Profile) {
     wait_for(format!("DELETE /calendars/primary/events/{event}")).await;
 }
 
+/// Plays GoHighLevel's contacts and calendars services: answers by path
+/// with bodies of the documented shapes, keeps every request's first line and body.
+async fn ghl_server(events: Value) -> (String, Arc<std::sync::Mutex<Vec<(String, Value)>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = vec![0u8; 16384];
+            let n = socket.read(&mut buffer).await.unwrap_or(0);
+            let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
+            let line = text.lines().next().unwrap_or_default().to_owned();
+            let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
+            keep.lock().unwrap().push((line.clone(), serde_json::from_str(body).unwrap_or(Value::Null)));
+            let path = line.split_whitespace().nth(1).unwrap_or_default();
+            let reply = if path.starts_with("/calendars/events/appointments") {
+                json!({"id": "apt_1", "calendarId": "cal1", "locationId": "loc1", "contactId": "ct_1"})
+            } else if path.starts_with("/calendars/events?") {
+                events.clone()
+            } else if path.starts_with("/calendars/blocked-slots") {
+                json!({"events": []})
+            } else if path.starts_with("/contacts/upsert") {
+                json!({"new": true, "contact": {"id": "ct_1"}})
+            } else {
+                json!({"contacts": [], "total": 0})
+            }
+            .to_string();
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    (url, seen)
+}
+
+/// A sub-account's GoHighLevel calendar: its appointment 15:00–16:00 the
+/// day after tomorrow removes those slots (a cancelled one at 12:00 does
+/// not); a booking becomes an appointment for the lead's contact (upserted
+/// first), a reschedule moves that same appointment and a cancellation
+/// marks it cancelled — never a second one.
+async fn gohighlevel_calendars_block_slots_and_mirror_bookings(profile: Profile) {
+    let event = |id: &str, hour: u32, status: &str| {
+        json!({"id": id, "title": "Their appointment", "calendarId": "cal1", "locationId": "loc1", "contactId": "x",
+            "groupId": "g", "appointmentStatus": status, "assignedUserId": "u", "users": [],
+            "startTime": at(tomorrow_at(hour)), "endTime": at(tomorrow_at(hour + 1)),
+            "dateAdded": "2026-01-01T00:00:00Z", "dateUpdated": "2026-01-01T00:00:00Z"})
+    };
+    let events = json!({"events": [event("theirs", 15, "confirmed"), event("gone", 12, "cancelled")]});
+    let (ghl, seen) = ghl_server(events).await;
+    let app = TestApp::builder(profile).env("GOHIGHLEVEL_API_BASE_URL", &ghl).spawn().await;
+    let owner = Owner::create(&app, "ghl-calendar.test").await;
+    let token = owner.token.as_str();
+    open_all_day(&app, &owner).await;
+    let lead_id = lead(&app, token, "+14155550178").await;
+    let settings = json!({"locationId": "loc1", "privateIntegrationToken": "pit-0123456789", "calendarId": "cal1"});
+    let body = json!({"kind": "gohighlevel", "name": "CRM", "settings": settings});
+    let created = app.expect(token, Method::POST, "/api/v1/integrations", Some(body), 201).await;
+    let path = format!("/api/v1/integrations/{}/test", created["id"].as_str().unwrap());
+    let tested = app.expect(token, Method::POST, &path, None, 200).await;
+    assert_eq!(tested["integration"]["status"], "active", "{tested}");
+
+    let day = tomorrow_at(0).date_naive();
+    let starts = |found: &Value| -> Vec<String> {
+        found["slots"].as_array().unwrap().iter().map(|s| s["startsAt"].as_str().unwrap().to_owned()).collect()
+    };
+    let mut after = Vec::new();
+    for _ in 0..80 {
+        let found =
+            app.expect(token, Method::GET, &format!("/api/v1/availability?from={day}&to={day}"), None, 200).await;
+        after = starts(&found);
+        if !after.contains(&at(tomorrow_at(15))) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(!after.contains(&at(tomorrow_at(15))), "busy in GoHighLevel: {after:?}");
+    assert!(after.contains(&at(tomorrow_at(12))), "a cancelled appointment blocks nothing: {after:?}");
+    let taken = json!({"leadId": lead_id, "startsAt": at(tomorrow_at(15))});
+    app.expect(token, Method::POST, "/api/v1/bookings", Some(taken), 409).await;
+    let query = &seen.lock().unwrap().iter().find(|(l, _)| l.starts_with("GET /calendars/events?")).unwrap().0.clone();
+    assert!(query.contains("locationId=loc1") && query.contains("calendarId=cal1"), "{query}");
+
+    let wait_for = |line: &'static str, count: usize| {
+        let seen = Arc::clone(&seen);
+        async move {
+            for _ in 0..200 {
+                let found: Vec<Value> =
+                    seen.lock().unwrap().iter().filter(|(l, _)| l.starts_with(line)).map(|(_, b)| b.clone()).collect();
+                if found.len() >= count {
+                    return found;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("GoHighLevel never got {count} × {line}: {:?}", seen.lock().unwrap());
+        }
+    };
+    let booked = app
+        .expect(
+            token,
+            Method::POST,
+            "/api/v1/bookings",
+            Some(json!({"leadId": lead_id, "startsAt": at(tomorrow_at(11))})),
+            201,
+        )
+        .await;
+    let created = wait_for("POST /calendars/events/appointments", 1).await;
+    assert_eq!(
+        (created[0]["contactId"].as_str(), created[0]["calendarId"].as_str(), created[0]["locationId"].as_str()),
+        (Some("ct_1"), Some("cal1"), Some("loc1")),
+        "{created:?}"
+    );
+    assert_eq!(created[0]["toNotify"], false);
+    let start = chrono::DateTime::parse_from_rfc3339(created[0]["startTime"].as_str().unwrap()).unwrap();
+    assert_eq!(start, tomorrow_at(11));
+    let path = format!("/api/v1/bookings/{}", booked["id"].as_str().unwrap());
+    app.expect(token, Method::PATCH, &path, Some(json!({"startsAt": at(tomorrow_at(13))})), 200).await;
+    let moved = wait_for("PUT /calendars/events/appointments/apt_1", 1).await;
+    let start = chrono::DateTime::parse_from_rfc3339(moved[0]["startTime"].as_str().unwrap()).unwrap();
+    assert_eq!(start, tomorrow_at(13));
+    app.expect(token, Method::POST, &format!("{path}/cancel"), Some(json!({"reason": "changed plans"})), 200).await;
+    let edits = wait_for("PUT /calendars/events/appointments/apt_1", 2).await;
+    assert_eq!(edits[1]["appointmentStatus"], "cancelled", "{edits:?}");
+    let creates =
+        seen.lock().unwrap().iter().filter(|(l, _)| l.starts_with("POST /calendars/events/appointments")).count();
+    assert_eq!(creates, 1, "one appointment, moved and cancelled");
+}
+
 crate::per_profile!(
+    gohighlevel_calendars_block_slots_and_mirror_bookings,
     google_busy_times_remove_slots,
     messages_reach_the_outbox,
     tenants_word_their_own_messages,

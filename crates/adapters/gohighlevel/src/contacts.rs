@@ -11,10 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// No answer (the URL, which may carry a query, is left out).
-fn unreachable(e: reqwest::Error) -> CrmError {
-    CrmError::Unavailable(if e.is_timeout() { "no answer in time".into() } else { e.without_url().to_string() })
-}
+use crate::unreachable;
 
 /// The contacts API of one base URL.
 #[derive(Clone, Debug)]
@@ -92,7 +89,7 @@ impl GhlContacts {
             .send()
             .await
             .map_err(unreachable)?;
-        let answer = Self::answer(response).await?;
+        let answer = crate::answer(response).await?;
         let contacts: Vec<Value> = answer["contacts"].as_array().cloned().unwrap_or_default();
         let next = match contacts.last() {
             Some(last) if contacts.len() >= LIMIT => {
@@ -106,28 +103,6 @@ impl GhlContacts {
             _ => None,
         };
         Ok(ContactPage { contacts, next })
-    }
-
-    async fn answer(response: reqwest::Response) -> Result<Value, CrmError> {
-        let status = response.status();
-        if status.as_u16() == 429 {
-            let after = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            return Err(CrmError::RateLimited(after));
-        }
-        let text = response.text().await.unwrap_or_default();
-        let excerpt: String = text.chars().take(200).collect();
-        if status.is_server_error() {
-            return Err(CrmError::Unavailable(format!("{status}: {excerpt}")));
-        }
-        if !status.is_success() {
-            return Err(CrmError::Refused(format!("{} {excerpt}", status.as_u16())));
-        }
-        serde_json::from_str(&text).map_err(|_| CrmError::Unavailable(format!("not JSON: {excerpt}")))
     }
 
     async fn send(
@@ -144,7 +119,7 @@ impl GhlContacts {
             .send()
             .await
             .map_err(unreachable)?;
-        let answer = Self::answer(response).await?;
+        let answer = crate::answer(response).await?;
         let excerpt: String = answer.to_string().chars().take(200).collect();
         answer["contact"]["id"]
             .as_str()

@@ -145,3 +145,46 @@ async fn a_429_carries_its_retry_after_and_other_failures_say_whether_a_retry_ca
     let gone = frontdesk_gohighlevel::GhlContacts::new("http://127.0.0.1:9", Duration::from_secs(5)).unwrap();
     assert!(matches!(gone.upsert(&token, "loc", None, &contact()).await, Err(CrmError::Unavailable(_))));
 }
+
+const CALENDARS_SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/apps/calendars.json");
+
+/// Appointments and busy reads, validated by the calendars description in
+/// Prism (its `Version: 2021-04-15`, bearer token, query and body schemas);
+/// the control shows the description refuses the contacts service's version.
+#[tokio::test]
+async fn appointments_and_busy_reads_are_requests_the_calendars_description_accepts() {
+    let Some(prism) = frontdesk_test_support::Prism::serve(CALENDARS_SPEC) else { return };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let token = secrecy::SecretString::from("pit-0123456789abcdef".to_owned());
+    let calendars = frontdesk_gohighlevel::GhlCalendars::new(&prism.url, Duration::from_secs(10)).unwrap();
+    let start = chrono::Utc::now() + chrono::Duration::days(1);
+    let appointment = frontdesk_gohighlevel::Appointment {
+        title: "Ana — Visit",
+        starts_at: start,
+        ends_at: start + chrono::Duration::minutes(30),
+    };
+    let created = calendars
+        .create(&token, "ve9EPM428h8vShlRW1KT", "BqTwX8QFwXzpegMve9EQ", "9NkT25Vor1v4aQatFsv2", &appointment)
+        .await;
+    assert!(created.as_ref().is_ok_and(|id| !id.is_empty()), "{created:?}");
+    let id = created.unwrap();
+    let moved = calendars.update(&token, &id, &appointment).await;
+    assert!(moved.is_ok(), "{moved:?}");
+    let cancelled = calendars.cancel(&token, &id).await;
+    assert!(cancelled.is_ok(), "{cancelled:?}");
+    let busy = calendars
+        .busy(&token, "ve9EPM428h8vShlRW1KT", "BqTwX8QFwXzpegMve9EQ", start, start + chrono::Duration::days(7))
+        .await;
+    assert!(busy.is_ok(), "{busy:?}");
+
+    let http = reqwest::Client::new();
+    let wrong = http
+        .post(format!("{}/calendars/events/appointments", prism.url))
+        .bearer_auth("pit-0123456789abcdef")
+        .header("Version", frontdesk_gohighlevel::CONTACTS_VERSION)
+        .json(&serde_json::json!({"calendarId": "c", "locationId": "l", "contactId": "x", "startTime": "2026-01-01T10:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(wrong.status().is_client_error(), "the contacts Version is refused here: {}", wrong.status());
+}

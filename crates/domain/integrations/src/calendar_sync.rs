@@ -26,6 +26,8 @@ use std::sync::Arc;
 pub struct BookedSlot {
     /// The booking's id (the event id derives from it).
     pub id: uuid::Uuid,
+    /// Whose booking it is.
+    pub lead_id: frontdesk_kernel::LeadId,
     /// Whether it holds its slot (confirmed).
     pub confirmed: bool,
     /// Start.

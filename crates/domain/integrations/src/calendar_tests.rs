@@ -86,8 +86,14 @@ async fn a_booking_is_one_event_written_again_on_retry_and_removed_when_cancelle
 
     let booking = uuid::Uuid::now_v7();
     let now = Utc::now();
-    *slots.0.lock().unwrap() =
-        Some(BookedSlot { id: booking, confirmed: true, starts_at: now, ends_at: now, title: "Ana — Visit".into() });
+    *slots.0.lock().unwrap() = Some(BookedSlot {
+        id: booking,
+        lead_id: frontdesk_kernel::LeadId::new(),
+        confirmed: true,
+        starts_at: now,
+        ends_at: now,
+        title: "Ana — Visit".into(),
+    });
     let event = DomainEvent::new(tenant, "booking.created", json!({"booking": {"id": booking.to_string()}}), now);
     fanout.on(&event).await.unwrap();
     fanout.on(&event).await.unwrap(); // the publish job ran twice: one sync job

@@ -37,7 +37,7 @@ pub const MAX_DEFERRALS: u32 = 50;
 
 /// One request of the integration's location against its shared budget
 /// ([`LOCATION_BUDGET`] per [`LOCATION_WINDOW`], across every worker).
-async fn spend_location_budget(
+pub(crate) async fn spend_location_budget(
     limiter: &dyn RateLimiter,
     credentials: &crate::Credentials,
 ) -> Result<frontdesk_kernel::RateDecision, JobFailure> {
@@ -46,6 +46,25 @@ async fn spend_location_budget(
         .hit(&format!("gohighlevel:{location}"), LOCATION_BUDGET, LOCATION_WINDOW)
         .await
         .map_err(|e| JobFailure::retry(e.to_string()))
+}
+
+/// Queues `next` (a job of kind `K`, keyed `key`) again at `after` from now;
+/// returns when it is due. How a job waits for a rate budget, a 429 or a lease.
+///
+/// # Errors
+/// A retryable failure when the queue refuses.
+pub(crate) async fn requeue<K: JobKind>(
+    queue: &dyn JobQueue,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    next: &K::Payload,
+    key: String,
+    after: Duration,
+) -> Result<chrono::DateTime<chrono::Utc>, JobFailure> {
+    let at = clock.now() + chrono::Duration::from_std(after).unwrap_or_default();
+    let job = K::new_job(tenant, next).map_err(|e| JobFailure::permanent(e.to_string()))?.with_idempotency_key(key);
+    queue.enqueue_at(job, at).await.map_err(|e| JobFailure::retry(e.to_string()))?;
+    Ok(at)
 }
 
 /// A lead as a CRM contact.
@@ -212,6 +231,7 @@ pub struct UpsertContacts {
     links: Arc<dyn ExternalLinks>,
     crm: Arc<dyn CrmContacts>,
     limiter: Arc<dyn RateLimiter>,
+    leases: Arc<dyn frontdesk_kernel::Cache>,
     queue: Arc<dyn JobQueue>,
     clock: Arc<dyn Clock>,
 }
@@ -228,6 +248,8 @@ pub struct UpsertParts {
     pub crm: Arc<dyn CrmContacts>,
     /// The shared rate budget.
     pub limiter: Arc<dyn RateLimiter>,
+    /// One push per lead at a time ([`crate::lease`]).
+    pub leases: Arc<dyn frontdesk_kernel::Cache>,
     /// For deferrals.
     pub queue: Arc<dyn JobQueue>,
     /// Now.
@@ -238,8 +260,8 @@ impl UpsertContacts {
     /// The handler.
     #[must_use]
     pub fn new(parts: UpsertParts) -> Self {
-        let UpsertParts { integrations, leads, links, crm, limiter, queue, clock } = parts;
-        Self { integrations, leads, links, crm, limiter, queue, clock }
+        let UpsertParts { integrations, leads, links, crm, limiter, leases, queue, clock } = parts;
+        Self { integrations, leads, links, crm, limiter, leases, queue, clock }
     }
 
     /// Queues the job again at `after` from now (a new deferral), or fails it past [`MAX_DEFERRALS`].
@@ -254,11 +276,7 @@ impl UpsertContacts {
             return Err(JobFailure::permanent(format!("{why}, {MAX_DEFERRALS} times; giving up")));
         }
         let next = UpsertContact { deferrals: payload.deferrals + 1, ..payload.clone() };
-        let at = self.clock.now() + chrono::Duration::from_std(after).unwrap_or_default();
-        let job = UpsertContactJob::new_job(tenant, &next)
-            .map_err(|e| JobFailure::permanent(e.to_string()))?
-            .with_idempotency_key(key(&next));
-        self.queue.enqueue_at(job, at).await.map_err(|e| JobFailure::retry(e.to_string()))?;
+        let at = requeue::<UpsertContactJob>(&*self.queue, &*self.clock, tenant, &next, key(&next), after).await?;
         tracing::info!(tenant.id = %tenant, lead.id = %payload.lead_id, deferrals = next.deferrals, "{why}: contact upsert deferred");
         Ok(serde_json::json!({ "deferred": why, "until": at }))
     }
@@ -282,6 +300,26 @@ impl JobHandler for UpsertContacts {
         else {
             return Ok(serde_json::json!({ "skipped": "the GoHighLevel integration is no longer active" }));
         };
+        let lease = format!("integrations:ghl-contact:{}:{}", payload.integration_id, payload.lead_id);
+        if !crate::lease::take(&*self.leases, &lease, &job.id.to_string()).await {
+            let why = "another push of this lead is running";
+            return self.defer(tenant, &payload, crate::lease::LEASE_WAIT, why).await;
+        }
+        let outcome = self.push(tenant, &payload, &credentials).await;
+        crate::lease::release(&*self.leases, &lease).await;
+        outcome
+    }
+}
+
+impl UpsertContacts {
+    /// Pushes the lead as it is now, unless GoHighLevel already has it so.
+    async fn push(
+        &self,
+        tenant: TenantId,
+        payload: &UpsertContact,
+        credentials: &crate::Credentials,
+    ) -> Result<serde_json::Value, JobFailure> {
+        let retry = |e: IntegrationsError| JobFailure::retry(e.to_string());
         let lead = match self.leads.get(tenant, payload.lead_id).await {
             Ok(lead) => lead,
             Err(LeadsError::NotFound { .. }) => return Ok(serde_json::json!({ "skipped": "the lead was deleted" })),
@@ -292,9 +330,9 @@ impl JobHandler for UpsertContacts {
         if synced.as_ref().and_then(|s| s.fingerprint.as_deref()) == Some(print.as_str()) {
             return Ok(serde_json::json!({ "skipped": "GoHighLevel has this lead as it is" }));
         }
-        let budget = spend_location_budget(&*self.limiter, &credentials).await?;
+        let budget = spend_location_budget(&*self.limiter, credentials).await?;
         if !budget.allowed {
-            return self.defer(tenant, &payload, budget.reset_after, "the location's rate budget is spent").await;
+            return self.defer(tenant, payload, budget.reset_after, "the location's rate budget is spent").await;
         }
         let existing = synced.as_ref().map(|s| s.external_id.as_str());
         match self.crm.upsert(&credentials.settings, &credentials.secrets, existing, &CrmContact::of(&lead)).await {
@@ -307,7 +345,7 @@ impl JobHandler for UpsertContacts {
                 Ok(serde_json::json!({ "contactId": contact, "updated": existing.is_some() }))
             }
             Err(CrmError::RateLimited(after)) => {
-                self.defer(tenant, &payload, after.unwrap_or(LOCATION_WINDOW), "GoHighLevel answered 429").await
+                self.defer(tenant, payload, after.unwrap_or(LOCATION_WINDOW), "GoHighLevel answered 429").await
             }
             Err(CrmError::Refused(why)) => {
                 Err(JobFailure::permanent(format!("GoHighLevel refused the contact: {why}")))

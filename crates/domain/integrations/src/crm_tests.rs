@@ -81,6 +81,7 @@ struct World {
     crm: Arc<ScriptedCrm>,
     budget: Arc<Budget>,
     queue: Arc<InMemoryJobQueue>,
+    leases: Arc<frontdesk_kernel::testing::MapCache>,
     fanout: LeadContactFanout,
     handler: UpsertContacts,
     tenant: TenantId,
@@ -114,17 +115,19 @@ async fn world() -> World {
     let crm = Arc::new(ScriptedCrm::default());
     let budget = Arc::new(Budget::default());
     let queue = Arc::new(InMemoryJobQueue::default());
+    let leases = Arc::new(frontdesk_kernel::testing::MapCache::default());
     let handler = UpsertContacts::new(UpsertParts {
         integrations: integrations.clone(),
         leads: leads.clone(),
         links: links.clone(),
         crm: crm.clone(),
         limiter: budget.clone(),
+        leases: leases.clone(),
         queue: queue.clone(),
         clock: Arc::new(SystemClock),
     });
     let fanout = LeadContactFanout::new(repo, queue.clone());
-    World { integrations, leads, links, crm, budget, queue, fanout, handler, tenant, integration: created.id }
+    World { integrations, leads, links, crm, budget, queue, leases, fanout, handler, tenant, integration: created.id }
 }
 
 impl World {
@@ -330,4 +333,22 @@ impl crate::WebhookSignatures for NeverSigned {
     fn verify(&self, _: &[u8], _: Option<&str>) -> bool {
         false
     }
+}
+
+#[tokio::test]
+async fn one_push_per_lead_at_a_time_the_second_waits_its_turn() {
+    use frontdesk_kernel::Cache;
+    let w = world().await;
+    let lead = w.lead("cy@crm.test").await;
+    w.announce(&lead, "lead.created").await;
+    let job = w.queue.all()[0].job.clone();
+    let lease = format!("integrations:ghl-contact:{}:{}", w.integration, lead.id);
+    w.leases.set(&lease, b"another job", Duration::from_secs(30)).await.unwrap();
+    let waited = w.handler.run(&job, &Quiet).await.unwrap();
+    assert_eq!(waited["deferred"], "another push of this lead is running");
+    assert!(w.crm.calls.lock().unwrap().is_empty(), "nothing sent while another push holds the lead");
+    w.leases.delete(&lease).await.unwrap();
+    w.handler.run(&job, &Quiet).await.unwrap();
+    assert_eq!(w.crm.calls.lock().unwrap().len(), 1);
+    assert!(w.leases.get(&lease).await.unwrap().is_none(), "released after the push");
 }

@@ -10,10 +10,12 @@
 //! them, and the [`ConnectionCheck`] that tries them against the vendor.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod appointments;
 pub mod calendar_sync;
 pub mod crm;
 pub mod error;
 pub mod integration;
+pub mod lease;
 pub mod outbound;
 pub mod ports;
 pub mod secret;
@@ -50,6 +52,9 @@ mod crm_tests;
 mod calendar_tests;
 
 #[cfg(all(test, feature = "testing"))]
+mod appointments_tests;
+
+#[cfg(all(test, feature = "testing"))]
 mod contract_tests {
     //! The contract suites run against the in-memory fakes.
     use crate::testing::{InMemoryIntegrations, TestCipher, contract};
@@ -58,6 +63,13 @@ mod contract_tests {
     async fn in_memory_integrations_meet_the_contract() {
         let tenants = [frontdesk_kernel::TenantId::new(), frontdesk_kernel::TenantId::new()];
         contract::integrations(&InMemoryIntegrations::default(), tenants).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_appointment_links_meet_the_contract() {
+        let ids = [crate::IntegrationId::new(), crate::IntegrationId::new()];
+        let links = crate::testing::InMemoryAppointmentLinks::default();
+        contract::appointment_links(&links, frontdesk_kernel::TenantId::new(), ids).await;
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ mod memory;
 mod webhooks;
 
 pub use memory::{
-    InMemoryCursors, InMemoryEventLog, InMemoryIntegrations, InMemoryLinks, InMemoryTemplates, ScriptedChecks,
-    TestCipher,
+    InMemoryAppointmentLinks, InMemoryCursors, InMemoryEventLog, InMemoryIntegrations, InMemoryLinks,
+    InMemoryTemplates, ScriptedChecks, TestCipher,
 };
 pub use webhooks::{InMemorySubscriptions, RecordedAlerts, ScriptedTransport, SentDelivery};

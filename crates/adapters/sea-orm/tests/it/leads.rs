@@ -328,6 +328,7 @@ async fn integration_contracts(fixture: Fixture) {
         frontdesk_integrations::IntegrationRepository::list(&repo, a.id, frontdesk_kernel::PageRequest::default());
     let own: Vec<_> = own.await.unwrap().data.iter().map(|i| i.id).collect();
     frontdesk_integrations::testing::contract::inbound(&repo, &repo, a.id, [own[0], own[1]]).await;
+    frontdesk_integrations::testing::contract::appointment_links(&repo, a.id, [own[0], own[1]]).await;
 
     let templates = repo.templates().await.unwrap();
     let kinds: Vec<_> = templates.iter().map(|t| t.kind).collect();

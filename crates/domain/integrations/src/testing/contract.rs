@@ -187,6 +187,25 @@ pub async fn inbound(
     assert_eq!(links.lead_for(a, "ct_2").await.expect("linked by the sync"), Some(first));
 }
 
+/// A booking's appointment is found per integration; a newer link replaces the older one.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn appointment_links(
+    links: &dyn crate::appointments::AppointmentLinks,
+    tenant: TenantId,
+    [a, b]: [IntegrationId; 2],
+) {
+    let booking = uuid::Uuid::now_v7();
+    assert_eq!(links.appointment_of(a, booking).await.expect("none"), None);
+    links.link_appointment(tenant, a, booking, "apt_1").await.expect("link");
+    assert_eq!(links.appointment_of(a, booking).await.expect("linked").as_deref(), Some("apt_1"));
+    assert_eq!(links.appointment_of(b, booking).await.expect("per integration"), None);
+    assert_eq!(links.appointment_of(a, uuid::Uuid::now_v7()).await.expect("per booking"), None);
+    links.link_appointment(tenant, a, booking, "apt_2").await.expect("relink");
+    assert_eq!(links.appointment_of(a, booking).await.expect("relinked").as_deref(), Some("apt_2"));
+}
+
 fn subscription(tenant: TenantId, events: &[&str], at: DateTime<Utc>) -> crate::outbound::Subscription {
     crate::outbound::Subscription {
         id: crate::outbound::SubscriptionId::new(),

@@ -311,3 +311,25 @@ impl crate::crm::ImportCursors for InMemoryCursors {
         Ok(())
     }
 }
+
+/// Booking ↔ appointment links in a map.
+#[derive(Debug, Default)]
+pub struct InMemoryAppointmentLinks(Mutex<std::collections::HashMap<(IntegrationId, uuid::Uuid), String>>);
+
+#[async_trait]
+impl crate::appointments::AppointmentLinks for InMemoryAppointmentLinks {
+    async fn appointment_of(&self, integration: IntegrationId, booking: uuid::Uuid) -> Result<Option<String>> {
+        Ok(lock(&self.0).get(&(integration, booking)).cloned())
+    }
+
+    async fn link_appointment(
+        &self,
+        _: TenantId,
+        integration: IntegrationId,
+        booking: uuid::Uuid,
+        external_id: &str,
+    ) -> Result<()> {
+        lock(&self.0).insert((integration, booking), external_id.to_owned());
+        Ok(())
+    }
+}

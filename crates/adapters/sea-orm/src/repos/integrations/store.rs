@@ -353,3 +353,34 @@ impl frontdesk_integrations::crm::ImportCursors for SeaOrmIntegrations {
         self.execute(sql, values).await.map(|_| ())
     }
 }
+
+#[async_trait]
+impl frontdesk_integrations::appointments::AppointmentLinks for SeaOrmIntegrations {
+    async fn appointment_of(&self, integration: IntegrationId, booking: uuid::Uuid) -> Result<Option<String>> {
+        let sql = "SELECT external_id FROM integration_appointments WHERE integration_id = $1 AND booking_id = $2";
+        let rows = self.all(sql, vec![integration.as_uuid().into(), booking.into()]).await?;
+        rows.first().map(|row| row.try_get("", "external_id").map_err(corrupt)).transpose()
+    }
+
+    async fn link_appointment(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        booking: uuid::Uuid,
+        external_id: &str,
+    ) -> Result<()> {
+        let sql =
+            "INSERT INTO integration_appointments (integration_id, booking_id, tenant_id, external_id, updated_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (integration_id, booking_id) DO UPDATE SET external_id = excluded.external_id,
+             updated_at = excluded.updated_at";
+        let values = vec![
+            integration.as_uuid().into(),
+            booking.into(),
+            tenant.as_uuid().into(),
+            external_id.to_owned().into(),
+            millis(Utc::now()),
+        ];
+        self.execute(sql, values).await.map(|_| ())
+    }
+}
