@@ -197,6 +197,7 @@ fn desk(
     let clock = desk.clock();
     desk.with_tools(frontdesk_receptionist::lead_tools::lead_tools(leads, clock))
         .with_events(Arc::new(OutboxEvents::new(Arc::new(SeaOrmEventOutbox::new(stores.sql.clone())))))
+        .with_interest(Arc::new(crate::webhooks::SubscribedKinds::new(stores)))
         .with_tenant_models(tenant_models(settings, stores))
         .with_flags(Arc::new(frontdesk_receptionist::lead_tools::ServiceFlags(Arc::clone(leads))))
         .with_shared_cache(Arc::clone(&stores.cache))

@@ -186,3 +186,48 @@ pub async fn relay_outbox(stores: Stores, every: Duration, mut shutdown: watch::
         }
     }
 }
+
+/// How long "does this tenant subscribe to this kind" is reused per process.
+pub const INTEREST_TTL: Duration = Duration::from_secs(30);
+
+/// [`frontdesk_kernel::events::EventInterest`] from the active webhook
+/// subscriptions, remembered [`INTEREST_TTL`] per (tenant, kind): a turn of
+/// a tenant without a `conversation.message` subscriber costs no query and
+/// writes no event; a new subscription receives them within that time.
+/// When the subscriptions cannot be read, the event is published (better a
+/// needless outbox row than a lost event).
+pub struct SubscribedKinds {
+    subscriptions: Arc<dyn frontdesk_integrations::outbound::SubscriptionRepository>,
+    memo: crate::memo::TtlMap<(frontdesk_kernel::TenantId, String), bool>,
+}
+
+impl SubscribedKinds {
+    /// Over `stores`' subscriptions.
+    #[must_use]
+    pub fn new(stores: &Stores) -> Self {
+        Self {
+            subscriptions: Arc::new(SeaOrmSubscriptions::new(stores.sql.clone())),
+            memo: crate::memo::TtlMap::new(INTEREST_TTL),
+        }
+    }
+}
+
+#[async_trait]
+impl frontdesk_kernel::events::EventInterest for SubscribedKinds {
+    async fn wants(&self, tenant: frontdesk_kernel::TenantId, kind: &str) -> bool {
+        let key = (tenant, kind.to_owned());
+        if let Some(wanted) = self.memo.fresh(&key) {
+            return wanted;
+        }
+        match self.subscriptions.wanting(tenant, kind).await {
+            Ok(found) => {
+                self.memo.put_evicting(key, !found.is_empty());
+                !found.is_empty()
+            }
+            Err(error) => {
+                tracing::warn!(tenant.id = %tenant, %kind, %error, "subscriptions unreadable; publishing the event anyway");
+                true
+            }
+        }
+    }
+}

@@ -68,7 +68,7 @@ impl WebhookBody {
 pub struct CreateWebhookBody {
     /// `https://` (plain `http://` outside production); must not resolve to a private address.
     url: String,
-    /// Event types: `lead.created`, `lead.updated`, `lead.status_changed`, `booking.created`,
+    /// Event types: `lead.created`, `lead.updated`, `lead.status_changed`, `lead.deleted`, `lead.restored`, `booking.created`,
     /// `booking.rescheduled`, `booking.cancelled`, `conversation.message`, `handoff.requested`, `call.completed`.
     events: Vec<String>,
     /// At most 200 characters.

@@ -247,7 +247,68 @@ async fn a_booking_announces_itself_and_the_lead_it_books(profile: Profile) {
     );
 }
 
+/// Each message of a receptionist turn announces `conversation.message`;
+/// moving a lead to the trash and back announces `lead.deleted` and
+/// `lead.restored`; an imported lead announces `lead.created` like any other.
+async fn conversations_trash_and_imports_announce_themselves(profile: Profile) {
+    let app = TestApp::builder(profile).env("ALLOW_PRIVATE_WEBHOOKS", "true").spawn().await;
+    let owner = Owner::create(&app, "more-hooks.test").await;
+    let token = owner.token.as_str();
+    let receiver = Receiver::start("200 OK").await;
+    let kinds = ["conversation.message", "lead.deleted", "lead.restored", "lead.created"];
+    app.expect(token, Method::POST, "/api/v1/webhooks", Some(json!({"url": receiver.url, "events": kinds})), 201).await;
+    let lead_id = lead(&app, token, "eve@more-hooks.test").await;
+    receiver.wait_for(1).await;
+
+    let chat = format!("/api/v1/chat/{lead_id}/messages");
+    let turn =
+        app.expect(token, Method::POST, &chat, Some(json!({"content": "What are your opening hours?"})), 200).await;
+    let got = receiver.wait_for(3).await;
+    let messages: Vec<Value> = got.iter().map(Received::json).filter(|e| e["type"] == "conversation.message").collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let roles: Vec<_> = messages.iter().map(|m| m["data"]["message"]["role"].as_str().unwrap()).collect();
+    assert!(roles.contains(&"user") && roles.contains(&"assistant"), "{roles:?}");
+    let asked = messages.iter().find(|m| m["data"]["message"]["role"] == "user").unwrap();
+    assert_eq!(asked["data"]["message"]["content"], "What are your opening hours?");
+    assert_eq!(asked["data"]["conversation"]["id"], turn["conversationId"]);
+    assert_eq!(
+        (asked["data"]["conversation"]["leadId"].as_str(), asked["data"]["conversation"]["channel"].as_str()),
+        (Some(lead_id.as_str()), Some("chat"))
+    );
+
+    app.expect(token, Method::DELETE, &format!("/api/v1/leads/{lead_id}"), None, 204).await;
+    app.expect(token, Method::POST, &format!("/api/v1/leads/{lead_id}/restore"), None, 200).await;
+    let got = receiver.wait_for(5).await;
+    let trash: Vec<_> = got
+        .iter()
+        .map(Received::json)
+        .filter(|e| e["type"] == "lead.deleted" || e["type"] == "lead.restored")
+        .map(|e| (e["type"].as_str().unwrap().to_owned(), e["data"]["lead"]["id"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(trash.len(), 2, "{trash:?}");
+    assert!(trash.iter().all(|(_, id)| *id == lead_id));
+    assert!(
+        trash.iter().any(|(kind, _)| kind == "lead.deleted") && trash.iter().any(|(kind, _)| kind == "lead.restored")
+    );
+
+    let csv =
+        "name,email\nImported One,one@more-hooks.test\nImported Two,two@more-hooks.test\nDup,eve@more-hooks.test\n";
+    let (status, accepted) = app.upload(token, "/api/v1/leads/import", "leads.csv", csv.as_bytes()).await;
+    assert_eq!(status, 202, "{accepted}");
+    app.wait_for_job(token, accepted["jobId"].as_str().unwrap()).await;
+    let got = receiver.wait_for(7).await;
+    let mut imported: Vec<_> = got
+        .iter()
+        .map(Received::json)
+        .filter(|e| e["type"] == "lead.created" && e["data"]["lead"]["source"] == "import")
+        .map(|e| e["data"]["lead"]["email"].as_str().unwrap().to_owned())
+        .collect();
+    imported.sort();
+    assert_eq!(imported, ["one@more-hooks.test", "two@more-hooks.test"], "the duplicate row announced nothing");
+}
+
 crate::per_profile!(
+    conversations_trash_and_imports_announce_themselves,
     webhooks_deliver_signed_events_retry_and_replay,
     webhook_endpoints_inside_our_network_are_refused,
     a_booking_announces_itself_and_the_lead_it_books

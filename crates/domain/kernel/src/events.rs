@@ -75,6 +75,27 @@ impl EventPublisher for NoEvents {
     }
 }
 
+/// Whether anyone acts on a kind of event for a tenant, so an event that is
+/// frequent and wanted by few (`conversation.message`: two per turn) costs
+/// nothing on the hot path of tenants who do not subscribe to it.
+#[async_trait]
+pub trait EventInterest: Send + Sync + 'static {
+    /// Whether `tenant` has a subscriber for `kind` (answers may lag a
+    /// change by the implementation's cache lifetime).
+    async fn wants(&self, tenant: TenantId, kind: &str) -> bool;
+}
+
+/// Every event is wanted (the default: publish all).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AllWanted;
+
+#[async_trait]
+impl EventInterest for AllWanted {
+    async fn wants(&self, _: TenantId, _: &str) -> bool {
+        true
+    }
+}
+
 /// The `events.publish` job kind: one job per event.
 #[derive(Debug)]
 pub struct PublishEventJob;
@@ -186,6 +207,8 @@ pub const WEBHOOK_EVENT_KINDS: &[&str] = &[
     "lead.created",
     "lead.updated",
     "lead.status_changed",
+    "lead.deleted",
+    "lead.restored",
     "booking.created",
     "booking.rescheduled",
     "booking.cancelled",

@@ -17,6 +17,10 @@ pub const LEAD_CREATED: &str = "lead.created";
 pub const LEAD_UPDATED: &str = "lead.updated";
 /// `lead.status_changed`.
 pub const LEAD_STATUS_CHANGED: &str = "lead.status_changed";
+/// `lead.deleted` (moved to the trash; restorable for the retention period).
+pub const LEAD_DELETED: &str = "lead.deleted";
+/// `lead.restored` (back from the trash).
+pub const LEAD_RESTORED: &str = "lead.restored";
 
 /// The lead as a webhook payload.
 #[must_use]
@@ -40,6 +44,18 @@ pub fn lead_payload(lead: &Lead) -> Value {
 #[must_use]
 pub fn created(lead: &Lead) -> Vec<DomainEvent> {
     vec![DomainEvent::new(lead.tenant_id, LEAD_CREATED, json!({ "lead": lead_payload(lead) }), lead.created_at)]
+}
+
+/// The events of moving `lead` to the trash at `at`.
+#[must_use]
+pub fn deleted(lead: &Lead, at: chrono::DateTime<chrono::Utc>) -> Vec<DomainEvent> {
+    vec![DomainEvent::new(lead.tenant_id, LEAD_DELETED, json!({ "lead": lead_payload(lead), "deletedAt": at }), at)]
+}
+
+/// The events of restoring `lead` (as written).
+#[must_use]
+pub fn restored(lead: &Lead) -> Vec<DomainEvent> {
+    vec![DomainEvent::new(lead.tenant_id, LEAD_RESTORED, json!({ "lead": lead_payload(lead) }), lead.updated_at)]
 }
 
 /// The events of updating `lead` (as written) with `timeline`: always

@@ -73,6 +73,7 @@ pub struct Receptionist {
     clock: Arc<dyn frontdesk_kernel::Clock>,
     extra_tools: Vec<Arc<dyn crate::agent::AgentTool>>,
     events: Arc<dyn frontdesk_kernel::events::EventPublisher>,
+    interest: Arc<dyn frontdesk_kernel::events::EventInterest>,
     flags: Option<Arc<dyn crate::ports::LeadFlags>>,
     locks: Arc<crate::locks::TurnLocks>,
     context: crate::context::ContextCache,
@@ -100,6 +101,7 @@ impl Receptionist {
             clock,
             extra_tools: Vec::new(),
             events,
+            interest: Arc::new(frontdesk_kernel::events::AllWanted),
             flags: None,
             locks: Arc::default(),
             context: crate::context::ContextCache::default(),
@@ -125,6 +127,13 @@ impl Receptionist {
     #[must_use]
     pub fn with_events(mut self, events: Arc<dyn frontdesk_kernel::events::EventPublisher>) -> Self {
         self.events = events;
+        self
+    }
+
+    /// Publishes `conversation.message` only for tenants `interest` says subscribe to it.
+    #[must_use]
+    pub fn with_interest(mut self, interest: Arc<dyn frontdesk_kernel::events::EventInterest>) -> Self {
+        self.interest = interest;
         self
     }
 
@@ -342,6 +351,7 @@ impl Receptionist {
         let reply = Message::new(MessageRole::Assistant, turn.reply.clone(), self.bookings.now())?;
         self.conversations.append(tenant, conversation.id, &reply).await?;
         self.conversations.record_turn(&record).await?;
+        self.announce_messages(&conversation, &record, [&inbound, &reply]).await;
         let mut context = context;
         context.push(&record);
         self.context.put(tenant, conversation.id, &context).await;
@@ -349,6 +359,35 @@ impl Receptionist {
         tracing::info!(tenant.id = %tenant, conversation.id = %conversation.id, turn.id = %record.id,
             outcome = %outcome, model = %record.model, "receptionist turn");
         Ok(Answered { conversation_id: conversation.id, turn_id: record.id, reply: turn.reply, outcome, actions })
+    }
+}
+
+/// The kind of the event each stored message announces.
+pub const CONVERSATION_MESSAGE: &str = "conversation.message";
+
+impl Receptionist {
+    /// One `conversation.message` per message of a stored turn, for tenants
+    /// that subscribe to them. Published after the turn is stored (a crash in
+    /// between loses these two events, never announces an unstored message);
+    /// a failure to publish is logged and does not fail the turn.
+    async fn announce_messages(&self, conversation: &Conversation, turn: &TurnRecord, messages: [&Message; 2]) {
+        let tenant = conversation.tenant_id;
+        if !self.interest.wants(tenant, CONVERSATION_MESSAGE).await {
+            return;
+        }
+        for message in messages {
+            let data = json!({
+                "conversation": {"id": conversation.id.to_string(), "channel": conversation.channel.as_str(),
+                    "leadId": conversation.lead_id.to_string()},
+                "turnId": turn.id.to_string(),
+                "message": {"role": message.role.as_str(), "content": message.content, "createdAt": message.created_at},
+            });
+            let event =
+                frontdesk_kernel::events::DomainEvent::new(tenant, CONVERSATION_MESSAGE, data, message.created_at);
+            if let Err(error) = self.events.publish(&event).await {
+                tracing::warn!(tenant.id = %tenant, conversation.id = %conversation.id, %error, "conversation.message not announced");
+            }
+        }
     }
 }
 

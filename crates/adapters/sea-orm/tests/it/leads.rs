@@ -419,6 +419,28 @@ async fn outbox_contracts(fixture: Fixture) {
     assert_eq!(kinds, ["lead.created", "lead.updated", "lead.status_changed"], "one per write that landed");
     assert!(mine.iter().all(|e| e.data["lead"]["id"] == lead.id.to_string()), "the refused twin left no event");
     assert_eq!(mine[2].data["to"], "contacted");
+
+    // The trash and back: one event each, from the write's transaction; a second delete finds nothing and adds none.
+    leads.soft_delete(a.id, lead.id, Utc::now()).await.unwrap();
+    assert!(leads.soft_delete(a.id, lead.id, Utc::now()).await.is_err());
+    leads.restore(a.id, lead.id, Utc::now() - chrono::Duration::days(1), Utc::now()).await.unwrap();
+    let kinds = ["lead.deleted", "lead.restored"].map(String::from);
+    let trash = outbox.between(a.id, &kinds, from, Utc::now() + chrono::Duration::hours(1), 100).await.unwrap();
+    let trash: Vec<_> =
+        trash.iter().filter(|e| e.data["lead"]["id"] == lead.id.to_string()).map(|e| e.kind.as_str()).collect();
+    assert_eq!(trash, ["lead.deleted", "lead.restored"]);
+
+    // An import batch announces the leads it inserted, not the duplicates it skipped.
+    let fresh = Lead::create(a.id, new("fresh@example.com"), None, Utc::now()).unwrap();
+    let dup = Lead::create(a.id, new("ana@example.com"), None, Utc::now()).unwrap();
+    let job = stored_job(&fixture, a.id).await;
+    let outcome = leads.import_batch(a.id, job, 0, &[fresh.clone(), dup.clone()]).await.unwrap();
+    assert_eq!((outcome.inserted, outcome.duplicates), (1, 1));
+    leads.import_batch(a.id, job, 0, &[fresh.clone(), dup]).await.unwrap(); // a redelivered batch
+    let kinds = ["lead.created".to_owned()];
+    let created = outbox.between(a.id, &kinds, from, Utc::now() + chrono::Duration::hours(1), 100).await.unwrap();
+    let fresh_events = created.iter().filter(|e| e.data["lead"]["id"] == fresh.id.to_string()).count();
+    assert_eq!(fresh_events, 1, "once, however often the batch runs");
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! [`SubscriptionRepository`] over `webhook_subscriptions` and `webhook_attempts`.
 //!
 //! Signing secrets are stored sealed, as base64 beside their key id; the
-//! event filter is a JSON array (a subscription has at most nine kinds, so
+//! event filter is a JSON array (a subscription has at most eleven kinds, so
 //! `wanting` filters the tenant's few active rows in memory). An attempt
 //! is keyed (subscription, event, series, attempt): `ON CONFLICT DO NOTHING`
 //! tells a redelivered job that its attempt was made.

@@ -303,6 +303,9 @@ impl LeadRepository for SeaOrmLeadRepository {
     }
 
     async fn soft_delete(&self, tenant: TenantId, id: LeadId, at: DateTime<Utc>) -> Result<()> {
+        // The move to the trash and its `lead.deleted` event: one transaction (the outbox).
+        let storage = |e: sea_orm::DbErr| LeadsError::Storage(db(e));
+        let txn = self.store.begin_write().await.map_err(storage)?;
         let result = Entity::update_many()
             .col_expr(Column::DeletedAt, Expr::value(at))
             .col_expr(Column::UpdatedAt, Expr::value(at))
@@ -310,10 +313,15 @@ impl LeadRepository for SeaOrmLeadRepository {
             .filter(Column::TenantId.eq(tenant.as_uuid()))
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::DeletedAt.is_null())
-            .exec(self.store.conn())
+            .exec(&txn)
             .await
-            .map_err(|e| LeadsError::Storage(db(e)))?;
-        if result.rows_affected == 0 { Err(NOT_FOUND) } else { Ok(()) }
+            .map_err(storage)?;
+        if result.rows_affected == 0 {
+            return Err(NOT_FOUND);
+        }
+        let row = Entity::find_by_id(id.as_uuid()).one(&txn).await.map_err(storage)?.ok_or(NOT_FOUND)?;
+        append_in(&txn, &frontdesk_leads::events::deleted(&to_domain(row)?, at)).await.map_err(storage)?;
+        txn.commit().await.map_err(storage)
     }
 
     async fn restore(
@@ -333,6 +341,8 @@ impl LeadRepository for SeaOrmLeadRepository {
             .map_err(|e| LeadsError::Storage(db(e)))?
             .ok_or(NOT_FOUND)?;
         let mut lead = to_domain(row)?;
+        // The restore and its `lead.restored` event: one transaction (the outbox).
+        let txn = self.store.begin_write().await.map_err(|e| LeadsError::Storage(db(e)))?;
         let result = Entity::update_many()
             .col_expr(Column::DeletedAt, Expr::value(Option::<DateTime<Utc>>::None))
             .col_expr(Column::UpdatedAt, Expr::value(now))
@@ -341,7 +351,7 @@ impl LeadRepository for SeaOrmLeadRepository {
             .filter(Column::Id.eq(id.as_uuid()))
             .filter(Column::Version.eq(lead.version))
             .filter(Column::DeletedAt.is_not_null())
-            .exec(conn)
+            .exec(&txn)
             .await;
         match result {
             Ok(result) if result.rows_affected == 0 => Err(LeadsError::Conflict { entity: "lead" }),
@@ -349,9 +359,16 @@ impl LeadRepository for SeaOrmLeadRepository {
                 lead.deleted_at = None;
                 lead.updated_at = now;
                 lead.version += 1;
-                Ok(lead)
+                let announced = append_in(&txn, &frontdesk_leads::events::restored(&lead)).await;
+                match announced {
+                    Ok(()) => txn.commit().await.map(|()| lead).map_err(|e| LeadsError::Storage(db(e))),
+                    Err(err) => Err(LeadsError::Storage(db(err))),
+                }
             }
-            Err(err) => Err(self.write_err(err, &lead).await),
+            Err(err) => {
+                drop(txn);
+                Err(self.write_err(err, &lead).await)
+            }
         }
     }
 
@@ -412,11 +429,20 @@ impl LeadRepository for SeaOrmLeadRepository {
         let mut insert = Entity::insert_many(leads.iter().filter(|l| l.tenant_id == tenant).map(lead_row)).into_query();
         // No conflict target: any unique index (the per-tenant phone/email ones) skips the row.
         insert.on_conflict(OnConflict::new().do_nothing().to_owned()).returning_col(Column::Id);
-        let inserted = if leads.is_empty() {
-            0
+        let ids: std::collections::HashSet<uuid::Uuid> = if leads.is_empty() {
+            std::collections::HashSet::new()
         } else {
-            txn.query_all(&insert).await.map_err(|e| LeadsError::Storage(db(e)))?.len() as u64
+            let rows = txn.query_all(&insert).await.map_err(|e| LeadsError::Storage(db(e)))?;
+            rows.iter()
+                .map(|r| r.try_get_by_index::<uuid::Uuid>(0))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| LeadsError::Storage(db(e)))?
         };
+        let inserted = ids.len() as u64;
+        // Each imported lead announces itself like any other (`lead.created`), in this transaction.
+        let created: Vec<_> =
+            leads.iter().filter(|l| ids.contains(&l.id.as_uuid())).flat_map(frontdesk_leads::events::created).collect();
+        append_in(&txn, &created).await.map_err(|e| LeadsError::Storage(db(e)))?;
         let outcome = BatchOutcome { inserted, duplicates: leads.len() as u64 - inserted };
         job_effects::Entity::update_many()
             .col_expr(
