@@ -139,12 +139,15 @@ impl Services {
             subaccounts: Arc::new(subaccount_service(stores)),
             leads,
             receptionist,
-            transfers: Arc::new(LeadTransfers::new(
-                Arc::clone(&stores.jobs.queue),
-                Arc::clone(&stores.files),
-                Arc::new(SystemClock),
-                settings.files.export_ttl,
-            )),
+            transfers: Arc::new(
+                LeadTransfers::new(
+                    Arc::clone(&stores.jobs.queue),
+                    Arc::clone(&stores.files),
+                    Arc::new(SystemClock),
+                    settings.files.export_ttl,
+                )
+                .with_links(file_links(settings, stores, &secret)),
+            ),
             jobs: Arc::clone(&stores.jobs.queue),
             bookings,
             desk,
@@ -476,6 +479,22 @@ fn file_library(
         links,
         clock: Arc::new(SystemClock),
         policy: settings.files.library,
+    })
+}
+
+/// Download links: S3's presigned URLs, or on local storage links the api
+/// signs (a key derived from the deployment secret) and serves at `/files/download`.
+fn file_links(
+    settings: &Settings,
+    stores: &Stores,
+    secret: &secrecy::SecretString,
+) -> Arc<dyn frontdesk_kernel::files::FileLinks> {
+    use secrecy::ExposeSecret;
+    stores.presigned_links.clone().unwrap_or_else(|| {
+        Arc::new(frontdesk_files::SignedLinks::new(
+            &settings.bookings.public_base_url,
+            secret.expose_secret().as_bytes(),
+        ))
     })
 }
 

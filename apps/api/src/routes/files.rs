@@ -102,6 +102,14 @@ pub struct FileLinkBody {
     expires_at: DateTime<Utc>,
 }
 
+impl FileLinkBody {
+    /// The body of `link`.
+    #[must_use]
+    pub fn new(given: frontdesk_kernel::files::FileLink) -> Self {
+        Self { url: given.url, expires_at: given.expires_at }
+    }
+}
+
 /// A signed download link, as the api issued it.
 #[derive(Deserialize, IntoParams)]
 pub struct DownloadQuery {
@@ -184,7 +192,7 @@ async fn link(
     query: web::Query<LinkQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let found = files.link(scope.tenant, path_id::<FileId>(&id, "file")?, query.expires_in).await?;
-    Ok(HttpResponse::Ok().json(FileLinkBody { url: found.url, expires_at: found.expires_at }))
+    Ok(HttpResponse::Ok().json(FileLinkBody::new(found)))
 }
 
 /// Deletes the file; links to it stop working.
@@ -227,13 +235,13 @@ fn disposition(name: &str) -> String {
         (status = 410, description = "the link expired; ask for a new one", body = crate::error::ErrorBody)))]
 #[get("/files/download")]
 async fn download(files: web::Data<FileLibrary>, query: web::Query<DownloadQuery>) -> Result<HttpResponse, ApiError> {
-    let (record, bytes) = files.open_link(&query.key, query.expires, &query.signature).await?;
+    let file = files.open_link(&query.key, query.expires, &query.signature).await?;
     Ok(HttpResponse::Ok()
-        .content_type(record.content_type)
-        .insert_header((header::CONTENT_DISPOSITION, disposition(&record.name)))
+        .content_type(file.content_type)
+        .insert_header((header::CONTENT_DISPOSITION, disposition(&file.name)))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .body(bytes))
+        .body(file.bytes))
 }
 
 /// Registers the routes.

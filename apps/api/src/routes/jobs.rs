@@ -21,7 +21,7 @@ pub struct JobsContext {
 
 /// Registers the routes.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
-    cfg.service(status).service(download);
+    cfg.service(status).service(download).service(download_url);
 }
 
 /// A job as clients see it.
@@ -106,4 +106,32 @@ pub(super) async fn download(
         .content_type(file.content_type)
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", file.file_name)))
         .body(file.bytes))
+}
+
+/// How long an export's link should work.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportLinkQuery {
+    /// Seconds, 1–604800 (default 3600); never past the export's retention nor `FILES_MAX_LINK_SECONDS`.
+    #[param(minimum = 1, maximum = 604_800)]
+    expires_in: Option<u64>,
+}
+
+/// A link that downloads a finished export without credentials until it
+/// expires — to hand to a spreadsheet tool or a browser (an S3 presigned
+/// URL, or on local disk a link the api signs and serves).
+#[utoipa::path(tag = "jobs", params(ExportLinkQuery), security(("bearer" = [])),
+    responses((status = 200, body = crate::routes::files::FileLinkBody),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 404, description = "unknown job, another tenant's, or not a finished export", body = crate::error::ErrorBody),
+        (status = 410, description = "the export expired; export again", body = crate::error::ErrorBody)))]
+#[get("/api/v1/jobs/{id}/download-url")]
+pub(super) async fn download_url(
+    transfers: web::Data<LeadTransfers>,
+    scope: TenantScope,
+    id: web::Path<String>,
+    query: web::Query<ExportLinkQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let link = transfers.download_link(scope.tenant, job_id(&id)?, query.expires_in).await?;
+    Ok(HttpResponse::Ok().json(crate::routes::files::FileLinkBody::new(link)))
 }

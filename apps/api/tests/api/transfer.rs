@@ -108,6 +108,17 @@ async fn xlsx_imports_and_an_export_re_imports_as_the_same_leads() {
                 .unwrap();
             assert_eq!(download.status(), 200);
             let file = download.bytes().await.unwrap();
+            // The same file through a link that needs no credentials.
+            let (status, link) = app
+                .call(&source, Method::GET, &format!("/api/v1/jobs/{job_id}/download-url?expiresIn=300"), None)
+                .await;
+            assert_eq!(status, 200, "{link}");
+            let url = link["url"].as_str().unwrap();
+            let local = format!("{}{}", app.address, &url[url.find("/files/download").unwrap()..]);
+            let linked = reqwest::get(&local).await.unwrap();
+            assert_eq!(linked.status(), 200);
+            assert!(linked.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename="));
+            assert_eq!(linked.bytes().await.unwrap(), file, "{format}: the link serves the export");
 
             let target = owner(&app, &format!("target-{format}.test")).await;
             let (_, accepted) = app.upload(&target, "/api/v1/leads/import", &format!("export.{format}"), &file).await;
@@ -142,7 +153,11 @@ async fn jobs_are_tenant_scoped_and_bad_requests_say_what_to_fix() {
     let (_, accepted) = app.call(&mine, Method::POST, "/api/v1/leads/export", Some(json!({}))).await;
     let job_id = accepted["jobId"].as_str().unwrap();
     app.wait_for_job(&mine, job_id).await;
-    for path in [format!("/api/v1/jobs/{job_id}"), format!("/api/v1/jobs/{job_id}/download")] {
+    for path in [
+        format!("/api/v1/jobs/{job_id}"),
+        format!("/api/v1/jobs/{job_id}/download"),
+        format!("/api/v1/jobs/{job_id}/download-url"),
+    ] {
         let (status, body) = app.call(&theirs, Method::GET, &path, None).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{path}");
     }

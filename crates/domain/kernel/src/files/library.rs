@@ -331,32 +331,49 @@ impl FileLibrary {
         Ok(())
     }
 
-    /// The file behind a link the api signed itself (local storage): its
-    /// record and bytes when `signature` is valid for `key` and `expires`
-    /// (unix seconds) is still ahead.
+    /// The file behind a link the api signed itself (local storage), when
+    /// `signature` is valid for `key` and `expires` (unix seconds) is still
+    /// ahead. The signature is the authority: a key with no library record
+    /// (a lead export) is served under its own file name.
     ///
     /// # Errors
     /// `LinkRefused` (bad signature, or links this backend does not sign),
     /// `LinkExpired`, `NotFound`, `Unavailable`.
-    pub async fn open_link(
-        &self,
-        key: &str,
-        expires: i64,
-        signature: &str,
-    ) -> Result<(FileRecord, Vec<u8>), FileError> {
+    pub async fn open_link(&self, key: &str, expires: i64, signature: &str) -> Result<LinkedFile, FileError> {
         if !self.parts.links.verify(key, expires, signature) {
             return Err(FileError::LinkRefused);
         }
         if expires <= self.parts.clock.now().timestamp() {
             return Err(FileError::LinkExpired);
         }
-        let record = self.parts.records.by_key(key).await?.ok_or(FileError::NotFound)?;
+        let record = self.parts.records.by_key(key).await?;
         let bytes = self.parts.storage.get(key).await?;
-        Ok((record, bytes))
+        Ok(match record {
+            Some(record) => LinkedFile { name: record.name, content_type: record.content_type, bytes },
+            None => {
+                let name = key.rsplit('/').next().unwrap_or(key).to_owned();
+                let content_type = match name.rsplit_once('.').map(|(_, ext)| ext) {
+                    Some("csv") => "text/csv",
+                    Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    _ => "application/octet-stream",
+                };
+                LinkedFile { name, content_type: content_type.to_owned(), bytes }
+            }
+        })
     }
 }
 
-// The fakes live behind the `testing` feature, which the workspace's test build enables.
+/// A file served through a signed link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkedFile {
+    /// The name offered on download.
+    pub name: String,
+    /// Its MIME type.
+    pub content_type: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
 #[cfg(all(test, feature = "testing"))]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -481,8 +498,19 @@ mod tests {
 
         let expires = link.expires_at.timestamp();
         let signature = SignedTestLinks::sign(&file.key, expires);
-        let (record, bytes) = f.library.open_link(&file.key, expires, &signature).await.unwrap();
-        assert_eq!((record.id, bytes.as_slice()), (file.id, PNG));
+        let opened = f.library.open_link(&file.key, expires, &signature).await.unwrap();
+        assert_eq!(
+            (opened.name.as_str(), opened.content_type.as_str(), opened.bytes.as_slice()),
+            ("logo.png", "image/png", PNG)
+        );
+        // A key outside the library (a lead export), signed: served under its own name.
+        f.storage.put("exports/t/job.csv", b"name\n".to_vec(), "text/csv").await.unwrap();
+        let export = f
+            .library
+            .open_link("exports/t/job.csv", expires, &SignedTestLinks::sign("exports/t/job.csv", expires))
+            .await;
+        let export = export.unwrap();
+        assert_eq!((export.name.as_str(), export.content_type.as_str()), ("job.csv", "text/csv"));
         let forged = f.library.open_link(&file.key, expires + 3600, &signature).await.unwrap_err();
         assert!(matches!(forged, FileError::LinkRefused), "a longer expiry is not signed");
         f.clock.advance(chrono::Duration::hours(1));

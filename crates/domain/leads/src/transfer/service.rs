@@ -10,7 +10,7 @@
 use super::{ExportLeadsJob, ExportPayload, ImportLeadsJob, ImportPayload, export_folder, upload_key};
 use crate::error::{LeadsError, Result};
 use crate::filter::LeadFilter;
-use frontdesk_kernel::files::{FileError, FileStorage, TabularFormat};
+use frontdesk_kernel::files::{FileError, FileLink, FileLinks, FileStorage, TabularFormat};
 use frontdesk_kernel::jobs::{Enqueued, JobId, JobKind, JobQueue, NewJob};
 use frontdesk_kernel::{Clock, TenantId, ValidationErrors};
 use std::sync::Arc;
@@ -32,6 +32,7 @@ pub struct Download {
 pub struct LeadTransfers {
     queue: Arc<dyn JobQueue>,
     files: Arc<dyn FileStorage>,
+    links: Option<Arc<dyn FileLinks>>,
     clock: Arc<dyn Clock>,
     export_ttl: Duration,
 }
@@ -50,7 +51,14 @@ impl LeadTransfers {
         clock: Arc<dyn Clock>,
         export_ttl: Duration,
     ) -> Self {
-        Self { queue, files, clock, export_ttl }
+        Self { queue, files, links: None, clock, export_ttl }
+    }
+
+    /// Hands out links to finished exports through `links` (S3 presigned URLs, or links the api signs).
+    #[must_use]
+    pub fn with_links(mut self, links: Arc<dyn FileLinks>) -> Self {
+        self.links = Some(links);
+        self
     }
 
     /// Stores an uploaded `format` file and queues its import into `tenant`.
@@ -142,6 +150,38 @@ impl LeadTransfers {
         })
     }
 
+    /// A link that downloads finished export `id` without credentials, for
+    /// `seconds` (default one hour; 1–604800), never past the export's own
+    /// retention nor the links' longest lifetime (capped by the backend).
+    ///
+    /// # Errors
+    /// As [`Self::download`]; `Validation` (`expiresIn`); `Files` when links are not configured.
+    #[tracing::instrument(skip_all, fields(tenant.id = %tenant, job.id = %id))]
+    pub async fn download_link(&self, tenant: TenantId, id: JobId, seconds: Option<u64>) -> Result<FileLink> {
+        let max = frontdesk_kernel::files::library::MAX_ASKED_LINK_SECONDS;
+        let asked = match seconds {
+            None => Duration::from_secs(3600),
+            Some(s) if (1..=max).contains(&s) => Duration::from_secs(s),
+            Some(_) => {
+                let message = format!("must be between 1 and {max} seconds");
+                return Err(LeadsError::Validation(ValidationErrors::single("expiresIn", message)));
+            }
+        };
+        let record = self.queue.status(tenant, id).await?;
+        let export = ExportLeadsJob::output(&record)
+            .filter(|export| export.file.starts_with(&format!("{}/", export_folder(tenant))))
+            .ok_or(LeadsError::NothingToDownload)?;
+        let age = (self.clock.now() - record.updated_at).to_std().unwrap_or_default();
+        let left = self.export_ttl.checked_sub(age).filter(|left| !left.is_zero()).ok_or_else(|| self.expired())?;
+        let links = self.links.as_ref().ok_or_else(|| {
+            LeadsError::Files(FileError::unavailable(std::io::Error::other("download links are not configured")))
+        })?;
+        let lifetime = asked.min(left);
+        let url = links.link(&export.file, lifetime).await?;
+        let expires_at = self.clock.now() + chrono::Duration::from_std(lifetime).unwrap_or_default();
+        Ok(FileLink { url, expires_at })
+    }
+
     fn expired(&self) -> LeadsError {
         LeadsError::ExportExpired { hours: self.export_ttl.as_secs() / 3600 }
     }
@@ -188,7 +228,8 @@ mod tests {
         let queue = Arc::new(InMemoryJobQueue::default());
         let files = Arc::new(InMemoryFileStorage::default());
         let clock = Arc::new(ManualClock::at(Utc::now()));
-        let transfers = LeadTransfers::new(queue.clone(), files.clone(), clock.clone(), TTL);
+        let transfers = LeadTransfers::new(queue.clone(), files.clone(), clock.clone(), TTL)
+            .with_links(Arc::new(frontdesk_kernel::testing::SignedTestLinks));
         Harness { transfers, queue, files, clock, tenant: TenantId::new() }
     }
 
@@ -312,5 +353,25 @@ mod tests {
         h.complete_export(purged, TabularFormat::Csv, b"id\n").await;
         h.files.delete(&super::super::export_key(h.tenant, purged, TabularFormat::Csv)).await.unwrap();
         assert!(matches!(h.transfers.download(h.tenant, purged).await, Err(LeadsError::ExportExpired { hours: 24 })));
+    }
+
+    #[tokio::test]
+    async fn a_finished_export_has_a_link_that_never_outlives_its_retention() {
+        let h = harness();
+        let id = h.transfers.start_export(h.tenant, TabularFormat::Csv, LeadFilter::default(), None).await.unwrap();
+        assert!(matches!(h.transfers.download_link(h.tenant, id, None).await, Err(LeadsError::NothingToDownload)));
+        h.complete_export(id, TabularFormat::Csv, b"id\n").await;
+        let link = h.transfers.download_link(h.tenant, id, None).await.unwrap();
+        assert_eq!(link.expires_at, h.clock.now() + chrono::Duration::hours(1));
+        assert!(link.url.contains(&super::super::export_key(h.tenant, id, TabularFormat::Csv)), "{}", link.url);
+        h.clock.advance(chrono::Duration::hours(23) + chrono::Duration::minutes(50));
+        let late = h.transfers.download_link(h.tenant, id, Some(3600)).await.unwrap();
+        assert_eq!(late.expires_at, h.clock.now() + chrono::Duration::minutes(10), "capped at the export's retention");
+        let bad = h.transfers.download_link(h.tenant, id, Some(0)).await.unwrap_err();
+        assert!(matches!(&bad, LeadsError::Validation(e) if e.messages()[0].starts_with("expiresIn:")), "{bad:?}");
+        let foreign = h.transfers.download_link(TenantId::new(), id, None).await;
+        assert!(matches!(foreign, Err(LeadsError::Jobs(frontdesk_kernel::jobs::JobError::NotFound))));
+        h.clock.advance(chrono::Duration::minutes(10));
+        assert!(matches!(h.transfers.download_link(h.tenant, id, None).await, Err(LeadsError::ExportExpired { .. })));
     }
 }
