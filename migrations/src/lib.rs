@@ -32,6 +32,7 @@ mod m20261206_000004_link_fingerprints;
 mod m20261206_000005_import_cursors;
 mod m20261207_000001_files;
 mod m20261207_000002_integration_appointments;
+mod m20261207_000003_lead_counts;
 
 /// Runs `statements` in order, `{uuid}` replaced by the backend's uuid column type.
 pub(crate) async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_import_cursors::Migration),
             Box::new(m20261207_000001_files::Migration),
             Box::new(m20261207_000002_integration_appointments::Migration),
+            Box::new(m20261207_000003_lead_counts::Migration),
         ]
     }
 }

@@ -76,3 +76,8 @@ FROM (
                        'Ross', 'Foster', 'Okafor'] AS names) l
   ) n
 ) s;
+
+-- The tenant's live-lead counter (kept by the api in each write's transaction).
+DELETE FROM lead_counts WHERE tenant_id = :'tenant'::uuid;
+INSERT INTO lead_counts (tenant_id, shard, live)
+SELECT :'tenant'::uuid, 0, COUNT(*) FROM leads WHERE tenant_id = :'tenant'::uuid AND deleted_at IS NULL;

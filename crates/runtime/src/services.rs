@@ -146,7 +146,7 @@ impl Services {
                     Arc::new(SystemClock),
                     settings.files.export_ttl,
                 )
-                .with_links(file_links(settings, stores, &secret)),
+                .with_links(file_links(settings, stores, &secret), settings.files.library.max_link),
             ),
             jobs: Arc::clone(&stores.jobs.queue),
             bookings,

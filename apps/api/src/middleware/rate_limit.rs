@@ -20,7 +20,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{ResponseError, web};
+use actix_web::{HttpMessage, ResponseError, web};
 use frontdesk_kernel::Code;
 use frontdesk_kernel::{RateDecision, RateLimiter};
 use frontdesk_tenancy::AuthService;
@@ -46,11 +46,17 @@ fn client_key(req: &ServiceRequest) -> String {
     crate::extract::client_ip::client_ip(req.request()).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
+/// The caller's user id, from the bearer token verified here once: the
+/// outcome is kept on the request ([`crate::extract::auth::VerifiedAccess`])
+/// so the extractor does not verify the same token again.
 fn subject(req: &ServiceRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
     let auth = req.app_data::<web::Data<AuthService>>()?;
-    auth.verify_access(token.trim()).ok().map(|claims| claims.sub.to_string())
+    let claims = auth.verify_access(token.trim()).ok();
+    let sub = claims.as_ref().map(|c| c.sub.to_string());
+    req.extensions_mut().insert(crate::extract::auth::VerifiedAccess(claims));
+    sub
 }
 
 fn set_headers(headers: &mut HeaderMap, decision: &RateDecision) {

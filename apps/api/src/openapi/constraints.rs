@@ -136,8 +136,9 @@ fn rules() -> Vec<(&'static str, &'static str, bool, Value)> {
     ];
     let variables = json!({"items": {"enum": KNOWN_VARIABLES}});
     // The export filter takes the list's query parameters, with the same rules.
-    for (_, param, constraints) in
-        query_rules().into_iter().filter(|(op, p, _)| *op == "get_leads" && !["page", "limit", "sort"].contains(p))
+    for (_, param, constraints) in query_rules()
+        .into_iter()
+        .filter(|(op, p, _)| *op == "get_leads" && !["page", "limit", "sort", "cursor"].contains(p))
     {
         rules.push(("ExportFilterBody", param, false, constraints));
     }
@@ -412,6 +413,8 @@ fn query_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("get_leads", "status", blank_or(names(LeadStatus::ALL, LeadStatus::as_str))),
         ("get_leads", "source", blank_or(names(LeadSource::ALL, LeadSource::as_str))),
         ("get_leads", "sort", json!({"enum": ["", "createdAt", "-createdAt", "name", "updatedAt", "-updatedAt"]})),
+        // Opaque: a `nextCursor` as given (hex).
+        ("get_leads", "cursor", json!({"maxLength": 2048, "pattern": "^([0-9a-f]{2})*$"})),
         ("get_leads", "assignedTo", json!({"pattern": format!("^{BLANK}$|{UUID}")})),
         (
             "get_leads",

@@ -14,6 +14,7 @@ pub fn page_or_report(errors: &mut ValidationErrors, page: Option<u32>, limit: O
 
 /// One page of a list.
 #[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
 #[allow(dead_code, reason = "describes frontdesk_kernel::Page for the OpenAPI document")]
 pub struct Paged<T: ToSchema> {
     /// The items of this page.
@@ -24,8 +25,14 @@ pub struct Paged<T: ToSchema> {
     /// The page size asked for (1–100).
     #[schema(minimum = 1, maximum = 100)]
     limit: u32,
-    /// Items across all pages.
+    /// Items across all pages; when `totalIsExact` is false, at least this many (a filtered
+    /// lead list counts up to 10,000).
     total: u64,
+    /// False when the count stopped at its cap.
+    total_is_exact: bool,
+    /// The `cursor` of the next page (lead lists; absent on the last page).
+    #[schema(nullable = false)]
+    next_cursor: Option<String>,
 }
 
 /// One page of prompt templates, with the variables a body may use.
@@ -41,6 +48,8 @@ pub struct TemplatePage {
     limit: u32,
     /// Templates across all pages.
     total: u64,
+    /// Always true here.
+    total_is_exact: bool,
     /// The `{{ name }}` variables a template body may use.
     known_variables: Vec<String>,
 }

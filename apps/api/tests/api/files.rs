@@ -56,7 +56,7 @@ async fn the_library_round_trips_and_refuses_what_it_must(profile: Profile) {
         post_form(&app, token, &[("file", Some("logo.txt"), PNG), ("folder", None, b"brand/2026")]).await;
     assert_eq!(status, 201, "{file}");
     assert_eq!(file["contentType"], "image/png", "the bytes decide, not the name");
-    assert_eq!((file["name"].as_str(), file["folder"].as_str()), (Some("logo.txt"), Some("brand/2026/")));
+    assert_eq!((file["name"].as_str(), file["folder"].as_str()), (Some("logo.txt.png"), Some("brand/2026/")));
     assert_eq!(file["size"], PNG.len());
     assert_eq!(file["createdBy"], owner.user_id.as_str());
     let key = file["key"].as_str().unwrap().to_owned();
@@ -86,7 +86,7 @@ async fn the_library_round_trips_and_refuses_what_it_must(profile: Profile) {
     assert_eq!(fetched.status(), 200);
     assert_eq!(fetched.headers()["content-type"], "image/png");
     assert!(
-        fetched.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"logo.txt\"")
+        fetched.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"logo.txt.png\"")
     );
     assert_eq!(fetched.bytes().await.unwrap().as_ref(), PNG);
     // Tampered: another key with this signature, or a stretched expiry.

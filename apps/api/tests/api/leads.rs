@@ -329,3 +329,53 @@ async fn leads_are_assigned_to_members_of_the_same_sub_account_only() {
     let (status, unassigned) = app.call(&owner_token, Method::PATCH, &path, Some(json!({"assignedTo": null}))).await;
     assert_eq!((status, &unassigned["assignedTo"]), (200, &Value::Null));
 }
+
+/// Cursor pages walk the whole list (in any sort) as the page numbers do,
+/// the unfiltered total is exact, a foreign or forged cursor is a 400 naming
+/// `cursor`, and the trash and back move the total.
+#[tokio::test]
+async fn cursor_pages_walk_every_lead_once_and_totals_follow_the_trash() {
+    for profile in BOTH {
+        let app = spawn_app(profile).await;
+        let (token, _) = owner(&app, "cursor.test", Some("US")).await;
+        let mut ids = Vec::new();
+        for (i, name) in ["Cleo", "ana", "Bob", "Ana", "dora"].iter().enumerate() {
+            let lead = create(&app, &token, json!({"name": name, "email": format!("c{i}@cursor.test")})).await;
+            ids.push(lead["id"].as_str().unwrap().to_owned());
+        }
+        for sort in ["-createdAt", "createdAt", "name", "updatedAt"] {
+            let (_, all) = app.call(&token, Method::GET, &format!("/api/v1/leads?sort={sort}&limit=100"), None).await;
+            let expected: Vec<&str> =
+                all["data"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+            let mut walked = Vec::new();
+            let mut path = format!("/api/v1/leads?sort={sort}&limit=2");
+            loop {
+                let (status, page) = app.call(&token, Method::GET, &path, None).await;
+                assert_eq!(status, 200, "{page}");
+                assert_eq!((page["total"].as_u64(), page["totalIsExact"].as_bool()), (Some(5), Some(true)), "{page}");
+                walked.extend(page["data"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap().to_owned()));
+                match page["nextCursor"].as_str() {
+                    Some(cursor) => path = format!("/api/v1/leads?sort={sort}&limit=2&page=9&cursor={cursor}"),
+                    None => break,
+                }
+            }
+            assert_eq!(walked, expected, "{sort}");
+        }
+        let (_, first) = app.call(&token, Method::GET, "/api/v1/leads?sort=name&limit=2", None).await;
+        let foreign = first["nextCursor"].as_str().unwrap();
+        let (status, bad) = app.call(&token, Method::GET, &format!("/api/v1/leads?cursor={foreign}"), None).await;
+        assert_eq!(status, 400, "a cursor of another sort: {bad}");
+        assert!(bad["message"][0].as_str().unwrap().starts_with("cursor:"), "{bad}");
+        let (status, _) = app.call(&token, Method::GET, "/api/v1/leads?cursor=zz", None).await;
+        assert_eq!(status, 400);
+
+        app.expect(&token, Method::DELETE, &format!("/api/v1/leads/{}", ids[0]), None, 204).await;
+        let (_, after) = app.call(&token, Method::GET, "/api/v1/leads", None).await;
+        assert_eq!(after["total"], 4);
+        app.expect(&token, Method::POST, &format!("/api/v1/leads/{}/restore", ids[0]), None, 200).await;
+        let (_, back) = app.call(&token, Method::GET, "/api/v1/leads", None).await;
+        assert_eq!(back["total"], 5);
+        let (_, filtered) = app.call(&token, Method::GET, "/api/v1/leads?q=ana", None).await;
+        assert_eq!((filtered["total"].as_u64(), filtered["totalIsExact"].as_bool()), (Some(2), Some(true)));
+    }
+}

@@ -37,7 +37,8 @@ async fn answer(response: reqwest::Response) -> Result<Value, CrmError> {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            // A vendor's hint, bounded: a huge value must not overflow the deferral's arithmetic.
+            .map(|secs| Duration::from_secs(secs.min(3600)));
         return Err(CrmError::RateLimited(after));
     }
     let text = response.text().await.unwrap_or_default();

@@ -175,6 +175,13 @@ impl FileLinks for S3FileStorage {
     async fn link(&self, key: &str, lifetime: Duration) -> Result<String, FileError> {
         check(key)?;
         let seconds = u32::try_from(lifetime.min(MAX_LINK_LIFETIME).as_secs().max(1)).unwrap_or(u32::MAX);
-        self.bucket.presign_get(key, seconds, None).await.map_err(unavailable)
+        // Downloaded, never rendered on the bucket's origin (the name is the key's last segment).
+        let name: String =
+            key.rsplit('/').next().unwrap_or(key).chars().filter(|c| c.is_ascii_graphic() && *c != '"').collect();
+        let disposition = std::collections::HashMap::from([(
+            "response-content-disposition".to_owned(),
+            format!("attachment; filename=\"{name}\""),
+        )]);
+        self.bucket.presign_get(key, seconds, Some(disposition)).await.map_err(unavailable)
     }
 }

@@ -45,6 +45,7 @@ async fn a_presigned_link_downloads_until_it_expires_and_not_after() {
     assert!(link.contains("X-Amz-Signature") && link.contains("X-Amz-Expires=2"), "{link}");
     let fetched = http.get(&link).send().await.unwrap();
     assert_eq!(fetched.status(), 200);
+    assert!(link.contains("response-content-disposition=attachment"), "{link}");
     assert_eq!(fetched.text().await.unwrap(), "name,email\nAna,ana@example.com\n");
 
     let tampered = link.replace("leads.csv", "other.csv");

@@ -75,10 +75,9 @@ impl TwilioRecordings {
 impl RecordingSource for TwilioRecordings {
     async fn fetch(&self, _tenant: TenantId, url: &str, max_bytes: usize) -> Result<Vec<u8>, RecordingError> {
         let media = self.media_url(url).ok_or_else(|| {
-            RecordingError::Refused(format!(
-                "not a recording of this Twilio account (expected {}/2010-04-01/Accounts/{}/Recordings/RE…)",
-                self.base_url, self.account_sid
-            ))
+            RecordingError::Refused(
+                "not a recording of this Twilio account (expected …/Recordings/RE… under the API base)".into(),
+            )
         })?;
         let unavailable = |e: reqwest::Error| RecordingError::Unavailable(format!("Twilio could not be reached: {e}"));
         let mut response = self
@@ -88,6 +87,18 @@ impl RecordingSource for TwilioRecordings {
             .send()
             .await
             .map_err(unavailable)?;
+        // Twilio answers the authenticated media URL with a redirect to a short-lived
+        // signed URL: followed once, without our credentials, never from https to http.
+        if response.status().is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| reqwest::Url::parse(l).ok())
+                .filter(|l| l.scheme() == "https" || (l.scheme() == "http" && !self.base_url.starts_with("https://")))
+                .ok_or_else(|| RecordingError::Refused("Twilio redirected the recording somewhere unusable".into()))?;
+            response = self.http.get(location).send().await.map_err(unavailable)?;
+        }
         let status = response.status();
         match status.as_u16() {
             200 => {}

@@ -284,6 +284,7 @@ mod recordings {
     async fn media_server() -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let own = base.clone();
         let auth = format!(
             "authorization: basic {}",
             base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{SID}:{TOKEN}"))
@@ -294,7 +295,20 @@ mod recordings {
                 let n = socket.read(&mut buffer).await.unwrap_or(0);
                 let request = String::from_utf8_lossy(&buffer[..n]).to_ascii_lowercase();
                 let path = request.split_whitespace().nth(1).unwrap_or_default().to_owned();
-                let (status, body): (&str, Vec<u8>) = if !request.contains(&auth.to_ascii_lowercase()) {
+                let (status, body): (&str, Vec<u8>) = if path.starts_with("/signed/") {
+                    // The redirect's target: no credentials expected (and none must arrive).
+                    if request.contains("authorization:") {
+                        ("400 Bad Request", b"{}".to_vec())
+                    } else {
+                        ("200 OK", MP3.to_vec())
+                    }
+                } else if path.ends_with("0302.mp3") && request.contains(&auth.to_ascii_lowercase()) {
+                    let head = format!(
+                        "HTTP/1.1 302 Found\r\nlocation: {own}/signed/RE0302.mp3?sig=x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    );
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    continue;
+                } else if !request.contains(&auth.to_ascii_lowercase()) {
                     ("401 Unauthorized", b"{}".to_vec())
                 } else if path.ends_with("0001.mp3") {
                     ("200 OK", MP3.to_vec())
@@ -324,6 +338,8 @@ mod recordings {
         let audio = source.fetch(tenant, &url(&base, "RE00000000000000000000000000000001"), 1024).await.unwrap();
         assert_eq!(audio, MP3);
 
+        let moved = source.fetch(tenant, &url(&base, "RE00000000000000000000000000000302"), 1024).await.unwrap();
+        assert_eq!(moved, MP3, "the redirect is followed once, without our credentials");
         let pending = source.fetch(tenant, &url(&base, "RE00000000000000000000000000000404"), 1024).await;
         assert!(matches!(pending, Err(RecordingError::Unavailable(_))), "not yet: retried");
         let big = source.fetch(tenant, &url(&base, "RE00000000000000000000000000000b16"), 1024).await;

@@ -350,7 +350,7 @@ impl JobHandler for SyncAppointments {
             return self.defer(tenant, &payload, crate::lease::LEASE_WAIT, why).await;
         }
         let outcome = self.sync(tenant, &payload, &credentials).await;
-        crate::lease::release(&*self.parts.leases, &lease).await;
+        crate::lease::release(&*self.parts.leases, &lease, &job.id.to_string()).await;
         match outcome {
             Ok(done) => {
                 tracing::info!(tenant.id = %tenant, booking.id = %payload.booking_id, %done, "booking synced to GoHighLevel");

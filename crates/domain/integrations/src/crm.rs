@@ -306,7 +306,7 @@ impl JobHandler for UpsertContacts {
             return self.defer(tenant, &payload, crate::lease::LEASE_WAIT, why).await;
         }
         let outcome = self.push(tenant, &payload, &credentials).await;
-        crate::lease::release(&*self.leases, &lease).await;
+        crate::lease::release(&*self.leases, &lease, &job.id.to_string()).await;
         outcome
     }
 }

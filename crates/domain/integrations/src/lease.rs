@@ -9,8 +9,9 @@
 use frontdesk_kernel::Cache;
 use std::time::Duration;
 
-/// How long one job may hold a lease (it expires by itself if the job dies).
-pub const LEASE: Duration = Duration::from_secs(30);
+/// How long one job may hold a lease (it expires by itself if the job dies):
+/// well past the longest run (four vendor calls of 15 s each).
+pub const LEASE: Duration = Duration::from_secs(120);
 /// How long a job waits when another holds the lease.
 pub const LEASE_WAIT: Duration = Duration::from_secs(2);
 
@@ -25,9 +26,16 @@ pub async fn take(cache: &dyn Cache, key: &str, holder: &str) -> bool {
     }
 }
 
-/// Releases `key`.
-pub async fn release(cache: &dyn Cache, key: &str) {
-    if let Err(error) = cache.delete(key).await {
-        tracing::warn!(%key, %error, "lease not released; it expires by itself");
+/// Releases `key` if `holder` still holds it (a lease that expired and was
+/// taken by another job is left to that job).
+pub async fn release(cache: &dyn Cache, key: &str, holder: &str) {
+    match cache.get(key).await {
+        Ok(Some(current)) if current == holder.as_bytes() => {
+            if let Err(error) = cache.delete(key).await {
+                tracing::warn!(%key, %error, "lease not released; it expires by itself");
+            }
+        }
+        Ok(_) => tracing::warn!(%key, "lease expired before the job ended; another job holds it now"),
+        Err(error) => tracing::warn!(%key, %error, "lease not released; it expires by itself"),
     }
 }

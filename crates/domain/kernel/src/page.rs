@@ -64,8 +64,10 @@ impl PageRequest {
     }
 }
 
-/// One page of results, serialized as `{data,page,limit,total}`.
+/// One page of results, serialized as `{data,page,limit,total,totalIsExact}`
+/// (and `nextCursor` for lists that page by cursor).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     /// The items of this page.
     pub data: Vec<T>,
@@ -73,20 +75,45 @@ pub struct Page<T> {
     pub page: u32,
     /// The page size asked for.
     pub limit: u32,
-    /// Items across all pages.
+    /// Items across all pages (at least this many when not exact).
     pub total: u64,
+    /// False when `total` stopped at a counting cap: there are more.
+    pub total_is_exact: bool,
+    /// Where the next page starts, for lists that page by cursor (absent on the last page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 impl<T> Page<T> {
     /// Builds a page from its items and the request that produced it.
     #[must_use]
     pub fn new(data: Vec<T>, request: PageRequest, total: u64) -> Self {
-        Self { data, page: request.page(), limit: request.limit(), total }
+        Self { data, page: request.page(), limit: request.limit(), total, total_is_exact: true, next_cursor: None }
+    }
+
+    /// A page whose total is `total` if `exact`, else a lower bound (a counting cap was reached).
+    #[must_use]
+    pub fn counted(data: Vec<T>, request: PageRequest, total: u64, exact: bool) -> Self {
+        Self { total_is_exact: exact, ..Self::new(data, request, total) }
+    }
+
+    /// This page with the cursor of the next one.
+    #[must_use]
+    pub fn with_next_cursor(mut self, cursor: Option<String>) -> Self {
+        self.next_cursor = cursor;
+        self
     }
 
     /// Maps the items, keeping the paging.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { data: self.data.into_iter().map(f).collect(), page: self.page, limit: self.limit, total: self.total }
+        Page {
+            data: self.data.into_iter().map(f).collect(),
+            page: self.page,
+            limit: self.limit,
+            total: self.total,
+            total_is_exact: self.total_is_exact,
+            next_cursor: self.next_cursor,
+        }
     }
 }
 

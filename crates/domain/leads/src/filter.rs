@@ -78,6 +78,116 @@ pub struct LeadFilter {
     /// List the trash (soft-deleted, still restorable leads) instead of live ones (not serialised).
     #[serde(skip)]
     pub deleted: bool,
+    /// Start after this lead (keyset paging; the page number is then ignored) (not serialised).
+    #[serde(skip)]
+    pub after: Option<LeadCursor>,
+}
+
+/// Filtered lists count at most this many leads (then `totalIsExact: false`);
+/// the unfiltered list's total is always exact (a per-tenant counter).
+pub const COUNT_CAP: u64 = 10_000;
+
+/// The sort key of a lead under a [`LeadSort`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CursorKey {
+    /// `createdAt` or `updatedAt`.
+    Instant(DateTime<Utc>),
+    /// The name as stored (compared lower-cased, by the store's own `lower`,
+    /// so a cursor agrees with the order the store sorts in).
+    Text(String),
+}
+
+/// Where a keyset page starts: strictly after the lead with this key and id
+/// in its sort's order. Opaque to clients (`nextCursor` → `cursor`): hex of
+/// `sort|key|id`, bound to the sort it was made for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeadCursor {
+    /// The order it belongs to.
+    pub sort: LeadSort,
+    /// The last lead's sort key.
+    pub key: CursorKey,
+    /// The last lead's id (the tie-breaker).
+    pub id: frontdesk_kernel::LeadId,
+}
+
+impl LeadCursor {
+    /// The cursor after `lead` under `sort`.
+    #[must_use]
+    pub fn after(lead: &Lead, sort: LeadSort) -> Self {
+        let key = match sort {
+            LeadSort::CreatedAtAsc | LeadSort::CreatedAtDesc => CursorKey::Instant(lead.created_at),
+            LeadSort::UpdatedAt => CursorKey::Instant(lead.updated_at),
+            LeadSort::Name => CursorKey::Text(lead.name.as_str().to_owned()),
+        };
+        Self { sort, key, id: lead.id }
+    }
+
+    fn sort_tag(sort: LeadSort) -> &'static str {
+        match sort {
+            LeadSort::CreatedAtAsc => "ca",
+            LeadSort::CreatedAtDesc => "cd",
+            LeadSort::Name => "n",
+            LeadSort::UpdatedAt => "u",
+        }
+    }
+
+    /// The opaque form.
+    #[must_use]
+    pub fn encode(&self) -> String {
+        let key = match &self.key {
+            CursorKey::Instant(at) => at.timestamp_nanos_opt().unwrap_or(i64::MAX).to_string(),
+            CursorKey::Text(text) => text.clone(),
+        };
+        let plain = format!("{}|{}|{key}", Self::sort_tag(self.sort), self.id);
+        plain.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The cursor `raw` encodes, when it was made for `sort`.
+    ///
+    /// # Errors
+    /// A message for the `cursor` parameter.
+    pub fn decode(raw: &str, sort: LeadSort) -> Result<Self, String> {
+        const BAD: &str = "is not a cursor of this list (use nextCursor as given, with the same sort)";
+        if raw.len() > 2048 || !raw.len().is_multiple_of(2) {
+            return Err(BAD.into());
+        }
+        let bytes: Vec<u8> = (0..raw.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(raw.get(i..i + 2).unwrap_or("zz"), 16))
+            .collect::<Result<_, _>>()
+            .map_err(|_| BAD.to_owned())?;
+        let plain = String::from_utf8(bytes).map_err(|_| BAD.to_owned())?;
+        let mut parts = plain.splitn(3, '|');
+        let (Some(tag), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(BAD.into());
+        };
+        if tag != Self::sort_tag(sort) {
+            return Err(BAD.into());
+        }
+        let id = id.parse().map_err(|_| BAD.to_owned())?;
+        let key = match sort {
+            LeadSort::Name => CursorKey::Text(key.to_owned()),
+            _ => CursorKey::Instant(
+                key.parse::<i64>().ok().map(DateTime::from_timestamp_nanos).ok_or_else(|| BAD.to_owned())?,
+            ),
+        };
+        Ok(Self { sort, key, id })
+    }
+
+    /// Whether `lead` comes strictly after this cursor in its sort's order.
+    #[must_use]
+    pub fn admits(&self, lead: &Lead) -> bool {
+        let lowered = |key: &CursorKey| match key {
+            CursorKey::Text(name) => CursorKey::Text(name.to_lowercase()),
+            other => other.clone(),
+        };
+        let mine = Self::after(lead, self.sort);
+        let (ours, theirs) = ((lowered(&mine.key), mine.id), (lowered(&self.key), self.id));
+        match self.sort {
+            LeadSort::CreatedAtAsc | LeadSort::Name => ours > theirs,
+            LeadSort::CreatedAtDesc | LeadSort::UpdatedAt => ours < theirs,
+        }
+    }
 }
 
 /// Longest accepted `q`, in characters.
@@ -119,6 +229,19 @@ impl LeadFilter {
             && self.created_from.is_none_or(|from| lead.created_at >= from)
             && self.created_to.is_none_or(|to| lead.created_at < to)
             && self.search_term().is_none_or(|q| matches_text(lead, &q))
+    }
+
+    /// Whether nothing narrows the list: every live lead (its total can be
+    /// read from the per-tenant counter instead of counted).
+    #[must_use]
+    pub fn is_everything(&self) -> bool {
+        !self.deleted
+            && self.status.is_none()
+            && self.source.is_none()
+            && self.assigned_to.is_none()
+            && self.created_from.is_none()
+            && self.created_to.is_none()
+            && self.search_term().is_none()
     }
 
     /// The trimmed, lower-cased search text, if any.
@@ -186,6 +309,21 @@ mod tests {
         let range = |from, to| LeadFilter { created_from: Some(from), created_to: Some(to), ..LeadFilter::default() };
         assert!(range(t0, t0 + Duration::seconds(1)).matches(&ana));
         assert!(!range(t0 - Duration::seconds(1), t0).matches(&ana));
+    }
+
+    #[test]
+    fn cursors_round_trip_per_sort_and_refuse_anything_else() {
+        let ana = lead("Ana|Lopez", "+14155552671", Utc::now());
+        for sort in [LeadSort::CreatedAtAsc, LeadSort::CreatedAtDesc, LeadSort::Name, LeadSort::UpdatedAt] {
+            let cursor = LeadCursor::after(&ana, sort);
+            assert_eq!(LeadCursor::decode(&cursor.encode(), sort).unwrap(), cursor, "{sort:?}");
+            assert!(!cursor.admits(&ana), "a cursor does not admit its own lead");
+        }
+        let name = LeadCursor::after(&ana, LeadSort::Name).encode();
+        assert!(LeadCursor::decode(&name, LeadSort::CreatedAtDesc).is_err(), "bound to its sort");
+        for bad in ["", "zz", "abc", "00", &"ab".repeat(2000)] {
+            assert!(LeadCursor::decode(bad, LeadSort::Name).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -43,10 +43,11 @@ mod contract_tests {
     #[tokio::test]
     async fn in_memory_store_meets_the_contract() {
         let fixtures = contract::Fixtures {
-            tenants: (0..16).map(|_| TenantId::new()).collect(),
+            tenants: (0..18).map(|_| TenantId::new()).collect(),
             user: UserId::new(),
             job: frontdesk_kernel::jobs::JobId::new(),
         };
         contract::leads(Arc::new(InMemoryLeadStore::default()), &fixtures).await;
+        contract::list_counts_and_cursors(&InMemoryLeadStore::with_count_cap(3), &fixtures).await;
     }
 }

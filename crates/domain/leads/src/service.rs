@@ -210,7 +210,12 @@ impl LeadService {
     /// # Errors
     /// `Storage`.
     pub async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>> {
-        self.repo.list(tenant, filter, page).await
+        let found = self.repo.list(tenant, filter, page).await?;
+        // A full page has a next one to try: its cursor starts after the last lead.
+        let next = (found.data.len() == page.limit() as usize)
+            .then(|| found.data.last().map(|last| crate::filter::LeadCursor::after(last, filter.sort).encode()))
+            .flatten();
+        Ok(found.with_next_cursor(next))
     }
 
     /// One page of the lead's timeline, newest first.

@@ -421,6 +421,26 @@ mod use_case {
     /// published (a durable job), and dispatching it notifies the staff once
     /// however often the job is delivered.
     #[tokio::test]
+    async fn a_tenant_without_a_subscriber_gets_no_conversation_message_events() {
+        use frontdesk_kernel::events::QueuedEvents;
+        use frontdesk_kernel::testing::InMemoryJobQueue;
+        struct NobodyListens;
+        #[async_trait::async_trait]
+        impl frontdesk_kernel::events::EventInterest for NobodyListens {
+            async fn wants(&self, _: frontdesk_kernel::TenantId, kind: &str) -> bool {
+                kind != "conversation.message"
+            }
+        }
+        let d = desk().await;
+        let queue = Arc::new(InMemoryJobQueue::default());
+        let desk = receptionist(&d, None)
+            .with_events(Arc::new(QueuedEvents::new(queue.clone())))
+            .with_interest(Arc::new(NobodyListens));
+        desk.handle(d.w.tenant, d.lead, Channel::Sms, "What are your hours?").await.unwrap();
+        assert!(queue.all().is_empty(), "nothing written for a kind nobody wants");
+    }
+
+    #[tokio::test]
     async fn a_handoff_publishes_an_event_that_notifies_the_staff_once() {
         use frontdesk_kernel::events::{DomainEvent, EventDispatcher, QueuedEvents};
         use frontdesk_kernel::jobs::{JobHandler, JobKind, ProgressSink};
@@ -440,9 +460,16 @@ mod use_case {
         let timeline = d.leads.timeline(d.w.tenant, d.lead, frontdesk_kernel::PageRequest::default()).await.unwrap();
         assert!(timeline.data.iter().any(|e| e.content.starts_with("Handoff requested")), "{:?}", timeline.data);
 
-        let jobs = queue.all();
+        // One handoff event, beside the turn's two `conversation.message` events.
+        let all = queue.all();
+        assert!(all.iter().all(|j| j.job.kind == "events.publish"));
+        let kind_of = |j: &&frontdesk_kernel::jobs::JobRecord| {
+            serde_json::from_value::<DomainEvent>(j.job.payload.clone()).unwrap().kind
+        };
+        let messages = all.iter().filter(|j| kind_of(j) == "conversation.message").count();
+        assert_eq!(messages, 2, "the caller's message and the reply");
+        let jobs: Vec<_> = all.iter().filter(|j| kind_of(j) == "handoff.requested").cloned().collect();
         assert_eq!(jobs.len(), 1);
-        assert_eq!(jobs[0].job.kind, "events.publish");
         let event: DomainEvent = serde_json::from_value(jobs[0].job.payload.clone()).unwrap();
         assert_eq!((event.kind.as_str(), event.tenant_id), ("handoff.requested", d.w.tenant));
         assert_eq!(event.data["leadId"], json!(d.lead.to_string()));

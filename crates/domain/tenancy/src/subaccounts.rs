@@ -220,7 +220,14 @@ impl SubAccountService {
             .into_iter()
             .filter_map(|m| users.iter().position(|u| u.id == m.user_id).map(|i| (users.swap_remove(i), m)))
             .collect();
-        Ok(Page { data, page: memberships.page, limit: memberships.limit, total })
+        Ok(Page {
+            data,
+            page: memberships.page,
+            limit: memberships.limit,
+            total,
+            total_is_exact: true,
+            next_cursor: None,
+        })
     }
 
     /// Changes a member's role between `manager` and `agent` (owner or manager;

@@ -28,7 +28,7 @@ async fn user(repo: &SeaOrmUserRepository, email: &str) -> User {
 async fn fixtures(fixture: &Fixture) -> Fixtures {
     let tenants = SeaOrmTenantRepository::new(fixture.store.clone());
     let mut ids = Vec::new();
-    for _ in 0..16 {
+    for _ in 0..18 {
         ids.push(tenant(&tenants, None).await.id);
     }
     let agent = user(&SeaOrmUserRepository::new(fixture.store.clone()), "agent@example.com").await;
@@ -81,6 +81,8 @@ async fn stored_job(fixture: &Fixture, tenant: TenantId) -> frontdesk_kernel::jo
 async fn lead_contract(fixture: Fixture) {
     let fixtures = fixtures(&fixture).await;
     contract::leads(Arc::new(SeaOrmLeadRepository::new(fixture.store.clone())), &fixtures).await;
+    let capped = SeaOrmLeadRepository::new(fixture.store.clone()).with_count_cap(3);
+    contract::list_counts_and_cursors(&capped, &fixtures).await;
 }
 
 #[tokio::test]

@@ -177,19 +177,35 @@ pub fn folder(raw: &str, field: &str) -> Result<String, ValidationErrors> {
     Ok(format!("{trimmed}/"))
 }
 
-/// The name kept for a file: the client's, without path or control
-/// characters, at most [`MAX_NAME`] characters, given the sniffed extension
-/// when it has none; `file.{ext}` when it gave no name.
+/// Characters that reorder or hide text (bidi overrides, zero-width marks):
+/// `invoice\u{202E}fdp.exe` must not read as `invoice.exe.pdf`.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
+}
+
+/// The extensions a sniffed kind may keep (`photo.jpeg` stays, `notes.md` stays text).
+fn fits(given: &str, extension: &str) -> bool {
+    let given = given.to_ascii_lowercase();
+    given == extension
+        || matches!((extension, given.as_str()), ("jpg", "jpeg") | ("txt", "md" | "log" | "text") | ("mp4", "m4v"))
+}
+
+/// The name kept for a file: the client's, without path, control or
+/// invisible characters, at most [`MAX_NAME`] characters, and ending with an
+/// extension of the kind its content *is* (`invoice.pdf.bat` holding text is
+/// kept as `invoice.pdf.bat.txt`, so no download opens as a script);
+/// `file.{ext}` when it gave no name.
 fn file_name(given: Option<&str>, extension: &str) -> String {
     let base = given.map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n)).unwrap_or_default();
-    let clean: String = base.chars().filter(|c| !c.is_control() && *c != '"').take(MAX_NAME).collect();
-    let clean = clean.trim();
+    let clean: String =
+        base.chars().filter(|c| !c.is_control() && !is_invisible(*c) && *c != '"').take(MAX_NAME - 6).collect();
+    let clean = clean.trim().trim_end_matches('.');
     if clean.is_empty() || clean == "." || clean == ".." {
-        format!("file.{extension}")
-    } else if clean.contains('.') {
-        clean.to_owned()
-    } else {
-        format!("{clean}.{extension}")
+        return format!("file.{extension}");
+    }
+    match clean.rsplit_once('.') {
+        Some((_, given)) if fits(given, extension) => clean.to_owned(),
+        _ => format!("{clean}.{extension}"),
     }
 }
 
@@ -420,7 +436,7 @@ mod tests {
         let tenant = TenantId::new();
         let file = f.library.upload(tenant, upload(PNG, "../../etc/logo.txt", Some("/brand/2026/"))).await.unwrap();
         assert_eq!(file.content_type, "image/png", "the content decides, not the name");
-        assert_eq!(file.name, "logo.txt", "path parts of the given name are dropped");
+        assert_eq!(file.name, "logo.txt.png", "path parts dropped, and the name ends as what the content is");
         assert_eq!(file.folder, "brand/2026/");
         assert_eq!(file.key, format!("files/{tenant}/brand/2026/{}.png", file.id));
         assert_eq!(file.size, PNG.len() as u64);
@@ -535,6 +551,18 @@ mod tests {
     async fn the_in_memory_records_meet_the_contract() {
         let records = InMemoryFileRecords::default();
         crate::testing::file_records_contract::file_records(&records, [TenantId::new(), TenantId::new()]).await;
+    }
+
+    #[test]
+    fn names_end_with_the_kind_the_content_is() {
+        assert_eq!(file_name(Some("logo.PNG"), "png"), "logo.PNG");
+        assert_eq!(file_name(Some("photo.jpeg"), "jpg"), "photo.jpeg");
+        assert_eq!(file_name(Some("invoice.pdf.bat"), "txt"), "invoice.pdf.bat.txt");
+        assert_eq!(file_name(Some("page.html"), "txt"), "page.html.txt");
+        assert_eq!(file_name(Some("invoice\u{202E}fdp.exe"), "txt"), "invoicefdp.exe.txt", "bidi override dropped");
+        assert_eq!(file_name(Some("C:\\x\\call"), "mp3"), "call.mp3");
+        assert_eq!(file_name(Some(" . "), "pdf"), "file.pdf");
+        assert!(file_name(Some(&"a".repeat(400)), "pdf").chars().count() <= MAX_NAME);
     }
 
     #[test]

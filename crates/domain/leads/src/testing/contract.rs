@@ -75,7 +75,7 @@ async fn events_of(repo: &dyn LeadRepository, tenant: TenantId, lead: LeadId) ->
 /// # Panics
 /// When the adapter breaks the contract.
 pub async fn leads(repo: Arc<dyn LeadRepository>, fixtures: &Fixtures) {
-    assert!(fixtures.tenants.len() >= 16, "the suite needs 16 tenants");
+    assert!(fixtures.tenants.len() >= 18, "the suite needs 18 tenants");
     round_trip_and_tenant_isolation(repo.as_ref(), fixtures).await;
     per_tenant_uniqueness(repo.clone(), fixtures).await;
     update_is_versioned_and_atomic(repo.as_ref(), fixtures).await;
@@ -84,6 +84,80 @@ pub async fn leads(repo: Arc<dyn LeadRepository>, fixtures: &Fixtures) {
     timeline_is_atomic_ordered_and_scoped(repo.as_ref(), fixtures).await;
     purge_removes_only_expired_leads(repo.as_ref(), fixtures).await;
     import_batches_skip_duplicates_and_apply_once(repo.as_ref(), fixtures).await;
+}
+
+/// Totals and keyset pages, on a repository built to count filtered lists up
+/// to 3 (`with_count_cap(3)`): the unfiltered total is exact at any size and
+/// follows creates, imports, deletes and restores; a filtered total stops at
+/// the cap (`total_is_exact: false`); cursor pages walk every lead once, in
+/// every sort, and agree with the page numbers.
+///
+/// # Panics
+/// When the adapter breaks the contract.
+pub async fn list_counts_and_cursors(capped: &dyn LeadRepository, fixtures: &Fixtures) {
+    use crate::filter::LeadCursor;
+    let (tenant, other) = fixtures.pair(8);
+    let t0 = now();
+    let names = ["émile Zola", "Ana", "bob", "Ana", "Cleo", "dora"];
+    let mut made = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let mut l = lead(
+            tenant,
+            name,
+            Some(&format!("+1415555700{i}")),
+            None,
+            t0 + Duration::seconds(i64::try_from(i % 3).unwrap_or(0)),
+        );
+        l.updated_at = t0 - Duration::seconds(i64::try_from(i).unwrap_or(0));
+        if i % 2 == 0 {
+            l.status = LeadStatus::Contacted;
+        }
+        capped.insert(&l, &[]).await.expect("insert");
+        made.push(l);
+    }
+    capped.insert(&lead(other, "Elsewhere", Some("+14155557099"), None, t0), &[]).await.expect("other tenant");
+    let everything = LeadFilter::default();
+    let all = capped.list(tenant, &everything, page(1, 2)).await.expect("list");
+    assert_eq!((all.total, all.total_is_exact), (6, true), "the unfiltered total is exact beyond the cap");
+    let contacted = LeadFilter { status: Some(LeadStatus::Contacted), ..LeadFilter::default() };
+    let some = capped.list(tenant, &contacted, page(1, 2)).await.expect("list");
+    assert_eq!((some.total, some.total_is_exact), (3, true), "at the cap: exact");
+    let named = LeadFilter { q: Some("a".into()), ..LeadFilter::default() };
+    let many = capped.list(tenant, &named, page(1, 2)).await.expect("list");
+    assert_eq!((many.total, many.total_is_exact), (3, false), "over the cap: at least 3");
+
+    for sort in [LeadSort::CreatedAtDesc, LeadSort::CreatedAtAsc, LeadSort::Name, LeadSort::UpdatedAt] {
+        let by_pages: Vec<LeadId> = {
+            let f = LeadFilter { sort, ..LeadFilter::default() };
+            capped.list(tenant, &f, page(1, 100)).await.expect("list").data.iter().map(|l| l.id).collect()
+        };
+        let mut walked = Vec::new();
+        let mut filter = LeadFilter { sort, ..LeadFilter::default() };
+        for _ in 0..10 {
+            let number = if filter.after.is_some() { 7 } else { 1 };
+            let found = capped.list(tenant, &filter, page(number, 2)).await.expect("cursor page");
+            assert_eq!(found.total, 6, "{sort:?}: the total is the list's, not what is left");
+            walked.extend(found.data.iter().map(|l| l.id));
+            match found.data.last() {
+                Some(last) if found.data.len() == 2 => filter.after = Some(LeadCursor::after(last, sort)),
+                _ => break,
+            }
+        }
+        assert_eq!(walked, by_pages, "{sort:?}: cursor pages (the page number ignored) walk the same order");
+    }
+
+    // The counter follows deletes and restores (and only real ones).
+    capped.soft_delete(tenant, made[0].id, now()).await.expect("delete");
+    assert!(capped.soft_delete(tenant, made[0].id, now()).await.is_err(), "deleted already");
+    assert_eq!(capped.list(tenant, &everything, page(1, 1)).await.expect("list").total, 5);
+    capped.restore(tenant, made[0].id, t0 - Duration::days(1), now()).await.expect("restore");
+    assert_eq!(capped.list(tenant, &everything, page(1, 1)).await.expect("list").total, 6);
+    let batch =
+        [lead(tenant, "Imported", Some("+14155557010"), None, t0), lead(tenant, "Dup", Some("+14155557000"), None, t0)];
+    capped.import_batch(tenant, fixtures.job, 9, &batch).await.expect("import");
+    capped.import_batch(tenant, fixtures.job, 9, &batch).await.expect("again");
+    assert_eq!(capped.list(tenant, &everything, page(1, 1)).await.expect("list").total, 7, "one imported, once");
+    assert_eq!(capped.list(other, &everything, page(1, 1)).await.expect("list").total, 1);
 }
 
 /// An import batch skips contacts that exist (in the tenant or earlier in

@@ -33,6 +33,8 @@ struct Rows {
     leads: Vec<Lead>,
     events: Vec<TimelineEvent>,
     effects: HashMap<(JobId, u32), BatchOutcome>,
+    /// Filtered lists count up to this many (`None`: the domain's cap).
+    count_cap: Option<u64>,
 }
 
 /// Leads and events under one lock, so every write with its events is atomic.
@@ -40,6 +42,12 @@ struct Rows {
 pub struct InMemoryLeadStore(Mutex<Rows>);
 
 impl InMemoryLeadStore {
+    /// A store whose filtered lists count up to `cap` (as the SQL store's `with_count_cap`).
+    #[must_use]
+    pub fn with_count_cap(cap: u64) -> Self {
+        Self(Mutex::new(Rows { count_cap: Some(cap), ..Rows::default() }))
+    }
+
     /// Every stored event, in append order (for assertions).
     #[must_use]
     pub fn events(&self) -> Vec<TimelineEvent> {
@@ -127,10 +135,19 @@ impl LeadRepository for InMemoryLeadStore {
     }
 
     async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>> {
+        let rows = lock(&self.0);
+        let cap = rows.count_cap.unwrap_or(crate::filter::COUNT_CAP);
         let mut leads: Vec<_> =
-            lock(&self.0).leads.iter().filter(|l| l.tenant_id == tenant && filter.matches(l)).cloned().collect();
+            rows.leads.iter().filter(|l| l.tenant_id == tenant && filter.matches(l)).cloned().collect();
+        drop(rows);
         leads.sort_by(|a, b| filter.sort.compare(a, b));
-        Ok(page_of(&leads, page))
+        let total = leads.len() as u64;
+        let (total, exact) = if filter.is_everything() || total <= cap { (total, true) } else { (cap, false) };
+        let data: Vec<Lead> = match &filter.after {
+            Some(cursor) => leads.into_iter().filter(|l| cursor.admits(l)).take(page.limit() as usize).collect(),
+            None => page_of(&leads, page).data,
+        };
+        Ok(Page::counted(data, page, total, exact))
     }
 
     async fn import_batch(&self, tenant: TenantId, job: JobId, batch: u32, leads: &[Lead]) -> Result<BatchOutcome> {

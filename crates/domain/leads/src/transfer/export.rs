@@ -55,19 +55,23 @@ impl JobHandler for ExportLeads {
         let payload = ExportLeadsJob::payload(job)?;
         let format = payload.format;
         // Oldest first, live leads only, whatever the producer's filter said.
-        let filter = LeadFilter { sort: LeadSort::CreatedAtAsc, deleted: false, ..payload.filter };
+        // Keyset pages (each as cheap as the first), until one comes back short;
+        // a filtered total may be a lower bound, so it only drives progress.
+        let mut filter = LeadFilter { sort: LeadSort::CreatedAtAsc, deleted: false, after: None, ..payload.filter };
         let mut table = Table { headers: EXPORT_COLUMNS.iter().map(|c| (*c).to_owned()).collect(), rows: Vec::new() };
-        let mut page_no = 1;
+        let request = PageRequest::new(Some(1), Some(frontdesk_kernel::page::MAX_LIMIT))
+            .map_err(|e| JobFailure::permanent(e.to_string()))?;
         loop {
-            let request = PageRequest::new(Some(page_no), Some(frontdesk_kernel::page::MAX_LIMIT))
-                .map_err(|e| JobFailure::permanent(e.to_string()))?;
             let page = self.repo.list(job.tenant_id, &filter, request).await.map_err(|e| storage_failure(&e))?;
             table.rows.extend(page.data.iter().map(export_row));
-            progress.report(table.rows.len() as u64, page.total).await;
-            if page.data.is_empty() || table.rows.len() as u64 >= page.total {
-                break;
+            let done = table.rows.len() as u64;
+            progress.report(done, page.total.max(done)).await;
+            match page.data.last() {
+                Some(last) if page.data.len() == request.limit() as usize => {
+                    filter.after = Some(crate::filter::LeadCursor::after(last, filter.sort));
+                }
+                _ => break,
             }
-            page_no += 1;
         }
         let bytes = self.codec.write(format, &table).map_err(|e| file_failure(&e))?;
         let file = export_key(job.tenant_id, job.id, format);

@@ -32,7 +32,7 @@ pub struct Download {
 pub struct LeadTransfers {
     queue: Arc<dyn JobQueue>,
     files: Arc<dyn FileStorage>,
-    links: Option<Arc<dyn FileLinks>>,
+    links: Option<(Arc<dyn FileLinks>, Duration)>,
     clock: Arc<dyn Clock>,
     export_ttl: Duration,
 }
@@ -54,10 +54,11 @@ impl LeadTransfers {
         Self { queue, files, links: None, clock, export_ttl }
     }
 
-    /// Hands out links to finished exports through `links` (S3 presigned URLs, or links the api signs).
+    /// Hands out links to finished exports through `links` (S3 presigned
+    /// URLs, or links the api signs), none living longer than `max_link`.
     #[must_use]
-    pub fn with_links(mut self, links: Arc<dyn FileLinks>) -> Self {
-        self.links = Some(links);
+    pub fn with_links(mut self, links: Arc<dyn FileLinks>, max_link: Duration) -> Self {
+        self.links = Some((links, max_link));
         self
     }
 
@@ -173,10 +174,10 @@ impl LeadTransfers {
             .ok_or(LeadsError::NothingToDownload)?;
         let age = (self.clock.now() - record.updated_at).to_std().unwrap_or_default();
         let left = self.export_ttl.checked_sub(age).filter(|left| !left.is_zero()).ok_or_else(|| self.expired())?;
-        let links = self.links.as_ref().ok_or_else(|| {
+        let (links, max_link) = self.links.as_ref().ok_or_else(|| {
             LeadsError::Files(FileError::unavailable(std::io::Error::other("download links are not configured")))
         })?;
-        let lifetime = asked.min(left);
+        let lifetime = asked.min(left).min(*max_link);
         let url = links.link(&export.file, lifetime).await?;
         let expires_at = self.clock.now() + chrono::Duration::from_std(lifetime).unwrap_or_default();
         Ok(FileLink { url, expires_at })
@@ -229,7 +230,7 @@ mod tests {
         let files = Arc::new(InMemoryFileStorage::default());
         let clock = Arc::new(ManualClock::at(Utc::now()));
         let transfers = LeadTransfers::new(queue.clone(), files.clone(), clock.clone(), TTL)
-            .with_links(Arc::new(frontdesk_kernel::testing::SignedTestLinks));
+            .with_links(Arc::new(frontdesk_kernel::testing::SignedTestLinks), Duration::from_secs(2 * 3600));
         Harness { transfers, queue, files, clock, tenant: TenantId::new() }
     }
 
@@ -367,6 +368,8 @@ mod tests {
         h.clock.advance(chrono::Duration::hours(23) + chrono::Duration::minutes(50));
         let late = h.transfers.download_link(h.tenant, id, Some(3600)).await.unwrap();
         assert_eq!(late.expires_at, h.clock.now() + chrono::Duration::minutes(10), "capped at the export's retention");
+        let long = h.transfers.download_link(h.tenant, id, Some(604_800)).await.unwrap();
+        assert!(long.expires_at <= h.clock.now() + chrono::Duration::minutes(10));
         let bad = h.transfers.download_link(h.tenant, id, Some(0)).await.unwrap_err();
         assert!(matches!(&bad, LeadsError::Validation(e) if e.messages()[0].starts_with("expiresIn:")), "{bad:?}");
         let foreign = h.transfers.download_link(TenantId::new(), id, None).await;

@@ -34,14 +34,43 @@ use sea_orm::{
 #[derive(Clone, Debug)]
 pub struct SeaOrmLeadRepository {
     store: SqlStore,
+    count_cap: u64,
 }
 
 impl SeaOrmLeadRepository {
     /// A repository over `store`.
     #[must_use]
     pub const fn new(store: SqlStore) -> Self {
-        Self { store }
+        Self { store, count_cap: frontdesk_leads::filter::COUNT_CAP }
     }
+
+    /// The same, counting filtered lists up to `cap` (tests use a small one).
+    #[must_use]
+    pub const fn with_count_cap(mut self, cap: u64) -> Self {
+        self.count_cap = cap;
+        self
+    }
+}
+
+/// Moves `tenant`'s live-lead counter by `delta` on the shard `by` picks,
+/// inside the caller's transaction (so the count changes if and only if the
+/// leads do). 16 shards per tenant, so concurrent writes of one tenant
+/// rarely queue on one row lock; kept as the last statement before the
+/// commit, so a lock is held for the shortest time.
+async fn count_live(
+    txn: &impl ConnectionTrait,
+    tenant: TenantId,
+    by: uuid::Uuid,
+    delta: i64,
+) -> std::result::Result<(), sea_orm::DbErr> {
+    if delta == 0 {
+        return Ok(());
+    }
+    let shard = i16::from(by.as_bytes()[15] & 0x0f);
+    let sql = "INSERT INTO lead_counts (tenant_id, shard, live) VALUES ($1, $2, $3)
+        ON CONFLICT (tenant_id, shard) DO UPDATE SET live = lead_counts.live + excluded.live";
+    let values = vec![tenant.as_uuid().into(), shard.into(), delta.into()];
+    txn.execute_raw(crate::repos::sql::stmt(txn.get_database_backend(), sql, values)).await.map(|_| ())
 }
 
 const NOT_FOUND: LeadsError = LeadsError::NotFound { entity: "lead" };
@@ -172,6 +201,29 @@ fn filtered(tenant: TenantId, filter: &LeadFilter) -> Select<Entity> {
     select
 }
 
+/// The keyset condition of `cursor`: rows strictly after it in its sort's order.
+fn after(cursor: &frontdesk_leads::filter::LeadCursor) -> sea_orm::sea_query::SimpleExpr {
+    use frontdesk_leads::filter::CursorKey;
+    let id = cursor.id.as_uuid();
+    let (column, value): (sea_orm::sea_query::SimpleExpr, sea_orm::sea_query::SimpleExpr) = match &cursor.key {
+        CursorKey::Instant(at) => {
+            let column = if cursor.sort == LeadSort::UpdatedAt { Column::UpdatedAt } else { Column::CreatedAt };
+            (Expr::col(column), Expr::value(*at))
+        }
+        CursorKey::Text(name) => {
+            (Func::lower(Expr::col(Column::Name)).into(), Func::lower(Expr::value(name.clone())).into())
+        }
+    };
+    let id_col: sea_orm::sea_query::SimpleExpr = Expr::col(Column::Id);
+    let forward = matches!(cursor.sort, LeadSort::CreatedAtAsc | LeadSort::Name);
+    // (key, id) > (k, i) written out, so both backends use the (tenant, key, id) indexes alike.
+    if forward {
+        column.clone().gt(value.clone()).or(column.eq(value).and(id_col.gt(id)))
+    } else {
+        column.clone().lt(value.clone()).or(column.eq(value).and(id_col.lt(id)))
+    }
+}
+
 fn sorted(select: Select<Entity>, sort: LeadSort) -> Select<Entity> {
     match sort {
         LeadSort::CreatedAtAsc => select.order_by_asc(Column::CreatedAt).order_by_asc(Column::Id),
@@ -228,7 +280,10 @@ impl LeadRepository for SeaOrmLeadRepository {
         let txn = self.store.begin_write().await.map_err(|e| LeadsError::Storage(db(e)))?;
         let written = match Entity::insert(lead_row(lead)).exec_without_returning(&txn).await {
             Ok(_) => match Self::insert_events(&txn, events).await {
-                Ok(()) => append_in(&txn, &frontdesk_leads::events::created(lead)).await,
+                Ok(()) => match append_in(&txn, &frontdesk_leads::events::created(lead)).await {
+                    Ok(()) => count_live(&txn, lead.tenant_id, lead.id.as_uuid(), 1).await,
+                    Err(err) => Err(err),
+                },
                 Err(err) => Err(err),
             },
             Err(err) => Err(err),
@@ -321,6 +376,7 @@ impl LeadRepository for SeaOrmLeadRepository {
         }
         let row = Entity::find_by_id(id.as_uuid()).one(&txn).await.map_err(storage)?.ok_or(NOT_FOUND)?;
         append_in(&txn, &frontdesk_leads::events::deleted(&to_domain(row)?, at)).await.map_err(storage)?;
+        count_live(&txn, tenant, id.as_uuid(), -1).await.map_err(storage)?;
         txn.commit().await.map_err(storage)
     }
 
@@ -359,7 +415,10 @@ impl LeadRepository for SeaOrmLeadRepository {
                 lead.deleted_at = None;
                 lead.updated_at = now;
                 lead.version += 1;
-                let announced = append_in(&txn, &frontdesk_leads::events::restored(&lead)).await;
+                let announced = match append_in(&txn, &frontdesk_leads::events::restored(&lead)).await {
+                    Ok(()) => count_live(&txn, tenant, id.as_uuid(), 1).await,
+                    Err(err) => Err(err),
+                };
                 match announced {
                     Ok(()) => txn.commit().await.map(|()| lead).map_err(|e| LeadsError::Storage(db(e))),
                     Err(err) => Err(LeadsError::Storage(db(err))),
@@ -385,16 +444,37 @@ impl LeadRepository for SeaOrmLeadRepository {
 
     async fn list(&self, tenant: TenantId, filter: &LeadFilter, page: PageRequest) -> Result<Page<Lead>> {
         let conn = self.store.conn();
+        let storage = |e: sea_orm::DbErr| LeadsError::Storage(db(e));
         let select = filtered(tenant, filter);
-        let total = select.clone().count(conn).await.map_err(|e| LeadsError::Storage(db(e)))?;
-        let rows = sorted(select, filter.sort)
-            .offset(page.offset())
-            .limit(u64::from(page.limit()))
-            .all(conn)
-            .await
-            .map_err(|e| LeadsError::Storage(db(e)))?;
+        let mut rows = sorted(select.clone(), filter.sort);
+        rows = match &filter.after {
+            Some(cursor) => rows.filter(after(cursor)),
+            None => rows.offset(page.offset()),
+        };
+        let rows = rows.limit(u64::from(page.limit())).all(conn);
+        let (rows, (total, exact)) = if filter.is_everything() {
+            // The per-tenant counter: one row, exact, kept in every write's transaction.
+            let count = async {
+                let backend = conn.get_database_backend();
+                let sql = "SELECT CAST(COALESCE(SUM(live), 0) AS BIGINT) AS live FROM lead_counts WHERE tenant_id = $1";
+                let row = conn
+                    .query_one_raw(crate::repos::sql::stmt(backend, sql, vec![tenant.as_uuid().into()]))
+                    .await
+                    .map_err(storage)?;
+                let live: i64 = row.map(|r| r.try_get_by_index(0)).transpose().map_err(storage)?.unwrap_or(0);
+                Ok::<_, LeadsError>((u64::try_from(live).unwrap_or(0), true))
+            };
+            let (rows, count) = tokio::join!(rows, count);
+            (rows.map_err(storage)?, count?)
+        } else {
+            // Counting stops at the cap: a filter over a huge tenant costs at most `cap` index entries.
+            let capped = select.limit(self.count_cap + 1).count(conn);
+            let (rows, counted) = tokio::join!(rows, capped);
+            let counted = counted.map_err(storage)?;
+            (rows.map_err(storage)?, (Ord::min(counted, self.count_cap), counted <= self.count_cap))
+        };
         let data = rows.into_iter().map(to_domain).collect::<Result<Vec<_>>>()?;
-        Ok(Page::new(data, page, total))
+        Ok(Page::counted(data, page, total, exact))
     }
 
     async fn import_batch(&self, tenant: TenantId, job: JobId, batch: u32, leads: &[Lead]) -> Result<BatchOutcome> {
@@ -443,6 +523,8 @@ impl LeadRepository for SeaOrmLeadRepository {
         let created: Vec<_> =
             leads.iter().filter(|l| ids.contains(&l.id.as_uuid())).flat_map(frontdesk_leads::events::created).collect();
         append_in(&txn, &created).await.map_err(|e| LeadsError::Storage(db(e)))?;
+        let delta = i64::try_from(inserted).unwrap_or(i64::MAX);
+        count_live(&txn, tenant, job.as_uuid(), delta).await.map_err(|e| LeadsError::Storage(db(e)))?;
         let outcome = BatchOutcome { inserted, duplicates: leads.len() as u64 - inserted };
         job_effects::Entity::update_many()
             .col_expr(
