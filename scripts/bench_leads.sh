@@ -9,7 +9,9 @@
 # (scripts/bench/seed_leads.sql), then VACUUM ANALYZE.
 #
 #   GET  /api/v1/leads?limit=20            first page + total  vs scripts/bench/leads_list.sql (OFFSET 0)
+#                                                              and scripts/bench/leads_page.sql (the page alone)
 #   GET  /api/v1/leads?limit=20&page=2500  deep page + total   vs scripts/bench/leads_list.sql (OFFSET 49980)
+#   GET  /api/v1/leads?limit=20&cursor=…   the same depth      vs scripts/bench/leads_page_after.sql (keyset)
 #   GET  /api/v1/leads?q=<last name>       ~1% of the tenant   vs scripts/bench/leads_search.sql
 #   GET  /api/v1/leads/{id}                cache hit           vs scripts/bench/lead_get.sql and a Redis GET
 #   POST /api/v1/leads                     unique phone/email  vs scripts/bench/lead_insert.sql
@@ -106,6 +108,11 @@ sizes=$(psql_value "SELECT pg_size_pretty(pg_total_relation_size('leads')) || ' 
   ' (trigram ' || pg_size_pretty(pg_relation_size('idx_leads_search_trgm')) || '); ' || count(*) || ' rows' FROM leads")
 q_rows=$(psql_value "SELECT count(*) FROM leads WHERE tenant_id = '$tenant' AND deleted_at IS NULL AND search LIKE '%$Q%'")
 lead_id=$(psql_value "SELECT id FROM leads WHERE tenant_id = '$tenant' ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 100")
+# The cursor after the last lead of page 2,499 (what nextCursor would say there): hex of "cd|<id>|<nanos>".
+IFS='|' read -r deep_id deep_at deep_nanos <<<"$(psql_value "SELECT id || '|' || to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|' ||
+  ((extract(epoch FROM created_at) * 1000000)::bigint * 1000) FROM leads WHERE tenant_id = '$tenant' AND deleted_at IS NULL
+  ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET $((DEEP_OFFSET - 1))")"
+deep_cursor=$(printf 'cd|%s|%s' "$deep_id" "$deep_nanos" | od -An -tx1 | tr -d ' \n')
 
 # One request per path first: any non-2xx stops here with the body.
 say "checking each path once"
@@ -120,6 +127,9 @@ total = doc.get("total") if isinstance(doc, dict) else None
 print(f"total={total}, {len(data)} rows" if isinstance(data, list) else f"{len(json.dumps(doc))} bytes")'; }
 check_first=$(api GET "/api/v1/leads?limit=20" | describe)
 check_deep=$(api GET "/api/v1/leads?limit=20&page=$DEEP_PAGE" | describe)
+check_cursor=$(api GET "/api/v1/leads?limit=20&cursor=$deep_cursor" | describe)
+[ "$(api GET "/api/v1/leads?limit=20&cursor=$deep_cursor" | json data.0.id)" = \
+  "$(api GET "/api/v1/leads?limit=20&page=$DEEP_PAGE" | json data.0.id)" ] || say "warning: the cursor page is not page $DEEP_PAGE"
 check_q=$(api GET "/api/v1/leads?q=$Q" | describe)
 api GET "/api/v1/leads/$lead_id" >"$WORK/lead.json"
 api_total() { sed -n 's/^total=\([0-9]*\),.*/\1/p' <<<"$1"; }
@@ -160,6 +170,7 @@ run_wrk() { # label path [wrk options…] -> "req/s p50 p99 requests non-2xx"; d
 say "load: $CONNECTIONS connections, ${DURATION}s per path"
 login; first=$(run_wrk first "/api/v1/leads?limit=20")
 login; deep=$(run_wrk deep "/api/v1/leads?limit=20&page=$DEEP_PAGE")
+login; cursor=$(run_wrk cursor "/api/v1/leads?limit=20&cursor=$deep_cursor")
 login; search=$(run_wrk search "/api/v1/leads?q=$Q")
 # Warm the cache right before (entries live 180 s), then keep a copy of
 # the entry without expiry for the raw Redis GET below.
@@ -187,6 +198,8 @@ run_pgbench() { # label pgbench-options… -> "tps avg-latency-ms"
 }
 pg_first=$(run_pgbench first -f scripts/bench/leads_list.sql -D tenant="$tenant" -D offset=0)
 pg_deep=$(run_pgbench deep -f scripts/bench/leads_list.sql -D tenant="$tenant" -D offset="$DEEP_OFFSET")
+pg_page=$(run_pgbench page -f scripts/bench/leads_page.sql -D tenant="$tenant")
+pg_after=$(run_pgbench after -f scripts/bench/leads_page_after.sql -D tenant="$tenant" -D at="$deep_at" -D id="$deep_id")
 pg_search=$(run_pgbench search -f scripts/bench/leads_search.sql -D tenant="$tenant" -D pattern="%$Q%")
 pg_get=$(run_pgbench get -f scripts/bench/lead_get.sql -D tenant="$tenant" -D lead="$lead_id")
 pg_member=$(run_pgbench membership -f scripts/bench/membership.sql -D user="$user_id")
@@ -246,10 +259,12 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname
 echo "seeding: $seeding"
 echo "leads table: $sizes"
 echo "q=$Q matches $q_rows of the tenant's 100,000 live leads"
-echo "api checks: first page $check_first; page $DEEP_PAGE $check_deep; q $check_q; GET lead $lead_id ($(wc -c <"$WORK/lead.json" | tr -d ' ') bytes of JSON); POST created $check_post"
+echo "api checks: first page $check_first; page $DEEP_PAGE $check_deep; cursor at the same depth $check_cursor; q $check_q; GET lead $lead_id ($(wc -c <"$WORK/lead.json" | tr -d ' ') bytes of JSON); POST created $check_post"
 printf '\n| path | req/s | p50 | p99 | raw DB equivalent (tps) | ratio (api ÷ raw) |\n|---|---|---|---|---|---|\n'
 row '`GET /api/v1/leads?limit=20` (page 1 + total)' "$first" "$pg_first"
+row '`GET /api/v1/leads?limit=20` (page 1 + counter total) vs the page query alone' "$first" "$pg_page"
 row "\`GET /api/v1/leads?limit=20&page=$DEEP_PAGE\` (OFFSET $DEEP_OFFSET + total)" "$deep" "$pg_deep"
+row "\`GET /api/v1/leads?limit=20&cursor=…\` (the same depth, keyset) vs the keyset query alone" "$cursor" "$pg_after"
 row "\`GET /api/v1/leads?q=$Q\` ($q_rows matches: page 1 + total)" "$search" "$pg_search"
 read -r get_rps get_p50 get_p99 _ <<<"$get"
 printf '| `GET /api/v1/leads/{id}` (cache hit) | %s | %s | %s | %s (SELECT by id) · %s (Redis GET) | %s SELECT · %s Redis GET |\n' \
@@ -259,6 +274,8 @@ row '`POST /api/v1/leads` (unique phone + email)' "$create" "$pg_insert"
 printf '\n| raw baseline (same run, %s clients) | tps | latency |\n|---|---|---|\n' "$CONNECTIONS"
 printf '| pgbench `leads_list.sql` OFFSET 0: page + COUNT(*) | %s | avg %s ms |\n' "$(num "$pg_first")" "${pg_first#* }"
 printf '| pgbench `leads_list.sql` OFFSET %s: page + COUNT(*) | %s | avg %s ms |\n' "$DEEP_OFFSET" "$(num "$pg_deep")" "${pg_deep#* }"
+printf '| pgbench `leads_page.sql`: page 1 alone | %s | avg %s ms |\n' "$(num "$pg_page")" "${pg_page#* }"
+printf '| pgbench `leads_page_after.sql`: the keyset page at the same depth | %s | avg %s ms |\n' "$(num "$pg_after")" "${pg_after#* }"
 printf "| pgbench \`leads_search.sql\` (LIKE '%%%s%%'): page + COUNT(*) | %s | avg %s ms |\n" "$Q" "$(num "$pg_search")" "${pg_search#* }"
 printf '| pgbench `lead_get.sql`: one lead by tenant + id | %s | avg %s ms |\n' "$(num "$pg_get")" "${pg_get#* }"
 printf '| redis-benchmark GET of the cached lead (%s bytes) | %s | p50 %s, p99 %s |\n' "$cache_bytes" "$(num "$redis")" "$redis_p50" "$redis_p99"
