@@ -4,5 +4,5 @@
 SELECT id, tenant_id, name, phone, email, status, source, notes, metadata, assigned_to, version,
        created_at, updated_at, deleted_at
   FROM leads WHERE tenant_id = :tenant AND deleted_at IS NULL
-   AND (created_at < :at OR (created_at = :at AND id < :id))
+   AND (created_at, id) < (:at, :id)
  ORDER BY created_at DESC, id DESC LIMIT 20;

@@ -145,29 +145,17 @@ impl EventSubscriber for BookingAppointmentFanout {
     }
 
     async fn on(&self, event: &DomainEvent) -> Result<(), JobFailure> {
-        let Some(integration) = self
-            .repo
-            .active_of_kind(event.tenant_id, IntegrationKind::GoHighLevel)
-            .await
-            .map_err(|e| JobFailure::retry(e.to_string()))?
-            .filter(|i| calendar_of(&i.settings).is_some())
-        else {
+        let integration = crate::fanout::active(&*self.repo, event, IntegrationKind::GoHighLevel).await?;
+        let Some(integration) = integration.filter(|i| calendar_of(&i.settings).is_some()) else {
             return Ok(());
-        };
-        let Some(booking) = event.data["booking"]["id"].as_str().and_then(|id| id.parse::<uuid::Uuid>().ok()) else {
-            return Err(JobFailure::permanent("a booking event without a booking id"));
         };
         let payload = SyncAppointment {
             integration_id: integration.id,
-            booking_id: booking,
+            booking_id: crate::fanout::entity_id(event, "booking")?,
             event_id: event.id.to_string(),
             deferrals: 0,
         };
-        let job = SyncAppointmentJob::new_job(event.tenant_id, &payload)
-            .map_err(|e| JobFailure::permanent(e.to_string()))?
-            .with_idempotency_key(key(&payload));
-        self.queue.enqueue(job).await.map_err(|e| JobFailure::retry(e.to_string()))?;
-        Ok(())
+        crate::fanout::enqueue::<SyncAppointmentJob>(&*self.queue, event, &payload, key(&payload)).await
     }
 }
 

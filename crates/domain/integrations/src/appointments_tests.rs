@@ -7,7 +7,7 @@
 use crate::appointments::{
     AppointmentLinks, AppointmentParts, BookingAppointmentFanout, CrmCalendar, SyncAppointmentJob, SyncAppointments,
 };
-use crate::calendar_sync::{BookedSlot, BookedSlots};
+use crate::calendar_sync::BookedSlot;
 use crate::crm::{CrmContact, CrmContacts, CrmError};
 use crate::testing::{
     InMemoryAppointmentLinks, InMemoryIntegrations, InMemoryLinks, InMemoryTemplates, ScriptedChecks, TestCipher,
@@ -39,16 +39,6 @@ struct Open;
 impl RateLimiter for Open {
     async fn hit(&self, _: &str, limit: u32, _: Duration) -> Result<RateDecision, RateLimitError> {
         Ok(RateDecision { allowed: true, limit, remaining: limit, reset_after: Duration::from_secs(10) })
-    }
-}
-
-#[derive(Default)]
-struct Slot(Mutex<Option<BookedSlot>>);
-
-#[async_trait]
-impl BookedSlots for Slot {
-    async fn booking(&self, _: TenantId, _: uuid::Uuid) -> crate::Result<Option<BookedSlot>> {
-        Ok(self.0.lock().unwrap().clone())
     }
 }
 
@@ -95,7 +85,7 @@ impl CrmCalendar for Crm {
 }
 
 struct World {
-    slot: Arc<Slot>,
+    slot: Arc<crate::testing::OneBooking>,
     crm: Arc<Crm>,
     links: Arc<InMemoryAppointmentLinks>,
     leases: Arc<MapCache>,
@@ -143,7 +133,7 @@ async fn world(calendar: Option<&str>) -> World {
     leads.insert(&lead, &[]).await.unwrap();
     let booking = uuid::Uuid::now_v7();
     let starts_at = Utc::now() + chrono::Duration::days(1);
-    let slot = Arc::new(Slot(Mutex::new(Some(BookedSlot {
+    let slot = Arc::new(crate::testing::OneBooking(Mutex::new(Some(BookedSlot {
         id: booking,
         lead_id: lead.id,
         confirmed: true,

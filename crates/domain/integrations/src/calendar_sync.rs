@@ -126,23 +126,14 @@ impl EventSubscriber for BookingCalendarFanout {
     }
 
     async fn on(&self, event: &DomainEvent) -> Result<(), JobFailure> {
-        let Some(integration) = self
-            .repo
-            .active_of_kind(event.tenant_id, IntegrationKind::GoogleCalendar)
-            .await
-            .map_err(|e| JobFailure::retry(e.to_string()))?
+        let Some(integration) = crate::fanout::active(&*self.repo, event, IntegrationKind::GoogleCalendar).await?
         else {
             return Ok(());
         };
-        let Some(booking) = event.data["booking"]["id"].as_str().and_then(|id| id.parse::<uuid::Uuid>().ok()) else {
-            return Err(JobFailure::permanent("a booking event without a booking id"));
-        };
-        let payload = SyncBooking { integration_id: integration.id, booking_id: booking };
-        let job = SyncBookingJob::new_job(event.tenant_id, &payload)
-            .map_err(|e| JobFailure::permanent(e.to_string()))?
-            .with_idempotency_key(format!("google-event:{}:{}", integration.id, event.id));
-        self.queue.enqueue(job).await.map_err(|e| JobFailure::retry(e.to_string()))?;
-        Ok(())
+        let payload =
+            SyncBooking { integration_id: integration.id, booking_id: crate::fanout::entity_id(event, "booking")? };
+        let key = format!("google-event:{}:{}", integration.id, event.id);
+        crate::fanout::enqueue::<SyncBookingJob>(&*self.queue, event, &payload, key).await
     }
 }
 

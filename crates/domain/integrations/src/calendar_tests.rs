@@ -3,8 +3,7 @@
 //! cancelled one removed; tenants without an active calendar queue nothing.
 
 use crate::calendar_sync::{
-    BookedSlot, BookedSlots, BookingCalendarFanout, CalendarError, CalendarEvents, SyncBookingJob, SyncBookings,
-    event_id,
+    BookedSlot, BookingCalendarFanout, CalendarError, CalendarEvents, SyncBookingJob, SyncBookings, event_id,
 };
 use crate::service::Credentials;
 use crate::testing::{InMemoryIntegrations, InMemoryTemplates, ScriptedChecks, TestCipher};
@@ -23,16 +22,6 @@ struct Quiet;
 #[async_trait]
 impl ProgressSink for Quiet {
     async fn report(&self, _: u64, _: u64) {}
-}
-
-#[derive(Default)]
-struct Slots(Mutex<Option<BookedSlot>>);
-
-#[async_trait]
-impl BookedSlots for Slots {
-    async fn booking(&self, _: TenantId, _: uuid::Uuid) -> crate::Result<Option<BookedSlot>> {
-        Ok(self.0.lock().unwrap().clone())
-    }
 }
 
 #[derive(Default)]
@@ -80,7 +69,7 @@ async fn a_booking_is_one_event_written_again_on_retry_and_removed_when_cancelle
     integrations.test(tenant, created.id).await.unwrap();
     let queue = Arc::new(InMemoryJobQueue::default());
     let fanout = BookingCalendarFanout::new(repo, queue.clone());
-    let slots = Arc::new(Slots::default());
+    let slots = Arc::new(crate::testing::OneBooking::default());
     let calendar = Arc::new(Calendar::default());
     let handler = SyncBookings::new(integrations, slots.clone(), calendar.clone());
 

@@ -199,28 +199,16 @@ impl EventSubscriber for LeadContactFanout {
     }
 
     async fn on(&self, event: &DomainEvent) -> Result<(), JobFailure> {
-        let Some(integration) = self
-            .repo
-            .active_of_kind(event.tenant_id, IntegrationKind::GoHighLevel)
-            .await
-            .map_err(|e| JobFailure::retry(e.to_string()))?
-        else {
+        let Some(integration) = crate::fanout::active(&*self.repo, event, IntegrationKind::GoHighLevel).await? else {
             return Ok(());
-        };
-        let Some(lead) = event.data["lead"]["id"].as_str().and_then(|id| id.parse::<LeadId>().ok()) else {
-            return Err(JobFailure::permanent("a lead event without a lead id"));
         };
         let payload = UpsertContact {
             integration_id: integration.id,
-            lead_id: lead,
+            lead_id: crate::fanout::entity_id(event, "lead")?,
             event_id: event.id.to_string(),
             deferrals: 0,
         };
-        let job = UpsertContactJob::new_job(event.tenant_id, &payload)
-            .map_err(|e| JobFailure::permanent(e.to_string()))?
-            .with_idempotency_key(key(&payload));
-        self.queue.enqueue(job).await.map_err(|e| JobFailure::retry(e.to_string()))?;
-        Ok(())
+        crate::fanout::enqueue::<UpsertContactJob>(&*self.queue, event, &payload, key(&payload)).await
     }
 }
 

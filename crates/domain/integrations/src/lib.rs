@@ -14,6 +14,7 @@ pub mod appointments;
 pub mod calendar_sync;
 pub mod crm;
 pub mod error;
+mod fanout;
 pub mod integration;
 pub mod lease;
 pub mod outbound;

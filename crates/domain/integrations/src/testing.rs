@@ -10,6 +10,6 @@ mod webhooks;
 
 pub use memory::{
     InMemoryAppointmentLinks, InMemoryCursors, InMemoryEventLog, InMemoryIntegrations, InMemoryLinks,
-    InMemoryTemplates, ScriptedChecks, TestCipher,
+    InMemoryTemplates, OneBooking, ScriptedChecks, TestCipher,
 };
 pub use webhooks::{InMemorySubscriptions, RecordedAlerts, ScriptedTransport, SentDelivery};

@@ -333,3 +333,15 @@ impl crate::appointments::AppointmentLinks for InMemoryAppointmentLinks {
         Ok(())
     }
 }
+
+/// The bookings as the calendar syncs read them: one booking, as a test sets it
+/// (`None`: gone).
+#[derive(Debug, Default)]
+pub struct OneBooking(pub Mutex<Option<crate::calendar_sync::BookedSlot>>);
+
+#[async_trait]
+impl crate::calendar_sync::BookedSlots for OneBooking {
+    async fn booking(&self, _: TenantId, _: uuid::Uuid) -> Result<Option<crate::calendar_sync::BookedSlot>> {
+        Ok(lock(&self.0).clone())
+    }
+}

@@ -201,7 +201,10 @@ fn filtered(tenant: TenantId, filter: &LeadFilter) -> Select<Entity> {
     select
 }
 
-/// The keyset condition of `cursor`: rows strictly after it in its sort's order.
+/// The keyset condition of `cursor`: rows strictly after it in its sort's
+/// order, as a row-value comparison `(key, id) < (k, i)` — an index
+/// condition on the sort's `(tenant_id, key, id)` index (an `OR` of the two
+/// halves would be a filter over every row before the cursor).
 fn after(cursor: &frontdesk_leads::filter::LeadCursor) -> sea_orm::sea_query::SimpleExpr {
     use frontdesk_leads::filter::CursorKey;
     let id = cursor.id.as_uuid();
@@ -214,14 +217,9 @@ fn after(cursor: &frontdesk_leads::filter::LeadCursor) -> sea_orm::sea_query::Si
             (Func::lower(Expr::col(Column::Name)).into(), Func::lower(Expr::value(name.clone())).into())
         }
     };
-    let id_col: sea_orm::sea_query::SimpleExpr = Expr::col(Column::Id);
-    let forward = matches!(cursor.sort, LeadSort::CreatedAtAsc | LeadSort::Name);
-    // (key, id) > (k, i) written out, so both backends use the (tenant, key, id) indexes alike.
-    if forward {
-        column.clone().gt(value.clone()).or(column.eq(value).and(id_col.gt(id)))
-    } else {
-        column.clone().lt(value.clone()).or(column.eq(value).and(id_col.lt(id)))
-    }
+    let ours = Expr::tuple([column, Expr::col(Column::Id)]);
+    let theirs = Expr::tuple([value, Expr::value(id)]);
+    if matches!(cursor.sort, LeadSort::CreatedAtAsc | LeadSort::Name) { ours.gt(theirs) } else { ours.lt(theirs) }
 }
 
 fn sorted(select: Select<Entity>, sort: LeadSort) -> Select<Entity> {
