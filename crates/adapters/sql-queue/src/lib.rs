@@ -30,7 +30,11 @@
 //!   is the [`Delivery`](frontdesk_kernel::jobs::Delivery) receipt. PostgreSQL
 //!   picks with `FOR UPDATE SKIP LOCKED` (workers never wait on, nor share, a
 //!   row); SQLite's single writer makes the same statement atomic. With
-//!   nothing due, a claim polls every `poll_interval` until its `wait` is up.
+//!   nothing due, a claim waits until its `wait` is up, woken at once when a
+//!   due job is queued — by this process directly, by other processes
+//!   through PostgreSQL `NOTIFY frontdesk_jobs` (a `LISTEN` task per queue)
+//!   — and polling every `poll_interval` as the backstop (jobs that become
+//!   due later, a lost notification, SQLite across processes).
 //! * **Acknowledgements** (`complete`, `fail`, `release`) apply only while the
 //!   delivery's lease token is still the row's: a runner whose lease expired
 //!   and whose job was claimed again gets `Ok` and a warning, and changes

@@ -212,7 +212,15 @@ struct Shared {
     /// Sweeping is a write (on SQLite it takes the write lock even when it
     /// matches nothing), so claims sweep at most this often, not every poll.
     next_sweep: Mutex<Instant>,
+    /// Wakes waiting claims when a due job is queued: by this process at
+    /// once, by others through PostgreSQL's `NOTIFY` (see [`NOTIFY_CHANNEL`]).
+    wake: tokio::sync::Notify,
+    /// Whether this queue's `LISTEN` task has been started (PostgreSQL only).
+    listening: std::sync::atomic::AtomicBool,
 }
+
+/// The PostgreSQL channel a due job is announced on (payload: the queue name).
+pub const NOTIFY_CHANNEL: &str = "frontdesk_jobs";
 
 /// One named queue on the SQL store: [`JobQueue`] for producers and
 /// [`JobSource`] for the worker loop, with status in the same rows
@@ -240,6 +248,8 @@ impl SqlJobQueue {
             redrive: redrive_sql(backend),
             depth: depth_sql(),
             next_sweep: Mutex::new(Instant::now()),
+            wake: tokio::sync::Notify::new(),
+            listening: std::sync::atomic::AtomicBool::new(false),
         };
         let store = SqlJobStore::new(db).with_queue(config.queue.clone());
         Self { store, config, shared: Arc::new(shared) }
@@ -356,7 +366,68 @@ impl SqlJobQueue {
     async fn enqueue_job(&self, job: NewJob, run_at: DateTime<Utc>) -> Result<Enqueued, JobError> {
         let at = now();
         let job = job.into_job(at, run_at);
-        self.store.insert_into(&self.config.queue, &job).await
+        let enqueued = self.store.insert_into(&self.config.queue, &job).await?;
+        if run_at <= at {
+            self.announce().await;
+        }
+        Ok(enqueued)
+    }
+
+    /// Tells waiting claims a job is due: this process's at once, other
+    /// processes' through `NOTIFY` on PostgreSQL (best effort: they poll anyway).
+    async fn announce(&self) {
+        self.shared.wake.notify_waiters();
+        let db = self.store.db();
+        if db.get_database_backend() == DbBackend::Postgres {
+            let notify = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [NOTIFY_CHANNEL.into(), self.config.queue.as_str().into()],
+            );
+            if let Err(error) = db.execute_raw(notify).await {
+                tracing::debug!(%error, "job NOTIFY failed; workers find the job at their next poll");
+            }
+        }
+    }
+
+    /// Starts (once) the task that turns this queue's `NOTIFY`s from other
+    /// processes into wake-ups; on PostgreSQL only. It reconnects after a
+    /// failure; meanwhile claims poll as before.
+    fn listen(&self) {
+        use std::sync::atomic::Ordering;
+        let db = self.store.db();
+        if db.get_database_backend() != DbBackend::Postgres || self.shared.listening.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let pool = db.get_postgres_connection_pool().clone();
+        let shared = Arc::downgrade(&self.shared);
+        let queue = self.config.queue.clone();
+        tokio::spawn(async move {
+            loop {
+                let listened = async {
+                    let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await?;
+                    listener.listen(NOTIFY_CHANNEL).await?;
+                    loop {
+                        let note = listener.recv().await?;
+                        let Some(shared) = shared.upgrade() else { return Ok(()) };
+                        if note.payload() == queue {
+                            shared.wake.notify_waiters();
+                        }
+                    }
+                };
+                let outcome: Result<(), sea_orm::sqlx::Error> = listened.await;
+                match outcome {
+                    Ok(()) => return, // the queue is gone
+                    Err(error) => {
+                        tracing::warn!(%error, queue = %queue, "job LISTEN lost; polling until it reconnects");
+                        if shared.strong_count() == 0 {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
     }
 }
 
@@ -378,8 +449,13 @@ impl JobQueue for SqlJobQueue {
 #[async_trait]
 impl JobSource for SqlJobQueue {
     async fn claim(&self, consumer: &str, wait: Duration) -> Result<Option<Delivery>, JobError> {
+        self.listen();
         let deadline = Instant::now() + wait;
         loop {
+            // Registered before the attempt, so a job queued during it still wakes this claim.
+            let woken = self.shared.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
             if let Some(delivery) = self.try_claim(consumer).await? {
                 return Ok(Some(delivery));
             }
@@ -387,7 +463,10 @@ impl JobSource for SqlJobQueue {
             if left.is_zero() {
                 return Ok(None);
             }
-            tokio::time::sleep(self.config.poll_interval.min(left)).await;
+            tokio::select! {
+                () = tokio::time::sleep(self.config.poll_interval.min(left)) => {}
+                () = &mut woken => {}
+            }
         }
     }
 

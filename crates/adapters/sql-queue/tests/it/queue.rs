@@ -22,7 +22,16 @@ on_both_backends!(
     a_lease_expiring_on_the_last_attempt_dead_letters_the_job,
     a_job_interrupted_more_than_max_interruptions_times_is_dead_as_a_poison_job,
     a_renewed_lease_keeps_a_long_job_from_being_claimed_again,
+    a_waiting_claim_is_woken_by_a_job_queued_in_this_process,
 );
+
+/// Only PostgreSQL carries the wake-up across processes (`NOTIFY`).
+mod across_processes {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiting_claim_is_woken_by_a_job_queued_elsewhere() {
+        super::a_waiting_claim_is_woken_by_a_job_queued_elsewhere(crate::support::postgres().await).await;
+    }
+}
 
 /// Long enough to never matter: waits end as soon as a job is due.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -334,4 +343,43 @@ async fn a_renewed_lease_keeps_a_long_job_from_being_claimed_again(f: Fixture) {
     assert_eq!((taken.job.id, taken.job.attempts), (id, 2));
     assert!(!runner.extend("runner", &silent).await.unwrap(), "the lease was lost");
     assert!(rival.extend("rival", &taken).await.unwrap());
+}
+
+/// A poll interval no test would wait out: only a wake-up can end the claim with a job.
+fn sleepy(queue: &str) -> SqlQueueConfig {
+    SqlQueueConfig { poll_interval: Duration::from_secs(3600), ..SqlQueueConfig::new(queue) }
+}
+
+/// A claim waiting on an empty queue gets a job the same process queues
+/// (the queue's clones share the wake-up), not at its next poll.
+async fn a_waiting_claim_is_woken_by_a_job_queued_in_this_process(f: Fixture) {
+    let tenant = f.tenant().await;
+    let queue = f.queue(sleepy("wake"));
+    let waiting = {
+        let queue = queue.clone();
+        tokio::spawn(async move { queue.claim("w", Duration::from_secs(120)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await; // the claim found nothing and waits
+    let id = queue.enqueue(NewJob::new(tenant, "noop", json!({}))).await.unwrap().id();
+    let claimed = tokio::time::timeout(Duration::from_secs(60), waiting).await.expect("woken, not polled").unwrap();
+    assert_eq!(claimed.unwrap().map(|d| d.job.id), Some(id));
+}
+
+/// On PostgreSQL a job queued through another connection pool (another
+/// process) wakes the waiting claim through `NOTIFY`.
+async fn a_waiting_claim_is_woken_by_a_job_queued_elsewhere(f: Fixture) {
+    let tenant = f.tenant().await;
+    let worker = f.queue(sleepy("elsewhere"));
+    let producer = SqlJobQueue::new(f.second_connection().await, sleepy("elsewhere"));
+    let mut waiting = tokio::spawn(async move { worker.claim("w", Duration::from_secs(120)).await });
+    // Queue until the claim ends: a job queued before its LISTEN was up is only found by a poll (an hour away).
+    let mut queued = Vec::new();
+    let claimed = loop {
+        queued.push(producer.enqueue(NewJob::new(tenant, "noop", json!({}))).await.unwrap().id());
+        if let Ok(done) = tokio::time::timeout(Duration::from_secs(2), &mut waiting).await {
+            break done.unwrap().unwrap().expect("a job");
+        }
+        assert!(queued.len() < 30, "never woken");
+    };
+    assert!(queued.contains(&claimed.job.id));
 }
