@@ -90,7 +90,7 @@ pub struct FileListQuery {
 pub struct LinkQuery {
     /// Seconds, 1–604800 (default 3600); capped at `FILES_MAX_LINK_SECONDS` (default 86400).
     #[param(minimum = 1, maximum = 604_800)]
-    expires_in: Option<u64>,
+    pub(crate) expires_in: Option<u64>,
 }
 
 /// A time-limited download link.

@@ -108,19 +108,11 @@ pub(super) async fn download(
         .body(file.bytes))
 }
 
-/// How long an export's link should work.
-#[derive(serde::Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-pub struct ExportLinkQuery {
-    /// Seconds, 1–604800 (default 3600); never past the export's retention nor `FILES_MAX_LINK_SECONDS`.
-    #[param(minimum = 1, maximum = 604_800)]
-    expires_in: Option<u64>,
-}
-
 /// A link that downloads a finished export without credentials until it
 /// expires — to hand to a spreadsheet tool or a browser (an S3 presigned
-/// URL, or on local disk a link the api signs and serves).
-#[utoipa::path(tag = "jobs", params(ExportLinkQuery), security(("bearer" = [])),
+/// URL, or on local disk a link the api signs and serves); never past the
+/// export's retention.
+#[utoipa::path(tag = "jobs", params(crate::routes::files::LinkQuery), security(("bearer" = [])),
     responses((status = 200, body = crate::routes::files::FileLinkBody),
         (status = 400, body = crate::error::ErrorBody),
         (status = 404, description = "unknown job, another tenant's, or not a finished export", body = crate::error::ErrorBody),
@@ -130,7 +122,7 @@ pub(super) async fn download_url(
     transfers: web::Data<LeadTransfers>,
     scope: TenantScope,
     id: web::Path<String>,
-    query: web::Query<ExportLinkQuery>,
+    query: web::Query<crate::routes::files::LinkQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let link = transfers.download_link(scope.tenant, job_id(&id)?, query.expires_in).await?;
     Ok(HttpResponse::Ok().json(crate::routes::files::FileLinkBody::new(link)))

@@ -28,6 +28,21 @@ pub struct Appointment<'a> {
     pub ends_at: DateTime<Utc>,
 }
 
+impl Appointment<'_> {
+    /// What a create and a move both send: the booking's title and times, confirmed,
+    /// the slot not checked again, nobody notified by GoHighLevel.
+    fn fields(&self) -> Value {
+        json!({
+            "title": self.title,
+            "startTime": self.starts_at.to_rfc3339(),
+            "endTime": self.ends_at.to_rfc3339(),
+            "appointmentStatus": "confirmed",
+            "ignoreFreeSlotValidation": true,
+            "toNotify": false,
+        })
+    }
+}
+
 /// The calendars API of one base URL.
 #[derive(Clone, Debug)]
 pub struct GhlCalendars {
@@ -77,17 +92,10 @@ impl GhlCalendars {
         contact_id: &str,
         appointment: &Appointment<'_>,
     ) -> Result<String, CrmError> {
-        let body = json!({
-            "calendarId": calendar_id,
-            "locationId": location_id,
-            "contactId": contact_id,
-            "title": appointment.title,
-            "startTime": appointment.starts_at.to_rfc3339(),
-            "endTime": appointment.ends_at.to_rfc3339(),
-            "appointmentStatus": "confirmed",
-            "ignoreFreeSlotValidation": true,
-            "toNotify": false,
-        });
+        let mut body = appointment.fields();
+        body["calendarId"] = json!(calendar_id);
+        body["locationId"] = json!(location_id);
+        body["contactId"] = json!(contact_id);
         let url = format!("{}/calendars/events/appointments", self.base);
         let created = self.call(self.http.post(url).json(&body), token).await?;
         let excerpt: String = created.to_string().chars().take(200).collect();
@@ -103,15 +111,7 @@ impl GhlCalendars {
     /// # Errors
     /// As [`Self::create`]; `Refused("404 …")` when it is gone.
     pub async fn update(&self, token: &SecretString, id: &str, appointment: &Appointment<'_>) -> Result<(), CrmError> {
-        let body = json!({
-            "title": appointment.title,
-            "startTime": appointment.starts_at.to_rfc3339(),
-            "endTime": appointment.ends_at.to_rfc3339(),
-            "appointmentStatus": "confirmed",
-            "ignoreFreeSlotValidation": true,
-            "toNotify": false,
-        });
-        self.edit(token, id, &body).await
+        self.edit(token, id, &appointment.fields()).await
     }
 
     /// Marks appointment `id` cancelled (kept in their history); gone already is fine.

@@ -119,6 +119,22 @@ impl Default for FilePolicy {
 /// The longest lifetime a client may ask for (S3's presigning maximum, 7 days).
 pub const MAX_ASKED_LINK_SECONDS: u64 = 7 * 24 * 3600;
 
+/// The lifetime a client asked for as `expiresIn` (`default` when it named
+/// none); each caller then caps it by its own limits.
+///
+/// # Errors
+/// `expiresIn` outside 1..=[`MAX_ASKED_LINK_SECONDS`].
+pub fn asked_lifetime(seconds: Option<u64>, default: Duration) -> Result<Duration, ValidationErrors> {
+    match seconds {
+        None => Ok(default),
+        Some(s) if (1..=MAX_ASKED_LINK_SECONDS).contains(&s) => Ok(Duration::from_secs(s)),
+        Some(_) => Err(ValidationErrors::single(
+            "expiresIn",
+            format!("must be between 1 and {MAX_ASKED_LINK_SECONDS} seconds"),
+        )),
+    }
+}
+
 /// A file on its way in.
 #[derive(Clone, Debug)]
 pub struct NewFile {
@@ -316,17 +332,8 @@ impl FileLibrary {
     /// `Validation` (seconds outside 1..=604800), `NotFound`, `Unavailable`.
     pub async fn link(&self, tenant: TenantId, id: FileId, seconds: Option<u64>) -> Result<FileLink, FileError> {
         let policy = self.parts.policy;
-        let lifetime = match seconds {
-            None => policy.default_link,
-            Some(s) if (1..=MAX_ASKED_LINK_SECONDS).contains(&s) => Duration::from_secs(s),
-            Some(_) => {
-                return Err(FileError::Validation(ValidationErrors::single(
-                    "expiresIn",
-                    format!("must be between 1 and {MAX_ASKED_LINK_SECONDS} seconds"),
-                )));
-            }
-        }
-        .min(policy.max_link);
+        let lifetime =
+            asked_lifetime(seconds, policy.default_link).map_err(FileError::Validation)?.min(policy.max_link);
         let record = self.parts.records.get(tenant, id).await?;
         let url = self.parts.links.link(&record.key, lifetime).await?;
         let expires_at = self.parts.clock.now() + chrono::Duration::from_std(lifetime).unwrap_or_default();
@@ -368,11 +375,10 @@ impl FileLibrary {
             Some(record) => LinkedFile { name: record.name, content_type: record.content_type, bytes },
             None => {
                 let name = key.rsplit('/').next().unwrap_or(key).to_owned();
-                let content_type = match name.rsplit_once('.').map(|(_, ext)| ext) {
-                    Some("csv") => "text/csv",
-                    Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    _ => "application/octet-stream",
-                };
+                let content_type = name
+                    .rsplit_once('.')
+                    .and_then(|(_, ext)| ext.parse::<super::TabularFormat>().ok())
+                    .map_or("application/octet-stream", super::TabularFormat::content_type);
                 LinkedFile { name, content_type: content_type.to_owned(), bytes }
             }
         })

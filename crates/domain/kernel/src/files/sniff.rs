@@ -61,7 +61,7 @@ pub fn sniff(bytes: &[u8], name: &str) -> Option<Sniffed> {
         let window = &bytes[..bytes.len().min(ZIP_WINDOW)];
         let holds = |needle: &[u8]| window.windows(needle.len()).any(|w| w == needle);
         return if holds(b"xl/") {
-            kind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+            kind(super::TabularFormat::Xlsx.content_type(), "xlsx")
         } else if holds(b"word/") {
             kind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
         } else {

@@ -159,15 +159,7 @@ impl LeadTransfers {
     /// As [`Self::download`]; `Validation` (`expiresIn`); `Files` when links are not configured.
     #[tracing::instrument(skip_all, fields(tenant.id = %tenant, job.id = %id))]
     pub async fn download_link(&self, tenant: TenantId, id: JobId, seconds: Option<u64>) -> Result<FileLink> {
-        let max = frontdesk_kernel::files::library::MAX_ASKED_LINK_SECONDS;
-        let asked = match seconds {
-            None => Duration::from_secs(3600),
-            Some(s) if (1..=max).contains(&s) => Duration::from_secs(s),
-            Some(_) => {
-                let message = format!("must be between 1 and {max} seconds");
-                return Err(LeadsError::Validation(ValidationErrors::single("expiresIn", message)));
-            }
-        };
+        let asked = frontdesk_kernel::files::library::asked_lifetime(seconds, Duration::from_secs(3600))?;
         let record = self.queue.status(tenant, id).await?;
         let export = ExportLeadsJob::output(&record)
             .filter(|export| export.file.starts_with(&format!("{}/", export_folder(tenant))))
