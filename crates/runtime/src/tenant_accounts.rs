@@ -21,16 +21,56 @@ use std::time::Duration;
 /// How long a tenant's provider (or the lack of one) is reused.
 pub const MEMO_TTL: Duration = Duration::from_secs(30);
 
+/// Builds a tenant's client of type `T` from its opened credentials.
+type Build<T> = Box<dyn Fn(&Credentials) -> Result<Arc<T>, String> + Send + Sync>;
+
 /// Builds a provider from a tenant's opened credentials.
-pub type BuildProvider = Box<dyn Fn(&Credentials) -> Result<Arc<dyn OutboundMessenger>, String> + Send + Sync>;
+pub type BuildProvider = Build<dyn OutboundMessenger>;
+
+/// A tenant's own client of one vendor, built from its active integration
+/// of `kind` and kept [`MEMO_TTL`] (as is "the tenant has none"); the
+/// callers fall back to the platform's account when there is none.
+struct OwnAccounts<T: ?Sized> {
+    kind: IntegrationKind,
+    integrations: Arc<Integrations>,
+    build: Build<T>,
+    memo: TtlMap<TenantId, Option<Arc<T>>>,
+}
+
+impl<T: ?Sized + Send + Sync + 'static> OwnAccounts<T> {
+    fn new(kind: IntegrationKind, integrations: Arc<Integrations>, build: Build<T>) -> Self {
+        Self { kind, integrations, build, memo: TtlMap::new(MEMO_TTL) }
+    }
+
+    /// The tenant's own client, if it has an active integration of the kind.
+    async fn of(&self, tenant: TenantId) -> Option<Arc<T>> {
+        if let Some(own) = self.memo.fresh(&tenant) {
+            return own;
+        }
+        let own = match self.integrations.credentials(tenant, self.kind).await {
+            Ok(Some(credentials)) => match (self.build)(&credentials) {
+                Ok(own) => Some(own),
+                Err(error) => {
+                    tracing::error!(tenant.id = %tenant, kind = %self.kind, %error, "the tenant's own account is unusable; the platform's is used");
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(error) => {
+                // Not memoised: the next call looks again.
+                tracing::warn!(tenant.id = %tenant, kind = %self.kind, %error, "the tenant's integration could not be read; the platform's account is used");
+                return None;
+            }
+        };
+        self.memo.put(tenant, own.clone());
+        own
+    }
+}
 
 /// The provider of one channel: the tenant's account first, then the platform's.
 pub struct PreferTenantAccount {
-    kind: IntegrationKind,
-    integrations: Arc<Integrations>,
+    own: OwnAccounts<dyn OutboundMessenger>,
     platform: Option<Arc<dyn OutboundMessenger>>,
-    build: BuildProvider,
-    memo: TtlMap<TenantId, Option<Arc<dyn OutboundMessenger>>>,
 }
 
 impl PreferTenantAccount {
@@ -42,39 +82,15 @@ impl PreferTenantAccount {
         platform: Option<Arc<dyn OutboundMessenger>>,
         build: BuildProvider,
     ) -> Self {
-        Self { kind, integrations, platform, build, memo: TtlMap::new(MEMO_TTL) }
-    }
-
-    /// The tenant's own provider, if it has an active integration of the kind.
-    async fn own(&self, tenant: TenantId) -> Option<Arc<dyn OutboundMessenger>> {
-        if let Some(provider) = self.memo.fresh(&tenant) {
-            return provider;
-        }
-        let provider = match self.integrations.credentials(tenant, self.kind).await {
-            Ok(Some(credentials)) => match (self.build)(&credentials) {
-                Ok(provider) => Some(provider),
-                Err(error) => {
-                    tracing::error!(tenant.id = %tenant, kind = %self.kind, %error, "the tenant's own account is unusable; the platform's sends");
-                    None
-                }
-            },
-            Ok(None) => None,
-            Err(error) => {
-                // Not memoised: the next message looks again.
-                tracing::warn!(tenant.id = %tenant, kind = %self.kind, %error, "the tenant's integration could not be read; the platform's account sends");
-                return None;
-            }
-        };
-        self.memo.put(tenant, provider.clone());
-        provider
+        Self { own: OwnAccounts::new(kind, integrations, build), platform }
     }
 }
 
 #[async_trait]
 impl OutboundMessenger for PreferTenantAccount {
     async fn send(&self, message: &OutboundMessage) -> Result<Sent, MessagingError> {
-        if let Some(own) = self.own(message.tenant_id).await {
-            tracing::debug!(tenant.id = %message.tenant_id, kind = %self.kind, "sent through the tenant's own account");
+        if let Some(own) = self.own.of(message.tenant_id).await {
+            tracing::debug!(tenant.id = %message.tenant_id, kind = %self.own.kind, "sent through the tenant's own account");
             return own.send(message).await;
         }
         match &self.platform {
@@ -150,10 +166,8 @@ impl frontdesk_receptionist::ports::TenantModels for TenantOpenAi {
 /// [`MEMO_TTL`]) or the platform's. A URL neither account owns is refused,
 /// so no credentials ever travel to a host or account they are not for.
 pub struct TenantRecordings {
-    integrations: Arc<Integrations>,
+    own: OwnAccounts<frontdesk_twilio::TwilioRecordings>,
     platform: Option<Arc<frontdesk_twilio::TwilioRecordings>>,
-    base_url: String,
-    memo: TtlMap<TenantId, Option<Arc<frontdesk_twilio::TwilioRecordings>>>,
 }
 
 impl TenantRecordings {
@@ -164,30 +178,12 @@ impl TenantRecordings {
         platform: Option<Arc<frontdesk_twilio::TwilioRecordings>>,
         base_url: String,
     ) -> Self {
-        Self { integrations, platform, base_url, memo: TtlMap::new(MEMO_TTL) }
-    }
-
-    async fn own(&self, tenant: TenantId) -> Option<Arc<frontdesk_twilio::TwilioRecordings>> {
-        if let Some(own) = self.memo.fresh(&tenant) {
-            return own;
-        }
-        let own = match self.integrations.credentials(tenant, IntegrationKind::Twilio).await {
-            Ok(Some(c)) => {
-                let sid = c.settings.get("accountSid").and_then(|v| v.as_str()).unwrap_or_default();
-                let token = secrecy::SecretString::from(c.secrets.str("authToken").unwrap_or_default().to_owned());
-                frontdesk_twilio::TwilioRecordings::new(&self.base_url, sid, token, Duration::from_secs(60))
-                    .map(Arc::new)
-                    .map_err(|error| tracing::warn!(tenant.id = %tenant, %error, "the tenant's Twilio account is unusable for recordings"))
-                    .ok()
-            }
-            Ok(None) => None,
-            Err(error) => {
-                tracing::warn!(tenant.id = %tenant, %error, "the tenant's Twilio integration could not be read");
-                return None;
-            }
+        let build = move |c: &Credentials| {
+            let sid = c.settings.get("accountSid").and_then(|v| v.as_str()).unwrap_or_default();
+            let token = secrecy::SecretString::from(c.secrets.str("authToken").unwrap_or_default().to_owned());
+            frontdesk_twilio::TwilioRecordings::new(&base_url, sid, token, Duration::from_secs(60)).map(Arc::new)
         };
-        self.memo.put(tenant, own.clone());
-        own
+        Self { own: OwnAccounts::new(IntegrationKind::Twilio, integrations, Box::new(build)), platform }
     }
 }
 
@@ -199,7 +195,7 @@ impl frontdesk_receptionist::channels::recordings::RecordingSource for TenantRec
         url: &str,
         max_bytes: usize,
     ) -> Result<Vec<u8>, frontdesk_receptionist::channels::recordings::RecordingError> {
-        let own = self.own(tenant).await.filter(|own| own.owns(url));
+        let own = self.own.of(tenant).await.filter(|own| own.owns(url));
         match own.or_else(|| self.platform.clone().filter(|p| p.owns(url))) {
             Some(account) => account.fetch(tenant, url, max_bytes).await,
             None => Err(frontdesk_receptionist::channels::recordings::RecordingError::Refused(

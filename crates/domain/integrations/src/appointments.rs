@@ -13,7 +13,7 @@
 //! location's rate budget and 429s defer the job, as for contacts.
 
 use crate::calendar_sync::{BookedSlot, BookedSlots};
-use crate::crm::{CrmContact, CrmContacts, CrmError, LOCATION_WINDOW, MAX_DEFERRALS, fingerprint, requeue};
+use crate::crm::{CrmContact, CrmContacts, CrmError, LOCATION_WINDOW, defer, fingerprint};
 use crate::integration::{IntegrationId, IntegrationKind};
 use crate::ports::IntegrationRepository;
 use crate::service::{Credentials, Integrations};
@@ -293,7 +293,7 @@ impl SyncAppointments {
         Ok(serde_json::json!({ "appointment": "created", "appointmentId": id, "contactId": contact }))
     }
 
-    /// Queues the job again `after` from now, or fails it past [`MAX_DEFERRALS`].
+    /// Queues the job again `after` from now, or fails it past [`crate::crm::MAX_DEFERRALS`].
     async fn defer(
         &self,
         tenant: TenantId,
@@ -301,15 +301,11 @@ impl SyncAppointments {
         after: Duration,
         why: &str,
     ) -> Result<serde_json::Value, JobFailure> {
-        if p.deferrals >= MAX_DEFERRALS {
-            return Err(JobFailure::permanent(format!("{why}, {MAX_DEFERRALS} times; giving up")));
-        }
         let next = SyncAppointment { deferrals: p.deferrals + 1, ..p.clone() };
-        let at =
-            requeue::<SyncAppointmentJob>(&*self.parts.queue, &*self.parts.clock, tenant, &next, key(&next), after)
-                .await?;
-        tracing::info!(tenant.id = %tenant, booking.id = %p.booking_id, deferrals = next.deferrals, "{why}: appointment sync deferred");
-        Ok(serde_json::json!({ "deferred": why, "until": at }))
+        let (queue, clock) = (&*self.parts.queue, &*self.parts.clock);
+        let subject = format!("booking {}", p.booking_id);
+        defer::<SyncAppointmentJob>(queue, clock, tenant, &subject, &next, next.deferrals, key(&next), (after, why))
+            .await
     }
 }
 

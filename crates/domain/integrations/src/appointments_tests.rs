@@ -9,10 +9,8 @@ use crate::appointments::{
 };
 use crate::calendar_sync::BookedSlot;
 use crate::crm::{CrmContact, CrmContacts, CrmError};
-use crate::testing::{
-    InMemoryAppointmentLinks, InMemoryIntegrations, InMemoryLinks, InMemoryTemplates, ScriptedChecks, TestCipher,
-};
-use crate::{IntegrationId, IntegrationKind, IntegrationTemplate, Integrations, NewIntegration, Secrets};
+use crate::testing::{InMemoryAppointmentLinks, InMemoryLinks};
+use crate::{IntegrationId, IntegrationKind, IntegrationTemplate, Secrets};
 use async_trait::async_trait;
 use chrono::Utc;
 use frontdesk_kernel::events::{DomainEvent, EventSubscriber};
@@ -98,30 +96,20 @@ struct World {
 }
 
 async fn world(calendar: Option<&str>) -> World {
-    let repo = Arc::new(InMemoryIntegrations::default());
-    let templates = InMemoryTemplates(vec![IntegrationTemplate {
+    let template = IntegrationTemplate {
         kind: IntegrationKind::GoHighLevel,
         name: "GoHighLevel".into(),
         description: "CRM".into(),
         settings_schema: json!({"type": "object", "properties": {"locationId": {"type": "string"},
             "privateIntegrationToken": {"type": "string"}, "calendarId": {"type": "string"}}}),
         secret_fields: vec!["privateIntegrationToken".into()],
-    }]);
-    let integrations = Arc::new(Integrations::new(
-        repo.clone(),
-        Arc::new(templates),
-        Arc::new(TestCipher::new("k1")),
-        Arc::new(ScriptedChecks::new(vec![])),
-        Arc::new(SystemClock),
-    ));
-    let tenant = TenantId::new();
+    };
     let mut settings = json!({"locationId": "loc1", "privateIntegrationToken": "pit-secret"});
     if let Some(calendar) = calendar {
         settings["calendarId"] = json!(calendar);
     }
-    let input = NewIntegration { kind: "gohighlevel".into(), name: "CRM".into(), settings: Some(settings) };
-    let integration = integrations.create(tenant, input).await.unwrap().id;
-    integrations.test(tenant, integration).await.unwrap();
+    let crate::testing::ActiveIntegration { repo, integrations, tenant, id: integration } =
+        crate::testing::active_integration(template, settings).await;
     let leads = Arc::new(InMemoryLeadStore::default());
     let lead = Lead::create(
         tenant,

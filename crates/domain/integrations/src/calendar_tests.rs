@@ -6,14 +6,13 @@ use crate::calendar_sync::{
     BookedSlot, BookingCalendarFanout, CalendarError, CalendarEvents, SyncBookingJob, SyncBookings, event_id,
 };
 use crate::service::Credentials;
-use crate::testing::{InMemoryIntegrations, InMemoryTemplates, ScriptedChecks, TestCipher};
-use crate::{IntegrationKind, IntegrationTemplate, Integrations, NewIntegration};
+use crate::{IntegrationKind, IntegrationTemplate};
 use async_trait::async_trait;
 use chrono::Utc;
+use frontdesk_kernel::TenantId;
 use frontdesk_kernel::events::{DomainEvent, EventSubscriber};
 use frontdesk_kernel::jobs::{JobHandler, JobKind, JobStatus, ProgressSink};
 use frontdesk_kernel::testing::InMemoryJobQueue;
-use frontdesk_kernel::{SystemClock, TenantId};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 
@@ -43,8 +42,7 @@ impl CalendarEvents for Calendar {
 
 #[tokio::test]
 async fn a_booking_is_one_event_written_again_on_retry_and_removed_when_cancelled() {
-    let repo = Arc::new(InMemoryIntegrations::default());
-    let templates = InMemoryTemplates(vec![IntegrationTemplate {
+    let template = IntegrationTemplate {
         kind: IntegrationKind::GoogleCalendar,
         name: "Google Calendar".into(),
         description: "busy".into(),
@@ -52,21 +50,10 @@ async fn a_booking_is_one_event_written_again_on_retry_and_removed_when_cancelle
             "credentialType": {"type": "string"}, "clientId": {"type": "string"}, "clientSecret": {"type": "string"},
             "refreshToken": {"type": "string"}}}),
         secret_fields: vec!["clientSecret".into(), "refreshToken".into()],
-    }]);
-    let integrations = Arc::new(Integrations::new(
-        repo.clone(),
-        Arc::new(templates),
-        Arc::new(TestCipher::new("k1")),
-        Arc::new(ScriptedChecks::new(vec![])),
-        Arc::new(SystemClock),
-    ));
-    let tenant = TenantId::new();
+    };
     let settings = json!({"calendarIds": ["primary"], "credentialType": "oauth", "clientId": "c", "clientSecret": "s", "refreshToken": "1//r"});
-    let created = integrations
-        .create(tenant, NewIntegration { kind: "google_calendar".into(), name: "Cal".into(), settings: Some(settings) })
-        .await
-        .unwrap();
-    integrations.test(tenant, created.id).await.unwrap();
+    let crate::testing::ActiveIntegration { repo, integrations, tenant, .. } =
+        crate::testing::active_integration(template, settings).await;
     let queue = Arc::new(InMemoryJobQueue::default());
     let fanout = BookingCalendarFanout::new(repo, queue.clone());
     let slots = Arc::new(crate::testing::OneBooking::default());

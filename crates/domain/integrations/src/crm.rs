@@ -48,23 +48,31 @@ pub(crate) async fn spend_location_budget(
         .map_err(|e| JobFailure::retry(e.to_string()))
 }
 
-/// Queues `next` (a job of kind `K`, keyed `key`) again at `after` from now;
-/// returns when it is due. How a job waits for a rate budget, a 429 or a lease.
+/// Queues `next` — a job of kind `K` about `subject`, keyed `key`, deferred
+/// `deferrals` times with this one — again at `after` from now, or fails
+/// past [`MAX_DEFERRALS`]. How a job waits for a rate budget, a 429 or a lease.
 ///
 /// # Errors
-/// A retryable failure when the queue refuses.
-pub(crate) async fn requeue<K: JobKind>(
+/// Permanent past the limit; retryable when the queue refuses.
+#[allow(clippy::too_many_arguments, reason = "one call per deferring handler; a struct would only rename them")]
+pub(crate) async fn defer<K: JobKind>(
     queue: &dyn JobQueue,
     clock: &dyn Clock,
     tenant: TenantId,
+    subject: &str,
     next: &K::Payload,
+    deferrals: u32,
     key: String,
-    after: Duration,
-) -> Result<chrono::DateTime<chrono::Utc>, JobFailure> {
+    (after, why): (Duration, &str),
+) -> Result<serde_json::Value, JobFailure> {
+    if deferrals > MAX_DEFERRALS {
+        return Err(JobFailure::permanent(format!("{why}, {MAX_DEFERRALS} times; giving up")));
+    }
     let at = clock.now() + chrono::Duration::from_std(after).unwrap_or_default();
     let job = K::new_job(tenant, next).map_err(|e| JobFailure::permanent(e.to_string()))?.with_idempotency_key(key);
     queue.enqueue_at(job, at).await.map_err(|e| JobFailure::retry(e.to_string()))?;
-    Ok(at)
+    tracing::info!(tenant.id = %tenant, job.kind = K::KIND, %subject, deferrals, "{why}: deferred");
+    Ok(serde_json::json!({ "deferred": why, "until": at }))
 }
 
 /// A lead as a CRM contact.
@@ -260,13 +268,19 @@ impl UpsertContacts {
         after: Duration,
         why: &str,
     ) -> Result<serde_json::Value, JobFailure> {
-        if payload.deferrals >= MAX_DEFERRALS {
-            return Err(JobFailure::permanent(format!("{why}, {MAX_DEFERRALS} times; giving up")));
-        }
         let next = UpsertContact { deferrals: payload.deferrals + 1, ..payload.clone() };
-        let at = requeue::<UpsertContactJob>(&*self.queue, &*self.clock, tenant, &next, key(&next), after).await?;
-        tracing::info!(tenant.id = %tenant, lead.id = %payload.lead_id, deferrals = next.deferrals, "{why}: contact upsert deferred");
-        Ok(serde_json::json!({ "deferred": why, "until": at }))
+        let subject = format!("lead {}", payload.lead_id);
+        defer::<UpsertContactJob>(
+            &*self.queue,
+            &*self.clock,
+            tenant,
+            &subject,
+            &next,
+            next.deferrals,
+            key(&next),
+            (after, why),
+        )
+        .await
     }
 }
 

@@ -5,9 +5,9 @@
 //! webhook included), and deferral on a spent budget or a 429.
 
 use crate::crm::{CrmContact, CrmContacts, CrmError, LeadContactFanout, UpsertContactJob, UpsertContacts, UpsertParts};
-use crate::testing::{InMemoryIntegrations, InMemoryLinks, InMemoryTemplates, ScriptedChecks, TestCipher};
+use crate::testing::{InMemoryIntegrations, InMemoryLinks};
 use crate::webhooks::ExternalLinks;
-use crate::{IntegrationKind, IntegrationTemplate, Integrations, NewIntegration, Secrets};
+use crate::{IntegrationKind, IntegrationTemplate, Integrations, Secrets};
 use async_trait::async_trait;
 use chrono::Utc;
 use frontdesk_kernel::events::{DomainEvent, EventSubscriber};
@@ -89,27 +89,17 @@ struct World {
 }
 
 async fn world() -> World {
-    let repo = Arc::new(InMemoryIntegrations::default());
-    let templates = InMemoryTemplates(vec![IntegrationTemplate {
+    let template = IntegrationTemplate {
         kind: IntegrationKind::GoHighLevel,
         name: "GoHighLevel".into(),
         description: "CRM".into(),
         settings_schema: json!({"type": "object", "required": ["locationId", "privateIntegrationToken"],
             "properties": {"locationId": {"type": "string"}, "privateIntegrationToken": {"type": "string"}}}),
         secret_fields: vec!["privateIntegrationToken".into()],
-    }]);
-    let integrations = Arc::new(Integrations::new(
-        repo.clone(),
-        Arc::new(templates),
-        Arc::new(TestCipher::new("k1")),
-        Arc::new(ScriptedChecks::new(vec![])),
-        Arc::new(SystemClock),
-    ));
-    let tenant = TenantId::new();
+    };
     let settings = json!({"locationId": "loc-1", "privateIntegrationToken": "pit-secret-token"});
-    let input = NewIntegration { kind: "gohighlevel".into(), name: "CRM".into(), settings: Some(settings) };
-    let created = integrations.create(tenant, input).await.unwrap();
-    integrations.test(tenant, created.id).await.unwrap(); // active
+    let crate::testing::ActiveIntegration { repo, integrations, tenant, id } =
+        crate::testing::active_integration(template, settings).await;
     let leads = Arc::new(InMemoryLeadStore::default());
     let links = Arc::new(InMemoryLinks::default());
     let crm = Arc::new(ScriptedCrm::default());
@@ -127,7 +117,7 @@ async fn world() -> World {
         clock: Arc::new(SystemClock),
     });
     let fanout = LeadContactFanout::new(repo, queue.clone());
-    World { integrations, leads, links, crm, budget, queue, leases, fanout, handler, tenant, integration: created.id }
+    World { integrations, leads, links, crm, budget, queue, leases, fanout, handler, tenant, integration: id }
 }
 
 impl World {
