@@ -508,7 +508,7 @@ fn auth_service(
     let secret = secret.clone();
     Ok(AuthService::new(AuthPorts {
         users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
-        memberships: Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone())),
+        memberships: stores.memberships.wrap(Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone()))),
         refresh_tokens: Arc::new(SeaOrmRefreshTokenRepository::new(stores.sql.clone())),
         hasher: Arc::new(BcryptPasswordHasher::new(settings.auth.bcrypt_cost)?),
         signer: Arc::new(JwtTokenSigner::new(&secret, Arc::clone(&clock))?),
@@ -524,7 +524,8 @@ fn auth_service(
     }))
 }
 
-/// The sub-account use cases; a deleted sub-account's files and cache entries are erased with it.
+/// The sub-account use cases; a deleted sub-account's files and cache entries are erased with it,
+/// and every membership change is announced to the other api processes.
 fn subaccount_service(stores: &Stores) -> SubAccountService {
     SubAccountService::new(SubAccountPorts {
         tenants: Arc::new(SeaOrmTenantRepository::new(stores.sql.clone())),
@@ -536,6 +537,7 @@ fn subaccount_service(stores: &Stores) -> SubAccountService {
         clock: Arc::new(SystemClock),
     })
     .with_eraser(Arc::new(TenantLeftovers::new(stores)))
+    .with_membership_cache(Arc::clone(&stores.memberships))
 }
 
 /// Constant-time comparison of secrets (API key, admin bootstrap code, webhook credentials), for the apps.

@@ -79,6 +79,10 @@ pub struct Stores {
     disabled_services: Vec<&'static str>,
     /// The rate limiter (Redis or in-process).
     pub rate_limiter: Arc<dyn RateLimiter>,
+    /// Cross-process notices (Redis pub/sub, or in-process on the embedded profile).
+    pub broadcast: Arc<dyn frontdesk_kernel::Broadcast>,
+    /// Who belongs where, cached in this process and invalidated through [`Self::broadcast`].
+    pub memberships: Arc<frontdesk_tenancy::MembershipCache>,
     /// The job queue, its consumer side and the status store.
     pub jobs: JobBackend,
     /// File storage (local directory `FILES_DIR`, or S3 when `S3_BUCKET` is set).
@@ -167,7 +171,8 @@ impl Stores {
 
         let mut health_checks: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(SqlHealthCheck::new(sql.clone()))];
         let mut disabled_services = Vec::new();
-        let (cache, rate_limiter, redis): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) = match settings.redis.url() {
+        type Shared = (Arc<dyn Cache>, Arc<dyn RateLimiter>, Arc<dyn frontdesk_kernel::Broadcast>);
+        let ((cache, rate_limiter, broadcast), redis): (Shared, _) = match settings.redis.url() {
             Some(url) => {
                 let store = RedisStore::connect(&RedisConfig {
                     url: url.to_owned(),
@@ -179,14 +184,19 @@ impl Stores {
                     tracing::error!(error = %err, "redis is not answering; continuing with cache misses while it reconnects");
                 }
                 health_checks.push(Arc::new(RedisHealthCheck::new(store.clone())));
-                (Arc::new(FredCache::new(store.clone())), Arc::new(FredRateLimiter::new(store.clone())), Some(store))
+                let broadcast = Arc::new(frontdesk_redis::RedisBroadcast::new(store.clone(), url)?);
+                let limiter = Arc::new(FredRateLimiter::new(store.clone()));
+                ((Arc::new(FredCache::new(store.clone())), limiter, broadcast), Some(store))
             }
             None => {
                 tracing::info!("REDIS_URL unset: using the in-process cache");
                 disabled_services.push("redis");
-                (Arc::new(InProcessCache::new()), Arc::new(InProcessRateLimiter::new()), None)
+                let broadcast = Arc::new(frontdesk_memory::LocalBroadcast::new());
+                ((Arc::new(InProcessCache::new()), Arc::new(InProcessRateLimiter::new()), broadcast), None)
             }
         };
+        let memberships =
+            frontdesk_tenancy::MembershipCache::start(Arc::clone(&broadcast), settings.auth.membership_cache_ttl);
         let jobs = JobBackend::connect(settings, &sql).await?;
         let (files, presigned_links): (Arc<dyn FileStorage>, Option<Arc<dyn frontdesk_kernel::files::FileLinks>>) =
             match &settings.s3 {
@@ -216,6 +226,8 @@ impl Stores {
             health_checks,
             disabled_services,
             rate_limiter,
+            broadcast,
+            memberships,
             jobs,
             files,
             presigned_links,

@@ -17,6 +17,7 @@ mod leads;
 mod lockout;
 mod openapi;
 mod outbound_webhooks;
+mod processes;
 mod rate_limits;
 mod receptionist;
 mod register;

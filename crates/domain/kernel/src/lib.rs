@@ -7,6 +7,7 @@
 //! crates only; `tools/arch-check` enforces that.
 
 pub mod actor;
+pub mod broadcast;
 pub mod cache;
 pub mod clock;
 pub mod country;
@@ -32,6 +33,7 @@ pub mod validation;
 pub mod testing;
 
 pub use actor::{AccountType, Actor, Role};
+pub use broadcast::{Broadcast, BroadcastError, BroadcastListener};
 pub use cache::{Cache, CacheError};
 pub use clock::{Clock, SystemClock};
 pub use country::Country;

@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Mutex;
 
+pub mod broadcast_contract;
 pub mod cache_contract;
 mod event_outbox;
 pub mod event_outbox_contract;

@@ -6,6 +6,7 @@
 //! issue adds the use cases (register, login, refresh rotation, lockout)
 //! on top of these types.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod values;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use access::{AccessChange, MembershipCache};
 pub use audit::{AuditAction, AuditEntry, AuditLog};
 pub use auth::{AuthPorts, AuthService, ClientInfo, Session};
 pub use error::{Result, TenancyError};

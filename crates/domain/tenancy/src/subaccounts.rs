@@ -6,6 +6,7 @@
 //! store, not from the access token, so a token issued before a join or a
 //! deletion cannot grant what the store no longer says.
 
+use crate::access::{AccessChange, MembershipCache};
 use crate::audit::{self, AuditAction, AuditEntry, AuditLog};
 use crate::auth::ClientInfo;
 use crate::error::{Result, TenancyError};
@@ -61,6 +62,7 @@ pub struct SubAccountService {
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
     eraser: Option<Arc<dyn TenantEraser>>,
+    access: Option<Arc<MembershipCache>>,
 }
 
 impl SubAccountService {
@@ -68,7 +70,7 @@ impl SubAccountService {
     #[must_use]
     pub fn new(ports: SubAccountPorts) -> Self {
         let SubAccountPorts { tenants, memberships, invitations, users, codes, audit, clock } = ports;
-        Self { tenants, memberships, invitations, users, codes, audit, clock, eraser: None }
+        Self { tenants, memberships, invitations, users, codes, audit, clock, eraser: None, access: None }
     }
 
     /// Erases what a deleted sub-account keeps outside the SQL store (files,
@@ -77,6 +79,22 @@ impl SubAccountService {
     pub fn with_eraser(mut self, eraser: Arc<dyn TenantEraser>) -> Self {
         self.eraser = Some(eraser);
         self
+    }
+
+    /// Reads memberships through `cache` and announces every change of one
+    /// (create, delete, join, role change, removal) to every api process.
+    #[must_use]
+    pub fn with_membership_cache(mut self, cache: Arc<MembershipCache>) -> Self {
+        self.memberships = cache.wrap(self.memberships);
+        self.access = Some(cache);
+        self
+    }
+
+    /// Tells the membership cache (when there is one) that `change` is committed.
+    async fn announce(&self, change: AccessChange) {
+        if let Some(cache) = &self.access {
+            cache.changed(change).await;
+        }
     }
 
     /// The actor's current membership, from the store.
@@ -120,6 +138,9 @@ impl SubAccountService {
             }
             Err(other) => Err(other),
             Ok(()) => {
+                if owner.is_some() {
+                    self.announce(AccessChange::User(actor.user_id)).await;
+                }
                 let entry = AuditEntry::new(AuditAction::SubAccountCreated, Some(actor.user_id), client, now);
                 audit::append(self.audit.as_ref(), entry.tenant(tenant.id).target(tenant.name.as_str())).await;
                 Ok(tenant)
@@ -184,6 +205,7 @@ impl SubAccountService {
             return Err(TenancyError::Forbidden("only the owner or an admin may delete the sub-account"));
         }
         self.tenants.delete(id).await?;
+        self.announce(AccessChange::Tenant(id)).await;
         if let Some(eraser) = &self.eraser
             && let Err(err) = eraser.erase(id).await
         {
@@ -378,6 +400,7 @@ impl SubAccountService {
         let membership = Membership::new(invitation.tenant_id, user.id, invitation.role, now)?;
         match self.invitations.accept(invitation.id, &membership, now).await {
             Ok(true) => {
+                self.announce(AccessChange::User(user.id)).await;
                 let entry = AuditEntry::new(AuditAction::InvitationAccepted, Some(user.id), client, now);
                 let entry = entry.tenant(membership.tenant_id).target(membership.role.as_str());
                 audit::append(self.audit.as_ref(), entry).await;

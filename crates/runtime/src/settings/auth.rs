@@ -25,6 +25,11 @@ pub struct AuthSettings {
     pub login_attempt_retention: Duration,
     /// `AUDIT_RETENTION_DAYS`: audit entries older than this are purged (default 365 days).
     pub audit_retention: Duration,
+    /// `MEMBERSHIP_CACHE_TTL_SECS`: how long an api process may answer "who
+    /// belongs where" from memory (default 5; 0 reads the database on every
+    /// request). Changes reach every process at once through Redis pub/sub;
+    /// this is only the backstop for a subscription that dies unnoticed.
+    pub membership_cache_ttl: Duration,
 }
 
 impl AuthSettings {
@@ -64,6 +69,7 @@ impl AuthSettings {
             refresh_absolute_ttl: r.days("REFRESH_ABSOLUTE_TTL_DAYS", 30),
             login_attempt_retention: r.days("LOGIN_ATTEMPT_RETENTION_DAYS", 90),
             audit_retention: r.days("AUDIT_RETENTION_DAYS", 365),
+            membership_cache_ttl: r.seconds("MEMBERSHIP_CACHE_TTL_SECS", 5),
         }
     }
 }

@@ -76,3 +76,66 @@ async fn unreachable_redis_fails_health_and_cache_quickly_instead_of_hanging() {
     let cache = FredCache::new(store);
     assert!(cache.get("anything").await.is_err(), "a dead Redis is an error the caller can treat as a miss");
 }
+
+fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+#[tokio::test]
+async fn redis_broadcast_meets_the_broadcast_contract() {
+    use frontdesk_kernel::testing::broadcast_contract;
+    let store = store().await;
+    let bus = frontdesk_redis::RedisBroadcast::new(store.clone(), &redis_url()).unwrap();
+    broadcast_contract::run_all(&bus, "contract:").await;
+}
+
+#[tokio::test]
+async fn two_stores_under_one_prefix_hear_each_other_and_other_prefixes_do_not() {
+    use frontdesk_kernel::Broadcast;
+    use frontdesk_kernel::testing::broadcast_contract::Recorder;
+    use std::sync::Arc;
+    let stranger = store().await;
+    let prefix = format!("fdtest:{}:", uuid::Uuid::now_v7().simple());
+    let shared = RedisConfig { key_prefix: prefix, ..config(redis_url()) };
+    let (one, twin) = (RedisStore::connect(&shared).unwrap(), RedisStore::connect(&shared).unwrap());
+    one.wait_until_ready(Duration::from_secs(5)).await.unwrap();
+    twin.wait_until_ready(Duration::from_secs(5)).await.unwrap();
+    let (a, b, c) = (
+        frontdesk_redis::RedisBroadcast::new(one, &redis_url()).unwrap(),
+        frontdesk_redis::RedisBroadcast::new(twin, &redis_url()).unwrap(),
+        frontdesk_redis::RedisBroadcast::new(stranger, &redis_url()).unwrap(),
+    );
+    let (heard_b, heard_c) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+    b.subscribe("memberships", heard_b.clone());
+    c.subscribe("memberships", heard_c.clone());
+    heard_b.wait_until("live", |r| r.liveness().last() == Some(&true)).await;
+    heard_c.wait_until("live", |r| r.liveness().last() == Some(&true)).await;
+    a.publish("memberships", "user:42").await.unwrap();
+    heard_b.wait_until("the message", |r| !r.messages().is_empty()).await;
+    assert_eq!(heard_b.messages(), ["user:42"]);
+    // Another prefix's listener was live all along and heard nothing.
+    c.publish("memberships", "own").await.unwrap();
+    heard_c.wait_until("its own message", |r| !r.messages().is_empty()).await;
+    assert_eq!(heard_c.messages(), ["own"]);
+}
+
+#[tokio::test]
+async fn a_dropped_subscription_reports_not_live_then_live_again() {
+    use frontdesk_kernel::Broadcast;
+    use frontdesk_kernel::testing::broadcast_contract::Recorder;
+    use std::sync::Arc;
+    let store = store().await;
+    let bus = frontdesk_redis::RedisBroadcast::new(store.clone(), &redis_url()).unwrap();
+    let heard = Arc::new(Recorder::default());
+    bus.subscribe("drops", heard.clone());
+    heard.wait_until("live", |r| r.liveness() == [false, true]).await;
+    // Cut every pub/sub connection (other tests' subscriptions reconnect the same way).
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let _: i64 = redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("pubsub").query_async(&mut conn).await.unwrap();
+    heard.wait_until("down then up", |r| r.liveness().len() >= 4).await;
+    assert_eq!(heard.liveness(), [false, true, false, true]);
+    bus.publish("drops", "after").await.unwrap();
+    heard.wait_until("a message after reconnecting", |r| !r.messages().is_empty()).await;
+    assert_eq!(heard.messages(), ["after"]);
+}
