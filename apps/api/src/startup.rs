@@ -118,7 +118,7 @@ impl Application {
         let trusted_proxies =
             web::Data::new(crate::extract::client_ip::TrustedProxies(settings.http.trusted_proxies.clone()));
         let rate_limits = web::Data::new(RateLimits {
-            limiter: Arc::clone(&stores.rate_limiter),
+            limiter: Arc::clone(&stores.api_rate_limiter),
             auth: settings.http.auth_rate,
             api: settings.http.api_rate,
         });

@@ -77,8 +77,11 @@ pub struct Stores {
     health_checks: Vec<Arc<dyn HealthCheck>>,
     /// Services not configured in this profile.
     disabled_services: Vec<&'static str>,
-    /// The rate limiter (Redis or in-process).
+    /// The rate limiter (Redis or in-process), exact: every hit is counted where it is shared.
     pub rate_limiter: Arc<dyn RateLimiter>,
+    /// The limiter of the api's per-caller limits: on Redis, hits are counted
+    /// locally and shared in batches of `API_RATE_LIMIT_BATCH`.
+    pub api_rate_limiter: Arc<dyn RateLimiter>,
     /// Cross-process notices (Redis pub/sub, or in-process on the embedded profile).
     pub broadcast: Arc<dyn frontdesk_kernel::Broadcast>,
     /// Who belongs where, cached in this process and invalidated through [`Self::broadcast`].
@@ -171,8 +174,9 @@ impl Stores {
 
         let mut health_checks: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(SqlHealthCheck::new(sql.clone()))];
         let mut disabled_services = Vec::new();
-        type Shared = (Arc<dyn Cache>, Arc<dyn RateLimiter>, Arc<dyn frontdesk_kernel::Broadcast>);
-        let ((cache, rate_limiter, broadcast), redis): (Shared, _) = match settings.redis.url() {
+        type Shared =
+            (Arc<dyn Cache>, Arc<dyn RateLimiter>, Arc<dyn RateLimiter>, Arc<dyn frontdesk_kernel::Broadcast>);
+        let ((cache, rate_limiter, api_rate_limiter, broadcast), redis): (Shared, _) = match settings.redis.url() {
             Some(url) => {
                 let store = RedisStore::connect(&RedisConfig {
                     url: url.to_owned(),
@@ -186,13 +190,16 @@ impl Stores {
                 health_checks.push(Arc::new(RedisHealthCheck::new(store.clone())));
                 let broadcast = Arc::new(frontdesk_redis::RedisBroadcast::new(store.clone(), url)?);
                 let limiter = Arc::new(FredRateLimiter::new(store.clone()));
-                ((Arc::new(FredCache::new(store.clone())), limiter, broadcast), Some(store))
+                let batched =
+                    Arc::new(frontdesk_kernel::BatchedRateLimiter::new(limiter.clone(), settings.http.api_rate_batch));
+                ((Arc::new(FredCache::new(store.clone())), limiter, batched, broadcast), Some(store))
             }
             None => {
                 tracing::info!("REDIS_URL unset: using the in-process cache");
                 disabled_services.push("redis");
                 let broadcast = Arc::new(frontdesk_memory::LocalBroadcast::new());
-                ((Arc::new(InProcessCache::new()), Arc::new(InProcessRateLimiter::new()), broadcast), None)
+                let limiter = Arc::new(InProcessRateLimiter::new());
+                ((Arc::new(InProcessCache::new()), limiter.clone(), limiter, broadcast), None)
             }
         };
         let memberships =
@@ -226,6 +233,7 @@ impl Stores {
             health_checks,
             disabled_services,
             rate_limiter,
+            api_rate_limiter,
             broadcast,
             memberships,
             jobs,

@@ -44,5 +44,5 @@ pub use id::{LeadId, TenantId, UserId};
 pub use json::JsonObject;
 pub use page::{Page, PageRequest};
 pub use phone::PhoneNumber;
-pub use rate_limit::{RateDecision, RateLimitError, RateLimiter};
+pub use rate_limit::{BatchedRateLimiter, RateDecision, RateLimitError, RateLimiter, WindowCounter};
 pub use validation::{FieldError, ValidationErrors};

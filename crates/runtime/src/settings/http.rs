@@ -30,6 +30,11 @@ pub struct HttpSettings {
     pub auth_rate: (u32, Duration),
     /// `API_RATE_LIMIT` per `API_RATE_WINDOW_SECS`: other `/api/*` requests per user (or IP).
     pub api_rate: (u32, Duration),
+    /// `API_RATE_LIMIT_BATCH`: with Redis, each api process counts up to this many
+    /// requests of a caller locally before adding them to the shared count (1 = a
+    /// Redis round trip per request). With `P` processes a caller may get at most
+    /// `(P − 1) × (batch − 1)` requests past `API_RATE_LIMIT` per window.
+    pub api_rate_batch: u32,
 }
 
 impl HttpSettings {
@@ -100,6 +105,7 @@ impl HttpSettings {
             api_key: api_key.map(SecretString::from),
             auth_rate,
             api_rate,
+            api_rate_batch: r.positive("API_RATE_LIMIT_BATCH", 16u32, "a number of requests"),
         }
     }
 }

@@ -55,6 +55,27 @@ async fn fred_rate_limiter_meets_the_rate_limit_contract() {
 }
 
 #[tokio::test]
+async fn batched_counting_on_redis_meets_the_contract_and_two_processes_share_one_count() {
+    use frontdesk_kernel::{BatchedRateLimiter, RateLimiter};
+    use std::sync::Arc;
+    let store = store().await;
+    let counter = Arc::new(frontdesk_redis::FredRateLimiter::new(store.clone()));
+    frontdesk_kernel::testing::rate_limit_contract::run_all(&BatchedRateLimiter::new(counter.clone(), 16), "b:").await;
+    // Two "processes" (two limiters, one Redis) on one key: together they
+    // allow the limit and at most (2 − 1) × (8 − 1) more.
+    let (one, two) = (BatchedRateLimiter::new(counter.clone(), 8), BatchedRateLimiter::new(counter, 8));
+    let mut allowed = 0;
+    for n in 0..400 {
+        let limiter = if n % 3 == 0 { &one } else { &two };
+        if limiter.hit("shared", 200, Duration::from_secs(60)).await.unwrap().allowed {
+            allowed += 1;
+        }
+    }
+    assert!((200..=200 + one.max_overshoot(2)).contains(&allowed), "{allowed} allowed");
+    FredCache::new(store).delete_prefix("").await.unwrap();
+}
+
+#[tokio::test]
 async fn an_unreachable_redis_makes_the_limiter_error_so_callers_can_fail_open() {
     let store = RedisStore::connect(&config("redis://127.0.0.1:1".into())).unwrap();
     let limiter = frontdesk_redis::FredRateLimiter::new(store);

@@ -8,6 +8,10 @@
 use async_trait::async_trait;
 use std::time::Duration;
 
+mod batched;
+
+pub use batched::{BatchedRateLimiter, WindowCounter};
+
 /// The outcome of one hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateDecision {
