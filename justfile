@@ -28,9 +28,14 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
     cargo run -q -p frontdesk-arch-check
 
-# Load-test the status, auth, leads, bookings, receptionist and jobs paths against raw PostgreSQL/Redis baselines of the same run (figures for docs/benchmarks.md on stdout)
+# Memory soak: the api under a steady mix for SOAK_MINUTES (default 10), resident memory sampled
+soak:
+    ./scripts/soak.sh
+
+# Load-test the status, auth (and login storms), leads, bookings, receptionist and jobs paths against raw PostgreSQL/Redis baselines of the same run (figures for docs/benchmarks.md on stdout)
 bench:
     ./scripts/bench.sh
+    ./scripts/bench_login.sh
     ./scripts/bench_leads.sh
     ./scripts/bench_bookings.sh
     ./scripts/bench_receptionist.sh

@@ -29,7 +29,7 @@ cleanup() {
 # The api applies its migrations at start-up.
 start_api() {
   DATABASE_URL="$PG_URL" REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX="$KEY_PREFIX" PORT="$PORT" \
-    DATABASE_MAX_CONNECTIONS=16 RUST_LOG=warn BCRYPT_COST=4 \
+    DATABASE_MAX_CONNECTIONS=16 RUST_LOG=warn BCRYPT_COST="${API_BCRYPT_COST:-4}" \
     AUTH_RATE_LIMIT=1000000 API_RATE_LIMIT=100000000 "$1" >"$WORK/api.log" 2>&1 &
   API_PID=$!
   for _ in $(seq 1 150); do

@@ -510,7 +510,7 @@ fn auth_service(
         users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
         memberships: stores.memberships.wrap(Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone()))),
         refresh_tokens: Arc::new(SeaOrmRefreshTokenRepository::new(stores.sql.clone())),
-        hasher: Arc::new(BcryptPasswordHasher::new(settings.auth.bcrypt_cost)?),
+        hasher: Arc::new(BcryptPasswordHasher::with_threads(settings.auth.bcrypt_cost, settings.auth.bcrypt_threads)?),
         signer: Arc::new(JwtTokenSigner::new(&secret, Arc::clone(&clock))?),
         generator: Arc::new(RefreshTokenIssuer::new()),
         attempts: Arc::new(SeaOrmLoginAttemptRepository::new(stores.sql.clone())),

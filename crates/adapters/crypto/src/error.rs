@@ -92,9 +92,9 @@ pub enum CryptoError {
     /// bcrypt failed (random salt unavailable, corrupt stored hash).
     #[error("bcrypt failed")]
     Bcrypt(#[source] bcrypt::BcryptError),
-    /// The blocking worker running bcrypt panicked or was cancelled.
-    #[error("the blocking hashing task did not complete")]
-    Worker(#[source] tokio::task::JoinError),
+    /// The hashing thread running bcrypt panicked, or the pool is gone.
+    #[error("hashing did not complete: {0}")]
+    Worker(String),
     /// The operating system's random generator failed.
     #[error("the system random generator failed")]
     Random,

@@ -17,6 +17,7 @@
 mod booking_tokens;
 mod compare;
 mod error;
+mod hashing_pool;
 mod password;
 mod refresh;
 mod rsa_pem;
@@ -27,6 +28,7 @@ mod token;
 pub use booking_tokens::BookingTokenIssuer;
 pub use compare::constant_time_eq;
 pub use error::{CryptoError, TokenRejection};
+pub use hashing_pool::HashingPool;
 pub use password::BcryptPasswordHasher;
 pub use refresh::{NewRefreshToken, REFRESH_TOKEN_BYTES, RefreshTokenIssuer, hash_refresh_token, random_secret};
 pub use sealing::AesGcmKeyring;

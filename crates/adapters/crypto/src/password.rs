@@ -1,9 +1,10 @@
 //! [`PasswordHasher`] on bcrypt.
 //!
 //! bcrypt is deliberately slow (≈ 250 ms at cost 12), so hashing and
-//! verifying run on tokio's blocking pool (`spawn_blocking`): an async
-//! worker thread is never held for the duration of a hash, and a burst of
-//! logins cannot stall unrelated requests.
+//! verifying run on a [`HashingPool`]: a fixed set of low-priority threads,
+//! one per core. An async worker thread is never held for the duration of
+//! a hash, and a burst of logins queues for those threads instead of
+//! stalling unrelated requests.
 //!
 //! Passwords are never truncated. bcrypt only reads 72 bytes; [`Password`]
 //! already refuses longer passwords, and a candidate longer than 72 bytes
@@ -18,6 +19,7 @@
 //! "unknown email" cost the same as "wrong password".
 
 use crate::error::CryptoError;
+use crate::hashing_pool::HashingPool;
 use async_trait::async_trait;
 use frontdesk_tenancy::{Password, PasswordHash, PasswordHasher, TenancyError};
 use secrecy::{ExposeSecret, SecretString};
@@ -36,19 +38,13 @@ pub struct BcryptPasswordHasher {
     /// A bcrypt hash of [`DUMMY_PASSWORD`] at `cost`, computed once (on first
     /// use or by [`Self::warm_up`]) and shared by clones.
     dummy_hash: Arc<OnceCell<String>>,
+    pool: HashingPool,
 }
 
 impl fmt::Debug for BcryptPasswordHasher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BcryptPasswordHasher").field("cost", &self.cost).finish_non_exhaustive()
     }
-}
-
-/// Runs CPU-heavy work on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, CryptoError> + Send + 'static,
-) -> Result<T, CryptoError> {
-    tokio::task::spawn_blocking(work).await.map_err(CryptoError::Worker)?
 }
 
 /// Verifies without truncating: a candidate over 72 bytes is a mismatch, not an error.
@@ -68,15 +64,25 @@ impl BcryptPasswordHasher {
     /// The production default (≈ 250 ms per hash).
     pub const DEFAULT_COST: u32 = bcrypt::DEFAULT_COST;
 
-    /// A hasher at `cost` (bcrypt's log₂ work factor). Does no hashing.
+    /// A hasher at `cost` (bcrypt's log₂ work factor) on one hashing
+    /// thread per core. Does no hashing.
     ///
     /// # Errors
-    /// [`CryptoError::InvalidCost`] outside `4..=31`.
+    /// [`CryptoError::InvalidCost`] outside `4..=31`; [`CryptoError::Worker`] when no thread starts.
     pub fn new(cost: u32) -> Result<Self, CryptoError> {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Self::with_threads(cost, cores)
+    }
+
+    /// A hasher at `cost` on `threads` hashing threads (`BCRYPT_THREADS`).
+    ///
+    /// # Errors
+    /// As [`Self::new`].
+    pub fn with_threads(cost: u32, threads: usize) -> Result<Self, CryptoError> {
         if !(Self::MIN_COST..=Self::MAX_COST).contains(&cost) {
             return Err(CryptoError::InvalidCost { cost });
         }
-        Ok(Self { cost, dummy_hash: Arc::new(OnceCell::new()) })
+        Ok(Self { cost, dummy_hash: Arc::new(OnceCell::new()), pool: HashingPool::start(threads)? })
     }
 
     /// The cost of new hashes.
@@ -97,7 +103,7 @@ impl BcryptPasswordHasher {
     async fn dummy_hash(&self) -> Result<String, CryptoError> {
         let cost = self.cost;
         self.dummy_hash
-            .get_or_try_init(|| blocking(move || bcrypt::hash(DUMMY_PASSWORD, cost).map_err(CryptoError::Bcrypt)))
+            .get_or_try_init(|| self.pool.run(move || bcrypt::hash(DUMMY_PASSWORD, cost).map_err(CryptoError::Bcrypt)))
             .await
             .cloned()
     }
@@ -111,7 +117,7 @@ impl BcryptPasswordHasher {
     pub async fn dummy_verify(&self, candidate: &str) -> frontdesk_tenancy::Result<bool> {
         let hash = self.dummy_hash().await.map_err(TenancyError::storage)?;
         let candidate = SecretString::from(candidate.to_owned());
-        let outcome = blocking(move || check(&candidate, &hash)).await;
+        let outcome = self.pool.run(move || check(&candidate, &hash)).await;
         // Whatever the dummy comparison says (it cannot match a real password), the answer is "no".
         std::hint::black_box(outcome).map(|_| false).map_err(TenancyError::storage)
     }
@@ -122,7 +128,8 @@ impl PasswordHasher for BcryptPasswordHasher {
     async fn hash(&self, password: &Password) -> frontdesk_tenancy::Result<PasswordHash> {
         let cost = self.cost;
         let password = SecretString::from(password.expose().to_owned());
-        blocking(move || bcrypt::hash(password.expose_secret(), cost).map_err(CryptoError::Bcrypt))
+        self.pool
+            .run(move || bcrypt::hash(password.expose_secret(), cost).map_err(CryptoError::Bcrypt))
             .await
             .map(PasswordHash::from_stored)
             .map_err(TenancyError::storage)
@@ -135,7 +142,7 @@ impl PasswordHasher for BcryptPasswordHasher {
     async fn verify(&self, candidate: &str, hash: &PasswordHash) -> frontdesk_tenancy::Result<bool> {
         let candidate = SecretString::from(candidate.to_owned());
         let hash = hash.as_str().to_owned();
-        blocking(move || check(&candidate, &hash)).await.map_err(TenancyError::storage)
+        self.pool.run(move || check(&candidate, &hash)).await.map_err(TenancyError::storage)
     }
 }
 

@@ -16,6 +16,9 @@ pub struct AuthSettings {
     pub encryption_keys: Option<SecretString>,
     /// `BCRYPT_COST`: password hashing work factor (12 in production; 4 is enough for tests).
     pub bcrypt_cost: u32,
+    /// `BCRYPT_THREADS`: threads that hash and verify passwords, at low
+    /// priority (default: the core count). Logins beyond them queue.
+    pub bcrypt_threads: usize,
     /// `ADMIN_AUTH_CODE`: enables `POST /api/v1/auth/admin/register` for callers who present it.
     pub admin_auth_code: Option<SecretString>,
     /// `REFRESH_ABSOLUTE_TTL_DAYS`: a session ends this long after its login,
@@ -65,6 +68,11 @@ impl AuthSettings {
             jwt_secret: jwt_secret.map(SecretString::from),
             encryption_keys: encryption_keys.map(SecretString::from),
             bcrypt_cost,
+            bcrypt_threads: r.positive(
+                "BCRYPT_THREADS",
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+                "a number of threads",
+            ),
             admin_auth_code: admin_auth_code.map(SecretString::from),
             refresh_absolute_ttl: r.days("REFRESH_ABSOLUTE_TTL_DAYS", 30),
             login_attempt_retention: r.days("LOGIN_ATTEMPT_RETENTION_DAYS", 90),
