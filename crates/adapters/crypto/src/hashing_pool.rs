@@ -8,7 +8,7 @@
 //!
 //! * a fixed set of threads (`BCRYPT_THREADS`, default: the core count)
 //!   does all hashing, so a storm costs queueing, never more threads;
-//! * on Linux each of them lowers its own scheduling priority (nice 10):
+//! * on Linux each of them lowers its own scheduling priority (nice 19):
 //!   when nothing else wants the CPU they use all of it, and when a request
 //!   arrives the kernel runs its handler first;
 //! * admission is a fair semaphore with one permit per thread: a login
@@ -22,8 +22,9 @@ use tokio::sync::Semaphore;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The niceness of the hashing threads (0 normal, 19 lowest).
-const NICENESS: i32 = 10;
+/// The niceness of the hashing threads: the lowest (CFS weight 15 against a
+/// request handler's 1024), so a request preempts a hash at once.
+const NICENESS: i32 = 19;
 
 /// A fixed pool of low-priority hashing threads. Threads end when the last
 /// clone of the pool is dropped.
