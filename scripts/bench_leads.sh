@@ -287,9 +287,9 @@ read -r _ _ _ create_requests _ <<<"$create"
 cat <<EOF
 
 Notes:
-- Per request the api also verifies the JWT, runs the rate-limit EVAL on Redis and
-  SELECTs the caller's membership by user_id (raw: $(num "$pg_member") tps alone) before the
-  leads queries; the raw figures leave all of that out.
+- Per request the api also verifies the JWT, counts the rate limit (locally; an EVAL on
+  Redis every 16th request) and reads the caller's membership from its per-process cache
+  (the SELECT it replaces: $(num "$pg_member") tps alone) before the leads queries.
 - The api's pool has 16 connections; pgbench uses $CONNECTIONS. On the heavy list paths
   (COUNT(*) over the tenant) fewer concurrent queries can do better on few cores, so a
   ratio near or above 1 there means "bound by the SQL", not "faster than the database".

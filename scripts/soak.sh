@@ -46,9 +46,13 @@ lead=$(api POST /api/v1/leads '{"name":"Soak Lead","phone":"+12128000002"}' | fi
 seconds=$((SOAK_MINUTES * 60))
 say "idle: $idle MB; loading for $SOAK_MINUTES min (reads, lists, creates)"
 # A token lasts 15 minutes: enough for the default 10-minute soak.
+loads=()
 wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/leads/$lead" >"$WORK/get.txt" &
+loads+=($!)
 wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/leads?limit=20" >"$WORK/list.txt" &
+loads+=($!)
 wrk -t1 -c2 -d"${seconds}s" -s scripts/bench/create_lead.lua -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/leads" >"$WORK/create.txt" &
+loads+=($!)
 printf '\n| minute | resident MB |\n|---|---|\n| idle | %s |\n' "$idle"
 first=""
 for ((t = SAMPLE_SECS; t <= seconds; t += SAMPLE_SECS)); do
@@ -57,7 +61,7 @@ for ((t = SAMPLE_SECS; t <= seconds; t += SAMPLE_SECS)); do
   [ -n "$first" ] || first=$now
   printf '| %.1f | %s |\n' "$(awk -v t="$t" 'BEGIN {print t / 60}')" "$now"
 done
-wait
+wait "${loads[@]}" # not a bare wait: the api is a background job of this shell too
 last=$(rss_mb)
 printf '\nthroughput: GET %s req/s, list %s req/s, create %s req/s\n' \
   "$(awk '/Requests\/sec/ {print $2}' "$WORK/get.txt")" "$(awk '/Requests\/sec/ {print $2}' "$WORK/list.txt")" \
