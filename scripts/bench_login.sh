@@ -31,19 +31,9 @@ say() { printf '\033[1m[bench_login]\033[0m %s\n' "$*" >&2; }
 
 # shellcheck source=scripts/services.sh
 . scripts/services.sh
-command -v wrk >/dev/null || apt_install wrk
-ensure_services
-say "building frontdesk-api (release)"
-cargo build --release -q -p frontdesk-api
-WORK=$(mktemp -d)
 # shellcheck source=scripts/bench/api_lib.sh
 . scripts/bench/api_lib.sh
-trap cleanup EXIT
-psql "$PG_ADMIN" -qc "CREATE DATABASE $DB"
-start_api "$CARGO_TARGET_DIR/release/frontdesk-api"
-field() { python3 -c 'import json,sys; d=json.load(sys.stdin)
-for k in sys.argv[1].split("."): d=d[k]
-print(d)' "$1"; }
+api_on_fresh_database
 
 TOKEN=$(api POST /api/v1/auth/register "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\",\"name\":\"Storm\"}" | field accessToken)
 TOKEN=$(api POST /api/v1/subaccounts '{"name":"Storm Clinic"}' | field accessToken)

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by the api benchmarks (bench_leads.sh, bench_bookings.sh), sourced
+# Shared by the api benchmarks (bench_leads.sh, bench_bookings.sh, bench_login.sh, soak.sh), sourced
 # after they set WORK, PG_ADMIN, PG_URL, DB, KEY_PREFIX, PORT, BASE and
 # define say/die: the clean-up trap, starting the release api against the
 # benchmark database with rate limits raised, and a curl wrapper.
@@ -50,4 +50,24 @@ api() { # method path [json body] -> response body on stdout; dies (with the bod
     2??) cat "$WORK/response" ;;
     *) die "$method $path -> HTTP $code: $(cat "$WORK/response")" ;;
   esac
+}
+
+# api_on_fresh_database: for the short scripts (bench_login.sh, soak.sh): wrk
+# and the services present, the release api built, the database created,
+# the api started on it, and everything removed on exit.
+api_on_fresh_database() {
+  command -v wrk >/dev/null || apt_install wrk
+  ensure_services
+  say "building frontdesk-api (release)"
+  cargo build --release -q -p frontdesk-api
+  WORK=$(mktemp -d)
+  trap cleanup EXIT
+  psql "$PG_ADMIN" -qc "CREATE DATABASE $DB"
+  start_api "$CARGO_TARGET_DIR/release/frontdesk-api"
+}
+
+field() { # dotted path -> value, from the JSON on stdin
+  python3 -c 'import json,sys; d=json.load(sys.stdin)
+for k in sys.argv[1].split("."): d=d[k]
+print(d)' "$1"
 }
