@@ -87,6 +87,7 @@ async fn a_failing_shared_counter_is_an_error_the_caller_can_fail_open_on() {
     assert!(limiter.hit("k", 100, MINUTE).await.is_err());
 }
 
+#[cfg(feature = "testing")]
 #[tokio::test]
 async fn it_meets_the_rate_limit_contract() {
     crate::testing::rate_limit_contract::run_all(
@@ -97,9 +98,11 @@ async fn it_meets_the_rate_limit_contract() {
 }
 
 /// A shared counter whose windows really end (for the contract's expiry case).
+#[cfg(feature = "testing")]
 #[derive(Default)]
 struct ExpiringCounter(Mutex<HashMap<String, (u64, std::time::Instant)>>);
 
+#[cfg(feature = "testing")]
 #[async_trait]
 impl WindowCounter for ExpiringCounter {
     async fn add(&self, key: &str, n: u32, window: Duration) -> Result<(u64, Duration), RateLimitError> {
