@@ -109,8 +109,10 @@ pub fn parse_origin(raw: &str) -> std::result::Result<String, String> {
     let rest = raw.strip_prefix("https://").or_else(|| raw.strip_prefix("http://"));
     let Some(rest) = rest else { return Err("must start with https:// or http://".into()) };
     let (host, port) = rest.rsplit_once(':').map_or((rest, None), |(h, p)| (h, Some(p)));
+    // At most 300 characters in all, as the API document says (a DNS name is at
+    // most 253, so a longer one is merely an origin no browser will ever send).
     let host_ok = !host.is_empty()
-        && host.len() <= 253
+        && raw.len() <= 300
         && host.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
     let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
     if host_ok && port_ok { Ok(raw) } else { Err("must be an origin such as https://www.example.com (no path)".into()) }
