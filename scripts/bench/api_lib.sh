@@ -11,6 +11,7 @@ TOKEN=""
 cleanup() {
   local status=$?
   if [ -n "$API_PID" ]; then
+    pkill -P "$API_PID" 2>/dev/null || true # the api itself when API_WRAPPER started it
     kill "$API_PID" 2>/dev/null || true
     wait "$API_PID" 2>/dev/null || true
   fi
@@ -26,11 +27,13 @@ cleanup() {
 
 # start_api BIN: runs the api on the benchmark database and waits until it answers.
 # Rate limits raised so the load generator measures the work, not the 429 path.
+# API_WRAPPER (e.g. "heaptrack -o /tmp/api") runs the api under a profiler.
 # The api applies its migrations at start-up.
 start_api() {
+  # shellcheck disable=SC2086 # API_WRAPPER is a command line
   DATABASE_URL="$PG_URL" REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX="$KEY_PREFIX" PORT="$PORT" \
     DATABASE_MAX_CONNECTIONS=16 RUST_LOG=warn BCRYPT_COST="${API_BCRYPT_COST:-4}" \
-    AUTH_RATE_LIMIT=1000000 API_RATE_LIMIT=100000000 "$1" >"$WORK/api.log" 2>&1 &
+    AUTH_RATE_LIMIT=1000000 API_RATE_LIMIT=100000000 ${API_WRAPPER:-} "$1" >"$WORK/api.log" 2>&1 &
   API_PID=$!
   for _ in $(seq 1 150); do
     curl -fs "$BASE/health/live" >/dev/null 2>&1 && break
