@@ -1,6 +1,8 @@
 //! [`RedisJobQueue`]: both job ports on one stream and consumer group.
 //!
-//! Every step writes the [`JobStore`] first and Redis second. A failure in
+//! Every step writes the [`JobStore`] first and Redis second, in one
+//! statement where it can ([`JobStore::start`] for a claim,
+//! [`JobStore::transition_running`] for a fenced acknowledgement). A failure in
 //! between then leaves the entry in the group's pending list, where
 //! `XAUTOCLAIM` finds it after the visibility timeout and the claim reads
 //! the stored status to decide what is left to do (a job already completed
@@ -388,7 +390,14 @@ impl RedisJobQueue {
             self.settle(&entry.entry_id, None, Settle::Ack).await?;
             return Ok(None);
         };
-        let record = match self.store.find(id).await {
+        let now = Utc::now();
+        // The common case in one statement: a waiting job starts its next attempt.
+        let record = match self.store.start(id, now).await {
+            Ok(Some(started)) => return Ok(Some(Delivery { job: started.job, receipt: entry.entry_id })),
+            Ok(None) => self.store.find(id).await,
+            Err(err) => Err(err),
+        };
+        let record = match record {
             Ok(record) => record,
             Err(JobError::NotFound) => {
                 tracing::warn!(job.id = %id, "dropping a queued job that is not in the job store");
@@ -402,8 +411,7 @@ impl RedisJobQueue {
             self.settle(&entry.entry_id, Some(id), Settle::Ack).await?;
             return Ok(None);
         }
-        let now = Utc::now();
-        let mut job = record.job;
+        let job = record.job;
         if record.status == JobStatus::Running {
             // Taken over from a worker that vanished without acknowledging it.
             let interruptions = self.store.count_interruption(id).await?;
@@ -426,9 +434,14 @@ impl RedisJobQueue {
             // The life cycle has no running → running: it went back to the queue in between.
             self.store.transition(id, change(JobStatus::Queued, job.attempts, now).run_at(now).error(&error)).await?;
         }
-        job.attempts += 1;
-        self.store.transition(id, change(JobStatus::Running, job.attempts, now)).await?;
-        Ok(Some(Delivery { job, receipt: entry.entry_id }))
+        // Waiting now (a take-over), or it was waiting and changed since the first try.
+        match self.store.start(id, now).await? {
+            Some(started) => Ok(Some(Delivery { job: started.job, receipt: entry.entry_id })),
+            None => {
+                tracing::warn!(job.id = %id, "the job changed while being taken over; leaving it to its new holder");
+                Ok(None)
+            }
+        }
     }
 
     /// One reconciliation pass (the caller holds the lock): re-publishes, at
@@ -466,18 +479,14 @@ impl RedisJobQueue {
         Ok(republished)
     }
 
-    /// The stored record of `delivery`'s job, and whether the delivery is still
-    /// the current attempt (running, same attempt count). A worker whose job
-    /// was taken over after the visibility timeout holds a stale delivery;
-    /// its late acknowledgement must not settle the attempt now running.
-    async fn fence(&self, delivery: &Delivery) -> Result<(JobRecord, bool), JobError> {
+    /// Logs a stale delivery — its job was taken over after the visibility
+    /// timeout, ended or re-driven, so its late acknowledgement changed
+    /// nothing — and returns the job as it stands.
+    async fn stale(&self, delivery: &Delivery) -> Result<JobRecord, JobError> {
         let record = self.store.find(delivery.job.id).await?;
-        let current = record.status == JobStatus::Running && record.job.attempts == delivery.job.attempts;
-        if !current {
-            tracing::warn!(job.id = %delivery.job.id, attempt = delivery.job.attempts, status = %record.status,
-                attempts = record.job.attempts, "ignoring a stale delivery (its job was taken over or ended)");
-        }
-        Ok((record, current))
+        tracing::warn!(job.id = %delivery.job.id, attempt = delivery.job.attempts, status = %record.status,
+            attempts = record.job.attempts, "ignoring a stale delivery (its job was taken over or ended)");
+        Ok(record)
     }
 }
 
@@ -586,17 +595,12 @@ impl JobSource for RedisJobQueue {
     }
 
     async fn complete(&self, delivery: &Delivery, result: serde_json::Value) -> Result<(), JobError> {
-        let (_, current) = self.fence(delivery).await?;
-        if !current {
+        let job = &delivery.job;
+        let completed = StatusChange { result: Some(result), ..change(JobStatus::Completed, job.attempts, Utc::now()) };
+        if !self.store.transition_running(job.id, job.attempts, completed).await? {
+            self.stale(delivery).await?;
             return Ok(());
         }
-        let job = &delivery.job;
-        self.store
-            .transition(
-                job.id,
-                StatusChange { result: Some(result), ..change(JobStatus::Completed, job.attempts, Utc::now()) },
-            )
-            .await?;
         if !self.settle(&delivery.receipt, Some(job.id), Settle::Ack).await? {
             tracing::debug!(job.id = %job.id, "completed job was no longer pending");
         }
@@ -604,23 +608,23 @@ impl JobSource for RedisJobQueue {
     }
 
     async fn fail(&self, delivery: &Delivery, failure: &JobFailure) -> Result<JobStatus, JobError> {
-        let (record, current) = self.fence(delivery).await?;
-        if !current {
-            return Ok(record.status);
-        }
         let job = &delivery.job;
         let now = Utc::now();
         let status = JobStatus::after_failure(job.attempts, job.max_attempts, failure.retryable);
         let settled = if status == JobStatus::Failed {
             let due = after(now, self.config.backoff.delay(job.attempts, jitter()));
-            self.store
-                .transition(job.id, change(status, job.attempts, now).run_at(due).error(&failure.message))
-                .await?;
+            let failed = change(status, job.attempts, now).run_at(due).error(&failure.message);
+            if !self.store.transition_running(job.id, job.attempts, failed).await? {
+                return Ok(self.stale(delivery).await?.status);
+            }
             let json = serde_json::to_string(&Job { run_at: due, ..job.clone() }).map_err(QueueError::from)?;
             self.settle(&delivery.receipt, Some(job.id), Settle::Retry { json: &json, due_ms: due.timestamp_millis() })
                 .await?
         } else {
-            self.store.transition(job.id, change(status, job.attempts, now).error(&failure.message)).await?;
+            let dead = change(status, job.attempts, now).error(&failure.message);
+            if !self.store.transition_running(job.id, job.attempts, dead).await? {
+                return Ok(self.stale(delivery).await?.status);
+            }
             let json = serde_json::to_string(job).map_err(QueueError::from)?;
             self.settle(&delivery.receipt, Some(job.id), Settle::Dead { json: &json, error: &failure.message }).await?
         };
@@ -671,13 +675,13 @@ impl JobSource for RedisJobQueue {
     }
 
     async fn release(&self, delivery: &Delivery) -> Result<(), JobError> {
-        let (_, current) = self.fence(delivery).await?;
-        if !current {
-            return Ok(());
-        }
         let now = Utc::now();
         let job = Job { attempts: delivery.job.attempts.saturating_sub(1), run_at: now, ..delivery.job.clone() };
-        self.store.transition(job.id, change(JobStatus::Queued, job.attempts, now).run_at(now)).await?;
+        let queued = change(JobStatus::Queued, job.attempts, now).run_at(now);
+        if !self.store.transition_running(job.id, delivery.job.attempts, queued).await? {
+            self.stale(delivery).await?;
+            return Ok(());
+        }
         let json = serde_json::to_string(&job).map_err(QueueError::from)?;
         self.settle(&delivery.receipt, Some(job.id), Settle::Requeue { json: &json }).await?;
         Ok(())

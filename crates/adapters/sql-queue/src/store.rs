@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::TenantId;
 use frontdesk_kernel::jobs::{Enqueued, Job, JobError, JobId, JobRecord, JobStatus, JobStore, Progress, StatusChange};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, SqlErr, Statement,
@@ -43,6 +43,30 @@ pub(crate) fn to_i32(n: u32) -> i32 {
 /// A progress figure as stored (`bigint`), saturating.
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The `UPDATE` that applies `change` (the caller adds the filters).
+fn changing(change: StatusChange) -> sea_orm::UpdateMany<Entity> {
+    let mut update = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(change.status.as_str()))
+        .col_expr(Column::Attempts, Expr::value(to_i32(change.attempts)))
+        .col_expr(Column::UpdatedAt, Expr::value(micros(change.at)));
+    if let Some(run_at) = change.run_at {
+        update = update.col_expr(Column::RunAt, Expr::value(micros(run_at)));
+    }
+    if let Some(result) = change.result {
+        update = update.col_expr(Column::Result, Expr::value(result));
+    }
+    // A new error replaces the last one; success clears it; otherwise it stays.
+    if change.error.is_some() || change.status == JobStatus::Completed {
+        update = update.col_expr(Column::Error, Expr::value(change.error));
+    }
+    if change.status != JobStatus::Running {
+        update = update
+            .col_expr(Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(Column::LeaseToken, Expr::value(Option::<String>::None));
+    }
+    update
 }
 
 /// The job in `row` (attempts as stored).
@@ -202,27 +226,43 @@ impl JobStore for SqlJobStore {
     }
 
     async fn transition(&self, id: JobId, change: StatusChange) -> Result<(), JobError> {
-        let mut update = Entity::update_many()
-            .col_expr(Column::Status, Expr::value(change.status.as_str()))
-            .col_expr(Column::Attempts, Expr::value(to_i32(change.attempts)))
-            .col_expr(Column::UpdatedAt, Expr::value(micros(change.at)));
-        if let Some(run_at) = change.run_at {
-            update = update.col_expr(Column::RunAt, Expr::value(micros(run_at)));
-        }
-        if let Some(result) = change.result {
-            update = update.col_expr(Column::Result, Expr::value(result));
-        }
-        // A new error replaces the last one; success clears it; otherwise it stays.
-        if change.error.is_some() || change.status == JobStatus::Completed {
-            update = update.col_expr(Column::Error, Expr::value(change.error));
-        }
-        if change.status != JobStatus::Running {
-            update = update
-                .col_expr(Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-                .col_expr(Column::LeaseToken, Expr::value(Option::<String>::None));
-        }
-        let result = update.filter(Column::Id.eq(id.as_uuid())).exec(&self.db).await.map_err(JobError::unavailable)?;
+        let result = changing(change)
+            .filter(Column::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(JobError::unavailable)?;
         if result.rows_affected == 0 { Err(JobError::NotFound) } else { Ok(()) }
+    }
+
+    async fn start(&self, id: JobId, at: DateTime<Utc>) -> Result<Option<JobRecord>, JobError> {
+        let started = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(JobStatus::Running.as_str()))
+            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+            .col_expr(Column::UpdatedAt, Expr::value(micros(at)))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::Status.is_in([JobStatus::Queued.as_str(), JobStatus::Failed.as_str()]))
+            .exec_with_returning(&self.db)
+            .await
+            .map_err(JobError::unavailable)?;
+        match started.into_iter().next() {
+            Some(row) => to_record(row).map(Some),
+            // Not waiting; `find` tells a missing job (NotFound) from one that is.
+            None => self.find(id).await.map(|_| None),
+        }
+    }
+
+    async fn transition_running(&self, id: JobId, attempts: u32, change: StatusChange) -> Result<bool, JobError> {
+        let result = changing(change)
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::Status.eq(JobStatus::Running.as_str()))
+            .filter(Column::Attempts.eq(to_i32(attempts)))
+            .exec(&self.db)
+            .await
+            .map_err(JobError::unavailable)?;
+        if result.rows_affected == 1 {
+            return Ok(true);
+        }
+        self.find(id).await.map(|_| false)
     }
 
     async fn purge_completed(&self, before: DateTime<Utc>) -> Result<u64, JobError> {

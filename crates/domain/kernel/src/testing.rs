@@ -24,6 +24,7 @@ mod file_storage;
 pub mod file_storage_contract;
 mod job_queue;
 mod job_store;
+pub mod job_store_contract;
 mod outbox;
 pub mod outbox_contract;
 pub mod rate_limit_contract;

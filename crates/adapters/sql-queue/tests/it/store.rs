@@ -18,7 +18,13 @@ on_both_backends!(
     only_jobs_completed_before_the_cutoff_are_purged,
     unsettled_pages_through_the_queues_waiting_and_running_jobs,
     interruptions_are_counted_per_job,
+    the_store_keeps_the_job_store_contract,
 );
+
+/// Claims start only waiting jobs and acknowledgements are fenced, each in one statement.
+async fn the_store_keeps_the_job_store_contract(f: Fixture) {
+    frontdesk_kernel::testing::job_store_contract::run_all(&SqlJobStore::new(f.db.clone()), f.tenant().await).await;
+}
 
 /// What the Redis reconciler reads: jobs of this store's queue that are not
 /// over and have not changed since the cutoff, in id order, page by page.

@@ -195,6 +195,50 @@ pub trait JobStore: Send + Sync + 'static {
     /// `NotFound`; `Unavailable`.
     async fn transition(&self, id: JobId, change: StatusChange) -> Result<(), JobError>;
 
+    /// Starts a run of job `id` if it is waiting (`queued` or `failed`): marks
+    /// it `running` at `at`, counts the attempt and returns the record as now
+    /// stored. `None`, changing nothing, when it is not waiting (running,
+    /// completed or dead): the caller reads it and decides. One statement
+    /// where the store can (the hot path of a transport that is not the store).
+    ///
+    /// # Errors
+    /// `NotFound`; `Unavailable`.
+    async fn start(&self, id: JobId, at: DateTime<Utc>) -> Result<Option<JobRecord>, JobError> {
+        let mut record = self.find(id).await?;
+        if !matches!(record.status, JobStatus::Queued | JobStatus::Failed) {
+            return Ok(None);
+        }
+        record.job.attempts += 1;
+        let change = StatusChange {
+            status: JobStatus::Running,
+            attempts: record.job.attempts,
+            run_at: None,
+            result: None,
+            error: None,
+            at,
+        };
+        self.transition(id, change).await?;
+        record.status = JobStatus::Running;
+        record.updated_at = at;
+        Ok(Some(record))
+    }
+
+    /// [`Self::transition`] only while job `id` is `running` its attempt
+    /// `attempts` — a fenced acknowledgement: a runner whose job was taken
+    /// over (or ended, or re-driven) gets false and changes nothing. One
+    /// statement where the store can.
+    ///
+    /// # Errors
+    /// `NotFound`; `Unavailable`.
+    async fn transition_running(&self, id: JobId, attempts: u32, change: StatusChange) -> Result<bool, JobError> {
+        let record = self.find(id).await?;
+        if record.status != JobStatus::Running || record.job.attempts != attempts {
+            return Ok(false);
+        }
+        self.transition(id, change).await?;
+        Ok(true)
+    }
+
     /// Records progress.
     ///
     /// # Errors

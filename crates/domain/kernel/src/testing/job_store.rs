@@ -105,3 +105,11 @@ impl JobStore for InMemoryJobStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_in_memory_store_keeps_the_contract() {
+        crate::testing::job_store_contract::run_all(&super::InMemoryJobStore::default(), crate::TenantId::new()).await;
+    }
+}
