@@ -35,6 +35,7 @@
 //! of job ids by due time in ms), `delayed:jobs` (hash: job id → job JSON),
 //! `dead` (stream), `reclaim-cursor`, `reconcile-lock` and `enqueued:<job id>` (see [`keys`]).
 
+mod batch;
 mod config;
 pub mod keys;
 mod queue;

@@ -1,14 +1,15 @@
 //! [`RedisJobQueue`]: both job ports on one stream and consumer group.
 //!
-//! Every step writes the [`JobStore`] first and Redis second, in one
-//! statement where it can ([`JobStore::start`] for a claim,
-//! [`JobStore::transition_running`] for a fenced acknowledgement). A failure in
+//! Every step writes the [`JobStore`] first and Redis second. The two that
+//! every job makes — a claim starting it, a success completing it — are
+//! batched with the other claimers of the process (see [`crate::batch`]). A failure in
 //! between then leaves the entry in the group's pending list, where
 //! `XAUTOCLAIM` finds it after the visibility timeout and the claim reads
 //! the stored status to decide what is left to do (a job already completed
 //! or dead is acknowledged and skipped). The other order could lose a job
 //! whose entry was acknowledged before its status was recorded.
 
+use crate::batch::StatusBatcher;
 use crate::config::RedisQueueConfig;
 use crate::keys::{GROUP, QueueKeys};
 use crate::scripts;
@@ -17,8 +18,8 @@ use bb8_redis::RedisConnectionManager;
 use chrono::{DateTime, TimeDelta, Utc};
 use frontdesk_kernel::TenantId;
 use frontdesk_kernel::jobs::{
-    Delivery, Enqueued, Job, JobError, JobFailure, JobId, JobQueue, JobRecord, JobSource, JobStatus, JobStore, NewJob,
-    QueueDepth, StatusChange,
+    Completion, Delivery, Enqueued, Job, JobError, JobFailure, JobId, JobQueue, JobRecord, JobSource, JobStatus,
+    JobStore, NewJob, QueueDepth, StatusChange,
 };
 use redis::AsyncCommands;
 use redis::streams::{StreamId, StreamPendingReply, StreamRangeReply, StreamReadOptions, StreamReadReply};
@@ -136,6 +137,7 @@ enum Settle<'a> {
 pub struct RedisJobQueue {
     pool: Pool,
     store: Arc<dyn JobStore>,
+    batcher: Arc<StatusBatcher>,
     keys: Arc<QueueKeys>,
     config: Arc<RedisQueueConfig>,
 }
@@ -170,7 +172,8 @@ impl RedisJobQueue {
             // answer 503, claims retry); connections are made on first use.
             .build_unchecked(manager);
         let keys = Arc::new(QueueKeys::new(&config.key_prefix, &config.queue));
-        let queue = Self { pool, store, keys, config: Arc::new(config) };
+        let batcher = Arc::new(StatusBatcher::spawn(Arc::clone(&store)));
+        let queue = Self { pool, store, batcher, keys, config: Arc::new(config) };
         if let Err(err) = queue.ensure_group().await {
             // Every claim recreates a missing group (NOGROUP), so this is not fatal.
             tracing::warn!(error = %err, "could not create the consumer group yet; will retry on first claim");
@@ -391,10 +394,15 @@ impl RedisJobQueue {
             return Ok(None);
         };
         let now = Utc::now();
-        // The common case in one statement: a waiting job starts its next attempt.
-        let record = match self.store.start(id, now).await {
+        // The common case, batched with the process's other claims: a waiting
+        // job starts its next attempt. Anything else is asked about alone.
+        let record = match self.batcher.start(id).await {
             Ok(Some(started)) => return Ok(Some(Delivery { job: started.job, receipt: entry.entry_id })),
-            Ok(None) => self.store.find(id).await,
+            Ok(None) => match self.store.start(id, now).await {
+                Ok(Some(started)) => return Ok(Some(Delivery { job: started.job, receipt: entry.entry_id })),
+                Ok(None) => self.store.find(id).await,
+                Err(err) => Err(err),
+            },
             Err(err) => Err(err),
         };
         let record = match record {
@@ -596,8 +604,13 @@ impl JobSource for RedisJobQueue {
 
     async fn complete(&self, delivery: &Delivery, result: serde_json::Value) -> Result<(), JobError> {
         let job = &delivery.job;
-        let completed = StatusChange { result: Some(result), ..change(JobStatus::Completed, job.attempts, Utc::now()) };
-        if !self.store.transition_running(job.id, job.attempts, completed).await? {
+        let done = Completion { id: job.id, attempts: job.attempts, result };
+        let completed = self.batcher.complete(done.clone()).await? || {
+            let change =
+                StatusChange { result: Some(done.result), ..change(JobStatus::Completed, job.attempts, Utc::now()) };
+            self.store.transition_running(job.id, job.attempts, change).await?
+        };
+        if !completed {
             self.stale(delivery).await?;
             return Ok(());
         }

@@ -11,11 +11,13 @@ use crate::time::micros;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::TenantId;
-use frontdesk_kernel::jobs::{Enqueued, Job, JobError, JobId, JobRecord, JobStatus, JobStore, Progress, StatusChange};
+use frontdesk_kernel::jobs::{
+    Completion, Enqueued, Job, JobError, JobId, JobRecord, JobStatus, JobStore, Progress, StatusChange,
+};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr, Statement,
 };
 
 /// A row that cannot be turned back into a job (corrupt or hand-edited data).
@@ -226,11 +228,8 @@ impl JobStore for SqlJobStore {
     }
 
     async fn transition(&self, id: JobId, change: StatusChange) -> Result<(), JobError> {
-        let result = changing(change)
-            .filter(Column::Id.eq(id.as_uuid()))
-            .exec(&self.db)
-            .await
-            .map_err(JobError::unavailable)?;
+        let result =
+            changing(change).filter(Column::Id.eq(id.as_uuid())).exec(&self.db).await.map_err(JobError::unavailable)?;
         if result.rows_affected == 0 { Err(JobError::NotFound) } else { Ok(()) }
     }
 
@@ -249,6 +248,48 @@ impl JobStore for SqlJobStore {
             // Not waiting; `find` tells a missing job (NotFound) from one that is.
             None => self.find(id).await.map(|_| None),
         }
+    }
+
+    async fn start_many(&self, ids: &[JobId], at: DateTime<Utc>) -> Result<Vec<JobRecord>, JobError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let started = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(JobStatus::Running.as_str()))
+            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+            .col_expr(Column::UpdatedAt, Expr::value(micros(at)))
+            .filter(Column::Id.is_in(ids.iter().map(|id| id.as_uuid())))
+            .filter(Column::Status.is_in([JobStatus::Queued.as_str(), JobStatus::Failed.as_str()]))
+            .exec_with_returning(&self.db)
+            .await
+            .map_err(JobError::unavailable)?;
+        started.into_iter().map(to_record).collect()
+    }
+
+    async fn complete_many(&self, done: &[Completion], at: DateTime<Utc>) -> Result<Vec<JobId>, JobError> {
+        let Some(first) = done.first() else { return Ok(Vec::new()) };
+        // One UPDATE: each row's result by a CASE on its id, each fenced by its attempt.
+        let mut results = Expr::case(Column::Id.eq(first.id.as_uuid()), Expr::value(first.result.clone()));
+        let mut fences = Condition::any();
+        for item in done {
+            if item.id != first.id {
+                results = results.case(Column::Id.eq(item.id.as_uuid()), Expr::value(item.result.clone()));
+            }
+            fences = fences.add(Column::Id.eq(item.id.as_uuid()).and(Column::Attempts.eq(to_i32(item.attempts))));
+        }
+        let completed = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(JobStatus::Completed.as_str()))
+            .col_expr(Column::Result, results.into())
+            .col_expr(Column::Error, Expr::value(Option::<String>::None))
+            .col_expr(Column::UpdatedAt, Expr::value(micros(at)))
+            .col_expr(Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(Column::LeaseToken, Expr::value(Option::<String>::None))
+            .filter(Column::Status.eq(JobStatus::Running.as_str()))
+            .filter(fences)
+            .exec_with_returning(&self.db)
+            .await
+            .map_err(JobError::unavailable)?;
+        Ok(completed.into_iter().map(|row| JobId::from_uuid(row.id)).collect())
     }
 
     async fn transition_running(&self, id: JobId, attempts: u32, change: StatusChange) -> Result<bool, JobError> {

@@ -27,6 +27,6 @@ pub use backoff::Backoff;
 pub use kind::JobKind;
 pub use model::{Job, JobId, JobRecord, JobStatus, NewJob, Progress};
 pub use ports::{
-    Delivery, Enqueued, JobError, JobFailure, JobHandler, JobQueue, JobSource, JobStore, ProgressSink, QueueDepth,
-    StatusChange,
+    Completion, Delivery, Enqueued, JobError, JobFailure, JobHandler, JobQueue, JobSource, JobStore, ProgressSink,
+    QueueDepth, StatusChange,
 };

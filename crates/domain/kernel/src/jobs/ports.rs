@@ -239,6 +239,51 @@ pub trait JobStore: Send + Sync + 'static {
         Ok(true)
     }
 
+    /// [`Self::start`] for many jobs at once (one statement and one commit
+    /// where the store can): the records of the jobs that started. A job left
+    /// out was not waiting or does not exist; ask [`Self::start`] about it.
+    ///
+    /// # Errors
+    /// `Unavailable` (then none started).
+    async fn start_many(&self, ids: &[JobId], at: DateTime<Utc>) -> Result<Vec<JobRecord>, JobError> {
+        let mut started = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match self.start(id, at).await {
+                Ok(Some(record)) => started.push(record),
+                Ok(None) | Err(JobError::NotFound) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(started)
+    }
+
+    /// Completes many running jobs at once, each fenced by its attempt as in
+    /// [`Self::transition_running`] (one statement and one commit where the
+    /// store can): the ids of the jobs completed. A job left out was not
+    /// running that attempt or does not exist; ask [`Self::transition_running`].
+    ///
+    /// # Errors
+    /// `Unavailable` (then none completed).
+    async fn complete_many(&self, done: &[Completion], at: DateTime<Utc>) -> Result<Vec<JobId>, JobError> {
+        let mut completed = Vec::with_capacity(done.len());
+        for item in done {
+            let change = StatusChange {
+                status: JobStatus::Completed,
+                attempts: item.attempts,
+                run_at: None,
+                result: Some(item.result.clone()),
+                error: None,
+                at,
+            };
+            match self.transition_running(item.id, item.attempts, change).await {
+                Ok(true) => completed.push(item.id),
+                Ok(false) | Err(JobError::NotFound) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(completed)
+    }
+
     /// Records progress.
     ///
     /// # Errors
@@ -272,6 +317,17 @@ pub trait JobStore: Send + Sync + 'static {
     /// # Errors
     /// `Unavailable`.
     async fn purge_completed(&self, before: DateTime<Utc>) -> Result<u64, JobError>;
+}
+
+/// A successful run to record: job `id`'s attempt `attempts` returned `result`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Completion {
+    /// The job.
+    pub id: JobId,
+    /// The attempt that ran (the fence).
+    pub attempts: u32,
+    /// What its handler returned.
+    pub result: serde_json::Value,
 }
 
 /// A status change with what goes with it.

@@ -5,7 +5,7 @@
 //! the SQL store on both databases.
 
 use crate::TenantId;
-use crate::jobs::{JobError, JobId, JobStatus, JobStore, NewJob, StatusChange};
+use crate::jobs::{Completion, JobError, JobId, JobStatus, JobStore, NewJob, StatusChange};
 use chrono::{DateTime, Utc};
 
 /// Runs the whole contract with jobs of `tenant` (which the store must accept).
@@ -16,6 +16,7 @@ pub async fn run_all(store: &dyn JobStore, tenant: TenantId) {
     start_takes_only_a_waiting_job(store, tenant).await;
     acknowledgements_are_fenced_by_the_running_attempt(store, tenant).await;
     missing_jobs_are_not_found(store).await;
+    batches_start_and_complete_only_what_qualifies(store, tenant).await;
 }
 
 fn change(status: JobStatus, attempts: u32, at: DateTime<Utc>) -> StatusChange {
@@ -80,4 +81,51 @@ pub async fn missing_jobs_are_not_found(store: &dyn JobStore) {
     assert!(matches!(store.start(JobId::new(), at).await, Err(JobError::NotFound)));
     let acked = store.transition_running(JobId::new(), 1, change(JobStatus::Completed, 1, at)).await;
     assert!(matches!(acked, Err(JobError::NotFound)));
+}
+
+/// `start_many` starts the waiting jobs of a batch and leaves out the rest
+/// (running, completed, unknown); `complete_many` completes each job whose
+/// running attempt it names, with its own result, and leaves out stale ones.
+pub async fn batches_start_and_complete_only_what_qualifies(store: &dyn JobStore, tenant: TenantId) {
+    let at = Utc::now();
+    let (a, b, running, done) = (
+        stored(store, tenant).await,
+        stored(store, tenant).await,
+        stored(store, tenant).await,
+        stored(store, tenant).await,
+    );
+    store.start(running, at).await.expect("start").expect("started");
+    store.transition(done, change(JobStatus::Completed, 1, at)).await.expect("complete");
+    let mut started: Vec<JobId> = store
+        .start_many(&[a, b, running, done, JobId::new()], at)
+        .await
+        .expect("start_many")
+        .into_iter()
+        .map(|record| {
+            assert_eq!((record.status, record.job.attempts), (JobStatus::Running, 1));
+            record.job.id
+        })
+        .collect();
+    started.sort();
+    let mut expected = vec![a, b];
+    expected.sort();
+    assert_eq!(started, expected, "only the waiting jobs start");
+    assert_eq!(store.find(running).await.expect("find").job.attempts, 1, "the running one is not counted again");
+    assert_eq!(store.find(done).await.expect("find").status, JobStatus::Completed);
+    assert!(store.start_many(&[], at).await.expect("empty").is_empty());
+
+    let item = |id, attempts, n| Completion { id, attempts, result: serde_json::json!({ "n": n }) };
+    let mut completed = store
+        .complete_many(&[item(a, 1, 1), item(b, 1, 2), item(running, 2, 3), item(done, 1, 4)], at)
+        .await
+        .expect("complete_many");
+    completed.sort();
+    assert_eq!(completed, expected, "a stale attempt and an ended job are left out");
+    for (id, n) in [(a, 1), (b, 2)] {
+        let record = store.find(id).await.expect("find");
+        assert_eq!((record.status, record.result), (JobStatus::Completed, Some(serde_json::json!({ "n": n }))));
+    }
+    let untouched = store.find(running).await.expect("find");
+    assert_eq!((untouched.status, untouched.result), (JobStatus::Running, None));
+    assert!(store.complete_many(&[], at).await.expect("empty").is_empty());
 }
