@@ -29,6 +29,7 @@
 # each backend (scripts/bench/jobs_sql_cycle.sql, scripts/bench/jobs_redis_sql.sql).
 #
 # Env: JOBS (default 20000), WORKER_CONCURRENCY (per worker process, default 8),
+#      WORKER_DB_CONNECTIONS (per worker process, default WORKER_CONCURRENCY + 4, at most 32),
 #      ENQUEUE_CONCURRENCY (producers, default 16), LIGHT_JOBS (300),
 #      LIGHT_RATE (jobs/s, 50), LIGHT_BATCH (jobs per producer run, 5),
 #      IMPORT_ROWS (100000), DURATION (s per baseline, default 10),
@@ -40,6 +41,8 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/frontdesk-target}"
 JOBS="${JOBS:-20000}"
 CONCURRENCY="${WORKER_CONCURRENCY:-8}"
+# Per worker process; capped at 32 so two processes stay inside PostgreSQL's default 100.
+WORKER_DB_CONNECTIONS="${WORKER_DB_CONNECTIONS:-$((CONCURRENCY + 4 < 32 ? CONCURRENCY + 4 : 32))}"
 ENQUEUE_CONCURRENCY="${ENQUEUE_CONCURRENCY:-16}"
 LIGHT_JOBS="${LIGHT_JOBS:-300}"
 LIGHT_RATE="${LIGHT_RATE:-50}"
@@ -149,7 +152,7 @@ start_workers() { # n
     port=$((FIRST_WORKER_PORT + i))
     port_free "$port" || die "port $port is in use (set WORKER_PORT)"
     env "${env_vars[@]}" WORKER_CONCURRENCY="$CONCURRENCY" WORKER_PORT="$port" \
-      DATABASE_MAX_CONNECTIONS=$((CONCURRENCY + 4)) SHUTDOWN_TIMEOUT_SECS=10 \
+      DATABASE_MAX_CONNECTIONS="$WORKER_DB_CONNECTIONS" SHUTDOWN_TIMEOUT_SECS=10 \
       "$BIN/frontdesk-worker" >>"$WORK/worker-$QUEUE-$i.log" 2>&1 &
     WORKER_PIDS+=($!)
     PIDS+=($!)
@@ -515,7 +518,7 @@ Notes:
 - Light load: $LIGHT_JOBS jobs in batches of $LIGHT_BATCH, one producer process per batch (one SQL
   connection each) at ~$LIGHT_RATE jobs/s into an idle queue. On the SQL queue an idle consumer
   polls every 250 ms (SqlQueueConfig::DEFAULT_POLL_INTERVAL), which bounds that latency.
-- Workers: WORKER_CONCURRENCY=$CONCURRENCY, DATABASE_MAX_CONNECTIONS=$((CONCURRENCY + 4)) each, RUST_LOG=warn;
+- Workers: WORKER_CONCURRENCY=$CONCURRENCY, DATABASE_MAX_CONNECTIONS=$WORKER_DB_CONNECTIONS each, RUST_LOG=warn;
   Redis pool = WORKER_CONCURRENCY + 4 (crates/runtime/src/stores.rs).
 - CPU per job: worker processes from /proc/<pid>/stat, the whole PostgreSQL server (all postgres
   processes plus reaped backends), Redis from INFO cpu, over the backlog drain (start-up included);

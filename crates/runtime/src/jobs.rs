@@ -246,16 +246,13 @@ async fn run_one(
     metrics::histogram!("job_run_seconds", "kind" => kind.clone()).record(started.elapsed().as_secs_f64());
     match outcome {
         Outcome::Ran(Ok(result)) => match source.complete(delivery, result).await {
-            Ok(()) => {
-                // `complete` ignores a stale delivery (lease lost meanwhile): release
-                // the job's resources only if this attempt's completion is what was stored.
-                match store.find(job.id).await {
-                    Ok(record) if record.status == JobStatus::Completed && record.job.attempts == job.attempts => {
-                        handler.ended(job, JobStatus::Completed).await;
-                    }
-                    Ok(record) => tracing::warn!(status = %record.status, attempts = record.job.attempts,
-                        "the completion was not this attempt's (its lease was lost); leaving the job's resources"),
-                    Err(err) => tracing::warn!(error = %err, "could not read the job back; leaving its resources"),
+            Ok(recorded) => {
+                // A stale delivery (lease lost meanwhile) records nothing: release the
+                // job's resources only if this attempt's completion is what was stored.
+                if recorded {
+                    handler.ended(job, JobStatus::Completed).await;
+                } else {
+                    tracing::warn!("the completion was not this attempt's (its lease was lost); leaving the job's resources");
                 }
                 metrics::counter!("jobs_completed_total", "kind" => kind.clone()).increment(1);
                 let latency = (Utc::now() - job.created_at).to_std().unwrap_or_default();

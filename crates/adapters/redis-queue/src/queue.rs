@@ -602,7 +602,7 @@ impl JobSource for RedisJobQueue {
         }
     }
 
-    async fn complete(&self, delivery: &Delivery, result: serde_json::Value) -> Result<(), JobError> {
+    async fn complete(&self, delivery: &Delivery, result: serde_json::Value) -> Result<bool, JobError> {
         let job = &delivery.job;
         let done = Completion { id: job.id, attempts: job.attempts, result };
         let completed = self.batcher.complete(done.clone()).await? || {
@@ -612,12 +612,12 @@ impl JobSource for RedisJobQueue {
         };
         if !completed {
             self.stale(delivery).await?;
-            return Ok(());
+            return Ok(false);
         }
         if !self.settle(&delivery.receipt, Some(job.id), Settle::Ack).await? {
             tracing::debug!(job.id = %job.id, "completed job was no longer pending");
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn fail(&self, delivery: &Delivery, failure: &JobFailure) -> Result<JobStatus, JobError> {

@@ -470,13 +470,12 @@ impl JobSource for SqlJobQueue {
         }
     }
 
-    async fn complete(&self, delivery: &Delivery, result: serde_json::Value) -> Result<(), JobError> {
+    async fn complete(&self, delivery: &Delivery, result: serde_json::Value) -> Result<bool, JobError> {
         let update = Self::leased(delivery)
             .col_expr(Column::Status, Expr::value(JobStatus::Completed.as_str()))
             .col_expr(Column::Result, Expr::value(result))
             .col_expr(Column::Error, Expr::value(Option::<String>::None));
-        self.settle(delivery, update, "completion").await?;
-        Ok(())
+        self.settle(delivery, update, "completion").await
     }
 
     async fn fail(&self, delivery: &Delivery, failure: &JobFailure) -> Result<JobStatus, JobError> {

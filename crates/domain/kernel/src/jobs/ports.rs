@@ -109,11 +109,14 @@ pub trait JobSource: Send + Sync + 'static {
     /// `Unavailable`.
     async fn claim(&self, consumer: &str, wait: Duration) -> Result<Option<Delivery>, JobError>;
 
-    /// Records success with `result` and acknowledges the delivery.
+    /// Records success with `result` and acknowledges the delivery. Returns
+    /// whether this delivery's completion is what was recorded: false when it
+    /// was stale (its job taken over, ended or re-driven meanwhile) and
+    /// nothing changed — so the caller knows without reading the job back.
     ///
     /// # Errors
     /// `Unavailable` (the job will then be redelivered: handlers are idempotent).
-    async fn complete(&self, delivery: &Delivery, result: serde_json::Value) -> Result<(), JobError>;
+    async fn complete(&self, delivery: &Delivery, result: serde_json::Value) -> Result<bool, JobError>;
 
     /// Records a failed attempt: schedules the retry (status `failed`) or,
     /// when attempts are spent or `failure.retryable` is false, dead-letters
