@@ -343,7 +343,8 @@ read -r tup_ins tup_upd tup_hot dead_tup autovacuums heap_size index_size <<<"$(
 
 # Raw baselines, same run.
 say "baselines: redis-benchmark XADD, pgbench of one job's SQL on each backend"
-CLIENTS=$((2 * CONCURRENCY))
+# Two processes' worth of database connections, as the workers hold at most.
+CLIENTS=$((2 * WORKER_DB_CONNECTIONS))
 xadd=$(redis-benchmark -h 127.0.0.1 -p 6379 -c "$CLIENTS" -n 200000 --csv XADD "${KEY_PREFIX}xadd" MAXLEN '~' 100000 '*' f v 2>/dev/null |
   awk -F'","' 'NR == 2 {print $2 + 0, $5 "ms", $7 "ms"}')
 [ -n "$xadd" ] || die "redis-benchmark printed no result"
