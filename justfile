@@ -32,12 +32,6 @@ lint:
 soak:
     ./scripts/soak.sh
 
-# Load-test the status, auth (and login storms), leads, bookings, receptionist and jobs paths against raw PostgreSQL/Redis baselines of the same run (figures for docs/benchmarks.md on stdout)
+# Load-test every hot path against raw PostgreSQL/Redis baselines of the same run; outputs under target/bench/<time>/, then issue 15's goals as one table of ratios
 bench:
-    ./scripts/bench.sh
-    ./scripts/bench_login.sh
-    ./scripts/bench_leads.sh
-    ./scripts/bench_bookings.sh
-    ./scripts/bench_receptionist.sh
-    ./scripts/bench_jobs.sh
-    ./scripts/bench_webhooks.sh
+    ./scripts/bench_all.sh

@@ -487,7 +487,7 @@ printf '| redis-benchmark `XADD` | %s | p50 %s, p99 %s | one stream append; a jo
   "$(num "$xadd_rps")" "$xadd_p50" "$xadd_p99"
 printf '| pgbench `jobs_sql_cycle.sql` | %s | avg %s ms | one job on the SQL queue: INSERT + SKIP LOCKED claim + completion UPDATE, autocommitted, on the `jobs` table (backlog of 1,000 queued rows) |\n' \
   "$(num "$pg_sql_tps")" "$pg_sql_lat"
-printf '| pgbench `jobs_redis_sql.sql` | %s | avg %s ms | the SQL half of one job on the Redis queue: INSERT + find + UPDATE running + find + UPDATE completed |\n' \
+printf '| pgbench `jobs_redis_sql.sql` | %s | avg %s ms | the SQL half of one job on the Redis queue: INSERT + start (UPDATE … RETURNING) + fenced completion UPDATE |\n' \
   "$(num "$pg_redis_tps")" "$pg_redis_lat"
 for id in $SCENARIOS; do
   case "$id" in

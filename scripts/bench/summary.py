@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Prints issue 15's goals as one table of ratios, read from the outputs that
+scripts/bench_all.sh saved (one file per benchmark script in DIR).
+
+Usage: summary.py DIR
+
+Each goal names the file, the line that carries the figure and how to read
+it; a goal whose script did not run (or whose line is missing) shows "—".
+"""
+import pathlib
+import re
+import sys
+
+NUM = r"([0-9][0-9,]*\.?[0-9]*)"
+
+
+def num(text):
+    return float(text.replace(",", ""))
+
+
+def row_ratio(line, which=0):
+    """The which-th 'N ×' figure on a markdown row."""
+    found = re.findall(NUM + r" ×", line)
+    return num(found[which]) if len(found) > which else None
+
+
+def first_line(text, needle):
+    return next((line for line in text.splitlines() if needle in line), None)
+
+
+def leads(text, needle, which=0):
+    line = first_line(text, needle)
+    return row_ratio(line, which) if line else None
+
+
+def rps_ratio(text, needle, base):
+    """req/s (second cell) of the row with needle ÷ that of the row with base."""
+    a, b = first_line(text, needle), first_line(text, base)
+    if not a or not b:
+        return None
+    rps = lambda line: num(line.strip("|").split("|")[1].strip())
+    return round(rps(a) / rps(b), 2)
+
+
+def auth_me(text):
+    m = re.search(r"/api/v1/auth/me throughput = " + NUM + r" × raw user SELECT", text)
+    return num(m.group(1)) if m else None
+
+
+def login(text, what):
+    pattern = {"rate": r"login throughput = " + NUM, "p99": r"read p99 during the storm = " + NUM}[what]
+    m = re.search(pattern, text)
+    return num(m.group(1)) if m else None
+
+
+def jobs(text, scenario, column):
+    line = next((l for l in text.splitlines() if l.startswith(f"| {scenario}: ")), None)
+    if not line:
+        return None
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    if column == "drain":
+        return num(cells[1].split()[0])
+    if column == "light_p99":  # "p50 ms / p99 ms / max ms"
+        parts = re.findall(NUM + r" ms", cells[3])
+        return num(parts[1]) if len(parts) > 1 else None
+    return None
+
+
+# (goal, file, reader, target, "ge" or "le", unit)
+GOALS = [
+    ("cached GET /leads/{id} ÷ Redis GET", "leads", lambda t: leads(t, "(cache hit)", 1), 0.60, "ge", "×"),
+    ("GET /auth/me ÷ its SELECT", "status", auth_me, 0.60, "ge", "×"),
+    ("POST /leads ÷ one INSERT", "leads", lambda t: leads(t, "`POST /api/v1/leads`"), 0.50, "ge", "×"),
+    ("list page 1 ÷ the page query", "leads", lambda t: leads(t, "vs the page query alone"), 0.25, "ge", "×"),
+    ("deep page by cursor ÷ page 1 (req/s)", "leads", lambda t: rps_ratio(t, "cursor=…", "(page 1 + total)"), 0.90, "ge", "×"),
+    ("q search ÷ the trigram query", "leads", lambda t: leads(t, "?q="), 0.70, "ge", "×"),
+    ("logins ÷ (cores ÷ one verify)", "login", lambda t: login(t, "rate"), 0.80, "ge", "×"),
+    ("read p99 during a login storm ÷ idle", "login", lambda t: login(t, "p99"), 2.00, "le", "×"),
+    ("Redis queue drain, 2 workers", "jobs", lambda t: jobs(t, "B", "drain"), 20000, "ge", "jobs/s"),
+    ("Redis queue light-load p99", "jobs", lambda t: jobs(t, "B", "light_p99"), 10, "le", "ms"),
+    ("SQL queue light-load p99", "jobs", lambda t: jobs(t, "D", "light_p99"), 20, "le", "ms"),
+]
+
+
+def main():
+    out = pathlib.Path(sys.argv[1])
+    print("\n| goal | figure | target | met |\n|---|---|---|---|")
+    for goal, name, reader, target, sense, unit in GOALS:
+        path = out / f"{name}.md"
+        value = reader(path.read_text()) if path.exists() else None
+        if value is None:
+            print(f"| {goal} | — | {'≥' if sense == 'ge' else '≤'} {target:g} {unit} | not measured |")
+            continue
+        met = value >= target if sense == "ge" else value <= target
+        print(f"| {goal} | {value:g} {unit} | {'≥' if sense == 'ge' else '≤'} {target:g} {unit} | {'yes' if met else 'no'} |")
+
+
+if __name__ == "__main__":
+    main()
