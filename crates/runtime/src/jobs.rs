@@ -252,7 +252,9 @@ async fn run_one(
                 if recorded {
                     handler.ended(job, JobStatus::Completed).await;
                 } else {
-                    tracing::warn!("the completion was not this attempt's (its lease was lost); leaving the job's resources");
+                    tracing::warn!(
+                        "the completion was not this attempt's (its lease was lost); leaving the job's resources"
+                    );
                 }
                 metrics::counter!("jobs_completed_total", "kind" => kind.clone()).increment(1);
                 let latency = (Utc::now() - job.created_at).to_std().unwrap_or_default();
