@@ -263,6 +263,12 @@ impl RedisJobQueue {
         Ok(added == 1)
     }
 
+    /// Whether job `id`'s `enqueued` marker is set (Redis holds it: nothing to re-publish).
+    async fn marked(&self, id: JobId) -> Result<bool, QueueError> {
+        let exists: bool = self.conn().await?.exists(self.keys.enqueued(id)).await?;
+        Ok(exists)
+    }
+
     /// Promotes due retries, takes over a stalled entry or reads a new one, without blocking.
     async fn claim_step(&self, conn: &mut Conn<'_>, consumer: &str) -> Result<Step, QueueError> {
         let reply: Vec<String> = scripts::CLAIM
@@ -466,14 +472,17 @@ impl RedisJobQueue {
             let Some(last) = page.last() else { break };
             after_id = Some(last.job.id);
             for record in &page {
-                let job = if record.status == JobStatus::Running {
-                    if record.updated_at >= silent_before {
-                        continue;
-                    }
-                    Job { run_at: now, ..record.job.clone() }
-                } else {
-                    record.job.clone()
+                if republishable(record, now, silent_before).is_none() || self.marked(record.job.id).await? {
+                    continue;
+                }
+                // The page may be older than the job: another worker can have run it to
+                // the end (its marker gone) since. Only what is still unsettled goes back.
+                let fresh = match self.store.find(record.job.id).await {
+                    Ok(fresh) => fresh,
+                    Err(JobError::NotFound) => continue,
+                    Err(err) => return Err(err),
                 };
+                let Some(job) = republishable(&fresh, now, silent_before) else { continue };
                 if self.hand_over(&job, now).await? {
                     tracing::warn!(job.id = %job.id, status = %record.status,
                         "re-published a job the queue had lost (redis restarted empty?)");
@@ -495,6 +504,16 @@ impl RedisJobQueue {
         tracing::warn!(job.id = %delivery.job.id, attempt = delivery.job.attempts, status = %record.status,
             attempts = record.job.attempts, "ignoring a stale delivery (its job was taken over or ended)");
         Ok(record)
+    }
+}
+
+/// The job to hand to Redis again if `record` is unsettled: waiting (as
+/// stored), or running but silent since `silent_before` (due `now`).
+fn republishable(record: &JobRecord, now: DateTime<Utc>, silent_before: DateTime<Utc>) -> Option<Job> {
+    match record.status {
+        JobStatus::Queued | JobStatus::Failed => Some(record.job.clone()),
+        JobStatus::Running if record.updated_at < silent_before => Some(Job { run_at: now, ..record.job.clone() }),
+        _ => None,
     }
 }
 

@@ -581,3 +581,71 @@ async fn jobs_lost_by_a_redis_restart_are_republished_from_the_store_and_complet
     assert_eq!(h.counter().await, 7, "every effect applied once");
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
 }
+
+/// A store whose reconciliation pages were read before the jobs on them
+/// changed (what a pass sees while another worker drains the queue).
+struct StalePages {
+    inner: Arc<InMemoryJobStore>,
+    page: Mutex<Vec<frontdesk_kernel::jobs::JobRecord>>,
+}
+
+#[async_trait::async_trait]
+impl JobStore for StalePages {
+    async fn insert(&self, job: &frontdesk_kernel::jobs::Job) -> Result<Enqueued, JobError> {
+        self.inner.insert(job).await
+    }
+    async fn get(&self, tenant: TenantId, id: JobId) -> Result<frontdesk_kernel::jobs::JobRecord, JobError> {
+        self.inner.get(tenant, id).await
+    }
+    async fn find(&self, id: JobId) -> Result<frontdesk_kernel::jobs::JobRecord, JobError> {
+        self.inner.find(id).await
+    }
+    async fn transition(&self, id: JobId, change: frontdesk_kernel::jobs::StatusChange) -> Result<(), JobError> {
+        self.inner.transition(id, change).await
+    }
+    async fn set_progress(&self, id: JobId, progress: frontdesk_kernel::jobs::Progress) -> Result<(), JobError> {
+        self.inner.set_progress(id, progress).await
+    }
+    async fn count_interruption(&self, id: JobId) -> Result<u32, JobError> {
+        self.inner.count_interruption(id).await
+    }
+    async fn unsettled(
+        &self,
+        _changed_before: chrono::DateTime<Utc>,
+        after: Option<JobId>,
+        _limit: u64,
+    ) -> Result<Vec<frontdesk_kernel::jobs::JobRecord>, JobError> {
+        Ok(if after.is_none() { self.page.lock().unwrap().clone() } else { Vec::new() })
+    }
+    async fn purge_completed(&self, before: chrono::DateTime<Utc>) -> Result<u64, JobError> {
+        self.inner.purge_completed(before).await
+    }
+}
+
+/// A reconciliation page read while the job was queued, acted on after
+/// another worker completed it (its marker gone): the job is read again and
+/// not re-published; one still waiting with its marker lost still is.
+#[tokio::test]
+async fn a_job_completed_since_the_reconcilers_page_was_read_is_not_republished() {
+    let h = Harness::new(|c| c.reconcile_grace = Duration::ZERO).await;
+    let tenant = TenantId::new();
+    let done = h.queue.enqueue(job(tenant)).await.unwrap().id();
+    let waiting = h.queue.enqueue(job(tenant)).await.unwrap().id();
+    let page = vec![h.record(done).await, h.record(waiting).await];
+    let delivery = claim_one(&h.queue, "w").await;
+    assert_eq!(delivery.job.id, done);
+    assert!(h.queue.complete(&delivery, json!({})).await.unwrap());
+    // The waiting job's marker and entry are lost (a Redis that forgot it).
+    let mut redis = h.redis.clone();
+    let _: u64 = redis.del(h.queue.keys().enqueued(waiting)).await.unwrap();
+    let _: u64 = redis.del(&h.queue.keys().stream).await.unwrap();
+
+    let stale = Arc::new(StalePages { inner: h.store.clone(), page: Mutex::new(page) });
+    let reconciler = RedisJobQueue::connect(h.config.clone(), stale).await.unwrap();
+    assert_eq!(reconciler.reconcile().await.unwrap(), 1, "only the job still waiting goes back");
+    let again = claim_one(&h.queue, "w").await;
+    assert_eq!(again.job.id, waiting);
+    assert!(h.queue.complete(&again, json!({})).await.unwrap());
+    assert!(h.queue.claim("w", Duration::from_millis(100)).await.unwrap().is_none(), "the completed job stays done");
+    assert_eq!(h.record(done).await.status, JobStatus::Completed);
+}
