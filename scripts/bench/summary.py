@@ -61,9 +61,18 @@ def jobs(text, scenario, column):
     if column == "drain":
         return num(cells[1].split()[0])
     if column == "light_p99":  # "p50 ms / p99 ms / max ms"
-        parts = re.findall(NUM + r" ms", cells[3])
+        parts = re.findall(NUM + r" ms", cells[4])
         return num(parts[1]) if len(parts) > 1 else None
     return None
+
+
+def sql_queue_ratio(text):
+    """Scenario D's drain ÷ pgbench of one SQL-queue job's statements, same run."""
+    drain = jobs(text, "D", "drain")
+    line = first_line(text, "pgbench `jobs_sql_cycle.sql`")
+    if drain is None or not line:
+        return None
+    return round(drain / num(line.strip("|").split("|")[1].strip()), 2)
 
 
 # (goal, file, reader, target, "ge" or "le", unit)
@@ -79,6 +88,7 @@ GOALS = [
     ("Redis queue drain, 2 workers", "jobs", lambda t: jobs(t, "B", "drain"), 20000, "ge", "jobs/s"),
     ("Redis queue light-load p99", "jobs", lambda t: jobs(t, "B", "light_p99"), 10, "le", "ms"),
     ("SQL queue light-load p99", "jobs", lambda t: jobs(t, "D", "light_p99"), 20, "le", "ms"),
+    ("SQL queue drain ÷ its statements (pgbench)", "jobs", sql_queue_ratio, 0.80, "ge", "×"),
 ]
 
 
