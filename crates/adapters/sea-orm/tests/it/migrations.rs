@@ -1,6 +1,6 @@
 //! Migrations go up, down and up again on both backends.
 
-use crate::support::{Fixture, postgres, sqlite};
+use crate::support::{Fixture, postgres, sqlite_single};
 
 const TABLES: [&str; 8] = [
     "audit_log",
@@ -37,7 +37,7 @@ async fn postgres_migrations_go_up_down_and_up_again() {
 
 #[tokio::test]
 async fn sqlite_migrations_go_up_down_and_up_again() {
-    up_down_up(sqlite().await).await;
+    up_down_up(sqlite_single().await).await;
 }
 
 /// Sessions issued before `refresh_token_families` existed keep working: the
@@ -107,7 +107,7 @@ async fn postgres_backfills_families_of_existing_refresh_tokens() {
 
 #[tokio::test]
 async fn sqlite_backfills_families_of_existing_refresh_tokens() {
-    existing_refresh_tokens_get_their_family(sqlite().await).await;
+    existing_refresh_tokens_get_their_family(sqlite_single().await).await;
 }
 
 #[tokio::test]

@@ -26,9 +26,20 @@ pub async fn postgres() -> Fixture {
 
 /// A fresh SQLite file with migrations applied.
 pub async fn sqlite() -> Fixture {
+    sqlite_with(5).await
+}
+
+/// [`sqlite`] on one connection: for tests that run migrations down and up
+/// again, whose DDL another pooled connection could see from a stale
+/// snapshot ("index … already exists" after the table was dropped, ~1 run in 8).
+pub async fn sqlite_single() -> Fixture {
+    sqlite_with(1).await
+}
+
+async fn sqlite_with(connections: u32) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-    let store = SqlStore::connect(&config(url)).await.unwrap();
+    let store = SqlStore::connect(&DbConfig { max_connections: connections, ..config(url) }).await.unwrap();
     store.wait_until_ready(Duration::from_secs(10)).await.unwrap();
     store.migrate_up().await.unwrap();
     Fixture { store, _pg: None, _dir: Some(dir) }
