@@ -401,15 +401,11 @@ impl RedisJobQueue {
         };
         let now = Utc::now();
         // The common case, batched with the process's other claims: a waiting
-        // job starts its next attempt. Anything else is asked about alone.
-        let record = match self.batcher.start(id).await {
-            Ok(Some(started)) => return Ok(Some(Delivery { job: started.job, receipt: entry.entry_id })),
-            Ok(None) => match self.store.start(id, now).await {
-                Ok(Some(started)) => return Ok(Some(Delivery { job: started.job, receipt: entry.entry_id })),
-                Ok(None) => self.store.find(id).await,
-                Err(err) => Err(err),
-            },
-            Err(err) => Err(err),
+        // job starts its next attempt. Anything else is read and decided below
+        // (a job that is waiting after all is started there).
+        let record = match self.batcher.start(id).await? {
+            Some(started) => return Ok(Some(Delivery { job: started.job, receipt: entry.entry_id })),
+            None => self.store.find(id).await,
         };
         let record = match record {
             Ok(record) => record,

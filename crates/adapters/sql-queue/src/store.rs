@@ -234,17 +234,8 @@ impl JobStore for SqlJobStore {
     }
 
     async fn start(&self, id: JobId, at: DateTime<Utc>) -> Result<Option<JobRecord>, JobError> {
-        let started = Entity::update_many()
-            .col_expr(Column::Status, Expr::value(JobStatus::Running.as_str()))
-            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
-            .col_expr(Column::UpdatedAt, Expr::value(micros(at)))
-            .filter(Column::Id.eq(id.as_uuid()))
-            .filter(Column::Status.is_in([JobStatus::Queued.as_str(), JobStatus::Failed.as_str()]))
-            .exec_with_returning(&self.db)
-            .await
-            .map_err(JobError::unavailable)?;
-        match started.into_iter().next() {
-            Some(row) => to_record(row).map(Some),
+        match self.start_many(&[id], at).await?.pop() {
+            Some(record) => Ok(Some(record)),
             // Not waiting; `find` tells a missing job (NotFound) from one that is.
             None => self.find(id).await.map(|_| None),
         }
