@@ -6,6 +6,9 @@
 # pg_hba.conf (scram) works as well as `trust`.
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+# A local 3-node Redis Cluster (masters only) for the queue's cluster tests; see ensure_redis_cluster.
+REDIS_CLUSTER_PORTS="${REDIS_CLUSTER_PORTS:-30001 30002 30003}"
+export TEST_REDIS_CLUSTER_URL="${TEST_REDIS_CLUSTER_URL:-redis-cluster://127.0.0.1:30001?node=127.0.0.1:30002&node=127.0.0.1:30003}"
 
 log() { printf '\033[1m[test.sh]\033[0m %s\n' "$*" >&2; }
 
@@ -55,11 +58,49 @@ ensure_redis() {
   wait_for Redis redis_answers
 }
 
+# Three redis-server processes in cluster mode on REDIS_CLUSTER_PORTS, joined
+# into one cluster of three masters (slots split evenly, no replicas), kept
+# in memory only. Reused when it already reports cluster_state:ok; otherwise
+# the nodes are stopped, their state wiped and the cluster created again.
+cluster_ok() {
+  local port
+  for port in $REDIS_CLUSTER_PORTS; do
+    redis-cli -h 127.0.0.1 -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+  done
+}
+
+ensure_redis_cluster() {
+  if cluster_ok; then return; fi
+  local dir=/tmp/frontdesk-redis-cluster port nodes=()
+  log "starting a 3-node Redis Cluster on ports $REDIS_CLUSTER_PORTS"
+  for port in $REDIS_CLUSTER_PORTS; do
+    redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
+  done
+  rm -rf "$dir"
+  for port in $REDIS_CLUSTER_PORTS; do
+    mkdir -p "$dir/$port"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+      --cluster-enabled yes --cluster-config-file "$dir/$port/nodes.conf" --cluster-node-timeout 5000 \
+      --dir "$dir/$port" --logfile "$dir/$port/redis.log"
+    nodes+=("127.0.0.1:$port")
+  done
+  for port in $REDIS_CLUSTER_PORTS; do
+    for _ in $(seq 1 50); do
+      [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = "PONG" ] && break
+      sleep 0.2
+    done
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1 \
+    || { log "redis-cli --cluster create failed:"; cat "$dir/create.log" >&2; return 1; }
+  wait_for "Redis Cluster" cluster_ok
+}
+
 ensure_services() {
   ensure_postgres
   ensure_postgres_login
   ensure_redis
-  log "PostgreSQL and Redis answer on 127.0.0.1"
+  ensure_redis_cluster
+  log "PostgreSQL, Redis and a Redis Cluster answer on 127.0.0.1"
   ensure_prism
   ensure_browser
   ensure_s3s

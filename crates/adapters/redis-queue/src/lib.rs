@@ -29,6 +29,11 @@
 //! Each pooled connection is used by one caller at a time; size the pool
 //! above the number of concurrent claimers (see [`RedisQueueConfig::pool_size`]).
 //!
+//! Redis Cluster: a `redis-cluster://host:port?node=host:port&…` URL connects
+//! to a cluster (see [`RedisConnection`]). All keys of one queue share the
+//! queue name as hash tag, so a queue lives on one node and each script runs
+//! there atomically; different queues spread over the cluster's nodes.
+//!
 //! Key layout, under `{key_prefix}queue:{<queue>}:` (the braces around the
 //! queue name are a literal Redis Cluster hash tag, so the scripts' keys
 //! share a slot): `stream`, consumer group `workers`, `delayed` (sorted set
@@ -37,9 +42,11 @@
 
 mod batch;
 mod config;
+mod connection;
 pub mod keys;
 mod queue;
 mod scripts;
 
 pub use config::RedisQueueConfig;
+pub use connection::{RedisConnection, node_urls};
 pub use queue::RedisJobQueue;

@@ -11,10 +11,10 @@
 
 use crate::batch::StatusBatcher;
 use crate::config::RedisQueueConfig;
+use crate::connection::{Connector, Target};
 use crate::keys::{GROUP, QueueKeys};
 use crate::scripts;
 use async_trait::async_trait;
-use bb8_redis::RedisConnectionManager;
 use chrono::{DateTime, TimeDelta, Utc};
 use frontdesk_kernel::TenantId;
 use frontdesk_kernel::jobs::{
@@ -26,8 +26,8 @@ use redis::streams::{StreamId, StreamPendingReply, StreamRangeReply, StreamReadO
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-type Pool = bb8::Pool<RedisConnectionManager>;
-type Conn<'a> = bb8::PooledConnection<'a, RedisConnectionManager>;
+type Pool = bb8::Pool<Connector>;
+type Conn<'a> = bb8::PooledConnection<'a, Connector>;
 
 /// Due delayed jobs moved to the stream per claim (the rest follow on the next claims).
 const PROMOTE_LIMIT: u32 = 100;
@@ -157,12 +157,13 @@ impl RedisJobQueue {
     /// [`JobError::Unavailable`] for an unusable URL or a Redis that does not answer
     /// within `block + command_timeout`.
     pub async fn connect(config: RedisQueueConfig, store: Arc<dyn JobStore>) -> Result<Self, JobError> {
-        if config.url.starts_with("rediss:") {
+        if config.url.starts_with("rediss:") || config.url.starts_with("rediss-cluster:") {
             // The binaries install the ring provider first; this covers tools and tests
             // that do not (an error only means a provider is installed already).
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
-        let manager = RedisConnectionManager::new(config.url.as_str()).map_err(JobError::unavailable)?;
+        let target = Target::parse(&config.url).map_err(JobError::unavailable)?;
+        let manager = Connector { target, timeout: config.command_timeout };
         let pool = bb8::Pool::builder()
             .max_size(config.pool_size.max(1))
             // Waiting for a free connection may mean waiting for a blocked read to end.

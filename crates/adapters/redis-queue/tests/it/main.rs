@@ -1,7 +1,10 @@
 //! The Redis Streams job queue against the real Redis at `TEST_REDIS_URL`
-//! (default `redis://127.0.0.1:6379`). Each test runs under its own key
-//! prefix, which a guard deletes at the end (also when the test panics), so
-//! tests run in parallel and leave nothing behind.
+//! (default `redis://127.0.0.1:6379`) and, every test again, against a
+//! 3-node Redis Cluster at `TEST_REDIS_CLUSTER_URL` (default: the one
+//! `scripts/services.sh` starts on ports 30001–30003). Each test runs under its
+//! own key prefix and queue name (so on the cluster the tests' queues land on
+//! different nodes), which a guard deletes at the end (also when the test
+//! panics), so tests run in parallel and leave nothing behind.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use chrono::Utc;
@@ -11,7 +14,7 @@ use frontdesk_kernel::jobs::{
     QueueDepth,
 };
 use frontdesk_kernel::testing::InMemoryJobStore;
-use frontdesk_redis_queue::{RedisJobQueue, RedisQueueConfig};
+use frontdesk_redis_queue::{RedisConnection, RedisJobQueue, RedisQueueConfig, node_urls};
 use redis::AsyncCommands;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -19,25 +22,79 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
-fn url() -> String {
-    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+/// Which Redis a test runs on.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    Standalone,
+    Cluster,
+}
+
+impl Target {
+    fn url(self) -> String {
+        match self {
+            Self::Standalone => std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+            Self::Cluster => std::env::var("TEST_REDIS_CLUSTER_URL").unwrap_or_else(|_| {
+                "redis-cluster://127.0.0.1:30001?node=127.0.0.1:30002&node=127.0.0.1:30003".into()
+            }),
+        }
+    }
+}
+
+/// Runs the test function `$name(target)` once on a standalone Redis and once
+/// on the cluster, as the tests `$name::standalone` and `$name::cluster`.
+macro_rules! on_both {
+    ($name:ident) => {
+        on_both!(@ $name [tokio::test]);
+    };
+    ($name:ident, multi_thread) => {
+        on_both!(@ $name [tokio::test(flavor = "multi_thread", worker_threads = 2)]);
+    };
+    (@ $name:ident [$($attr:tt)*]) => {
+        mod $name {
+            #[$($attr)*]
+            async fn standalone() {
+                super::$name(super::Target::Standalone).await;
+            }
+
+            #[$($attr)*]
+            async fn cluster() {
+                super::$name(super::Target::Cluster).await;
+            }
+        }
+    };
+}
+
+/// Every key under `prefix` on every node of `url`, each with the node holding it.
+fn keys_under(url: &str, prefix: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for node in node_urls(url).unwrap_or_default() {
+        let Ok(mut conn) = redis::Client::open(node.as_str()).and_then(|c| c.get_connection()) else { continue };
+        if let Ok(iter) = redis::Commands::scan_match::<_, String>(&mut conn, format!("{prefix}*")) {
+            found.extend(iter.filter_map(Result::ok).map(|key| (node.clone(), key)));
+        }
+    }
+    found
+}
+
+/// Deletes keys found by [`keys_under`], each on its own node (one `DEL` per
+/// key: on a cluster the keys of one prefix live in several slots).
+fn delete_keys(keys: &[(String, String)]) {
+    for (node, key) in keys {
+        if let Ok(mut conn) = redis::Client::open(node.as_str()).and_then(|c| c.get_connection()) {
+            let _: redis::RedisResult<u64> = redis::Commands::del(&mut conn, key);
+        }
+    }
 }
 
 /// Deletes every key under `prefix` when dropped (synchronously: a panicking test cannot await).
 struct Cleanup {
+    url: String,
     prefix: String,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let Ok(mut conn) = redis::Client::open(url()).and_then(|c| c.get_connection()) else { return };
-        let keys: Vec<String> = match redis::Commands::scan_match::<_, String>(&mut conn, format!("{}*", self.prefix)) {
-            Ok(iter) => iter.filter_map(Result::ok).collect(),
-            Err(_) => return,
-        };
-        if !keys.is_empty() {
-            let _: redis::RedisResult<u64> = redis::Commands::del(&mut conn, keys);
-        }
+        delete_keys(&keys_under(&self.url, &self.prefix));
     }
 }
 
@@ -46,16 +103,19 @@ struct Harness {
     queue: RedisJobQueue,
     store: Arc<InMemoryJobStore>,
     config: RedisQueueConfig,
-    redis: redis::aio::MultiplexedConnection,
+    redis: RedisConnection,
     _cleanup: Cleanup,
 }
 
 impl Harness {
-    async fn new(tweak: impl FnOnce(&mut RedisQueueConfig)) -> Self {
-        let prefix = format!("fdtest:rq:{}:", uuid::Uuid::now_v7().simple());
-        let cleanup = Cleanup { prefix: prefix.clone() };
-        let mut config = RedisQueueConfig::new(url());
+    async fn new(target: Target, tweak: impl FnOnce(&mut RedisQueueConfig)) -> Self {
+        let url = target.url();
+        let run = uuid::Uuid::now_v7().simple().to_string();
+        let prefix = format!("fdtest:rq:{run}:");
+        let cleanup = Cleanup { url: url.clone(), prefix: prefix.clone() };
+        let mut config = RedisQueueConfig::new(url.clone());
         config.key_prefix = prefix;
+        config.queue = format!("q-{run}");
         config.command_timeout = Duration::from_secs(2);
         config.block = Duration::from_millis(200);
         config.backoff = Backoff { base: Duration::from_millis(10), cap: Duration::from_millis(50) };
@@ -63,8 +123,8 @@ impl Harness {
         let store = Arc::new(InMemoryJobStore::default());
         let queue = RedisJobQueue::connect(config.clone(), store.clone())
             .await
-            .unwrap_or_else(|e| panic!("{e:?} at {}; is Redis running?", url()));
-        let redis = redis::Client::open(url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+            .unwrap_or_else(|e| panic!("{e:?} at {url}; is Redis running? (scripts/services.sh starts it)"));
+        let redis = RedisConnection::open(&url, Duration::from_secs(5)).await.unwrap();
         Self { queue, store, config, redis, _cleanup: cleanup }
     }
 
@@ -97,15 +157,15 @@ impl Harness {
             )
         });
         EFFECT
-            .key(format!("{}effect:{id}", self.config.key_prefix))
-            .key(format!("{}counter", self.config.key_prefix))
+            .key(format!("{}{{effects}}:effect:{id}", self.config.key_prefix))
+            .key(format!("{}{{effects}}:counter", self.config.key_prefix))
             .invoke_async(&mut self.redis)
             .await
             .unwrap()
     }
 
     async fn counter(&mut self) -> i64 {
-        let value: Option<i64> = self.redis.get(format!("{}counter", self.config.key_prefix)).await.unwrap();
+        let value: Option<i64> = self.redis.get(format!("{}{{effects}}:counter", self.config.key_prefix)).await.unwrap();
         value.unwrap_or(0)
     }
 }
@@ -118,9 +178,8 @@ async fn claim_one(queue: &RedisJobQueue, consumer: &str) -> Delivery {
     queue.claim(consumer, Duration::from_secs(10)).await.unwrap().expect("a job to claim")
 }
 
-#[tokio::test]
-async fn a_job_is_enqueued_claimed_and_completed() {
-    let mut h = Harness::new(|_| {}).await;
+async fn a_job_is_enqueued_claimed_and_completed(target: Target) {
+    let mut h = Harness::new(target, |_| {}).await;
     let tenant = TenantId::new();
     let Enqueued::New(id) = h.queue.enqueue(job(tenant)).await.unwrap() else { panic!("a new job") };
     assert_eq!(h.record(id).await.status, JobStatus::Queued);
@@ -141,10 +200,10 @@ async fn a_job_is_enqueued_claimed_and_completed() {
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
     assert!(h.queue.claim("c1", Duration::ZERO).await.unwrap().is_none());
 }
+on_both!(a_job_is_enqueued_claimed_and_completed);
 
-#[tokio::test]
-async fn failed_attempts_are_retried_with_backoff_until_one_succeeds() {
-    let mut h = Harness::new(|_| {}).await;
+async fn failed_attempts_are_retried_with_backoff_until_one_succeeds(target: Target) {
+    let mut h = Harness::new(target, |_| {}).await;
     let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
     let mut attempts_seen = Vec::new();
     for _ in 0..10 {
@@ -168,10 +227,10 @@ async fn failed_attempts_are_retried_with_backoff_until_one_succeeds() {
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
     assert_eq!(h.pending().await, 0);
 }
+on_both!(failed_attempts_are_retried_with_backoff_until_one_succeeds);
 
-#[tokio::test]
-async fn spent_jobs_are_dead_lettered_and_can_be_redriven() {
-    let mut h = Harness::new(|_| {}).await;
+async fn spent_jobs_are_dead_lettered_and_can_be_redriven(target: Target) {
+    let mut h = Harness::new(target, |_| {}).await;
     let id = h.queue.enqueue(job(TenantId::new()).with_max_attempts(3)).await.unwrap().id();
     let mut statuses = Vec::new();
     loop {
@@ -212,10 +271,10 @@ async fn spent_jobs_are_dead_lettered_and_can_be_redriven() {
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { dead: 1, ..QueueDepth::default() });
     assert_eq!(h.pending().await, 0);
 }
+on_both!(spent_jobs_are_dead_lettered_and_can_be_redriven);
 
-#[tokio::test]
-async fn a_job_abandoned_by_a_dead_worker_is_taken_over_and_its_effect_applied_once() {
-    let mut h = Harness::new(|c| {
+async fn a_job_abandoned_by_a_dead_worker_is_taken_over_and_its_effect_applied_once(target: Target) {
+    let mut h = Harness::new(target, |c| {
         c.visibility_timeout = Duration::from_millis(300);
         c.block = Duration::from_millis(50);
     })
@@ -250,10 +309,10 @@ async fn a_job_abandoned_by_a_dead_worker_is_taken_over_and_its_effect_applied_o
     assert_eq!(h.pending().await, 0);
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
 }
+on_both!(a_job_abandoned_by_a_dead_worker_is_taken_over_and_its_effect_applied_once);
 
-#[tokio::test]
-async fn a_job_abandoned_on_its_last_attempt_is_dead_lettered() {
-    let mut h = Harness::new(|c| {
+async fn a_job_abandoned_on_its_last_attempt_is_dead_lettered(target: Target) {
+    let mut h = Harness::new(target, |c| {
         c.visibility_timeout = Duration::from_millis(200);
         c.block = Duration::from_millis(50);
     })
@@ -268,11 +327,11 @@ async fn a_job_abandoned_on_its_last_attempt_is_dead_lettered() {
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { dead: 1, ..QueueDepth::default() });
     assert_eq!(h.pending().await, 0);
 }
+on_both!(a_job_abandoned_on_its_last_attempt_is_dead_lettered);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_workers_never_run_one_job_concurrently_and_complete_each_once() {
+async fn two_workers_never_run_one_job_concurrently_and_complete_each_once(target: Target) {
     const JOBS: usize = 50;
-    let h = Harness::new(|_| {}).await;
+    let h = Harness::new(target, |_| {}).await;
     let tenant = TenantId::new();
     let mut ids = HashSet::new();
     for n in 0..JOBS {
@@ -318,10 +377,10 @@ async fn two_workers_never_run_one_job_concurrently_and_complete_each_once() {
     }
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
 }
+on_both!(two_workers_never_run_one_job_concurrently_and_complete_each_once, multi_thread);
 
-#[tokio::test]
-async fn enqueue_is_idempotent_per_tenant_and_key() {
-    let mut h = Harness::new(|_| {}).await;
+async fn enqueue_is_idempotent_per_tenant_and_key(target: Target) {
+    let mut h = Harness::new(target, |_| {}).await;
     let tenant = TenantId::new();
     let first = h.queue.enqueue(job(tenant).with_idempotency_key("import-42")).await.unwrap();
     let Enqueued::New(id) = first else { panic!("new") };
@@ -332,10 +391,10 @@ async fn enqueue_is_idempotent_per_tenant_and_key() {
     assert_eq!(h.stream_len().await, 2);
     assert_eq!(h.store.all().len(), 2);
 }
+on_both!(enqueue_is_idempotent_per_tenant_and_key);
 
-#[tokio::test]
-async fn a_job_stored_but_never_handed_to_redis_is_added_by_the_producers_retry() {
-    let mut h = Harness::new(|_| {}).await;
+async fn a_job_stored_but_never_handed_to_redis_is_added_by_the_producers_retry(target: Target) {
+    let mut h = Harness::new(target, |_| {}).await;
     let tenant = TenantId::new();
     // As if the first enqueue stored the job and then lost Redis.
     let now = Utc::now();
@@ -350,10 +409,10 @@ async fn a_job_stored_but_never_handed_to_redis_is_added_by_the_producers_retry(
     assert_eq!(delivery.job.id, stored.id);
     h.queue.complete(&delivery, json!({})).await.unwrap();
 }
+on_both!(a_job_stored_but_never_handed_to_redis_is_added_by_the_producers_retry);
 
-#[tokio::test]
-async fn a_job_enqueued_for_later_is_not_claimable_before_it_is_due() {
-    let h = Harness::new(|_| {}).await;
+async fn a_job_enqueued_for_later_is_not_claimable_before_it_is_due(target: Target) {
+    let h = Harness::new(target, |_| {}).await;
     let run_at = Utc::now() + chrono::TimeDelta::milliseconds(1500);
     let id = h.queue.enqueue_at(job(TenantId::new()), run_at).await.unwrap().id();
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { delayed: 1, ..QueueDepth::default() });
@@ -365,10 +424,10 @@ async fn a_job_enqueued_for_later_is_not_claimable_before_it_is_due() {
     h.queue.complete(&delivery, json!({})).await.unwrap();
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
 }
+on_both!(a_job_enqueued_for_later_is_not_claimable_before_it_is_due);
 
-#[tokio::test]
-async fn a_job_read_for_a_cancelled_claim_is_given_back_at_once() {
-    let mut h = Harness::new(|c| c.block = Duration::from_secs(1)).await;
+async fn a_job_read_for_a_cancelled_claim_is_given_back_at_once(target: Target) {
+    let mut h = Harness::new(target, |c| c.block = Duration::from_secs(1)).await;
     // A worker shutting down drops its claim while the claim blocks on XREADGROUP…
     let queue = h.queue.clone();
     let claiming = tokio::spawn(async move { queue.claim("stopping", Duration::from_secs(5)).await });
@@ -384,20 +443,20 @@ async fn a_job_read_for_a_cancelled_claim_is_given_back_at_once() {
     assert_eq!(h.pending().await, 0);
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
 }
+on_both!(a_job_read_for_a_cancelled_claim_is_given_back_at_once);
 
-#[tokio::test]
-async fn status_is_scoped_to_the_tenant() {
-    let h = Harness::new(|_| {}).await;
+async fn status_is_scoped_to_the_tenant(target: Target) {
+    let h = Harness::new(target, |_| {}).await;
     let tenant = TenantId::new();
     let id = h.queue.enqueue(job(tenant)).await.unwrap().id();
     assert_eq!(h.queue.status(tenant, id).await.unwrap().status, JobStatus::Queued);
     assert!(matches!(h.queue.status(TenantId::new(), id).await, Err(JobError::NotFound)));
     assert!(matches!(h.queue.status(tenant, JobId::new()).await, Err(JobError::NotFound)));
 }
+on_both!(status_is_scoped_to_the_tenant);
 
-#[tokio::test]
-async fn a_released_job_is_due_at_once_without_spending_an_attempt() {
-    let h = Harness::new(|_| {}).await;
+async fn a_released_job_is_due_at_once_without_spending_an_attempt(target: Target) {
+    let h = Harness::new(target, |_| {}).await;
     let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
     let delivery = claim_one(&h.queue, "stopping").await;
     h.queue.release(&delivery).await.unwrap();
@@ -408,10 +467,10 @@ async fn a_released_job_is_due_at_once_without_spending_an_attempt() {
     assert_eq!((again.job.id, again.job.attempts), (id, 1));
     h.queue.complete(&again, json!({})).await.unwrap();
 }
+on_both!(a_released_job_is_due_at_once_without_spending_an_attempt);
 
-#[tokio::test]
-async fn entries_of_jobs_that_already_ended_are_skipped() {
-    let h = Harness::new(|_| {}).await;
+async fn entries_of_jobs_that_already_ended_are_skipped(target: Target) {
+    let h = Harness::new(target, |_| {}).await;
     let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
     // As if a completion was recorded but its acknowledgement never reached Redis.
     let record = h.record(id).await;
@@ -433,20 +492,24 @@ async fn entries_of_jobs_that_already_ended_are_skipped() {
     assert_eq!(h.record(id).await.job.attempts, 1, "not run again");
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default(), "acknowledged and deleted");
 }
+on_both!(entries_of_jobs_that_already_ended_are_skipped);
 
-#[tokio::test]
-async fn a_vanished_stream_and_group_are_recreated() {
-    let mut h = Harness::new(|_| {}).await;
+async fn a_vanished_stream_and_group_are_recreated(target: Target) {
+    let mut h = Harness::new(target, |_| {}).await;
     let _: u64 = h.redis.del(&h.queue.keys().stream).await.unwrap();
     let id = h.queue.enqueue(job(TenantId::new())).await.unwrap().id();
     let delivery = claim_one(&h.queue, "c").await;
     assert_eq!(delivery.job.id, id);
     h.queue.complete(&delivery, json!({})).await.unwrap();
 }
+on_both!(a_vanished_stream_and_group_are_recreated);
 
-#[tokio::test]
-async fn an_unreachable_redis_is_reported_as_unavailable() {
-    let mut config = RedisQueueConfig::new("redis://127.0.0.1:1");
+async fn an_unreachable_redis_is_reported_as_unavailable(target: Target) {
+    let url = match target {
+        Target::Standalone => "redis://127.0.0.1:1",
+        Target::Cluster => "redis-cluster://127.0.0.1:1?node=127.0.0.1:2",
+    };
+    let mut config = RedisQueueConfig::new(url);
     config.block = Duration::from_millis(100);
     config.command_timeout = Duration::from_millis(200);
     // Connecting is lazy (a process starts while Redis is down); every operation then says Unavailable.
@@ -456,13 +519,13 @@ async fn an_unreachable_redis_is_reported_as_unavailable() {
     let enqueued = queue.enqueue(NewJob::new(TenantId::new(), "noop", serde_json::json!({}))).await;
     assert!(matches!(enqueued, Err(JobError::Unavailable(_))), "{enqueued:?}");
 }
+on_both!(an_unreachable_redis_is_reported_as_unavailable);
 
 /// A job that kills its worker every time is taken over at most
 /// `max_interruptions` times, then dead-lettered as a poison job (its
 /// attempt budget notwithstanding).
-#[tokio::test]
-async fn a_job_interrupted_more_than_max_interruptions_times_is_dead_as_a_poison_job() {
-    let mut h = Harness::new(|c| {
+async fn a_job_interrupted_more_than_max_interruptions_times_is_dead_as_a_poison_job(target: Target) {
+    let mut h = Harness::new(target, |c| {
         c.visibility_timeout = Duration::from_millis(100);
         c.block = Duration::from_millis(50);
         c.max_interruptions = 2;
@@ -486,12 +549,12 @@ async fn a_job_interrupted_more_than_max_interruptions_times_is_dead_as_a_poison
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { dead: 1, ..QueueDepth::default() });
     assert_eq!(h.pending().await, 0);
 }
+on_both!(a_job_interrupted_more_than_max_interruptions_times_is_dead_as_a_poison_job);
 
 /// A worker renewing its lease keeps a job longer than the visibility
 /// timeout to itself; after a take-over its renewal fails instead of stealing the entry back.
-#[tokio::test]
-async fn a_renewed_lease_keeps_a_long_job_from_being_taken_over() {
-    let h = Harness::new(|c| {
+async fn a_renewed_lease_keeps_a_long_job_from_being_taken_over(target: Target) {
+    let h = Harness::new(target, |c| {
         c.visibility_timeout = Duration::from_millis(300);
         c.block = Duration::from_millis(50);
     })
@@ -517,27 +580,21 @@ async fn a_renewed_lease_keeps_a_long_job_from_being_taken_over() {
     assert!(rival.extend("rival", &taken).await.unwrap());
     rival.complete(&taken, json!({})).await.unwrap();
 }
+on_both!(a_renewed_lease_keeps_a_long_job_from_being_taken_over);
 
-/// Deletes every key of this test's prefix: Redis restarted empty (no AOF).
-async fn restart_redis_empty(h: &mut Harness) {
-    let keys: Vec<String> = {
-        let mut iter: redis::AsyncIter<String> = h.redis.scan_match(format!("{}*", h.config.key_prefix)).await.unwrap();
-        let mut keys = Vec::new();
-        while let Some(key) = iter.next_item().await {
-            keys.push(key.unwrap());
-        }
-        keys
-    };
+/// Deletes every key of this test's prefix on every node: Redis restarted empty (no AOF).
+fn restart_redis_empty(h: &Harness) {
+    let keys = keys_under(&h.config.url, &h.config.key_prefix);
     assert!(!keys.is_empty());
-    let _: u64 = h.redis.del(keys).await.unwrap();
+    delete_keys(&keys);
+    assert!(keys_under(&h.config.url, &h.config.key_prefix).is_empty());
 }
 
 /// The SQL row is the source of truth: jobs waiting (due, delayed, retrying)
 /// when Redis lost everything are re-published by the reconciler, once each
 /// (two workers reconciling at once included), and every one completes once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jobs_lost_by_a_redis_restart_are_republished_from_the_store_and_complete_once() {
-    let mut h = Harness::new(|c| {
+async fn jobs_lost_by_a_redis_restart_are_republished_from_the_store_and_complete_once(target: Target) {
+    let mut h = Harness::new(target, |c| {
         c.visibility_timeout = Duration::from_millis(500);
         c.block = Duration::from_millis(50);
         c.reconcile_grace = Duration::ZERO;
@@ -555,7 +612,7 @@ async fn jobs_lost_by_a_redis_restart_are_republished_from_the_store_and_complet
     let retrying = claim_one(&h.queue, "w").await;
     h.queue.fail(&retrying, &JobFailure::retry("provider timeout")).await.unwrap();
 
-    restart_redis_empty(&mut h).await;
+    restart_redis_empty(&h);
     assert!(h.queue.claim("w", Duration::from_millis(200)).await.unwrap().is_none(), "stranded until reconciled");
     assert_eq!(h.apply_effect(running.job.id).await, 1);
     h.queue.complete(&running, json!({})).await.unwrap();
@@ -581,6 +638,7 @@ async fn jobs_lost_by_a_redis_restart_are_republished_from_the_store_and_complet
     assert_eq!(h.counter().await, 7, "every effect applied once");
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
 }
+on_both!(jobs_lost_by_a_redis_restart_are_republished_from_the_store_and_complete_once, multi_thread);
 
 /// A store whose reconciliation pages were read before the jobs on them
 /// changed (what a pass sees while another worker drains the queue).
@@ -625,9 +683,8 @@ impl JobStore for StalePages {
 /// A reconciliation page read while the job was queued, acted on after
 /// another worker completed it (its marker gone): the job is read again and
 /// not re-published; one still waiting with its marker lost still is.
-#[tokio::test]
-async fn a_job_completed_since_the_reconcilers_page_was_read_is_not_republished() {
-    let h = Harness::new(|c| c.reconcile_grace = Duration::ZERO).await;
+async fn a_job_completed_since_the_reconcilers_page_was_read_is_not_republished(target: Target) {
+    let h = Harness::new(target, |c| c.reconcile_grace = Duration::ZERO).await;
     let tenant = TenantId::new();
     let done = h.queue.enqueue(job(tenant)).await.unwrap().id();
     let waiting = h.queue.enqueue(job(tenant)).await.unwrap().id();
@@ -648,4 +705,58 @@ async fn a_job_completed_since_the_reconcilers_page_was_read_is_not_republished(
     assert!(h.queue.complete(&again, json!({})).await.unwrap());
     assert!(h.queue.claim("w", Duration::from_millis(100)).await.unwrap().is_none(), "the completed job stays done");
     assert_eq!(h.record(done).await.status, JobStatus::Completed);
+}
+on_both!(a_job_completed_since_the_reconcilers_page_was_read_is_not_republished);
+
+/// The cluster node (its URL) that owns `key`: the one answering instead of redirecting with `MOVED`.
+fn owner(url: &str, key: &str) -> String {
+    for node in node_urls(url).unwrap() {
+        let mut conn = redis::Client::open(node.as_str()).unwrap().get_connection().unwrap();
+        if redis::cmd("EXISTS").arg(key).query::<i64>(&mut conn).is_ok() {
+            return node;
+        }
+    }
+    panic!("no node of {url} owns {key}");
+}
+
+/// A queue's keys share one slot, so its scripts run on one node; different
+/// queues land on different nodes and each runs its jobs there, through the
+/// one cluster URL (the client follows the slot map).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queues_spread_over_the_cluster_nodes_and_each_runs_its_jobs() {
+    let url = Target::Cluster.url();
+    let mut by_node: HashMap<String, Harness> = HashMap::new();
+    for _ in 0..60 {
+        let h = Harness::new(Target::Cluster, |_| {}).await;
+        by_node.entry(owner(&url, &h.queue.keys().stream)).or_insert(h);
+        if by_node.len() == 3 {
+            break;
+        }
+    }
+    assert_eq!(by_node.len(), 3, "queues on each of the three nodes");
+    let tenant = TenantId::new();
+    for (node, h) in &by_node {
+        let ids: HashSet<JobId> =
+            enqueue_n(h, tenant, 5).await.into_iter().collect();
+        let keys = h.queue.keys();
+        for key in [&keys.delayed, &keys.delayed_jobs, &keys.dead, &keys.reclaim_cursor] {
+            assert_eq!(&owner(&url, key), node, "{key} shares the queue's node");
+        }
+        let mut done = HashSet::new();
+        while done.len() < ids.len() {
+            let delivery = claim_one(&h.queue, "w").await;
+            assert!(h.queue.complete(&delivery, json!({})).await.unwrap());
+            done.insert(delivery.job.id);
+        }
+        assert_eq!(done, ids, "{node}");
+        assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default(), "{node}");
+    }
+}
+
+async fn enqueue_n(h: &Harness, tenant: TenantId, n: usize) -> Vec<JobId> {
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        ids.push(h.queue.enqueue(job(tenant)).await.unwrap().id());
+    }
+    ids
 }
