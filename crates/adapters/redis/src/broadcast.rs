@@ -10,7 +10,9 @@
 //! a cache fed by it knows exactly when it may have missed a message.
 //! Channels are `{prefix}bc:{topic}`: deployments (and test runs) sharing
 //! one Redis do not hear each other. `PUBLISH` reaches every node of a
-//! Redis Cluster, so this works there unchanged.
+//! Redis Cluster, so on a cluster (`redis-cluster://host:port?node=…`)
+//! subscriptions listen on the URL's first host: give a name that stays
+//! (a cloud cluster's configuration endpoint) rather than one node's address.
 
 use crate::store::RedisStore;
 use async_trait::async_trait;
@@ -43,13 +45,26 @@ impl RedisBroadcast {
     /// # Errors
     /// [`crate::RedisStoreError::Config`] for an unusable URL.
     pub fn new(store: RedisStore, url: &str) -> Result<Self, crate::RedisStoreError> {
-        let client = redis::Client::open(url).map_err(|e| crate::RedisStoreError::Config(e.to_string()))?;
+        let client = redis::Client::open(subscription_url(url).as_str())
+            .map_err(|e| crate::RedisStoreError::Config(e.to_string()))?;
         Ok(Self { store, client })
     }
 
     fn channel(&self, topic: &str) -> String {
         self.store.key(&format!("bc:{topic}"))
     }
+}
+
+/// Where subscriptions connect: `url` itself, or for a cluster URL its first
+/// host as a plain server URL (`redis-cluster://a@h:1?node=…` → `redis://a@h:1`).
+fn subscription_url(url: &str) -> String {
+    for (cluster, plain) in [("redis-cluster://", "redis://"), ("rediss-cluster://", "rediss://")] {
+        if let Some(rest) = url.strip_prefix(cluster) {
+            let first = rest.split_once('?').map_or(rest, |(first, _)| first);
+            return format!("{plain}{}", first.trim_end_matches('/'));
+        }
+    }
+    url.to_owned()
 }
 
 /// One subscription's life: connect, subscribe, deliver until the stream
@@ -98,5 +113,17 @@ impl Broadcast for RedisBroadcast {
     fn subscribe(&self, topic: &str, listener: Arc<dyn BroadcastListener>) {
         listener.on_live(false);
         tokio::spawn(follow(self.client.clone(), self.channel(topic), listener));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subscription_url;
+
+    #[test]
+    fn subscriptions_listen_on_a_cluster_urls_first_host() {
+        assert_eq!(subscription_url("redis://:pw@r:6379/2"), "redis://:pw@r:6379/2");
+        assert_eq!(subscription_url("redis-cluster://u:p@a:30001?node=b:30002"), "redis://u:p@a:30001");
+        assert_eq!(subscription_url("rediss-cluster://cfg.example:6379/"), "rediss://cfg.example:6379");
     }
 }

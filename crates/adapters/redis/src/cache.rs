@@ -1,11 +1,14 @@
 //! [`Cache`] on Redis: `SET … PX`, `GET`, `DEL`, and `SCAN`+`UNLINK` for prefixes.
 //!
 //! Prefix deletion walks the keyspace with `SCAN` in pages of 500 instead of
-//! `KEYS`, so it never blocks Redis on a large keyspace.
+//! `KEYS`, so it never blocks Redis on a large keyspace. On a Redis Cluster
+//! it walks every primary (`SCAN` on each) and unlinks key by key: the keys
+//! of one prefix live in many slots, and one `UNLINK` may only name one slot.
 
 use crate::store::RedisStore;
 use async_trait::async_trait;
-use fred::prelude::{Expiration, KeysInterface, SetOptions};
+use fred::prelude::{ClientLike, Expiration, KeysInterface, SetOptions};
+use futures_util::TryStreamExt;
 use frontdesk_kernel::{Cache, CacheError};
 use std::time::Duration;
 
@@ -75,6 +78,15 @@ impl Cache for FredCache {
         let pattern = format!("{}*", glob_escape(&self.store.key(prefix)));
         // One connection for the whole walk: a SCAN cursor is only valid on the server that issued it.
         let client = self.store.pool().next();
+        if client.is_clustered() {
+            let keys: Vec<fred::types::Key> =
+                client.scan_cluster_buffered(pattern, Some(500), None).try_collect().await.map_err(|e| unavailable(&e))?;
+            let mut removed = 0u64;
+            for key in keys {
+                removed += client.unlink::<u64, _>(key).await.map_err(|e| unavailable(&e))?;
+            }
+            return Ok(removed);
+        }
         let mut cursor = "0".to_owned();
         let mut removed = 0u64;
         loop {

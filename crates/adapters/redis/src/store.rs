@@ -6,7 +6,8 @@ use std::time::Duration;
 /// Connection settings. `Debug` omits the URL, which may hold a password.
 #[derive(Clone)]
 pub struct RedisConfig {
-    /// `redis://[:password@]host:port[/db]` (or `rediss://` for TLS).
+    /// `redis://[:password@]host:port[/db]` (or `rediss://` for TLS), or a Redis
+    /// Cluster as `redis-cluster://[user:password@]host:port?node=host:port&…`.
     pub url: String,
     /// Connections in the round-robin pool.
     pub pool_size: usize,

@@ -160,3 +160,74 @@ async fn a_dropped_subscription_reports_not_live_then_live_again() {
     heard.wait_until("a message after reconnecting", |r| !r.messages().is_empty()).await;
     assert_eq!(heard.messages(), ["after"]);
 }
+
+// The same adapters on the 3-node Redis Cluster `scripts/services.sh` starts
+// (`TEST_REDIS_CLUSTER_URL`): fred routes each key to its slot's node.
+
+fn cluster_url() -> String {
+    std::env::var("TEST_REDIS_CLUSTER_URL")
+        .unwrap_or_else(|_| "redis-cluster://127.0.0.1:30001?node=127.0.0.1:30002&node=127.0.0.1:30003".into())
+}
+
+/// A store on the cluster and its key prefix.
+async fn cluster_store() -> (RedisStore, String) {
+    let url = cluster_url();
+    let config = config(url.clone());
+    let store = RedisStore::connect(&config).unwrap();
+    store
+        .wait_until_ready(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|e| panic!("{e} at {url}; run ./scripts/test.sh (it starts the cluster)"));
+    (store, config.key_prefix)
+}
+
+/// The primaries of the test cluster and how many keys under `prefix` each holds.
+fn keys_per_node(prefix: &str) -> Vec<usize> {
+    let url = cluster_url();
+    let first = url.trim_start_matches("redis-cluster://").split('?').next().unwrap().to_owned();
+    let mut conn = redis::Client::open(format!("redis://{first}")).unwrap().get_connection().unwrap();
+    let nodes: String = redis::cmd("CLUSTER").arg("NODES").query(&mut conn).unwrap();
+    nodes
+        .lines()
+        .filter(|line| line.contains("master"))
+        .map(|line| {
+            let addr = line.split(' ').nth(1).unwrap().split('@').next().unwrap();
+            let mut node = redis::Client::open(format!("redis://{addr}")).unwrap().get_connection().unwrap();
+            redis::Commands::scan_match::<_, String>(&mut node, format!("{prefix}*")).unwrap().count()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn on_a_cluster_the_cache_meets_its_contract_and_prefix_deletion_reaches_every_node() {
+    let (store, prefix) = cluster_store().await;
+    let cache = FredCache::new(store.clone());
+    cache_contract::run_all(&cache, "").await;
+    for n in 0..60 {
+        cache.set(&format!("spread:{n}"), b"x", Duration::from_secs(60)).await.unwrap();
+    }
+    let spread = keys_per_node(&format!("{prefix}spread:"));
+    assert_eq!(spread.len(), 3, "{spread:?}");
+    assert!(spread.iter().all(|&n| n > 0), "keys on every node: {spread:?}");
+    assert_eq!(cache.delete_prefix("spread:").await.unwrap(), 60);
+    cache.delete_prefix("").await.unwrap();
+    assert_eq!(keys_per_node(&prefix).iter().sum::<usize>(), 0, "nothing left on any node");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn on_a_cluster_rate_limits_meet_their_contract() {
+    let (store, _) = cluster_store().await;
+    frontdesk_kernel::testing::rate_limit_contract::run_all(&frontdesk_redis::FredRateLimiter::new(store.clone()), "")
+        .await;
+    FredCache::new(store.clone()).delete_prefix("").await.unwrap();
+    HealthCheck::check(&RedisHealthCheck::new(store)).await.unwrap();
+}
+
+#[tokio::test]
+async fn on_a_cluster_the_broadcast_meets_its_contract() {
+    use frontdesk_kernel::testing::broadcast_contract;
+    let (store, _) = cluster_store().await;
+    let bus = frontdesk_redis::RedisBroadcast::new(store, &cluster_url()).unwrap();
+    broadcast_contract::run_all(&bus, "contract:").await;
+}
