@@ -423,3 +423,85 @@ async fn webhook_deliveries_survive_kill_9_and_each_event_is_delivered_once_per_
 fn frontdesk_webhooks_egress() -> frontdesk_webhooks::Egress {
     frontdesk_webhooks::Egress::new(Duration::from_secs(15), true, true)
 }
+
+/// Two worker processes on a Redis Cluster (`TEST_REDIS_CLUSTER_URL`, the
+/// 3-node cluster `scripts/services.sh` starts): a `redis-cluster://` URL in
+/// `REDIS_URL` is all it takes; jobs enqueued there each complete once, and
+/// the workers' readiness (which pings Redis) is green.
+#[tokio::test]
+async fn two_workers_on_a_redis_cluster_complete_each_job_once() {
+    use frontdesk_kernel::jobs::{JobQueue, JobStatus, JobStore, NewJob};
+    use frontdesk_redis_queue::{RedisJobQueue, RedisQueueConfig, node_urls};
+    use frontdesk_sql_queue::SqlJobStore;
+    use std::process::{Command, Stdio};
+
+    let cluster = std::env::var("TEST_REDIS_CLUSTER_URL")
+        .unwrap_or_else(|_| "redis-cluster://127.0.0.1:30001?node=127.0.0.1:30002&node=127.0.0.1:30003".into());
+    let db = TestDatabase::create().await;
+    let (store, tenant) = store_with_tenant(&db, "Cluster").await;
+    let prefix = format!("fdtest:worker:{}:", uuid::Uuid::now_v7().simple());
+    let jobs = SqlJobStore::new(store.connection());
+    let mut queue_config = RedisQueueConfig::new(cluster.clone());
+    queue_config.key_prefix = prefix.clone();
+    let queue = RedisJobQueue::connect(queue_config, std::sync::Arc::new(jobs.clone())).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..100 {
+        ids.push(queue.enqueue(NewJob::new(tenant.id, "noop", serde_json::json!({ "n": n }))).await.unwrap().id());
+    }
+    // Two distinct free ports (both bound at once, then released for the workers).
+    let listeners = [(); 2].map(|()| std::net::TcpListener::bind("127.0.0.1:0").unwrap());
+    let ports = listeners.each_ref().map(|l| l.local_addr().unwrap().port());
+    drop(listeners);
+    let mut workers: Vec<_> = ports
+        .iter()
+        .map(|port| {
+            Command::new(env!("CARGO_BIN_EXE_frontdesk-worker"))
+                .env("DATABASE_URL", db.url())
+                .env("REDIS_URL", &cluster)
+                .env("REDIS_KEY_PREFIX", &prefix)
+                .env("JOB_BACKEND", "redis")
+                .env("WORKER_CONCURRENCY", "4")
+                .env("WORKER_PORT", port.to_string())
+                .env("RUN_MIGRATIONS", "false")
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut records = Vec::new();
+    for _ in 0..600 {
+        records.clear();
+        for id in &ids {
+            records.push(jobs.find(*id).await.unwrap());
+        }
+        if records.iter().all(|r| r.status.is_final()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let client = reqwest::Client::new();
+    let mut ready = Vec::new();
+    for port in ports {
+        let answer = client.get(format!("http://127.0.0.1:{port}/health/ready")).send().await;
+        ready.push(answer.map(|r| r.status().as_u16()).unwrap_or(0));
+    }
+    for worker in &mut workers {
+        worker.kill().unwrap();
+        worker.wait().unwrap();
+    }
+    // Leave nothing on any node.
+    for node in node_urls(&cluster).unwrap() {
+        let mut conn = redis::Client::open(node.as_str()).unwrap().get_connection().unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query(&mut conn).unwrap();
+        for key in keys {
+            let _: u64 = redis::cmd("DEL").arg(key).query(&mut conn).unwrap();
+        }
+    }
+    assert_eq!(ready, [200, 200], "both workers ready on the cluster");
+    for record in &records {
+        assert_eq!((record.status, record.job.attempts), (JobStatus::Completed, 1), "{record:?}");
+    }
+    store.close().await;
+}

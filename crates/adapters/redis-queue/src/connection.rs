@@ -27,16 +27,16 @@ use std::time::Duration;
 /// Where a URL points: one server or a cluster.
 #[derive(Clone)]
 pub(crate) enum Target {
-    Standalone(redis::Client),
-    Cluster(ClusterClient),
+    Standalone(Box<redis::Client>),
+    Cluster(Box<ClusterClient>),
 }
 
 impl Target {
     /// Reads `url` (see the module docs for the two forms).
     pub(crate) fn parse(url: &str) -> RedisResult<Self> {
         match cluster_nodes(url)? {
-            Some(nodes) => Ok(Self::Cluster(ClusterClient::builder(nodes).build()?)),
-            None => Ok(Self::Standalone(redis::Client::open(url)?)),
+            Some(nodes) => Ok(Self::Cluster(Box::new(ClusterClient::builder(nodes).build()?))),
+            None => Ok(Self::Standalone(Box::new(redis::Client::open(url)?))),
         }
     }
 
@@ -224,10 +224,7 @@ mod tests {
     #[test]
     fn a_cluster_url_lists_its_first_host_then_each_node() {
         let nodes = cluster_nodes("redis-cluster://127.0.0.1:30001?node=127.0.0.1:30002&node=127.0.0.1:30003").unwrap();
-        assert_eq!(
-            nodes.unwrap(),
-            ["redis://127.0.0.1:30001", "redis://127.0.0.1:30002", "redis://127.0.0.1:30003"]
-        );
+        assert_eq!(nodes.unwrap(), ["redis://127.0.0.1:30001", "redis://127.0.0.1:30002", "redis://127.0.0.1:30003"]);
         assert_eq!(cluster_nodes("redis-cluster://10.0.0.1:6379/").unwrap().unwrap(), ["redis://10.0.0.1:6379"]);
     }
 

@@ -8,8 +8,8 @@
 use crate::store::RedisStore;
 use async_trait::async_trait;
 use fred::prelude::{ClientLike, Expiration, KeysInterface, SetOptions};
-use futures_util::TryStreamExt;
 use frontdesk_kernel::{Cache, CacheError};
+use futures_util::TryStreamExt;
 use std::time::Duration;
 
 /// The Redis-backed cache.
@@ -79,8 +79,11 @@ impl Cache for FredCache {
         // One connection for the whole walk: a SCAN cursor is only valid on the server that issued it.
         let client = self.store.pool().next();
         if client.is_clustered() {
-            let keys: Vec<fred::types::Key> =
-                client.scan_cluster_buffered(pattern, Some(500), None).try_collect().await.map_err(|e| unavailable(&e))?;
+            let keys: Vec<fred::types::Key> = client
+                .scan_cluster_buffered(pattern, Some(500), None)
+                .try_collect()
+                .await
+                .map_err(|e| unavailable(&e))?;
             let mut removed = 0u64;
             for key in keys {
                 removed += client.unlink::<u64, _>(key).await.map_err(|e| unavailable(&e))?;

@@ -305,6 +305,14 @@ mod tests {
     }
 
     #[test]
+    fn a_redis_cluster_url_is_accepted() {
+        let url = "redis-cluster://app:pw@10.0.0.1:6379?node=10.0.0.2:6379";
+        let settings = Settings::from_vars(&vars(&[("REDIS_URL", url)])).unwrap();
+        assert_eq!(settings.redis.url(), Some(url));
+        assert_eq!(settings.jobs.backend, JobBackendKind::Redis);
+    }
+
+    #[test]
     fn each_section_reads_its_own_variables() {
         let settings = Settings::from_vars(&vars(&[
             ("REDIS_URL", "redis://127.0.0.1:6379"),

@@ -33,9 +33,8 @@ impl Target {
     fn url(self) -> String {
         match self {
             Self::Standalone => std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
-            Self::Cluster => std::env::var("TEST_REDIS_CLUSTER_URL").unwrap_or_else(|_| {
-                "redis-cluster://127.0.0.1:30001?node=127.0.0.1:30002&node=127.0.0.1:30003".into()
-            }),
+            Self::Cluster => std::env::var("TEST_REDIS_CLUSTER_URL")
+                .unwrap_or_else(|_| "redis-cluster://127.0.0.1:30001?node=127.0.0.1:30002&node=127.0.0.1:30003".into()),
         }
     }
 }
@@ -165,7 +164,8 @@ impl Harness {
     }
 
     async fn counter(&mut self) -> i64 {
-        let value: Option<i64> = self.redis.get(format!("{}{{effects}}:counter", self.config.key_prefix)).await.unwrap();
+        let value: Option<i64> =
+            self.redis.get(format!("{}{{effects}}:counter", self.config.key_prefix)).await.unwrap();
         value.unwrap_or(0)
     }
 }
@@ -736,8 +736,7 @@ async fn queues_spread_over_the_cluster_nodes_and_each_runs_its_jobs() {
     assert_eq!(by_node.len(), 3, "queues on each of the three nodes");
     let tenant = TenantId::new();
     for (node, h) in &by_node {
-        let ids: HashSet<JobId> =
-            enqueue_n(h, tenant, 5).await.into_iter().collect();
+        let ids: HashSet<JobId> = enqueue_n(h, tenant, 5).await.into_iter().collect();
         let keys = h.queue.keys();
         for key in [&keys.delayed, &keys.delayed_jobs, &keys.dead, &keys.reclaim_cursor] {
             assert_eq!(&owner(&url, key), node, "{key} shares the queue's node");
