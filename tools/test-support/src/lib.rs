@@ -32,7 +32,7 @@ impl Prism {
     ///
     /// # Panics
     /// Under `CI=true` when Prism is not installed; when it does not start
-    /// listening within a minute.
+    /// listening within a minute, five times (each on a new port).
     #[must_use]
     pub fn serve(spec: impl AsRef<Path>) -> Option<Self> {
         let home = std::env::var("HOME").unwrap_or_default();
@@ -43,27 +43,38 @@ impl Prism {
             eprintln!("skipped: Prism is not installed at {binary} (scripts/test.sh installs it)");
             return None;
         }
-        let port =
-            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free local port").port();
-        let mut child = Command::new(binary)
-            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
-            .arg(spec.as_ref())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Prism starts");
-        let stdout = child.stdout.take().expect("Prism's output");
-        let (ready, listening) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("Prism is listening") {
-                    let _ = ready.send(());
+        // The port is free when picked but another process may take it before
+        // Prism binds it; Prism then exits at once (its output ends without
+        // "listening"), and a new port is tried.
+        let mut last = String::new();
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free local port")
+                .port();
+            let mut child = Command::new(&binary)
+                .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+                .arg(spec.as_ref())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Prism starts");
+            let stdout = child.stdout.take().expect("Prism's output");
+            let (ready, listening) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    if line.contains("Prism is listening") {
+                        let _ = ready.send(());
+                    }
                 }
+            });
+            let prism = Self { child, url: format!("http://127.0.0.1:{port}") };
+            match listening.recv_timeout(Duration::from_secs(60)) {
+                Ok(()) => return Some(prism),
+                Err(err) => last = format!("port {port}: {err}"),
             }
-        });
-        let prism = Self { child, url: format!("http://127.0.0.1:{port}") };
-        listening.recv_timeout(Duration::from_secs(60)).expect("Prism listens within a minute");
-        Some(prism)
+        }
+        panic!("Prism did not listen after 5 tries (last: {last})");
     }
 }
 
