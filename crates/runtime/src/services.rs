@@ -507,7 +507,7 @@ fn auth_service(
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let secret = secret.clone();
     Ok(AuthService::new(AuthPorts {
-        users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
+        users: stores.memberships.wrap_users(Arc::new(SeaOrmUserRepository::new(stores.sql.clone()))),
         memberships: stores.memberships.wrap(Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone()))),
         refresh_tokens: Arc::new(SeaOrmRefreshTokenRepository::new(stores.sql.clone())),
         hasher: Arc::new(BcryptPasswordHasher::with_threads(settings.auth.bcrypt_cost, settings.auth.bcrypt_threads)?),
@@ -531,7 +531,7 @@ fn subaccount_service(stores: &Stores) -> SubAccountService {
         tenants: Arc::new(SeaOrmTenantRepository::new(stores.sql.clone())),
         memberships: Arc::new(SeaOrmMembershipRepository::new(stores.sql.clone())),
         invitations: Arc::new(SeaOrmInvitationRepository::new(stores.sql.clone())),
-        users: Arc::new(SeaOrmUserRepository::new(stores.sql.clone())),
+        users: stores.memberships.wrap_users(Arc::new(SeaOrmUserRepository::new(stores.sql.clone()))),
         codes: Arc::new(RefreshTokenIssuer::new()),
         audit: Arc::new(SeaOrmAuditLog::new(stores.sql.clone())),
         clock: Arc::new(SystemClock),

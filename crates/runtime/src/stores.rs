@@ -192,7 +192,21 @@ impl Stores {
                 let limiter = Arc::new(FredRateLimiter::new(store.clone()));
                 let batched =
                     Arc::new(frontdesk_kernel::BatchedRateLimiter::new(limiter.clone(), settings.http.api_rate_batch));
-                ((Arc::new(FredCache::new(store.clone())), limiter, batched, broadcast), Some(store))
+                let shared: Arc<dyn Cache> = Arc::new(FredCache::new(store.clone()));
+                let cache: Arc<dyn Cache> = if settings.redis.near_cache_ttl.is_zero() {
+                    shared
+                } else {
+                    frontdesk_kernel::NearCache::start(
+                        shared,
+                        Arc::clone(&broadcast) as Arc<dyn frontdesk_kernel::Broadcast>,
+                        frontdesk_kernel::NearCacheConfig {
+                            prefixes: vec![frontdesk_leads::service::CACHE_PREFIX.to_owned()],
+                            ttl: settings.redis.near_cache_ttl,
+                            max_entries: settings.redis.near_cache_max_entries,
+                        },
+                    )
+                };
+                ((cache, limiter, batched, broadcast), Some(store))
             }
             None => {
                 tracing::info!("REDIS_URL unset: using the in-process cache");

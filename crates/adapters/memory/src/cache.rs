@@ -56,6 +56,16 @@ impl Cache for InProcessCache {
         Ok(self.lock().entries.get(key).filter(|(_, deadline)| *deadline > now).map(|(value, _)| value.clone()))
     }
 
+    async fn get_with_ttl(&self, key: &str) -> Result<Option<(Vec<u8>, Option<Duration>)>, CacheError> {
+        let now = Instant::now();
+        Ok(self
+            .lock()
+            .entries
+            .get(key)
+            .filter(|(_, deadline)| *deadline > now)
+            .map(|(value, deadline)| (value.clone(), Some(*deadline - now))))
+    }
+
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
         let now = Instant::now();
         let mut inner = self.lock();

@@ -48,6 +48,18 @@ impl Cache for FredCache {
         self.store.pool().get::<Option<Vec<u8>>, _>(self.store.key(key)).await.map_err(|e| unavailable(&e))
     }
 
+    /// `GET` and `PTTL` in one pipeline (one round trip).
+    async fn get_with_ttl(&self, key: &str) -> Result<Option<(Vec<u8>, Option<Duration>)>, CacheError> {
+        let key = self.store.key(key);
+        let pipeline = self.store.pool().next().pipeline();
+        let () = pipeline.get(key.as_str()).await.map_err(|e| unavailable(&e))?;
+        let () = pipeline.pttl(key.as_str()).await.map_err(|e| unavailable(&e))?;
+        let (value, left): (Option<Vec<u8>>, i64) = pipeline.all().await.map_err(|e| unavailable(&e))?;
+        // PTTL: -1 no expiry, -2 gone since the GET (either way: unknown).
+        let left = u64::try_from(left).ok().map(Duration::from_millis);
+        Ok(value.map(|value| (value, left)))
+    }
+
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
         let millis = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1);
         self.store

@@ -33,6 +33,17 @@ pub trait Cache: Send + Sync + 'static {
     /// [`CacheError`] when the backend cannot be reached.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError>;
 
+    /// The value under `key` with the time it has left to live, when the
+    /// backend can tell (`None` for a value without expiry or a backend that
+    /// cannot say). One round trip: a near cache asks this on a miss so its
+    /// copy never outlives the shared entry.
+    ///
+    /// # Errors
+    /// [`CacheError`] when the backend cannot be reached.
+    async fn get_with_ttl(&self, key: &str) -> Result<Option<(Vec<u8>, Option<Duration>)>, CacheError> {
+        Ok(self.get(key).await?.map(|value| (value, None)))
+    }
+
     /// Stores `value` under `key` for `ttl`.
     ///
     /// # Errors

@@ -20,6 +20,7 @@ pub mod id;
 pub mod jobs;
 pub mod json;
 pub mod messaging;
+pub mod near_cache;
 pub mod page;
 pub mod phone;
 pub mod rate_limit;
@@ -42,6 +43,7 @@ pub use error::{Code, DomainError, ErrorCode, KernelError, Unavailable, storage_
 pub use health::{HealthCheck, HealthError};
 pub use id::{LeadId, TenantId, UserId};
 pub use json::JsonObject;
+pub use near_cache::{NearCache, NearCacheConfig};
 pub use page::{Page, PageRequest};
 pub use phone::PhoneNumber;
 pub use rate_limit::{BatchedRateLimiter, RateDecision, RateLimitError, RateLimiter, WindowCounter};

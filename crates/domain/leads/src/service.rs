@@ -54,6 +54,9 @@ enum CacheEntry {
     Deleted,
 }
 
+/// What every lead's cache key starts with.
+pub const CACHE_PREFIX: &str = "lead:";
+
 /// The cache key of a lead.
 #[must_use]
 pub fn cache_key(tenant: TenantId, id: LeadId) -> String {
@@ -63,7 +66,7 @@ pub fn cache_key(tenant: TenantId, id: LeadId) -> String {
 /// What every cache key of `tenant`'s leads starts with (to drop them all when the sub-account goes).
 #[must_use]
 pub fn tenant_cache_prefix(tenant: TenantId) -> String {
-    format!("lead:{tenant}:")
+    format!("{CACHE_PREFIX}{tenant}:")
 }
 
 /// The leads use cases.

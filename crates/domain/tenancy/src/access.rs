@@ -24,10 +24,16 @@
 //!
 //! "Not a member" is cached too (onboarding users), and forgotten the
 //! same way when they create or join a sub-account.
+//!
+//! The caller's account (what `GET /auth/me` returns) is kept by the same
+//! rules ([`MembershipCache::wrap_users`]): a name or password change is
+//! announced as a change of that user, so every process forgets the account
+//! with its membership.
 
 use crate::error::Result;
 use crate::membership::Membership;
-use crate::ports::MembershipRepository;
+use crate::ports::{MembershipRepository, UserRepository};
+use crate::user::User;
 use async_trait::async_trait;
 use frontdesk_kernel::Page;
 use frontdesk_kernel::{Broadcast, BroadcastListener, PageRequest, Role, TenantId, UserId};
@@ -77,6 +83,7 @@ struct Entry {
 #[derive(Default)]
 struct State {
     entries: HashMap<UserId, Entry>,
+    users: HashMap<UserId, (User, Instant)>,
     generation: u64,
 }
 
@@ -172,11 +179,15 @@ impl MembershipCache {
         match change {
             Some(AccessChange::User(user)) => {
                 state.entries.remove(&user);
+                state.users.remove(&user);
             }
             Some(AccessChange::Tenant(tenant)) => {
                 state.entries.retain(|_, e| e.membership.as_ref().is_none_or(|m| m.tenant_id != tenant));
             }
-            None => state.entries.clear(),
+            None => {
+                state.entries.clear();
+                state.users.clear();
+            }
         }
     }
 
@@ -200,6 +211,94 @@ impl MembershipCache {
             state.entries.clear();
         }
         state.entries.insert(user, Entry { membership: membership.cloned(), stored: Instant::now() });
+    }
+}
+
+impl MembershipCache {
+    /// `users` with `get` answered by this cache; name and password changes
+    /// go to the store and are then announced like membership changes.
+    #[must_use]
+    pub fn wrap_users(self: &Arc<Self>, users: Arc<dyn UserRepository>) -> Arc<dyn UserRepository> {
+        Arc::new(CachedUsers { inner: users, cache: Arc::clone(self) })
+    }
+
+    /// A live copy of the account, or the generation a read now must still be current at to be kept.
+    fn lookup_user(&self, id: UserId) -> std::result::Result<User, Option<u64>> {
+        if self.ttl.is_zero() || !self.live.load(Ordering::SeqCst) {
+            return Err(None);
+        }
+        let state = self.lock();
+        match state.users.get(&id) {
+            Some((user, stored)) if stored.elapsed() < self.ttl => Ok(user.clone()),
+            _ => Err(Some(state.generation)),
+        }
+    }
+
+    fn keep_user(&self, user: &User, generation: u64) {
+        let mut state = self.lock();
+        if state.generation != generation || !self.live.load(Ordering::SeqCst) {
+            return;
+        }
+        if state.users.len() >= MAX_ENTRIES {
+            state.users.clear();
+        }
+        state.users.insert(user.id, (user.clone(), Instant::now()));
+    }
+}
+
+/// A [`UserRepository`] whose `get` is answered by a [`MembershipCache`].
+struct CachedUsers {
+    inner: Arc<dyn UserRepository>,
+    cache: Arc<MembershipCache>,
+}
+
+#[async_trait]
+impl UserRepository for CachedUsers {
+    async fn insert(&self, user: &User) -> Result<()> {
+        self.inner.insert(user).await
+    }
+
+    async fn get(&self, id: UserId) -> Result<User> {
+        match self.cache.lookup_user(id) {
+            Ok(user) => Ok(user),
+            Err(generation) => {
+                let user = self.inner.get(id).await?;
+                if let Some(generation) = generation {
+                    self.cache.keep_user(&user, generation);
+                }
+                Ok(user)
+            }
+        }
+    }
+
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>> {
+        self.inner.get_many(ids).await
+    }
+
+    async fn update_name(
+        &self,
+        id: UserId,
+        name: &crate::values::PersonName,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        self.inner.update_name(id, name, at).await?;
+        self.cache.changed(AccessChange::User(id)).await;
+        Ok(())
+    }
+
+    async fn update_password(
+        &self,
+        id: UserId,
+        hash: &crate::user::PasswordHash,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        self.inner.update_password(id, hash, at).await?;
+        self.cache.changed(AccessChange::User(id)).await;
+        Ok(())
+    }
+
+    async fn find_by_email(&self, email: &frontdesk_kernel::EmailAddress) -> Result<Option<User>> {
+        self.inner.find_by_email(email).await
     }
 }
 

@@ -219,3 +219,78 @@ fn changes_round_trip_through_their_wire_form() {
     assert_eq!(AccessChange::decode("user:not-a-uuid"), None);
     assert_eq!(AccessChange::decode("*"), None);
 }
+
+/// The account behind `/auth/me`: answered from memory after one read, and
+/// read afresh once a name or password change is announced by any process.
+#[tokio::test]
+async fn accounts_are_kept_and_forgotten_when_any_process_changes_them() {
+    use crate::testing::InMemoryUsers;
+    use crate::user::{NewUser, PasswordHash, User};
+    use crate::values::PersonName;
+
+    struct CountingUsers {
+        inner: InMemoryUsers,
+        reads: AtomicUsize,
+    }
+    #[async_trait]
+    impl UserRepository for CountingUsers {
+        async fn insert(&self, user: &User) -> Result<()> {
+            self.inner.insert(user).await
+        }
+        async fn get(&self, id: UserId) -> Result<User> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            self.inner.get(id).await
+        }
+        async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>> {
+            self.inner.get_many(ids).await
+        }
+        async fn update_name(&self, id: UserId, name: &PersonName, at: chrono::DateTime<Utc>) -> Result<()> {
+            self.inner.update_name(id, name, at).await
+        }
+        async fn update_password(&self, id: UserId, hash: &PasswordHash, at: chrono::DateTime<Utc>) -> Result<()> {
+            self.inner.update_password(id, hash, at).await
+        }
+        async fn find_by_email(&self, email: &frontdesk_kernel::EmailAddress) -> Result<Option<User>> {
+            self.inner.find_by_email(email).await
+        }
+    }
+
+    let f = Fixture::new(MINUTE);
+    let store = Arc::new(CountingUsers { inner: InMemoryUsers::default(), reads: AtomicUsize::new(0) });
+    let (here, there) = (f.cache.wrap_users(store.clone()), {
+        // Another process: its own cache on the same bus.
+        let other = MembershipCache::start(f.bus.clone(), MINUTE);
+        f.bus.set_live(true);
+        other.wrap_users(store.clone())
+    });
+    let sign_up = NewUser { email: "ana@example.com".into(), password: "Secret123".into(), name: "Ana".into() }
+        .validate()
+        .unwrap();
+    let user = User::new_user(&sign_up, PasswordHash::from_stored("$2b$04$hash".into()), Utc::now());
+    here.insert(&user).await.unwrap();
+    let reads = || store.reads.load(Ordering::SeqCst);
+
+    for _ in 0..3 {
+        assert_eq!(here.get(user.id).await.unwrap().name.as_str(), "Ana");
+        assert_eq!(there.get(user.id).await.unwrap().name.as_str(), "Ana");
+    }
+    assert_eq!(reads(), 2, "one read per process");
+
+    here.update_name(user.id, &PersonName::parse("Ana Maria").unwrap(), Utc::now()).await.unwrap();
+    f.bus.deliver(&f.bus.published.lock().unwrap()[0].clone()); // what the bus carries to every process
+    assert_eq!(there.get(user.id).await.unwrap().name.as_str(), "Ana Maria", "the other process forgot it");
+    assert_eq!(here.get(user.id).await.unwrap().name.as_str(), "Ana Maria");
+    assert_eq!(*f.bus.published.lock().unwrap(), [format!("user:{}", user.id)]);
+
+    let hash = PasswordHash::from_stored("$2b$04$other".into());
+    there.update_password(user.id, &hash, Utc::now()).await.unwrap();
+    f.bus.deliver(&format!("user:{}", user.id));
+    assert_eq!(here.get(user.id).await.unwrap().password_hash, hash, "a new password is read afresh");
+
+    // While the subscription is down every read goes to the store.
+    f.bus.set_live(false);
+    let before = reads();
+    here.get(user.id).await.unwrap();
+    here.get(user.id).await.unwrap();
+    assert_eq!(reads(), before + 2);
+}

@@ -13,6 +13,13 @@ pub struct RedisSettings {
     pub key_prefix: String,
     /// `REDIS_POOL_SIZE`.
     pub pool_size: usize,
+    /// `CACHE_NEAR_TTL_SECS` (default 5; 0 turns it off): how long an api or
+    /// worker process keeps its own copy of a cached lead. Changes reach
+    /// every process's copies at once through Redis pub/sub; this is only the
+    /// backstop for a subscription that dies unnoticed.
+    pub near_cache_ttl: std::time::Duration,
+    /// `CACHE_NEAR_MAX_ENTRIES` (default 10,000): copies kept per process.
+    pub near_cache_max_entries: usize,
 }
 
 impl RedisSettings {
@@ -32,6 +39,8 @@ impl RedisSettings {
             url: url.map(SecretString::from),
             key_prefix: r.raw("REDIS_KEY_PREFIX").unwrap_or("frontdesk:").to_owned(),
             pool_size: r.positive("REDIS_POOL_SIZE", 4usize, "a pool size"),
+            near_cache_ttl: r.seconds("CACHE_NEAR_TTL_SECS", 5),
+            near_cache_max_entries: r.positive("CACHE_NEAR_MAX_ENTRIES", 10_000usize, "a number of entries"),
         }
     }
 

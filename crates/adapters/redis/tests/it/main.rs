@@ -231,3 +231,70 @@ async fn on_a_cluster_the_broadcast_meets_its_contract() {
     let bus = frontdesk_redis::RedisBroadcast::new(store, &cluster_url()).unwrap();
     broadcast_contract::run_all(&bus, "contract:").await;
 }
+
+/// The near cache on real Redis: two "processes" (two stores under one
+/// prefix, each with its own subscription) keep copies of `lead:` keys; a
+/// change through either reaches the other's copy over pub/sub, and a copy
+/// never outlives the Redis entry.
+#[tokio::test]
+async fn near_copies_follow_changes_made_through_another_process() {
+    use frontdesk_kernel::testing::broadcast_contract::Recorder;
+    use frontdesk_kernel::{Broadcast, NearCache, NearCacheConfig};
+    use std::sync::Arc;
+    let shared = config(redis_url());
+    let near = |store: RedisStore| {
+        let bus: Arc<dyn Broadcast> =
+            Arc::new(frontdesk_redis::RedisBroadcast::new(store.clone(), &redis_url()).unwrap());
+        let config = NearCacheConfig { prefixes: vec!["lead:".into()], ttl: Duration::from_secs(60), max_entries: 100 };
+        (NearCache::start(Arc::new(FredCache::new(store)), Arc::clone(&bus), config), bus)
+    };
+    let (one, twin) = (RedisStore::connect(&shared).unwrap(), RedisStore::connect(&shared).unwrap());
+    one.wait_until_ready(Duration::from_secs(5)).await.unwrap();
+    twin.wait_until_ready(Duration::from_secs(5)).await.unwrap();
+    let ((a, bus_a), (b, _)) = (near(one.clone()), near(twin));
+    // Both subscriptions are up once a probe published on the topic reaches a listener of each.
+    let probe = Arc::new(Recorder::default());
+    bus_a.subscribe(frontdesk_kernel::near_cache::TOPIC, probe.clone());
+    probe.wait_until("live", |r| r.liveness().last() == Some(&true)).await;
+
+    a.set("lead:t:1", b"v1", Duration::from_secs(60)).await.unwrap();
+    let mut copied = false;
+    for _ in 0..100 {
+        assert_eq!(b.get("lead:t:1").await.unwrap().as_deref(), Some(&b"v1"[..]));
+        if b.copies() == 1 {
+            copied = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(copied, "b keeps a copy once its subscription is live");
+
+    a.set("lead:t:1", b"v2", Duration::from_secs(60)).await.unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..250 {
+        let value = b.get("lead:t:1").await.unwrap().unwrap();
+        seen.push(value.clone());
+        if value == b"v2" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen.last().map(Vec::as_slice), Some(&b"v2"[..]), "the change reached b's copy");
+
+    a.delete_prefix("").await.unwrap();
+    let mut gone = false;
+    for _ in 0..250 {
+        if b.get("lead:t:1").await.unwrap().is_none() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(gone, "a prefix deletion reached b's copy");
+
+    a.set("lead:t:short", b"x", Duration::from_millis(300)).await.unwrap();
+    assert!(b.get("lead:t:short").await.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(b.get("lead:t:short").await.unwrap(), None, "the copy expired with the Redis entry");
+    FredCache::new(one).delete_prefix("").await.unwrap();
+}

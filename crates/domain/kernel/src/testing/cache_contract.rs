@@ -12,6 +12,7 @@ use std::time::Duration;
 /// When the adapter breaks the contract.
 pub async fn run_all(cache: &dyn Cache, prefix: &str) {
     set_then_get_returns_the_value(cache, prefix).await;
+    get_with_ttl_reads_the_value_and_at_most_its_ttl(cache, prefix).await;
     missing_key_is_none(cache, prefix).await;
     set_overwrites(cache, prefix).await;
     set_if_absent_never_replaces_a_live_value(cache, prefix).await;
@@ -25,6 +26,16 @@ pub async fn set_then_get_returns_the_value(cache: &dyn Cache, prefix: &str) {
     let key = format!("{prefix}set-get");
     cache.set(&key, b"\x00hello\xff", Duration::from_secs(60)).await.expect("set");
     assert_eq!(cache.get(&key).await.expect("get"), Some(b"\x00hello\xff".to_vec()));
+}
+
+/// `get_with_ttl` reads what `get` reads, and the time left (when told) is at most the TTL set.
+pub async fn get_with_ttl_reads_the_value_and_at_most_its_ttl(cache: &dyn Cache, prefix: &str) {
+    let key = format!("{prefix}with-ttl");
+    cache.set(&key, b"v", Duration::from_secs(60)).await.expect("set");
+    let (value, left) = cache.get_with_ttl(&key).await.expect("get_with_ttl").expect("present");
+    assert_eq!(value, b"v".to_vec());
+    assert!(left.is_none_or(|left| left <= Duration::from_secs(60) && left > Duration::from_secs(50)), "{left:?}");
+    assert_eq!(cache.get_with_ttl(&format!("{prefix}with-ttl-never-set")).await.expect("get_with_ttl"), None);
 }
 
 /// An absent key reads as `None`, not an error.
