@@ -1,9 +1,10 @@
 //! Two api processes on one PostgreSQL database and one Redis: a change of
-//! membership made through one is enforced by the other within a second.
+//! membership made through one is enforced by the other within a second, and
+//! a lead or account changed through one is read afresh by the other.
 //!
-//! Both run with `MEMBERSHIP_CACHE_TTL_SECS=3600`, so only the Redis
-//! pub/sub announcement (not the TTL backstop) can make the second process
-//! forget what it cached. The second process is the real `frontdesk-api`
+//! Both run with `MEMBERSHIP_CACHE_TTL_SECS=3600` and `CACHE_NEAR_TTL_SECS=3600`,
+//! so only the Redis pub/sub announcement (not the TTL backstop) can make the
+//! second process forget what it cached. The second process is the real `frontdesk-api`
 //! binary, started with the first one's database, Redis and key prefix.
 
 use crate::helpers::{JWT_SECRET, Profile, TestApp, member, register};
@@ -44,6 +45,7 @@ impl OtherProcess {
             .env("FILES_DIR", dir.path().join("files"))
             .env("EMBEDDED_WORKER", "false")
             .env("MEMBERSHIP_CACHE_TTL_SECS", "3600")
+            .env("CACHE_NEAR_TTL_SECS", "3600")
             .env("SHUTDOWN_TIMEOUT_SECS", "1")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -71,6 +73,35 @@ impl OtherProcess {
             .expect("second process answers")
             .status()
             .as_u16()
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let response = reqwest::Client::new()
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("second process answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
+    /// Polls `path` until `done` holds for its answer, for at most one second;
+    /// returns what it answered last.
+    async fn read_within_a_second(
+        &self,
+        token: &str,
+        path: &str,
+        done: impl Fn(u16, &serde_json::Value) -> bool,
+    ) -> (u16, serde_json::Value) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        loop {
+            let (status, body) = self.get(token, path).await;
+            if done(status, &body) || std::time::Instant::now() >= deadline {
+                return (status, body);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Polls `path` until it answers `expected`, for at most one second;
@@ -151,4 +182,45 @@ async fn joining_and_deleting_a_sub_account_are_seen_by_every_process_within_a_s
     assert_eq!(status, 204);
     assert_eq!(other.within_a_second(&owner, "/api/v1/leads", 403).await, 403, "deletion not seen (owner)");
     assert_eq!(other.within_a_second(&newcomer, "/api/v1/leads", 403).await, 403, "deletion not seen (member)");
+}
+
+#[tokio::test]
+async fn a_lead_or_account_changed_through_one_process_is_read_afresh_by_the_other_within_a_second() {
+    let app = TestApp::builder(Profile::Production)
+        .env("MEMBERSHIP_CACHE_TTL_SECS", "3600")
+        .env("CACHE_NEAR_TTL_SECS", "3600")
+        .spawn()
+        .await;
+    let other = OtherProcess::beside(&app).await;
+    let (token, _) = register(&app, "owner@near.example").await;
+    let (_, created) = app.call(&token, Method::POST, "/api/v1/subaccounts", Some(json!({"name": "Near"}))).await;
+    let owner = created["accessToken"].as_str().unwrap().to_owned();
+    let (status, lead) =
+        app.call(&owner, Method::POST, "/api/v1/leads", Some(json!({"name": "Ann Original", "email": "ann@near.example"}))).await;
+    assert_eq!(status, 201, "{lead}");
+    let path = format!("/api/v1/leads/{}", lead["id"].as_str().unwrap());
+
+    // The other process reads the lead (and the account) and keeps its own copies.
+    for _ in 0..3 {
+        assert_eq!(other.get(&owner, &path).await.1["name"], "Ann Original");
+        assert_eq!(other.get(&owner, "/api/v1/auth/me").await.1["name"], "Someone");
+    }
+
+    // Changed through the first process: the other reads the change.
+    let (status, body) = app.call(&owner, Method::PATCH, &path, Some(json!({"name": "Ann Renamed"}))).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, seen) = other.read_within_a_second(&owner, &path, |_, b| b["name"] == "Ann Renamed").await;
+    assert_eq!(seen["name"], "Ann Renamed", "the lead's change was not seen");
+
+    let (status, body) =
+        app.call(&owner, Method::PATCH, "/api/v1/users/profile", Some(json!({"name": "Olga Renamed"}))).await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    let (_, me) = other.read_within_a_second(&owner, "/api/v1/auth/me", |_, b| b["name"] == "Olga Renamed").await;
+    assert_eq!(me["name"], "Olga Renamed", "the account's change was not seen");
+
+    // Deleted through the first process: gone on the other.
+    let (status, _) = app.call(&owner, Method::DELETE, &path, None).await;
+    assert_eq!(status, 204);
+    let (status, _) = other.read_within_a_second(&owner, &path, |s, _| s == 404).await;
+    assert_eq!(status, 404, "the deletion was not seen");
 }
