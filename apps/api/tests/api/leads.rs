@@ -199,6 +199,8 @@ async fn every_filter_sort_and_page_works() {
         assert_eq!(names(&list("?sort=createdAt".into()).await), ["Ana Lopez", "bob Stone", "Carla Diaz"]);
         let second = list("?sort=createdAt&page=2&limit=2".into()).await;
         assert_eq!((names(&second), &second["total"], &second["page"]), (vec!["Carla Diaz"], &json!(3), &json!(2)));
+        let past_the_end = list("?page=9&limit=2".into()).await;
+        assert_eq!((names(&past_the_end), &past_the_end["total"]), (vec![], &json!(3)), "the total past the last page");
         let combined = list("?status=new&source=form".into()).await;
         assert_eq!((names(&combined), &combined["total"]), (vec!["Carla Diaz"], &json!(1)));
 

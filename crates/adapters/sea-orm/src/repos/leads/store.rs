@@ -231,7 +231,31 @@ fn sorted(select: Select<Entity>, sort: LeadSort) -> Select<Entity> {
     }
 }
 
+/// The tenant's live leads, from the per-tenant counter (a subquery, `$1` = the tenant).
+const COUNTER_SQL: &str = "(SELECT CAST(COALESCE(SUM(live), 0) AS BIGINT) FROM lead_counts WHERE tenant_id = $1)";
+
+/// A row of an unfiltered page with the tenant's counter read in the same statement.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct CountedRow {
+    #[sea_orm(nested)]
+    lead: Model,
+    lead_total: i64,
+}
+
 impl SeaOrmLeadRepository {
+    /// The tenant's live leads, from the per-tenant counter.
+    async fn live_count(&self, tenant: TenantId) -> Result<u64> {
+        let conn = self.store.conn();
+        let storage = |e: sea_orm::DbErr| LeadsError::Storage(db(e));
+        let sql = format!("SELECT {COUNTER_SQL} AS live");
+        let row = conn
+            .query_one_raw(crate::repos::sql::stmt(conn.get_database_backend(), &sql, vec![tenant.as_uuid().into()]))
+            .await
+            .map_err(storage)?;
+        let live: i64 = row.map(|r| r.try_get_by_index(0)).transpose().map_err(storage)?.unwrap_or(0);
+        Ok(u64::try_from(live).unwrap_or(0))
+    }
+
     /// After a unique violation: the live lead of the tenant, other than
     /// `lead`, that holds its phone (checked first) or email.
     async fn duplicate_of(&self, lead: &Lead) -> LeadsError {
@@ -449,25 +473,28 @@ impl LeadRepository for SeaOrmLeadRepository {
             Some(cursor) => rows.filter(after(cursor)),
             None => rows.offset(page.offset()),
         };
-        let rows = rows.limit(u64::from(page.limit())).all(conn);
+        let rows = rows.limit(u64::from(page.limit()));
         let (rows, (total, exact)) = if filter.is_everything() {
-            // The per-tenant counter: one row, exact, kept in every write's transaction.
-            let count = async {
-                let backend = conn.get_database_backend();
-                let sql = "SELECT CAST(COALESCE(SUM(live), 0) AS BIGINT) AS live FROM lead_counts WHERE tenant_id = $1";
-                let row = conn
-                    .query_one_raw(crate::repos::sql::stmt(backend, sql, vec![tenant.as_uuid().into()]))
-                    .await
-                    .map_err(storage)?;
-                let live: i64 = row.map(|r| r.try_get_by_index(0)).transpose().map_err(storage)?.unwrap_or(0);
-                Ok::<_, LeadsError>((u64::try_from(live).unwrap_or(0), true))
+            // The per-tenant counter (exact, kept in every write's transaction), read in
+            // the page's own statement: one round trip and one pooled connection per page.
+            let counted = rows
+                .column_as(Expr::cust_with_values(COUNTER_SQL, [tenant.as_uuid()]), "lead_total")
+                .into_model::<CountedRow>()
+                .all(conn)
+                .await
+                .map_err(storage)?;
+            let total = match counted.first() {
+                Some(row) => u64::try_from(row.lead_total).unwrap_or(0),
+                // An empty first page: the same snapshot's counter is zero too.
+                None if filter.after.is_none() && page.offset() == 0 => 0,
+                // Past the end: the counter alone.
+                None => self.live_count(tenant).await?,
             };
-            let (rows, count) = tokio::join!(rows, count);
-            (rows.map_err(storage)?, count?)
+            (counted.into_iter().map(|row| row.lead).collect::<Vec<_>>(), (total, true))
         } else {
             // Counting stops at the cap: a filter over a huge tenant costs at most `cap` index entries.
             let capped = select.limit(self.count_cap + 1).count(conn);
-            let (rows, counted) = tokio::join!(rows, capped);
+            let (rows, counted) = tokio::join!(rows.all(conn), capped);
             let counted = counted.map_err(storage)?;
             (rows.map_err(storage)?, (Ord::min(counted, self.count_cap), counted <= self.count_cap))
         };
