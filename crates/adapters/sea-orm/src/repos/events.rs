@@ -25,19 +25,25 @@ pub(crate) async fn append_in(db: &impl ConnectionTrait, events: &[DomainEvent])
     if events.is_empty() {
         return Ok(());
     }
+    let (sql, values) = append_sql(events, 1);
+    db.execute_raw(stmt(db.get_database_backend(), &sql, values)).await.map(|_| ())
+}
+
+/// The `INSERT` of `events` (not empty) with its placeholders numbered from
+/// `first`, for callers that fold it into a larger statement.
+pub(crate) fn append_sql(events: &[DomainEvent], first: usize) -> (String, Vec<Value>) {
     let mut values: Vec<Value> = Vec::with_capacity(events.len() * 5);
     let mut rows = Vec::with_capacity(events.len());
     for (i, event) in events.iter().enumerate() {
-        let n = i * 5;
-        rows.push(format!("(${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5));
+        let n = first + i * 5;
+        rows.push(format!("(${}, ${}, ${}, ${}, ${})", n, n + 1, n + 2, n + 3, n + 4));
         values.push(event.id.as_uuid().into());
         values.push(event.tenant_id.as_uuid().into());
         values.push(event.kind.clone().into());
         values.push(event.occurred_at.timestamp_millis().into());
         values.push(event.data.to_string().into());
     }
-    let sql = format!("INSERT INTO domain_events ({COLUMNS}) VALUES {} ON CONFLICT (id) DO NOTHING", rows.join(", "));
-    db.execute_raw(stmt(db.get_database_backend(), &sql, values)).await.map(|_| ())
+    (format!("INSERT INTO domain_events ({COLUMNS}) VALUES {} ON CONFLICT (id) DO NOTHING", rows.join(", ")), values)
 }
 
 /// `domain_events` on SQL.
