@@ -195,8 +195,9 @@ async fn a_lead_or_account_changed_through_one_process_is_read_afresh_by_the_oth
     let (token, _) = register(&app, "owner@near.example").await;
     let (_, created) = app.call(&token, Method::POST, "/api/v1/subaccounts", Some(json!({"name": "Near"}))).await;
     let owner = created["accessToken"].as_str().unwrap().to_owned();
-    let (status, lead) =
-        app.call(&owner, Method::POST, "/api/v1/leads", Some(json!({"name": "Ann Original", "email": "ann@near.example"}))).await;
+    let (status, lead) = app
+        .call(&owner, Method::POST, "/api/v1/leads", Some(json!({"name": "Ann Original", "email": "ann@near.example"})))
+        .await;
     assert_eq!(status, 201, "{lead}");
     let path = format!("/api/v1/leads/{}", lead["id"].as_str().unwrap());
 

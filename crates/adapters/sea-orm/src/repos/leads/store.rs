@@ -318,10 +318,8 @@ impl LeadRepository for SeaOrmLeadRepository {
             values.extend(event_values);
             let (counter, counter_values) = counter_sql(lead.tenant_id, lead.id.as_uuid(), 1, values.len() + 1);
             values.extend(counter_values);
-            let sql = format!(
-                "WITH lead AS ({}), event AS ({event_sql}), counted AS ({counter}) SELECT 1",
-                lead_insert.sql
-            );
+            let sql =
+                format!("WITH lead AS ({}), event AS ({event_sql}), counted AS ({counter}) SELECT 1", lead_insert.sql);
             let statement = sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, sql, values);
             return match conn.execute_raw(statement).await {
                 Ok(_) => Ok(()),
