@@ -102,6 +102,26 @@ async fn wait_until_final(
     record
 }
 
+/// Polls `ids` every 100 ms until all are completed or dead (at most a minute); their last records.
+async fn wait_until_all_final(
+    jobs: &frontdesk_sql_queue::SqlJobStore,
+    ids: &[frontdesk_kernel::jobs::JobId],
+) -> Vec<frontdesk_kernel::jobs::JobRecord> {
+    use frontdesk_kernel::jobs::JobStore;
+    let mut records = Vec::new();
+    for _ in 0..600 {
+        records.clear();
+        for id in ids {
+            records.push(jobs.find(*id).await.unwrap());
+        }
+        if records.iter().all(|r| r.status.is_final()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    records
+}
+
 #[tokio::test]
 async fn worker_serves_health_and_metrics_and_stops_when_asked() {
     frontdesk_runtime::install_crypto_provider();
@@ -224,7 +244,7 @@ async fn a_sixty_thousand_row_import_longer_than_its_lease_runs_once_on_two_work
 /// them from the SQL rows, the source of truth, and each completes once.
 #[tokio::test]
 async fn jobs_waiting_when_redis_restarts_empty_are_republished_by_the_worker_and_complete_once() {
-    use frontdesk_kernel::jobs::{JobQueue, JobStatus, JobStore, NewJob};
+    use frontdesk_kernel::jobs::{JobQueue, JobStatus, NewJob};
     use frontdesk_redis_queue::{RedisJobQueue, RedisQueueConfig};
     use frontdesk_sql_queue::SqlJobStore;
     use std::process::{Command, Stdio};
@@ -268,17 +288,7 @@ async fn jobs_waiting_when_redis_restarts_empty_are_republished_by_the_worker_an
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut records = Vec::new();
-    for _ in 0..600 {
-        records.clear();
-        for id in &ids {
-            records.push(jobs.find(*id).await.unwrap());
-        }
-        if records.iter().all(|r| r.status.is_final()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let records = wait_until_all_final(&jobs, &ids).await;
     worker.kill().unwrap();
     worker.wait().unwrap();
     delete_prefix(redis.clone(), prefix.clone()).await;
@@ -430,7 +440,7 @@ fn frontdesk_webhooks_egress() -> frontdesk_webhooks::Egress {
 /// the workers' readiness (which pings Redis) is green.
 #[tokio::test]
 async fn two_workers_on_a_redis_cluster_complete_each_job_once() {
-    use frontdesk_kernel::jobs::{JobQueue, JobStatus, JobStore, NewJob};
+    use frontdesk_kernel::jobs::{JobQueue, JobStatus, NewJob};
     use frontdesk_redis_queue::{RedisJobQueue, RedisQueueConfig, node_urls};
     use frontdesk_sql_queue::SqlJobStore;
     use std::process::{Command, Stdio};
@@ -470,17 +480,7 @@ async fn two_workers_on_a_redis_cluster_complete_each_job_once() {
                 .unwrap()
         })
         .collect();
-    let mut records = Vec::new();
-    for _ in 0..600 {
-        records.clear();
-        for id in &ids {
-            records.push(jobs.find(*id).await.unwrap());
-        }
-        if records.iter().all(|r| r.status.is_final()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let records = wait_until_all_final(&jobs, &ids).await;
     let client = reqwest::Client::new();
     let mut ready = Vec::new();
     for port in ports {
