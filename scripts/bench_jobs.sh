@@ -28,8 +28,10 @@
 # Baselines (same run): redis-benchmark XADD; pgbench of one job's SQL on
 # each backend (scripts/bench/jobs_sql_cycle.sql, scripts/bench/jobs_redis_sql.sql).
 #
-# Env: JOBS (default 20000), WORKER_CONCURRENCY (per worker process, default 8),
-#      WORKER_DB_CONNECTIONS (per worker process, default WORKER_CONCURRENCY + 4, at most 32),
+# Env: JOBS (default 20000), WORKER_CONCURRENCY (per worker process; default as
+#      docs/operations.md advises: 64 on the Redis queue, whose status writes are group
+#      commits, 8 on the SQL queue, where more claimers contend on SKIP LOCKED),
+#      WORKER_DB_CONNECTIONS (per worker process, default concurrency + 4, at most 32),
 #      ENQUEUE_CONCURRENCY (producers, default 16), LIGHT_JOBS (300),
 #      LIGHT_RATE (jobs/s, 50), LIGHT_BATCH (jobs per producer run, 5),
 #      IMPORT_ROWS (100000), DURATION (s per baseline, default 10),
@@ -40,9 +42,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/frontdesk-target}"
 JOBS="${JOBS:-20000}"
-CONCURRENCY="${WORKER_CONCURRENCY:-8}"
+REDIS_CONCURRENCY="${WORKER_CONCURRENCY:-64}"
+SQL_CONCURRENCY="${WORKER_CONCURRENCY:-8}"
 # Per worker process; capped at 32 so two processes stay inside PostgreSQL's default 100.
-WORKER_DB_CONNECTIONS="${WORKER_DB_CONNECTIONS:-$((CONCURRENCY + 4 < 32 ? CONCURRENCY + 4 : 32))}"
+db_connections() { # concurrency
+  echo "${WORKER_DB_CONNECTIONS:-$(($1 + 4 < 32 ? $1 + 4 : 32))}"
+}
+REDIS_DB_CONNECTIONS=$(db_connections "$REDIS_CONCURRENCY")
+SQL_DB_CONNECTIONS=$(db_connections "$SQL_CONCURRENCY")
+# Set per scenario by run_scenario (and for the import: the Redis queue's).
+CONCURRENCY=$REDIS_CONCURRENCY
+WORKER_DB_CONNECTIONS=$REDIS_DB_CONNECTIONS
 ENQUEUE_CONCURRENCY="${ENQUEUE_CONCURRENCY:-16}"
 LIGHT_JOBS="${LIGHT_JOBS:-300}"
 LIGHT_RATE="${LIGHT_RATE:-50}"
@@ -72,7 +82,7 @@ say() { printf '\033[1m[bench_jobs]\033[0m %s\n' "$*" >&2; }
 for tool in cargo curl psql pgbench redis-cli redis-benchmark python3 awk; do
   command -v "$tool" >/dev/null || die "$tool is required but not installed"
 done
-for n in "$JOBS" "$CONCURRENCY" "$ENQUEUE_CONCURRENCY" "$LIGHT_JOBS" "$LIGHT_RATE" "$LIGHT_BATCH" "$IMPORT_ROWS"; do
+for n in "$JOBS" "$REDIS_CONCURRENCY" "$SQL_CONCURRENCY" "$ENQUEUE_CONCURRENCY" "$LIGHT_JOBS" "$LIGHT_RATE" "$LIGHT_BATCH" "$IMPORT_ROWS"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "JOBS, WORKER_CONCURRENCY, ENQUEUE_CONCURRENCY, LIGHT_*, IMPORT_ROWS must be positive integers (got $n)"
 done
 ensure_services
@@ -252,6 +262,11 @@ declare -A R # results by "<scenario>_<field>"
 run_scenario() { # id backend workers
   local id=$1 workers=$3 t0 line n redelivered span enq_span drain p50 p99 max i batches interval
   BACKEND=$2
+  if [ "$BACKEND" = redis ]; then
+    CONCURRENCY=$REDIS_CONCURRENCY WORKER_DB_CONNECTIONS=$REDIS_DB_CONNECTIONS
+  else
+    CONCURRENCY=$SQL_CONCURRENCY WORKER_DB_CONNECTIONS=$SQL_DB_CONNECTIONS
+  fi
   QUEUE="bench_${id,,}_$$"
   PREFIX="${KEY_PREFIX}${id,,}:"
   local plural=""
@@ -343,14 +358,15 @@ read -r tup_ins tup_upd tup_hot dead_tup autovacuums heap_size index_size <<<"$(
 
 # Raw baselines, same run.
 say "baselines: redis-benchmark XADD, pgbench of one job's SQL on each backend"
-# Two processes' worth of database connections, as the workers hold at most.
-CLIENTS=$((2 * WORKER_DB_CONNECTIONS))
-xadd=$(redis-benchmark -h 127.0.0.1 -p 6379 -c "$CLIENTS" -n 200000 --csv XADD "${KEY_PREFIX}xadd" MAXLEN '~' 100000 '*' f v 2>/dev/null |
+# Two processes' worth of database connections, as each backend's workers hold at most.
+REDIS_CLIENTS=$((2 * REDIS_DB_CONNECTIONS))
+SQL_CLIENTS=$((2 * SQL_DB_CONNECTIONS))
+xadd=$(redis-benchmark -h 127.0.0.1 -p 6379 -c "$REDIS_CLIENTS" -n 200000 --csv XADD "${KEY_PREFIX}xadd" MAXLEN '~' 100000 '*' f v 2>/dev/null |
   awk -F'","' 'NR == 2 {print $2 + 0, $5 "ms", $7 "ms"}')
 [ -n "$xadd" ] || die "redis-benchmark printed no result"
-run_pgbench() { # label script queue -> "tps avg-latency-ms"
+run_pgbench() { # label script queue clients -> "tps avg-latency-ms"
   local out="$WORK/pgbench_$1.txt"
-  pgbench -n -M prepared -c "$CLIENTS" -j 2 -T "$DURATION" -D tenant="$TENANT" -D queue="$3" -f "$2" "$PG_URL" >"$out" 2>&1 ||
+  pgbench -n -M prepared -c "$4" -j 2 -T "$DURATION" -D tenant="$TENANT" -D queue="$3" -f "$2" "$PG_URL" >"$out" 2>&1 ||
     die "pgbench ($1) failed: $(cat "$out")"
   grep -Eq 'number of failed transactions: [1-9]|aborted' "$out" && die "pgbench ($1) had failures: $(cat "$out")"
   awk '/^tps = / {tps = $3} /^latency average/ {lat = $4} END {print tps + 0, lat}' "$out"
@@ -359,12 +375,13 @@ PGQ="bench_pgbench_$$"
 psql_value "INSERT INTO jobs (id, tenant_id, queue, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at)
   SELECT gen_random_uuid(), '$TENANT', '$PGQ', 'noop', '{}', 'queued', 0, 5, now(), now(), now()
   FROM generate_series(1, 1000)" >/dev/null
-pg_sql=$(run_pgbench sql_cycle scripts/bench/jobs_sql_cycle.sql "$PGQ")
-pg_redis=$(run_pgbench redis_sql scripts/bench/jobs_redis_sql.sql "${PGQ}_r")
+pg_sql=$(run_pgbench sql_cycle scripts/bench/jobs_sql_cycle.sql "$PGQ" "$SQL_CLIENTS")
+pg_redis=$(run_pgbench redis_sql scripts/bench/jobs_redis_sql.sql "${PGQ}_r" "$REDIS_CLIENTS")
 
 # Import: the api (Redis queue, no embedded worker) and one worker, same files directory.
 say "import: $IMPORT_ROWS rows through the api and one worker"
 BACKEND=redis QUEUE="bench_import_$$" PREFIX="${KEY_PREFIX}import:"
+CONCURRENCY=$REDIS_CONCURRENCY WORKER_DB_CONNECTIONS=$REDIS_DB_CONNECTIONS
 mkdir -p "$WORK/files"
 python3 scripts/bench/jobs_import_csv.py "$IMPORT_ROWS" "$WORK/leads.csv"
 csv_bytes=$(wc -c <"$WORK/leads.csv" | tr -d ' ')
@@ -449,7 +466,7 @@ target=$(awk -v t="$TARGET_PER_HOUR" 'BEGIN { printf "%.1f", t / 3600 }')
 
 echo
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r); $(psql_value 'SHOW server_version' | cut -d' ' -f1) PostgreSQL, Redis $(redis-cli -h 127.0.0.1 -p 6379 info server | sed -n 's/^redis_version:\([0-9.]*\).*/\1/p') (autovacuum $(psql_value 'SHOW autovacuum'), synchronous_commit $(psql_value 'SHOW synchronous_commit'))"
-echo "jobs: $(num "$JOBS") per phase; WORKER_CONCURRENCY=$CONCURRENCY per worker process; $ENQUEUE_CONCURRENCY concurrent producers; light load $LIGHT_JOBS jobs at ~$LIGHT_RATE/s in batches of $LIGHT_BATCH; design target $(num "$TARGET_PER_HOUR") jobs/hour = $target jobs/s"
+echo "jobs: $(num "$JOBS") per phase; WORKER_CONCURRENCY per worker process $REDIS_CONCURRENCY (Redis queue) / $SQL_CONCURRENCY (SQL queue); $ENQUEUE_CONCURRENCY concurrent producers; light load $LIGHT_JOBS jobs at ~$LIGHT_RATE/s in batches of $LIGHT_BATCH; design target $(num "$TARGET_PER_HOUR") jobs/hour = $target jobs/s"
 printf '\n| scenario | backlog drain, jobs/s (÷ target) | burst, jobs/s (÷ target) | burst latency p50 / p99 / max | light-load latency p50 / p99 / max | enqueue rate alone / during burst (jobs/s) |\n|---|---|---|---|---|---|\n'
 for id in $SCENARIOS; do
   printf '| %s: %s | %s (%s) | %s (%s) | %s / %s / %s | %s / %s / %s | %s / %s |\n' "$id" "${R[${id}_label]}" \
@@ -482,7 +499,7 @@ done
 read -r xadd_rps xadd_p50 xadd_p99 <<<"$xadd"
 read -r pg_sql_tps pg_sql_lat <<<"$pg_sql"
 read -r pg_redis_tps pg_redis_lat <<<"$pg_redis"
-printf '\n| raw baseline (same run, %s clients, %s s) | per second | latency | what it measures |\n|---|---|---|---|\n' "$CLIENTS" "$DURATION"
+printf '\n| raw baseline (same run, %s s; clients: 2 × a worker process'"'"'s connections, %s for Redis-queue figures, %s for SQL-queue ones) | per second | latency | what it measures |\n|---|---|---|---|\n' "$DURATION" "$REDIS_CLIENTS" "$SQL_CLIENTS"
 printf '| redis-benchmark `XADD` | %s | p50 %s, p99 %s | one stream append; a job on the Redis queue costs three Lua scripts (enqueue, claim, settle) plus the blocking read |\n' \
   "$(num "$xadd_rps")" "$xadd_p50" "$xadd_p99"
 printf '| pgbench `jobs_sql_cycle.sql` | %s | avg %s ms | one job on the SQL queue: INSERT + SKIP LOCKED claim + completion UPDATE, autocommitted, on the `jobs` table (backlog of 1,000 queued rows) |\n' \
@@ -519,7 +536,7 @@ Notes:
 - Light load: $LIGHT_JOBS jobs in batches of $LIGHT_BATCH, one producer process per batch (one SQL
   connection each) at ~$LIGHT_RATE jobs/s into an idle queue. On the SQL queue an idle consumer
   polls every 250 ms (SqlQueueConfig::DEFAULT_POLL_INTERVAL), which bounds that latency.
-- Workers: WORKER_CONCURRENCY=$CONCURRENCY, DATABASE_MAX_CONNECTIONS=$WORKER_DB_CONNECTIONS each, RUST_LOG=warn;
+- Workers: WORKER_CONCURRENCY=$REDIS_CONCURRENCY (Redis queue) / $SQL_CONCURRENCY (SQL queue), DATABASE_MAX_CONNECTIONS=$REDIS_DB_CONNECTIONS / $SQL_DB_CONNECTIONS each, RUST_LOG=warn;
   Redis pool = WORKER_CONCURRENCY + 4 (crates/runtime/src/stores.rs).
 - CPU per job: worker processes from /proc/<pid>/stat, the whole PostgreSQL server (all postgres
   processes plus reaped backends), Redis from INFO cpu, over the backlog drain (start-up included);
