@@ -65,7 +65,7 @@ impl StatusBatcher {
 }
 
 /// Waits for one request, then takes whatever else is queued (up to [`BATCH_MAX`]).
-async fn next_batch<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> Option<Vec<T>> {
+pub(crate) async fn next_batch<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> Option<Vec<T>> {
     let first = rx.recv().await?;
     let mut batch = vec![first];
     while batch.len() < BATCH_MAX {

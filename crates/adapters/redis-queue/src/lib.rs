@@ -40,6 +40,7 @@
 //! of job ids by due time in ms), `delayed:jobs` (hash: job id → job JSON),
 //! `dead` (stream), `reclaim-cursor`, `reconcile-lock` and `enqueued:<job id>` (see [`keys`]).
 
+mod acks;
 mod batch;
 mod config;
 mod connection;

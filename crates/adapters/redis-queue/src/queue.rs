@@ -9,6 +9,7 @@
 //! or dead is acknowledged and skipped). The other order could lose a job
 //! whose entry was acknowledged before its status was recorded.
 
+use crate::acks::AckBatcher;
 use crate::batch::StatusBatcher;
 use crate::config::RedisQueueConfig;
 use crate::connection::{Connector, Target};
@@ -138,6 +139,7 @@ pub struct RedisJobQueue {
     pool: Pool,
     store: Arc<dyn JobStore>,
     batcher: Arc<StatusBatcher>,
+    acks: Arc<AckBatcher>,
     keys: Arc<QueueKeys>,
     config: Arc<RedisQueueConfig>,
 }
@@ -174,7 +176,8 @@ impl RedisJobQueue {
             .build_unchecked(manager);
         let keys = Arc::new(QueueKeys::new(&config.key_prefix, &config.queue));
         let batcher = Arc::new(StatusBatcher::spawn(Arc::clone(&store)));
-        let queue = Self { pool, store, batcher, keys, config: Arc::new(config) };
+        let acks = Arc::new(AckBatcher::spawn(pool.clone(), Arc::clone(&keys), config.command_timeout));
+        let queue = Self { pool, store, batcher, acks, keys, config: Arc::new(config) };
         if let Err(err) = queue.ensure_group().await {
             // Every claim recreates a missing group (NOGROUP), so this is not fatal.
             tracing::warn!(error = %err, "could not create the consumer group yet; will retry on first claim");
@@ -630,7 +633,7 @@ impl JobSource for RedisJobQueue {
             self.stale(delivery).await?;
             return Ok(false);
         }
-        if !self.settle(&delivery.receipt, Some(job.id), Settle::Ack).await? {
+        if !self.acks.ack(&delivery.receipt, job.id).await? {
             tracing::debug!(job.id = %job.id, "completed job was no longer pending");
         }
         Ok(true)

@@ -87,6 +87,28 @@ return 1
     )
 });
 
+/// [`SETTLE`]'s `ack` for many entries at once (the completions of a
+/// process's claimers that arrive together, see `crate::acks`): each entry is
+/// acknowledged and deleted, and its job's marker dropped if it was pending.
+///
+/// KEYS: stream, then the enqueued marker of each entry.
+/// ARGV: group, then each entry id (in the markers' order).
+/// Returns per entry 1 if it was pending, else 0.
+pub static ACK_MANY: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local pending = {}
+for i = 2, #ARGV do
+  local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
+  redis.call('XDEL', KEYS[1], ARGV[i])
+  if acked == 1 then redis.call('DEL', KEYS[i]) end
+  pending[i - 1] = acked
+end
+return pending
+",
+    )
+});
+
 /// Hands a new job to Redis once: sets the `enqueued` marker and, only if
 /// it was not there, appends the job to the stream (due now) or to
 /// `delayed` (due later). The marker lives until the job is completed or

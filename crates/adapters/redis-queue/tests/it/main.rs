@@ -197,6 +197,8 @@ async fn a_job_is_enqueued_claimed_and_completed(target: Target) {
     assert_eq!(record.result, Some(json!({ "imported": 3 })));
     assert_eq!(h.pending().await, 0, "XPENDING is empty");
     assert_eq!(h.stream_len().await, 0, "the entry was deleted");
+    let marker: bool = h.redis.exists(h.queue.keys().enqueued(id)).await.unwrap();
+    assert!(!marker, "the enqueued marker ends with the job");
     assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
     assert!(h.queue.claim("c1", Duration::ZERO).await.unwrap().is_none());
 }
@@ -372,6 +374,11 @@ async fn two_workers_never_run_one_job_concurrently_and_complete_each_once(targe
     let completions = completions.lock().unwrap().clone();
     assert_eq!(completions.keys().copied().collect::<HashSet<_>>(), ids);
     assert!(completions.values().all(|&n| n == 1), "{completions:?}");
+    let mut redis = h.redis.clone();
+    for id in &ids {
+        let marker: bool = redis.exists(h.queue.keys().enqueued(*id)).await.unwrap();
+        assert!(!marker, "job {id}'s marker was dropped by its (batched) acknowledgement");
+    }
     for record in h.store.all() {
         assert_eq!((record.status, record.job.attempts), (JobStatus::Completed, 1), "{}", record.job.id);
     }
