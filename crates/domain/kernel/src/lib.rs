@@ -19,6 +19,7 @@ pub mod health;
 pub mod id;
 pub mod jobs;
 pub mod json;
+pub mod local_copies;
 pub mod messaging;
 pub mod near_cache;
 pub mod page;

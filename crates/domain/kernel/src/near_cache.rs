@@ -34,10 +34,9 @@
 
 use crate::broadcast::{Broadcast, BroadcastListener};
 use crate::cache::{Cache, CacheError};
+use crate::local_copies::LocalCopies;
 use async_trait::async_trait;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 /// The broadcast topic of changed keys.
@@ -83,32 +82,20 @@ impl<'a> Change<'a> {
     }
 }
 
-struct Copy {
-    value: Vec<u8>,
-    until: Instant,
-}
-
-#[derive(Default)]
-struct State {
-    copies: HashMap<String, Copy>,
-    generation: u64,
-}
-
 /// A [`Cache`] answering keys under chosen prefixes from process memory,
 /// in front of a shared cache. Build it once per process with [`Self::start`].
 pub struct NearCache {
     shared: Arc<dyn Cache>,
     broadcast: Arc<dyn Broadcast>,
     config: NearCacheConfig,
-    state: Mutex<State>,
-    live: AtomicBool,
+    copies: LocalCopies<String, Vec<u8>>,
 }
 
 impl std::fmt::Debug for NearCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NearCache")
             .field("config", &self.config)
-            .field("live", &self.live.load(Ordering::Relaxed))
+            .field("live", &self.copies.is_live())
             .finish_non_exhaustive()
     }
 }
@@ -125,14 +112,7 @@ impl BroadcastListener for Listener {
 
     fn on_live(&self, live: bool) {
         if let Some(cache) = self.0.upgrade() {
-            if !live {
-                cache.live.store(false, Ordering::SeqCst);
-            }
-            // Up or down, a copy may have missed a message: start over.
-            cache.forget(&Change::All);
-            if live {
-                cache.live.store(true, Ordering::SeqCst);
-            }
+            cache.copies.set_live(live);
             tracing::info!(live, "near cache subscription {}", if live { "up" } else { "down" });
         }
     }
@@ -142,13 +122,8 @@ impl NearCache {
     /// A near cache in front of `shared`, subscribed to `broadcast`'s `cache` topic.
     #[must_use]
     pub fn start(shared: Arc<dyn Cache>, broadcast: Arc<dyn Broadcast>, config: NearCacheConfig) -> Arc<Self> {
-        let cache = Arc::new(Self {
-            shared,
-            broadcast: Arc::clone(&broadcast),
-            config,
-            state: Mutex::new(State::default()),
-            live: AtomicBool::new(false),
-        });
+        let copies = LocalCopies::new(config.ttl, config.max_entries);
+        let cache = Arc::new(Self { shared, broadcast: Arc::clone(&broadcast), config, copies });
         broadcast.subscribe(TOPIC, Arc::new(Listener(Arc::downgrade(&cache))));
         cache
     }
@@ -156,11 +131,7 @@ impl NearCache {
     /// Copies held now, expired or not (for tests and metrics).
     #[must_use]
     pub fn copies(&self) -> usize {
-        self.lock().copies.len()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.copies.len()
     }
 
     fn is_near(&self, key: &str) -> bool {
@@ -174,14 +145,10 @@ impl NearCache {
     }
 
     fn forget(&self, change: &Change<'_>) {
-        let mut state = self.lock();
-        state.generation += 1;
         match change {
-            Change::Key(key) => {
-                state.copies.remove(*key);
-            }
-            Change::Prefix(prefix) => state.copies.retain(|key, _| !key.starts_with(prefix)),
-            Change::All => state.copies.clear(),
+            Change::Key(key) => self.copies.forget(*key),
+            Change::Prefix(prefix) => self.copies.forget_where(|key, _| key.starts_with(prefix)),
+            Change::All => self.copies.clear(),
         }
     }
 
@@ -194,30 +161,6 @@ impl NearCache {
             tracing::warn!(error = %err, ?change, "cache change not broadcast; other processes keep their copy until its TTL");
         }
     }
-
-    /// A live copy of `key`, or the generation a value read now must still be current at to be kept.
-    fn lookup(&self, key: &str) -> Result<Vec<u8>, Option<u64>> {
-        if !self.live.load(Ordering::SeqCst) {
-            return Err(None);
-        }
-        let state = self.lock();
-        match state.copies.get(key) {
-            Some(copy) if copy.until > Instant::now() => Ok(copy.value.clone()),
-            _ => Err(Some(state.generation)),
-        }
-    }
-
-    /// Keeps `value` until `until` if nothing changed since `generation` was noted.
-    fn keep(&self, key: &str, value: &[u8], until: Instant, generation: u64) {
-        let mut state = self.lock();
-        if state.generation != generation || !self.live.load(Ordering::SeqCst) {
-            return;
-        }
-        if state.copies.len() >= self.config.max_entries {
-            state.copies.clear();
-        }
-        state.copies.insert(key.to_owned(), Copy { value: value.to_vec(), until });
-    }
 }
 
 #[async_trait]
@@ -226,7 +169,7 @@ impl Cache for NearCache {
         if !self.is_near(key) {
             return self.shared.get(key).await;
         }
-        let generation = match self.lookup(key) {
+        let generation = match self.copies.lookup(key) {
             Ok(value) => return Ok(Some(value)),
             Err(generation) => generation,
         };
@@ -235,7 +178,7 @@ impl Cache for NearCache {
         let asked = Instant::now();
         let Some((value, left)) = self.shared.get_with_ttl(key).await? else { return Ok(None) };
         if let Some(left) = left {
-            self.keep(key, &value, asked + left.min(self.config.ttl), generation);
+            self.copies.keep_until(key.to_owned(), value.clone(), asked + left.min(self.config.ttl), generation);
         }
         Ok(Some(value))
     }

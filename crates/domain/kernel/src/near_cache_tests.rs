@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::broadcast::BroadcastError;
-use std::sync::atomic::AtomicUsize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::oneshot;
 
 /// The shared cache: a map with deadlines that counts reads, and can hold

@@ -36,11 +36,10 @@ use crate::ports::{MembershipRepository, UserRepository};
 use crate::user::User;
 use async_trait::async_trait;
 use frontdesk_kernel::Page;
+use frontdesk_kernel::local_copies::LocalCopies;
 use frontdesk_kernel::{Broadcast, BroadcastListener, PageRequest, Role, TenantId, UserId};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 /// The broadcast topic of membership changes.
 pub const TOPIC: &str = "memberships";
@@ -75,29 +74,12 @@ impl AccessChange {
     }
 }
 
-struct Entry {
-    membership: Option<Membership>,
-    stored: Instant,
-}
-
-#[derive(Default)]
-struct State {
-    entries: HashMap<UserId, Entry>,
-    users: HashMap<UserId, (User, Instant)>,
-    generation: u64,
-}
-
-/// What a lookup found.
-enum Lookup {
-    Hit(Option<Membership>),
-    /// Not cached; a result read now may be kept if the generation is still this one.
-    Miss(Option<u64>),
-}
-
 /// The per-process membership cache. Build it once per process with [`Self::start`].
 pub struct MembershipCache {
-    state: Mutex<State>,
-    live: AtomicBool,
+    /// Each user's membership, "not a member" (`None`) included.
+    memberships: LocalCopies<UserId, Option<Membership>>,
+    /// Each user's account.
+    users: LocalCopies<UserId, User>,
     ttl: Duration,
     broadcast: Arc<dyn Broadcast>,
 }
@@ -106,7 +88,7 @@ impl std::fmt::Debug for MembershipCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MembershipCache")
             .field("ttl", &self.ttl)
-            .field("live", &self.live.load(Ordering::Relaxed))
+            .field("live", &self.memberships.is_live())
             .finish_non_exhaustive()
     }
 }
@@ -123,14 +105,8 @@ impl BroadcastListener for Listener {
 
     fn on_live(&self, live: bool) {
         if let Some(cache) = self.0.upgrade() {
-            if !live {
-                cache.live.store(false, Ordering::SeqCst);
-            }
-            // Up or down, what is cached may have missed a message: start over.
-            cache.forget(None);
-            if live {
-                cache.live.store(true, Ordering::SeqCst);
-            }
+            cache.memberships.set_live(live);
+            cache.users.set_live(live);
             tracing::info!(live, "membership cache subscription {}", if live { "up" } else { "down" });
         }
     }
@@ -142,8 +118,8 @@ impl MembershipCache {
     #[must_use]
     pub fn start(broadcast: Arc<dyn Broadcast>, ttl: Duration) -> Arc<Self> {
         let cache = Arc::new(Self {
-            state: Mutex::new(State::default()),
-            live: AtomicBool::new(false),
+            memberships: LocalCopies::new(ttl, MAX_ENTRIES),
+            users: LocalCopies::new(ttl, MAX_ENTRIES),
             ttl,
             broadcast: Arc::clone(&broadcast),
         });
@@ -157,6 +133,13 @@ impl MembershipCache {
         Arc::new(CachedMemberships { inner: memberships, cache: Arc::clone(self) })
     }
 
+    /// `users` with `get` answered by this cache; name and password changes
+    /// go to the store and are then announced like membership changes.
+    #[must_use]
+    pub fn wrap_users(self: &Arc<Self>, users: Arc<dyn UserRepository>) -> Arc<dyn UserRepository> {
+        Arc::new(CachedUsers { inner: users, cache: Arc::clone(self) })
+    }
+
     /// Forgets what `change` names here and tells every other process. Call
     /// it after the change is committed. A failed publish is logged: the
     /// other processes are then either disconnected too (and bypass their
@@ -168,81 +151,21 @@ impl MembershipCache {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Forgets the entries `change` names (`None`: all of them).
     fn forget(&self, change: Option<AccessChange>) {
-        let mut state = self.lock();
-        state.generation += 1;
         match change {
             Some(AccessChange::User(user)) => {
-                state.entries.remove(&user);
-                state.users.remove(&user);
+                self.memberships.forget(&user);
+                self.users.forget(&user);
             }
             Some(AccessChange::Tenant(tenant)) => {
-                state.entries.retain(|_, e| e.membership.as_ref().is_none_or(|m| m.tenant_id != tenant));
+                self.memberships.forget_where(|_, m| m.as_ref().is_some_and(|m| m.tenant_id == tenant));
             }
             None => {
-                state.entries.clear();
-                state.users.clear();
+                self.memberships.clear();
+                self.users.clear();
             }
         }
-    }
-
-    fn lookup(&self, user: UserId) -> Lookup {
-        if self.ttl.is_zero() || !self.live.load(Ordering::SeqCst) {
-            return Lookup::Miss(None);
-        }
-        let state = self.lock();
-        match state.entries.get(&user) {
-            Some(entry) if entry.stored.elapsed() < self.ttl => Lookup::Hit(entry.membership.clone()),
-            _ => Lookup::Miss(Some(state.generation)),
-        }
-    }
-
-    fn keep(&self, user: UserId, membership: Option<&Membership>, generation: u64) {
-        let mut state = self.lock();
-        if state.generation != generation || !self.live.load(Ordering::SeqCst) {
-            return;
-        }
-        if state.entries.len() >= MAX_ENTRIES {
-            state.entries.clear();
-        }
-        state.entries.insert(user, Entry { membership: membership.cloned(), stored: Instant::now() });
-    }
-}
-
-impl MembershipCache {
-    /// `users` with `get` answered by this cache; name and password changes
-    /// go to the store and are then announced like membership changes.
-    #[must_use]
-    pub fn wrap_users(self: &Arc<Self>, users: Arc<dyn UserRepository>) -> Arc<dyn UserRepository> {
-        Arc::new(CachedUsers { inner: users, cache: Arc::clone(self) })
-    }
-
-    /// A live copy of the account, or the generation a read now must still be current at to be kept.
-    fn lookup_user(&self, id: UserId) -> std::result::Result<User, Option<u64>> {
-        if self.ttl.is_zero() || !self.live.load(Ordering::SeqCst) {
-            return Err(None);
-        }
-        let state = self.lock();
-        match state.users.get(&id) {
-            Some((user, stored)) if stored.elapsed() < self.ttl => Ok(user.clone()),
-            _ => Err(Some(state.generation)),
-        }
-    }
-
-    fn keep_user(&self, user: &User, generation: u64) {
-        let mut state = self.lock();
-        if state.generation != generation || !self.live.load(Ordering::SeqCst) {
-            return;
-        }
-        if state.users.len() >= MAX_ENTRIES {
-            state.users.clear();
-        }
-        state.users.insert(user.id, (user.clone(), Instant::now()));
     }
 }
 
@@ -259,16 +182,7 @@ impl UserRepository for CachedUsers {
     }
 
     async fn get(&self, id: UserId) -> Result<User> {
-        match self.cache.lookup_user(id) {
-            Ok(user) => Ok(user),
-            Err(generation) => {
-                let user = self.inner.get(id).await?;
-                if let Some(generation) = generation {
-                    self.cache.keep_user(&user, generation);
-                }
-                Ok(user)
-            }
-        }
+        self.cache.users.read_through(id, || self.inner.get(id)).await
     }
 
     async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>> {
@@ -318,16 +232,7 @@ impl MembershipRepository for CachedMemberships {
     }
 
     async fn find_for_user(&self, user_id: UserId) -> Result<Option<Membership>> {
-        match self.cache.lookup(user_id) {
-            Lookup::Hit(membership) => Ok(membership),
-            Lookup::Miss(generation) => {
-                let membership = self.inner.find_for_user(user_id).await?;
-                if let Some(generation) = generation {
-                    self.cache.keep(user_id, membership.as_ref(), generation);
-                }
-                Ok(membership)
-            }
-        }
+        self.cache.memberships.read_through(user_id, || self.inner.find_for_user(user_id)).await
     }
 
     async fn update_role(&self, tenant_id: TenantId, user_id: UserId, role: Role) -> Result<()> {

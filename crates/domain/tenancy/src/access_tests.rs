@@ -5,7 +5,8 @@ use super::*;
 use crate::testing::InMemoryMemberships;
 use chrono::Utc;
 use frontdesk_kernel::BroadcastError;
-use std::sync::atomic::AtomicUsize;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A broadcast whose listeners the test drives; it records what was published.
 #[derive(Default)]
@@ -194,12 +195,12 @@ async fn while_the_subscription_is_down_every_read_goes_to_the_store_and_it_rest
 async fn a_read_that_raced_a_change_is_returned_but_not_kept() {
     let f = Fixture::new(MINUTE);
     let user = f.member(TenantId::new(), Role::Manager).await;
-    let Lookup::Miss(Some(generation)) = f.cache.lookup(user) else { panic!("expected a miss") };
+    let Err(Some(generation)) = f.cache.memberships.lookup(&user) else { panic!("expected a miss") };
     let stale = f.store.inner.find_for_user(user).await.unwrap();
     // The change lands between the read and the keep.
     f.bus.deliver(&format!("user:{user}"));
-    f.cache.keep(user, stale.as_ref(), generation);
-    assert!(matches!(f.cache.lookup(user), Lookup::Miss(_)), "the stale read was not kept");
+    f.cache.memberships.keep(user, stale, generation);
+    assert!(f.cache.memberships.lookup(&user).is_err(), "the stale read was not kept");
 }
 
 #[tokio::test]
