@@ -2,7 +2,13 @@
 //! with bounded concurrency. The worker binary runs it; the api runs the
 //! same loop in-process in the embedded profile.
 //!
-//! * `concurrency` tasks each claim one job at a time (`WORKER_CONCURRENCY`).
+//! * At most `concurrency` jobs run at once (`WORKER_CONCURRENCY`). They
+//!   are claimed by `concurrency ÷ claim_batch` claimers, each with
+//!   `claim_batch` slots of its own: whenever a slot is free, a claimer asks
+//!   for as many jobs as it has free slots in one claim
+//!   ([`JobSource::claim_many`]: one script on the Redis queue for many
+//!   jobs), and runs each in a task of its own. A batch of 1 (the SQL queue)
+//!   is one claimer per slot, each claiming one job at a time.
 //! * A job whose kind has no handler is dead-lettered at once (a permanent
 //!   failure: retrying cannot make a handler appear).
 //! * While a handler runs, its lease is renewed every `heartbeat` (a third of
@@ -69,6 +75,8 @@ impl Handlers {
 pub struct WorkerConfig {
     /// Concurrent jobs per process.
     pub concurrency: usize,
+    /// Most jobs one claim asks for (1: one at a time).
+    pub claim_batch: usize,
     /// Consumer name prefix (unique per process: host + pid).
     pub consumer: String,
     /// How long one claim waits for a job before checking for shutdown.
@@ -85,6 +93,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             concurrency: 5,
+            claim_batch: 1,
             consumer: format!("worker-{}", std::process::id()),
             wait: Duration::from_secs(1),
             grace: Duration::from_secs(25),
@@ -109,8 +118,8 @@ impl ProgressSink for StoreProgress {
     }
 }
 
-/// Runs `config.concurrency` consumers until `shutdown` becomes true, then
-/// waits for them (each finishes or releases its job within `config.grace`).
+/// Runs the claimers until `shutdown` becomes true, then waits for them
+/// (each job finishes or is released within `config.grace`).
 pub async fn run_workers(
     source: Arc<dyn JobSource>,
     store: Arc<dyn JobStore>,
@@ -118,55 +127,77 @@ pub async fn run_workers(
     config: WorkerConfig,
     shutdown: watch::Receiver<bool>,
 ) {
-    tracing::info!(concurrency = config.concurrency, kinds = ?handlers.kinds(), "job workers starting");
+    let concurrency = config.concurrency.max(1);
+    let batch = config.claim_batch.clamp(1, concurrency);
+    let claimers = concurrency.div_ceil(batch);
+    tracing::info!(concurrency, claimers, claim_batch = batch, kinds = ?handlers.kinds(), "job workers starting");
+    let shared = Arc::new(Shared { source, store, handlers, config });
     let mut tasks = tokio::task::JoinSet::new();
-    for n in 0..config.concurrency.max(1) {
-        let consumer = format!("{}-{n}", config.consumer);
-        tasks.spawn(consume(
-            Arc::clone(&source),
-            Arc::clone(&store),
-            handlers.clone(),
-            consumer,
-            config.clone(),
-            shutdown.clone(),
-        ));
+    for n in 0..claimers {
+        // The last claimer takes what is left of `concurrency`.
+        let slots = batch.min(concurrency - n * batch);
+        let consumer = format!("{}-{n}", shared.config.consumer);
+        tasks.spawn(consume(Arc::clone(&shared), consumer, slots, shutdown.clone()));
     }
     while tasks.join_next().await.is_some() {}
     tracing::info!("job workers stopped");
 }
 
-async fn consume(
+/// What every claimer and job run of a process share.
+struct Shared {
     source: Arc<dyn JobSource>,
     store: Arc<dyn JobStore>,
     handlers: Handlers,
-    consumer: String,
     config: WorkerConfig,
-    mut shutdown: watch::Receiver<bool>,
-) {
+}
+
+/// One claimer: keeps up to `slots` jobs running, claiming as many as are
+/// free in one claim; on shutdown stops claiming and waits for its jobs.
+async fn consume(shared: Arc<Shared>, consumer: String, slots: usize, mut shutdown: watch::Receiver<bool>) {
+    let consumer: Arc<str> = consumer.into();
+    let mut running = tokio::task::JoinSet::new();
     let mut backoff = Duration::from_millis(100);
     loop {
+        while running.try_join_next().is_some() {}
         if *shutdown.borrow() {
-            return;
+            break;
         }
+        if running.len() >= slots {
+            tokio::select! {
+                _ = running.join_next() => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        let free = slots - running.len();
         let claimed = tokio::select! {
-            claimed = source.claim(&consumer, config.wait) => claimed,
+            claimed = shared.source.claim_many(&consumer, free, shared.config.wait) => claimed,
             _ = shutdown.changed() => continue,
         };
-        let delivery = match claimed {
-            Ok(Some(delivery)) => delivery,
-            Ok(None) => continue,
+        let deliveries = match claimed {
+            Ok(deliveries) => deliveries,
             Err(err) => {
-                tracing::warn!(consumer, error = %err, "claiming a job failed; retrying");
+                tracing::warn!(consumer = %consumer, error = %err, "claiming a job failed; retrying");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue;
             }
         };
         backoff = Duration::from_millis(100);
-        let span = tracing::info_span!("job", job.id = %delivery.job.id, job.kind = %delivery.job.kind,
-            tenant_id = %delivery.job.tenant_id, attempt = delivery.job.attempts);
-        run_one(&*source, &store, &handlers, &consumer, &delivery, &config, shutdown.clone()).instrument(span).await;
+        for delivery in deliveries {
+            let span = tracing::info_span!("job", job.id = %delivery.job.id, job.kind = %delivery.job.kind,
+                tenant_id = %delivery.job.tenant_id, attempt = delivery.job.attempts);
+            let (shared, consumer, shutdown) = (Arc::clone(&shared), Arc::clone(&consumer), shutdown.clone());
+            running.spawn(
+                async move {
+                    let Shared { source, store, handlers, config } = &*shared;
+                    run_one(&**source, store, handlers, &consumer, &delivery, config, shutdown).await;
+                }
+                .instrument(span),
+            );
+        }
     }
+    while running.join_next().await.is_some() {}
 }
 
 /// How a handler's run ended.

@@ -710,12 +710,21 @@ fn recordings(
     Ok(frontdesk_receptionist::channels::recordings::StoreRecordings::new(Arc::new(source), files, Arc::clone(leads)))
 }
 
+/// Most jobs one claim on the Redis queue asks for: a claimer per 16 slots
+/// (4 claimers at 64 per worker), each claim one script for all its free slots.
+const REDIS_CLAIM_BATCH: usize = 16;
+
 /// The worker loop's settings from the process settings.
 #[must_use]
 pub fn worker_config(settings: &crate::Settings, role: &str) -> crate::jobs::WorkerConfig {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
     crate::jobs::WorkerConfig {
         concurrency: settings.jobs.worker_concurrency,
+        // The Redis queue reads many entries in one script; the SQL queue claims one row per statement.
+        claim_batch: match settings.jobs.backend {
+            crate::settings::JobBackendKind::Redis => REDIS_CLAIM_BATCH,
+            crate::settings::JobBackendKind::Sql => 1,
+        },
         consumer: format!("{role}-{host}-{}", std::process::id()),
         wait: std::time::Duration::from_secs(1),
         grace: settings.http.shutdown_timeout,

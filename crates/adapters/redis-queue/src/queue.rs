@@ -107,14 +107,16 @@ impl Entry {
 
 /// The outcome of the non-blocking claim script.
 enum Step {
-    Entry(Entry),
+    /// At least one.
+    Entries(Vec<Entry>),
     /// Nothing to claim; when the next delayed job is due (ms since the epoch), if any.
     Empty(Option<i64>),
 }
 
 /// What one non-blocking claim step, plus a blocking read if it found nothing, got.
 enum Taken {
-    Entry(Entry),
+    /// At least one.
+    Entries(Vec<Entry>),
     /// Nothing yet; time is left.
     Nothing,
     /// Nothing, and the claim's wait is over.
@@ -273,8 +275,9 @@ impl RedisJobQueue {
         Ok(exists)
     }
 
-    /// Promotes due retries, takes over a stalled entry or reads a new one, without blocking.
-    async fn claim_step(&self, conn: &mut Conn<'_>, consumer: &str) -> Result<Step, QueueError> {
+    /// Promotes due retries, takes over up to `max` stalled entries and reads
+    /// new ones for the rest, without blocking.
+    async fn claim_step(&self, conn: &mut Conn<'_>, consumer: &str, max: usize) -> Result<Step, QueueError> {
         let reply: Vec<String> = scripts::CLAIM
             .key(&self.keys.stream)
             .key(&self.keys.delayed)
@@ -285,40 +288,48 @@ impl RedisJobQueue {
             .arg(GROUP)
             .arg(consumer)
             .arg(millis(self.config.visibility_timeout))
+            .arg(max.max(1))
             .invoke_async(&mut **conn)
             .await?;
-        Ok(match reply.as_slice() {
-            [tag, entry_id, job_id, job_json] if tag == "entry" => {
-                Step::Entry(Entry { entry_id: entry_id.clone(), job_id: job_id.clone(), job_json: job_json.clone() })
-            }
-            [_, next_due] => Step::Empty(parse_score(next_due)),
+        Ok(match reply.split_first() {
+            Some((tag, triples)) if tag == "entries" && !triples.is_empty() => Step::Entries(
+                triples
+                    .chunks_exact(3)
+                    .map(|t| Entry { entry_id: t[0].clone(), job_id: t[1].clone(), job_json: t[2].clone() })
+                    .collect(),
+            ),
+            Some((_, [next_due])) => Step::Empty(parse_score(next_due)),
             _ => Step::Empty(None),
         })
     }
 
-    /// `XREADGROUP … BLOCK`: waits up to `block` for a new entry.
+    /// `XREADGROUP … BLOCK`: waits up to `block` for new entries (up to `max`).
     async fn read_blocking(
         &self,
         conn: &mut Conn<'_>,
         consumer: &str,
+        max: usize,
         block: Duration,
-    ) -> Result<Option<Entry>, QueueError> {
+    ) -> Result<Vec<Entry>, QueueError> {
         // BLOCK 0 would wait forever.
         let block_ms = usize::try_from(block.as_millis()).unwrap_or(usize::MAX).max(1);
         conn.set_response_timeout(block + self.config.command_timeout);
-        let options = StreamReadOptions::default().group(GROUP, consumer).count(1).block(block_ms);
+        let options = StreamReadOptions::default().group(GROUP, consumer).count(max.max(1)).block(block_ms);
         let reply: Option<StreamReadReply> = conn.xread_options(&[self.keys.stream.as_str()], &[">"], &options).await?;
         conn.set_response_timeout(self.config.command_timeout);
-        Ok(reply.and_then(|r| r.keys.into_iter().next()).and_then(|key| key.ids.first().map(Entry::from_stream_id)))
+        Ok(reply
+            .and_then(|r| r.keys.into_iter().next())
+            .map(|key| key.ids.iter().map(Entry::from_stream_id).collect())
+            .unwrap_or_default())
     }
 
     /// One claim round: the claim script, then (if it found nothing and time
     /// is left) a blocking read until the deadline, the next retry's due
     /// time or [`RedisQueueConfig::block`], whichever comes first.
-    async fn take(&self, consumer: &str, deadline: Instant) -> Result<Taken, QueueError> {
+    async fn take(&self, consumer: &str, max: usize, deadline: Instant) -> Result<Taken, QueueError> {
         let mut conn = self.conn().await?;
-        let next_due_ms = match self.claim_step(&mut conn, consumer).await? {
-            Step::Entry(entry) => return Ok(Taken::Entry(entry)),
+        let next_due_ms = match self.claim_step(&mut conn, consumer, max).await? {
+            Step::Entries(entries) => return Ok(Taken::Entries(entries)),
             Step::Empty(next_due_ms) => next_due_ms,
         };
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -332,7 +343,8 @@ impl RedisJobQueue {
             // A retry is due already: the next claim step promotes it.
             return Ok(Taken::Nothing);
         }
-        Ok(self.read_blocking(&mut conn, consumer, block).await?.map_or(Taken::Nothing, Taken::Entry))
+        let entries = self.read_blocking(&mut conn, consumer, max, block).await?;
+        Ok(if entries.is_empty() { Taken::Nothing } else { Taken::Entries(entries) })
     }
 
     /// [`Self::take`] in a task of its own, so that a caller that stops waiting
@@ -340,13 +352,15 @@ impl RedisJobQueue {
     /// read in the pending list until the visibility timeout nor returns a
     /// connection with a blocked read still on it to the pool: the task
     /// finishes the read and gives back whatever it got.
-    async fn take_detached(&self, consumer: &str, deadline: Instant) -> Result<Taken, QueueError> {
+    async fn take_detached(&self, consumer: &str, max: usize, deadline: Instant) -> Result<Taken, QueueError> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let (queue, consumer) = (self.clone(), consumer.to_owned());
         tokio::spawn(async move {
-            let taken = queue.take(&consumer, deadline).await;
-            if let Err(Ok(Taken::Entry(entry))) = answer.send(taken) {
-                queue.give_back(entry).await;
+            let taken = queue.take(&consumer, max, deadline).await;
+            if let Err(Ok(Taken::Entries(entries))) = answer.send(taken) {
+                for entry in entries {
+                    queue.give_back(entry).await;
+                }
             }
         });
         answered.await.unwrap_or(Err(QueueError::TaskLost))
@@ -397,6 +411,32 @@ impl RedisJobQueue {
 
     /// Turns a claimed entry into a delivery: counts the attempt and marks the
     /// job running, or acknowledges and skips an entry with nothing left to run.
+    /// Starts every entry of a claim at once (their starts share the
+    /// batcher's next statement). One that fails stays pending, taken over
+    /// after the visibility timeout; its error is returned only when no
+    /// entry could be started.
+    async fn start_all(&self, entries: Vec<Entry>) -> Result<Vec<Delivery>, JobError> {
+        let results = futures_util::future::join_all(entries.into_iter().map(|entry| self.start(entry))).await;
+        let mut started = Vec::with_capacity(results.len());
+        let mut first_error = None;
+        for result in results {
+            match result {
+                Ok(Some(delivery)) => started.push(delivery),
+                Ok(None) => {}
+                Err(err) if first_error.is_none() => first_error = Some(err),
+                Err(err) => tracing::warn!(error = %err, "could not start a claimed job; it is taken over later"),
+            }
+        }
+        match first_error {
+            Some(err) if started.is_empty() => Err(err),
+            Some(err) => {
+                tracing::warn!(error = %err, "could not start a claimed job; it is taken over later");
+                Ok(started)
+            }
+            None => Ok(started),
+        }
+    }
+
     async fn start(&self, entry: Entry) -> Result<Option<Delivery>, JobError> {
         let Ok(id) = entry.job_id.parse::<JobId>() else {
             tracing::error!(entry = %entry.entry_id, json = %entry.job_json, "dropping a stream entry without a job id");
@@ -593,10 +633,14 @@ impl JobQueue for RedisJobQueue {
 #[async_trait]
 impl JobSource for RedisJobQueue {
     async fn claim(&self, consumer: &str, wait: Duration) -> Result<Option<Delivery>, JobError> {
+        Ok(self.claim_many(consumer, 1, wait).await?.pop())
+    }
+
+    async fn claim_many(&self, consumer: &str, max: usize, wait: Duration) -> Result<Vec<Delivery>, JobError> {
         let deadline = Instant::now() + wait;
         let mut regrouped = false;
         loop {
-            let taken = match self.take_detached(consumer, deadline).await {
+            let taken = match self.take_detached(consumer, max, deadline).await {
                 Ok(taken) => taken,
                 Err(err) if err.is_missing_group() && !regrouped => {
                     tracing::warn!(stream = %self.keys.stream, "the job stream or its group vanished; recreating it");
@@ -607,16 +651,17 @@ impl JobSource for RedisJobQueue {
                 Err(err) => return Err(err.into()),
             };
             match taken {
-                Taken::TimeUp => return Ok(None),
+                Taken::TimeUp => return Ok(Vec::new()),
                 Taken::Nothing => {}
-                Taken::Entry(entry) => {
-                    if let Some(delivery) = self.start(entry).await? {
-                        return Ok(Some(delivery));
+                Taken::Entries(entries) => {
+                    let started = self.start_all(entries).await?;
+                    if !started.is_empty() {
+                        return Ok(started);
                     }
                 }
             }
             if Instant::now() >= deadline {
-                return Ok(None);
+                return Ok(Vec::new());
             }
         }
     }

@@ -5,13 +5,14 @@
 use redis::Script;
 use std::sync::LazyLock;
 
-/// One claim step: promote due delayed jobs, then take over one stalled
-/// entry, else read one new entry (without blocking: the blocking read, if
-/// needed, is a separate command).
+/// One claim step: promote due delayed jobs, then take over up to `count`
+/// stalled entries and read new ones for the rest (without blocking: the
+/// blocking read, if needed, is a separate command).
 ///
 /// KEYS: stream, delayed, delayed:jobs, reclaim-cursor.
-/// ARGV: now (ms), promotion limit, group, consumer, min idle (ms).
-/// Returns `{"entry", entry id, job id, job JSON}`, or `{"none", next due (ms) or ""}`.
+/// ARGV: now (ms), promotion limit, group, consumer, min idle (ms), count.
+/// Returns `{"entries", entry id, job id, job JSON, …}` (one triple per
+/// entry, at least one), or `{"none", next due (ms) or ""}`.
 pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -30,22 +31,32 @@ for _, id in ipairs(due) do
   redis.call('HDEL', KEYS[3], id)
 end
 
+local count = tonumber(ARGV[6])
+local out = {'entries'}
+local taken = 0
+local function take(entry)
+  out[#out + 1] = entry[1]
+  out[#out + 1] = field(entry[2], 'id')
+  out[#out + 1] = field(entry[2], 'job')
+  taken = taken + 1
+end
+
 local cursor = redis.call('GET', KEYS[4]) or '0-0'
-local reclaimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[3], ARGV[4], ARGV[5], cursor, 'COUNT', 1)
+local reclaimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[3], ARGV[4], ARGV[5], cursor, 'COUNT', count)
 if reclaimed[1] ~= cursor then
   redis.call('SET', KEYS[4], reclaimed[1])
 end
 for _, entry in ipairs(reclaimed[2]) do
-  if entry then
-    return {'entry', entry[1], field(entry[2], 'id'), field(entry[2], 'job')}
-  end
+  if entry and taken < count then take(entry) end
 end
 
-local read = redis.call('XREADGROUP', 'GROUP', ARGV[3], ARGV[4], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
-if read and read[1] and read[1][2][1] then
-  local entry = read[1][2][1]
-  return {'entry', entry[1], field(entry[2], 'id'), field(entry[2], 'job')}
+if taken < count then
+  local read = redis.call('XREADGROUP', 'GROUP', ARGV[3], ARGV[4], 'COUNT', count - taken, 'STREAMS', KEYS[1], '>')
+  if read and read[1] then
+    for _, entry in ipairs(read[1][2]) do take(entry) end
+  end
 end
+if taken > 0 then return out end
 
 local next_due = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 return {'none', next_due[2] or ''}

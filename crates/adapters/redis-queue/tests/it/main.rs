@@ -433,6 +433,61 @@ async fn a_job_enqueued_for_later_is_not_claimable_before_it_is_due(target: Targ
 }
 on_both!(a_job_enqueued_for_later_is_not_claimable_before_it_is_due);
 
+async fn claim_many_takes_up_to_max_jobs_in_one_claim(target: Target) {
+    let mut h = Harness::new(target, |_| {}).await;
+    let tenant = TenantId::new();
+    let ids = enqueue_n(&h, tenant, 5).await;
+
+    let first = h.queue.claim_many("c1", 3, Duration::from_secs(10)).await.unwrap();
+    let rest = h.queue.claim_many("c1", 10, Duration::from_secs(10)).await.unwrap();
+    assert_eq!((first.len(), rest.len()), (3, 2), "at most `max` per claim, and what is ready after that");
+    assert!(h.queue.claim_many("c1", 10, Duration::ZERO).await.unwrap().is_empty());
+    let mut claimed: Vec<JobId> = first.iter().chain(&rest).map(|d| d.job.id).collect();
+    claimed.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(claimed, expected, "each job claimed once");
+    for delivery in first.iter().chain(&rest) {
+        assert_eq!(delivery.job.attempts, 1);
+        assert_eq!(h.record(delivery.job.id).await.status, JobStatus::Running);
+    }
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth { running: 5, ..QueueDepth::default() });
+    for delivery in first.iter().chain(&rest) {
+        assert!(h.queue.complete(delivery, json!({})).await.unwrap());
+    }
+    for id in ids {
+        assert_eq!(h.record(id).await.status, JobStatus::Completed);
+    }
+    assert_eq!(h.pending().await, 0);
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
+
+    // One claim takes over stalled entries and reads new ones together.
+    let mut h = Harness::new(target, |c| {
+        c.visibility_timeout = Duration::from_millis(300);
+        c.block = Duration::from_millis(50);
+    })
+    .await;
+    let abandoned = enqueue_n(&h, tenant, 2).await;
+    let doomed = h.other().await;
+    assert_eq!(doomed.claim_many("doomed", 2, Duration::from_secs(10)).await.unwrap().len(), 2);
+    drop(doomed);
+    let fresh = enqueue_n(&h, tenant, 2).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let taken = h.queue.claim_many("survivor", 10, Duration::from_secs(10)).await.unwrap();
+    let mut attempts: Vec<(JobId, u32)> = taken.iter().map(|d| (d.job.id, d.job.attempts)).collect();
+    attempts.sort();
+    let mut expected: Vec<(JobId, u32)> =
+        abandoned.iter().map(|id| (*id, 2)).chain(fresh.iter().map(|id| (*id, 1))).collect();
+    expected.sort();
+    assert_eq!(attempts, expected, "two taken over (second attempt), two new (first attempt)");
+    for delivery in &taken {
+        assert!(h.queue.complete(delivery, json!({})).await.unwrap());
+    }
+    assert_eq!(h.pending().await, 0);
+    assert_eq!(h.queue.depth().await.unwrap(), QueueDepth::default());
+}
+on_both!(claim_many_takes_up_to_max_jobs_in_one_claim);
+
 async fn a_job_read_for_a_cancelled_claim_is_given_back_at_once(target: Target) {
     let mut h = Harness::new(target, |c| c.block = Duration::from_secs(1)).await;
     // A worker shutting down drops its claim while the claim blocks on XREADGROUP…

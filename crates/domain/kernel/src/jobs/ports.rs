@@ -109,6 +109,22 @@ pub trait JobSource: Send + Sync + 'static {
     /// `Unavailable`.
     async fn claim(&self, consumer: &str, wait: Duration) -> Result<Option<Delivery>, JobError>;
 
+    /// Claims up to `max` due jobs at once, as [`Self::claim`] claims one:
+    /// waits up to `wait` for the first, then takes only what is ready. A
+    /// backend that can read several entries in one step (the Redis queue)
+    /// saves a round trip per job; the default claims one.
+    ///
+    /// A job of the batch whose start failed is left to be taken over later
+    /// (as a failed single claim leaves it) and the others are returned; the
+    /// error is returned only when none could be started.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn claim_many(&self, consumer: &str, max: usize, wait: Duration) -> Result<Vec<Delivery>, JobError> {
+        let _ = max;
+        Ok(self.claim(consumer, wait).await?.into_iter().collect())
+    }
+
     /// Records success with `result` and acknowledges the delivery. Returns
     /// whether this delivery's completion is what was recorded: false when it
     /// was stale (its job taken over, ended or re-driven meanwhile) and
