@@ -3,9 +3,11 @@
 //! one commit each capped the queue at what PostgreSQL commits per second
 //! (~1,400 no-op jobs/s, while Redis idled). Here the starts (and, apart,
 //! the completions) of every claimer in the process that arrive while the
-//! previous batch is being written go out together as one
-//! [`JobStore::start_many`] / [`JobStore::complete_many`]. Nothing waits for
-//! a timer: a lone job is written at once, and batches grow only with load.
+//! previous batches are being written go out together as one
+//! [`JobStore::start_many`] / [`JobStore::complete_many`]; up to [`WRITERS`]
+//! batches of each kind are in flight at once, so one commit's wait does not
+//! hold up the next batch. Nothing waits for a timer: a lone job is written
+//! at once, and batches grow only with load.
 //!
 //! A job the batch leaves out (not waiting, a stale attempt, unknown) is
 //! answered "ask again": the caller repeats the single-job call, which
@@ -20,6 +22,10 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Most jobs written by one statement.
 const BATCH_MAX: usize = 256;
+
+/// Batches of one kind written at once: while one waits for its commit the
+/// next may go, so a process's throughput is not one commit at a time.
+const WRITERS: usize = 2;
 
 /// A batch statement failed (its cause, shared by every caller in it).
 #[derive(Debug, thiserror::Error)]
@@ -77,8 +83,29 @@ pub(crate) async fn next_batch<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> Option
     Some(batch)
 }
 
-async fn write_starts(store: Arc<dyn JobStore>, mut rx: mpsc::UnboundedReceiver<(JobId, Reply<Option<JobRecord>>)>) {
-    while let Some(batch) = next_batch(&mut rx).await {
+/// Waits for a free writer, then the next batch; the batch is written in a task of its own.
+async fn each_batch<T: Send + 'static, F>(mut rx: mpsc::UnboundedReceiver<T>, write: impl Fn(Vec<T>) -> F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let writers = Arc::new(tokio::sync::Semaphore::new(WRITERS));
+    loop {
+        let Ok(writer) = Arc::clone(&writers).acquire_owned().await else { return };
+        let Some(batch) = next_batch(&mut rx).await else { return };
+        let written = write(batch);
+        tokio::spawn(async move {
+            written.await;
+            drop(writer);
+        });
+    }
+}
+
+async fn write_starts(store: Arc<dyn JobStore>, rx: mpsc::UnboundedReceiver<(JobId, Reply<Option<JobRecord>>)>) {
+    each_batch(rx, move |batch| start_batch(Arc::clone(&store), batch)).await;
+}
+
+async fn start_batch(store: Arc<dyn JobStore>, batch: Vec<(JobId, Reply<Option<JobRecord>>)>) {
+    {
         let ids: Vec<JobId> = batch.iter().map(|(id, _)| *id).collect();
         match store.start_many(&ids, Utc::now()).await {
             Ok(started) => {
@@ -99,8 +126,12 @@ async fn write_starts(store: Arc<dyn JobStore>, mut rx: mpsc::UnboundedReceiver<
     }
 }
 
-async fn write_completions(store: Arc<dyn JobStore>, mut rx: mpsc::UnboundedReceiver<(Completion, Reply<bool>)>) {
-    while let Some(batch) = next_batch(&mut rx).await {
+async fn write_completions(store: Arc<dyn JobStore>, rx: mpsc::UnboundedReceiver<(Completion, Reply<bool>)>) {
+    each_batch(rx, move |batch| complete_batch(Arc::clone(&store), batch)).await;
+}
+
+async fn complete_batch(store: Arc<dyn JobStore>, batch: Vec<(Completion, Reply<bool>)>) {
+    {
         let (done, replies): (Vec<Completion>, Vec<Reply<bool>>) = batch.into_iter().unzip();
         match store.complete_many(&done, Utc::now()).await {
             Ok(completed) => {
