@@ -2,7 +2,10 @@
 //!
 //! Paths are collected by `utoipa-actix-web` from the same
 //! [`crate::routes::configure`] the server uses, so a route cannot be
-//! served without being documented (or documented without being served).
+//! served without being documented (or documented without being served):
+//! [`crate::routes::Routes`] takes only handlers that carry their OpenAPI
+//! description, whether it registers them here (once, at start-up) or in a
+//! server worker's plain actix app.
 
 pub mod constraints;
 
@@ -56,8 +59,11 @@ impl utoipa::Modify for BearerAuth {
 /// Builds the document (once, at start-up).
 #[must_use]
 pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, mut api) =
-        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::routes::configure).split_for_parts();
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(|cfg| crate::routes::configure(cfg))
+        .split_for_parts();
     api.info.version = crate::routes::status::VERSION.to_owned();
     api
 }

@@ -245,7 +245,7 @@ async fn download(files: web::Data<FileLibrary>, query: web::Query<DownloadQuery
 }
 
 /// Registers the routes.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(upload).service(list).service(get).service(link).service(remove).service(download);
 }
 

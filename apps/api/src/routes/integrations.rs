@@ -269,7 +269,7 @@ async fn sync(
 }
 
 /// Registers the routes.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(templates)
         .service(list)
         .service(create)

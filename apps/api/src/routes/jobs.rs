@@ -11,7 +11,6 @@ use frontdesk_leads::LeadTransfers;
 use serde::Serialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 /// What the status route needs: the configured job queue (status is tenant-scoped).
 pub struct JobsContext {
@@ -20,7 +19,7 @@ pub struct JobsContext {
 }
 
 /// Registers the routes.
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(status).service(download).service(download_url);
 }
 

@@ -18,11 +18,43 @@ pub mod webhook_subscriptions;
 pub mod webhooks;
 
 use crate::error::ApiError;
+use actix_web::dev::HttpServiceFactory;
 use frontdesk_kernel::Code;
-use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::OpenApiFactory;
+
+/// Where the routes are registered: the documenting app that collects the
+/// OpenAPI document (built once, for `/openapi.json` and the allowed-methods
+/// table), or the plain actix app every server worker builds. Registering a
+/// worker's routes through the documenting app would build the whole
+/// document once per worker and throw it away (~6 MB of peak heap each,
+/// which glibc keeps: it was most of the idle api's heap).
+pub trait Routes {
+    /// Registers one documented handler (or scope).
+    fn service<F>(&mut self, factory: F) -> &mut Self
+    where
+        F: HttpServiceFactory + OpenApiFactory + 'static;
+}
+
+impl Routes for utoipa_actix_web::service_config::ServiceConfig<'_> {
+    fn service<F>(&mut self, factory: F) -> &mut Self
+    where
+        F: HttpServiceFactory + OpenApiFactory + 'static,
+    {
+        utoipa_actix_web::service_config::ServiceConfig::service(self, factory)
+    }
+}
+
+impl Routes for actix_web::web::ServiceConfig {
+    fn service<F>(&mut self, factory: F) -> &mut Self
+    where
+        F: HttpServiceFactory + OpenApiFactory + 'static,
+    {
+        actix_web::web::ServiceConfig::service(self, factory)
+    }
+}
 
 /// Registers every documented route (the OpenAPI document is collected from these).
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     status::configure(cfg);
     auth::configure(cfg);
     subaccounts::configure(cfg);

@@ -14,7 +14,6 @@ use frontdesk_kernel::messaging::{MessageChannel, Outbox, SentMessage};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 
 /// What the route reads.
 pub struct OutboxContext {
@@ -23,7 +22,7 @@ pub struct OutboxContext {
 }
 
 /// Registers the route.
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(list);
 }
 

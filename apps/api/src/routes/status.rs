@@ -14,7 +14,6 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
 use utoipa::ToSchema;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 /// What the status routes need: the stores (whose health they report) and the process start time.
 pub struct StatusProbe {
@@ -38,7 +37,7 @@ impl StatusProbe {
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Registers the status routes.
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(status).service(health).service(version).service(live).service(ready).service(metrics);
 }
 

@@ -293,7 +293,7 @@ async fn replay(
 }
 
 /// Registers the routes.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(list)
         .service(create)
         .service(get)

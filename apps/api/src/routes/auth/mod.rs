@@ -4,13 +4,11 @@ mod admin;
 mod register;
 mod session;
 
-use utoipa_actix_web::service_config::ServiceConfig;
-
 pub use admin::AdminAuthCode;
 pub use register::{RegisterBody, SessionBody, TokensBody, UserBody};
 
 /// Registers the auth routes.
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(register::register)
         .service(admin::register_admin)
         .service(session::login)

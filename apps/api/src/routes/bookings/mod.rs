@@ -19,10 +19,9 @@ mod wording;
 pub use body::WeeklyHoursRequest;
 
 use crate::error::ApiError;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the routes.
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(resources::list)
         .service(resources::create)
         .service(resources::get)

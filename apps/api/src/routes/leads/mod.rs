@@ -12,10 +12,9 @@ pub use body::{LeadBody, TimelineEventBody};
 
 use crate::error::ApiError;
 use frontdesk_leads::LeadId;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the routes.
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     // Fixed paths before `{id}`.
     cfg.service(transfer::import)
         .service(transfer::export)

@@ -20,10 +20,9 @@ use frontdesk_kernel::Code;
 use frontdesk_receptionist::channels::widget::{Refusal, Visitor, Widgets};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the routes.
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(script).service(page_script).service(page).service(open).service(message);
 }
 

@@ -16,10 +16,8 @@ pub use widget::PublicBase;
 
 pub use templates::TemplateBody;
 
-use utoipa_actix_web::service_config::ServiceConfig;
-
 /// Registers the routes.
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(strategies::list)
         .service(strategies::create)
         .service(strategies::get)

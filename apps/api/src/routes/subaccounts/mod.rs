@@ -11,12 +11,11 @@ use chrono::{DateTime, Utc};
 use frontdesk_tenancy::Tenant;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 
 /// Registers the routes (fixed paths first).
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(crud::status)
         .service(invitations::validate)
         .service(invitations::join)

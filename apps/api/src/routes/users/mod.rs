@@ -3,10 +3,8 @@
 mod members;
 mod profile;
 
-use utoipa_actix_web::service_config::ServiceConfig;
-
 /// Registers the routes (`profile` before `{id}`).
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(profile::get_profile)
         .service(profile::update_profile)
         .service(members::list)

@@ -15,10 +15,8 @@ mod twilio;
 pub use postmark::PostmarkContext;
 pub use twilio::TwilioContext;
 
-use utoipa_actix_web::service_config::ServiceConfig;
-
 /// Registers the webhook routes.
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
+pub fn configure(cfg: &mut impl crate::routes::Routes) {
     cfg.service(twilio::voice)
         .service(twilio::gather)
         .service(twilio::continue_turn)
