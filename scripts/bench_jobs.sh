@@ -161,7 +161,7 @@ start_workers() { # n
   for ((i = 0; i < $1; i++)); do
     port=$((FIRST_WORKER_PORT + i))
     port_free "$port" || die "port $port is in use (set WORKER_PORT)"
-    env "${env_vars[@]}" WORKER_CONCURRENCY="$CONCURRENCY" WORKER_PORT="$port" \
+    env "${env_vars[@]}" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" WORKER_CONCURRENCY="$CONCURRENCY" WORKER_PORT="$port" \
       DATABASE_MAX_CONNECTIONS="$WORKER_DB_CONNECTIONS" SHUTDOWN_TIMEOUT_SECS=10 \
       "$BIN/frontdesk-worker" >>"$WORK/worker-$QUEUE-$i.log" 2>&1 &
     WORKER_PIDS+=($!)
@@ -176,6 +176,14 @@ start_workers() { # n
     done
     curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || die "worker on port $port not ready within 30 s"
   done
+}
+
+workers_rss() { # each running worker's resident memory (MB), space-separated
+  local pid out=""
+  for pid in "${WORKER_PIDS[@]}"; do
+    out+="$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status" 2>/dev/null || echo "?") "
+  done
+  echo "${out% }"
 }
 
 stop_workers() { # SIGTERM, then wait for each
@@ -290,8 +298,10 @@ run_scenario() { # id backend workers
   psql_value "ANALYZE jobs"
   # The claim a worker makes first, with the whole backlog queued.
   if [ "$BACKEND" = sql ]; then R[${id}_plan_backlog]=$(claim_plan); fi
-  cpu_before=$(cpu_snapshot)
   start_workers "$workers"
+  sleep 1
+  R[${id}_rss_idle]=$(workers_rss)
+  cpu_before=$(cpu_snapshot)
   wait_completed "$t0" "$JOBS" "scenario $id backlog"
   cpu_after=$(cpu_snapshot)
   R[${id}_cpu]=$(cpu_per_job "$cpu_before" "$cpu_after" "$JOBS")
@@ -330,6 +340,7 @@ run_scenario() { # id backend workers
   R[${id}_light_rate]=$(awk -v n="$n" -v s="$enq_span" 'BEGIN { printf "%.0f", (s > 0 ? (n - 1) / s : 0) }')
   R[${id}_redelivered]=$((${R[${id}_redelivered]} + redelivered))
   R[${id}_workers_alive]=${#WORKER_PIDS[@]}
+  R[${id}_rss_end]=$(workers_rss)
 
   if [ "$BACKEND" = sql ]; then
     # An empty claim on the queue as the run left it (every job completed),
@@ -480,6 +491,8 @@ for id in $SCENARIOS; do
   read -r cpu_w cpu_pg cpu_r busy <<<"${R[${id}_cpu]}"
   printf -- '- %s: burst took %s; light load arrived at %s jobs/s; jobs run more than once: %s; scenario took %s s\n' \
     "$id" "${R[${id}_burst_span]}" "${R[${id}_light_rate]}" "${R[${id}_redelivered]}" "${R[${id}_seconds]}"
+  printf -- '  worker resident memory (VmRSS, MB per process): idle %s, after the three phases %s\n' \
+    "${R[${id}_rss_idle]}" "${R[${id}_rss_end]}"
   printf -- '  CPU per job during the backlog drain: worker process(es) %s µs, PostgreSQL %s µs, Redis %s µs (sum %s µs: %s cores allow ≈ %s jobs/s); machine busy %s%%\n' \
     "$cpu_w" "$cpu_pg" "$cpu_r" $((cpu_w + cpu_pg + cpu_r)) "$(nproc)" \
     "$(num "$(awk -v s=$((cpu_w + cpu_pg + cpu_r)) -v c="$(nproc)" 'BEGIN { print (s > 0 ? c * 1e6 / s : 0) }')")" "$busy"

@@ -6,11 +6,18 @@
 
 API_PID=""
 TOKEN=""
+API_IDLE_RSS=""
+
+api_rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$API_PID/status" 2>/dev/null; }
 
 # Stops the api (its last log lines on failure), drops the database and the Redis keys.
 cleanup() {
   local status=$?
   if [ -n "$API_PID" ]; then
+    if [ "$status" -eq 0 ] && [ -n "$API_IDLE_RSS" ]; then
+      printf -- '- api resident memory (VmRSS; MALLOC_ARENA_MAX=%s as in the image): idle %s MB after start-up, %s MB at the end of this benchmark\n' \
+        "${MALLOC_ARENA_MAX:-2}" "$API_IDLE_RSS" "$(api_rss)"
+    fi
     pkill -P "$API_PID" 2>/dev/null || true # the api itself when API_WRAPPER started it
     kill "$API_PID" 2>/dev/null || true
     wait "$API_PID" 2>/dev/null || true
@@ -32,7 +39,7 @@ cleanup() {
 start_api() {
   # shellcheck disable=SC2086 # API_WRAPPER is a command line
   DATABASE_URL="$PG_URL" REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX="$KEY_PREFIX" PORT="$PORT" \
-    DATABASE_MAX_CONNECTIONS=16 RUST_LOG=warn BCRYPT_COST="${API_BCRYPT_COST:-4}" \
+    DATABASE_MAX_CONNECTIONS=16 RUST_LOG=warn MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" BCRYPT_COST="${API_BCRYPT_COST:-4}" \
     AUTH_RATE_LIMIT=1000000 API_RATE_LIMIT=100000000 ${API_WRAPPER:-} "$1" >"$WORK/api.log" 2>&1 &
   API_PID=$!
   for _ in $(seq 1 150); do
@@ -41,6 +48,8 @@ start_api() {
     sleep 0.2
   done
   curl -fs "$BASE/health/live" >/dev/null || die "the api did not answer on $BASE/health/live within 30 s"
+  sleep 2
+  API_IDLE_RSS=$(api_rss)
 }
 
 api() { # method path [json body] -> response body on stdout; dies (with the body) on non-2xx

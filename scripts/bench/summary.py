@@ -66,6 +66,12 @@ def jobs(text, scenario, column):
     return None
 
 
+def api_idle_rss(text):
+    """The api's resident memory after start-up (api_lib.sh's line)."""
+    m = re.search(r"api resident memory \(VmRSS[^)]*\): idle " + NUM + " MB", text)
+    return num(m.group(1)) if m else None
+
+
 def sql_queue_ratio(text):
     """Scenario D's drain ÷ pgbench of one SQL-queue job's statements, same run."""
     drain = jobs(text, "D", "drain")
@@ -89,6 +95,7 @@ GOALS = [
     ("Redis queue light-load p99", "jobs", lambda t: jobs(t, "B", "light_p99"), 10, "le", "ms"),
     ("SQL queue light-load p99", "jobs", lambda t: jobs(t, "D", "light_p99"), 20, "le", "ms"),
     ("SQL queue drain ÷ its statements (pgbench)", "jobs", sql_queue_ratio, 0.80, "ge", "×"),
+    ("api idle resident memory", "leads", api_idle_rss, 40, "lt", "MB"),
 ]
 
 
@@ -98,11 +105,12 @@ def main():
     for goal, name, reader, target, sense, unit in GOALS:
         path = out / f"{name}.md"
         value = reader(path.read_text()) if path.exists() else None
+        sign = {"ge": "≥", "le": "≤", "lt": "<"}[sense]
         if value is None:
-            print(f"| {goal} | — | {'≥' if sense == 'ge' else '≤'} {target:g} {unit} | not measured |")
+            print(f"| {goal} | — | {sign} {target:g} {unit} | not measured |")
             continue
-        met = value >= target if sense == "ge" else value <= target
-        print(f"| {goal} | {value:g} {unit} | {'≥' if sense == 'ge' else '≤'} {target:g} {unit} | {'yes' if met else 'no'} |")
+        met = {"ge": value >= target, "le": value <= target, "lt": value < target}[sense]
+        print(f"| {goal} | {value:g} {unit} | {sign} {target:g} {unit} | {'yes' if met else 'no'} |")
 
 
 if __name__ == "__main__":
