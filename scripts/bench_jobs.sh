@@ -298,10 +298,10 @@ run_scenario() { # id backend workers
   psql_value "ANALYZE jobs"
   # The claim a worker makes first, with the whole backlog queued.
   if [ "$BACKEND" = sql ]; then R[${id}_plan_backlog]=$(claim_plan); fi
-  start_workers "$workers"
-  sleep 1
-  R[${id}_rss_idle]=$(workers_rss)
   cpu_before=$(cpu_snapshot)
+  start_workers "$workers"
+  # At readiness: the backlog is about to be claimed, so this is the start-up figure.
+  R[${id}_rss_idle]=$(workers_rss)
   wait_completed "$t0" "$JOBS" "scenario $id backlog"
   cpu_after=$(cpu_snapshot)
   R[${id}_cpu]=$(cpu_per_job "$cpu_before" "$cpu_after" "$JOBS")
@@ -491,7 +491,7 @@ for id in $SCENARIOS; do
   read -r cpu_w cpu_pg cpu_r busy <<<"${R[${id}_cpu]}"
   printf -- '- %s: burst took %s; light load arrived at %s jobs/s; jobs run more than once: %s; scenario took %s s\n' \
     "$id" "${R[${id}_burst_span]}" "${R[${id}_light_rate]}" "${R[${id}_redelivered]}" "${R[${id}_seconds]}"
-  printf -- '  worker resident memory (VmRSS, MB per process): idle %s, after the three phases %s\n' \
+  printf -- '  worker resident memory (VmRSS, MB per process): at readiness %s, after the three phases %s\n' \
     "${R[${id}_rss_idle]}" "${R[${id}_rss_end]}"
   printf -- '  CPU per job during the backlog drain: worker process(es) %s µs, PostgreSQL %s µs, Redis %s µs (sum %s µs: %s cores allow ≈ %s jobs/s); machine busy %s%%\n' \
     "$cpu_w" "$cpu_pg" "$cpu_r" $((cpu_w + cpu_pg + cpu_r)) "$(nproc)" \
