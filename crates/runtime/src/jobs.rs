@@ -165,14 +165,15 @@ async fn consume(shared: Arc<Shared>, consumer: String, slots: usize, mut shutdo
         if running.len() >= slots {
             tokio::select! {
                 _ = running.join_next() => {}
-                _ = shutdown.changed() => {}
+                // A dropped sender is a shutdown too (else this would spin).
+                changed = shutdown.changed() => if changed.is_err() { break },
             }
             continue;
         }
         let free = slots - running.len();
         let claimed = tokio::select! {
             claimed = shared.source.claim_many(&consumer, free, shared.config.wait) => claimed,
-            _ = shutdown.changed() => continue,
+            changed = shutdown.changed() => if changed.is_err() { break } else { continue },
         };
         let deliveries = match claimed {
             Ok(deliveries) => deliveries,
