@@ -26,10 +26,7 @@ say() { printf '\033[1m[soak]\033[0m %s\n' "$*" >&2; }
 # shellcheck source=scripts/bench/api_lib.sh
 . scripts/bench/api_lib.sh
 api_on_fresh_database
-rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$API_PID/status"; }
-
-sleep 2
-idle=$(rss_mb)
+idle=$API_IDLE_RSS # read by start_api, 2 s after start-up
 TOKEN=$(api POST /api/v1/auth/register '{"email":"soak@example.com","password":"Soak123456","name":"Soak"}' | field accessToken)
 TOKEN=$(api POST /api/v1/subaccounts '{"name":"Soak Salon"}' | field accessToken)
 lead=$(api POST /api/v1/leads '{"name":"Soak Lead","phone":"+12128000002"}' | field id)
@@ -48,12 +45,12 @@ printf '\n| minute | resident MB |\n|---|---|\n| idle | %s |\n' "$idle"
 first=""
 for ((t = SAMPLE_SECS; t <= seconds; t += SAMPLE_SECS)); do
   sleep "$SAMPLE_SECS"
-  now=$(rss_mb)
+  now=$(api_rss)
   [ -n "$first" ] || first=$now
   printf '| %.1f | %s |\n' "$(awk -v t="$t" 'BEGIN {print t / 60}')" "$now"
 done
 wait "${loads[@]}" # not a bare wait: the api is a background job of this shell too
-last=$(rss_mb)
+last=$(api_rss)
 printf '\nthroughput: GET %s req/s, list %s req/s, create %s req/s\n' \
   "$(awk '/Requests\/sec/ {print $2}' "$WORK/get.txt")" "$(awk '/Requests\/sec/ {print $2}' "$WORK/list.txt")" \
   "$(awk '/Requests\/sec/ {print $2}' "$WORK/create.txt")"

@@ -49,8 +49,8 @@ pub enum BuildError {
     },
 }
 
-/// The pre-rendered OpenAPI document.
-struct OpenApiJson(Arc<str>);
+/// The pre-rendered OpenAPI document (shared bytes: each response is a reference, not a copy).
+struct OpenApiJson(web::Bytes);
 
 impl Application {
     /// Connects stores and binds the listener.
@@ -217,12 +217,11 @@ fn build_openapi() -> (web::Data<OpenApiJson>, web::Data<crate::routes::methods:
         &document,
         &[("/openapi.json", &["GET"])],
     ));
-    let openapi_json: Arc<str> = document.to_string().into();
-    (web::Data::new(OpenApiJson(openapi_json)), allowed)
+    (web::Data::new(OpenApiJson(web::Bytes::from(document.to_string()))), allowed)
 }
 
 async fn openapi_document(doc: web::Data<OpenApiJson>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(doc.0.to_string())
+    HttpResponse::Ok().content_type("application/json").body(doc.0.clone())
 }
 
 /// Every unmatched route: 405 with `Allow` when the path exists for other

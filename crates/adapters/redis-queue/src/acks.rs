@@ -5,7 +5,7 @@
 //! [`scripts::ACK_MANY`]. No timer: a lone acknowledgement is sent at once.
 //! A failed batch fails every caller in it, as the single script would have.
 
-use crate::batch::next_batch;
+use crate::batch::each_batch;
 use crate::connection::Connector;
 use crate::keys::{GROUP, QueueKeys};
 use crate::scripts;
@@ -53,31 +53,34 @@ async fn write_acks(
     pool: bb8::Pool<Connector>,
     keys: Arc<QueueKeys>,
     timeout: Duration,
-    mut rx: mpsc::UnboundedReceiver<Request>,
+    rx: mpsc::UnboundedReceiver<Request>,
 ) {
-    while let Some(batch) = next_batch(&mut rx).await {
-        let sent = async {
-            let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-            conn.set_response_timeout(timeout);
-            let mut invocation = scripts::ACK_MANY.key(&keys.stream);
-            invocation.arg(GROUP);
-            for (entry, id, _) in &batch {
-                invocation.key(keys.enqueued(*id)).arg(entry);
-            }
-            invocation.invoke_async::<Vec<i64>>(&mut *conn).await.map_err(|e| e.to_string())
+    // One batch at a time, as before the status batches got a second writer.
+    each_batch(rx, 1, move |batch| send_acks(pool.clone(), Arc::clone(&keys), timeout, batch)).await;
+}
+
+async fn send_acks(pool: bb8::Pool<Connector>, keys: Arc<QueueKeys>, timeout: Duration, batch: Vec<Request>) {
+    let sent = async {
+        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+        conn.set_response_timeout(timeout);
+        let mut invocation = scripts::ACK_MANY.key(&keys.stream);
+        invocation.arg(GROUP);
+        for (entry, id, _) in &batch {
+            invocation.key(keys.enqueued(*id)).arg(entry);
         }
-        .await;
-        match sent {
-            Ok(pending) => {
-                for (n, (_, _, reply)) in batch.into_iter().enumerate() {
-                    let _ = reply.send(Ok(pending.get(n) == Some(&1)));
-                }
+        invocation.invoke_async::<Vec<i64>>(&mut *conn).await.map_err(|e| e.to_string())
+    }
+    .await;
+    match sent {
+        Ok(pending) => {
+            for (n, (_, _, reply)) in batch.into_iter().enumerate() {
+                let _ = reply.send(Ok(pending.get(n) == Some(&1)));
             }
-            Err(cause) => {
-                tracing::warn!(error = %cause, entries = batch.len(), "could not acknowledge a batch of completed jobs");
-                for (_, _, reply) in batch {
-                    let _ = reply.send(Err(cause.clone()));
-                }
+        }
+        Err(cause) => {
+            tracing::warn!(error = %cause, entries = batch.len(), "could not acknowledge a batch of completed jobs");
+            for (_, _, reply) in batch {
+                let _ = reply.send(Err(cause.clone()));
             }
         }
     }

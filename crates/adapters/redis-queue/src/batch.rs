@@ -71,7 +71,7 @@ impl StatusBatcher {
 }
 
 /// Waits for one request, then takes whatever else is queued (up to [`BATCH_MAX`]).
-pub(crate) async fn next_batch<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> Option<Vec<T>> {
+async fn next_batch<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> Option<Vec<T>> {
     let first = rx.recv().await?;
     let mut batch = vec![first];
     while batch.len() < BATCH_MAX {
@@ -83,12 +83,16 @@ pub(crate) async fn next_batch<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> Option
     Some(batch)
 }
 
-/// Waits for a free writer, then the next batch; the batch is written in a task of its own.
-async fn each_batch<T: Send + 'static, F>(mut rx: mpsc::UnboundedReceiver<T>, write: impl Fn(Vec<T>) -> F)
-where
+/// Until the senders are gone: waits for one of `writers` to be free, then
+/// for the next batch, and writes it in a task of its own.
+pub(crate) async fn each_batch<T: Send + 'static, F>(
+    mut rx: mpsc::UnboundedReceiver<T>,
+    writers: usize,
+    write: impl Fn(Vec<T>) -> F,
+) where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
-    let writers = Arc::new(tokio::sync::Semaphore::new(WRITERS));
+    let writers = Arc::new(tokio::sync::Semaphore::new(writers));
     loop {
         let Ok(writer) = Arc::clone(&writers).acquire_owned().await else { return };
         let Some(batch) = next_batch(&mut rx).await else { return };
@@ -101,51 +105,47 @@ where
 }
 
 async fn write_starts(store: Arc<dyn JobStore>, rx: mpsc::UnboundedReceiver<(JobId, Reply<Option<JobRecord>>)>) {
-    each_batch(rx, move |batch| start_batch(Arc::clone(&store), batch)).await;
+    each_batch(rx, WRITERS, move |batch| start_batch(Arc::clone(&store), batch)).await;
 }
 
 async fn start_batch(store: Arc<dyn JobStore>, batch: Vec<(JobId, Reply<Option<JobRecord>>)>) {
-    {
-        let ids: Vec<JobId> = batch.iter().map(|(id, _)| *id).collect();
-        match store.start_many(&ids, Utc::now()).await {
-            Ok(started) => {
-                let mut started: HashMap<JobId, JobRecord> =
-                    started.into_iter().map(|record| (record.job.id, record)).collect();
-                for (id, reply) in batch {
-                    let _ = reply.send(Ok(started.remove(&id)));
-                }
+    let ids: Vec<JobId> = batch.iter().map(|(id, _)| *id).collect();
+    match store.start_many(&ids, Utc::now()).await {
+        Ok(started) => {
+            let mut started: HashMap<JobId, JobRecord> =
+                started.into_iter().map(|record| (record.job.id, record)).collect();
+            for (id, reply) in batch {
+                let _ = reply.send(Ok(started.remove(&id)));
             }
-            Err(err) => {
-                tracing::warn!(error = %err, jobs = ids.len(), "could not start a batch of jobs");
-                let cause = err.to_string();
-                for (_, reply) in batch {
-                    let _ = reply.send(Err(cause.clone()));
-                }
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, jobs = ids.len(), "could not start a batch of jobs");
+            let cause = err.to_string();
+            for (_, reply) in batch {
+                let _ = reply.send(Err(cause.clone()));
             }
         }
     }
 }
 
 async fn write_completions(store: Arc<dyn JobStore>, rx: mpsc::UnboundedReceiver<(Completion, Reply<bool>)>) {
-    each_batch(rx, move |batch| complete_batch(Arc::clone(&store), batch)).await;
+    each_batch(rx, WRITERS, move |batch| complete_batch(Arc::clone(&store), batch)).await;
 }
 
 async fn complete_batch(store: Arc<dyn JobStore>, batch: Vec<(Completion, Reply<bool>)>) {
-    {
-        let (done, replies): (Vec<Completion>, Vec<Reply<bool>>) = batch.into_iter().unzip();
-        match store.complete_many(&done, Utc::now()).await {
-            Ok(completed) => {
-                let completed: HashSet<JobId> = completed.into_iter().collect();
-                for (item, reply) in done.iter().zip(replies) {
-                    let _ = reply.send(Ok(completed.contains(&item.id)));
-                }
+    let (done, replies): (Vec<Completion>, Vec<Reply<bool>>) = batch.into_iter().unzip();
+    match store.complete_many(&done, Utc::now()).await {
+        Ok(completed) => {
+            let completed: HashSet<JobId> = completed.into_iter().collect();
+            for (item, reply) in done.iter().zip(replies) {
+                let _ = reply.send(Ok(completed.contains(&item.id)));
             }
-            Err(err) => {
-                tracing::warn!(error = %err, jobs = done.len(), "could not complete a batch of jobs");
-                let cause = err.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(cause.clone()));
-                }
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, jobs = done.len(), "could not complete a batch of jobs");
+            let cause = err.to_string();
+            for reply in replies {
+                let _ = reply.send(Err(cause.clone()));
             }
         }
     }

@@ -409,8 +409,6 @@ impl RedisJobQueue {
         Ok(pending == 1)
     }
 
-    /// Turns a claimed entry into a delivery: counts the attempt and marks the
-    /// job running, or acknowledges and skips an entry with nothing left to run.
     /// Starts every entry of a claim at once (their starts share the
     /// batcher's next statement). One that fails stays pending, taken over
     /// after the visibility timeout; its error is returned only when no
@@ -418,25 +416,24 @@ impl RedisJobQueue {
     async fn start_all(&self, entries: Vec<Entry>) -> Result<Vec<Delivery>, JobError> {
         let results = futures_util::future::join_all(entries.into_iter().map(|entry| self.start(entry))).await;
         let mut started = Vec::with_capacity(results.len());
-        let mut first_error = None;
+        let mut errors = Vec::new();
         for result in results {
             match result {
                 Ok(Some(delivery)) => started.push(delivery),
                 Ok(None) => {}
-                Err(err) if first_error.is_none() => first_error = Some(err),
-                Err(err) => tracing::warn!(error = %err, "could not start a claimed job; it is taken over later"),
+                Err(err) => errors.push(err),
             }
         }
-        match first_error {
-            Some(err) if started.is_empty() => Err(err),
-            Some(err) => {
-                tracing::warn!(error = %err, "could not start a claimed job; it is taken over later");
-                Ok(started)
-            }
-            None => Ok(started),
+        // With nothing started, the first error is the claim's; every other one is logged.
+        let returned = if started.is_empty() && !errors.is_empty() { Some(errors.remove(0)) } else { None };
+        for err in errors {
+            tracing::warn!(error = %err, "could not start a claimed job; it is taken over later");
         }
+        returned.map_or(Ok(started), Err)
     }
 
+    /// Turns a claimed entry into a delivery: counts the attempt and marks the
+    /// job running, or acknowledges and skips an entry with nothing left to run.
     async fn start(&self, entry: Entry) -> Result<Option<Delivery>, JobError> {
         let Ok(id) = entry.job_id.parse::<JobId>() else {
             tracing::error!(entry = %entry.entry_id, json = %entry.job_json, "dropping a stream entry without a job id");
