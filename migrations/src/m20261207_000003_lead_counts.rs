@@ -1,8 +1,9 @@
 //! `lead_counts`: each tenant's number of live (not deleted) leads, moved
 //! in the same transaction as every write that adds or removes one (create,
 //! import, delete to the trash, restore), so the unfiltered lead list's
-//! total is a sum of at most 16 rows instead of a `COUNT(*)` over the
-//! tenant. The count is split over 16 shards (chosen by the lead's id) so
+//! total is a sum of a few rows instead of a `COUNT(*)` over the tenant.
+//! The count is split over shards (chosen by the lead's id; how many is the
+//! lead store's `COUNTER_SHARDS`, no schema change needed to move it) so
 //! concurrent writes of one tenant rarely wait on the same row lock.
 //! Seeded here from the leads already stored (shard 0).
 

@@ -12,6 +12,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod maintenance;
 pub mod memo;
+pub mod memory;
 pub mod metrics;
 pub mod net;
 pub mod services;

@@ -454,3 +454,60 @@ async fn postgres_outbox_contracts() {
 async fn sqlite_outbox_contracts() {
     outbox_contracts(sqlite().await).await;
 }
+
+/// The unfiltered total is the sum of the tenant's `lead_counts` rows, so
+/// counts written under another shard layout (the migration's seed in shard
+/// 0, the 16 shards before 64) stay exact as later writes land on other rows.
+async fn totals_survive_a_change_of_shard_layout(fixture: Fixture) {
+    use frontdesk_kernel::PageRequest;
+    use frontdesk_leads::{Lead, LeadFilter, LeadRepository, NewLead};
+    use sea_orm::ConnectionTrait;
+
+    let tenant = tenant(&SeaOrmTenantRepository::new(fixture.store.clone()), None).await.id;
+    let repo = SeaOrmLeadRepository::new(fixture.store.clone());
+    let mut leads = Vec::new();
+    for n in 0..5 {
+        let input =
+            NewLead { name: format!("Lead {n}"), email: Some(format!("lead{n}@example.com")), ..NewLead::default() };
+        let lead = Lead::create(tenant, input, None, Utc::now()).unwrap();
+        repo.insert(&lead, &[]).await.unwrap();
+        leads.push(lead);
+    }
+    // The same five, as an older layout stored them: all in shard 0.
+    let backend = fixture.store.connection().get_database_backend();
+    let id = sea_orm::Value::from(tenant.as_uuid());
+    for sql in [
+        "DELETE FROM lead_counts WHERE tenant_id = $1",
+        "INSERT INTO lead_counts (tenant_id, shard, live) VALUES ($1, 0, 5)",
+    ] {
+        let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace("$1", "?") } else { sql.to_owned() };
+        fixture
+            .store
+            .connection()
+            .execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [id.clone()]))
+            .await
+            .unwrap();
+    }
+    let total = |repo: SeaOrmLeadRepository| async move {
+        let page =
+            repo.list(tenant, &LeadFilter::default(), PageRequest::new(Some(1), Some(1)).unwrap()).await.unwrap();
+        (page.total, page.total_is_exact)
+    };
+    assert_eq!(total(repo.clone()).await, (5, true));
+    for lead in &leads[..3] {
+        repo.soft_delete(tenant, lead.id, Utc::now()).await.unwrap();
+    }
+    assert_eq!(total(repo.clone()).await, (2, true), "deletes move other rows than the one the count is in");
+    repo.restore(tenant, leads[0].id, Utc::now() - chrono::TimeDelta::hours(1), Utc::now()).await.unwrap();
+    assert_eq!(total(repo.clone()).await, (3, true));
+}
+
+#[tokio::test]
+async fn postgres_totals_survive_a_change_of_shard_layout() {
+    totals_survive_a_change_of_shard_layout(postgres().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_totals_survive_a_change_of_shard_layout() {
+    totals_survive_a_change_of_shard_layout(sqlite().await).await;
+}
