@@ -99,6 +99,25 @@ GOALS = [
 ]
 
 
+def cross_rps(out, a_file, a_needle, b_file, b_needle):
+    """req/s of a row in one output ÷ req/s of a row in another, same run."""
+    def rps(name, needle):
+        path = out / f"{name}.md"
+        line = first_line(path.read_text(), needle) if path.exists() else None
+        return num(line.strip("|").split("|")[1].strip()) if line else None
+    a, b = rps(a_file, a_needle), rps(b_file, b_needle)
+    return round(a / b, 2) if a and b else None
+
+
+# What bounds two of the goals, same run: (label, reader of DIR).
+BOUNDS = [
+    ("POST /leads ÷ its own statement (lead + outbox row + counter shard) in pgbench",
+     lambda out: leads((out / "leads.md").read_text(), "vs its own statement") if (out / "leads.md").exists() else None),
+    ("cached GET /leads/{id} ÷ GET /health/live (the HTTP stack alone)",
+     lambda out: cross_rps(out, "leads", "(cache hit)", "status", "| GET /health/live |")),
+]
+
+
 def main():
     out = pathlib.Path(sys.argv[1])
     print("\n| goal | figure | target | met |\n|---|---|---|---|")
@@ -111,6 +130,10 @@ def main():
             continue
         met = {"ge": value >= target, "le": value <= target, "lt": value < target}[sense]
         print(f"| {goal} | {value:g} {unit} | {sign} {target:g} {unit} | {'yes' if met else 'no'} |")
+    print("\n| what bounds a goal (same run) | ratio |\n|---|---|")
+    for label, reader in BOUNDS:
+        value = reader(out)
+        print(f"| {label} | {'—' if value is None else f'{value:g} ×'} |")
 
 
 if __name__ == "__main__":
