@@ -109,12 +109,31 @@ def cross_rps(out, a_file, a_needle, b_file, b_needle):
     return round(a / b, 2) if a and b else None
 
 
-# What bounds two of the goals, same run: (label, reader of DIR).
+def drain_over_cpu_allowance(out, scenario="B"):
+    """A scenario's drain ÷ the jobs/s its measured CPU per job allows on this machine's cores."""
+    path = out / "jobs.md"
+    if not path.exists():
+        return None
+    lines = path.read_text().splitlines()
+    start = next((i for i, l in enumerate(lines) if l.startswith(f"- {scenario}: burst took")), None)
+    drain = jobs(path.read_text(), scenario, "drain")
+    if start is None or drain is None:
+        return None
+    for line in lines[start + 1:start + 4]:
+        m = re.search(r"cores allow ≈ " + NUM + " jobs/s", line)
+        if m and num(m.group(1)) > 0:
+            return round(drain / num(m.group(1)), 2)
+    return None
+
+
+# What bounds three of the goals, same run: (label, reader of DIR).
 BOUNDS = [
     ("POST /leads ÷ its own statement (lead + outbox row + counter shard) in pgbench",
      lambda out: leads((out / "leads.md").read_text(), "vs its own statement") if (out / "leads.md").exists() else None),
     ("cached GET /leads/{id} ÷ GET /health/live (the HTTP stack alone)",
      lambda out: cross_rps(out, "leads", "(cache hit)", "status", "| GET /health/live |")),
+    ("Redis queue drain (B) ÷ the jobs/s its CPU per job allows on this machine's cores",
+     drain_over_cpu_allowance),
 ]
 
 
