@@ -34,12 +34,9 @@ def leads(text, needle, which=0):
 
 
 def rps_ratio(text, needle, base):
-    """req/s (second cell) of the row with needle ÷ that of the row with base."""
-    a, b = first_line(text, needle), first_line(text, base)
-    if not a or not b:
-        return None
-    rps = lambda line: num(line.strip("|").split("|")[1].strip())
-    return round(rps(a) / rps(b), 2)
+    """req/s of the row with needle ÷ that of the row with base."""
+    a, b = req_s(text, needle), req_s(text, base)
+    return round(a / b, 2) if a and b else None
 
 
 def auth_me(text):
@@ -99,25 +96,33 @@ GOALS = [
 ]
 
 
+def text_of(out, name):
+    """The saved output of one benchmark script, or None when it did not run."""
+    path = out / f"{name}.md"
+    return path.read_text() if path.exists() else None
+
+
+def req_s(text, needle):
+    """req/s (second cell) of the markdown row with needle."""
+    line = first_line(text, needle) if text else None
+    return num(line.strip("|").split("|")[1].strip()) if line else None
+
+
 def cross_rps(out, a_file, a_needle, b_file, b_needle):
     """req/s of a row in one output ÷ req/s of a row in another, same run."""
-    def rps(name, needle):
-        path = out / f"{name}.md"
-        line = first_line(path.read_text(), needle) if path.exists() else None
-        return num(line.strip("|").split("|")[1].strip()) if line else None
-    a, b = rps(a_file, a_needle), rps(b_file, b_needle)
+    a, b = req_s(text_of(out, a_file), a_needle), req_s(text_of(out, b_file), b_needle)
     return round(a / b, 2) if a and b else None
 
 
 def drain_over_cpu_allowance(out, scenario="B"):
     """A scenario's drain ÷ the jobs/s its measured CPU per job allows on this machine's cores."""
-    path = out / "jobs.md"
-    if not path.exists():
+    text = text_of(out, "jobs")
+    drain = jobs(text, scenario, "drain") if text else None
+    if drain is None:
         return None
-    lines = path.read_text().splitlines()
+    lines = text.splitlines()
     start = next((i for i, l in enumerate(lines) if l.startswith(f"- {scenario}: burst took")), None)
-    drain = jobs(path.read_text(), scenario, "drain")
-    if start is None or drain is None:
+    if start is None:
         return None
     for line in lines[start + 1:start + 4]:
         m = re.search(r"cores allow ≈ " + NUM + " jobs/s", line)
@@ -129,7 +134,7 @@ def drain_over_cpu_allowance(out, scenario="B"):
 # What bounds three of the goals, same run: (label, reader of DIR).
 BOUNDS = [
     ("POST /leads ÷ its own statement (lead + outbox row + counter shard) in pgbench",
-     lambda out: leads((out / "leads.md").read_text(), "vs its own statement") if (out / "leads.md").exists() else None),
+     lambda out: leads(text_of(out, "leads") or "", "vs its own statement")),
     ("cached GET /leads/{id} ÷ GET /health/live (the HTTP stack alone)",
      lambda out: cross_rps(out, "leads", "(cache hit)", "status", "| GET /health/live |")),
     ("Redis queue drain (B) ÷ the jobs/s its CPU per job allows on this machine's cores",
@@ -141,8 +146,8 @@ def main():
     out = pathlib.Path(sys.argv[1])
     print("\n| goal | figure | target | met |\n|---|---|---|---|")
     for goal, name, reader, target, sense, unit in GOALS:
-        path = out / f"{name}.md"
-        value = reader(path.read_text()) if path.exists() else None
+        text = text_of(out, name)
+        value = reader(text) if text is not None else None
         sign = {"ge": "≥", "le": "≤", "lt": "<"}[sense]
         if value is None:
             print(f"| {goal} | — | {sign} {target:g} {unit} | not measured |")

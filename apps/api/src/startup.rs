@@ -20,10 +20,6 @@ use frontdesk_runtime::{AppEnv, Settings, StartupError, Stores};
 use std::net::TcpListener;
 use std::sync::Arc;
 
-/// How long after the listener is up the allocator is asked to give back what
-/// start-up freed: time for every server worker to build its app.
-const STARTUP_SETTLES: std::time::Duration = std::time::Duration::from_secs(1);
-
 /// A bound, not yet running, api server.
 pub struct Application {
     port: u16,
@@ -173,7 +169,7 @@ impl Application {
         .map_err(bind_error)?
         .run();
         tracing::info!(host = %settings.http.host, port, "api listening");
-        frontdesk_runtime::memory::release_after_startup(STARTUP_SETTLES);
+        frontdesk_runtime::memory::release_after_startup();
         let workers = settings.jobs.embedded_worker.then(|| {
             let (stop, shutdown) = tokio::sync::watch::channel(false);
             let config = frontdesk_runtime::services::worker_config(&settings, "api");

@@ -16,8 +16,6 @@ pub const WORKER_UP: &str = "worker_up";
 
 /// How often expired refresh tokens and leads past their 30 days in the trash are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
-/// How long after start-up the allocator is asked to give back what start-up freed.
-const STARTUP_SETTLES: Duration = Duration::from_secs(1);
 
 /// Why the worker could not start.
 #[derive(Debug, thiserror::Error)]
@@ -104,7 +102,7 @@ impl Worker {
         .run();
         metrics::gauge!(WORKER_UP).set(1.0);
         tracing::info!(port, "worker started");
-        frontdesk_runtime::memory::release_after_startup(STARTUP_SETTLES);
+        frontdesk_runtime::memory::release_after_startup();
         Ok(Self { port, stores, server, shutdown, tasks })
     }
 

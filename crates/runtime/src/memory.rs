@@ -15,6 +15,10 @@
 
 use std::time::Duration;
 
+/// How long after start-up the trim runs: time for every server worker to
+/// build its app, so what they free is returned too.
+const STARTUP_SETTLES: Duration = Duration::from_secs(1);
+
 /// Asks the allocator to return its free pages to the system; `true` when
 /// anything was returned. Nothing to do (and `false`) off glibc: musl and the
 /// other platforms' allocators have no such call.
@@ -34,11 +38,11 @@ pub const fn release_freed() -> bool {
     false
 }
 
-/// Trims once, `after` from now (time for the server's workers to build their
-/// apps), on the current Tokio runtime.
-pub fn release_after_startup(after: Duration) {
+/// Trims once, [`STARTUP_SETTLES`] from now, on the current Tokio runtime.
+/// Call it when the listener is up.
+pub fn release_after_startup() {
     tokio::spawn(async move {
-        tokio::time::sleep(after).await;
+        tokio::time::sleep(STARTUP_SETTLES).await;
         let released = release_freed();
         tracing::debug!(released, "returned start-up's freed memory to the system");
     });

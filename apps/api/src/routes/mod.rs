@@ -58,8 +58,8 @@ impl Routes for actix_web::web::ServiceConfig {
 /// actix tries resources in registration order and runs the capture regex of
 /// every dynamic one it passes (route matching was ~6 % of a cached lead
 /// read's CPU with 10 dynamic resources ahead of it), so the hottest paths go
-/// first: vendor webhooks (every call and message turn), leads, then auth. No two modules' paths overlap,
-/// so the order decides nothing but that cost.
+/// first: vendor webhooks (every call and message turn), leads, then auth.
+/// No two modules' paths overlap, so the order decides nothing but that cost.
 pub fn configure<R: Routes>(cfg: &mut R) {
     webhooks::configure(cfg);
     leads::configure(cfg);

@@ -462,6 +462,7 @@ async fn totals_survive_a_change_of_shard_layout(fixture: Fixture) {
     use frontdesk_kernel::PageRequest;
     use frontdesk_leads::{Lead, LeadFilter, LeadRepository, NewLead};
     use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 
     let tenant = tenant(&SeaOrmTenantRepository::new(fixture.store.clone()), None).await.id;
     let repo = SeaOrmLeadRepository::new(fixture.store.clone());
@@ -474,20 +475,18 @@ async fn totals_survive_a_change_of_shard_layout(fixture: Fixture) {
         leads.push(lead);
     }
     // The same five, as an older layout stored them: all in shard 0.
-    let backend = fixture.store.connection().get_database_backend();
-    let id = sea_orm::Value::from(tenant.as_uuid());
-    for sql in [
-        "DELETE FROM lead_counts WHERE tenant_id = $1",
-        "INSERT INTO lead_counts (tenant_id, shard, live) VALUES ($1, 0, 5)",
-    ] {
-        let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace("$1", "?") } else { sql.to_owned() };
-        fixture
-            .store
-            .connection()
-            .execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [id.clone()]))
-            .await
-            .unwrap();
-    }
+    let (table, tenant_id) = (Alias::new("lead_counts"), Alias::new("tenant_id"));
+    let delete = Query::delete()
+        .from_table(table.clone())
+        .and_where(Expr::col(tenant_id.clone()).eq(tenant.as_uuid()))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(table)
+        .columns([tenant_id, Alias::new("shard"), Alias::new("live")])
+        .values_panic([tenant.as_uuid().into(), 0_i16.into(), 5_i64.into()])
+        .to_owned();
+    fixture.store.connection().execute(&delete).await.unwrap();
+    fixture.store.connection().execute(&insert).await.unwrap();
     let total = |repo: SeaOrmLeadRepository| async move {
         let page =
             repo.list(tenant, &LeadFilter::default(), PageRequest::new(Some(1), Some(1)).unwrap()).await.unwrap();
