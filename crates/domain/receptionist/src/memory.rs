@@ -85,6 +85,19 @@ impl ConversationStore for InMemoryConversations {
         Ok(())
     }
 
+    async fn record_exchange(&self, turn: &TurnRecord, messages: [&Message; 2]) -> Result<()> {
+        {
+            let mut all = lock(&self.0);
+            let (_, stored) = all
+                .iter_mut()
+                .find(|(c, _)| c.tenant_id == turn.tenant_id && c.id == turn.conversation_id)
+                .ok_or(NOT_FOUND)?;
+            stored.extend(messages.into_iter().cloned());
+        }
+        lock(&self.1).push(turn.clone());
+        Ok(())
+    }
+
     async fn turns(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<TurnRecord>> {
         self.get(tenant, id).await?;
         let mine: Vec<TurnRecord> =

@@ -82,6 +82,25 @@ pub trait ConversationStore: Send + Sync + 'static {
     /// `NotFound` when its conversation is missing or another tenant's; `Storage`.
     async fn record_turn(&self, turn: &TurnRecord) -> Result<()>;
 
+    /// Stores a finished turn with its two messages — the caller's, then the
+    /// reply — appended in that order: all three or none, so a failure never
+    /// leaves a caller's message without its reply and turn. What every turn
+    /// stores; adapters that can write it in one transaction should (one
+    /// commit instead of three). The default is the three calls in turn,
+    /// which is atomic only for a store that cannot fail between them.
+    ///
+    /// # Errors
+    /// `NotFound` when the turn's conversation is missing or another tenant's
+    /// (nothing stored); `Storage`.
+    async fn record_exchange(&self, turn: &TurnRecord, messages: [&Message; 2]) -> Result<()> {
+        let (tenant, id) = (turn.tenant_id, turn.conversation_id);
+        self.get(tenant, id).await?;
+        for message in messages {
+            self.append(tenant, id, message).await?;
+        }
+        self.record_turn(turn).await
+    }
+
     /// The last `limit` turns of the conversation, oldest first.
     ///
     /// # Errors

@@ -347,10 +347,8 @@ impl Receptionist {
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             created_at: Utc::now(),
         };
-        self.conversations.append(tenant, conversation.id, &inbound).await?;
         let reply = Message::new(MessageRole::Assistant, turn.reply.clone(), self.bookings.now())?;
-        self.conversations.append(tenant, conversation.id, &reply).await?;
-        self.conversations.record_turn(&record).await?;
+        self.conversations.record_exchange(&record, [&inbound, &reply]).await?;
         self.announce_messages(&conversation, &record, [&inbound, &reply]).await;
         let mut context = context;
         context.push(&record);

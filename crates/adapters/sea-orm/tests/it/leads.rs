@@ -317,6 +317,74 @@ async fn sqlite_parallel_appends_all_land() {
     parallel_appends_all_land(sqlite().await).await;
 }
 
+/// Eight turns of one conversation stored at once: every exchange lands
+/// whole, its two messages side by side (question, then its answer), and
+/// every turn is stored.
+async fn parallel_exchanges_stay_whole(fixture: Fixture) {
+    use frontdesk_receptionist::conversation::{TurnId, TurnRecord};
+    use frontdesk_receptionist::ports::ConversationStore;
+    use frontdesk_receptionist::{Channel, Conversation, Message, MessageRole};
+    let tenant = tenant(&SeaOrmTenantRepository::new(fixture.store.clone()), None).await.id;
+    let store = Arc::new(frontdesk_sea_orm::SeaOrmConversations::new(fixture.store.clone()));
+    let conversation = Conversation::start(tenant, frontdesk_kernel::LeadId::new(), Channel::Sms, Utc::now());
+    store.create(&conversation).await.unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let asked = Message::new(MessageRole::User, format!("question {n}"), Utc::now()).unwrap();
+                let answered = Message::new(MessageRole::Assistant, format!("answer {n}"), Utc::now()).unwrap();
+                let turn = TurnRecord {
+                    id: TurnId::new(),
+                    tenant_id: tenant,
+                    conversation_id: conversation.id,
+                    inbound: asked.content.clone(),
+                    reply: answered.content.clone(),
+                    outcome: frontdesk_receptionist::agent::Outcome::Replied,
+                    model: "fallback".into(),
+                    strategy_id: None,
+                    template_id: None,
+                    prompt_hash: String::new(),
+                    messages: Vec::new(),
+                    trace: serde_json::json!({}),
+                    actions: serde_json::json!([]),
+                    prompt_tokens: 0,
+                    completion_tokens: 0,
+                    duration_ms: 1,
+                    created_at: Utc::now(),
+                };
+                store.record_exchange(&turn, [&asked, &answered]).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().expect("every exchange lands");
+    }
+    let stored = store.history(tenant, conversation.id, 100).await.unwrap();
+    assert_eq!(stored.len(), 16);
+    let mut pairs: Vec<_> = stored
+        .chunks(2)
+        .map(|pair| {
+            let n = pair[0].content.trim_start_matches("question ");
+            assert_eq!(pair[1].content, format!("answer {n}"), "an exchange was split: {stored:?}");
+            n.to_owned()
+        })
+        .collect();
+    pairs.sort();
+    assert_eq!(pairs, (0..8).map(|n| n.to_string()).collect::<Vec<_>>());
+    assert_eq!(store.turns(tenant, conversation.id, 100).await.unwrap().len(), 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_parallel_exchanges_stay_whole() {
+    parallel_exchanges_stay_whole(postgres().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_parallel_exchanges_stay_whole() {
+    parallel_exchanges_stay_whole(sqlite().await).await;
+}
+
 /// The integrations repository contract, and the seeded templates compile
 /// into a catalog whose every schema accepts a realistic example.
 async fn integration_contracts(fixture: Fixture) {

@@ -134,6 +134,24 @@ pub async fn conversations(store: &dyn ConversationStore, tenants: [TenantId; 2]
     assert!(not_found(store.turns(other, conversation.id, 10).await), "cross-tenant turns");
     let foreign = TurnRecord { tenant_id: other, ..turn(5, conversation.id) };
     assert!(not_found(store.record_turn(&foreign).await), "a turn in another tenant's conversation");
+
+    // A whole exchange: both messages after the last one, in order, and the turn.
+    let asked = Message::new(MessageRole::User, "Tuesday at 3?", t0 + Duration::seconds(10)).expect("message");
+    let answered =
+        Message::new(MessageRole::Assistant, "Booked: Tuesday 3pm.", t0 + Duration::seconds(11)).expect("message");
+    let exchange = turn(10, conversation.id);
+    store.record_exchange(&exchange, [&asked, &answered]).await.expect("exchange");
+    let history = store.history(tenant, conversation.id, 50).await.expect("history");
+    assert_eq!(history.len(), 6);
+    assert_eq!(history[4..], [asked.clone(), answered.clone()], "appended after the last message, in order");
+    assert_eq!(store.turns(tenant, conversation.id, 1).await.expect("turns"), vec![exchange]);
+    // Into another tenant's conversation (or none): NotFound, and nothing stored.
+    let foreign = TurnRecord { tenant_id: other, ..turn(11, conversation.id) };
+    assert!(not_found(store.record_exchange(&foreign, [&asked, &answered]).await), "cross-tenant exchange");
+    let nowhere = turn(12, ConversationId::new());
+    assert!(not_found(store.record_exchange(&nowhere, [&asked, &answered]).await), "exchange without a conversation");
+    assert_eq!(store.history(tenant, conversation.id, 50).await.expect("history").len(), 6, "nothing stored");
+    assert_eq!(store.turns(tenant, conversation.id, 50).await.expect("turns").len(), 4, "no turn stored");
 }
 
 fn strategy(tenant: TenantId, name: &str, is_default: bool, at: DateTime<Utc>) -> Strategy {

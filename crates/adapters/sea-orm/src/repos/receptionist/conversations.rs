@@ -250,34 +250,50 @@ impl ConversationStore for SeaOrmConversations {
     }
 
     async fn record_turn(&self, t: &TurnRecord) -> Result<()> {
-        let messages = serde_json::to_value(&t.messages).map_err(ReceptionistError::storage)?;
-        let db = self.store.connection();
-        let sql = format!(
-            "INSERT INTO conversation_turns ({TURN_COLUMNS})
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
-             FROM conversations WHERE id = $3 AND tenant_id = $2"
-        );
-        let values: Vec<Value> = vec![
-            t.id.as_uuid().into(),
-            t.tenant_id.as_uuid().into(),
-            t.conversation_id.as_uuid().into(),
-            t.inbound.clone().into(),
-            t.reply.clone().into(),
-            t.outcome.as_str().into(),
-            t.model.clone().into(),
-            t.strategy_id.map(|s| s.as_uuid()).into(),
-            t.template_id.map(|s| s.as_uuid()).into(),
-            t.prompt_hash.clone().into(),
-            messages.to_string().into(),
-            t.trace.to_string().into(),
-            t.actions.to_string().into(),
-            i32::try_from(t.prompt_tokens).unwrap_or(i32::MAX).into(),
-            i32::try_from(t.completion_tokens).unwrap_or(i32::MAX).into(),
-            i64::try_from(t.duration_ms).unwrap_or(i64::MAX).into(),
-            micros(t.created_at).into(),
-        ];
+        let (sql, values) = turn_insert(t)?;
+        let db = self.store.conn();
         let done = db.execute_raw(stmt(db.get_database_backend(), &sql, values)).await.map_err(storage)?;
         if done.rows_affected() == 0 { Err(NOT_FOUND) } else { Ok(()) }
+    }
+
+    async fn record_exchange(&self, t: &TurnRecord, messages: [&Message; 2]) -> Result<()> {
+        let (turn_sql, turn_values) = turn_insert(t)?;
+        let backend = self.store.conn().get_database_backend();
+        let mut values: Vec<Value> = vec![t.conversation_id.as_uuid().into(), t.tenant_id.as_uuid().into()];
+        for message in messages {
+            values.push(message.role.as_str().into());
+            values.push(message.content.clone().into());
+            values.push(micros(message.created_at).into());
+        }
+        // One transaction, one commit: the two messages in one statement (which
+        // also checks the conversation's tenant), then the turn. A concurrent
+        // turn of the same conversation that took the same positions makes the
+        // primary key refuse ours; the whole exchange then runs again.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let txn = self.store.begin_write().await.map_err(storage)?;
+            let appended = match txn.execute_raw(stmt(backend, EXCHANGE_MESSAGES, values.clone())).await {
+                Ok(done) => done.rows_affected(),
+                Err(err)
+                    if attempt < 20 && matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) =>
+                {
+                    txn.rollback().await.map_err(storage)?;
+                    continue;
+                }
+                Err(err) => return Err(storage(err)),
+            };
+            if appended == 0 {
+                txn.rollback().await.map_err(storage)?;
+                return Err(NOT_FOUND);
+            }
+            let recorded = txn.execute_raw(stmt(backend, &turn_sql, turn_values.clone())).await.map_err(storage)?;
+            if recorded.rows_affected() == 0 {
+                txn.rollback().await.map_err(storage)?;
+                return Err(NOT_FOUND);
+            }
+            return txn.commit().await.map_err(storage);
+        }
     }
 
     async fn turns(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<TurnRecord>> {
@@ -295,3 +311,43 @@ impl ConversationStore for SeaOrmConversations {
         Ok(turns)
     }
 }
+
+/// The statement that stores turn `t` in its conversation (nothing when the
+/// conversation is missing or another tenant's), with its values.
+fn turn_insert(t: &TurnRecord) -> Result<(String, Vec<Value>)> {
+    let messages = serde_json::to_value(&t.messages).map_err(ReceptionistError::storage)?;
+    let sql = format!(
+        "INSERT INTO conversation_turns ({TURN_COLUMNS})
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
+         FROM conversations WHERE id = $3 AND tenant_id = $2"
+    );
+    let values: Vec<Value> = vec![
+        t.id.as_uuid().into(),
+        t.tenant_id.as_uuid().into(),
+        t.conversation_id.as_uuid().into(),
+        t.inbound.clone().into(),
+        t.reply.clone().into(),
+        t.outcome.as_str().into(),
+        t.model.clone().into(),
+        t.strategy_id.map(|s| s.as_uuid()).into(),
+        t.template_id.map(|s| s.as_uuid()).into(),
+        t.prompt_hash.clone().into(),
+        messages.to_string().into(),
+        t.trace.to_string().into(),
+        t.actions.to_string().into(),
+        i32::try_from(t.prompt_tokens).unwrap_or(i32::MAX).into(),
+        i32::try_from(t.completion_tokens).unwrap_or(i32::MAX).into(),
+        i64::try_from(t.duration_ms).unwrap_or(i64::MAX).into(),
+        micros(t.created_at).into(),
+    ];
+    Ok((sql, values))
+}
+
+/// The two messages of a turn, appended after the conversation's last
+/// position in one statement; no row when the conversation is missing or
+/// another tenant's. `VALUES` columns are `column1…` on both backends.
+const EXCHANGE_MESSAGES: &str = "INSERT INTO conversation_messages (conversation_id, position, tenant_id, role, content, created_at)
+    SELECT c.id, (SELECT COALESCE(MAX(m.position), 0) FROM conversation_messages m WHERE m.conversation_id = c.id) + v.column1,
+        c.tenant_id, v.column2, v.column3, v.column4
+    FROM conversations c, (VALUES (1, $3, $4, $5), (2, $6, $7, $8)) v
+    WHERE c.id = $1 AND c.tenant_id = $2";
