@@ -107,6 +107,21 @@ pub trait LeadRepository: Send + Sync + 'static {
     /// (checked in the same statement as the write); `Storage`.
     async fn append_event(&self, tenant: TenantId, event: &TimelineEvent) -> Result<()>;
 
+    /// Appends `events`, all or none, each to its live lead of `tenant` (a
+    /// receptionist turn writes two: the caller's message and the reply).
+    /// Adapters should write them in one statement; the default appends them
+    /// in turn, which is all or none only for a store that cannot fail midway.
+    ///
+    /// # Errors
+    /// `NotFound` when any event's lead is missing, deleted or another
+    /// tenant's (nothing appended); `Storage`.
+    async fn append_events(&self, tenant: TenantId, events: &[TimelineEvent]) -> Result<()> {
+        for event in events {
+            self.append_event(tenant, event).await?;
+        }
+        Ok(())
+    }
+
     /// One page of a lead's events, newest first (ties broken by id, newest
     /// first). Another tenant's lead id yields an empty page; callers check
     /// the lead exists first.

@@ -445,6 +445,9 @@ mod tests {
         async fn append_event(&self, tenant: TenantId, event: &TimelineEvent) -> Result<()> {
             self.store.append_event(tenant, event).await
         }
+        async fn append_events(&self, tenant: TenantId, events: &[TimelineEvent]) -> Result<()> {
+            self.store.append_events(tenant, events).await
+        }
         async fn timeline(&self, tenant: TenantId, lead: LeadId, page: PageRequest) -> Result<Page<TimelineEvent>> {
             self.store.timeline(tenant, lead, page).await
         }

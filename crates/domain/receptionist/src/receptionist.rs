@@ -631,20 +631,26 @@ impl Receptionist {
         };
         let meta = json!({"conversationId": turn.conversation_id.to_string(), "turnId": turn.id.to_string(),
             "outcome": turn.outcome.as_str()});
-        for (direction, content) in [(Direction::Inbound, inbound), (Direction::Outbound, turn.reply.as_str())] {
-            let input = NewTimelineEvent {
-                kind,
-                direction: Some(direction),
-                content: content.to_owned(),
-                meta: Some(meta.clone()),
-            };
-            let written = match TimelineEvent::record(tenant, lead, input, self.clock.now()) {
-                Ok(event) => self.leads.append_event(tenant, &event).await.map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            if let Err(error) = written {
-                tracing::warn!(tenant.id = %tenant, turn.id = %turn.id, %error, "could not put a message on the lead's timeline");
-            }
+        let now = self.clock.now();
+        let events = [(Direction::Inbound, inbound), (Direction::Outbound, turn.reply.as_str())]
+            .into_iter()
+            .map(|(direction, content)| {
+                let input = NewTimelineEvent {
+                    kind,
+                    direction: Some(direction),
+                    content: content.to_owned(),
+                    meta: Some(meta.clone()),
+                };
+                TimelineEvent::record(tenant, lead, input, now)
+            })
+            .collect::<Result<Vec<_>, _>>();
+        // Both or neither, in one write.
+        let written = match events {
+            Ok(events) => self.leads.append_events(tenant, &events).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(error) = written {
+            tracing::warn!(tenant.id = %tenant, turn.id = %turn.id, %error, "could not put the exchange on the lead's timeline");
         }
     }
 }

@@ -177,6 +177,17 @@ impl LeadRepository for InMemoryLeadStore {
         Ok(())
     }
 
+    async fn append_events(&self, tenant: TenantId, events: &[TimelineEvent]) -> Result<()> {
+        let mut rows = lock(&self.0);
+        for event in events {
+            if event.tenant_id != tenant || live(&mut rows, tenant, event.lead_id).is_none() {
+                return Err(NOT_FOUND);
+            }
+        }
+        rows.events.extend_from_slice(events);
+        Ok(())
+    }
+
     async fn timeline(&self, tenant: TenantId, lead: LeadId, page: PageRequest) -> Result<Page<TimelineEvent>> {
         let mut events: Vec<_> =
             lock(&self.0).events.iter().filter(|e| e.tenant_id == tenant && e.lead_id == lead).cloned().collect();

@@ -628,6 +628,40 @@ impl LeadRepository for SeaOrmLeadRepository {
         }
     }
 
+    async fn append_events(&self, tenant: TenantId, events: &[TimelineEvent]) -> Result<()> {
+        if events.iter().any(|event| event.tenant_id != tenant) {
+            return Err(NOT_FOUND);
+        }
+        let mut leads: Vec<uuid::Uuid> = events.iter().map(|event| event.lead_id.as_uuid()).collect();
+        leads.sort_unstable();
+        leads.dedup();
+        if leads.is_empty() {
+            return Ok(());
+        }
+        // Two statements, one commit: every lead checked at once, then every
+        // event in one INSERT (all or none). A purge between them is caught by
+        // the foreign key, as for one event.
+        let conn = self.store.conn();
+        let live = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::Id.is_in(leads.iter().copied()))
+            .filter(Column::DeletedAt.is_null())
+            .into_tuple::<uuid::Uuid>()
+            .all(conn)
+            .await
+            .map_err(|e| LeadsError::Storage(db(e)))?;
+        if live.len() != leads.len() {
+            return Err(NOT_FOUND);
+        }
+        match events::Entity::insert_many(events.iter().map(event_row)).exec_without_returning(conn).await {
+            Ok(_) => Ok(()),
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => Err(NOT_FOUND),
+            Err(err) => Err(LeadsError::Storage(db(err))),
+        }
+    }
+
     async fn timeline(&self, tenant: TenantId, lead: LeadId, page: PageRequest) -> Result<Page<TimelineEvent>> {
         let conn = self.store.conn();
         let select = events::Entity::find()
