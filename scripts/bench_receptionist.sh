@@ -401,18 +401,22 @@ echo
 echo "seeded conversations after the runs: $(num "$final") turns; leads with more than one chat conversation: $duplicates; messages without their turn: $bench_orphans"
 
 printf '\n| raw baseline (same run, %s clients, pgbench -M prepared) | tps | p50 | p99 | avg | |\n|---|---|---|---|---|---|\n' "$CONNECTIONS"
-raw_line '`receptionist_turn.sql` -D tool=0: the 16 statements of a turn without a tool call' "$hours_pg"
-raw_line '`receptionist_turn.sql` -D tool=1: 19, with `my_appointments`' "$cancel_pg"
+raw_line '`receptionist_turn.sql` -D tool=0: the 7 statements (one transaction, 2 commits) of a turn without a tool call' "$hours_pg"
+raw_line '`receptionist_turn.sql` -D tool=1: 10, with `my_appointments`' "$cancel_pg"
 raw_line "\`receptionist_turn.sql\` -D tool=0 -R $RATE" "$paced_pg"
 
 printf '\nPlans (EXPLAIN ANALYZE, BUFFERS, lead 1 after the runs):\n\n%s\n' "$plans"
 cat <<EOF
 
 Notes:
-- Per turn the api also verifies the JWT, runs the rate-limit EVAL and GETs the agent
-  configuration's version stamp on Redis, renders the instructions, runs the fallback model
-  through the agent loop and writes the JSON; the raw script has only the SQL. Neither wraps
-  the turn in a transaction: each of its 5 INSERTs commits on its own.
+- Per turn the api also verifies the JWT, runs the rate-limit EVAL, GETs the agent
+  configuration's version stamp and the conversation's context on Redis (and writes the
+  context back), renders the instructions, runs the fallback model through the agent loop
+  and writes the JSON; the raw script has only the SQL. Both write a turn's messages and
+  turn row in one transaction and its two timeline events in one INSERT: 2 commits.
+- The raw script is the api's steady state: a process's first turn of a conversation
+  also reads the conversation and its last 10 turns (the context is not in Redis yet),
+  which here is the first turn of each of the 2,000 seeded conversations.
 - The wrk script never has two turns of one lead in flight, and pgbench gives every client its
   own leads: concurrent turns of one conversation are what the probes above are about.
 - Paced: wrk sends on an even schedule, pgbench -R on Poisson arrivals, whose bursts queue on

@@ -24,6 +24,7 @@ use chrono::Utc;
 use frontdesk_bookings::service::Bookings;
 use frontdesk_kernel::{LeadId, TenantId, ValidationErrors, text::check_text};
 use frontdesk_leads::{LeadRepository, LeadsError};
+use futures_util::future::{join, join3};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -259,39 +260,49 @@ impl Receptionist {
         let now = self.bookings.now();
         let inbound = Message::new(MessageRole::User, content, now)?;
         check_text(content).map_err(|e| ValidationErrors::single("content", e))?;
-        let lead = match self.leads.get(tenant, lead_id).await {
+        // Independent reads run side by side: each is a round trip to a store,
+        // and a turn at light load is mostly round trips (docs/benchmarks.md).
+        let found = async {
+            match thread {
+                Thread::Latest => self.conversations.latest(tenant, lead_id, channel).await,
+                Thread::Existing(id) => {
+                    let found = self.conversations.get(tenant, id).await?;
+                    if found.lead_id != lead_id || found.channel != channel {
+                        return Err(ReceptionistError::NotFound { entity: "conversation" });
+                    }
+                    Ok(Some(found))
+                }
+                Thread::New => Ok(None),
+            }
+        };
+        let (lead, found) = join(self.leads.get(tenant, lead_id), found).await;
+        let lead = match lead {
             Ok(lead) => lead,
             Err(LeadsError::NotFound { .. }) => return Err(ReceptionistError::NotFound { entity: "lead" }),
             Err(other) => return Err(ReceptionistError::storage(other)),
         };
-        let found = match thread {
-            Thread::Latest => self.conversations.latest(tenant, lead_id, channel).await?,
-            Thread::Existing(id) => {
-                let found = self.conversations.get(tenant, id).await?;
-                if found.lead_id != lead_id || found.channel != channel {
-                    return Err(ReceptionistError::NotFound { entity: "conversation" });
+        let found = found?;
+        let conversation = async {
+            match found {
+                Some(found) => {
+                    let context = match self.context.get(tenant, found.id).await {
+                        Some(cached) => cached,
+                        None => Context::from_turns(
+                            &self.conversations.turns(tenant, found.id, crate::context::REBUILD_TURNS).await?,
+                        ),
+                    };
+                    Ok::<_, ReceptionistError>((found, context))
                 }
-                Some(found)
-            }
-            Thread::New => None,
-        };
-        let (conversation, context) = match found {
-            Some(found) => {
-                let context = match self.context.get(tenant, found.id).await {
-                    Some(cached) => cached,
-                    None => Context::from_turns(
-                        &self.conversations.turns(tenant, found.id, crate::context::REBUILD_TURNS).await?,
-                    ),
-                };
-                (found, context)
-            }
-            None => {
-                let started = Conversation::start(tenant, lead_id, channel, now);
-                self.conversations.create(&started).await?;
-                (started, Context::default())
+                None => {
+                    let started = Conversation::start(tenant, lead_id, channel, now);
+                    self.conversations.create(&started).await?;
+                    Ok((started, Context::default()))
+                }
             }
         };
-        let mut config = self.config.agent_config(tenant).await?;
+        let (conversation, config) = join(conversation, self.config.agent_config(tenant)).await;
+        let (conversation, context) = conversation?;
+        let mut config = config?;
         if let Some(id) = strategy_override.filter(|id| config.strategy.as_ref().is_none_or(|s| s.id != *id)) {
             match self.config.get_strategy(tenant, id).await {
                 Ok(own) => {
@@ -349,11 +360,16 @@ impl Receptionist {
         };
         let reply = Message::new(MessageRole::Assistant, turn.reply.clone(), self.bookings.now())?;
         self.conversations.record_exchange(&record, [&inbound, &reply]).await?;
-        self.announce_messages(&conversation, &record, [&inbound, &reply]).await;
         let mut context = context;
         context.push(&record);
-        self.context.put(tenant, conversation.id, &context).await;
-        self.on_timeline(tenant, lead_id, channel, content, &record).await;
+        // What follows the stored turn is best-effort (each logs its own
+        // failure) and independent: side by side.
+        join3(
+            self.announce_messages(&conversation, &record, [&inbound, &reply]),
+            self.context.put(tenant, conversation.id, &context),
+            self.on_timeline(tenant, lead_id, channel, content, &record),
+        )
+        .await;
         tracing::info!(tenant.id = %tenant, conversation.id = %conversation.id, turn.id = %record.id,
             outcome = %outcome, model = %record.model, "receptionist turn");
         Ok(Answered { conversation_id: conversation.id, turn_id: record.id, reply: turn.reply, outcome, actions })

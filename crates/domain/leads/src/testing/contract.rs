@@ -426,16 +426,22 @@ pub async fn timeline_is_atomic_ordered_and_scoped(repo: &dyn LeadRepository, fi
     repo.append_events(tenant, &[asked.clone(), answered.clone()]).await.expect("append both");
     let newest = repo.timeline(tenant, ana.id, page(1, 2)).await.expect("timeline");
     assert_eq!((newest.data, newest.total), (vec![answered, asked], 5));
+    let bea = lead(tenant, "Bea", Some("+14155554002"), None, t0);
+    repo.insert(&bea, &[]).await.expect("insert");
+    repo.append_events(tenant, &[sms(tenant, bea.id, "to bea", t0), sms(tenant, ana.id, "to ana", t0)])
+        .await
+        .expect("events of two leads at once");
+    assert_eq!(events_of(repo, tenant, bea.id).await.len(), 1);
     let half_foreign = [sms(tenant, ana.id, "mine", t0), sms(tenant, LeadId::new(), "nobody's", t0)];
     assert!(not_found(repo.append_events(tenant, &half_foreign).await), "one unknown lead");
     assert!(not_found(repo.append_events(other, &[sms(other, ana.id, "stray", t0)]).await), "another tenant's lead");
     repo.append_events(tenant, &[]).await.expect("nothing to append");
-    assert_eq!(repo.timeline(tenant, ana.id, PageRequest::default()).await.expect("timeline").total, 5, "none of them");
+    assert_eq!(repo.timeline(tenant, ana.id, PageRequest::default()).await.expect("timeline").total, 6, "none of them");
 
     repo.soft_delete(tenant, ana.id, t0 + Duration::seconds(3)).await.expect("delete");
     assert!(not_found(repo.append_event(tenant, &sms(tenant, ana.id, "late", t0)).await), "deleted lead");
     assert!(not_found(repo.append_events(tenant, &[sms(tenant, ana.id, "later", t0)]).await), "deleted lead");
-    assert_eq!(repo.timeline(tenant, ana.id, PageRequest::default()).await.expect("timeline").total, 5, "kept");
+    assert_eq!(repo.timeline(tenant, ana.id, PageRequest::default()).await.expect("timeline").total, 6, "kept");
     let _ = second;
 }
 

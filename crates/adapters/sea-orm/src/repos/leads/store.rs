@@ -638,10 +638,38 @@ impl LeadRepository for SeaOrmLeadRepository {
         if leads.is_empty() {
             return Ok(());
         }
-        // Two statements, one commit: every lead checked at once, then every
-        // event in one INSERT (all or none). A purge between them is caught by
-        // the foreign key, as for one event.
         let conn = self.store.conn();
+        if let [lead] = leads[..] {
+            // The common case (a receptionist turn): one statement that inserts
+            // every event only if the lead is live and the tenant's.
+            let mut values: Vec<sea_orm::Value> = vec![tenant.as_uuid().into(), lead.into()];
+            let mut rows = Vec::with_capacity(events.len());
+            for event in events {
+                let n = values.len();
+                rows.push(format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
+                values.push(event.id.as_uuid().into());
+                values.push(event.kind.as_str().into());
+                values.push(event.direction.map(|d| d.as_str().to_owned()).into());
+                values.push(event.content.clone().into());
+                values.push(event.meta.to_value().into());
+                values.push(event.created_at.into());
+            }
+            let sql = format!(
+                "INSERT INTO lead_events (id, tenant_id, lead_id, kind, direction, content, meta, created_at)
+                 SELECT v.column1, l.tenant_id, l.id, v.column2, v.column3, v.column4, v.column5, v.column6
+                 FROM leads l, (VALUES {}) v WHERE l.tenant_id = $1 AND l.id = $2 AND l.deleted_at IS NULL",
+                rows.join(", ")
+            );
+            return match conn.execute_raw(crate::repos::sql::stmt(conn.get_database_backend(), &sql, values)).await {
+                Ok(done) if done.rows_affected() == 0 => Err(NOT_FOUND),
+                Ok(_) => Ok(()),
+                Err(err) if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => Err(NOT_FOUND),
+                Err(err) => Err(LeadsError::Storage(db(err))),
+            };
+        }
+        // Several leads: two statements, one commit — every lead checked at
+        // once, then every event in one INSERT (all or none). A purge between
+        // them is caught by the foreign key, as for one event.
         let live = Entity::find()
             .select_only()
             .column(Column::Id)

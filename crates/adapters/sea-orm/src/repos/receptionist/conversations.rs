@@ -101,6 +101,25 @@ const TURN_COLUMNS: &str = "id, tenant_id, conversation_id, inbound, reply, outc
     prompt_hash, messages, trace, actions, prompt_tokens, completion_tokens, duration_ms, created_at";
 
 impl SeaOrmConversations {
+    /// The exchange as two statements in one transaction; `false` (nothing
+    /// stored) when the conversation is missing or another tenant's.
+    async fn exchange_in_transaction(&self, messages: &[Value], turn: &[Value]) -> std::result::Result<bool, DbErr> {
+        let backend = self.store.conn().get_database_backend();
+        let txn = self.store.begin_write().await?;
+        let appended = txn.execute_raw(stmt(backend, EXCHANGE_MESSAGES, messages.to_vec())).await?;
+        if appended.rows_affected() == 0 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        let sql = format!(
+            "INSERT INTO conversation_turns ({TURN_COLUMNS}) SELECT {} FROM conversations WHERE id = $3 AND tenant_id = $2",
+            placeholders(1, turn.len())
+        );
+        txn.execute_raw(stmt(backend, &sql, turn.to_vec())).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
     async fn exists(&self, tenant: TenantId, id: ConversationId) -> Result<()> {
         self.get(tenant, id).await.map(|_| ())
     }
@@ -250,14 +269,17 @@ impl ConversationStore for SeaOrmConversations {
     }
 
     async fn record_turn(&self, t: &TurnRecord) -> Result<()> {
-        let (sql, values) = turn_insert(t)?;
+        let values = turn_values(t)?;
+        let sql = format!(
+            "INSERT INTO conversation_turns ({TURN_COLUMNS}) SELECT {} FROM conversations WHERE id = $3 AND tenant_id = $2",
+            placeholders(1, values.len())
+        );
         let db = self.store.conn();
         let done = db.execute_raw(stmt(db.get_database_backend(), &sql, values)).await.map_err(storage)?;
         if done.rows_affected() == 0 { Err(NOT_FOUND) } else { Ok(()) }
     }
 
     async fn record_exchange(&self, t: &TurnRecord, messages: [&Message; 2]) -> Result<()> {
-        let (turn_sql, turn_values) = turn_insert(t)?;
         let backend = self.store.conn().get_database_backend();
         let mut values: Vec<Value> = vec![t.conversation_id.as_uuid().into(), t.tenant_id.as_uuid().into()];
         for message in messages {
@@ -265,34 +287,35 @@ impl ConversationStore for SeaOrmConversations {
             values.push(message.content.clone().into());
             values.push(micros(message.created_at).into());
         }
-        // One transaction, one commit: the two messages in one statement (which
-        // also checks the conversation's tenant), then the turn. A concurrent
-        // turn of the same conversation that took the same positions makes the
-        // primary key refuse ours; the whole exchange then runs again.
+        let turn = turn_values(t)?;
+        // All or nothing, one commit. On PostgreSQL one statement (the turn is
+        // inserted only when the messages were); on SQLite, which has no
+        // INSERT in WITH, the two statements in one transaction. The messages'
+        // INSERT checks the conversation's tenant. A concurrent turn of the
+        // same conversation that took the same positions makes the primary key
+        // refuse ours; the whole exchange then runs again.
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let txn = self.store.begin_write().await.map_err(storage)?;
-            let appended = match txn.execute_raw(stmt(backend, EXCHANGE_MESSAGES, values.clone())).await {
-                Ok(done) => done.rows_affected(),
+            let stored = if backend == sea_orm::DbBackend::Postgres {
+                let sql = format!(
+                    "WITH appended AS ({EXCHANGE_MESSAGES} RETURNING 1)
+                     INSERT INTO conversation_turns ({TURN_COLUMNS}) SELECT {} WHERE EXISTS (SELECT 1 FROM appended)",
+                    placeholders(values.len() + 1, turn.len())
+                );
+                let all = values.iter().cloned().chain(turn.iter().cloned()).collect();
+                self.store.conn().execute_raw(stmt(backend, &sql, all)).await.map(|done| done.rows_affected() == 1)
+            } else {
+                self.exchange_in_transaction(&values, &turn).await
+            };
+            match stored {
+                Ok(true) => return Ok(()),
+                Ok(false) => return Err(NOT_FOUND),
                 Err(err)
-                    if attempt < 20 && matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) =>
-                {
-                    txn.rollback().await.map_err(storage)?;
-                    continue;
+                    if attempt < 20 && matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
                 }
                 Err(err) => return Err(storage(err)),
-            };
-            if appended == 0 {
-                txn.rollback().await.map_err(storage)?;
-                return Err(NOT_FOUND);
             }
-            let recorded = txn.execute_raw(stmt(backend, &turn_sql, turn_values.clone())).await.map_err(storage)?;
-            if recorded.rows_affected() == 0 {
-                txn.rollback().await.map_err(storage)?;
-                return Err(NOT_FOUND);
-            }
-            return txn.commit().await.map_err(storage);
         }
     }
 
@@ -312,15 +335,9 @@ impl ConversationStore for SeaOrmConversations {
     }
 }
 
-/// The statement that stores turn `t` in its conversation (nothing when the
-/// conversation is missing or another tenant's), with its values.
-fn turn_insert(t: &TurnRecord) -> Result<(String, Vec<Value>)> {
+/// The values of turn `t`, in [`TURN_COLUMNS`] order.
+fn turn_values(t: &TurnRecord) -> Result<Vec<Value>> {
     let messages = serde_json::to_value(&t.messages).map_err(ReceptionistError::storage)?;
-    let sql = format!(
-        "INSERT INTO conversation_turns ({TURN_COLUMNS})
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
-         FROM conversations WHERE id = $3 AND tenant_id = $2"
-    );
     let values: Vec<Value> = vec![
         t.id.as_uuid().into(),
         t.tenant_id.as_uuid().into(),
@@ -340,7 +357,12 @@ fn turn_insert(t: &TurnRecord) -> Result<(String, Vec<Value>)> {
         i64::try_from(t.duration_ms).unwrap_or(i64::MAX).into(),
         micros(t.created_at).into(),
     ];
-    Ok((sql, values))
+    Ok(values)
+}
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// The two messages of a turn, appended after the conversation's last
