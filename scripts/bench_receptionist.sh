@@ -401,8 +401,8 @@ echo
 echo "seeded conversations after the runs: $(num "$final") turns; leads with more than one chat conversation: $duplicates; messages without their turn: $bench_orphans"
 
 printf '\n| raw baseline (same run, %s clients, pgbench -M prepared) | tps | p50 | p99 | avg | |\n|---|---|---|---|---|---|\n' "$CONNECTIONS"
-raw_line '`receptionist_turn.sql` -D tool=0: the 7 statements (one transaction, 2 commits) of a turn without a tool call' "$hours_pg"
-raw_line '`receptionist_turn.sql` -D tool=1: 10, with `my_appointments`' "$cancel_pg"
+raw_line '`receptionist_turn.sql` -D tool=0: the 5 statements (2 commits) of a turn without a tool call' "$hours_pg"
+raw_line '`receptionist_turn.sql` -D tool=1: 8, with `my_appointments`' "$cancel_pg"
 raw_line "\`receptionist_turn.sql\` -D tool=0 -R $RATE" "$paced_pg"
 
 printf '\nPlans (EXPLAIN ANALYZE, BUFFERS, lead 1 after the runs):\n\n%s\n' "$plans"
@@ -413,7 +413,7 @@ Notes:
   configuration's version stamp and the conversation's context on Redis (and writes the
   context back), renders the instructions, runs the fallback model through the agent loop
   and writes the JSON; the raw script has only the SQL. Both write a turn's messages and
-  turn row in one transaction and its two timeline events in one INSERT: 2 commits.
+  turn row in one statement and its two timeline events in another: 2 commits.
 - The raw script is the api's steady state: a process's first turn of a conversation
   also reads the conversation and its last 10 turns (the context is not in Redis yet),
   which here is the first turn of each of the 2,000 seeded conversations.

@@ -3,12 +3,11 @@
 -- the lead, the lead's latest chat conversation, the schedule (open/closed
 -- and local time for the instructions); with -D tool=1 also the
 -- my_appointments tool (the schedule again for the zone, then the lead's
--- upcoming confirmed bookings: count and first page); then the writes, in
--- one transaction: both messages in one INSERT (positions MAX + 1 and + 2,
--- the conversation's tenant checked by the INSERT) and the turn row; then,
--- outside it, the lead-is-live check and both timeline events in one
--- INSERT. 7 statements and one transaction (BEGIN/COMMIT), 10 with the tool;
--- 2 commits.
+-- upcoming confirmed bookings: count and first page); then the writes: one
+-- statement for both messages (positions MAX + 1 and + 2, the
+-- conversation's tenant checked by the INSERT) and the turn row (an INSERT
+-- in WITH), and one for both timeline events (inserted only if the lead is
+-- live and the tenant's). 5 statements, 8 with the tool; 2 commits.
 -- Not here, as in the api's steady state: the membership (kept per process,
 -- invalidated through Redis) and the conversation's last turns (the
 -- conversation context is cached in Redis; a process's first turn of a
@@ -50,27 +49,29 @@ SELECT id, tenant_id, lead_id, resource_id, appointment_type_id, starts_at, ends
    AND lead_id = md5('receptionist/lead/' || :n::text)::uuid AND status = 'confirmed'
  ORDER BY starts_at, id LIMIT 10 OFFSET 0;
 \endif
-BEGIN;
-INSERT INTO conversation_messages (conversation_id, position, tenant_id, role, content, created_at)
-SELECT c.id, (SELECT COALESCE(MAX(m.position), 0) FROM conversation_messages m WHERE m.conversation_id = c.id) + v.column1,
-       c.tenant_id, v.column2, v.column3, v.column4
-  FROM conversations c,
-       (VALUES (1, 'user', :inbound::text, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint),
-               (2, 'assistant', :reply::text, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)) v
- WHERE c.id = md5('receptionist/conversation/' || :n::text)::uuid AND c.tenant_id = :tenant;
+WITH appended AS (
+  INSERT INTO conversation_messages (conversation_id, position, tenant_id, role, content, created_at)
+  SELECT c.id, (SELECT COALESCE(MAX(m.position), 0) FROM conversation_messages m WHERE m.conversation_id = c.id) + v.column1,
+         c.tenant_id, v.column2, v.column3, v.column4
+    FROM conversations c,
+         (VALUES (1, 'user', :inbound::text, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint),
+                 (2, 'assistant', :reply::text, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)) v
+   WHERE c.id = md5('receptionist/conversation/' || :n::text)::uuid AND c.tenant_id = :tenant
+  RETURNING 1)
 INSERT INTO conversation_turns (id, tenant_id, conversation_id, inbound, reply, outcome, model, strategy_id, template_id,
                                 prompt_hash, messages, trace, actions, prompt_tokens, completion_tokens, duration_ms,
                                 created_at)
-SELECT gen_random_uuid(), :tenant::uuid, id, :inbound::text, :reply::text, 'fallback', 'pgbench', :strategy::uuid, NULL::uuid,
-       :hash::text, :messages::text, :trace::text, :actions::text, 0, 0, 0,
+SELECT gen_random_uuid(), :tenant::uuid, md5('receptionist/conversation/' || :n::text)::uuid, :inbound::text, :reply::text,
+       'fallback', 'pgbench', :strategy::uuid, NULL::uuid, :hash::text, :messages::text, :trace::text, :actions::text, 0, 0, 0,
        (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
-  FROM conversations WHERE id = md5('receptionist/conversation/' || :n::text)::uuid AND tenant_id = :tenant;
-COMMIT;
-SELECT id FROM leads WHERE tenant_id = :tenant AND id IN (md5('receptionist/lead/' || :n::text)::uuid) AND deleted_at IS NULL;
+ WHERE EXISTS (SELECT 1 FROM appended);
 INSERT INTO lead_events (id, tenant_id, lead_id, kind, direction, content, meta, created_at)
-VALUES (gen_random_uuid(), :tenant, md5('receptionist/lead/' || :n::text)::uuid, 'chat', 'inbound', :inbound,
-        jsonb_build_object('conversationId', md5('receptionist/conversation/' || :n::text)::uuid::text, 'outcome', 'fallback'),
-        now()),
-       (gen_random_uuid(), :tenant, md5('receptionist/lead/' || :n::text)::uuid, 'chat', 'outbound', :reply,
-        jsonb_build_object('conversationId', md5('receptionist/conversation/' || :n::text)::uuid::text, 'outcome', 'fallback'),
-        now());
+SELECT v.column1, l.tenant_id, l.id, v.column2, v.column3, v.column4, v.column5, v.column6
+  FROM leads l,
+       (VALUES (gen_random_uuid(), 'chat', 'inbound', :inbound::text,
+                jsonb_build_object('conversationId', md5('receptionist/conversation/' || :n::text)::uuid::text, 'outcome', 'fallback'),
+                now()),
+               (gen_random_uuid(), 'chat', 'outbound', :reply::text,
+                jsonb_build_object('conversationId', md5('receptionist/conversation/' || :n::text)::uuid::text, 'outcome', 'fallback'),
+                now())) v
+ WHERE l.tenant_id = :tenant AND l.id = md5('receptionist/lead/' || :n::text)::uuid AND l.deleted_at IS NULL;

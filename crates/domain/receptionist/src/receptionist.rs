@@ -243,7 +243,7 @@ impl Receptionist {
         // One turn at a time per caller and channel: one conversation, and a history with every reply in it.
         let guard = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel)).await;
         let answered = self.handle_in_turn(tenant, lead_id, channel, content, options).await;
-        self.locks.release(guard).await;
+        self.locks.release(guard);
         answered
     }
 
