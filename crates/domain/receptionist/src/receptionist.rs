@@ -300,9 +300,13 @@ impl Receptionist {
                 }
             }
         };
-        let (conversation, config) = join(conversation, self.config.agent_config(tenant)).await;
+        // The schedule's status (local time, open or closed) goes into the
+        // instructions; read beside the rest instead of inside the run.
+        let (conversation, config, status) =
+            join3(conversation, self.config.agent_config(tenant), self.bookings.status(tenant)).await;
         let (conversation, context) = conversation?;
         let mut config = config?;
+        let status = status.map_err(ReceptionistError::storage)?.status;
         if let Some(id) = strategy_override.filter(|id| config.strategy.as_ref().is_none_or(|s| s.id != *id)) {
             match self.config.get_strategy(tenant, id).await {
                 Ok(own) => {
@@ -325,6 +329,7 @@ impl Receptionist {
             dry_run: false,
             summary: summary.as_deref(),
             speaker,
+            status: Some(status),
         };
         let (turn, fell_back, system) = if crate::phrases::is_abusive(content) {
             (self.close_abusive(&scope, content).await, false, String::new())
@@ -461,6 +466,8 @@ struct Run<'a> {
     summary: Option<&'a str>,
     /// Where sentences go as they are written (a streaming call).
     speaker: Option<crate::agent::Speaker>,
+    /// The schedule's status when the caller already read it (`None`: the run reads it).
+    status: Option<frontdesk_bookings::status::ScheduleStatus>,
 }
 
 /// A turn re-run against today's (or the given) configuration, beside the stored one.
@@ -493,7 +500,10 @@ impl Receptionist {
         run: &Run<'_>,
     ) -> Result<(Turn, bool, String)> {
         let now = self.bookings.now();
-        let status = self.bookings.status(scope.tenant).await.map_err(ReceptionistError::storage)?.status;
+        let status = match &run.status {
+            Some(status) => status.clone(),
+            None => self.bookings.status(scope.tenant).await.map_err(ReceptionistError::storage)?.status,
+        };
         let mut system = match run.template {
             Some(template) => template.render(&RenderContext { strategy: run.strategy, lead: Some(run.lead) }),
             None => built_in_prompt(run.strategy),
@@ -609,6 +619,7 @@ impl Receptionist {
             dry_run: true,
             summary: summary.as_deref(),
             speaker: None,
+            status: None,
         };
         let (turn, fell_back, system) = self.run(&scope, conversation_id, history, &stored.inbound, &run).await?;
         let outcome = if fell_back && turn.outcome == Outcome::Replied { Outcome::Fallback } else { turn.outcome };
