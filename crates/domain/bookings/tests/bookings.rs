@@ -299,11 +299,16 @@ fn message_jobs(w: &World) -> Vec<(MessageJob, DateTime<Utc>)> {
 }
 
 /// Plays the worker: runs every job due by the clock that has not run yet (`done` counts them).
+///
+/// Messages sent at once (everything but reminders) are enqueued without a
+/// time, which the fake queue stamps with the machine's clock, not the
+/// test's: they are due whatever that stamp says (comparing it with the
+/// manual clock made these tests fail once the real day passed the fixture's).
 async fn run_due(w: &World, done: &mut usize) -> Vec<serde_json::Value> {
     let mut results = Vec::new();
     let jobs = message_jobs(w);
     for (job, run_at) in jobs.iter().skip(*done) {
-        if *run_at > w.clock.now() {
+        if job.reminder_minutes.is_some() && *run_at > w.clock.now() {
             break;
         }
         results.push(w.sender.deliver(w.tenant, job).await.unwrap());

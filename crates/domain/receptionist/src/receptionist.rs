@@ -243,7 +243,7 @@ impl Receptionist {
         // One turn at a time per caller and channel: one conversation, and a history with every reply in it.
         let guard = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel)).await;
         let answered = self.handle_in_turn(tenant, lead_id, channel, content, options).await;
-        self.locks.release(guard);
+        self.locks.release(guard).await;
         answered
     }
 
@@ -302,11 +302,17 @@ impl Receptionist {
         };
         // The schedule's status (local time, open or closed) goes into the
         // instructions; read beside the rest instead of inside the run.
-        let (conversation, config, status) =
-            join3(conversation, self.config.agent_config(tenant), self.bookings.status(tenant)).await;
+        let abusive = crate::phrases::is_abusive(content);
+        let status = async {
+            if abusive {
+                return Ok(None); // the polite close needs no instructions
+            }
+            self.bookings.status(tenant).await.map(|view| Some(view.status)).map_err(ReceptionistError::storage)
+        };
+        let (conversation, config, status) = join3(conversation, self.config.agent_config(tenant), status).await;
         let (conversation, context) = conversation?;
         let mut config = config?;
-        let status = status.map_err(ReceptionistError::storage)?.status;
+        let status = status?;
         if let Some(id) = strategy_override.filter(|id| config.strategy.as_ref().is_none_or(|s| s.id != *id)) {
             match self.config.get_strategy(tenant, id).await {
                 Ok(own) => {
@@ -329,9 +335,9 @@ impl Receptionist {
             dry_run: false,
             summary: summary.as_deref(),
             speaker,
-            status: Some(status),
+            status,
         };
-        let (turn, fell_back, system) = if crate::phrases::is_abusive(content) {
+        let (turn, fell_back, system) = if abusive {
             (self.close_abusive(&scope, content).await, false, String::new())
         } else {
             self.run(&scope, conversation.id, history, content, &run).await?

@@ -421,7 +421,8 @@ pub async fn timeline_is_atomic_ordered_and_scoped(repo: &dyn LeadRepository, fi
     assert!(events_of(repo, tenant, twin.id).await.is_empty(), "a failing insert leaves no event");
 
     // Several at once: all or none.
-    let asked = sms(tenant, ana.id, "asked", t0 + Duration::seconds(4));
+    let mut asked = sms(tenant, ana.id, "asked", t0 + Duration::seconds(4));
+    asked.direction = None; // no direction stored, none read back
     let answered = sms(tenant, ana.id, "answered", t0 + Duration::seconds(5));
     repo.append_events(tenant, &[asked.clone(), answered.clone()]).await.expect("append both");
     let newest = repo.timeline(tenant, ana.id, page(1, 2)).await.expect("timeline");
@@ -435,6 +436,9 @@ pub async fn timeline_is_atomic_ordered_and_scoped(repo: &dyn LeadRepository, fi
     let half_foreign = [sms(tenant, ana.id, "mine", t0), sms(tenant, LeadId::new(), "nobody's", t0)];
     assert!(not_found(repo.append_events(tenant, &half_foreign).await), "one unknown lead");
     assert!(not_found(repo.append_events(other, &[sms(other, ana.id, "stray", t0)]).await), "another tenant's lead");
+    let labelled_elsewhere = [sms(tenant, ana.id, "mine", t0), sms(other, ana.id, "theirs", t0)];
+    assert!(not_found(repo.append_events(tenant, &labelled_elsewhere).await), "an event of another tenant");
+    assert!(not_found(repo.append_events(tenant, &[sms(other, bea.id, "x", t0), sms(other, ana.id, "y", t0)]).await));
     repo.append_events(tenant, &[]).await.expect("nothing to append");
     assert_eq!(repo.timeline(tenant, ana.id, PageRequest::default()).await.expect("timeline").total, 6, "none of them");
 

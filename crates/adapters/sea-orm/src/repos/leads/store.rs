@@ -667,9 +667,10 @@ impl LeadRepository for SeaOrmLeadRepository {
                 Err(err) => Err(LeadsError::Storage(db(err))),
             };
         }
-        // Several leads: two statements, one commit — every lead checked at
-        // once, then every event in one INSERT (all or none). A purge between
-        // them is caught by the foreign key, as for one event.
+        // Several leads (no caller does this on a hot path): every lead checked
+        // at once, then every event in one INSERT (all or none). As for one
+        // event, the two are not one transaction: a purge between them is
+        // caught by the foreign key, a soft delete between them is not.
         let live = Entity::find()
             .select_only()
             .column(Column::Id)

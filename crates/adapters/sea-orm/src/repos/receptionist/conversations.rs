@@ -182,9 +182,7 @@ impl ConversationStore for SeaOrmConversations {
             match db.execute_raw(stmt(db.get_database_backend(), sql, values.clone())).await {
                 Ok(done) if done.rows_affected() == 0 => return Err(NOT_FOUND),
                 Ok(_) => return Ok(()),
-                Err(err)
-                    if attempt < 20 && matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-                }
+                Err(err) if attempt < 20 && lost_a_position(&err) => {}
                 Err(err) => return Err(storage(err)),
             }
         }
@@ -311,9 +309,7 @@ impl ConversationStore for SeaOrmConversations {
             match stored {
                 Ok(true) => return Ok(()),
                 Ok(false) => return Err(NOT_FOUND),
-                Err(err)
-                    if attempt < 20 && matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-                }
+                Err(err) if attempt < 20 && lost_a_position(&err) => {}
                 Err(err) => return Err(storage(err)),
             }
         }
@@ -373,3 +369,10 @@ const EXCHANGE_MESSAGES: &str = "INSERT INTO conversation_messages (conversation
         c.tenant_id, v.column2, v.column3, v.column4
     FROM conversations c, (VALUES (1, $3, $4, $5), (2, $6, $7, $8)) v
     WHERE c.id = $1 AND c.tenant_id = $2";
+
+/// Whether `err` is the messages' primary key refusing a position another
+/// turn took first (retry), not any other unique key (a turn stored twice
+/// under one id is not helped by retrying).
+fn lost_a_position(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) if detail.contains("conversation_messages"))
+}
