@@ -94,7 +94,7 @@ pub trait ConversationStore: Send + Sync + 'static {
     /// (nothing stored); `Storage`.
     async fn record_exchange(&self, turn: &TurnRecord, messages: [&Message; 2]) -> Result<()> {
         let (tenant, id) = (turn.tenant_id, turn.conversation_id);
-        self.get(tenant, id).await?;
+        // The first append is `NotFound` for a missing or foreign conversation, before anything is stored.
         for message in messages {
             self.append(tenant, id, message).await?;
         }

@@ -165,6 +165,16 @@ fn event_row(event: &TimelineEvent) -> events::ActiveModel {
     }
 }
 
+/// A timeline write that failed: `NotFound` when the lead's row went away
+/// under it (the foreign key), `Storage` otherwise.
+fn event_write_failed(err: DbErr) -> LeadsError {
+    if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) {
+        NOT_FOUND
+    } else {
+        LeadsError::Storage(db(err))
+    }
+}
+
 fn event_to_domain(row: events::Model) -> Result<TimelineEvent> {
     let bad = |e: String| corrupt("lead_events", e);
     Ok(TimelineEvent {
@@ -623,8 +633,7 @@ impl LeadRepository for SeaOrmLeadRepository {
         }
         match events::Entity::insert(event_row(event)).exec_without_returning(conn).await {
             Ok(_) => Ok(()),
-            Err(err) if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => Err(NOT_FOUND),
-            Err(err) => Err(LeadsError::Storage(db(err))),
+            Err(err) => Err(event_write_failed(err)),
         }
     }
 
@@ -663,8 +672,7 @@ impl LeadRepository for SeaOrmLeadRepository {
             return match conn.execute_raw(crate::repos::sql::stmt(conn.get_database_backend(), &sql, values)).await {
                 Ok(done) if done.rows_affected() == 0 => Err(NOT_FOUND),
                 Ok(_) => Ok(()),
-                Err(err) if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => Err(NOT_FOUND),
-                Err(err) => Err(LeadsError::Storage(db(err))),
+                Err(err) => Err(event_write_failed(err)),
             };
         }
         // Several leads (no caller does this on a hot path): every lead checked
@@ -686,8 +694,7 @@ impl LeadRepository for SeaOrmLeadRepository {
         }
         match events::Entity::insert_many(events.iter().map(event_row)).exec_without_returning(conn).await {
             Ok(_) => Ok(()),
-            Err(err) if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => Err(NOT_FOUND),
-            Err(err) => Err(LeadsError::Storage(db(err))),
+            Err(err) => Err(event_write_failed(err)),
         }
     }
 

@@ -111,11 +111,7 @@ impl SeaOrmConversations {
             txn.rollback().await?;
             return Ok(false);
         }
-        let sql = format!(
-            "INSERT INTO conversation_turns ({TURN_COLUMNS}) SELECT {} FROM conversations WHERE id = $3 AND tenant_id = $2",
-            placeholders(1, turn.len())
-        );
-        txn.execute_raw(stmt(backend, &sql, turn.to_vec())).await?;
+        txn.execute_raw(stmt(backend, &turn_insert_sql(), turn.to_vec())).await?;
         txn.commit().await?;
         Ok(true)
     }
@@ -268,12 +264,9 @@ impl ConversationStore for SeaOrmConversations {
 
     async fn record_turn(&self, t: &TurnRecord) -> Result<()> {
         let values = turn_values(t)?;
-        let sql = format!(
-            "INSERT INTO conversation_turns ({TURN_COLUMNS}) SELECT {} FROM conversations WHERE id = $3 AND tenant_id = $2",
-            placeholders(1, values.len())
-        );
         let db = self.store.conn();
-        let done = db.execute_raw(stmt(db.get_database_backend(), &sql, values)).await.map_err(storage)?;
+        let done =
+            db.execute_raw(stmt(db.get_database_backend(), &turn_insert_sql(), values)).await.map_err(storage)?;
         if done.rows_affected() == 0 { Err(NOT_FOUND) } else { Ok(()) }
     }
 
@@ -292,17 +285,19 @@ impl ConversationStore for SeaOrmConversations {
         // INSERT checks the conversation's tenant. A concurrent turn of the
         // same conversation that took the same positions makes the primary key
         // refuse ours; the whole exchange then runs again.
+        let one_statement = (backend == sea_orm::DbBackend::Postgres).then(|| {
+            format!(
+                "WITH appended AS ({EXCHANGE_MESSAGES} RETURNING 1)
+                 INSERT INTO conversation_turns ({TURN_COLUMNS}) SELECT {} WHERE EXISTS (SELECT 1 FROM appended)",
+                placeholders(values.len() + 1, turn.len())
+            )
+        });
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let stored = if backend == sea_orm::DbBackend::Postgres {
-                let sql = format!(
-                    "WITH appended AS ({EXCHANGE_MESSAGES} RETURNING 1)
-                     INSERT INTO conversation_turns ({TURN_COLUMNS}) SELECT {} WHERE EXISTS (SELECT 1 FROM appended)",
-                    placeholders(values.len() + 1, turn.len())
-                );
-                let all = values.iter().cloned().chain(turn.iter().cloned()).collect();
-                self.store.conn().execute_raw(stmt(backend, &sql, all)).await.map(|done| done.rows_affected() == 1)
+            let stored = if let Some(sql) = &one_statement {
+                let all = values.iter().chain(&turn).cloned().collect();
+                self.store.conn().execute_raw(stmt(backend, sql, all)).await.map(|done| done.rows_affected() == 1)
             } else {
                 self.exchange_in_transaction(&values, &turn).await
             };
@@ -354,6 +349,15 @@ fn turn_values(t: &TurnRecord) -> Result<Vec<Value>> {
         micros(t.created_at).into(),
     ];
     Ok(values)
+}
+
+/// Stores a turn given as [`turn_values`] (`$1…`), in its conversation only
+/// when that is the turn's tenant's.
+fn turn_insert_sql() -> String {
+    format!(
+        "INSERT INTO conversation_turns ({TURN_COLUMNS}) SELECT {} FROM conversations WHERE id = $3 AND tenant_id = $2",
+        placeholders(1, TURN_COLUMNS.split(',').count())
+    )
 }
 
 /// `$first, $first+1, …` for `n` values.
