@@ -134,7 +134,7 @@ print(base64.b64encode(hmac.new(sys.argv[1].encode(), url.encode(), hashlib.sha1
 PY
 )
 relay=$("$VENV/bin/python" scripts/bench/relay_first_token.py "ws://127.0.0.1:$PORT/webhooks/twilio/relay" "$ws_sig" \
-  "$SESSIONS" "$PROMPTS") || die "the relay benchmark failed"
+  "$SESSIONS" "$PROMPTS" 2>"$WORK/relay_split.txt") || die "the relay benchmark failed: $(cat "$WORK/relay_split.txt")"
 
 read -r h_rps h_p50 h_p99 _ <<<"$health_max"
 read -r hp_rps hp_p50 hp_p99 _ <<<"$health_paced"
@@ -158,3 +158,5 @@ row "sms paced at $RATE/s" "$sms_paced" "$hp_rps"
 read -r r50 r99 rmax rn <<<"$relay"
 echo
 echo "ConversationRelay, \`prompt\` → first \`text\` token (fallback model, $SESSIONS sessions × $PROMPTS prompts = $rn turns): p50 $r50 ms, p99 $r99 ms, max $rmax ms (goal p99 < 5 ms). Paced health p99 $hp_p99 ms, p50 $hp_p50 ms; unpaced health p50 $h_p50 ms, p99 $h_p99 ms."
+echo
+echo "Split: $(cat "$WORK/relay_split.txt")"

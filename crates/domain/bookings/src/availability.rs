@@ -881,6 +881,27 @@ pub(crate) mod properties {
             let now = utc("2026-01-01T00:00:00Z") + Duration::minutes(minute);
             assert_status_consistent(&schedule, now);
         }
+
+        /// The memo answers exactly what `status_at` computes, call after
+        /// call: across midnights (new local days), DST changes, a schedule
+        /// that changes between calls, and two sub-accounts side by side.
+        #[test]
+        fn the_status_memo_answers_as_status_at(
+            first in schedules(),
+            second in schedules(),
+            start in 0_i64..(730 * 1440),
+            steps in prop::collection::vec((0_i64..2000, any::<bool>()), 1..24),
+        ) {
+            let memo = crate::status::StatusMemo::default();
+            let (tenant, other) = (frontdesk_kernel::TenantId::new(), frontdesk_kernel::TenantId::new());
+            let mut now = utc("2026-01-01T00:00:00Z") + Duration::minutes(start);
+            for (step, switch) in steps {
+                now += Duration::minutes(step);
+                let schedule = if switch { &second } else { &first };
+                prop_assert_eq!(memo.status(tenant, schedule, now), status_at(schedule, now));
+                prop_assert_eq!(memo.status(other, &first, now), status_at(&first, now));
+            }
+        }
     }
 
     /// UTC days of 2026–2027 on which `tz`'s offset changes.

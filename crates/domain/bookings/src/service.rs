@@ -21,7 +21,7 @@ use crate::ports::{
 use crate::resource::{Resource, ResourceInput};
 use crate::schedule::{Schedule, WeeklyHours};
 use crate::slot::TimeSlot;
-use crate::status::{ScheduleStatus, status_at};
+use crate::status::ScheduleStatus;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use frontdesk_kernel::{Clock, JsonObject, LeadId, Page, PageRequest, TenantId, ValidationErrors, text::check_text};
@@ -159,6 +159,8 @@ pub struct Bookings {
     notices: Arc<dyn BookingNotices>,
     clock: Arc<dyn Clock>,
     hold_ttl: Duration,
+    /// Each sub-account's openings of the day (the open/closed status is read on every call and turn).
+    status_memo: Arc<crate::status::StatusMemo>,
 }
 
 /// The ports [`Bookings`] is built from.
@@ -199,7 +201,8 @@ impl Bookings {
     #[must_use]
     pub fn new(ports: BookingPorts, hold_ttl: Duration) -> Self {
         let BookingPorts { schedules, resources, types, bookings, calendar, tokens, leads, notices, clock } = ports;
-        Self { schedules, resources, types, bookings, calendar, tokens, leads, notices, clock, hold_ttl }
+        let status_memo = Arc::default();
+        Self { schedules, resources, types, bookings, calendar, tokens, leads, notices, clock, hold_ttl, status_memo }
     }
 
     /// How long holds last.
@@ -249,7 +252,8 @@ impl Bookings {
     /// As [`Self::schedule`].
     pub async fn status(&self, tenant: TenantId) -> Result<ScheduleStatusView> {
         let now = self.clock.now();
-        Ok(ScheduleStatusView { now, status: status_at(&self.schedule(tenant).await?, now) })
+        let schedule = self.schedule(tenant).await?;
+        Ok(ScheduleStatusView { now, status: self.status_memo.status(tenant, &schedule, now) })
     }
 
     /// A resource's own schedule (`None`: it follows the sub-account's) and the one that applies.

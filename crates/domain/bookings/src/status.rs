@@ -9,6 +9,9 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
+use frontdesk_kernel::TenantId;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::availability::real_interval;
 use crate::schedule::Schedule;
@@ -16,8 +19,14 @@ use crate::schedule::Schedule;
 /// How far ahead [`status_at`] looks for the next opening or closing, in local days.
 const SEARCH_DAYS: u64 = 400;
 
+/// The search windows, in local days: widened only when the answer needs it.
+const WINDOWS: [u64; 3] = [8, 64, SEARCH_DAYS];
+
 /// A real opening interval `[open, close)`.
 type Opening = (DateTime<Utc>, DateTime<Utc>);
+
+/// The openings of one window and the instant from which later days could change them.
+type Window = (Arc<[Opening]>, Option<DateTime<Utc>>);
 
 /// Whether a schedule is open at an instant, and its next change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,13 +47,22 @@ pub struct ScheduleStatus {
 /// (`None` for what is not found in that time).
 #[must_use]
 pub fn status_at(schedule: &Schedule, now: DateTime<Utc>) -> ScheduleStatus {
+    status_in(schedule, now, &mut [None, None, None])
+}
+
+/// [`status_at`], with the windows of `now`'s local day taken from
+/// `windows` where present and added to it where computed.
+fn status_in(schedule: &Schedule, now: DateTime<Utc>, windows: &mut [Option<Window>; 3]) -> ScheduleStatus {
     let tz = schedule.time_zone;
     let local_time = now.with_timezone(&tz).naive_local();
     let today = local_time.date();
     let mut answer = Answer::default();
-    for days in [8, 64, SEARCH_DAYS] {
-        let (openings, horizon) = openings(schedule, today, days);
-        answer = resolve(&openings, now, horizon);
+    for (days, window) in WINDOWS.into_iter().zip(windows.iter_mut()) {
+        let (openings, horizon) = window.get_or_insert_with(|| {
+            let (openings, horizon) = openings(schedule, today, days);
+            (openings.into(), horizon)
+        });
+        answer = resolve(openings, now, *horizon);
         if answer.complete {
             break;
         }
@@ -55,6 +73,53 @@ pub fn status_at(schedule: &Schedule, now: DateTime<Utc>) -> ScheduleStatus {
         time_zone: tz,
         next_open: answer.next_open,
         next_close: answer.next_close,
+    }
+}
+
+/// A sub-account's openings for one local day, as last computed.
+struct DayOpenings {
+    schedule: Schedule,
+    today: NaiveDate,
+    windows: [Option<Window>; 3],
+}
+
+/// [`status_at`] for many calls a day: each sub-account's openings are
+/// computed once per local day and schedule, and each call only looks up
+/// `now` in them. The openings of a day depend on nothing but the schedule
+/// and the day, so an entry is used only while both are the same — a
+/// changed schedule or a new day computes afresh; there is no expiry to
+/// get wrong. A schedule open around the clock is the case this is for:
+/// its next closing is searched for 400 days ahead, ~470 days of zone
+/// conversions on every call without it.
+#[derive(Default)]
+pub struct StatusMemo {
+    days: Mutex<HashMap<TenantId, DayOpenings>>,
+}
+
+impl StatusMemo {
+    /// At most this many sub-accounts are remembered; the memo starts over when full.
+    pub const MAX_ENTRIES: usize = 10_000;
+
+    /// The state of `tenant`'s `schedule` at `now`: exactly [`status_at`].
+    #[must_use]
+    pub fn status(&self, tenant: TenantId, schedule: &Schedule, now: DateTime<Utc>) -> ScheduleStatus {
+        let today = now.with_timezone(&schedule.time_zone).date_naive();
+        let lock = || self.days.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut windows = lock()
+            .get(&tenant)
+            .filter(|day| day.today == today && day.schedule == *schedule)
+            .map(|day| day.windows.clone())
+            .unwrap_or_default();
+        let known = windows.iter().filter(|w| w.is_some()).count();
+        let status = status_in(schedule, now, &mut windows);
+        if windows.iter().filter(|w| w.is_some()).count() > known {
+            let mut days = lock();
+            if days.len() >= Self::MAX_ENTRIES {
+                days.clear();
+            }
+            days.insert(tenant, DayOpenings { schedule: schedule.clone(), today, windows });
+        }
+        status
     }
 }
 

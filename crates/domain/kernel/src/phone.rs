@@ -6,10 +6,45 @@
 //! plan are kept, as E.164. Leads, bookings, the receptionist's hand-off
 //! number and the channels' caller ids all hold this one type, so a number
 //! compared anywhere compares equal everywhere.
+//!
+//! Checking a number against its plan runs dozens of regexes (tens of
+//! microseconds), and the same few numbers arrive again and again: every
+//! webhook of a sub-account carries its own number in `To`, and callers call
+//! back. So the verdicts of the last [`MEMO_ENTRIES`] distinct inputs are
+//! remembered (a pure function's results: nothing to invalidate).
 
 use crate::Country;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{LazyLock, Mutex, PoisonError};
+
+/// How many distinct (input, region) verdicts are remembered; the memo
+/// starts over when full, so it holds at most this many (~0.5 MB).
+pub const MEMO_ENTRIES: usize = 4096;
+
+/// The E.164 form of each recently parsed input, `None` when it was invalid.
+type Memo = HashMap<(Box<str>, Option<Country>), Option<Box<str>>>;
+
+static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
+
+/// The E.164 form of `input` read in `region`, `None` when it is not a valid number.
+fn e164(input: &str, region: Option<Country>) -> Option<Box<str>> {
+    let key = (Box::<str>::from(input), region);
+    if let Some(known) = MEMO.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return known.clone();
+    }
+    let parsed = phonenumber::parse(region.map(Country::phone_region), input)
+        .ok()
+        .filter(phonenumber::PhoneNumber::is_valid)
+        .map(|number| number.format().mode(phonenumber::Mode::E164).to_string().into_boxed_str());
+    let mut memo = MEMO.lock().unwrap_or_else(PoisonError::into_inner);
+    if memo.len() >= MEMO_ENTRIES {
+        memo.clear();
+    }
+    memo.insert(key, parsed.clone());
+    parsed
+}
 
 /// A phone number in E.164 form (`+14155550123`). Input is checked against
 /// the numbering plan of its country (length and prefixes), not just its
@@ -51,9 +86,8 @@ impl PhoneNumber {
                  or set the sub-account's country to accept national numbers"
                 .into());
         }
-        let parsed = phonenumber::parse(region.map(Country::phone_region), input).ok().filter(|p| p.is_valid());
-        match parsed {
-            Some(number) => Ok(Self(number.format().mode(phonenumber::Mode::E164).to_string())),
+        match e164(input, region) {
+            Some(number) => Ok(Self(number.into())),
             None if international => Err("is not a valid phone number".into()),
             None => {
                 Err(format!("is not a valid phone number in {}", region.map(|r| r.to_string()).unwrap_or_default()))
@@ -115,6 +149,28 @@ mod tests {
 
     fn us() -> Option<Country> {
         Country::parse("US").ok()
+    }
+
+    #[test]
+    fn remembered_verdicts_match_fresh_ones() {
+        // Each input twice (the second from the memo), then again after the memo filled up and started over.
+        let inputs = [("+1 415 555 2671", None), ("(415) 555-2671", us()), ("+1 415 555", None), ("555-2671", us())];
+        let first: Vec<_> = inputs.iter().map(|(i, r)| PhoneNumber::parse_in(i, *r)).collect();
+        let again: Vec<_> = inputs.iter().map(|(i, r)| PhoneNumber::parse_in(i, *r)).collect();
+        assert_eq!(first, again);
+        assert_eq!(first[0].as_ref().map(PhoneNumber::as_str), Ok("+14155552671"));
+        assert_eq!(first[1], first[0]);
+        assert!(first[2].is_err() && first[3].is_err());
+        {
+            let mut memo = MEMO.lock().unwrap();
+            for n in memo.len()..MEMO_ENTRIES {
+                memo.insert((format!("filler {n}").into(), None), None);
+            }
+        }
+        let _ = PhoneNumber::parse("+1 415 555 0000");
+        assert!(MEMO.lock().unwrap().len() < MEMO_ENTRIES, "a full memo starts over");
+        let after: Vec<_> = inputs.iter().map(|(i, r)| PhoneNumber::parse_in(i, *r)).collect();
+        assert_eq!(first, after);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::transfer::BatchOutcome;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::jobs::JobId;
-use frontdesk_kernel::{Country, Page, PageRequest, TenantId, UserId};
+use frontdesk_kernel::{Country, Page, PageRequest, PhoneNumber, TenantId, UserId};
 
 /// Leads and their timelines.
 #[async_trait]
@@ -43,6 +43,14 @@ pub trait LeadRepository: Send + Sync + 'static {
     /// # Errors
     /// `NotFound` when missing, soft-deleted or another tenant's; `Storage`.
     async fn get(&self, tenant: TenantId, id: LeadId) -> Result<Lead>;
+
+    /// The live lead of `tenant` whose phone is `phone` (at most one: the
+    /// per-tenant unique index). A caller who rings or texts again is found
+    /// with one indexed read instead of an insert that fails on that index.
+    ///
+    /// # Errors
+    /// `Storage`.
+    async fn find_by_phone(&self, tenant: TenantId, phone: &PhoneNumber) -> Result<Option<LeadId>>;
 
     /// Writes the fields of the live lead `lead.id` of `tenant` if it is
     /// still at `lead.version`, bumping the version, and appends `events`,

@@ -33,7 +33,7 @@ use crate::lead::{Lead, LeadChanges, LeadId, NewLead};
 use crate::ports::{LeadRepository, TenantDirectory};
 use crate::timeline::{EventKind, NewTimelineEvent, TimelineEvent};
 use chrono::Duration as Days;
-use frontdesk_kernel::{Cache, Clock, Country, Page, PageRequest, TenantId, UserId, ValidationErrors};
+use frontdesk_kernel::{Cache, Clock, Country, Page, PageRequest, PhoneNumber, TenantId, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,6 +116,19 @@ impl LeadService {
         };
         self.repo.insert(&lead, &[]).await?;
         Ok(lead)
+    }
+
+    /// The live lead of `tenant` that `phone` belongs to (a national number
+    /// is read in the tenant's country). Callers who get in touch again are
+    /// found with one indexed read; [`Self::create`] is for those who are new.
+    ///
+    /// # Errors
+    /// `Validation` (`phone`) when it is not a phone number; `Storage`.
+    pub async fn find_by_phone(&self, tenant: TenantId, phone: &str) -> Result<Option<LeadId>> {
+        let region = self.region_for(tenant, Some(phone)).await?;
+        let phone =
+            PhoneNumber::parse_in(phone, region).map_err(|message| ValidationErrors::single("phone", message))?;
+        self.repo.find_by_phone(tenant, &phone).await
     }
 
     /// The live lead `id` of `tenant`, from the cache when it is there.
@@ -413,6 +426,9 @@ mod tests {
                 let _ = release.await;
             }
             lead
+        }
+        async fn find_by_phone(&self, tenant: TenantId, phone: &PhoneNumber) -> Result<Option<LeadId>> {
+            self.store.find_by_phone(tenant, phone).await
         }
         async fn update(&self, tenant: TenantId, lead: &Lead, events: &[TimelineEvent]) -> Result<i64> {
             use std::sync::atomic::Ordering;

@@ -232,6 +232,51 @@ impl Receptionist {
         self.locked_turn(tenant, lead_id, channel, content, options).await
     }
 
+    /// Readies the lead's latest `channel` conversation for its first turn.
+    /// A call's stream opens while its greeting plays, seconds before the
+    /// caller's first words; this is the moment to start the conversation
+    /// (under the turn lock, so it never races a turn into two) and load
+    /// the agent configuration and the conversation's context into their
+    /// caches. The first turn then costs what later ones do. It stores
+    /// nothing but an empty conversation, which the first turn would start
+    /// anyway.
+    ///
+    /// # Errors
+    /// `NotFound` (`lead`); `Storage`.
+    pub async fn prepare(&self, tenant: TenantId, lead_id: LeadId, channel: Channel) -> Result<()> {
+        let guard = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel)).await;
+        let prepared = self.prepare_in_turn(tenant, lead_id, channel).await;
+        self.locks.release(guard).await;
+        prepared
+    }
+
+    async fn prepare_in_turn(&self, tenant: TenantId, lead_id: LeadId, channel: Channel) -> Result<()> {
+        let (lead, found, config) = join3(
+            self.leads.get(tenant, lead_id),
+            self.conversations.latest(tenant, lead_id, channel),
+            self.config.agent_config(tenant),
+        )
+        .await;
+        match lead {
+            Ok(_) => {}
+            Err(LeadsError::NotFound { .. }) => return Err(ReceptionistError::NotFound { entity: "lead" }),
+            Err(other) => return Err(ReceptionistError::storage(other)),
+        }
+        config?;
+        match found? {
+            Some(found) => {
+                if self.context.get(tenant, found.id).await.is_none() {
+                    let turns = self.conversations.turns(tenant, found.id, crate::context::REBUILD_TURNS).await?;
+                    self.context.put(tenant, found.id, &Context::from_turns(&turns)).await;
+                }
+            }
+            None => {
+                self.conversations.create(&Conversation::start(tenant, lead_id, channel, self.bookings.now())).await?
+            }
+        }
+        Ok(())
+    }
+
     async fn locked_turn(
         &self,
         tenant: TenantId,

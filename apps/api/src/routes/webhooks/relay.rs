@@ -3,7 +3,8 @@
 //! The handshake's `X-Twilio-Signature` (over the `wss://` URL built from
 //! `PUBLIC_BASE_URL`) is checked before the upgrade: 403 otherwise. Then
 //! Twilio's side of the protocol: `setup` names the call (its number must
-//! be routed); each final `prompt` runs a streamed turn whose sentences go
+//! be routed; the caller's conversation is readied while the greeting
+//! plays, and the session is kept for the call's turns); each final `prompt` runs a streamed turn whose sentences go
 //! back as `{"type":"text","token":…,"last":false}` while the model is
 //! still writing, closed by `last: true`; `interrupt` stops what is being
 //! sent and records what the caller heard; `dtmf` reaches the receptionist
@@ -14,7 +15,7 @@ use crate::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use actix_ws::{Message, Session};
 use frontdesk_kernel::Code;
-use frontdesk_receptionist::channels::inbound::{Call, Inbound, RelayEnd};
+use frontdesk_receptionist::channels::inbound::{Call, Inbound, RelayEnd, RelaySession};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -70,7 +71,7 @@ async fn send(session: &mut Session, message: &Value) -> bool {
 
 /// Twilio's side of the session, message by message.
 async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix_ws::MessageStream) {
-    let mut call: Option<CallIds> = None;
+    let mut call: Option<(CallIds, Arc<RelaySession>)> = None;
     let mut speaking: Option<tokio::task::JoinHandle<()>> = None;
     while let Some(Ok(message)) = stream.recv().await {
         let text = match message {
@@ -94,8 +95,8 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
                     from: event["from"].as_str().unwrap_or("").to_owned(),
                 };
                 match inbound.relay_started(&ids.call()).await {
-                    Ok(true) => call = Some(ids),
-                    Ok(false) => {
+                    Ok(Some(opened)) => call = Some((ids, Arc::new(opened))),
+                    Ok(None) => {
                         tracing::warn!(call.sid = %ids.sid, "ConversationRelay for a number no sub-account routes");
                         let _ = send(&mut session, &json!({"type": "end"})).await;
                         break;
@@ -108,7 +109,7 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
                 }
             }
             kind @ ("prompt" | "dtmf") => {
-                let Some(ids) = call.clone() else { continue };
+                let Some((ids, opened)) = call.clone() else { continue };
                 if kind == "prompt" && event["last"] == json!(false) {
                     continue; // a partial transcript: wait for the caller to finish
                 }
@@ -123,16 +124,16 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
                 if let Some(previous) = speaking.take() {
                     previous.abort();
                 }
-                speaking = Some(tokio::spawn(turn(Arc::clone(&inbound), session.clone(), ids, said)));
+                speaking = Some(tokio::spawn(turn(Arc::clone(&inbound), session.clone(), ids, opened, said)));
             }
             "interrupt" => {
                 if let Some(previous) = speaking.take() {
                     previous.abort();
                 }
-                if let Some(ids) = &call {
+                if let Some((ids, opened)) = &call {
                     let heard = event["utteranceUntilInterrupt"].as_str().unwrap_or("");
                     let after = event["durationUntilInterruptMs"].as_u64();
-                    if let Err(error) = inbound.relay_interrupted(&ids.call(), heard, after).await {
+                    if let Err(error) = inbound.relay_interrupted(opened, &ids.call(), heard, after).await {
                         tracing::warn!(%error, "interruption not recorded");
                     }
                 }
@@ -150,12 +151,11 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
 }
 
 /// One streamed turn: sentences out as they come, then `last`, then the end if the turn ends the call.
-async fn turn(inbound: Arc<Inbound>, mut session: Session, ids: CallIds, said: String) {
+async fn turn(inbound: Arc<Inbound>, mut session: Session, ids: CallIds, opened: Arc<RelaySession>, said: String) {
     let (speaker, mut sentences) = tokio::sync::mpsc::unbounded_channel();
     let running = {
         let inbound = Arc::clone(&inbound);
-        let ids = ids.clone();
-        tokio::spawn(async move { inbound.relay_turn(&ids.call(), &said, speaker).await })
+        tokio::spawn(async move { inbound.relay_turn(&opened, &said, speaker).await })
     };
     while let Some(sentence) = sentences.recv().await {
         if !send(&mut session, &json!({"type": "text", "token": format!("{sentence} "), "last": false})).await {

@@ -207,7 +207,8 @@ pub async fn round_trip_and_tenant_isolation(repo: &dyn LeadRepository, fixtures
 }
 
 /// Phone and email are unique per tenant only, name the lead that holds
-/// them, and hold under concurrent inserts.
+/// them, and hold under concurrent inserts; `find_by_phone` finds the live
+/// holder of a number in its tenant only.
 ///
 /// # Panics
 /// When the adapter breaks the contract.
@@ -243,6 +244,19 @@ pub async fn per_tenant_uniqueness(repo: Arc<dyn LeadRepository>, fixtures: &Fix
     assert_eq!((won, duplicates), (1, 7), "{outcomes:?}");
     let racers = LeadFilter { q: Some("racer".into()), ..LeadFilter::default() };
     assert_eq!(repo.list(tenant, &racers, PageRequest::default()).await.expect("list").total, 1);
+
+    // The holder of a number, per tenant, live leads only.
+    let find = |tenant, phone: &str| {
+        let repo = repo.clone();
+        let phone = frontdesk_kernel::PhoneNumber::parse(phone).expect("phone");
+        async move { repo.find_by_phone(tenant, &phone).await.expect("find_by_phone") }
+    };
+    assert_eq!(find(tenant, "+14155552672").await, Some(ana.id));
+    assert_eq!(find(other, "+14155552672").await, Some(elsewhere.id));
+    assert_eq!(find(tenant, "+14155552600").await, None);
+    repo.soft_delete(tenant, ana.id, now()).await.expect("delete");
+    assert_eq!(find(tenant, "+14155552672").await, None, "a deleted lead frees its number");
+    assert_eq!(find(other, "+14155552672").await, Some(elsewhere.id));
 }
 
 /// Updates persist with their events in one transaction, bump the version,

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk_kernel::jobs::JobId;
 use frontdesk_kernel::testing::{lock, page_of};
-use frontdesk_kernel::{Country, Page, PageRequest, TenantId, UserId};
+use frontdesk_kernel::{Country, Page, PageRequest, PhoneNumber, TenantId, UserId};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -73,6 +73,15 @@ impl LeadRepository for InMemoryLeadStore {
 
     async fn get(&self, tenant: TenantId, id: LeadId) -> Result<Lead> {
         live(&mut lock(&self.0), tenant, id).map(|l| l.clone()).ok_or(NOT_FOUND)
+    }
+
+    async fn find_by_phone(&self, tenant: TenantId, phone: &PhoneNumber) -> Result<Option<LeadId>> {
+        let rows = lock(&self.0);
+        Ok(rows
+            .leads
+            .iter()
+            .find(|l| l.tenant_id == tenant && l.deleted_at.is_none() && l.phone.as_ref() == Some(phone))
+            .map(|l| l.id))
     }
 
     async fn update(&self, tenant: TenantId, lead: &Lead, events: &[TimelineEvent]) -> Result<i64> {

@@ -30,6 +30,7 @@ use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, JobQueue, NewJob, Prog
 use frontdesk_kernel::messaging::{MessageChannel, MessagingError, OutboundMessage, OutboundMessenger};
 use frontdesk_kernel::{Cache, LeadId, RateLimiter, TenantId};
 use frontdesk_leads::{Direction, EventKind, LeadService, LeadsError, NewLead, NewTimelineEvent};
+use futures_util::future::{join, join5};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
@@ -121,6 +122,10 @@ struct Session {
     lead: LeadId,
     strategy: Option<StrategyId>,
 }
+
+/// Who a ConversationRelay session is with, resolved once when it opens.
+#[derive(Clone, Debug)]
+pub struct RelaySession(Session);
 
 /// A finished voice turn, as the continue endpoint reads it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -217,25 +222,37 @@ impl Inbound {
         format!("{ws}/webhooks/twilio/relay")
     }
 
-    /// A ConversationRelay session opened for `call`: whether it is
-    /// routed (and the caller not blocked); the session is remembered.
+    /// A ConversationRelay session opened for `call`: `None` when its
+    /// number is not routed (or the caller is blocked). The session is
+    /// remembered, and the caller's conversation readied for its first
+    /// turn while Twilio speaks the greeting ([`Receptionist::prepare`]).
+    /// The WebSocket keeps the returned [`RelaySession`] for its turns, so
+    /// a turn does not look the call up again.
     ///
     /// # Errors
     /// `Storage`.
-    pub async fn relay_started(&self, call: &Call<'_>) -> Result<bool> {
-        Ok(self.session(call).await?.is_some())
+    pub async fn relay_started(&self, call: &Call<'_>) -> Result<Option<RelaySession>> {
+        let Some(session) = self.session(call).await? else { return Ok(None) };
+        if let Err(error) = self.desk.prepare(session.tenant, session.lead, Channel::Voice).await {
+            // The first turn does the same work again; nothing is lost.
+            tracing::warn!(tenant.id = %session.tenant, call.sid = %call.sid, %error, "conversation not readied");
+        }
+        Ok(Some(RelaySession(session)))
     }
 
     /// A streamed turn: each sentence goes to `speaker` as it is written;
     /// what follows the reply (nothing, a hang-up, a handoff) is returned.
     ///
     /// # Errors
-    /// `NotFound` (`call`) when the session is gone; `Storage`.
-    pub async fn relay_turn(&self, call: &Call<'_>, said: &str, speaker: crate::agent::Speaker) -> Result<RelayTurn> {
+    /// `Validation`; `NotFound` (`lead`) when the caller's lead was deleted; `Storage`.
+    pub async fn relay_turn(
+        &self,
+        relay: &RelaySession,
+        said: &str,
+        speaker: crate::agent::Speaker,
+    ) -> Result<RelayTurn> {
         let said = &frontdesk_kernel::text::strip_controls(said);
-        let Some(session) = self.session(call).await? else {
-            return Err(ReceptionistError::NotFound { entity: "call" });
-        };
+        let session = &relay.0;
         let answered = self
             .desk
             .handle_streaming(session.tenant, session.lead, Channel::Voice, said, session.strategy, speaker)
@@ -288,16 +305,38 @@ impl Inbound {
     ///
     /// # Errors
     /// `Storage`.
-    pub async fn relay_interrupted(&self, call: &Call<'_>, heard: &str, after_ms: Option<u64>) -> Result<()> {
-        let Some(session) = self.session(call).await? else { return Ok(()) };
+    pub async fn relay_interrupted(
+        &self,
+        relay: &RelaySession,
+        call: &Call<'_>,
+        heard: &str,
+        after_ms: Option<u64>,
+    ) -> Result<()> {
+        let session = &relay.0;
         let heard: String = frontdesk_kernel::text::strip_controls(heard).chars().take(2000).collect();
         let meta = json!({"callSid": call.sid, "kind": "interrupted", "heard": heard, "afterMs": after_ms});
-        self.timeline(&session, &format!("Caller interrupted after hearing: {heard}"), meta).await;
+        self.timeline(session, &format!("Caller interrupted after hearing: {heard}"), meta).await;
         Ok(())
     }
 
-    /// The caller's lead in `tenant`: the live lead with this phone, or a new one.
+    /// The caller's lead in `tenant`: found by number (one indexed read) or created.
     async fn lead_for(&self, tenant: TenantId, phone: &str, source: &str) -> Result<LeadId> {
+        match self.find_lead(tenant, phone).await? {
+            Some(lead) => Ok(lead),
+            None => self.new_lead(tenant, phone, source).await,
+        }
+    }
+
+    /// The live lead `phone` belongs to, if any.
+    async fn find_lead(&self, tenant: TenantId, phone: &str) -> Result<Option<LeadId>> {
+        self.leads.find_by_phone(tenant, phone).await.map_err(|error| match error {
+            LeadsError::Validation(errors) => ReceptionistError::Validation(errors),
+            other => ReceptionistError::storage(other),
+        })
+    }
+
+    /// A lead for a number nobody has yet (or, after a race, whoever just took it).
+    async fn new_lead(&self, tenant: TenantId, phone: &str, source: &str) -> Result<LeadId> {
         let input = NewLead {
             name: format!("Caller {phone}"),
             phone: Some(phone.to_owned()),
@@ -334,24 +373,38 @@ impl Inbound {
     pub async fn call_started(&self, call: &Call<'_>) -> Result<Answer> {
         let Some(route) = self.voice_route(call.to).await? else { return Ok(Answer::Unrouted) };
         let tenant = route.tenant_id;
-        if self.routes.is_blocked(tenant, call.from).await? {
+        let key = format!("voice:calls:{tenant}:{}", call.from);
+        // The reads a call needs do not depend on each other: they run side
+        // by side, so a returning caller waits for two round trips (these
+        // reads, then the session's write) instead of six. Only reads here:
+        // nothing is written for a blocked or flooding caller.
+        let (blocked, limit, known, strategy, status) = join5(
+            self.routes.is_blocked(tenant, call.from),
+            self.limiter.hit(&key, self.voice.calls_per_hour, Duration::from_secs(3600)),
+            self.find_lead(tenant, call.from),
+            self.strategy(tenant, route.strategy_id),
+            self.bookings.status(tenant),
+        )
+        .await;
+        if blocked? {
             tracing::info!(tenant.id = %tenant, call.sid = %call.sid, "blocked caller turned away");
             return Ok(Answer::Script(Script(vec![Verb::Say(voice::REJECTION.into()), Verb::Hangup])));
         }
-        let key = format!("voice:calls:{tenant}:{}", call.from);
         // Fail open: a limiter outage must not turn every caller away.
-        if let Ok(decision) = self.limiter.hit(&key, self.voice.calls_per_hour, Duration::from_secs(3600)).await
+        if let Ok(decision) = limit
             && !decision.allowed
         {
             tracing::warn!(tenant.id = %tenant, call.sid = %call.sid, "caller over the hourly call limit");
             return Ok(Answer::Script(Script(vec![Verb::Say(voice::TOO_MANY_CALLS.into()), Verb::Hangup])));
         }
-        let lead = self.lead_for(tenant, call.from, "call").await?;
+        let lead = match known? {
+            Some(lead) => lead,
+            None => self.new_lead(tenant, call.from, "call").await?,
+        };
         let session = Session { tenant, lead, strategy: route.strategy_id };
         self.remember_session(call.sid, &session).await;
-        let strategy = self.strategy(tenant, route.strategy_id).await?;
-        let open = self.bookings.status(tenant).await.map_err(ReceptionistError::storage)?.status.open;
-        let greeting = voice::greeting(strategy.as_ref(), open);
+        let open = status.map_err(ReceptionistError::storage)?.status.open;
+        let greeting = voice::greeting(strategy?.as_ref(), open);
         tracing::info!(tenant.id = %tenant, lead.id = %lead, call.sid = %call.sid, open, "call answered");
         if self.voice.relay {
             let action = self.url("/webhooks/twilio/voice/relay-end");
@@ -647,11 +700,15 @@ impl Inbound {
         if let Some(keyword) = keyword(body) {
             return self.sms_keyword(tenant, &route, sid, from, keyword).await;
         }
-        if self.opt_outs.is_opted_out(tenant, from).await? {
+        let (opted_out, known) = join(self.opt_outs.is_opted_out(tenant, from), self.find_lead(tenant, from)).await;
+        if opted_out? {
             tracing::info!(tenant.id = %tenant, message.sid = %sid, "text from an opted-out number: not answered");
             return Ok(Answer::Script(Script::empty()));
         }
-        let lead = self.lead_for(tenant, from, "sms").await?;
+        let lead = match known? {
+            Some(lead) => lead,
+            None => self.new_lead(tenant, from, "sms").await?,
+        };
         let payload = json!({"leadId": lead, "messageSid": sid, "from": from, "body": body,
             "strategyId": route.strategy_id});
         let job = NewJob::new(tenant, SMS_REPLY_JOB, payload).with_idempotency_key(format!("sms:{sid}"));

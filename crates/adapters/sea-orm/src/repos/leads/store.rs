@@ -378,6 +378,21 @@ impl LeadRepository for SeaOrmLeadRepository {
         row.map(to_domain).transpose()?.ok_or(NOT_FOUND)
     }
 
+    async fn find_by_phone(&self, tenant: TenantId, phone: &PhoneNumber) -> Result<Option<LeadId>> {
+        // Served by the partial unique index on (tenant_id, phone) of live leads.
+        let id: Option<uuid::Uuid> = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::Phone.eq(phone.as_str()))
+            .filter(Column::DeletedAt.is_null())
+            .into_tuple()
+            .one(self.store.conn())
+            .await
+            .map_err(|e| LeadsError::Storage(db(e)))?;
+        Ok(id.map(LeadId::from_uuid))
+    }
+
     async fn update(&self, tenant: TenantId, lead: &Lead, events: &[TimelineEvent]) -> Result<i64> {
         if lead.tenant_id != tenant {
             return Err(NOT_FOUND);
