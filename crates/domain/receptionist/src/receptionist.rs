@@ -271,7 +271,10 @@ impl Receptionist {
                 }
             }
             None => {
-                self.conversations.create(&Conversation::start(tenant, lead_id, channel, self.bookings.now())).await?
+                let started = Conversation::start(tenant, lead_id, channel, self.bookings.now());
+                self.conversations.create(&started).await?;
+                // Nothing to rebuild: the first turn finds the empty context in the cache.
+                self.context.put(tenant, started.id, &Context::default()).await;
             }
         }
         Ok(())
