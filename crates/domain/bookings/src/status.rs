@@ -83,6 +83,34 @@ struct DayOpenings {
     windows: [Option<Window>; 3],
 }
 
+impl DayOpenings {
+    /// Roughly what the entry holds on the heap, in bytes.
+    fn weight(&self) -> usize {
+        use std::mem::size_of;
+        let range = size_of::<crate::schedule::TimeRange>();
+        let weekly: usize = self.schedule.weekly_hours.days.iter().map(Vec::len).sum();
+        let exceptions: usize = self
+            .schedule
+            .exceptions
+            .iter()
+            .map(|e| {
+                size_of::<crate::schedule::DateException>()
+                    + e.hours.len() * range
+                    + e.label.as_ref().map_or(0, String::len)
+            })
+            .sum();
+        let openings: usize = self.windows.iter().flatten().map(|(o, _)| o.len() * size_of::<Opening>()).sum();
+        size_of::<Self>() + weekly * range + exceptions + openings
+    }
+}
+
+/// The remembered days and what they weigh.
+#[derive(Default)]
+struct Days {
+    by_tenant: HashMap<TenantId, DayOpenings>,
+    bytes: usize,
+}
+
 /// [`status_at`] for many calls a day: each sub-account's openings are
 /// computed once per local day and schedule, and each call only looks up
 /// `now` in them. The openings of a day depend on nothing but the schedule
@@ -93,12 +121,14 @@ struct DayOpenings {
 /// conversions on every call without it.
 #[derive(Default)]
 pub struct StatusMemo {
-    days: Mutex<HashMap<TenantId, DayOpenings>>,
+    days: Mutex<Days>,
 }
 
 impl StatusMemo {
-    /// At most this many sub-accounts are remembered; the memo starts over when full.
-    pub const MAX_ENTRIES: usize = 10_000;
+    /// What the memo may hold (schedules and openings, approximately); it
+    /// starts over when an entry would take it past this. A typical
+    /// sub-account weighs 1–2 KB; one at every validation limit ~0.4 MB.
+    pub const MAX_BYTES: usize = 16 << 20;
 
     /// The state of `tenant`'s `schedule` at `now`: exactly [`status_at`].
     #[must_use]
@@ -106,6 +136,7 @@ impl StatusMemo {
         let today = now.with_timezone(&schedule.time_zone).date_naive();
         let lock = || self.days.lock().unwrap_or_else(PoisonError::into_inner);
         let mut windows = lock()
+            .by_tenant
             .get(&tenant)
             .filter(|day| day.today == today && day.schedule == *schedule)
             .map(|day| day.windows.clone())
@@ -113,13 +144,28 @@ impl StatusMemo {
         let known = windows.iter().filter(|w| w.is_some()).count();
         let status = status_in(schedule, now, &mut windows);
         if windows.iter().filter(|w| w.is_some()).count() > known {
+            let entry = DayOpenings { schedule: schedule.clone(), today, windows };
+            let weight = entry.weight();
             let mut days = lock();
-            if days.len() >= Self::MAX_ENTRIES {
-                days.clear();
+            if let Some(old) = days.by_tenant.remove(&tenant) {
+                days.bytes = days.bytes.saturating_sub(old.weight());
             }
-            days.insert(tenant, DayOpenings { schedule: schedule.clone(), today, windows });
+            if days.bytes + weight > Self::MAX_BYTES {
+                *days = Days::default();
+            }
+            if weight <= Self::MAX_BYTES {
+                days.bytes += weight;
+                days.by_tenant.insert(tenant, entry);
+            }
         }
         status
+    }
+
+    /// How many sub-accounts and roughly how many bytes are remembered.
+    #[must_use]
+    pub fn size(&self) -> (usize, usize) {
+        let days = self.days.lock().unwrap_or_else(PoisonError::into_inner);
+        (days.by_tenant.len(), days.bytes)
     }
 }
 
@@ -196,6 +242,25 @@ mod tests {
     fn at(schedule: &Schedule, now: &str) -> (bool, Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
         let status = status_at(schedule, utc(now));
         (status.open, status.next_open, status.next_close)
+    }
+
+    #[test]
+    fn the_memo_stays_within_its_byte_budget_and_still_answers() {
+        let memo = StatusMemo::default();
+        let mut schedule = office();
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        schedule.exceptions = (0..366)
+            .map(|d| DateException { date: start + chrono::Days::new(d), hours: vec![], label: Some("x".repeat(120)) })
+            .collect();
+        let now = utc("2026-05-08T20:00:00Z");
+        let mut started_over = false;
+        for _ in 0..400 {
+            let before = memo.size().0;
+            assert_eq!(memo.status(TenantId::new(), &schedule, now), status_at(&schedule, now));
+            started_over |= memo.size().0 <= before;
+            assert!(memo.size().1 <= StatusMemo::MAX_BYTES);
+        }
+        assert!(started_over, "400 heavy sub-accounts (~64 KB each) do not fit: the memo started over");
     }
 
     #[test]

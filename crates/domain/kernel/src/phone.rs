@@ -10,8 +10,9 @@
 //! Checking a number against its plan runs dozens of regexes (tens of
 //! microseconds), and the same few numbers arrive again and again: every
 //! webhook of a sub-account carries its own number in `To`, and callers call
-//! back. So the verdicts of the last [`MEMO_ENTRIES`] distinct inputs are
-//! remembered (a pure function's results: nothing to invalidate).
+//! back. So the verdicts of up to [`MEMO_ENTRIES`] distinct inputs are
+//! remembered, starting over when full (a pure function's results: nothing
+//! to invalidate).
 
 use crate::Country;
 use serde::{Deserialize, Serialize};

@@ -24,7 +24,7 @@ use chrono::Utc;
 use frontdesk_bookings::service::Bookings;
 use frontdesk_kernel::{LeadId, TenantId, ValidationErrors, text::check_text};
 use frontdesk_leads::{LeadRepository, LeadsError};
-use futures_util::future::{join, join3};
+use futures_util::future::{join, join3, join4};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -232,14 +232,14 @@ impl Receptionist {
         self.locked_turn(tenant, lead_id, channel, content, options).await
     }
 
-    /// Readies the lead's latest `channel` conversation for its first turn.
+    /// Readies the lead's latest `channel` conversation for its next turn.
     /// A call's stream opens while its greeting plays, seconds before the
-    /// caller's first words; this is the moment to start the conversation
-    /// (under the turn lock, so it never races a turn into two) and load
-    /// the agent configuration and the conversation's context into their
-    /// caches. The first turn then costs what later ones do. It stores
-    /// nothing but an empty conversation, which the first turn would start
-    /// anyway.
+    /// caller's first words: the moment to load the agent configuration,
+    /// the schedule's openings and the conversation's context into their
+    /// caches, so the first turn costs what later ones do. It writes
+    /// nothing to the store (a caller who hangs up during the greeting
+    /// leaves no conversation), and it holds the turn lock, so a context it
+    /// rebuilds never overwrites a newer one a turn wrote.
     ///
     /// # Errors
     /// `NotFound` (`lead`); `Storage`.
@@ -251,10 +251,11 @@ impl Receptionist {
     }
 
     async fn prepare_in_turn(&self, tenant: TenantId, lead_id: LeadId, channel: Channel) -> Result<()> {
-        let (lead, found, config) = join3(
+        let (lead, found, config, status) = join4(
             self.leads.get(tenant, lead_id),
             self.conversations.latest(tenant, lead_id, channel),
             self.config.agent_config(tenant),
+            self.bookings.status(tenant),
         )
         .await;
         match lead {
@@ -263,19 +264,12 @@ impl Receptionist {
             Err(other) => return Err(ReceptionistError::storage(other)),
         }
         config?;
-        match found? {
-            Some(found) => {
-                if self.context.get(tenant, found.id).await.is_none() {
-                    let turns = self.conversations.turns(tenant, found.id, crate::context::REBUILD_TURNS).await?;
-                    self.context.put(tenant, found.id, &Context::from_turns(&turns)).await;
-                }
-            }
-            None => {
-                let started = Conversation::start(tenant, lead_id, channel, self.bookings.now());
-                self.conversations.create(&started).await?;
-                // Nothing to rebuild: the first turn finds the empty context in the cache.
-                self.context.put(tenant, started.id, &Context::default()).await;
-            }
+        status.map_err(ReceptionistError::storage)?;
+        if let Some(found) = found?
+            && self.context.get(tenant, found.id).await.is_none()
+        {
+            let turns = self.conversations.turns(tenant, found.id, crate::context::REBUILD_TURNS).await?;
+            self.context.put(tenant, found.id, &Context::from_turns(&turns)).await;
         }
         Ok(())
     }

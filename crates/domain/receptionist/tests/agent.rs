@@ -384,27 +384,29 @@ mod use_case {
     }
 
     #[tokio::test]
-    async fn prepare_starts_the_one_conversation_the_first_turn_then_uses() {
+    async fn prepare_writes_nothing_and_the_turns_after_it_answer_as_ever() {
         let d = desk().await;
         let desk = receptionist(&d, None);
         let (tenant, lead) = (d.w.tenant, d.lead);
         let page = frontdesk_kernel::PageRequest::default();
         desk.prepare(tenant, lead, Channel::Voice).await.unwrap();
+        assert!(
+            desk.conversations(tenant, Some(lead), None, page).await.unwrap().data.is_empty(),
+            "a caller who hangs up during the greeting leaves no conversation"
+        );
+        let first = desk.handle(tenant, lead, Channel::Voice, "What are your hours?").await.unwrap();
+        // Readied again with a conversation (its context rebuilt if the cache lost it), then a second turn.
         desk.prepare(tenant, lead, Channel::Voice).await.unwrap();
-        let started = desk.conversations(tenant, Some(lead), None, page).await.unwrap();
-        assert_eq!(started.data.len(), 1, "readied twice, one conversation");
-        assert_eq!(started.data[0].channel, Channel::Voice);
-        let answered = desk.handle(tenant, lead, Channel::Voice, "What are your hours?").await.unwrap();
-        assert_eq!(answered.conversation_id, started.data[0].id);
+        let second = desk.handle(tenant, lead, Channel::Voice, "Thanks").await.unwrap();
+        assert_eq!(second.conversation_id, first.conversation_id);
         assert_eq!(desk.conversations(tenant, Some(lead), None, page).await.unwrap().data.len(), 1);
-        assert_eq!(desk.messages(tenant, answered.conversation_id, page).await.unwrap().data.len(), 2);
-        // Another tenant's id for the lead: nothing started there.
+        assert_eq!(desk.messages(tenant, first.conversation_id, page).await.unwrap().data.len(), 4);
+        // Another tenant's id for the lead: refused.
         let other = frontdesk_kernel::TenantId::new();
         assert!(matches!(
             desk.prepare(other, lead, Channel::Voice).await,
             Err(frontdesk_receptionist::ReceptionistError::NotFound { entity: "lead" })
         ));
-        assert!(desk.conversations(other, None, None, page).await.unwrap().data.is_empty());
     }
 
     #[tokio::test]

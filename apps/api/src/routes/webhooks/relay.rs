@@ -95,7 +95,13 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
                     from: event["from"].as_str().unwrap_or("").to_owned(),
                 };
                 match inbound.relay_started(&ids.call()).await {
-                    Ok(Some(opened)) => call = Some((ids, Arc::new(opened))),
+                    Ok(Some(opened)) => {
+                        let opened = Arc::new(opened);
+                        // While the greeting plays; a prompt's turn waits for it on the turn lock.
+                        let (inbound, ready) = (Arc::clone(&inbound), Arc::clone(&opened));
+                        tokio::spawn(async move { inbound.relay_prepare(&ready).await });
+                        call = Some((ids, opened));
+                    }
                     Ok(None) => {
                         tracing::warn!(call.sid = %ids.sid, "ConversationRelay for a number no sub-account routes");
                         let _ = send(&mut session, &json!({"type": "end"})).await;

@@ -30,7 +30,7 @@ use frontdesk_kernel::jobs::{Job, JobFailure, JobHandler, JobQueue, NewJob, Prog
 use frontdesk_kernel::messaging::{MessageChannel, MessagingError, OutboundMessage, OutboundMessenger};
 use frontdesk_kernel::{Cache, LeadId, RateLimiter, TenantId};
 use frontdesk_leads::{Direction, EventKind, LeadService, LeadsError, NewLead, NewTimelineEvent};
-use futures_util::future::{join, join5};
+use futures_util::future::{join, join4};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
@@ -224,20 +224,25 @@ impl Inbound {
 
     /// A ConversationRelay session opened for `call`: `None` when its
     /// number is not routed (or the caller is blocked). The session is
-    /// remembered, and the caller's conversation readied for its first
-    /// turn while Twilio speaks the greeting ([`Receptionist::prepare`]).
-    /// The WebSocket keeps the returned [`RelaySession`] for its turns, so
-    /// a turn does not look the call up again.
+    /// remembered; the WebSocket keeps the returned [`RelaySession`] for
+    /// its turns, so a turn does not look the call up again.
     ///
     /// # Errors
     /// `Storage`.
     pub async fn relay_started(&self, call: &Call<'_>) -> Result<Option<RelaySession>> {
         let Some(session) = self.session(call).await? else { return Ok(None) };
+        Ok(Some(RelaySession(session)))
+    }
+
+    /// Readies the session's conversation for its first turn while Twilio
+    /// speaks the greeting ([`Receptionist::prepare`]); best-effort, so the
+    /// WebSocket runs it on its own task and never waits for it.
+    pub async fn relay_prepare(&self, relay: &RelaySession) {
+        let session = &relay.0;
         if let Err(error) = self.desk.prepare(session.tenant, session.lead, Channel::Voice).await {
             // The first turn does the same work again; nothing is lost.
-            tracing::warn!(tenant.id = %session.tenant, call.sid = %call.sid, %error, "conversation not readied");
+            tracing::warn!(tenant.id = %session.tenant, %error, "conversation not readied");
         }
-        Ok(Some(RelaySession(session)))
     }
 
     /// A streamed turn: each sentence goes to `speaker` as it is written;
@@ -373,23 +378,24 @@ impl Inbound {
     pub async fn call_started(&self, call: &Call<'_>) -> Result<Answer> {
         let Some(route) = self.voice_route(call.to).await? else { return Ok(Answer::Unrouted) };
         let tenant = route.tenant_id;
+        // The blocklist first (an in-process cache, rarely a round trip):
+        // nothing at all is counted or written for a blocked caller.
+        if self.routes.is_blocked(tenant, call.from).await? {
+            tracing::info!(tenant.id = %tenant, call.sid = %call.sid, "blocked caller turned away");
+            return Ok(Answer::Script(Script(vec![Verb::Say(voice::REJECTION.into()), Verb::Hangup])));
+        }
         let key = format!("voice:calls:{tenant}:{}", call.from);
-        // The reads a call needs do not depend on each other: they run side
-        // by side, so a returning caller waits for two round trips (these
-        // reads, then the session's write) instead of six. Only reads here:
-        // nothing is written for a blocked or flooding caller.
-        let (blocked, limit, known, strategy, status) = join5(
-            self.routes.is_blocked(tenant, call.from),
+        // The rest does not depend on each other: side by side, so a returning
+        // caller waits for two round trips (these, then the session's write)
+        // instead of six. Besides the hourly count, only reads: nothing is
+        // written for a caller over the limit.
+        let (limit, known, strategy, status) = join4(
             self.limiter.hit(&key, self.voice.calls_per_hour, Duration::from_secs(3600)),
             self.find_lead(tenant, call.from),
             self.strategy(tenant, route.strategy_id),
             self.bookings.status(tenant),
         )
         .await;
-        if blocked? {
-            tracing::info!(tenant.id = %tenant, call.sid = %call.sid, "blocked caller turned away");
-            return Ok(Answer::Script(Script(vec![Verb::Say(voice::REJECTION.into()), Verb::Hangup])));
-        }
         // Fail open: a limiter outage must not turn every caller away.
         if let Ok(decision) = limit
             && !decision.allowed
