@@ -258,20 +258,20 @@ impl Receptionist {
             self.bookings.status(tenant),
         )
         .await;
-        match lead {
-            Ok(_) => {}
-            Err(LeadsError::NotFound { .. }) => return Err(ReceptionistError::NotFound { entity: "lead" }),
-            Err(other) => return Err(ReceptionistError::storage(other)),
-        }
+        lead.map_err(lead_failed)?;
         config?;
         status.map_err(ReceptionistError::storage)?;
         if let Some(found) = found?
             && self.context.get(tenant, found.id).await.is_none()
         {
-            let turns = self.conversations.turns(tenant, found.id, crate::context::REBUILD_TURNS).await?;
-            self.context.put(tenant, found.id, &Context::from_turns(&turns)).await;
+            self.context.put(tenant, found.id, &self.rebuilt_context(tenant, found.id).await?).await;
         }
         Ok(())
+    }
+
+    /// A conversation's context rebuilt from its stored turns (when the cache lost it).
+    async fn rebuilt_context(&self, tenant: TenantId, id: ConversationId) -> Result<Context> {
+        Ok(Context::from_turns(&self.conversations.turns(tenant, id, crate::context::REBUILD_TURNS).await?))
     }
 
     async fn locked_turn(
@@ -318,20 +318,14 @@ impl Receptionist {
             }
         };
         let (lead, found) = join(self.leads.get(tenant, lead_id), found).await;
-        let lead = match lead {
-            Ok(lead) => lead,
-            Err(LeadsError::NotFound { .. }) => return Err(ReceptionistError::NotFound { entity: "lead" }),
-            Err(other) => return Err(ReceptionistError::storage(other)),
-        };
+        let lead = lead.map_err(lead_failed)?;
         let found = found?;
         let conversation = async {
             match found {
                 Some(found) => {
                     let context = match self.context.get(tenant, found.id).await {
                         Some(cached) => cached,
-                        None => Context::from_turns(
-                            &self.conversations.turns(tenant, found.id, crate::context::REBUILD_TURNS).await?,
-                        ),
+                        None => self.rebuilt_context(tenant, found.id).await?,
                     };
                     Ok::<_, ReceptionistError>((found, context))
                 }
@@ -645,11 +639,7 @@ impl Receptionist {
             Some(id) => Some(self.config.get_template(tenant, id).await?),
             None => self.config.default_template(tenant).await?,
         };
-        let lead = match self.leads.get(tenant, conversation.lead_id).await {
-            Ok(lead) => lead,
-            Err(LeadsError::NotFound { .. }) => return Err(ReceptionistError::NotFound { entity: "lead" }),
-            Err(other) => return Err(ReceptionistError::storage(other)),
-        };
+        let lead = self.leads.get(tenant, conversation.lead_id).await.map_err(lead_failed)?;
         let stored = turns[at].clone();
         // A dry run under a turn id of its own: nothing it does is stored.
         let scope = TurnScope {
@@ -799,4 +789,13 @@ fn trace_json(turn: &Turn) -> serde_json::Value {
             "durationMs": u64::try_from(t.duration.as_millis()).unwrap_or(u64::MAX),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// A lead read that failed: `NotFound` (`lead`) when it is missing, deleted
+/// or another tenant's, `Storage` otherwise.
+fn lead_failed(error: LeadsError) -> ReceptionistError {
+    match error {
+        LeadsError::NotFound { .. } => ReceptionistError::NotFound { entity: "lead" },
+        other => ReceptionistError::storage(other),
+    }
 }

@@ -4,7 +4,8 @@
 //! `PUBLIC_BASE_URL`) is checked before the upgrade: 403 otherwise. Then
 //! Twilio's side of the protocol: `setup` names the call (its number must
 //! be routed; the caller's conversation is readied while the greeting
-//! plays, and the session is kept for the call's turns); each final `prompt` runs a streamed turn whose sentences go
+//! plays, and the session is kept for the call's turns); each final
+//! `prompt` runs a streamed turn whose sentences go
 //! back as `{"type":"text","token":…,"last":false}` while the model is
 //! still writing, closed by `last: true`; `interrupt` stops what is being
 //! sent and records what the caller heard; `dtmf` reaches the receptionist

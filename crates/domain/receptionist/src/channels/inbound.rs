@@ -326,7 +326,13 @@ impl Inbound {
 
     /// The caller's lead in `tenant`: found by number (one indexed read) or created.
     async fn lead_for(&self, tenant: TenantId, phone: &str, source: &str) -> Result<LeadId> {
-        match self.find_lead(tenant, phone).await? {
+        let known = self.find_lead(tenant, phone).await?;
+        self.known_or_new(known, tenant, phone, source).await
+    }
+
+    /// `known`, or a new lead for `phone` when nobody has it.
+    async fn known_or_new(&self, known: Option<LeadId>, tenant: TenantId, phone: &str, source: &str) -> Result<LeadId> {
+        match known {
             Some(lead) => Ok(lead),
             None => self.new_lead(tenant, phone, source).await,
         }
@@ -403,10 +409,7 @@ impl Inbound {
             tracing::warn!(tenant.id = %tenant, call.sid = %call.sid, "caller over the hourly call limit");
             return Ok(Answer::Script(Script(vec![Verb::Say(voice::TOO_MANY_CALLS.into()), Verb::Hangup])));
         }
-        let lead = match known? {
-            Some(lead) => lead,
-            None => self.new_lead(tenant, call.from, "call").await?,
-        };
+        let lead = self.known_or_new(known?, tenant, call.from, "call").await?;
         let session = Session { tenant, lead, strategy: route.strategy_id };
         self.remember_session(call.sid, &session).await;
         let open = status.map_err(ReceptionistError::storage)?.status.open;
@@ -711,10 +714,7 @@ impl Inbound {
             tracing::info!(tenant.id = %tenant, message.sid = %sid, "text from an opted-out number: not answered");
             return Ok(Answer::Script(Script::empty()));
         }
-        let lead = match known? {
-            Some(lead) => lead,
-            None => self.new_lead(tenant, from, "sms").await?,
-        };
+        let lead = self.known_or_new(known?, tenant, from, "sms").await?;
         let payload = json!({"leadId": lead, "messageSid": sid, "from": from, "body": body,
             "strategyId": route.strategy_id});
         let job = NewJob::new(tenant, SMS_REPLY_JOB, payload).with_idempotency_key(format!("sms:{sid}"));
