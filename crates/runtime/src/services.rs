@@ -329,7 +329,10 @@ fn bookings(settings: &Settings, stores: &Stores) -> Bookings {
     let sql = &stores.sql;
     Bookings::new(
         BookingPorts {
-            schedules: Arc::new(SeaOrmSchedules::new(sql.clone())),
+            schedules: Arc::new(frontdesk_bookings::schedule_cache::CachedSchedules::new(
+                Arc::new(SeaOrmSchedules::new(sql.clone())),
+                Arc::clone(&stores.cache),
+            )),
             resources: Arc::new(SeaOrmResources::new(sql.clone())),
             types: Arc::new(SeaOrmAppointmentTypes::new(sql.clone())),
             bookings: Arc::new(SeaOrmBookings::new(sql.clone())),

@@ -200,7 +200,11 @@ impl Stores {
                         shared,
                         Arc::clone(&broadcast) as Arc<dyn frontdesk_kernel::Broadcast>,
                         frontdesk_kernel::NearCacheConfig {
-                            prefixes: vec![frontdesk_leads::service::CACHE_PREFIX.to_owned()],
+                            prefixes: vec![
+                                frontdesk_leads::service::CACHE_PREFIX.to_owned(),
+                                frontdesk_bookings::schedule_cache::CACHE_PREFIX.to_owned(),
+                                frontdesk_receptionist::config::STAMP_PREFIX.to_owned(),
+                            ],
                             ttl: settings.redis.near_cache_ttl,
                             max_entries: settings.redis.near_cache_max_entries,
                         },

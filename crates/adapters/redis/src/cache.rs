@@ -1,4 +1,5 @@
-//! [`Cache`] on Redis: `SET … PX`, `GET`, `DEL`, and `SCAN`+`UNLINK` for prefixes.
+//! [`Cache`] on Redis: `SET … PX`, `GET`, `DEL`, and `SCAN`+`UNLINK` for prefixes;
+//! a claim and the read it guards (or a write and the release) pipelined.
 //!
 //! Prefix deletion walks the keyspace with `SCAN` in pages of 500 instead of
 //! `KEYS`, so it never blocks Redis on a large keyspace. On a Redis Cluster
@@ -79,6 +80,52 @@ impl Cache for FredCache {
             .await
             .map_err(|e| unavailable(&e))?;
         Ok(stored.is_some())
+    }
+
+    /// `SET … NX PX` and `GET` in one pipeline: Redis runs a connection's
+    /// commands in order, so the `GET` sees the key as it was once the
+    /// claim was taken (its answer is dropped when it was not).
+    async fn claim_then_get(
+        &self,
+        claim: &str,
+        value: &[u8],
+        ttl: Duration,
+        read: &str,
+    ) -> Result<Option<Option<Vec<u8>>>, CacheError> {
+        let millis = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1);
+        let pipeline = self.store.pool().next().pipeline();
+        let () = pipeline
+            .set(self.store.key(claim), value.to_vec(), Some(Expiration::PX(millis)), Some(SetOptions::NX), false)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let () = pipeline.get(self.store.key(read)).await.map_err(|e| unavailable(&e))?;
+        let (stored, read): (Option<String>, Option<Vec<u8>>) = pipeline.all().await.map_err(|e| unavailable(&e))?;
+        Ok(stored.map(|_| read))
+    }
+
+    /// `SET … PX` (or `DEL`) and `DEL` in one pipeline.
+    async fn put_then_delete(
+        &self,
+        key: &str,
+        value: Option<(&[u8], Duration)>,
+        release: &str,
+    ) -> Result<(), CacheError> {
+        let pipeline = self.store.pool().next().pipeline();
+        match value {
+            Some((value, ttl)) => {
+                let millis = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1);
+                let () = pipeline
+                    .set(self.store.key(key), value.to_vec(), Some(Expiration::PX(millis)), None, false)
+                    .await
+                    .map_err(|e| unavailable(&e))?;
+            }
+            None => {
+                let () = pipeline.del(self.store.key(key)).await.map_err(|e| unavailable(&e))?;
+            }
+        }
+        let () = pipeline.del(self.store.key(release)).await.map_err(|e| unavailable(&e))?;
+        let _: Vec<fred::types::Value> = pipeline.all().await.map_err(|e| unavailable(&e))?;
+        Ok(())
     }
 
     async fn delete(&self, key: &str) -> Result<bool, CacheError> {

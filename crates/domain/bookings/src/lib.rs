@@ -20,6 +20,7 @@ pub mod messages;
 pub mod ports;
 pub mod resource;
 pub mod schedule;
+pub mod schedule_cache;
 pub mod service;
 pub mod slot;
 pub mod status;

@@ -470,3 +470,46 @@ async fn the_tenants_own_wording_is_used_and_a_reset_brings_back_the_built_in() 
     assert_eq!(all.len(), 4);
     assert!(all.iter().all(|m| !m.custom));
 }
+
+/// The cached schedules keep the schedules' contract; a write is read back
+/// through another process's cache at once, and a cache outage reads the store.
+#[tokio::test]
+async fn cached_schedules_keep_the_contract_and_never_serve_a_replaced_schedule() {
+    use frontdesk_bookings::Schedule;
+    use frontdesk_bookings::ports::ScheduleRepository;
+    use frontdesk_bookings::schedule_cache::{CACHE_PREFIX, CachedSchedules};
+    use frontdesk_kernel::testing::MapCache;
+    let store = Arc::new(InMemoryBookingStore::new());
+    let zone = Tz::Europe__London;
+    let tenants: Vec<TenantId> = (0..10).map(|_| TenantId::new()).collect();
+    for tenant in &tenants {
+        store.add_tenant(*tenant, zone);
+    }
+    let cache = Arc::new(MapCache::default());
+    let one = Arc::new(CachedSchedules::new(store.clone(), cache.clone()));
+    let two = CachedSchedules::new(store.clone(), cache.clone());
+    let stores = Stores {
+        schedules: one.clone(),
+        resources: store.clone(),
+        types: store.clone(),
+        bookings: store,
+        wording: Arc::new(InMemoryWording::default()),
+    };
+    let fixtures = Fixtures { tenants: tenants.clone(), leads: vec![], member: UserId::new(), zone };
+    contract::schedules_round_trip(&stores, &fixtures).await;
+
+    let tenant = tenants[5];
+    assert_eq!(one.get(tenant).await.unwrap(), None);
+    assert!(cache.peek(&format!("{CACHE_PREFIX}{tenant}")).is_none(), "no schedule, nothing cached");
+    let mut schedule = Schedule::default_in(Tz::Asia__Kathmandu);
+    one.put(tenant, &schedule).await.unwrap();
+    assert_eq!(two.get(tenant).await.unwrap(), Some(schedule.clone()), "another process reads the write");
+    schedule.horizon_days = 5;
+    two.put(tenant, &schedule).await.unwrap();
+    assert_eq!(one.get(tenant).await.unwrap(), Some(schedule.clone()), "a replaced schedule is never served");
+    cache.set_down(true);
+    schedule.horizon_days = 6;
+    one.put(tenant, &schedule).await.unwrap();
+    assert_eq!(two.get(tenant).await.unwrap(), Some(schedule), "the store answers when the cache is down");
+    assert_eq!(one.tenant_zone(tenant).await.unwrap(), zone);
+}

@@ -65,6 +65,51 @@ pub trait Cache: Send + Sync + 'static {
     /// [`CacheError`] when the backend cannot be reached.
     async fn delete(&self, key: &str) -> Result<bool, CacheError>;
 
+    /// `set_if_absent(claim, value, ttl)` and, when it stored, the value
+    /// under `read` as it was just after: `None` when `claim` was taken,
+    /// `Some(read's value)` when it was not. One round trip where the
+    /// backend can (a turn takes its lease and reads the state that lease
+    /// guards in one go); on a clustered backend both keys must hash to one
+    /// slot (give them one `{tag}`).
+    ///
+    /// # Errors
+    /// [`CacheError`] when the backend cannot be reached.
+    async fn claim_then_get(
+        &self,
+        claim: &str,
+        value: &[u8],
+        ttl: Duration,
+        read: &str,
+    ) -> Result<Option<Option<Vec<u8>>>, CacheError> {
+        if !self.set_if_absent(claim, value, ttl).await? {
+            return Ok(None);
+        }
+        Ok(Some(self.get(read).await?))
+    }
+
+    /// Stores `value` under `key` for its TTL (removes `key` when `value` is
+    /// `None`), then removes `release`. One round trip where the backend can
+    /// (a turn stores the state its lease guards and gives the lease back);
+    /// on a clustered backend both keys must hash to one slot.
+    ///
+    /// # Errors
+    /// [`CacheError`] when the backend cannot be reached (either step may then not have happened).
+    async fn put_then_delete(
+        &self,
+        key: &str,
+        value: Option<(&[u8], Duration)>,
+        release: &str,
+    ) -> Result<(), CacheError> {
+        match value {
+            Some((value, ttl)) => self.set(key, value, ttl).await?,
+            None => {
+                self.delete(key).await?;
+            }
+        }
+        self.delete(release).await?;
+        Ok(())
+    }
+
     /// Removes every key starting with `prefix`; returns how many were removed.
     ///
     /// # Errors

@@ -207,6 +207,38 @@ impl Cache for NearCache {
         deleted
     }
 
+    async fn claim_then_get(
+        &self,
+        claim: &str,
+        value: &[u8],
+        ttl: Duration,
+        read: &str,
+    ) -> Result<Option<Option<Vec<u8>>>, CacheError> {
+        if self.is_near(read) {
+            // A near key is read through the copies, one call after the other.
+            if !self.shared.set_if_absent(claim, value, ttl).await? {
+                return Ok(None);
+            }
+            return Ok(Some(self.get(read).await?));
+        }
+        self.shared.claim_then_get(claim, value, ttl, read).await
+    }
+
+    async fn put_then_delete(
+        &self,
+        key: &str,
+        value: Option<(&[u8], Duration)>,
+        release: &str,
+    ) -> Result<(), CacheError> {
+        let done = self.shared.put_then_delete(key, value, release).await;
+        for changed in [key, release] {
+            if self.is_near(changed) {
+                self.changed(Change::Key(changed)).await;
+            }
+        }
+        done
+    }
+
     async fn delete_prefix(&self, prefix: &str) -> Result<u64, CacheError> {
         let deleted = self.shared.delete_prefix(prefix).await;
         if self.reaches_near(prefix) {

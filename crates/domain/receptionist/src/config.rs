@@ -53,8 +53,13 @@ pub struct AgentConfig {
 }
 
 /// The shared-cache key of a tenant's configuration version stamp.
+/// What every configuration stamp's cache key starts with (the runtime's
+/// near cache keeps a copy of these in each process and drops it when any
+/// process stamps a change, so a turn rarely asks the shared cache).
+pub const STAMP_PREFIX: &str = "receptionist:config:";
+
 fn stamp_key(tenant: TenantId) -> String {
-    format!("receptionist:config:{tenant}")
+    format!("{STAMP_PREFIX}{tenant}")
 }
 
 impl std::fmt::Debug for ReceptionistConfig {

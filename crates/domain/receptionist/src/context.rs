@@ -3,20 +3,29 @@
 //! before them (what the caller said, what was done), so a long
 //! conversation neither loses its beginning nor grows the prompt without end.
 //!
-//! It is cached (Redis when configured, in-process otherwise) under
-//! `receptionist:context:{tenant}:{conversation}` and rebuilt from the
-//! stored turns on a miss, an unreadable entry or a cache outage. Only the
-//! holder of the caller's turn lock ([`crate::locks`]) writes it, right
-//! after storing its turn, so the entry follows the database turn by turn.
-//! A write that fails deletes the entry (the next turn rebuilds it); if the
-//! delete fails too (the cache is down), the entry can lag one turn until
-//! it expires — which is why it expires after 30 idle minutes, not days.
+//! It is cached (Redis when configured, in-process otherwise) with the
+//! caller's latest conversation on the channel ([`Latest`], under
+//! `receptionist:latest:{<tenant>:<lead>:<channel>}`), and rebuilt from the
+//! stored turns on a miss, an unreadable entry or a cache outage. An entry
+//! can also say that the caller has no conversation on the channel yet
+//! (written when a call's stream opens, so the first turn reads nothing). The
+//! entry is read as the turn lease is taken and written as it is given
+//! back ([`crate::locks`]), so only the lease's holder writes it, after
+//! storing its turn, and it follows the database turn by turn; a turn that
+//! fails removes it. A write that fails removes the entry (the next turn
+//! rebuilds it); if the removal fails too (the cache is down), the entry
+//! can lag one turn until it expires — which is why it expires after 30
+//! idle minutes, not days. Conversations are only ever started by a turn
+//! under the lease, and never change or move, so the entry's conversation
+//! is the one `ConversationStore::latest` would find. An email answered
+//! in an older thread than the latest rebuilds that thread's context.
 
-use crate::conversation::{ConversationId, TurnRecord};
+use crate::conversation::{Channel, Conversation, ConversationId, TurnRecord};
+use crate::locks::After;
 use crate::model::ChatMessage;
-use frontdesk_kernel::{Cache, TenantId};
+use chrono::{DateTime, Utc};
+use frontdesk_kernel::{LeadId, TenantId};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Turns given to the model verbatim.
@@ -107,42 +116,51 @@ impl Context {
     }
 }
 
-/// Where contexts are kept.
-#[derive(Clone, Default)]
-pub struct ContextCache(Option<Arc<dyn Cache>>);
-
-fn key(tenant: TenantId, conversation: ConversationId) -> String {
-    format!("receptionist:context:{tenant}:{conversation}")
+/// A caller's latest conversation on one channel and its context: what
+/// a turn needs of the past before it can call the model, as one cache
+/// entry read with the turn lease.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Latest {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// When it started (conversations never change once started).
+    pub started: DateTime<Utc>,
+    /// Its context after its last stored turn.
+    pub context: Context,
 }
 
-impl ContextCache {
-    /// Contexts in `cache`.
+impl Latest {
+    /// The entry's key: it shares the turn lease's [`crate::locks::tag`].
     #[must_use]
-    pub fn new(cache: Arc<dyn Cache>) -> Self {
-        Self(Some(cache))
+    pub fn key(tenant: TenantId, lead: LeadId, channel: Channel) -> String {
+        format!("receptionist:latest:{}", crate::locks::tag(tenant, lead, channel))
     }
 
-    /// The cached context, when there is a readable one.
-    pub async fn get(&self, tenant: TenantId, conversation: ConversationId) -> Option<Context> {
-        let cache = self.0.as_ref()?;
-        match cache.get(&key(tenant, conversation)).await {
-            Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
-            Ok(None) => None,
-            Err(error) => {
-                tracing::warn!(tenant.id = %tenant, conversation.id = %conversation, %error, "context cache unreachable; reading the turns");
-                None
-            }
-        }
+    /// The entry read back: `Some(None)` when it says the caller has no
+    /// conversation on the channel yet, `None` when it is unreadable (the
+    /// turn then reads the store).
+    #[must_use]
+    pub fn decode(bytes: &[u8]) -> Option<Option<Self>> {
+        serde_json::from_slice(bytes).ok()
     }
 
-    /// Stores `context` (best effort: a failed write means a rebuild next turn).
-    pub async fn put(&self, tenant: TenantId, conversation: ConversationId, context: &Context) {
-        let Some(cache) = &self.0 else { return };
-        let Ok(bytes) = serde_json::to_vec(context) else { return };
-        if let Err(error) = cache.set(&key(tenant, conversation), &bytes, TTL).await {
-            tracing::warn!(tenant.id = %tenant, conversation.id = %conversation, %error, "could not cache the context; deleting it");
-            let _ = cache.delete(&key(tenant, conversation)).await;
-        }
+    /// What releasing the lease does: store this entry for [`TTL`].
+    #[must_use]
+    pub fn store(&self) -> After {
+        serde_json::to_vec(&Some(self)).map_or(After::Forget, |bytes| After::Store(bytes, TTL))
+    }
+
+    /// What releasing the lease does when the caller has no conversation on
+    /// the channel: store that, so their first turn need not ask the store.
+    #[must_use]
+    pub fn store_none() -> After {
+        After::Store(b"null".to_vec(), TTL)
+    }
+
+    /// The conversation it names (of `tenant`'s `lead` on `channel`, the key's parts).
+    #[must_use]
+    pub const fn conversation(&self, tenant: TenantId, lead: LeadId, channel: Channel) -> Conversation {
+        Conversation { id: self.conversation, tenant_id: tenant, lead_id: lead, channel, created_at: self.started }
     }
 }
 
@@ -201,9 +219,20 @@ mod tests {
     }
 
     #[test]
-    fn a_context_survives_the_cache_round_trip() {
+    fn a_latest_entry_survives_the_cache_round_trip() {
         let context = Context::from_turns(&(0..11).map(turn).collect::<Vec<_>>());
-        let back: Context = serde_json::from_slice(&serde_json::to_vec(&context).unwrap()).unwrap();
-        assert_eq!(back, context);
+        let latest = Latest { conversation: ConversationId::new(), started: chrono::Utc::now(), context };
+        let After::Store(bytes, ttl) = latest.store() else { panic!("stored") };
+        assert_eq!((Latest::decode(&bytes), ttl), (Some(Some(latest)), TTL));
+        let After::Store(none, _) = Latest::store_none() else { panic!("stored") };
+        assert_eq!(Latest::decode(&none), Some(None), "no conversation yet");
+        assert_eq!(Latest::decode(b"{not json"), None);
+    }
+
+    #[test]
+    fn the_entry_and_the_lease_share_one_hash_tag() {
+        let (tenant, lead) = (TenantId::new(), LeadId::new());
+        let key = Latest::key(tenant, lead, Channel::Voice);
+        assert_eq!(key, format!("receptionist:latest:{{{tenant}:{lead}:voice}}"));
     }
 }

@@ -12,10 +12,11 @@
 
 use crate::agent::{AgentLoop, Outcome, Turn, TurnInput, TurnScope};
 use crate::config::ReceptionistConfig;
-use crate::context::Context;
+use crate::context::{Context, Latest};
 use crate::conversation::{Channel, Conversation, ConversationId, Message, MessageRole, TurnId, TurnRecord};
 use crate::error::{ReceptionistError, Result};
 use crate::fallback_model::{Facts, FallbackModel};
+use crate::locks::After;
 use crate::model::{ChatMessage, ChatModel};
 use crate::ports::ConversationStore;
 use crate::template::RenderContext;
@@ -24,7 +25,7 @@ use chrono::Utc;
 use frontdesk_bookings::service::Bookings;
 use frontdesk_kernel::{LeadId, TenantId, ValidationErrors, text::check_text};
 use frontdesk_leads::{LeadRepository, LeadsError};
-use futures_util::future::{join, join3, join4};
+use futures_util::future::{join, join4};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -77,7 +78,6 @@ pub struct Receptionist {
     interest: Arc<dyn frontdesk_kernel::events::EventInterest>,
     flags: Option<Arc<dyn crate::ports::LeadFlags>>,
     locks: Arc<crate::locks::TurnLocks>,
-    context: crate::context::ContextCache,
 }
 
 impl Receptionist {
@@ -105,7 +105,6 @@ impl Receptionist {
             interest: Arc::new(frontdesk_kernel::events::AllWanted),
             flags: None,
             locks: Arc::default(),
-            context: crate::context::ContextCache::default(),
         }
     }
 
@@ -150,8 +149,7 @@ impl Receptionist {
     /// context there, so a turn does not re-read its history.
     #[must_use]
     pub fn with_shared_cache(mut self, cache: Arc<dyn frontdesk_kernel::Cache>) -> Self {
-        self.locks = Arc::new(crate::locks::TurnLocks::shared(Arc::clone(&cache)));
-        self.context = crate::context::ContextCache::new(cache);
+        self.locks = Arc::new(crate::locks::TurnLocks::shared(cache));
         self
     }
 
@@ -235,7 +233,8 @@ impl Receptionist {
     /// Readies the lead's latest `channel` conversation for its next turn.
     /// A call's stream opens while its greeting plays, seconds before the
     /// caller's first words: the moment to load the agent configuration,
-    /// the schedule's openings and the conversation's context into their
+    /// the schedule's openings, the sub-account's own model and the
+    /// conversation's context (or that there is none yet) into their
     /// caches, so the first turn costs what later ones do. It writes
     /// nothing to the store (a caller who hangs up during the greeting
     /// leaves no conversation), and it holds the turn lock, so a context it
@@ -244,32 +243,54 @@ impl Receptionist {
     /// # Errors
     /// `NotFound` (`lead`); `Storage`.
     pub async fn prepare(&self, tenant: TenantId, lead_id: LeadId, channel: Channel) -> Result<()> {
-        let guard = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel)).await;
-        let prepared = self.prepare_in_turn(tenant, lead_id, channel).await;
-        self.locks.release(guard).await;
-        prepared
+        let key = Latest::key(tenant, lead_id, channel);
+        let (guard, cached) = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel), &key).await;
+        let cached = cached.as_deref().and_then(Latest::decode).is_some();
+        let prepared = self.prepare_in_turn(tenant, lead_id, channel, cached).await;
+        let after = match &prepared {
+            Ok(Some(Some(latest))) => latest.store(),
+            Ok(Some(None)) => Latest::store_none(),
+            Ok(None) | Err(_) => After::Keep,
+        };
+        self.locks.release(guard, &key, after).await;
+        prepared.map(drop)
     }
 
-    async fn prepare_in_turn(&self, tenant: TenantId, lead_id: LeadId, channel: Channel) -> Result<()> {
-        let (lead, found, config, status) = join4(
+    /// Warms what a turn reads; when `cached` says the cache lacks it, the
+    /// caller's latest conversation (or that there is none) is returned for the cache.
+    async fn prepare_in_turn(
+        &self,
+        tenant: TenantId,
+        lead_id: LeadId,
+        channel: Channel,
+        cached: bool,
+    ) -> Result<Option<Option<Latest>>> {
+        let found = async {
+            if cached { Ok(None) } else { self.conversations.latest(tenant, lead_id, channel).await.map(Some) }
+        };
+        // The sub-account's own model is looked up too (kept for a while in this process).
+        let own_model = async {
+            if let Some(models) = &self.tenant_models {
+                models.model_for(tenant).await;
+            }
+        };
+        let (lead, found, config, (status, ())) = join4(
             self.leads.get(tenant, lead_id),
-            self.conversations.latest(tenant, lead_id, channel),
+            found,
             self.config.agent_config(tenant),
-            self.bookings.status(tenant),
+            join(self.bookings.status(tenant), own_model),
         )
         .await;
         lead.map_err(lead_failed)?;
         config?;
         status.map_err(ReceptionistError::storage)?;
-        if let Some(found) = found?
-            && self.context.get(tenant, found.id).await.is_none()
-        {
-            self.context.put(tenant, found.id, &self.rebuilt_context(tenant, found.id).await?).await;
-        }
-        Ok(())
+        let Some(found) = found? else { return Ok(None) };
+        let Some(found) = found else { return Ok(Some(None)) };
+        let context = self.rebuilt_context(tenant, found.id).await?;
+        Ok(Some(Some(Latest { conversation: found.id, started: found.created_at, context })))
     }
 
-    /// A conversation's context rebuilt from its stored turns (when the cache lost it).
+    /// A conversation's context rebuilt from its stored turns (when the cache lacks it).
     async fn rebuilt_context(&self, tenant: TenantId, id: ConversationId) -> Result<Context> {
         Ok(Context::from_turns(&self.conversations.turns(tenant, id, crate::context::REBUILD_TURNS).await?))
     }
@@ -282,13 +303,30 @@ impl Receptionist {
         content: &str,
         options: TurnOptions,
     ) -> Result<Answered> {
-        // One turn at a time per caller and channel: one conversation, and a history with every reply in it.
-        let guard = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel)).await;
-        let answered = self.handle_in_turn(tenant, lead_id, channel, content, options).await;
-        self.locks.release(guard).await;
-        answered
+        // One turn at a time per caller and channel: one conversation, and a
+        // history with every reply in it. The lease brings the caller's
+        // latest conversation and context, and takes them back updated.
+        let key = Latest::key(tenant, lead_id, channel);
+        let (guard, cached) = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel), &key).await;
+        let cached = cached.as_deref().and_then(Latest::decode);
+        match self.handle_in_turn(tenant, lead_id, channel, content, options, cached).await {
+            Ok((answered, latest, done)) => {
+                let after = latest.as_ref().map_or(After::Keep, Latest::store);
+                // The turn is stored: the lease goes back with the context
+                // while the events and the timeline are written.
+                join(self.locks.release(guard, &key, after), self.follow_up(&done)).await;
+                Ok(answered)
+            }
+            Err(error) => {
+                // Failed part-way, perhaps after starting a conversation: the next turn reads the store.
+                self.locks.release(guard, &key, After::Forget).await;
+                Err(error)
+            }
+        }
     }
 
+    /// The turn itself; with its answer, the caller's latest conversation
+    /// and context when this turn's conversation is (or becomes) it.
     async fn handle_in_turn(
         &self,
         tenant: TenantId,
@@ -296,7 +334,8 @@ impl Receptionist {
         channel: Channel,
         content: &str,
         options: TurnOptions,
-    ) -> Result<Answered> {
+        cached: Option<Option<Latest>>,
+    ) -> Result<(Answered, Option<Latest>, FollowUp)> {
         let TurnOptions { strategy: strategy_override, thread, speaker } = options;
         let started = Instant::now();
         let now = self.bookings.now();
@@ -304,7 +343,22 @@ impl Receptionist {
         check_text(content).map_err(|e| ValidationErrors::single("content", e))?;
         // Independent reads run side by side: each is a round trip to a store,
         // and a turn at light load is mostly round trips (docs/benchmarks.md).
+        // The cached latest conversation serves the latest thread, and an
+        // existing thread that is it; anything else is read from the store.
+        // (`Some(None)`: the cache knows the caller has none yet.)
+        let (cached, stays_latest) = match thread {
+            Thread::Latest => (cached, true),
+            Thread::Existing(id) => {
+                let same = cached.flatten().filter(|latest| latest.conversation == id);
+                let is_latest = same.is_some();
+                (same.map(Some), is_latest)
+            }
+            Thread::New => (Some(None), true),
+        };
         let found = async {
+            if let Some(known) = &cached {
+                return Ok(known.as_ref().map(|latest| latest.conversation(tenant, lead_id, channel)));
+            }
             match thread {
                 Thread::Latest => self.conversations.latest(tenant, lead_id, channel).await,
                 Thread::Existing(id) => {
@@ -317,25 +371,6 @@ impl Receptionist {
                 Thread::New => Ok(None),
             }
         };
-        let (lead, found) = join(self.leads.get(tenant, lead_id), found).await;
-        let lead = lead.map_err(lead_failed)?;
-        let found = found?;
-        let conversation = async {
-            match found {
-                Some(found) => {
-                    let context = match self.context.get(tenant, found.id).await {
-                        Some(cached) => cached,
-                        None => self.rebuilt_context(tenant, found.id).await?,
-                    };
-                    Ok::<_, ReceptionistError>((found, context))
-                }
-                None => {
-                    let started = Conversation::start(tenant, lead_id, channel, now);
-                    self.conversations.create(&started).await?;
-                    Ok((started, Context::default()))
-                }
-            }
-        };
         // The schedule's status (local time, open or closed) goes into the
         // instructions; read beside the rest instead of inside the run.
         let abusive = crate::phrases::is_abusive(content);
@@ -345,10 +380,22 @@ impl Receptionist {
             }
             self.bookings.status(tenant).await.map(|view| Some(view.status)).map_err(ReceptionistError::storage)
         };
-        let (conversation, config, status) = join3(conversation, self.config.agent_config(tenant), status).await;
-        let (conversation, context) = conversation?;
+        let (lead, found, config, status) =
+            join4(self.leads.get(tenant, lead_id), found, self.config.agent_config(tenant), status).await;
+        let lead = lead.map_err(lead_failed)?;
+        let found = found?;
         let mut config = config?;
         let status = status?;
+        // A new conversation is stored with the turn's exchange, after the
+        // model: its commit is not on the way to the first word spoken.
+        let (conversation, context, fresh) = match (found, cached.flatten()) {
+            (Some(found), Some(latest)) => (found, latest.context, false),
+            (Some(found), None) => {
+                let context = self.rebuilt_context(tenant, found.id).await?;
+                (found, context, false)
+            }
+            (None, _) => (Conversation::start(tenant, lead_id, channel, now), Context::default(), true),
+        };
         if let Some(id) = strategy_override.filter(|id| config.strategy.as_ref().is_none_or(|s| s.id != *id)) {
             match self.config.get_strategy(tenant, id).await {
                 Ok(own) => {
@@ -406,21 +453,45 @@ impl Receptionist {
             created_at: Utc::now(),
         };
         let reply = Message::new(MessageRole::Assistant, turn.reply.clone(), self.bookings.now())?;
+        if fresh {
+            self.conversations.create(&conversation).await?;
+        }
         self.conversations.record_exchange(&record, [&inbound, &reply]).await?;
         let mut context = context;
         context.push(&record);
-        // What follows the stored turn is best-effort (each logs its own
-        // failure) and independent: side by side.
-        join3(
-            self.announce_messages(&conversation, &record, [&inbound, &reply]),
-            self.context.put(tenant, conversation.id, &context),
-            self.on_timeline(tenant, lead_id, channel, content, &record),
-        )
-        .await;
         tracing::info!(tenant.id = %tenant, conversation.id = %conversation.id, turn.id = %record.id,
             outcome = %outcome, model = %record.model, "receptionist turn");
-        Ok(Answered { conversation_id: conversation.id, turn_id: record.id, reply: turn.reply, outcome, actions })
+        // A conversation this turn started is the newest; the latest one stays the latest.
+        let latest =
+            stays_latest.then(|| Latest { conversation: conversation.id, started: conversation.created_at, context });
+        let answered =
+            Answered { conversation_id: conversation.id, turn_id: record.id, reply: turn.reply, outcome, actions };
+        Ok((answered, latest, FollowUp { conversation, record, messages: [inbound, reply] }))
     }
+
+    /// What follows a stored turn: best-effort (each logs its own failure)
+    /// and independent, so side by side.
+    async fn follow_up(&self, done: &FollowUp) {
+        let FollowUp { conversation, record, messages: [inbound, reply] } = done;
+        join(
+            self.announce_messages(conversation, record, [inbound, reply]),
+            self.on_timeline(
+                conversation.tenant_id,
+                conversation.lead_id,
+                conversation.channel,
+                &record.inbound,
+                record,
+            ),
+        )
+        .await;
+    }
+}
+
+/// A stored turn, for what follows it (its events and timeline entries).
+struct FollowUp {
+    conversation: Conversation,
+    record: TurnRecord,
+    messages: [Message; 2],
 }
 
 /// The kind of the event each stored message announces.

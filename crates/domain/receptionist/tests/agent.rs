@@ -591,7 +591,7 @@ mod use_case {
             .collect();
         assert_eq!(roles, alternating, "no turn interleaved with another");
         assert!(
-            cache.peek(&format!("receptionist:turn:{}:{}:chat", d.w.tenant, d.lead)).is_none(),
+            cache.peek(&format!("receptionist:turn:{{{}:{}:chat}}", d.w.tenant, d.lead)).is_none(),
             "the lease is released"
         );
     }
@@ -602,7 +602,7 @@ mod use_case {
     #[tokio::test]
     async fn the_cached_context_equals_the_rebuilt_one_and_old_turns_are_summarised() {
         use frontdesk_kernel::testing::MapCache;
-        use frontdesk_receptionist::context::Context;
+        use frontdesk_receptionist::context::{Context, Latest};
         let d = desk().await;
         let cache = Arc::new(MapCache::default());
         let replies: Vec<String> = (0..12).map(|i| format!("reply {i}")).collect();
@@ -614,8 +614,10 @@ mod use_case {
             conversation = Some(cached.handle(d.w.tenant, d.lead, Channel::Chat, &said).await.unwrap().conversation_id);
         }
         let id = conversation.unwrap();
-        let key = format!("receptionist:context:{}:{id}", d.w.tenant);
-        let entry: Context = serde_json::from_slice(&cache.peek(&key).expect("the context is cached")).unwrap();
+        let key = Latest::key(d.w.tenant, d.lead, Channel::Chat);
+        let latest = Latest::decode(&cache.peek(&key).expect("the context is cached")).flatten().unwrap();
+        assert_eq!(latest.conversation, id, "the entry names the caller's conversation");
+        let entry = latest.context;
         let stored = d.conversations.turns(d.w.tenant, id, 50).await.unwrap();
         assert_eq!(entry, Context::from_turns(&stored), "cache and database agree");
         assert_eq!((entry.recent.len(), entry.summary.len()), (10, 2));
@@ -636,6 +638,63 @@ mod use_case {
             .unwrap();
         let request = rebuilt.calls().pop().unwrap();
         assert!(request.system.contains("question number 1"), "{}", request.system);
+    }
+
+    /// The cached latest conversation follows the threads: a new thread
+    /// becomes the latest, a reply in an older thread leaves the latest
+    /// one's entry alone, a failed turn removes the entry, and `prepare`
+    /// puts back the one the store holds.
+    #[tokio::test]
+    async fn the_cached_latest_conversation_follows_new_and_older_threads() {
+        use frontdesk_kernel::Cache;
+        use frontdesk_kernel::testing::MapCache;
+        use frontdesk_receptionist::context::{Context, Latest};
+        use frontdesk_receptionist::receptionist::Thread;
+        let d = desk().await;
+        let cache = Arc::new(MapCache::default());
+        let model = Arc::new(ScriptedChatModel::replying(["one", "two", "three", "four", "five"]));
+        let desk = receptionist(&d, Some(model.clone())).with_shared_cache(cache.clone());
+        let (tenant, lead, email) = (d.w.tenant, d.lead, Channel::Email);
+        let key = Latest::key(tenant, lead, email);
+        let entry = || Latest::decode(&cache.peek(&key).expect("an entry")).flatten().unwrap();
+
+        desk.prepare(tenant, lead, email).await.unwrap();
+        assert_eq!(Latest::decode(&cache.peek(&key).unwrap()), Some(None), "readied: no conversation yet");
+        let a = desk.handle(tenant, lead, email, "first question").await.unwrap().conversation_id;
+        assert_eq!(entry().conversation, a, "the first turn's conversation");
+        let b = desk.handle_in_thread(tenant, lead, email, "a new thread", None, Thread::New).await.unwrap();
+        assert_eq!(entry().conversation, b.conversation_id, "a new thread is the latest");
+        let back = desk.handle_in_thread(tenant, lead, email, "back to A", None, Thread::Existing(a)).await.unwrap();
+        assert_eq!(back.conversation_id, a);
+        let latest = entry();
+        assert_eq!(
+            (latest.conversation, latest.context.turns),
+            (b.conversation_id, 1),
+            "the older thread left it alone"
+        );
+
+        let next = desk.handle(tenant, lead, email, "latest again").await.unwrap();
+        assert_eq!(next.conversation_id, b.conversation_id);
+        let said: Vec<String> = model
+            .calls()
+            .pop()
+            .unwrap()
+            .messages
+            .iter()
+            .filter_map(|m| match m {
+                ChatMessage::User { text } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(said, ["a new thread", "latest again"], "the latest thread's history only");
+
+        assert!(desk.handle(tenant, lead, email, "bad \u{0} byte").await.is_err());
+        assert!(cache.peek(&key).is_none(), "a failed turn removes the entry");
+        desk.prepare(tenant, lead, email).await.unwrap();
+        let stored = d.conversations.turns(tenant, b.conversation_id, 50).await.unwrap();
+        assert_eq!(entry().context, Context::from_turns(&stored), "prepare puts back what the store holds");
+        assert_eq!(entry().conversation, b.conversation_id);
+        assert!(cache.get(&format!("receptionist:turn:{{{tenant}:{lead}:email}}")).await.unwrap().is_none());
     }
 
     #[tokio::test]

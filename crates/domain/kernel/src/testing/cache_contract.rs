@@ -18,6 +18,7 @@ pub async fn run_all(cache: &dyn Cache, prefix: &str) {
     set_if_absent_never_replaces_a_live_value(cache, prefix).await;
     delete_removes_and_reports_existence(cache, prefix).await;
     delete_prefix_removes_only_matching_keys(cache, prefix).await;
+    a_claim_reads_what_it_guards_and_a_release_writes_it(cache, prefix).await;
     expired_values_are_not_returned(cache, prefix).await;
 }
 
@@ -84,6 +85,25 @@ pub async fn delete_prefix_removes_only_matching_keys(cache: &dyn Cache, prefix:
     assert_eq!(removed, 25);
     assert_eq!(cache.get(&format!("{prefix}lead:t1:3")).await.expect("get"), None);
     assert_eq!(cache.get(&format!("{prefix}lead:t2:1")).await.expect("get"), Some(b"keep".to_vec()));
+}
+
+/// `claim_then_get` reads only when it takes the claim; `put_then_delete`
+/// stores (or removes) the guarded value and frees the claim. The keys
+/// share a `{tag}`, as a clustered backend needs.
+pub async fn a_claim_reads_what_it_guards_and_a_release_writes_it(cache: &dyn Cache, prefix: &str) {
+    let ttl = Duration::from_secs(60);
+    let (claim, state) = (format!("{prefix}{{pair}}:lease"), format!("{prefix}{{pair}}:state"));
+    cache.set(&state, b"before", ttl).await.expect("set");
+    assert_eq!(cache.claim_then_get(&claim, b"1", ttl, &state).await.expect("claim"), Some(Some(b"before".to_vec())));
+    assert_eq!(cache.claim_then_get(&claim, b"1", ttl, &state).await.expect("claim again"), None, "a held claim");
+    cache.put_then_delete(&state, Some((b"after", ttl)), &claim).await.expect("put and release");
+    assert_eq!(cache.get(&claim).await.expect("get"), None, "released");
+    assert_eq!(cache.claim_then_get(&claim, b"1", ttl, &state).await.expect("claim"), Some(Some(b"after".to_vec())));
+    cache.put_then_delete(&state, None, &claim).await.expect("forget and release");
+    assert_eq!((cache.get(&claim).await.expect("get"), cache.get(&state).await.expect("get")), (None, None));
+    let never = format!("{prefix}{{pair}}:never-set");
+    assert_eq!(cache.claim_then_get(&claim, b"1", ttl, &never).await.expect("claim"), Some(None));
+    cache.put_then_delete(&never, None, &claim).await.expect("release");
 }
 
 /// A value past its TTL is gone.

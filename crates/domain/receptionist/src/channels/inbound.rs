@@ -363,14 +363,17 @@ impl Inbound {
     }
 
     async fn strategy(&self, tenant: TenantId, id: Option<StrategyId>) -> Result<Option<Strategy>> {
-        if let Some(id) = id {
+        // The default comes from the agent configuration this process keeps (no read in the common case).
+        let config = self.config.agent_config(tenant).await?;
+        let default = config.strategy.as_ref();
+        if let Some(id) = id.filter(|id| default.is_none_or(|s| s.id != *id)) {
             match self.config.get_strategy(tenant, id).await {
                 Ok(own) => return Ok(Some(own)),
                 Err(ReceptionistError::NotFound { .. }) => {}
                 Err(other) => return Err(other),
             }
         }
-        self.config.default_strategy(tenant).await
+        Ok(default.cloned())
     }
 
     async fn voice_route(&self, to: &str) -> Result<Option<PhoneNumberRoute>> {
