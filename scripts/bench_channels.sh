@@ -12,14 +12,20 @@
 #
 # each as fast as it goes (CONNECTIONS connections) and paced at RATE
 # requests/s (the goal: p99 < 5 ms at 200/s), and ConversationRelay's time
-# from `prompt` to the first `text` token (SESSIONS sessions × PROMPTS
-# prompts; the fallback model is the instant stub: no OPENAI_* variables).
+# from `prompt` to the first `text` token, twice: SESSIONS sessions × PROMPTS
+# prompts back to back (a stress run: the api never idles), then at the
+# goal's load, PACED_SESSIONS calls whose prompts come RATE per second in
+# all (a caller listens to a reply before speaking again). The fallback
+# model is the instant stub: no OPENAI_* variables.
 # Every request is signed (scripts/bench/sign_twilio.py) and the api checks
 # each signature; CALLERS distinct callers cycle, so most calls find their lead.
 #
 # Env: DURATION (s, default 10), CONNECTIONS (default 32), RATE (default 200),
 #      PORT (default 8096), CALLERS (default 500), SESSIONS (default 8),
-#      PROMPTS (per session, default 50), API_BIN (skip the release build).
+#      PROMPTS (per session, default 50), PACED_SESSIONS (the paced relay
+#      run's calls, default 40: RATE prompts/s in all), API_BIN (skip the release build),
+#      PROFILE (voice, sms or relay: `perf record` the api during that run,
+#      into PROFILE_OUT, default target/bench/channels-<run>.perf.data).
 set -euo pipefail
 case "${API_BIN:-}" in "" | /*) ;; *) API_BIN="$PWD/$API_BIN" ;; esac
 cd "$(dirname "$0")/.."
@@ -30,6 +36,7 @@ RATE="${RATE:-200}"
 PORT="${PORT:-8096}"
 CALLERS="${CALLERS:-500}"
 SESSIONS="${SESSIONS:-8}"
+PACED_SESSIONS="${PACED_SESSIONS:-40}"
 PROMPTS="${PROMPTS:-50}"
 API_BIN="${API_BIN:-}"
 THREADS=2
@@ -118,10 +125,31 @@ health() { # rate -> "rps p50 p99 requests"
     END {printf "%.0f %s %s %d\n", rps, p50, p99, n}' "$out"
 }
 
+PERF_PID=""
+profile_start() { # run-name: perf record of the api while that run goes, when PROFILE names it
+  [ "${PROFILE:-}" = "$1" ] || return 0
+  command -v perf >/dev/null || die "PROFILE needs perf (apt-get install linux-perf)"
+  local out="${PROFILE_OUT:-target/bench/channels-$1.perf.data}"
+  mkdir -p "$(dirname "$out")"
+  perf record -q -F 299 --call-graph dwarf,16384 -p "$API_PID" -o "$out" 2>"$WORK/perf.txt" &
+  PERF_PID=$!
+  say "profiling the api during the $1 run into $out"
+}
+profile_stop() {
+  [ -n "$PERF_PID" ] || return 0
+  kill -INT "$PERF_PID" 2>/dev/null || true
+  wait "$PERF_PID" 2>/dev/null || true
+  PERF_PID=""
+}
+
 say "load: $CONNECTIONS connections, ${DURATION}s per run"
 health_max=$(health 0)
+profile_start voice
 voice_max=$(run voice /webhooks/twilio/voice "$WORK/voice_load.txt" "<Gather" 0)
+profile_stop
+profile_start sms
 sms_max=$(run sms /webhooks/twilio/sms "$WORK/sms.txt" "<Response/>" 0)
+profile_stop
 tail -n +"$((total / 2))" "$WORK/sms.txt" >"$WORK/sms_paced.txt"
 health_paced=$(health "$RATE")
 voice_paced=$(run voice_paced /webhooks/twilio/voice "$WORK/voice_load.txt" "<Gather" "$RATE")
@@ -133,8 +161,17 @@ url = "wss://bench.frontdesk.test/webhooks/twilio/relay"
 print(base64.b64encode(hmac.new(sys.argv[1].encode(), url.encode(), hashlib.sha1).digest()).decode())
 PY
 )
+profile_start relay
 relay=$("$VENV/bin/python" scripts/bench/relay_first_token.py "ws://127.0.0.1:$PORT/webhooks/twilio/relay" "$ws_sig" \
   "$SESSIONS" "$PROMPTS" 2>"$WORK/relay_split.txt") || die "the relay benchmark failed: $(cat "$WORK/relay_split.txt")"
+profile_stop
+# The same at the goal's load: PACED_SESSIONS calls, each prompt GAP after
+# the last reply, GAP = PACED_SESSIONS / RATE (other callers, numbers 1000 on).
+gap=$(awk -v s="$PACED_SESSIONS" -v r="$RATE" 'BEGIN { printf "%.4f", s / r }')
+say "ConversationRelay paced: $PACED_SESSIONS sessions × $PROMPTS prompts, ${gap}s between a reply and the next prompt"
+relay_paced=$("$VENV/bin/python" scripts/bench/relay_first_token.py "ws://127.0.0.1:$PORT/webhooks/twilio/relay" "$ws_sig" \
+  "$PACED_SESSIONS" "$PROMPTS" "$gap" 1000 2>"$WORK/relay_paced_split.txt") ||
+  die "the paced relay benchmark failed: $(cat "$WORK/relay_paced_split.txt")"
 
 read -r h_rps h_p50 h_p99 _ <<<"$health_max"
 read -r hp_rps hp_p50 hp_p99 _ <<<"$health_paced"
@@ -155,8 +192,17 @@ row "\`POST /webhooks/twilio/sms\` (acknowledged, reply queued)" "$sms_max" "$h_
 row "\`/health/live\` paced at $RATE/s" "$health_paced" "$hp_rps"
 row "voice paced at $RATE/s" "$voice_paced" "$hp_rps"
 row "sms paced at $RATE/s" "$sms_paced" "$hp_rps"
-read -r r50 r99 rmax rn <<<"$relay"
+read -r r50 r99 rmax rn rrate <<<"$relay"
+read -r q50 q99 qmax qn qrate <<<"$relay_paced"
 echo
-echo "ConversationRelay, \`prompt\` → first \`text\` token (fallback model, $SESSIONS sessions × $PROMPTS prompts = $rn turns): p50 $r50 ms, p99 $r99 ms, max $rmax ms (goal p99 < 5 ms). Paced health p99 $hp_p99 ms, p50 $hp_p50 ms; unpaced health p50 $h_p50 ms, p99 $h_p99 ms."
+echo "ConversationRelay, \`prompt\` → first \`text\` token (fallback model; goal p99 < 5 ms):"
 echo
-echo "Split: $(cat "$WORK/relay_split.txt")"
+echo "| run | prompts/s | p50 | p99 | max | prompts |"
+echo "|---|---|---|---|---|---|"
+echo "| back to back: $SESSIONS sessions at once, no pause (stress) | $rrate | $r50 ms | $r99 ms | $rmax ms | $rn |"
+echo "| paced: $PACED_SESSIONS sessions, ${gap}s between a reply and the next prompt | $qrate | $q50 ms | $q99 ms | $qmax ms | $qn |"
+echo
+echo "Paced health p99 $hp_p99 ms, p50 $hp_p50 ms; unpaced health p50 $h_p50 ms, p99 $h_p99 ms."
+echo
+echo "Split, back to back: $(cat "$WORK/relay_split.txt")"
+echo "Split, paced: $(cat "$WORK/relay_paced_split.txt")"

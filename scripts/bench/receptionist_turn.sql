@@ -1,21 +1,21 @@
 -- One POST /api/v1/chat/{leadId}/messages as the SQL the api runs for it
--- (captured from PostgreSQL's statement log on 2026-12-07), in its order:
--- the lead, the lead's latest chat conversation, the schedule (open/closed
--- and local time for the instructions); with -D tool=1 also the
--- my_appointments tool (the schedule again for the zone, then the lead's
--- upcoming confirmed bookings: count and first page); then the writes: one
--- statement for both messages (positions MAX + 1 and + 2, the
--- conversation's tenant checked by the INSERT) and the turn row (an INSERT
--- in WITH), and one for both timeline events (inserted only if the lead is
--- live and the tenant's). 5 statements, 8 with the tool; 2 commits.
+-- in its steady state (2026-12-07, night), in its order: the lead; with
+-- -D tool=1 also the my_appointments tool (the lead's upcoming confirmed
+-- bookings: count and first page); then the writes: one statement for both
+-- messages (positions MAX + 1 and + 2, the conversation's tenant checked by
+-- the INSERT) and the turn row (an INSERT in WITH), and one for both
+-- timeline events (inserted only if the lead is live and the tenant's).
+-- 3 statements, 5 with the tool; 2 commits.
 -- Not here, as in the api's steady state: the membership (kept per process,
--- invalidated through Redis) and the conversation's last turns (the
--- conversation context is cached in Redis; a process's first turn of a
--- conversation reads the conversation and its last 10 turns instead).
+-- invalidated through Redis), the caller's latest conversation and its
+-- context (one Redis entry, read with the turn lease; a miss reads the
+-- conversation and its last 10 turns instead), the schedule and the agent
+-- configuration's stamp (near copies in each process, dropped through Redis
+-- pub/sub when any process writes them).
 -- To see what a turn runs today: ALTER DATABASE <db> SET log_statement = 'all',
 -- restart the api, send two turns, read PostgreSQL's log for the second.
--- Left to the api: the JWT, the rate-limit EVAL and the GETs of the agent
--- configuration's version stamp and the conversation context on Redis, the
+-- Left to the api: the JWT, the rate-limit EVAL, the turn lease with the
+-- context (one pipeline to take it, one to give it back) on Redis, the
 -- prompt, the fallback model and the JSON.
 --
 -- Lead n (1 … leads) is md5('receptionist/lead/' || n), its conversation
@@ -33,12 +33,7 @@
 SELECT id, tenant_id, name, phone, email, status, source, notes, metadata, assigned_to, search, version,
        created_at, updated_at, deleted_at
   FROM leads WHERE tenant_id = :tenant AND id = md5('receptionist/lead/' || :n::text)::uuid AND deleted_at IS NULL LIMIT 1;
-SELECT id, tenant_id, lead_id, channel, created_at FROM conversations
- WHERE tenant_id = :tenant AND lead_id = md5('receptionist/lead/' || :n::text)::uuid AND channel = 'chat'
- ORDER BY created_at DESC, id DESC LIMIT 1;
-SELECT schedule FROM schedules WHERE tenant_id = :tenant;
 \if :tool
-SELECT schedule FROM schedules WHERE tenant_id = :tenant;
 SELECT COUNT(*) AS n FROM bookings
  WHERE tenant_id = :tenant AND starts_at >= (extract(epoch FROM now()) * 1000)::bigint
    AND lead_id = md5('receptionist/lead/' || :n::text)::uuid AND status = 'confirmed';
