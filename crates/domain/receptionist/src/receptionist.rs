@@ -463,7 +463,7 @@ impl Receptionist {
             outcome = %outcome, model = %record.model, "receptionist turn");
         // A conversation this turn started is the newest; the latest one stays the latest.
         let latest =
-            stays_latest.then(|| Latest { conversation: conversation.id, started: conversation.created_at, context });
+            stays_latest.then_some(Latest { conversation: conversation.id, started: conversation.created_at, context });
         let answered =
             Answered { conversation_id: conversation.id, turn_id: record.id, reply: turn.reply, outcome, actions };
         Ok((answered, latest, FollowUp { conversation, record, messages: [inbound, reply] }))
