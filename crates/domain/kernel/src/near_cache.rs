@@ -214,13 +214,7 @@ impl Cache for NearCache {
         ttl: Duration,
         read: &str,
     ) -> Result<Option<Option<Vec<u8>>>, CacheError> {
-        if self.is_near(read) {
-            // A near key is read through the copies, one call after the other.
-            if !self.shared.set_if_absent(claim, value, ttl).await? {
-                return Ok(None);
-            }
-            return Ok(Some(self.get(read).await?));
-        }
+        // Claims are never kept near, and the shared read is the current value.
         self.shared.claim_then_get(claim, value, ttl, read).await
     }
 

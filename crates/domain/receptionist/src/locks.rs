@@ -138,8 +138,11 @@ impl TurnLocks {
             (None, After::Forget) => cache.delete(state).await.map(drop),
         };
         if let Err(error) = done {
-            tracing::warn!(%error, "could not store a turn's state or release its lease; removing the state, the lease expires on its own");
-            let _ = cache.delete(state).await;
+            tracing::warn!(%error, "could not store a turn's state or release its lease; the lease expires on its own");
+            if after != After::Keep {
+                // Whatever half of the write landed, no stale state is left behind.
+                let _ = cache.delete(state).await;
+            }
             if let Some(lease) = &guard.lease {
                 let _ = cache.delete(lease).await;
             }
