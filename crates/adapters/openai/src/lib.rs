@@ -168,7 +168,10 @@ impl OpenAiChatModel {
                 .increment(1);
             return Err(unavailable("circuit open: the model failed repeatedly; waiting before trying again"));
         }
-        let mut last = String::from("no attempt made");
+        // Every attempt's failure is reported, not only the last: a 429
+        // followed by a retry that runs out of time is a rate limit, and the
+        // operator reading the log must see that, not just "timed out".
+        let mut failures: Vec<String> = Vec::new();
         for n in 0..self.config.max_attempts.max(1) {
             let time_left = deadline.saturating_duration_since(Instant::now());
             if time_left.is_zero() {
@@ -178,19 +181,26 @@ impl OpenAiChatModel {
                 Ok(attempted) => return Ok(attempted),
                 Err(failure) => {
                     tracing::warn!(model = %model, attempt = n + 1, error = %frontdesk_kernel::redact::mask_pii(&failure.message), "chat model call failed");
-                    last = failure.message;
-                    if !failure.retry {
-                        break;
-                    }
+                    let mut message = format!("attempt {}: {}", n + 1, failure.message);
+                    let retry = failure.retry;
                     let wait = failure.retry_after.unwrap_or_else(|| self.backoff(n));
-                    if Instant::now() + wait >= deadline {
-                        last.push_str(" (no time left in the budget to retry)");
+                    let out_of_time = retry && Instant::now() + wait >= deadline;
+                    if out_of_time {
+                        message.push_str(" (no time left in the budget to retry)");
+                    }
+                    failures.push(message);
+                    if !retry || out_of_time {
                         break;
                     }
                     tokio::time::sleep(wait).await;
                 }
             }
         }
+        let last = if failures.is_empty() {
+            String::from("no attempt made: the budget was spent")
+        } else {
+            failures.join("; ")
+        };
         self.breaker.record(false);
         metrics::counter!("model_calls_total", "model" => model.to_owned(), "outcome" => "failed").increment(1);
         Err(unavailable(last))

@@ -197,6 +197,16 @@ async fn a_retry_after_beyond_the_budget_gives_up_at_once() {
 }
 
 #[tokio::test]
+async fn a_429_then_a_retry_that_runs_out_of_time_reports_both() {
+    let limited = Answer::Reply { status: 429, headers: vec![("retry-after", "0".into())], body: "{}".into() };
+    let server = serve(vec![limited, Answer::Hang]).await;
+    let err = model(&server).complete(&request(Duration::from_millis(700))).await.unwrap_err();
+    let ReceptionistError::ModelUnavailable { message } = err else { panic!("{err:?}") };
+    assert!(message.contains("attempt 1: HTTP 429") && message.contains("attempt 2:"), "{message}");
+    assert!(message.contains("timed out"), "{message}");
+}
+
+#[tokio::test]
 async fn an_answer_that_never_ends_runs_out_the_budget() {
     let server = serve(vec![Answer::Hang, Answer::Hang, Answer::Hang, Answer::Hang]).await;
     let err = model(&server).complete(&request(Duration::from_millis(600))).await.unwrap_err();
