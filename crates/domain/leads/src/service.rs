@@ -63,6 +63,13 @@ pub fn cache_key(tenant: TenantId, id: LeadId) -> String {
     format!("{}{id}", tenant_cache_prefix(tenant))
 }
 
+/// The cache key of the phone index entry: which lead of `tenant` had
+/// `phone` when it was last looked up (checked against that lead on use).
+#[must_use]
+pub fn phone_cache_key(tenant: TenantId, phone: &PhoneNumber) -> String {
+    format!("{}phone:{}", tenant_cache_prefix(tenant), phone.as_str())
+}
+
 /// What every cache key of `tenant`'s leads starts with (to drop them all when the sub-account goes).
 #[must_use]
 pub fn tenant_cache_prefix(tenant: TenantId) -> String {
@@ -128,7 +135,39 @@ impl LeadService {
         let region = self.region_for(tenant, Some(phone)).await?;
         let phone =
             PhoneNumber::parse_in(phone, region).map_err(|message| ValidationErrors::single("phone", message))?;
-        self.repo.find_by_phone(tenant, &phone).await
+        let key = phone_cache_key(tenant, &phone);
+        if let Some(id) = self.cached_phone_owner(tenant, &key, &phone).await {
+            return Ok(Some(id));
+        }
+        let found = self.repo.find_by_phone(tenant, &phone).await?;
+        if let Some(id) = found
+            && let Err(err) = self.cache.set(&key, id.to_string().as_bytes(), CACHE_TTL).await
+        {
+            tracing::warn!(%key, error = %err, "cache fill failed");
+        }
+        Ok(found)
+    }
+
+    /// The lead the phone index entry `key` names, if that lead is live and
+    /// still has `phone`. The entry is only a hint: it is checked against
+    /// the lead itself ([`Self::get`], whose entry every write keeps
+    /// current), so a number that moved to another lead, or a lead deleted
+    /// since, is never answered from it. Nothing is cached for a number
+    /// nobody has: the next read after a lead takes it must find that lead.
+    async fn cached_phone_owner(&self, tenant: TenantId, key: &str, phone: &PhoneNumber) -> Option<LeadId> {
+        let bytes = match self.cache.get(key).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return None,
+            Err(err) => {
+                tracing::warn!(%key, error = %err, "cache read failed; reading the database");
+                return None;
+            }
+        };
+        let id: LeadId = std::str::from_utf8(&bytes).ok()?.parse().ok()?;
+        match self.get(tenant, id).await {
+            Ok(lead) if lead.phone.as_ref() == Some(phone) => Some(id),
+            _ => None,
+        }
     }
 
     /// The live lead `id` of `tenant`, from the cache when it is there.
@@ -386,6 +425,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_number_is_found_from_the_cache_but_never_for_a_lead_that_lost_it() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let staged = Arc::new(Staged::default());
+        let h = harness_over(staged.clone(), staged.store.clone());
+        let find = || h.service.find_by_phone(h.tenant, "+14155552671");
+        let key = phone_cache_key(h.tenant, &PhoneNumber::parse("+14155552671").unwrap());
+        assert_eq!(find().await.unwrap(), None);
+        assert!(h.cache.peek(&key).is_none(), "nothing is cached for a number nobody has");
+        let first = h.service.create(h.tenant, ana()).await.unwrap();
+        assert_eq!(find().await.unwrap(), Some(first.id), "a new lead is found at once");
+        assert_eq!(h.cache.peek(&key), Some(first.id.to_string().into_bytes()), "and remembered");
+        let reads = staged.phone_reads.load(SeqCst);
+        assert_eq!(find().await.unwrap(), Some(first.id));
+        assert_eq!(staged.phone_reads.load(SeqCst), reads, "the second lookup reads no index");
+
+        // Ana's number moves to Ben: the entry still names Ana, who no longer has it.
+        let moved = LeadChanges { phone: Some("+14155550000".into()), ..LeadChanges::default() };
+        h.service.update(h.tenant, first.id, moved).await.unwrap();
+        assert_eq!(find().await.unwrap(), None, "the entry is checked against the lead");
+        let ben = h.service.create(h.tenant, NewLead { name: "Ben".into(), ..ana() }).await.unwrap();
+        assert_eq!(find().await.unwrap(), Some(ben.id));
+        assert_eq!(h.cache.peek(&key), Some(ben.id.to_string().into_bytes()), "re-pointed");
+
+        // Ben is deleted: his number belongs to nobody again.
+        h.service.delete(h.tenant, ben.id).await.unwrap();
+        assert_eq!(find().await.unwrap(), None);
+
+        // An entry naming another tenant's lead, or not an id, is not believed.
+        let stranger = h.service.create(TenantId::new(), ana()).await.unwrap();
+        h.cache.set(&key, stranger.id.to_string().as_bytes(), CACHE_TTL).await.unwrap();
+        assert_eq!(find().await.unwrap(), None);
+        h.cache.set(&key, b"not an id", CACHE_TTL).await.unwrap();
+        assert_eq!(find().await.unwrap(), None);
+    }
+
+    #[tokio::test]
     async fn reads_are_cached_and_updates_write_through() {
         let h = harness();
         let lead = h.service.create(h.tenant, ana()).await.unwrap();
@@ -411,6 +486,7 @@ mod tests {
         store: Arc<InMemoryLeadStore>,
         gate: AsyncMutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
         conflicts: std::sync::atomic::AtomicUsize,
+        phone_reads: std::sync::atomic::AtomicUsize,
     }
 
     #[async_trait]
@@ -428,6 +504,7 @@ mod tests {
             lead
         }
         async fn find_by_phone(&self, tenant: TenantId, phone: &PhoneNumber) -> Result<Option<LeadId>> {
+            self.phone_reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             self.store.find_by_phone(tenant, phone).await
         }
         async fn update(&self, tenant: TenantId, lead: &Lead, events: &[TimelineEvent]) -> Result<i64> {
