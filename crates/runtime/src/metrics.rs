@@ -17,6 +17,9 @@ use std::time::Duration;
 
 /// Name of the request-latency histogram.
 pub const HTTP_REQUEST_DURATION: &str = "http_request_duration_seconds";
+/// Name of the ConversationRelay histogram: a caller's `prompt` received →
+/// the first `text` token handed to the socket (the dead air the api adds).
+pub const RELAY_FIRST_TOKEN: &str = "relay_first_token_seconds";
 /// Name of the request counter.
 pub const HTTP_REQUESTS_TOTAL: &str = "http_requests_total";
 
@@ -38,11 +41,21 @@ pub fn install() -> Option<PrometheusHandle> {
                     &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
                 )
                 .ok()?
+                .set_buckets_for_metric(
+                    Matcher::Full(RELAY_FIRST_TOKEN.to_owned()),
+                    &[0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
+                )
+                .ok()?
                 .build_recorder();
             let handle = recorder.handle();
             metrics::set_global_recorder(recorder).ok()?;
             metrics::describe_histogram!(HTTP_REQUEST_DURATION, metrics::Unit::Seconds, "HTTP request latency");
             metrics::describe_counter!(HTTP_REQUESTS_TOTAL, "HTTP requests served");
+            metrics::describe_histogram!(
+                RELAY_FIRST_TOKEN,
+                metrics::Unit::Seconds,
+                "ConversationRelay: prompt received to first text token sent"
+            );
             let upkeep = handle.clone();
             // A plain thread: `install` may run outside a Tokio runtime, and the
             // fold is a short lock-free drain.

@@ -668,6 +668,8 @@ async fn a_streamed_call_books_and_hands_off_over_conversation_relay(profile: Pr
     assert!(!booked.trim().is_empty());
     let bookings = app.expect(token, Method::GET, "/api/v1/bookings", None, 200).await;
     assert_eq!(bookings["total"], 1, "{bookings}");
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("relay_first_token_seconds_bucket{le=\"0.005\"}"), "the dead air is measured");
 
     ws.send(send(
         json!({"type": "interrupt", "utteranceUntilInterrupt": "You're booked for", "durationUntilInterruptMs": 900}),

@@ -75,6 +75,7 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
     let mut call: Option<(CallIds, Arc<RelaySession>)> = None;
     let mut speaking: Option<tokio::task::JoinHandle<()>> = None;
     while let Some(Ok(message)) = stream.recv().await {
+        let received = std::time::Instant::now();
         let text = match message {
             Message::Text(text) => text.to_string(),
             Message::Ping(bytes) => {
@@ -131,7 +132,8 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
                 if let Some(previous) = speaking.take() {
                     previous.abort();
                 }
-                speaking = Some(tokio::spawn(turn(Arc::clone(&inbound), session.clone(), ids, opened, said)));
+                let turn = turn(Arc::clone(&inbound), session.clone(), ids, opened, said, received);
+                speaking = Some(tokio::spawn(turn));
             }
             "interrupt" => {
                 if let Some(previous) = speaking.take() {
@@ -157,16 +159,30 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
     let _ = session.close(None).await;
 }
 
-/// One streamed turn: sentences out as they come, then `last`, then the end if the turn ends the call.
-async fn turn(inbound: Arc<Inbound>, mut session: Session, ids: CallIds, opened: Arc<RelaySession>, said: String) {
+/// One streamed turn: sentences out as they come, then `last`, then the end
+/// if the turn ends the call. The time from the prompt's arrival to the
+/// first sentence handed to the socket goes to
+/// `relay_first_token_seconds` (the dead air the api adds).
+async fn turn(
+    inbound: Arc<Inbound>,
+    mut session: Session,
+    ids: CallIds,
+    opened: Arc<RelaySession>,
+    said: String,
+    received: std::time::Instant,
+) {
     let (speaker, mut sentences) = tokio::sync::mpsc::unbounded_channel();
     let running = {
         let inbound = Arc::clone(&inbound);
         tokio::spawn(async move { inbound.relay_turn(&opened, &said, speaker).await })
     };
+    let mut first = true;
     while let Some(sentence) = sentences.recv().await {
         if !send(&mut session, &json!({"type": "text", "token": format!("{sentence} "), "last": false})).await {
             return;
+        }
+        if std::mem::take(&mut first) {
+            metrics::histogram!(frontdesk_runtime::metrics::RELAY_FIRST_TOKEN).record(received.elapsed().as_secs_f64());
         }
     }
     let _ = send(&mut session, &json!({"type": "text", "token": "", "last": true})).await;

@@ -394,13 +394,24 @@ impl Inbound {
             return Ok(Answer::Script(Script(vec![Verb::Say(voice::REJECTION.into()), Verb::Hangup])));
         }
         let key = format!("voice:calls:{tenant}:{}", call.from);
-        // The rest does not depend on each other: side by side, so a returning
-        // caller waits for two round trips (these, then the session's write)
-        // instead of six. Besides the hourly count, only reads: nothing is
-        // written for a caller over the limit.
+        // The rest does not depend on each other: side by side. A returning
+        // caller's lead is found in memory (the leads' phone index), so its
+        // session is written while the hourly count is still in flight, and
+        // the call waits for one round trip in all (both go out in one
+        // pipeline). A new caller's lead is created only once the count
+        // allows the call: nothing is stored for a caller over the limit
+        // (a returning caller's session entry is a cache entry that expires
+        // with the call; later callbacks would find the same lead anyway).
+        let remembered = async {
+            let known = self.find_lead(tenant, call.from).await;
+            if let Ok(Some(lead)) = known {
+                self.remember_session(call.sid, &Session { tenant, lead, strategy: route.strategy_id }).await;
+            }
+            known
+        };
         let (limit, known, strategy, status) = join4(
             self.limiter.hit(&key, self.voice.calls_per_hour, Duration::from_secs(3600)),
-            self.find_lead(tenant, call.from),
+            remembered,
             self.strategy(tenant, route.strategy_id),
             self.bookings.status(tenant),
         )
@@ -412,9 +423,11 @@ impl Inbound {
             tracing::warn!(tenant.id = %tenant, call.sid = %call.sid, "caller over the hourly call limit");
             return Ok(Answer::Script(Script(vec![Verb::Say(voice::TOO_MANY_CALLS.into()), Verb::Hangup])));
         }
-        let lead = self.known_or_new(known?, tenant, call.from, "call").await?;
-        let session = Session { tenant, lead, strategy: route.strategy_id };
-        self.remember_session(call.sid, &session).await;
+        let known = known?;
+        let lead = self.known_or_new(known, tenant, call.from, "call").await?;
+        if known.is_none() {
+            self.remember_session(call.sid, &Session { tenant, lead, strategy: route.strategy_id }).await;
+        }
         let open = status.map_err(ReceptionistError::storage)?.status.open;
         let greeting = voice::greeting(strategy?.as_ref(), open);
         tracing::info!(tenant.id = %tenant, lead.id = %lead, call.sid = %call.sid, open, "call answered");
