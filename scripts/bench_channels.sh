@@ -24,7 +24,7 @@
 #      PORT (default 8096), CALLERS (default 500), SESSIONS (default 8),
 #      PROMPTS (per session, default 50), PACED_SESSIONS (the paced relay
 #      run's calls, default 40: RATE prompts/s in all), API_BIN (skip the release build),
-#      PROFILE (voice, sms or relay: `perf record` the api during that run,
+#      PROFILE (voice, sms, relay or relay_paced: `perf record` the api during that run,
 #      into PROFILE_OUT, default target/bench/channels-<run>.perf.data).
 set -euo pipefail
 case "${API_BIN:-}" in "" | /*) ;; *) API_BIN="$PWD/$API_BIN" ;; esac
@@ -171,9 +171,11 @@ gap=$(awk -v s="$PACED_SESSIONS" -v r="$RATE" 'BEGIN { printf "%.4f", s / r }')
 say "ConversationRelay paced: $PACED_SESSIONS sessions × $PROMPTS prompts, ${gap}s between a reply and the next prompt"
 buckets() { curl -fsS "$BASE/metrics" | grep '^relay_first_token_seconds_bucket' || true; }
 buckets >"$WORK/relay_buckets_before.txt"
+profile_start relay_paced
 relay_paced=$("$VENV/bin/python" scripts/bench/relay_first_token.py "ws://127.0.0.1:$PORT/webhooks/twilio/relay" "$ws_sig" \
   "$PACED_SESSIONS" "$PROMPTS" "$gap" 1000 2>"$WORK/relay_paced_split.txt") ||
   die "the paced relay benchmark failed: $(cat "$WORK/relay_paced_split.txt")"
+profile_stop
 buckets >"$WORK/relay_buckets_after.txt"
 # The api's own view of the paced run (relay_first_token_seconds, prompt
 # received → first token handed to the socket): what the client sees beyond

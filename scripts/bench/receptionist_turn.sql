@@ -1,12 +1,13 @@
 -- One POST /api/v1/chat/{leadId}/messages as the SQL the api runs for it
--- in its steady state (2026-12-07, night), in its order: the lead; with
--- -D tool=1 also the my_appointments tool (the lead's upcoming confirmed
+-- in its steady state (2026-12-07, late), in its order: with
+-- -D tool=1 the my_appointments tool (the lead's upcoming confirmed
 -- bookings: count and first page); then the writes: one statement for both
 -- messages (positions MAX + 1 and + 2, the conversation's tenant checked by
 -- the INSERT) and the turn row (an INSERT in WITH), and one for both
 -- timeline events (inserted only if the lead is live and the tenant's).
--- 3 statements, 5 with the tool; 2 commits.
--- Not here, as in the api's steady state: the membership (kept per process,
+-- 2 statements, 4 with the tool; 2 commits.
+-- Not here, as in the api's steady state: the lead (read through the leads'
+-- cache, near-copied in each process), the membership (kept per process,
 -- invalidated through Redis), the caller's latest conversation and its
 -- context (one Redis entry, read with the turn lease; a miss reads the
 -- conversation and its last 10 turns instead), the schedule and the agent
@@ -30,9 +31,6 @@
 --   -f scripts/bench/receptionist_turn.sql
 \set k random(0, :leads / :clients - 1)
 \set n 1 + :client_id + :clients * :k
-SELECT id, tenant_id, name, phone, email, status, source, notes, metadata, assigned_to, search, version,
-       created_at, updated_at, deleted_at
-  FROM leads WHERE tenant_id = :tenant AND id = md5('receptionist/lead/' || :n::text)::uuid AND deleted_at IS NULL LIMIT 1;
 \if :tool
 SELECT COUNT(*) AS n FROM bookings
  WHERE tenant_id = :tenant AND starts_at >= (extract(epoch FROM now()) * 1000)::bigint

@@ -204,6 +204,7 @@ fn desk(
         .with_tenant_models(tenant_models(settings, stores))
         .with_flags(Arc::new(frontdesk_receptionist::lead_tools::ServiceFlags(Arc::clone(leads))))
         .with_shared_cache(Arc::clone(&stores.cache))
+        .with_cached_leads(Arc::clone(leads))
 }
 
 /// Every outbound message goes through this: no text to a number that

@@ -78,6 +78,7 @@ pub struct Receptionist {
     interest: Arc<dyn frontdesk_kernel::events::EventInterest>,
     flags: Option<Arc<dyn crate::ports::LeadFlags>>,
     locks: Arc<crate::locks::TurnLocks>,
+    cached_leads: Option<Arc<frontdesk_leads::LeadService>>,
 }
 
 impl Receptionist {
@@ -105,6 +106,24 @@ impl Receptionist {
             interest: Arc::new(frontdesk_kernel::events::AllWanted),
             flags: None,
             locks: Arc::default(),
+            cached_leads: None,
+        }
+    }
+
+    /// Reads the caller's lead through the leads use case's cache (kept
+    /// current by every write of the leads use case, near-copied in each
+    /// process) instead of the repository: a turn then reads no lead row.
+    #[must_use]
+    pub fn with_cached_leads(mut self, leads: Arc<frontdesk_leads::LeadService>) -> Self {
+        self.cached_leads = Some(leads);
+        self
+    }
+
+    /// The live lead `id`: from the leads' cache when one is wired.
+    async fn lead(&self, tenant: TenantId, id: LeadId) -> std::result::Result<frontdesk_leads::Lead, LeadsError> {
+        match &self.cached_leads {
+            Some(leads) => leads.get(tenant, id).await,
+            None => self.leads.get(tenant, id).await,
         }
     }
 
@@ -275,7 +294,7 @@ impl Receptionist {
             }
         };
         let (lead, found, config, (status, ())) = join4(
-            self.leads.get(tenant, lead_id),
+            self.lead(tenant, lead_id),
             found,
             self.config.agent_config(tenant),
             join(self.bookings.status(tenant), own_model),
@@ -381,7 +400,7 @@ impl Receptionist {
             self.bookings.status(tenant).await.map(|view| Some(view.status)).map_err(ReceptionistError::storage)
         };
         let (lead, found, config, status) =
-            join4(self.leads.get(tenant, lead_id), found, self.config.agent_config(tenant), status).await;
+            join4(self.lead(tenant, lead_id), found, self.config.agent_config(tenant), status).await;
         let lead = lead.map_err(lead_failed)?;
         let found = found?;
         let mut config = config?;
@@ -710,7 +729,7 @@ impl Receptionist {
             Some(id) => Some(self.config.get_template(tenant, id).await?),
             None => self.config.default_template(tenant).await?,
         };
-        let lead = self.leads.get(tenant, conversation.lead_id).await.map_err(lead_failed)?;
+        let lead = self.lead(tenant, conversation.lead_id).await.map_err(lead_failed)?;
         let stored = turns[at].clone();
         // A dry run under a turn id of its own: nothing it does is stored.
         let scope = TurnScope {
