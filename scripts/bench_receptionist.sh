@@ -401,8 +401,8 @@ echo
 echo "seeded conversations after the runs: $(num "$final") turns; leads with more than one chat conversation: $duplicates; messages without their turn: $bench_orphans"
 
 printf '\n| raw baseline (same run, %s clients, pgbench -M prepared) | tps | p50 | p99 | avg | |\n|---|---|---|---|---|---|\n' "$CONNECTIONS"
-raw_line '`receptionist_turn.sql` -D tool=0: the 2 statements (2 commits) of a turn without a tool call' "$hours_pg"
-raw_line '`receptionist_turn.sql` -D tool=1: 4, with `my_appointments`' "$cancel_pg"
+raw_line '`receptionist_turn.sql` -D tool=0: the 1 statement (1 commit) of a turn without a tool call' "$hours_pg"
+raw_line '`receptionist_turn.sql` -D tool=1: 3, with `my_appointments`' "$cancel_pg"
 raw_line "\`receptionist_turn.sql\` -D tool=0 -R $RATE" "$paced_pg"
 
 printf '\nPlans (EXPLAIN ANALYZE, BUFFERS, lead 1 after the runs):\n\n%s\n' "$plans"

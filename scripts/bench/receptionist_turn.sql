@@ -1,11 +1,11 @@
 -- One POST /api/v1/chat/{leadId}/messages as the SQL the api runs for it
--- in its steady state (2026-12-07, late), in its order: with
--- -D tool=1 the my_appointments tool (the lead's upcoming confirmed
--- bookings: count and first page); then the writes: one statement for both
--- messages (positions MAX + 1 and + 2, the conversation's tenant checked by
--- the INSERT) and the turn row (an INSERT in WITH), and one for both
--- timeline events (inserted only if the lead is live and the tenant's).
--- 2 statements, 4 with the tool; 2 commits.
+-- in its steady state (2026-12-08), in its order: with -D tool=1 the
+-- my_appointments tool (the lead's upcoming confirmed bookings: count and
+-- first page); then the writes, one statement: both messages (positions
+-- MAX + 1 and + 2, the conversation's tenant checked by the INSERT), the
+-- turn row when they were stored, and both timeline events when the turn
+-- was (and only if the lead is live and the tenant's), INSERTs in WITH.
+-- 1 statement, 3 with the tool; 1 commit.
 -- Not here, as in the api's steady state: the lead (read through the leads'
 -- cache, near-copied in each process), the membership (kept per process,
 -- invalidated through Redis), the caller's latest conversation and its
@@ -50,21 +50,26 @@ WITH appended AS (
          (VALUES (1, 'user', :inbound::text, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint),
                  (2, 'assistant', :reply::text, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)) v
    WHERE c.id = md5('receptionist/conversation/' || :n::text)::uuid AND c.tenant_id = :tenant
-  RETURNING 1)
-INSERT INTO conversation_turns (id, tenant_id, conversation_id, inbound, reply, outcome, model, strategy_id, template_id,
-                                prompt_hash, messages, trace, actions, prompt_tokens, completion_tokens, duration_ms,
-                                created_at)
-SELECT gen_random_uuid(), :tenant::uuid, md5('receptionist/conversation/' || :n::text)::uuid, :inbound::text, :reply::text,
-       'fallback', 'pgbench', :strategy::uuid, NULL::uuid, :hash::text, :messages::text, :trace::text, :actions::text, 0, 0, 0,
-       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
- WHERE EXISTS (SELECT 1 FROM appended);
-INSERT INTO lead_events (id, tenant_id, lead_id, kind, direction, content, meta, created_at)
-SELECT v.column1, l.tenant_id, l.id, v.column2, v.column3, v.column4, v.column5, v.column6
-  FROM leads l,
-       (VALUES (gen_random_uuid(), 'chat', 'inbound', :inbound::text,
-                jsonb_build_object('conversationId', md5('receptionist/conversation/' || :n::text)::uuid::text, 'outcome', 'fallback'),
-                now()),
-               (gen_random_uuid(), 'chat', 'outbound', :reply::text,
-                jsonb_build_object('conversationId', md5('receptionist/conversation/' || :n::text)::uuid::text, 'outcome', 'fallback'),
-                now())) v
- WHERE l.tenant_id = :tenant AND l.id = md5('receptionist/lead/' || :n::text)::uuid AND l.deleted_at IS NULL;
+  RETURNING 1),
+turn AS (
+  INSERT INTO conversation_turns (id, tenant_id, conversation_id, inbound, reply, outcome, model, strategy_id, template_id,
+                                  prompt_hash, messages, trace, actions, prompt_tokens, completion_tokens, duration_ms,
+                                  created_at)
+  SELECT gen_random_uuid(), :tenant::uuid, md5('receptionist/conversation/' || :n::text)::uuid, :inbound::text, :reply::text,
+         'fallback', 'pgbench', :strategy::uuid, NULL::uuid, :hash::text, :messages::text, :trace::text, :actions::text, 0, 0, 0,
+         (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+   WHERE EXISTS (SELECT 1 FROM appended)
+  RETURNING 1),
+timeline AS (
+  INSERT INTO lead_events (id, tenant_id, lead_id, kind, direction, content, meta, created_at)
+  SELECT v.column1, l.tenant_id, l.id, v.column2, v.column3, v.column4, v.column5, v.column6
+    FROM leads l,
+         (VALUES (gen_random_uuid(), 'chat', 'inbound', :inbound::text,
+                  jsonb_build_object('conversationId', md5('receptionist/conversation/' || :n::text)::uuid::text, 'outcome', 'fallback'),
+                  now()),
+                 (gen_random_uuid(), 'chat', 'outbound', :reply::text,
+                  jsonb_build_object('conversationId', md5('receptionist/conversation/' || :n::text)::uuid::text, 'outcome', 'fallback'),
+                  now())) v
+   WHERE l.tenant_id = :tenant AND l.id = md5('receptionist/lead/' || :n::text)::uuid AND l.deleted_at IS NULL
+     AND EXISTS (SELECT 1 FROM turn))
+SELECT COUNT(*) AS n FROM turn;

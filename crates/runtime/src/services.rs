@@ -435,15 +435,15 @@ impl Recipients for SqlRecipients {
     }
 }
 
-/// Drops a lead's cache entry after a booking write changed its status or timeline.
+/// Marks a lead changed in the cache after a booking write changed its status or timeline
+/// (`frontdesk_leads::service::mark_changed`: a racing read cannot cache the old row).
 struct LeadCacheEviction(Arc<dyn frontdesk_kernel::Cache>);
 
 #[async_trait::async_trait]
 impl frontdesk_bookings::LeadChanged for LeadCacheEviction {
     async fn lead_changed(&self, tenant: frontdesk_kernel::TenantId, lead: frontdesk_kernel::LeadId) {
-        let key = frontdesk_leads::service::cache_key(tenant, lead);
-        if let Err(err) = self.0.delete(&key).await {
-            tracing::warn!(%key, error = %err, "could not drop a booked lead from the cache; it expires with its TTL");
+        if let Err(err) = frontdesk_leads::service::mark_changed(self.0.as_ref(), tenant, lead).await {
+            tracing::warn!(tenant.id = %tenant, lead.id = %lead, error = %err, "could not drop a booked lead from the cache; it expires with its TTL");
         }
     }
 }
@@ -541,6 +541,7 @@ fn subaccount_service(stores: &Stores) -> SubAccountService {
         clock: Arc::new(SystemClock),
     })
     .with_eraser(Arc::new(TenantLeftovers::new(stores)))
+    .with_settings_listener(Arc::new(TenantLeftovers::new(stores)))
     .with_membership_cache(Arc::clone(&stores.memberships))
 }
 
@@ -769,8 +770,10 @@ pub fn spawn_workers(
     tasks
 }
 
-/// Erases a deleted sub-account's files (uploads, exports) and lead cache
-/// entries: the [`TenantEraser`](frontdesk_tenancy::TenantEraser) the api
+/// Erases a deleted sub-account's files (uploads, exports) and cache entries
+/// (leads, schedule), and drops its cached default schedule when its time
+/// zone moves: the [`TenantEraser`](frontdesk_tenancy::TenantEraser) and
+/// [`TenantSettingsChanged`](frontdesk_tenancy::TenantSettingsChanged) the api
 /// gives its sub-account use cases.
 #[derive(Clone)]
 pub struct TenantLeftovers {
@@ -798,7 +801,20 @@ impl frontdesk_tenancy::TenantEraser for TenantLeftovers {
         }
         let prefix = frontdesk_leads::service::tenant_cache_prefix(tenant);
         let keys = self.cache.delete_prefix(&prefix).await.map_err(TenancyError::storage)?;
+        frontdesk_bookings::schedule_cache::forget(self.cache.as_ref(), tenant).await.map_err(TenancyError::storage)?;
         tracing::info!(tenant.id = %tenant, files, cache_keys = keys, "erased a deleted sub-account's files and cache entries");
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl frontdesk_tenancy::TenantSettingsChanged for TenantLeftovers {
+    async fn changed(&self, tenant: &frontdesk_tenancy::Tenant, zone_changed: bool) {
+        if !zone_changed {
+            return;
+        }
+        if let Err(error) = frontdesk_bookings::schedule_cache::forget(self.cache.as_ref(), tenant.id).await {
+            tracing::warn!(tenant.id = %tenant.id, %error, "the default schedule may follow the old time zone until its cache entry expires (10 minutes)");
+        }
     }
 }

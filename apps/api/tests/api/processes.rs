@@ -1,6 +1,7 @@
 //! Two api processes on one PostgreSQL database and one Redis: a change of
 //! membership made through one is enforced by the other within a second, and
-//! a lead or account changed through one is read afresh by the other.
+//! a lead, account or sub-account's time zone changed through one is read
+//! afresh by the other.
 //!
 //! Both run with `MEMBERSHIP_CACHE_TTL_SECS=3600` and `CACHE_NEAR_TTL_SECS=3600`,
 //! so only the Redis pub/sub announcement (not the TTL backstop) can make the
@@ -224,4 +225,21 @@ async fn a_lead_or_account_changed_through_one_process_is_read_afresh_by_the_oth
     assert_eq!(status, 204);
     let (status, _) = other.read_within_a_second(&owner, &path, |s, _| s == 404).await;
     assert_eq!(status, 404, "the deletion was not seen");
+
+    // No schedule of its own: the default follows the sub-account's zone,
+    // which the other process caches (read twice) and forgets when it moves.
+    let id = created["subAccount"]["id"].as_str().unwrap();
+    let schedule = format!("/api/v1/subaccounts/{id}/schedule");
+    for _ in 0..2 {
+        let (status, body) = other.get(&owner, &schedule).await;
+        assert_eq!((status, body["timeZone"].as_str()), (200, Some("UTC")), "{body}");
+    }
+    let (status, body) = app
+        .call(&owner, Method::PATCH, &format!("/api/v1/subaccounts/{id}"), Some(json!({"timezone": "Europe/Paris"})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, seen) = other.read_within_a_second(&owner, &schedule, |_, b| b["timeZone"] == "Europe/Paris").await;
+    assert_eq!(seen["timeZone"], "Europe/Paris", "the default schedule kept the old zone: {seen}");
+    let (_, here) = app.call(&owner, Method::GET, &schedule, None).await;
+    assert_eq!(here["timeZone"], "Europe/Paris", "{here}");
 }

@@ -477,7 +477,7 @@ async fn the_tenants_own_wording_is_used_and_a_reset_brings_back_the_built_in() 
 async fn cached_schedules_keep_the_contract_and_never_serve_a_replaced_schedule() {
     use frontdesk_bookings::Schedule;
     use frontdesk_bookings::ports::ScheduleRepository;
-    use frontdesk_bookings::schedule_cache::{CACHE_PREFIX, CachedSchedules};
+    use frontdesk_bookings::schedule_cache::{CACHE_PREFIX, CachedSchedules, forget};
     use frontdesk_kernel::testing::MapCache;
     let store = Arc::new(InMemoryBookingStore::new());
     let zone = Tz::Europe__London;
@@ -492,7 +492,7 @@ async fn cached_schedules_keep_the_contract_and_never_serve_a_replaced_schedule(
         schedules: one.clone(),
         resources: store.clone(),
         types: store.clone(),
-        bookings: store,
+        bookings: store.clone(),
         wording: Arc::new(InMemoryWording::default()),
     };
     let fixtures = Fixtures { tenants: tenants.clone(), leads: vec![], member: UserId::new(), zone };
@@ -500,7 +500,26 @@ async fn cached_schedules_keep_the_contract_and_never_serve_a_replaced_schedule(
 
     let tenant = tenants[5];
     assert_eq!(one.get(tenant).await.unwrap(), None);
-    assert!(cache.peek(&format!("{CACHE_PREFIX}{tenant}")).is_none(), "no schedule, nothing cached");
+    let cached = cache.peek(&format!("{CACHE_PREFIX}{tenant}")).expect("no schedule: the default's zone is cached");
+    assert_eq!(String::from_utf8_lossy(&cached), r#"{"defaultZone":"Europe/London"}"#);
+    // The zone moves in the store: the cached default keeps the old one until
+    // it is forgotten (the runtime does that when tenancy changes the zone).
+    store.add_tenant(tenant, Tz::America__Chicago);
+    assert_eq!(
+        (two.get(tenant).await.unwrap(), two.tenant_zone(tenant).await.unwrap()),
+        (None, zone),
+        "from the cache"
+    );
+    forget(cache.as_ref(), tenant).await.unwrap();
+    assert_eq!(two.tenant_zone(tenant).await.unwrap(), Tz::America__Chicago, "forgotten: read from the store");
+    assert_eq!(two.get(tenant).await.unwrap(), None);
+    let cached = cache.peek(&format!("{CACHE_PREFIX}{tenant}")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&cached), r#"{"defaultZone":"America/Chicago"}"#, "the new zone is cached");
+    // An unknown sub-account is `NotFound` and leaves nothing behind.
+    let unknown = TenantId::new();
+    assert_eq!(one.get(unknown).await.unwrap(), None);
+    assert!(one.tenant_zone(unknown).await.is_err());
+    assert!(cache.peek(&format!("{CACHE_PREFIX}{unknown}")).is_none(), "nothing cached for an unknown sub-account");
     let mut schedule = Schedule::default_in(Tz::Asia__Kathmandu);
     one.put(tenant, &schedule).await.unwrap();
     assert_eq!(two.get(tenant).await.unwrap(), Some(schedule.clone()), "another process reads the write");
@@ -511,5 +530,5 @@ async fn cached_schedules_keep_the_contract_and_never_serve_a_replaced_schedule(
     schedule.horizon_days = 6;
     one.put(tenant, &schedule).await.unwrap();
     assert_eq!(two.get(tenant).await.unwrap(), Some(schedule), "the store answers when the cache is down");
-    assert_eq!(one.tenant_zone(tenant).await.unwrap(), zone);
+    assert_eq!(one.tenant_zone(tenant).await.unwrap(), Tz::America__Chicago);
 }

@@ -12,6 +12,10 @@
 //!   writer's entry and stores nothing;
 //! * a delete writes a tombstone instead of removing the key, for the same
 //!   reason (a slow reader must not re-cache a lead that was just deleted);
+//! * a lead changed by another crate's store (a booking moves it to
+//!   `booked` in SQL) is marked changed with [`mark_changed`], not removed:
+//!   for [`CHANGED_TTL`] readers read the database and fill nothing, so a
+//!   reader that loaded the row before that write cannot cache it after;
 //! * if the cache write fails the key is deleted; if that fails too the
 //!   error is logged: the entry then expires within [`CACHE_TTL`].
 //!
@@ -52,6 +56,28 @@ enum CacheEntry {
     Live(Box<Lead>),
     /// Deleted: answer `NotFound` without asking the database.
     Deleted,
+    /// Changed outside this service: read the database, cache nothing until it expires.
+    Changed,
+}
+
+/// How long a lead marked changed ([`mark_changed`]) is read from the database.
+pub const CHANGED_TTL: Duration = Duration::from_secs(10);
+
+/// Marks lead `id` of `tenant` changed by a write that did not go through
+/// [`LeadService`] (a booking's status move): every process stops serving its
+/// cached copy, and for [`CHANGED_TTL`] reads go to the database without
+/// filling the cache, so a read that loaded the row before the write cannot
+/// put it back afterwards (a plain delete would let it).
+///
+/// # Errors
+/// The cache's; the old entry then expires within [`CACHE_TTL`].
+pub async fn mark_changed(
+    cache: &dyn Cache,
+    tenant: TenantId,
+    id: LeadId,
+) -> std::result::Result<(), frontdesk_kernel::CacheError> {
+    let bytes = encode(&CacheEntry::Changed).unwrap_or_default();
+    cache.set(&cache_key(tenant, id), &bytes, CHANGED_TTL).await
 }
 
 /// What every lead's cache key starts with.
@@ -180,6 +206,7 @@ impl LeadService {
             Ok(Some(bytes)) => match serde_json::from_slice::<CacheEntry>(&bytes) {
                 Ok(CacheEntry::Live(lead)) if lead.tenant_id == tenant && lead.id == id => return Ok(*lead),
                 Ok(CacheEntry::Deleted) => return Err(LeadsError::NotFound { entity: "lead" }),
+                Ok(CacheEntry::Changed) => return self.repo.get(tenant, id).await,
                 Ok(CacheEntry::Live(_)) | Err(_) => {
                     tracing::warn!(%key, "unreadable cache entry; reading the database")
                 }
@@ -565,6 +592,43 @@ mod tests {
         let old = reader.await.unwrap().unwrap();
         assert_eq!(old.name.as_str(), "Ana", "the slow read returns what it loaded");
         assert_eq!(h.service.get(h.tenant, lead.id).await.unwrap(), updated, "but the cache holds the update");
+    }
+
+    #[tokio::test]
+    async fn a_lead_marked_changed_elsewhere_is_read_afresh_and_a_slow_read_cannot_cache_it() {
+        let slow = Arc::new(Staged::default());
+        let h = harness_over(slow.clone(), slow.store.clone());
+        let lead = h.service.create(h.tenant, ana()).await.unwrap();
+        assert_eq!(h.service.get(h.tenant, lead.id).await.unwrap(), lead, "cached");
+
+        // A reader loads the row; another store (a booking) changes it and marks it changed.
+        let (loaded_tx, loaded_rx) = oneshot::channel();
+        let (release_tx, release_rx) = oneshot::channel();
+        h.cache.delete(&cache_key(h.tenant, lead.id)).await.unwrap();
+        *slow.gate.lock().await = Some((loaded_tx, release_rx));
+        let reader = {
+            let (service, tenant) = (h.service.clone(), h.tenant);
+            tokio::spawn(async move { service.get(tenant, lead.id).await })
+        };
+        loaded_rx.await.unwrap();
+        let mut booked = lead.clone();
+        booked
+            .apply(LeadChanges { status: Some("booked".into()), ..LeadChanges::default() }, None, Utc::now())
+            .unwrap();
+        slow.store.update(h.tenant, &booked, &[]).await.unwrap();
+        mark_changed(h.cache.as_ref(), h.tenant, lead.id).await.unwrap();
+        release_tx.send(()).unwrap();
+        assert_eq!(reader.await.unwrap().unwrap().status, LeadStatus::New, "the slow read returns what it loaded");
+
+        // Every read now sees the change, and none fills the cache while the mark lives.
+        for _ in 0..2 {
+            assert_eq!(h.service.get(h.tenant, lead.id).await.unwrap().status, LeadStatus::Booked);
+        }
+        let entry = h.cache.peek(&cache_key(h.tenant, lead.id)).expect("the mark stays");
+        assert!(matches!(serde_json::from_slice(&entry).unwrap(), CacheEntry::Changed));
+        // A write through the service replaces the mark as usual.
+        let renamed = h.service.update(h.tenant, lead.id, rename("Ana Booked")).await.unwrap();
+        assert_eq!(h.service.get(h.tenant, lead.id).await.unwrap(), renamed);
     }
 
     #[tokio::test]

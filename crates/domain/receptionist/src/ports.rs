@@ -101,6 +101,26 @@ pub trait ConversationStore: Send + Sync + 'static {
         self.record_turn(turn).await
     }
 
+    /// Stores a finished turn as [`Self::record_exchange`] does and, where the
+    /// adapter can make it the same commit, `timeline` (the exchange's
+    /// entries on the lead's timeline, all of the conversation's lead;
+    /// dropped when that lead is no longer live). Returns whether `timeline`
+    /// was handled so; when not, the caller appends it itself. The default
+    /// stores the exchange only.
+    ///
+    /// # Errors
+    /// As for [`Self::record_exchange`] (nothing stored).
+    async fn record_exchange_and_timeline(
+        &self,
+        turn: &TurnRecord,
+        messages: [&Message; 2],
+        timeline: &[frontdesk_leads::TimelineEvent],
+    ) -> Result<bool> {
+        let _ = timeline;
+        self.record_exchange(turn, messages).await?;
+        Ok(false)
+    }
+
     /// The last `limit` turns of the conversation, oldest first.
     ///
     /// # Errors

@@ -475,7 +475,24 @@ impl Receptionist {
         if fresh {
             self.conversations.create(&conversation).await?;
         }
-        self.conversations.record_exchange(&record, [&inbound, &reply]).await?;
+        // The exchange's timeline entries go in the same commit where the store can.
+        let timeline = self.timeline_entries(
+            conversation.tenant_id,
+            conversation.lead_id,
+            conversation.channel,
+            &record.inbound,
+            &record,
+        );
+        let timeline_written = match &timeline {
+            Ok(entries) => {
+                self.conversations.record_exchange_and_timeline(&record, [&inbound, &reply], entries).await?
+            }
+            Err(_) => {
+                self.conversations.record_exchange(&record, [&inbound, &reply]).await?;
+                false
+            }
+        };
+        let timeline = if timeline_written { Ok(Vec::new()) } else { timeline };
         let mut context = context;
         context.push(&record);
         tracing::info!(tenant.id = %tenant, conversation.id = %conversation.id, turn.id = %record.id,
@@ -485,24 +502,14 @@ impl Receptionist {
             stays_latest.then_some(Latest { conversation: conversation.id, started: conversation.created_at, context });
         let answered =
             Answered { conversation_id: conversation.id, turn_id: record.id, reply: turn.reply, outcome, actions };
-        Ok((answered, latest, FollowUp { conversation, record, messages: [inbound, reply] }))
+        Ok((answered, latest, FollowUp { conversation, record, messages: [inbound, reply], timeline }))
     }
 
     /// What follows a stored turn: best-effort (each logs its own failure)
     /// and independent, so side by side.
     async fn follow_up(&self, done: &FollowUp) {
-        let FollowUp { conversation, record, messages: [inbound, reply] } = done;
-        join(
-            self.announce_messages(conversation, record, [inbound, reply]),
-            self.on_timeline(
-                conversation.tenant_id,
-                conversation.lead_id,
-                conversation.channel,
-                &record.inbound,
-                record,
-            ),
-        )
-        .await;
+        let FollowUp { conversation, record, messages: [inbound, reply], timeline } = done;
+        join(self.announce_messages(conversation, record, [inbound, reply]), self.on_timeline(record, timeline)).await;
     }
 }
 
@@ -511,6 +518,8 @@ struct FollowUp {
     conversation: Conversation,
     record: TurnRecord,
     messages: [Message; 2],
+    /// The timeline entries still to append (none when the exchange's commit held them).
+    timeline: std::result::Result<Vec<frontdesk_leads::TimelineEvent>, String>,
 }
 
 /// The kind of the event each stored message announces.
@@ -775,8 +784,15 @@ impl frontdesk_kernel::Clock for BookingsClock {
 }
 
 impl Receptionist {
-    /// The lead's message and the reply on the lead's timeline (a failure is logged, the turn stands).
-    async fn on_timeline(&self, tenant: TenantId, lead: LeadId, channel: Channel, inbound: &str, turn: &TurnRecord) {
+    /// The lead's message and the reply as the lead's timeline entries.
+    fn timeline_entries(
+        &self,
+        tenant: TenantId,
+        lead: LeadId,
+        channel: Channel,
+        inbound: &str,
+        turn: &TurnRecord,
+    ) -> std::result::Result<Vec<frontdesk_leads::TimelineEvent>, String> {
         use frontdesk_leads::{Direction, EventKind, NewTimelineEvent, TimelineEvent};
         let kind = match channel {
             Channel::Voice => EventKind::Call,
@@ -787,7 +803,7 @@ impl Receptionist {
         let meta = json!({"conversationId": turn.conversation_id.to_string(), "turnId": turn.id.to_string(),
             "outcome": turn.outcome.as_str()});
         let now = self.clock.now();
-        let events = [(Direction::Inbound, inbound), (Direction::Outbound, turn.reply.as_str())]
+        [(Direction::Inbound, inbound), (Direction::Outbound, turn.reply.as_str())]
             .into_iter()
             .map(|(direction, content)| {
                 let input = NewTimelineEvent {
@@ -798,14 +814,25 @@ impl Receptionist {
                 };
                 TimelineEvent::record(tenant, lead, input, now)
             })
-            .collect::<Result<Vec<_>, _>>();
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())
+    }
+
+    /// Appends the timeline entries a stored turn's commit did not hold
+    /// (a failure is logged, the turn stands).
+    async fn on_timeline(
+        &self,
+        turn: &TurnRecord,
+        entries: &std::result::Result<Vec<frontdesk_leads::TimelineEvent>, String>,
+    ) {
         // Both or neither, in one write.
-        let written = match events {
-            Ok(events) => self.leads.append_events(tenant, &events).await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
+        let written = match entries {
+            Ok(entries) if entries.is_empty() => return,
+            Ok(entries) => self.leads.append_events(turn.tenant_id, entries).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
         };
         if let Err(error) = written {
-            tracing::warn!(tenant.id = %tenant, turn.id = %turn.id, %error, "could not put the exchange on the lead's timeline");
+            tracing::warn!(tenant.id = %turn.tenant_id, turn.id = %turn.id, %error, "could not put the exchange on the lead's timeline");
         }
     }
 }

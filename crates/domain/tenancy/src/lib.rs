@@ -33,7 +33,7 @@ pub use membership::Membership;
 pub use ports::{
     AccessClaims, InvitationRepository, IssuedRefreshToken, LoginAttempt, LoginAttemptId, LoginAttemptRepository,
     MembershipRepository, PasswordHasher, RefreshTokenGenerator, RefreshTokenRepository, TenantEraser,
-    TenantRepository, TokenSigner, UserRepository,
+    TenantRepository, TenantSettingsChanged, TokenSigner, UserRepository,
 };
 pub use session::{RefreshToken, RefreshTokenId, SessionPolicy, TokenFamilyId, TokenHash};
 pub use subaccounts::{SubAccountPorts, SubAccountService, TenantPatch};

@@ -386,6 +386,15 @@ pub trait TokenSigner: Send + Sync + 'static {
     fn verify(&self, token: &str) -> Result<AccessClaims>;
 }
 
+/// Told when a sub-account's settings (name, time zone, country) changed, so
+/// that what other crates derived from them — the default schedule follows
+/// the time zone — is not served from a cache afterwards.
+#[async_trait]
+pub trait TenantSettingsChanged: Send + Sync + 'static {
+    /// `tenant` was stored with new settings; `zone_changed` says whether its time zone moved.
+    async fn changed(&self, tenant: &Tenant, zone_changed: bool);
+}
+
 /// What a sub-account leaves outside the SQL store — uploaded and exported
 /// files (full lead PII), cache entries — removed when it is deleted (its
 /// rows go by `ON DELETE CASCADE`).

@@ -14,7 +14,7 @@ use crate::invitation::{Invitation, InvitationProblem};
 use crate::membership::Membership;
 use crate::ports::{
     InvitationRepository, IssuedRefreshToken, MembershipRepository, RefreshTokenGenerator, TenantEraser,
-    TenantRepository, UserRepository,
+    TenantRepository, TenantSettingsChanged, UserRepository,
 };
 use crate::tenant::{NewTenant, Tenant};
 use crate::values::{EmailAddress, TenantName, TimeZone};
@@ -62,6 +62,7 @@ pub struct SubAccountService {
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
     eraser: Option<Arc<dyn TenantEraser>>,
+    settings_changed: Option<Arc<dyn TenantSettingsChanged>>,
     access: Option<Arc<MembershipCache>>,
 }
 
@@ -70,7 +71,18 @@ impl SubAccountService {
     #[must_use]
     pub fn new(ports: SubAccountPorts) -> Self {
         let SubAccountPorts { tenants, memberships, invitations, users, codes, audit, clock } = ports;
-        Self { tenants, memberships, invitations, users, codes, audit, clock, eraser: None, access: None }
+        Self {
+            tenants,
+            memberships,
+            invitations,
+            users,
+            codes,
+            audit,
+            clock,
+            eraser: None,
+            settings_changed: None,
+            access: None,
+        }
     }
 
     /// Erases what a deleted sub-account keeps outside the SQL store (files,
@@ -78,6 +90,13 @@ impl SubAccountService {
     #[must_use]
     pub fn with_eraser(mut self, eraser: Arc<dyn TenantEraser>) -> Self {
         self.eraser = Some(eraser);
+        self
+    }
+
+    /// Tells `listener` after every change of a sub-account's settings.
+    #[must_use]
+    pub fn with_settings_listener(mut self, listener: Arc<dyn TenantSettingsChanged>) -> Self {
+        self.settings_changed = Some(listener);
         self
     }
 
@@ -177,6 +196,7 @@ impl SubAccountService {
             return Err(TenancyError::Forbidden("only the owner or an admin may change the sub-account"));
         }
         let mut errors = ValidationErrors::new();
+        let zone_before = tenant.timezone;
         if let Some(name) = patch.name.as_deref().and_then(|n| errors.check("name", TenantName::parse(n))) {
             tenant.name = name;
         }
@@ -191,6 +211,9 @@ impl SubAccountService {
         errors.into_result()?;
         tenant.updated_at = self.clock.now();
         self.tenants.update(&tenant).await?;
+        if let Some(listener) = &self.settings_changed {
+            listener.changed(&tenant, tenant.timezone != zone_before).await;
+        }
         Ok(tenant)
     }
 

@@ -578,3 +578,118 @@ async fn postgres_totals_survive_a_change_of_shard_layout() {
 async fn sqlite_totals_survive_a_change_of_shard_layout() {
     totals_survive_a_change_of_shard_layout(sqlite().await).await;
 }
+
+/// A turn's exchange and its two timeline entries are one commit: both land
+/// with the turn (eight turns at once included), none when the conversation
+/// is missing, the turn alone when the lead went to the trash, and entries of
+/// more than one lead are left to the caller.
+async fn a_turn_and_its_timeline_are_one_commit(fixture: Fixture) {
+    use frontdesk_kernel::PageRequest;
+    use frontdesk_leads::{Direction, EventKind, Lead, LeadRepository, NewLead, NewTimelineEvent, TimelineEvent};
+    use frontdesk_receptionist::conversation::{TurnId, TurnRecord};
+    use frontdesk_receptionist::ports::ConversationStore;
+    use frontdesk_receptionist::{Channel, Conversation, ConversationId, Message, MessageRole};
+    let tenant = tenant(&SeaOrmTenantRepository::new(fixture.store.clone()), None).await.id;
+    let leads = SeaOrmLeadRepository::new(fixture.store.clone());
+    let mut ids = Vec::new();
+    for n in 0..2 {
+        let input =
+            NewLead { name: format!("Caller {n}"), phone: Some(format!("+1415555010{n}")), ..NewLead::default() };
+        let lead = Lead::create(tenant, input, None, Utc::now()).unwrap();
+        leads.insert(&lead, &[]).await.unwrap();
+        ids.push(lead.id);
+    }
+    let store = Arc::new(frontdesk_sea_orm::SeaOrmConversations::new(fixture.store.clone()));
+    let conversation = Conversation::start(tenant, ids[0], Channel::Sms, Utc::now());
+    store.create(&conversation).await.unwrap();
+    let exchange = move |conversation: ConversationId, lead, n: usize| {
+        let asked = Message::new(MessageRole::User, format!("question {n}"), Utc::now()).unwrap();
+        let answered = Message::new(MessageRole::Assistant, format!("answer {n}"), Utc::now()).unwrap();
+        let turn = TurnRecord {
+            id: TurnId::new(),
+            tenant_id: tenant,
+            conversation_id: conversation,
+            inbound: asked.content.clone(),
+            reply: answered.content.clone(),
+            outcome: frontdesk_receptionist::agent::Outcome::Replied,
+            model: "fallback".into(),
+            strategy_id: None,
+            template_id: None,
+            prompt_hash: String::new(),
+            messages: Vec::new(),
+            trace: serde_json::json!({}),
+            actions: serde_json::json!([]),
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            duration_ms: 1,
+            created_at: Utc::now(),
+        };
+        let entry = |direction, content: &str| {
+            let input = NewTimelineEvent {
+                kind: EventKind::Sms,
+                direction: Some(direction),
+                content: content.to_owned(),
+                meta: Some(serde_json::json!({"turnId": turn.id.to_string()})),
+            };
+            TimelineEvent::record(tenant, lead, input, Utc::now()).unwrap()
+        };
+        let timeline = vec![entry(Direction::Inbound, &asked.content), entry(Direction::Outbound, &answered.content)];
+        (turn, [asked, answered], timeline)
+    };
+    let timeline_of = |lead| {
+        let leads = leads.clone();
+        async move {
+            let page = leads.timeline(tenant, lead, PageRequest::new(Some(1), Some(100)).unwrap()).await.unwrap();
+            let mut said: Vec<String> = page.data.iter().map(|e| e.content.clone()).collect();
+            said.sort();
+            said
+        }
+    };
+
+    // Eight turns at once (some lose a position and run again): all whole, each with its entries.
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let (store, (turn, [asked, answered], timeline)) =
+                (Arc::clone(&store), exchange(conversation.id, ids[0], n));
+            tokio::spawn(async move { store.record_exchange_and_timeline(&turn, [&asked, &answered], &timeline).await })
+        })
+        .collect();
+    for task in tasks {
+        assert!(task.await.unwrap().expect("every exchange lands"), "the timeline went in the exchange's commit");
+    }
+    let mut expected: Vec<String> = (0..8).flat_map(|n| [format!("question {n}"), format!("answer {n}")]).collect();
+    expected.sort();
+    assert_eq!(timeline_of(ids[0]).await, expected);
+    assert_eq!(store.turns(tenant, conversation.id, 100).await.unwrap().len(), 8);
+
+    // No conversation: nothing at all, the timeline included.
+    let (turn, [asked, answered], timeline) = exchange(ConversationId::new(), ids[1], 9);
+    let missing = store.record_exchange_and_timeline(&turn, [&asked, &answered], &timeline).await;
+    assert!(matches!(missing, Err(frontdesk_receptionist::ReceptionistError::NotFound { .. })), "{missing:?}");
+    assert!(timeline_of(ids[1]).await.is_empty(), "an exchange that was refused left timeline entries");
+
+    // Entries of two leads: the exchange is stored, the entries are the caller's to write.
+    let (turn, [asked, answered], mut timeline) = exchange(conversation.id, ids[0], 10);
+    timeline[1].lead_id = ids[1];
+    assert!(!store.record_exchange_and_timeline(&turn, [&asked, &answered], &timeline).await.unwrap());
+    assert_eq!(store.turns(tenant, conversation.id, 100).await.unwrap().len(), 9);
+    assert!(timeline_of(ids[1]).await.is_empty());
+
+    // The lead in the trash: the turn stands, its entries are dropped.
+    leads.soft_delete(tenant, ids[0], Utc::now()).await.unwrap();
+    let (turn, [asked, answered], timeline) = exchange(conversation.id, ids[0], 11);
+    assert!(store.record_exchange_and_timeline(&turn, [&asked, &answered], &timeline).await.unwrap());
+    assert_eq!(store.turns(tenant, conversation.id, 100).await.unwrap().len(), 10);
+    leads.restore(tenant, ids[0], Utc::now() - chrono::Duration::days(1), Utc::now()).await.unwrap();
+    assert_eq!(timeline_of(ids[0]).await.len(), 16, "no entries written for a lead in the trash");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_a_turn_and_its_timeline_are_one_commit() {
+    a_turn_and_its_timeline_are_one_commit(postgres().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_a_turn_and_its_timeline_are_one_commit() {
+    a_turn_and_its_timeline_are_one_commit(sqlite().await).await;
+}

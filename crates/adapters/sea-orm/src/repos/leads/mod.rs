@@ -2,5 +2,5 @@
 
 mod store;
 
-pub(crate) use store::read_in;
 pub use store::{SeaOrmLeadRepository, SeaOrmTenantDirectory};
+pub(crate) use store::{one_lead_events_insert, read_in};

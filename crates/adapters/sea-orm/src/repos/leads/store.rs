@@ -664,26 +664,9 @@ impl LeadRepository for SeaOrmLeadRepository {
         }
         let conn = self.store.conn();
         if let [lead] = leads[..] {
-            // The common case (a receptionist turn): one statement that inserts
-            // every event only if the lead is live and the tenant's.
-            let mut values: Vec<sea_orm::Value> = vec![tenant.as_uuid().into(), lead.into()];
-            let mut rows = Vec::with_capacity(events.len());
-            for event in events {
-                let n = values.len();
-                rows.push(format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
-                values.push(event.id.as_uuid().into());
-                values.push(event.kind.as_str().into());
-                values.push(event.direction.map(|d| d.as_str().to_owned()).into());
-                values.push(event.content.clone().into());
-                values.push(event.meta.to_value().into());
-                values.push(event.created_at.into());
-            }
-            let sql = format!(
-                "INSERT INTO lead_events (id, tenant_id, lead_id, kind, direction, content, meta, created_at)
-                 SELECT v.column1, l.tenant_id, l.id, v.column2, v.column3, v.column4, v.column5, v.column6
-                 FROM leads l, (VALUES {}) v WHERE l.tenant_id = $1 AND l.id = $2 AND l.deleted_at IS NULL",
-                rows.join(", ")
-            );
+            // One lead: one statement that inserts every event only if the
+            // lead is live and the tenant's.
+            let (sql, values) = one_lead_events_insert(tenant, lead, events, 1);
             return match conn.execute_raw(crate::repos::sql::stmt(conn.get_database_backend(), &sql, values)).await {
                 Ok(done) if done.rows_affected() == 0 => Err(NOT_FOUND),
                 Ok(_) => Ok(()),
@@ -771,4 +754,39 @@ impl TenantDirectory for SeaOrmTenantDirectory {
             .map_err(|e| LeadsError::Storage(db(e)))?;
         Ok(count > 0)
     }
+}
+
+/// `INSERT` of `events`, all of lead `lead` of `tenant`, written only while
+/// that lead is live (no row otherwise), with placeholders from `$first`;
+/// and its values. A receptionist turn appends it to its exchange's
+/// statement, so a turn and its timeline entries are one commit.
+pub(crate) fn one_lead_events_insert(
+    tenant: TenantId,
+    lead: uuid::Uuid,
+    events: &[TimelineEvent],
+    first: usize,
+) -> (String, Vec<sea_orm::Value>) {
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(2 + 6 * events.len());
+    values.push(tenant.as_uuid().into());
+    values.push(lead.into());
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        let n = first + values.len() - 1;
+        rows.push(format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
+        values.push(event.id.as_uuid().into());
+        values.push(event.kind.as_str().into());
+        values.push(event.direction.map(|d| d.as_str().to_owned()).into());
+        values.push(event.content.clone().into());
+        values.push(event.meta.to_value().into());
+        values.push(event.created_at.into());
+    }
+    let sql = format!(
+        "INSERT INTO lead_events (id, tenant_id, lead_id, kind, direction, content, meta, created_at)
+         SELECT v.column1, l.tenant_id, l.id, v.column2, v.column3, v.column4, v.column5, v.column6
+         FROM leads l, (VALUES {}) v WHERE l.tenant_id = ${} AND l.id = ${} AND l.deleted_at IS NULL",
+        rows.join(", "),
+        first,
+        first + 1
+    );
+    (sql, values)
 }

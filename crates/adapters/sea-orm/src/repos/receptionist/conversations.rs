@@ -9,6 +9,7 @@ use crate::repos::sql::stmt;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk_kernel::{LeadId, Page, PageRequest, TenantId};
+use frontdesk_leads::TimelineEvent;
 use frontdesk_receptionist::conversation::{TurnId, TurnRecord};
 use frontdesk_receptionist::ports::ConversationStore;
 use frontdesk_receptionist::{Channel, Conversation, ConversationId, Message, ReceptionistError, Result};
@@ -103,7 +104,82 @@ const TURN_COLUMNS: &str = "id, tenant_id, conversation_id, inbound, reply, outc
 impl SeaOrmConversations {
     /// The exchange as two statements in one transaction; `false` (nothing
     /// stored) when the conversation is missing or another tenant's.
-    async fn exchange_in_transaction(&self, messages: &[Value], turn: &[Value]) -> std::result::Result<bool, DbErr> {
+    /// The turn `t` with its two messages and, with `timeline`, its entries
+    /// on the lead's timeline (written only while the lead is live): all in
+    /// one commit, nothing when the conversation is missing or another
+    /// tenant's (`NotFound`).
+    async fn exchange(
+        &self,
+        t: &TurnRecord,
+        messages: [&Message; 2],
+        timeline: Option<(LeadId, &[TimelineEvent])>,
+    ) -> Result<()> {
+        let backend = self.store.conn().get_database_backend();
+        let mut values: Vec<Value> = vec![t.conversation_id.as_uuid().into(), t.tenant_id.as_uuid().into()];
+        for message in messages {
+            values.push(message.role.as_str().into());
+            values.push(message.content.clone().into());
+            values.push(micros(message.created_at).into());
+        }
+        let turn = turn_values(t)?;
+        // All or nothing, one commit. On PostgreSQL one statement (the turn is
+        // inserted only when the messages were, the timeline only when the
+        // turn was); on SQLite, which has no INSERT in WITH, the statements in
+        // one transaction. The messages' INSERT checks the conversation's
+        // tenant. A concurrent turn of the same conversation that took the
+        // same positions makes the primary key refuse ours; the whole
+        // exchange then runs again.
+        let events = timeline.map(|(lead, events)| {
+            let first = if backend == sea_orm::DbBackend::Postgres { values.len() + turn.len() + 1 } else { 1 };
+            crate::repos::leads::one_lead_events_insert(t.tenant_id, lead.as_uuid(), events, first)
+        });
+        let one_statement = (backend == sea_orm::DbBackend::Postgres).then(|| {
+            let turn_insert = format!(
+                "INSERT INTO conversation_turns ({TURN_COLUMNS}) SELECT {} WHERE EXISTS (SELECT 1 FROM appended)",
+                placeholders(values.len() + 1, turn.len())
+            );
+            match &events {
+                None => format!("WITH appended AS ({EXCHANGE_MESSAGES} RETURNING 1) {turn_insert}"),
+                Some((timeline, _)) => format!(
+                    "WITH appended AS ({EXCHANGE_MESSAGES} RETURNING 1), turn AS ({turn_insert} RETURNING 1),
+                     timeline AS ({timeline} AND EXISTS (SELECT 1 FROM turn))
+                     SELECT COUNT(*) AS n FROM turn"
+                ),
+            }
+        });
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let stored = if let Some(sql) = &one_statement {
+                let mut all: Vec<Value> = values.iter().chain(&turn).cloned().collect();
+                let conn = self.store.conn();
+                match &events {
+                    None => conn.execute_raw(stmt(backend, sql, all)).await.map(|done| done.rows_affected() == 1),
+                    Some((_, timeline)) => {
+                        all.extend(timeline.iter().cloned());
+                        conn.query_one_raw(stmt(backend, sql, all))
+                            .await
+                            .map(|row| row.and_then(|r| r.try_get::<i64>("", "n").ok()) == Some(1))
+                    }
+                }
+            } else {
+                self.exchange_in_transaction(&values, &turn, events.as_ref()).await
+            };
+            match stored {
+                Ok(true) => return Ok(()),
+                Ok(false) => return Err(NOT_FOUND),
+                Err(err) if attempt < 20 && lost_a_position(&err) => {}
+                Err(err) => return Err(storage(err)),
+            }
+        }
+    }
+
+    async fn exchange_in_transaction(
+        &self,
+        messages: &[Value],
+        turn: &[Value],
+        timeline: Option<&(String, Vec<Value>)>,
+    ) -> std::result::Result<bool, DbErr> {
         let backend = self.store.conn().get_database_backend();
         let txn = self.store.begin_write().await?;
         let appended = txn.execute_raw(stmt(backend, EXCHANGE_MESSAGES, messages.to_vec())).await?;
@@ -112,6 +188,9 @@ impl SeaOrmConversations {
             return Ok(false);
         }
         txn.execute_raw(stmt(backend, &turn_insert_sql(), turn.to_vec())).await?;
+        if let Some((sql, values)) = timeline {
+            txn.execute_raw(stmt(backend, sql, values.clone())).await?;
+        }
         txn.commit().await?;
         Ok(true)
     }
@@ -271,43 +350,27 @@ impl ConversationStore for SeaOrmConversations {
     }
 
     async fn record_exchange(&self, t: &TurnRecord, messages: [&Message; 2]) -> Result<()> {
-        let backend = self.store.conn().get_database_backend();
-        let mut values: Vec<Value> = vec![t.conversation_id.as_uuid().into(), t.tenant_id.as_uuid().into()];
-        for message in messages {
-            values.push(message.role.as_str().into());
-            values.push(message.content.clone().into());
-            values.push(micros(message.created_at).into());
-        }
-        let turn = turn_values(t)?;
-        // All or nothing, one commit. On PostgreSQL one statement (the turn is
-        // inserted only when the messages were); on SQLite, which has no
-        // INSERT in WITH, the two statements in one transaction. The messages'
-        // INSERT checks the conversation's tenant. A concurrent turn of the
-        // same conversation that took the same positions makes the primary key
-        // refuse ours; the whole exchange then runs again.
-        let one_statement = (backend == sea_orm::DbBackend::Postgres).then(|| {
-            format!(
-                "WITH appended AS ({EXCHANGE_MESSAGES} RETURNING 1)
-                 INSERT INTO conversation_turns ({TURN_COLUMNS}) SELECT {} WHERE EXISTS (SELECT 1 FROM appended)",
-                placeholders(values.len() + 1, turn.len())
-            )
-        });
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let stored = if let Some(sql) = &one_statement {
-                let all = values.iter().chain(&turn).cloned().collect();
-                self.store.conn().execute_raw(stmt(backend, sql, all)).await.map(|done| done.rows_affected() == 1)
-            } else {
-                self.exchange_in_transaction(&values, &turn).await
-            };
-            match stored {
-                Ok(true) => return Ok(()),
-                Ok(false) => return Err(NOT_FOUND),
-                Err(err) if attempt < 20 && lost_a_position(&err) => {}
-                Err(err) => return Err(storage(err)),
+        self.exchange(t, messages, None).await
+    }
+
+    async fn record_exchange_and_timeline(
+        &self,
+        t: &TurnRecord,
+        messages: [&Message; 2],
+        timeline: &[TimelineEvent],
+    ) -> Result<bool> {
+        let lead = match timeline.first() {
+            Some(first) if timeline.iter().all(|e| e.lead_id == first.lead_id && e.tenant_id == t.tenant_id) => {
+                first.lead_id
             }
-        }
+            // Nothing to write, or not one lead's: the caller appends it.
+            _ => {
+                self.exchange(t, messages, None).await?;
+                return Ok(false);
+            }
+        };
+        self.exchange(t, messages, Some((lead, timeline))).await?;
+        Ok(true)
     }
 
     async fn turns(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<TurnRecord>> {
