@@ -16,7 +16,7 @@ use crate::context::{Context, Latest};
 use crate::conversation::{Channel, Conversation, ConversationId, Message, MessageRole, TurnId, TurnRecord};
 use crate::error::{ReceptionistError, Result};
 use crate::fallback_model::{Facts, FallbackModel};
-use crate::locks::After;
+use crate::locks::{After, Hold};
 use crate::model::{ChatMessage, ChatModel};
 use crate::ports::ConversationStore;
 use crate::template::RenderContext;
@@ -227,7 +227,7 @@ impl Receptionist {
         strategy: Option<crate::strategy::StrategyId>,
         thread: Thread,
     ) -> Result<Answered> {
-        self.locked_turn(tenant, lead_id, channel, content, TurnOptions { strategy, thread, speaker: None }).await
+        self.locked_turn(tenant, lead_id, channel, content, TurnOptions { strategy, thread, speaker: None }, None).await
     }
 
     /// Answers as [`Self::handle_with`] in the lead's latest conversation,
@@ -246,7 +246,46 @@ impl Receptionist {
         speaker: crate::agent::Speaker,
     ) -> Result<Answered> {
         let options = TurnOptions { strategy, thread: Thread::Latest, speaker: Some(speaker) };
-        self.locked_turn(tenant, lead_id, channel, content, options).await
+        self.locked_turn(tenant, lead_id, channel, content, options, None).await
+    }
+
+    /// Answers as [`Self::handle_streaming`], as a turn of a call that keeps
+    /// its turn lease between turns ([`Hold`], one per call): while the call
+    /// holds it, the turn makes no round trip to the shared cache before the
+    /// model. Let it go with [`Self::let_go`] when the call ends.
+    ///
+    /// # Errors
+    /// As [`Self::handle`].
+    pub async fn handle_held(
+        &self,
+        hold: &Hold,
+        content: &str,
+        strategy: Option<crate::strategy::StrategyId>,
+        speaker: crate::agent::Speaker,
+    ) -> Result<Answered> {
+        let (tenant, lead_id, channel) = hold.caller();
+        let options = TurnOptions { strategy, thread: Thread::Latest, speaker: Some(speaker) };
+        self.locked_turn(tenant, lead_id, channel, content, options, Some(hold)).await
+    }
+
+    /// Ends `hold`'s call: its turn lease goes back (the context stays cached for the next call).
+    pub async fn let_go(&self, hold: &Hold) {
+        self.locks.let_go(hold).await;
+    }
+
+    /// Takes the caller's turn (through `hold` for a call that keeps it) and reads the state it guards.
+    async fn take_turn<'h>(
+        &self,
+        tenant: TenantId,
+        lead_id: LeadId,
+        channel: Channel,
+        key: &str,
+        hold: Option<&'h Hold>,
+    ) -> (crate::locks::TurnGuard<'h>, Option<Vec<u8>>) {
+        match hold {
+            Some(hold) => self.locks.acquire_held(hold, Self::budget(channel), key).await,
+            None => self.locks.acquire(tenant, lead_id, channel, Self::budget(channel), key).await,
+        }
     }
 
     /// Readies the lead's latest `channel` conversation for its next turn.
@@ -262,8 +301,28 @@ impl Receptionist {
     /// # Errors
     /// `NotFound` (`lead`); `Storage`.
     pub async fn prepare(&self, tenant: TenantId, lead_id: LeadId, channel: Channel) -> Result<()> {
+        self.prepare_with(tenant, lead_id, channel, None).await
+    }
+
+    /// As [`Self::prepare`], taking the turn lease for `hold`'s call and
+    /// keeping it, so the call's first turn asks the shared cache for nothing.
+    ///
+    /// # Errors
+    /// As [`Self::prepare`].
+    pub async fn prepare_held(&self, hold: &Hold) -> Result<()> {
+        let (tenant, lead_id, channel) = hold.caller();
+        self.prepare_with(tenant, lead_id, channel, Some(hold)).await
+    }
+
+    async fn prepare_with(
+        &self,
+        tenant: TenantId,
+        lead_id: LeadId,
+        channel: Channel,
+        hold: Option<&Hold>,
+    ) -> Result<()> {
         let key = Latest::key(tenant, lead_id, channel);
-        let (guard, cached) = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel), &key).await;
+        let (guard, cached) = self.take_turn(tenant, lead_id, channel, &key, hold).await;
         let cached = cached.as_deref().and_then(Latest::decode).is_some();
         let prepared = self.prepare_in_turn(tenant, lead_id, channel, cached).await;
         let after = match &prepared {
@@ -321,12 +380,13 @@ impl Receptionist {
         channel: Channel,
         content: &str,
         options: TurnOptions,
+        hold: Option<&Hold>,
     ) -> Result<Answered> {
         // One turn at a time per caller and channel: one conversation, and a
         // history with every reply in it. The lease brings the caller's
         // latest conversation and context, and takes them back updated.
         let key = Latest::key(tenant, lead_id, channel);
-        let (guard, cached) = self.locks.acquire(tenant, lead_id, channel, Self::budget(channel), &key).await;
+        let (guard, cached) = self.take_turn(tenant, lead_id, channel, &key, hold).await;
         let cached = cached.as_deref().and_then(Latest::decode);
         match self.handle_in_turn(tenant, lead_id, channel, content, options, cached).await {
             Ok((answered, latest, done)) => {

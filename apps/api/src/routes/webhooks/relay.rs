@@ -157,6 +157,10 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
         previous.abort();
     }
     let _ = session.close(None).await;
+    if let Some((_, opened)) = call {
+        // The call kept the caller's turn lease between turns; it goes back now.
+        inbound.relay_closed(&opened).await;
+    }
 }
 
 /// One streamed turn: sentences out as they come, then `last`, then the end

@@ -125,7 +125,11 @@ struct Session {
 
 /// Who a ConversationRelay session is with, resolved once when it opens.
 #[derive(Clone, Debug)]
-pub struct RelaySession(Session);
+pub struct RelaySession {
+    session: Session,
+    /// The caller's turn lease, kept for the call (see [`crate::locks::Hold`]).
+    hold: Arc<crate::locks::Hold>,
+}
 
 /// A finished voice turn, as the continue endpoint reads it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -231,18 +235,25 @@ impl Inbound {
     /// `Storage`.
     pub async fn relay_started(&self, call: &Call<'_>) -> Result<Option<RelaySession>> {
         let Some(session) = self.session(call).await? else { return Ok(None) };
-        Ok(Some(RelaySession(session)))
+        let hold = Arc::new(crate::locks::Hold::new(session.tenant, session.lead, Channel::Voice));
+        Ok(Some(RelaySession { session, hold }))
     }
 
     /// Readies the session's conversation for its first turn while Twilio
     /// speaks the greeting ([`Receptionist::prepare`]); best-effort, so the
     /// WebSocket runs it on its own task and never waits for it.
     pub async fn relay_prepare(&self, relay: &RelaySession) {
-        let session = &relay.0;
-        if let Err(error) = self.desk.prepare(session.tenant, session.lead, Channel::Voice).await {
+        let session = &relay.session;
+        if let Err(error) = self.desk.prepare_held(&relay.hold).await {
             // The first turn does the same work again; nothing is lost.
             tracing::warn!(tenant.id = %session.tenant, %error, "conversation not readied");
         }
+    }
+
+    /// The session's WebSocket closed: the caller's turn lease goes back
+    /// (after a turn still running, which holds it), so a call back finds it free.
+    pub async fn relay_closed(&self, relay: &RelaySession) {
+        self.desk.let_go(&relay.hold).await;
     }
 
     /// A streamed turn: each sentence goes to `speaker` as it is written;
@@ -257,11 +268,8 @@ impl Inbound {
         speaker: crate::agent::Speaker,
     ) -> Result<RelayTurn> {
         let said = &frontdesk_kernel::text::strip_controls(said);
-        let session = &relay.0;
-        let answered = self
-            .desk
-            .handle_streaming(session.tenant, session.lead, Channel::Voice, said, session.strategy, speaker)
-            .await?;
+        let session = &relay.session;
+        let answered = self.desk.handle_held(&relay.hold, said, session.strategy, speaker).await?;
         let end = if answered.outcome == Outcome::HandedOff {
             let strategy = self.strategy(session.tenant, session.strategy).await?;
             let open = self.bookings.status(session.tenant).await.map_err(ReceptionistError::storage)?.status.open;
@@ -317,7 +325,7 @@ impl Inbound {
         heard: &str,
         after_ms: Option<u64>,
     ) -> Result<()> {
-        let session = &relay.0;
+        let session = &relay.session;
         let heard: String = frontdesk_kernel::text::strip_controls(heard).chars().take(2000).collect();
         let meta = json!({"callSid": call.sid, "kind": "interrupted", "heard": heard, "afterMs": after_ms});
         self.timeline(session, &format!("Caller interrupted after hearing: {heard}"), meta).await;
