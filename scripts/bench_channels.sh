@@ -74,6 +74,8 @@ trap cleanup EXIT
 psql "$PG_ADMIN" -qc "CREATE DATABASE $DB"
 unset OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL
 export TWILIO_AUTH_TOKEN="$TWILIO_TOKEN" PUBLIC_BASE_URL="$PUBLIC" VOICE_CALLS_PER_HOUR=1000000
+# A known deployment secret: the relay client seals each call's pass with it, as the api does in its TwiML.
+export JWT_SECRET="bench-channels-secret-0123456789abcdef0123456789ab" RELAY_SECRET="bench-channels-secret-0123456789abcdef0123456789ab"
 start_api "$API_BIN"
 json() { python3 -c 'import json, sys; doc = json.load(sys.stdin)
 for key in sys.argv[1].split("."): doc = doc[key]

@@ -1,8 +1,9 @@
 """ConversationRelay: time from sending a `prompt` to the first `text` token.
 
-usage: relay_first_token.py WS_URL SIGNATURE SESSIONS PROMPTS [GAP [FIRST]]
+usage: RELAY_SECRET=<the api's JWT_SECRET> relay_first_token.py WS_URL SIGNATURE SESSIONS PROMPTS [GAP [FIRST]]
 Opens SESSIONS WebSocket sessions (each its own call: setup with CallSid
-CA-relay-<i> from caller +1212666<i>, i from FIRST, default 0), waits a
+CA-relay-<i> from caller +1212666<i>, i from FIRST, default 0, and the
+call's pass as the api seals it into its TwiML: see `pass` below), waits a
 second in each (the welcome greeting, which a caller hears before
 answering), and sends PROMPTS prompts one after another, waiting for
 `last: true` before the next.
@@ -17,7 +18,11 @@ non-zero if any reply was empty. Needs the `websockets` package
 (scripts/bench_channels.sh installs it).
 """
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
+import os
 import sys
 import time
 
@@ -27,14 +32,29 @@ url, signature, sessions, prompts = sys.argv[1], sys.argv[2], int(sys.argv[3]), 
 gap = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
 first_session = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 GREETING_SECONDS = 1.0
+TO = "+14155550199"
+
+
+def pass_for(sid, caller):
+    """The pass the api puts in a relay call's TwiML (`<Parameter name="pass">`)
+    and checks in `setup`: `<expires>.<seal>`, the seal an HMAC-SHA256 of
+    "relay-pass\\n<sid>\\n<to>\\n<from>\\n<expires>" under a key derived from the
+    deployment secret (frontdesk_crypto::HmacSeals, Inbound::relay_pass)."""
+    secret = os.environ["RELAY_SECRET"].encode()
+    key = hmac.new(secret, b"frontdesk/relay-pass/v1", hashlib.sha256).digest()
+    expires = int(time.time()) + 3600
+    message = "relay-pass\n%s\n%s\n%s\n%d" % (sid, TO, caller, expires)
+    seal = base64.urlsafe_b64encode(hmac.new(key, message.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+    return "%d.%s" % (expires, seal)
 
 
 async def session(i, firsts, openers, spans):
     if gap > 0:
         await asyncio.sleep(gap * (i - first_session) / sessions)
     async with websockets.connect(url, additional_headers={"X-Twilio-Signature": signature}) as ws:
-        await ws.send(json.dumps({"type": "setup", "sessionId": "VX%d" % i, "callSid": "CA-relay-%d" % i,
-                                  "from": "+1212666%04d" % i, "to": "+14155550199", "direction": "inbound"}))
+        sid, caller = "CA-relay-%d" % i, "+1212666%04d" % i
+        await ws.send(json.dumps({"type": "setup", "sessionId": "VX%d" % i, "callSid": sid, "from": caller, "to": TO,
+                                  "direction": "inbound", "customParameters": {"pass": pass_for(sid, caller)}}))
         # Twilio speaks the welcome greeting before the caller can answer:
         # the first prompt never arrives on the heels of `setup`.
         await asyncio.sleep(GREETING_SECONDS)

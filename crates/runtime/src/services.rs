@@ -99,6 +99,7 @@ impl Services {
     /// # Errors
     /// [`ServicesError`] naming the rejected setting.
     pub async fn build(settings: &Settings, stores: &Stores) -> Result<Self, ServicesError> {
+        use secrecy::ExposeSecret;
         let receptionist = Arc::new(receptionist_config(stores));
         let leads = Arc::new(lead_service(stores));
         let bookings = Arc::new(bookings(settings, stores));
@@ -106,6 +107,7 @@ impl Services {
         let routes =
             Arc::new(Routes::new(Arc::new(SeaOrmChannels::new(stores.sql.clone())), Arc::clone(&receptionist)));
         let messenger = messenger(settings, stores, &routes)?;
+        let secret = deployment_secret(settings)?;
         let inbound = Arc::new(Inbound::new(InboundParts {
             routes,
             desk: desk.clone(),
@@ -117,6 +119,11 @@ impl Services {
             limiter: Arc::clone(&stores.rate_limiter),
             jobs: Arc::clone(&stores.jobs.queue),
             voice: voice_settings(settings),
+            // One secret for the process: a pass sealed when a call is answered opens when its stream starts.
+            seals: Arc::new(frontdesk_crypto::HmacSeals::new(
+                secret.expose_secret().as_bytes(),
+                b"frontdesk/relay-pass/v1",
+            )),
         }));
         let widgets = Arc::new(frontdesk_receptionist::channels::widget::Widgets::new(
             frontdesk_receptionist::channels::widget::WidgetParts {
@@ -132,7 +139,6 @@ impl Services {
         let desk = Arc::new(desk);
         let integrations = Arc::new(crate::integrations::integrations(settings, &stores.sql)?);
         let inbound_events = Arc::new(crate::integrations::inbound_events(settings, &stores.sql, Arc::clone(&leads))?);
-        let secret = deployment_secret(settings)?;
         Ok(Self {
             auth: Arc::new(auth_service(settings, stores, &secret)?),
             files: Arc::new(file_library(settings, stores, &secret)),

@@ -621,7 +621,7 @@ where
 /// turns; an interruption records what the caller heard; a handoff ends
 /// the session with the staff number, which `/voice/relay-end` dials.
 async fn a_streamed_call_books_and_hands_off_over_conversation_relay(profile: Profile) {
-    use futures_util::SinkExt;
+    use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let app = app(profile, &[("VOICE_MODE", "relay")]).await;
     let owner = Owner::create(&app, "relay.test").await;
@@ -649,12 +649,51 @@ async fn a_streamed_call_books_and_hands_off_over_conversation_relay(profile: Pr
     let signature = signer.sign("wss://frontdesk.test/webhooks/twilio/relay", &[]).unwrap();
     let mut request = url.as_str().into_client_request().unwrap();
     request.headers_mut().insert("x-twilio-signature", signature.parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     let send = |event: Value| tokio_tungstenite::tungstenite::Message::Text(event.to_string().into());
-    ws.send(send(json!({"type": "setup", "sessionId": "VX1", "callSid": "CA7", "from": CALLER, "to": BUSINESS,
-        "direction": "inbound", "callStatus": "RINGING"})))
-        .await
-        .unwrap();
+    // The call's pass, sealed into the TwiML: Twilio brings it back in `setup`.
+    let pass = connect.split("<Parameter name=\"pass\" value=\"").nth(1).and_then(|rest| rest.split('"').next());
+    let pass = pass.unwrap_or_else(|| panic!("no pass in {connect}")).to_owned();
+    // Twilio's handshake signature covers the URL alone, the same for every
+    // call: a replayed handshake without the call's pass, or with another
+    // call's, or for other numbers, is ended before anything is looked up.
+    let setup = |sid: &str, from: &str, pass: Option<&str>| {
+        let mut event = json!({"type": "setup", "sessionId": "VX1", "callSid": sid, "from": from, "to": BUSINESS,
+            "direction": "inbound", "callStatus": "RINGING"});
+        if let Some(pass) = pass {
+            event["customParameters"] = json!({"pass": pass});
+        }
+        event
+    };
+    let tampered = format!("{}x", &pass[..pass.len() - 1]);
+    let forged_setups = [
+        setup("CA7", CALLER, None),
+        setup("CA8", CALLER, Some(&pass)),
+        setup("CA7", "+14155550999", Some(&pass)),
+        setup("CA7", CALLER, Some(&tampered)),
+        setup("CA7", CALLER, Some("9999999999.AAAA")),
+    ];
+    let calls_before = app.expect(token, Method::GET, "/api/v1/leads", None, 200).await["total"].clone();
+    for forged_setup in forged_setups {
+        let mut request = url.as_str().into_client_request().unwrap();
+        request.headers_mut().insert("x-twilio-signature", signature.parse().unwrap());
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        ws.send(send(forged_setup.clone())).await.unwrap();
+        ws.send(send(json!({"type": "prompt", "voicePrompt": "cancel my appointment", "last": true}))).await.unwrap();
+        // The api answers `end` and closes; it never speaks.
+        let mut ended = false;
+        while let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_secs(20), ws.next()).await {
+            let tokio_tungstenite::tungstenite::Message::Text(text) = message else { continue };
+            let event: Value = serde_json::from_str(text.as_str()).unwrap();
+            assert_eq!(event["type"], "end", "{forged_setup}: the api said {event}");
+            ended = true;
+        }
+        assert!(ended, "{forged_setup}: no `end`");
+    }
+    let calls_after = app.expect(token, Method::GET, "/api/v1/leads", None, 200).await["total"].clone();
+    assert_eq!(calls_before, calls_after, "a refused session creates no lead");
+
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    ws.send(send(setup("CA7", CALLER, Some(&pass)))).await.unwrap();
     ws.send(send(json!({"type": "prompt", "voicePrompt": "Can I", "lang": "en-US", "last": false}))).await.unwrap();
     ws.send(send(
         json!({"type": "prompt", "voicePrompt": "Can I come in tomorrow at 3pm?", "lang": "en-US", "last": true}),

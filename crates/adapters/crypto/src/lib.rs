@@ -22,6 +22,7 @@ mod password;
 mod refresh;
 mod rsa_pem;
 mod sealing;
+mod seals;
 mod standard_webhooks;
 mod token;
 
@@ -32,5 +33,6 @@ pub use hashing_pool::HashingPool;
 pub use password::BcryptPasswordHasher;
 pub use refresh::{NewRefreshToken, REFRESH_TOKEN_BYTES, RefreshTokenIssuer, hash_refresh_token, random_secret};
 pub use sealing::AesGcmKeyring;
+pub use seals::HmacSeals;
 pub use standard_webhooks::{InvalidWebhookSecret, generate_webhook_secret, sign_webhook, verify_webhook};
 pub use token::{JwtAlgorithm, JwtTokenSigner, JwtVerifier};

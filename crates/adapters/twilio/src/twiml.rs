@@ -66,15 +66,28 @@ fn verb(w: &mut Writer<Vec<u8>>, verb: &Verb) -> io::Result<()> {
                 .with_attribute(("transcribeCallback", xml_safe(transcribe_callback).as_str()))
                 .write_empty()?;
         }
-        Verb::Relay { url, welcome, action } => {
+        Verb::Relay { url, welcome, action, parameters } => {
             w.create_element("Connect")
                 .with_attribute(("action", xml_safe(action).as_str()))
                 .with_attribute(("method", "POST"))
                 .write_inner_content(|w| {
-                    w.create_element("ConversationRelay")
+                    let relay = w
+                        .create_element("ConversationRelay")
                         .with_attribute(("url", xml_safe(url).as_str()))
-                        .with_attribute(("welcomeGreeting", xml_safe(welcome).as_str()))
-                        .write_empty()?;
+                        .with_attribute(("welcomeGreeting", xml_safe(welcome).as_str()));
+                    if parameters.is_empty() {
+                        relay.write_empty()?;
+                    } else {
+                        relay.write_inner_content(|w| {
+                            for (name, value) in parameters {
+                                w.create_element("Parameter")
+                                    .with_attribute(("name", xml_safe(name).as_str()))
+                                    .with_attribute(("value", xml_safe(value).as_str()))
+                                    .write_empty()?;
+                            }
+                            Ok(())
+                        })?;
+                    }
                     Ok(())
                 })?;
         }
@@ -137,6 +150,22 @@ mod tests {
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Gather input=\"speech\" \
              action=\"https://x.example/g?turn=1&amp;silence=0\" method=\"POST\" speechTimeout=\"auto\" timeout=\"5\">\
              <Say>Hi</Say></Gather><Hangup/></Response>"
+        );
+    }
+
+    #[test]
+    fn a_relay_carries_its_parameters_escaped() {
+        let script = Script(vec![Verb::Relay {
+            url: "wss://x.example/relay".into(),
+            welcome: "Hi".into(),
+            action: "https://x.example/end".into(),
+            parameters: vec![("pass".into(), "1.a\"/><Dial>+1</Dial>".into())],
+        }]);
+        assert_eq!(
+            TwiMl.render(&script),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Connect action=\"https://x.example/end\" method=\"POST\">\
+             <ConversationRelay url=\"wss://x.example/relay\" welcomeGreeting=\"Hi\">\
+             <Parameter name=\"pass\" value=\"1.a&quot;/&gt;&lt;Dial&gt;+1&lt;/Dial&gt;\"/></ConversationRelay></Connect></Response>"
         );
     }
 

@@ -26,6 +26,7 @@ pub mod page;
 pub mod phone;
 pub mod rate_limit;
 pub mod redact;
+pub mod seals;
 mod string_enum;
 pub mod template;
 pub mod text;

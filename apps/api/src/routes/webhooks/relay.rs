@@ -96,7 +96,8 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
                     to: event["to"].as_str().unwrap_or("").to_owned(),
                     from: event["from"].as_str().unwrap_or("").to_owned(),
                 };
-                match inbound.relay_started(&ids.call()).await {
+                let pass = event["customParameters"]["pass"].as_str();
+                match inbound.relay_started(&ids.call(), pass).await {
                     Ok(Some(opened)) => {
                         let opened = Arc::new(opened);
                         // While the greeting plays; a prompt's turn waits for it on the turn lock.
@@ -105,7 +106,7 @@ async fn converse(inbound: Arc<Inbound>, mut session: Session, mut stream: actix
                         call = Some((ids, opened));
                     }
                     Ok(None) => {
-                        tracing::warn!(call.sid = %ids.sid, "ConversationRelay for a number no sub-account routes");
+                        tracing::warn!(call.sid = %ids.sid, "ConversationRelay session refused (no valid pass, or a number no sub-account routes)");
                         let _ = send(&mut session, &json!({"type": "end"})).await;
                         break;
                     }

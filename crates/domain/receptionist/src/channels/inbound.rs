@@ -83,6 +83,14 @@ pub struct Call<'a> {
     pub from: &'a str,
 }
 
+/// How long a ConversationRelay pass is good for: Twilio's longest call.
+pub const PASS_SECS: i64 = 4 * 3600;
+
+/// What a ConversationRelay pass seals: the call and the pass's expiry.
+fn pass_message(call: &Call<'_>, expires: i64) -> String {
+    format!("relay-pass\n{}\n{}\n{}\n{expires}", call.sid, call.to, call.from)
+}
+
 /// What a webhook answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
@@ -155,6 +163,7 @@ pub struct Inbound {
     limiter: Arc<dyn RateLimiter>,
     pub(crate) jobs: Arc<dyn JobQueue>,
     voice: Arc<VoiceSettings>,
+    seals: Arc<dyn frontdesk_kernel::seals::Seals>,
 }
 
 impl std::fmt::Debug for Inbound {
@@ -185,6 +194,8 @@ pub struct InboundParts {
     pub jobs: Arc<dyn JobQueue>,
     /// Voice tuning.
     pub voice: VoiceSettings,
+    /// Seals a ConversationRelay call's pass (see [`Inbound::relay_started`]).
+    pub seals: Arc<dyn frontdesk_kernel::seals::Seals>,
 }
 
 impl Inbound {
@@ -202,6 +213,7 @@ impl Inbound {
             limiter: parts.limiter,
             jobs: parts.jobs,
             voice: Arc::new(parts.voice),
+            seals: parts.seals,
         }
     }
 
@@ -226,14 +238,35 @@ impl Inbound {
         format!("{ws}/webhooks/twilio/relay")
     }
 
-    /// A ConversationRelay session opened for `call`: `None` when its
-    /// number is not routed (or the caller is blocked). The session is
-    /// remembered; the WebSocket keeps the returned [`RelaySession`] for
-    /// its turns, so a turn does not look the call up again.
+    /// The pass a ConversationRelay call brings back in its `setup`
+    /// message: `<expires>.<seal of the call's sid, numbers and expiry>`.
+    fn relay_pass(&self, call: &Call<'_>, expires: i64) -> String {
+        format!("{expires}.{}", self.seals.seal(&pass_message(call, expires)))
+    }
+
+    /// Whether `pass` is the one answered for `call` and has not expired.
+    fn relay_pass_holds(&self, call: &Call<'_>, pass: &str) -> bool {
+        let Some((expires, seal)) = pass.split_once('.') else { return false };
+        let Ok(expires) = expires.parse::<i64>() else { return false };
+        expires > Utc::now().timestamp() && self.seals.opens(&pass_message(call, expires), seal)
+    }
+
+    /// A ConversationRelay session opened for `call`, with the `pass` its
+    /// `setup` message brought back: `None` when the pass is missing, forged,
+    /// for another call or expired (Twilio signs the handshake over the URL
+    /// alone, the same for every call, so the pass is what ties the session
+    /// to a call we answered), or when the number is not routed (or the
+    /// caller is blocked). The session is remembered; the WebSocket keeps
+    /// the returned [`RelaySession`] for its turns, so a turn does not look
+    /// the call up again.
     ///
     /// # Errors
     /// `Storage`.
-    pub async fn relay_started(&self, call: &Call<'_>) -> Result<Option<RelaySession>> {
+    pub async fn relay_started(&self, call: &Call<'_>, pass: Option<&str>) -> Result<Option<RelaySession>> {
+        if !pass.is_some_and(|pass| self.relay_pass_holds(call, pass)) {
+            tracing::warn!(call.sid = %call.sid, "ConversationRelay session refused: its pass is missing, forged, for another call or expired");
+            return Ok(None);
+        }
         let Some(session) = self.session(call).await? else { return Ok(None) };
         let hold = Arc::new(crate::locks::Hold::new(session.tenant, session.lead, Channel::Voice));
         Ok(Some(RelaySession { session, hold }))
@@ -441,7 +474,9 @@ impl Inbound {
         tracing::info!(tenant.id = %tenant, lead.id = %lead, call.sid = %call.sid, open, "call answered");
         if self.voice.relay {
             let action = self.url("/webhooks/twilio/voice/relay-end");
-            return Ok(Answer::Script(Script(vec![Verb::Relay { url: self.relay_url(), welcome: greeting, action }])));
+            let parameters = vec![("pass".to_owned(), self.relay_pass(call, Utc::now().timestamp() + PASS_SECS))];
+            let relay = Verb::Relay { url: self.relay_url(), welcome: greeting, action, parameters };
+            return Ok(Answer::Script(Script(vec![relay])));
         }
         Ok(Answer::Script(self.listen(1, Some(greeting), 0)))
     }

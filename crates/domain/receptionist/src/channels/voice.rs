@@ -48,6 +48,8 @@ pub enum Verb {
         welcome: String,
         /// Where the session's end (with its handoff data) is posted.
         action: String,
+        /// `<Parameter>`s, brought back in the session's `setup` message (`customParameters`).
+        parameters: Vec<(String, String)>,
     },
     /// Reply to a text.
     Message(String),
