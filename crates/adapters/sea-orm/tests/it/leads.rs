@@ -317,11 +317,38 @@ async fn sqlite_parallel_appends_all_land() {
     parallel_appends_all_land(sqlite().await).await;
 }
 
+/// A stored turn of `conversation` answering `asked` with `answered` (the fallback's, no tools).
+fn turn_record(
+    tenant: TenantId,
+    conversation: frontdesk_receptionist::ConversationId,
+    asked: &frontdesk_receptionist::Message,
+    answered: &frontdesk_receptionist::Message,
+) -> frontdesk_receptionist::conversation::TurnRecord {
+    frontdesk_receptionist::conversation::TurnRecord {
+        id: frontdesk_receptionist::conversation::TurnId::new(),
+        tenant_id: tenant,
+        conversation_id: conversation,
+        inbound: asked.content.clone(),
+        reply: answered.content.clone(),
+        outcome: frontdesk_receptionist::agent::Outcome::Replied,
+        model: "fallback".into(),
+        strategy_id: None,
+        template_id: None,
+        prompt_hash: String::new(),
+        messages: Vec::new(),
+        trace: serde_json::json!({}),
+        actions: serde_json::json!([]),
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        duration_ms: 1,
+        created_at: Utc::now(),
+    }
+}
+
 /// Eight turns of one conversation stored at once: every exchange lands
 /// whole, its two messages side by side (question, then its answer), and
 /// every turn is stored.
 async fn parallel_exchanges_stay_whole(fixture: Fixture) {
-    use frontdesk_receptionist::conversation::{TurnId, TurnRecord};
     use frontdesk_receptionist::ports::ConversationStore;
     use frontdesk_receptionist::{Channel, Conversation, Message, MessageRole};
     let tenant = tenant(&SeaOrmTenantRepository::new(fixture.store.clone()), None).await.id;
@@ -334,25 +361,7 @@ async fn parallel_exchanges_stay_whole(fixture: Fixture) {
             tokio::spawn(async move {
                 let asked = Message::new(MessageRole::User, format!("question {n}"), Utc::now()).unwrap();
                 let answered = Message::new(MessageRole::Assistant, format!("answer {n}"), Utc::now()).unwrap();
-                let turn = TurnRecord {
-                    id: TurnId::new(),
-                    tenant_id: tenant,
-                    conversation_id: conversation.id,
-                    inbound: asked.content.clone(),
-                    reply: answered.content.clone(),
-                    outcome: frontdesk_receptionist::agent::Outcome::Replied,
-                    model: "fallback".into(),
-                    strategy_id: None,
-                    template_id: None,
-                    prompt_hash: String::new(),
-                    messages: Vec::new(),
-                    trace: serde_json::json!({}),
-                    actions: serde_json::json!([]),
-                    prompt_tokens: 0,
-                    completion_tokens: 0,
-                    duration_ms: 1,
-                    created_at: Utc::now(),
-                };
+                let turn = turn_record(tenant, conversation.id, &asked, &answered);
                 store.record_exchange(&turn, [&asked, &answered]).await
             })
         })
@@ -586,7 +595,6 @@ async fn sqlite_totals_survive_a_change_of_shard_layout() {
 async fn a_turn_and_its_timeline_are_one_commit(fixture: Fixture) {
     use frontdesk_kernel::PageRequest;
     use frontdesk_leads::{Direction, EventKind, Lead, LeadRepository, NewLead, NewTimelineEvent, TimelineEvent};
-    use frontdesk_receptionist::conversation::{TurnId, TurnRecord};
     use frontdesk_receptionist::ports::ConversationStore;
     use frontdesk_receptionist::{Channel, Conversation, ConversationId, Message, MessageRole};
     let tenant = tenant(&SeaOrmTenantRepository::new(fixture.store.clone()), None).await.id;
@@ -605,25 +613,7 @@ async fn a_turn_and_its_timeline_are_one_commit(fixture: Fixture) {
     let exchange = move |conversation: ConversationId, lead, n: usize| {
         let asked = Message::new(MessageRole::User, format!("question {n}"), Utc::now()).unwrap();
         let answered = Message::new(MessageRole::Assistant, format!("answer {n}"), Utc::now()).unwrap();
-        let turn = TurnRecord {
-            id: TurnId::new(),
-            tenant_id: tenant,
-            conversation_id: conversation,
-            inbound: asked.content.clone(),
-            reply: answered.content.clone(),
-            outcome: frontdesk_receptionist::agent::Outcome::Replied,
-            model: "fallback".into(),
-            strategy_id: None,
-            template_id: None,
-            prompt_hash: String::new(),
-            messages: Vec::new(),
-            trace: serde_json::json!({}),
-            actions: serde_json::json!([]),
-            prompt_tokens: 0,
-            completion_tokens: 0,
-            duration_ms: 1,
-            created_at: Utc::now(),
-        };
+        let turn = turn_record(tenant, conversation, &asked, &answered);
         let entry = |direction, content: &str| {
             let input = NewTimelineEvent {
                 kind: EventKind::Sms,
