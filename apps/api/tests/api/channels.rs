@@ -725,26 +725,16 @@ async fn a_streamed_call_books_and_hands_off_over_conversation_relay(profile: Pr
         (Some("live-agent-handoff"), Some("+14155552699"))
     );
     // The call keeps the caller's turn lease between turns, and gives it back when its socket closes.
-    let leases = |app: &TestApp| {
-        let prefix = app.redis_prefix.clone();
-        async move {
-            let Some(prefix) = prefix else { return 0 };
-            let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-            let mut redis = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
-            let keys: Vec<String> =
-                redis::cmd("KEYS").arg(format!("{prefix}receptionist:turn:*")).query_async(&mut redis).await.unwrap();
-            keys.len()
-        }
-    };
+    let leases = "receptionist:turn:*";
     if app.redis_prefix.is_some() {
-        assert_eq!(leases(&app).await, 1, "the live call holds its caller's lease");
+        assert_eq!(app.redis_keys(leases).await, 1, "the live call holds its caller's lease");
     }
     ws.close(None).await.unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    while leases(&app).await > 0 && std::time::Instant::now() < deadline {
+    while app.redis_keys(leases).await > 0 && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(leases(&app).await, 0, "the lease went back with the call");
+    assert_eq!(app.redis_keys(leases).await, 0, "the lease went back with the call");
     let handoff = data.to_string();
     let ended = with(call("CA7"), &[("HandoffData", handoff.as_str())]);
     let (_, dial) = twilio(&app, "/webhooks/twilio/voice/relay-end", &ended, None).await;

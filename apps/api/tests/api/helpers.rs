@@ -374,6 +374,16 @@ impl TestApp {
         let answer = self.expect(token, method, path, body, status).await;
         serde_json::from_value(answer.clone()).unwrap_or_else(|e| panic!("unexpected body {answer}: {e}"))
     }
+
+    /// How many of this app's Redis keys match `pattern` (after its key prefix);
+    /// 0 on the embedded profile, which has no Redis.
+    pub async fn redis_keys(&self, pattern: &str) -> usize {
+        let Some(prefix) = &self.redis_prefix else { return 0 };
+        let mut redis = redis::Client::open(redis_url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+        let keys: Vec<String> =
+            redis::cmd("KEYS").arg(format!("{prefix}{pattern}")).query_async(&mut redis).await.unwrap();
+        keys.len()
+    }
 }
 
 impl TestAppBuilder {

@@ -342,24 +342,13 @@ async fn expired_exports_answer_410_and_a_deleted_sub_account_leaves_no_files_or
     // A fresh export, then the sub-account goes: its files and cache keys go with it.
     export(&app, &token).await;
     assert_eq!(app.stored_files(&format!("exports/{tenant}")).len(), 1);
-    let cached = |app: &TestApp| {
-        let prefix = app.redis_prefix.clone();
-        let tenant = tenant.clone();
-        async move {
-            let Some(prefix) = prefix else { return 0 };
-            let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-            let mut redis = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
-            let keys: Vec<String> =
-                redis::cmd("KEYS").arg(format!("{prefix}lead:{tenant}:*")).query_async(&mut redis).await.unwrap();
-            keys.len()
-        }
-    };
+    let pattern = format!("lead:{tenant}:*");
     if app.redis_prefix.is_some() {
-        assert_eq!(cached(&app).await, 1, "the lead is in the Redis cache");
+        assert_eq!(app.redis_keys(&pattern).await, 1, "the lead is in the Redis cache");
     }
     let (status, body) = app.call(&token, Method::DELETE, &format!("/api/v1/subaccounts/{tenant}"), None).await;
     assert_eq!(status, 204, "{body}");
     assert_eq!(app.stored_files(&format!("exports/{tenant}")), Vec::<String>::new());
     assert_eq!(app.stored_files(&format!("imports/{tenant}")), Vec::<String>::new());
-    assert_eq!(cached(&app).await, 0, "no cache keys of the deleted sub-account");
+    assert_eq!(app.redis_keys(&pattern).await, 0, "no cache keys of the deleted sub-account");
 }
