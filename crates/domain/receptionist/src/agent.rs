@@ -286,7 +286,13 @@ impl AgentLoop {
         while let Some(event) = events.next().await {
             if let Ok(crate::model::StreamEvent::Text(delta)) = &event {
                 spoken.pending.push_str(delta);
+                let before = spoken.sentences;
                 spoken.speak(speaker, &request.system, channel, false);
+                if spoken.sentences > before {
+                    // Let the socket's task send it before this turn writes more or stores anything:
+                    // a ready stream (the fallback) would otherwise keep the thread until the store's query.
+                    tokio::task::yield_now().await;
+                }
             }
             let done = matches!(event, Ok(crate::model::StreamEvent::Done { .. }) | Err(_));
             collected.push(event);
@@ -294,7 +300,11 @@ impl AgentLoop {
                 break;
             }
         }
+        let before = spoken.sentences;
         spoken.speak(speaker, &request.system, channel, true);
+        if spoken.sentences > before {
+            tokio::task::yield_now().await;
+        }
         crate::model::ChatResponse::collect(futures_util::stream::iter(collected).boxed()).await
     }
 
@@ -370,6 +380,7 @@ impl AgentLoop {
         {
             // Nothing was spoken (the safe reply): say the reply itself.
             let _ = speaker.send(reply.clone());
+            tokio::task::yield_now().await;
         }
         messages.push(ChatMessage::Assistant { text: reply.clone(), tool_calls: Vec::new() });
         Ok(Turn { reply, actions, outcome, trace, messages: messages.split_off(added_from) })
