@@ -2,14 +2,12 @@
 //! `GET /files/download?key=…&expires=…&signature=…`, and the signature is an
 //! HMAC-SHA256 of the key and the expiry under a key derived from the
 //! deployment's secret — so a link cannot be stretched, pointed at another
-//! key or forged, and is checked in constant time (`ring::hmac::verify`).
+//! key or forged, and is checked in constant time (`frontdesk_crypto::HmacSeals`).
 
 use async_trait::async_trait;
-use base64::Engine as _;
+use frontdesk_crypto::HmacSeals;
 use frontdesk_kernel::files::{FileError, FileLinks, is_valid_key};
-use ring::hmac;
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use frontdesk_kernel::seals::Seals;
 
 /// The path the api serves signed links on.
 pub const DOWNLOAD_PATH: &str = "/files/download";
@@ -17,7 +15,7 @@ pub const DOWNLOAD_PATH: &str = "/files/download";
 /// Links signed by this process, valid on every api process sharing the secret.
 pub struct SignedLinks {
     base_url: String,
-    key: hmac::Key,
+    seals: HmacSeals,
 }
 
 impl std::fmt::Debug for SignedLinks {
@@ -32,10 +30,9 @@ impl SignedLinks {
     /// so a link signature can never be replayed as anything else.
     #[must_use]
     pub fn new(base_url: &str, secret: &[u8]) -> Self {
-        let derived = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, secret), b"frontdesk/file-links/v1");
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
-            key: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
+            seals: HmacSeals::new(secret, b"frontdesk/file-links/v1"),
         }
     }
 
@@ -46,7 +43,7 @@ impl SignedLinks {
     /// The signature of `key` until `expires` (unix seconds).
     #[must_use]
     pub fn sign(&self, key: &str, expires: i64) -> String {
-        B64.encode(hmac::sign(&self.key, Self::message(key, expires).as_bytes()))
+        self.seals.seal(&Self::message(key, expires))
     }
 }
 
@@ -80,8 +77,7 @@ impl FileLinks for SignedLinks {
     }
 
     fn verify(&self, key: &str, expires: i64, signature: &str) -> bool {
-        let Ok(tag) = B64.decode(signature) else { return false };
-        hmac::verify(&self.key, Self::message(key, expires).as_bytes(), &tag).is_ok()
+        self.seals.opens(&Self::message(key, expires), signature)
     }
 }
 

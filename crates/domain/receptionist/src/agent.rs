@@ -195,12 +195,14 @@ struct Spoken {
 }
 
 impl Spoken {
-    /// Sends every finished sentence of `pending` (all of it when `flush`).
-    fn speak(&mut self, speaker: &Speaker, system: &str, channel: Channel, flush: bool) {
+    /// Sends every finished sentence of `pending` (all of it when `flush`);
+    /// whether it sent anything.
+    fn speak(&mut self, speaker: &Speaker, system: &str, channel: Channel, flush: bool) -> bool {
+        let mut sent = false;
         loop {
             if self.stopped {
                 self.pending.clear();
-                return;
+                return sent;
             }
             let end = self
                 .pending
@@ -212,7 +214,7 @@ impl Spoken {
             let sentence: String = match end {
                 Some(end) => self.pending.drain(..end).collect(),
                 None if flush && !self.pending.trim().is_empty() => std::mem::take(&mut self.pending),
-                None => return,
+                None => return sent,
             };
             let sentence = sentence.trim();
             if sentence.is_empty() {
@@ -222,9 +224,11 @@ impl Spoken {
                 // The rest of this reply is not spoken: the stored reply says what happened.
                 self.stopped = true;
                 let _ = speaker.send(DECLINE.to_owned());
+                sent = true;
                 continue;
             }
             let _ = speaker.send(sentence.to_owned());
+            sent = true;
             self.sentences += 1;
             if channel == Channel::Voice && self.sentences >= 2 {
                 self.stopped = true;
@@ -286,9 +290,7 @@ impl AgentLoop {
         while let Some(event) = events.next().await {
             if let Ok(crate::model::StreamEvent::Text(delta)) = &event {
                 spoken.pending.push_str(delta);
-                let before = spoken.sentences;
-                spoken.speak(speaker, &request.system, channel, false);
-                if spoken.sentences > before {
+                if spoken.speak(speaker, &request.system, channel, false) {
                     // Let the socket's task send it before this turn writes more or stores anything:
                     // a ready stream (the fallback) would otherwise keep the thread until the store's query.
                     tokio::task::yield_now().await;
@@ -300,9 +302,7 @@ impl AgentLoop {
                 break;
             }
         }
-        let before = spoken.sentences;
-        spoken.speak(speaker, &request.system, channel, true);
-        if spoken.sentences > before {
+        if spoken.speak(speaker, &request.system, channel, true) {
             tokio::task::yield_now().await;
         }
         crate::model::ChatResponse::collect(futures_util::stream::iter(collected).boxed()).await

@@ -35,10 +35,10 @@
 //! for longer than any turn holds a lease (two model budgets plus 10 s,
 //! counted from before the command that set it) takes neither. Closer to
 //! its end the turn extends the lease first (a round trip, no wait); after
-//! it, a quiet caller's turn takes the lease again the usual way. The call lets go when its WebSocket closes; a
-//! crashed process's hold lapses after [`HOLD`]. Another call of the same
-//! caller on the same channel meanwhile waits as it would for a long turn,
-//! then answers without the lease.
+//! it, a quiet caller's turn takes the lease again the usual way. The call
+//! lets go when its WebSocket closes; a crashed process's hold lapses after
+//! [`HOLD`]. Another call of the same caller on the same channel meanwhile
+//! waits as it would for a long turn, then answers without the lease.
 
 use crate::conversation::Channel;
 use frontdesk_kernel::{Cache, LeadId, TenantId};
@@ -75,8 +75,7 @@ impl Hold {
     /// A hold for `lead`'s turns on `channel`, not yet holding anything.
     #[must_use]
     pub fn new(tenant: TenantId, lead: LeadId, channel: Channel) -> Self {
-        let lease = format!("receptionist:turn:{}", tag(tenant, lead, channel));
-        Self { tenant, lead, channel, lease, holding: tokio::sync::Mutex::default() }
+        Self { tenant, lead, channel, lease: lease_key(tenant, lead, channel), holding: tokio::sync::Mutex::default() }
     }
 
     /// Whose turns these are.
@@ -117,6 +116,11 @@ pub enum After {
     Forget,
 }
 
+/// The key of the turn lease of `lead` on `channel`.
+fn lease_key(tenant: TenantId, lead: LeadId, channel: Channel) -> String {
+    format!("receptionist:turn:{}", tag(tenant, lead, channel))
+}
+
 /// The hash tag `{tenant:lead:channel}` the lease and the state it guards share,
 /// so a clustered cache keeps them in one slot.
 #[must_use]
@@ -155,7 +159,7 @@ impl TurnLocks {
         budget: Duration,
         state: &str,
     ) -> (TurnGuard<'static>, Option<Vec<u8>>) {
-        let key = format!("receptionist:turn:{}", tag(tenant, lead, channel));
+        let key = lease_key(tenant, lead, channel);
         let local = self.local(&key).lock_owned().await;
         let (lease, read) = self.claim(tenant, lead, &key, budget, state).await;
         (TurnGuard { _local: Some(local), lease, held: None }, read)
@@ -178,28 +182,24 @@ impl TurnLocks {
         // A turn needs the lease for as long as any turn holds it.
         let needed = Self::lease_ttl(budget);
         let now = Instant::now();
-        match holding.until {
-            Some(until) if until > now + needed => {
-                let read = holding.state.clone();
-                return (TurnGuard { _local: None, lease: Some(hold.lease.clone()), held: Some(holding) }, read);
-            }
-            Some(until) if until > now => {
-                // Still the call's, not for long enough: extend it (a round trip, no wait).
-                match cache.set(&hold.lease, b"1", HOLD).await {
-                    Ok(()) => {
-                        holding.until = Some(now + HOLD);
-                        let read = holding.state.clone();
-                        return (
-                            TurnGuard { _local: None, lease: Some(hold.lease.clone()), held: Some(holding) },
-                            read,
-                        );
-                    }
-                    Err(error) => {
-                        tracing::warn!(tenant.id = %hold.tenant, %error, "could not extend a call's turn lease")
-                    }
+        let kept = match holding.until {
+            Some(until) if until > now + needed => true,
+            // Still the call's, not for long enough: extend it (a round trip, no wait).
+            Some(until) if until > now => match cache.set(&hold.lease, b"1", HOLD).await {
+                Ok(()) => {
+                    holding.until = Some(now + HOLD);
+                    true
                 }
-            }
-            _ => {}
+                Err(error) => {
+                    tracing::warn!(tenant.id = %hold.tenant, %error, "could not extend a call's turn lease");
+                    false
+                }
+            },
+            _ => false,
+        };
+        if kept {
+            let read = holding.state.clone();
+            return (TurnGuard { _local: None, lease: Some(hold.lease.clone()), held: Some(holding) }, read);
         }
         *holding = Holding::default();
         let local = self.local(&hold.lease).lock_owned().await;
@@ -271,18 +271,18 @@ impl TurnLocks {
     /// side by side, and the hold remembers both.
     pub async fn release(&self, mut guard: TurnGuard<'_>, state: &str, after: After) {
         let Some(cache) = &self.shared else { return };
+        let value = match &after {
+            After::Store(bytes, ttl) => Some((bytes.as_slice(), *ttl)),
+            After::Keep | After::Forget => None,
+        };
         if let Some(mut holding) = guard.held.take() {
             if let (Some(lease), After::Store(..) | After::Keep) = (&guard.lease, &after) {
-                *holding = self.extend(lease, state, &after, &holding).await;
+                *holding = self.extend(lease, state, value, &holding).await;
                 return;
             }
             // A failed turn, or one that ran without the lease: let go as any turn does.
             *holding = Holding::default();
         }
-        let value = match &after {
-            After::Store(bytes, ttl) => Some((bytes.as_slice(), *ttl)),
-            After::Keep | After::Forget => None,
-        };
         let done = match (&guard.lease, &after) {
             (Some(lease), After::Keep) => cache.delete(lease).await.map(drop),
             (Some(lease), _) => cache.put_then_delete(state, value, lease).await,
@@ -305,16 +305,16 @@ impl TurnLocks {
     /// Writes a held turn's state and extends its lease to [`HOLD`]: what
     /// the hold knows afterwards (nothing when either write failed; both
     /// are then removed, best-effort, and the lease lapses on its own).
-    async fn extend(&self, lease: &str, state: &str, after: &After, before: &Holding) -> Holding {
+    async fn extend(&self, lease: &str, state: &str, value: Option<(&[u8], Duration)>, before: &Holding) -> Holding {
         let Some(cache) = &self.shared else { return Holding::default() };
         let sent = Instant::now();
-        let written = match after {
-            After::Store(bytes, ttl) => {
+        let written = match value {
+            Some((bytes, ttl)) => {
                 let (stored, extended) =
-                    futures_util::future::join(cache.set(state, bytes, *ttl), cache.set(lease, b"1", HOLD)).await;
-                stored.and(extended).map(|()| Some(bytes.clone()))
+                    futures_util::future::join(cache.set(state, bytes, ttl), cache.set(lease, b"1", HOLD)).await;
+                stored.and(extended).map(|()| Some(bytes.to_vec()))
             }
-            After::Keep | After::Forget => cache.set(lease, b"1", HOLD).await.map(|()| before.state.clone()),
+            None => cache.set(lease, b"1", HOLD).await.map(|()| before.state.clone()),
         };
         match written {
             Ok(state) => Holding { until: Some(sent + HOLD), state },
@@ -344,7 +344,7 @@ mod tests {
         let locks = TurnLocks::shared(cache.clone());
         let (tenant, lead) = (TenantId::new(), LeadId::new());
         let hold = Hold::new(tenant, lead, Channel::Voice);
-        let lease = format!("receptionist:turn:{}", tag(tenant, lead, Channel::Voice));
+        let lease = lease_key(tenant, lead, Channel::Voice);
         let state = "receptionist:latest:test";
         let budget = Duration::from_secs(4);
         cache.set(state, b"before", TTL).await.unwrap();

@@ -543,15 +543,10 @@ impl Receptionist {
             &record.inbound,
             &record,
         );
-        let timeline_written = match &timeline {
-            Ok(entries) => {
-                self.conversations.record_exchange_and_timeline(&record, [&inbound, &reply], entries).await?
-            }
-            Err(_) => {
-                self.conversations.record_exchange(&record, [&inbound, &reply]).await?;
-                false
-            }
-        };
+        // Entries that could not be made are none to write: `on_timeline` logs why.
+        let entries = timeline.as_deref().unwrap_or_default();
+        let timeline_written =
+            self.conversations.record_exchange_and_timeline(&record, [&inbound, &reply], entries).await?;
         let timeline = if timeline_written { Ok(Vec::new()) } else { timeline };
         let mut context = context;
         context.push(&record);

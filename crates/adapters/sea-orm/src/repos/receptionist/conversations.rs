@@ -359,18 +359,13 @@ impl ConversationStore for SeaOrmConversations {
         messages: [&Message; 2],
         timeline: &[TimelineEvent],
     ) -> Result<bool> {
-        let lead = match timeline.first() {
-            Some(first) if timeline.iter().all(|e| e.lead_id == first.lead_id && e.tenant_id == t.tenant_id) => {
-                first.lead_id
-            }
-            // Nothing to write, or not one lead's: the caller appends it.
-            _ => {
-                self.exchange(t, messages, None).await?;
-                return Ok(false);
-            }
-        };
-        self.exchange(t, messages, Some((lead, timeline))).await?;
-        Ok(true)
+        // Nothing to write, or not one lead's: the caller appends it.
+        let lead = timeline
+            .first()
+            .map(|first| first.lead_id)
+            .filter(|lead| timeline.iter().all(|e| e.lead_id == *lead && e.tenant_id == t.tenant_id));
+        self.exchange(t, messages, lead.map(|lead| (lead, timeline))).await?;
+        Ok(lead.is_some())
     }
 
     async fn turns(&self, tenant: TenantId, id: ConversationId, limit: usize) -> Result<Vec<TurnRecord>> {
